@@ -1,0 +1,34 @@
+// `lethe <group> <subcommand> ...`: each group lives in its own module, loaded only when used.
+import { CommandGroup, UsageError } from "./command";
+
+const groups: Record<string, () => CommandGroup> = {
+  // group name -> loader; each feature adds its own line.
+};
+
+function help(): string {
+  const lines = ["usage: lethe <command> [options]", ""];
+  for (const name of Object.keys(groups).sort()) lines.push(groups[name]().usage.trimEnd(), "");
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [group, ...rest] = argv;
+  if (!group || group === "help" || group === "--help" || group === "-h") {
+    process.stdout.write(help() + "\n");
+    return group ? 0 : 2;
+  }
+  const load = groups[group];
+  if (!load) {
+    process.stderr.write(`lethe: unknown command '${group}'\n\n${help()}\n`);
+    return 2;
+  }
+  try {
+    return await load().run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`lethe: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

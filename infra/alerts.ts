@@ -1,0 +1,89 @@
+// Where operators hear about trouble: an encrypted SNS topic (optionally e-mailed) and alarms on
+// every dead-letter queue, since a message there is an erasure that has not happened.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Tags } from "./tags";
+
+export interface AlertsArgs {
+  tags: pulumi.Input<Tags>;
+  kmsKeyArn: pulumi.Input<string>;
+  /** "" for no e-mail subscription. */
+  alertEmail: string;
+  /** Dead-letter queues whose first message raises an alarm, by a short label. */
+  deadLetterQueues: Record<string, pulumi.Input<string>>;
+}
+
+export class Alerts extends pulumi.ComponentResource {
+  readonly topic: aws.sns.Topic;
+
+  constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lethe:alerts:Alerts", name, {}, opts);
+    const parent = { parent: this };
+    const identity = aws.getCallerIdentityOutput({}, parent);
+
+    this.topic = new aws.sns.Topic(
+      `${name}-topic`,
+      { displayName: `Lethe ${pulumi.getStack()} alerts`, kmsMasterKeyId: args.kmsKeyArn, tags: args.tags },
+      parent,
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-topic-policy`,
+      {
+        arn: this.topic.arn,
+        policy: pulumi.all([this.topic.arn, identity.accountId]).apply(([arn, account]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "AllowAlarmsOfThisAccount",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: arn,
+                Condition: { StringEquals: { "aws:SourceAccount": account } },
+              },
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sns:Publish",
+                Resource: arn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+    if (args.alertEmail !== "") {
+      new aws.sns.TopicSubscription(
+        `${name}-email`,
+        { topic: this.topic.arn, protocol: "email", endpoint: args.alertEmail },
+        parent,
+      );
+    }
+    for (const [label, queueName] of Object.entries(args.deadLetterQueues)) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${label}-dlq-not-empty`,
+        {
+          alarmDescription: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: queueName },
+          statistic: "Maximum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [this.topic.arn],
+          okActions: [this.topic.arn],
+          tags: args.tags,
+        },
+        parent,
+      );
+    }
+    this.registerOutputs({ topicArn: this.topic.arn });
+  }
+}

@@ -1,0 +1,89 @@
+// The stack's customer-managed KMS key. Everything Lethe stores is encrypted with it; the key policy
+// lets IAM grant use to our own roles and lets the AWS services that write for us (logs, alarms,
+// events, S3 notifications) use it only on behalf of this account.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Tags } from "./tags";
+
+export interface EncryptionKeyArgs {
+  tags: pulumi.Input<Tags>;
+  /** Days KMS waits before deleting the key once scheduled (7-30). */
+  deletionWindowInDays?: pulumi.Input<number>;
+}
+
+export class EncryptionKey extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly alias: aws.kms.Alias;
+  readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lethe:security:EncryptionKey", name, {}, opts);
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const region = aws.getRegionOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+
+    const policy = pulumi
+      .all([identity.accountId, region.region, partition.partition])
+      .apply(([account, regionName, part]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "EnableIamPoliciesOfThisAccount",
+              Effect: "Allow",
+              Principal: { AWS: `arn:${part}:iam::${account}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            {
+              Sid: "AllowCloudWatchLogsOfThisAccount",
+              Effect: "Allow",
+              Principal: { Service: `logs.${regionName}.amazonaws.com` },
+              Action: [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+              ],
+              Resource: "*",
+              Condition: {
+                ArnLike: {
+                  "kms:EncryptionContext:aws:logs:arn": `arn:${part}:logs:${regionName}:${account}:log-group:*`,
+                },
+              },
+            },
+            {
+              Sid: "AllowAwsPublishersOnBehalfOfThisAccount",
+              Effect: "Allow",
+              Principal: {
+                Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com", "s3.amazonaws.com"],
+              },
+              Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+              Resource: "*",
+              Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
+          ],
+        }),
+      );
+
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Lethe ${pulumi.getStack()}: encrypts the lake, tables, queues, topics and logs`,
+        enableKeyRotation: true,
+        deletionWindowInDays: args.deletionWindowInDays ?? 30,
+        policy,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.alias = new aws.kms.Alias(
+      `${name}-alias`,
+      { name: `alias/lethe-${pulumi.getStack()}`, targetKeyId: this.key.keyId },
+      { parent: this },
+    );
+    this.arn = this.key.arn;
+    this.registerOutputs({ arn: this.arn, alias: this.alias.name });
+  }
+}

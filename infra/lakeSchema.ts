@@ -1,0 +1,20 @@
+// The events table's shape, shared by the Glue table, the Firehose Parquet conversion and the runtime.
+export const eventsTable = {
+  name: "events",
+  /** Objects live under `${prefix}dt=YYYY-MM-DD/`. */
+  prefix: "events/",
+  partitionKey: "dt",
+  /** The column an erasure matches on. */
+  idColumn: "customer_id",
+  columns: [
+    { name: "customer_id", type: "string", comment: "The data subject; an erasure matches on it" },
+    { name: "event_time", type: "timestamp", comment: "When the event happened (UTC)" },
+    { name: "event_type", type: "string", comment: "What happened" },
+    { name: "payload", type: "string", comment: "The event body as JSON" },
+  ],
+} as const;
+
+/** The S3 prefix Firehose writes under, with the `dt` partition as Athena projection expects it. */
+export const firehosePrefix = `${eventsTable.prefix}${eventsTable.partitionKey}=!{timestamp:yyyy-MM-dd}/`;
+/** Records Firehose could not convert go here, never silently dropped. */
+export const firehoseErrorPrefix = "ingest-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/";

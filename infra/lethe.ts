@@ -1,0 +1,79 @@
+// Builds the whole Lethe stack from a validated configuration. infra/index.ts reads the config and
+// exports what this returns; tests call it directly under Pulumi mocks with other settings.
+import * as pulumi from "@pulumi/pulumi";
+import { LetheConfig } from "./config";
+import { letheTags } from "./tags";
+import { DataLake } from "./dataLake";
+import { IngestStream } from "./ingestStream";
+import { ErasureTables } from "./erasureTables";
+import { PurgeQueues } from "./purgeQueues";
+import { Alerts } from "./alerts";
+
+export interface LetheStack {
+  lake: DataLake;
+  ingest: IngestStream;
+  tables: ErasureTables;
+  queues: PurgeQueues;
+  alerts: Alerts;
+  /** What `pulumi up` prints and a reviewer reads. */
+  outputs: Record<string, pulumi.Output<unknown>>;
+}
+
+export function createLethe(config: LetheConfig, stack = pulumi.getStack()): LetheStack {
+  const tags = letheTags(stack);
+  const lake = new DataLake("lethe-lake", {
+    tags,
+    noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+    athenaBytesScannedCutoff: config.athenaBytesScannedCutoff,
+    athenaResultsRetentionDays: config.athenaResultsRetentionDays,
+    manageGlueCatalogEncryption: config.manageGlueCatalogEncryption,
+  });
+  const ingest = new IngestStream("lethe-ingest", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    bucketArn: lake.lake.arn,
+    databaseName: lake.database.name,
+    tableName: lake.table.name,
+    bufferingIntervalSeconds: config.firehoseBufferingIntervalSeconds,
+    bufferingSizeMb: config.firehoseBufferingSizeMb,
+    logRetentionDays: config.logRetentionDays,
+  });
+  const tables = new ErasureTables("lethe-tables", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    deletionProtection: config.deletionProtection,
+  });
+  const queues = new PurgeQueues("lethe-purge", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    maxReceiveCount: config.purgeQueueMaxReceiveCount,
+    visibilityTimeoutSeconds: config.purgeQueueVisibilityTimeoutSeconds,
+  });
+  const alerts = new Alerts("lethe-alerts", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    alertEmail: config.alertEmail,
+    deadLetterQueues: { purge: queues.deadLetterQueue.name },
+  });
+
+  const outputs: Record<string, pulumi.Output<unknown>> = {
+    kmsKeyArn: lake.kmsKeyArn,
+    lakeBucket: lake.lake.bucketName,
+    athenaResultsBucket: lake.results.bucketName,
+    glueDatabase: lake.database.name,
+    glueTable: lake.table.name,
+    athenaWorkgroup: lake.workgroup.name,
+    ingestStream: ingest.streamName,
+    requestsTable: tables.tables.requests.name,
+    indexTable: tables.tables.index.name,
+    optOutTable: tables.tables.optOut.name,
+    locksTable: tables.tables.locks.name,
+    errorsTable: tables.tables.errors.name,
+    auditTable: tables.tables.audit.name,
+    purgeQueueUrl: queues.queue.url,
+    purgeDeadLetterQueueUrl: queues.deadLetterQueue.url,
+    alertTopicArn: alerts.topic.arn,
+    erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
+  };
+  return { lake, ingest, tables, queues, alerts, outputs };
+}

@@ -1,0 +1,87 @@
+// The one place AWS SDK v3 clients are built. Every client takes its endpoint from AWS_ENDPOINT_URL
+// when set (moto, LocalStack), so the same code runs against an emulator or a real account.
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { FirehoseClient } from "@aws-sdk/client-firehose";
+import { GlueClient } from "@aws-sdk/client-glue";
+import { KMSClient } from "@aws-sdk/client-kms";
+
+export interface AwsClientSettings {
+  /** Overrides AWS_ENDPOINT_URL. */
+  endpoint?: string;
+  /** Overrides AWS_REGION / AWS_DEFAULT_REGION. */
+  region?: string;
+  /** SDK retry budget (default 3, the SDK's own). */
+  maxAttempts?: number;
+}
+
+export interface ResolvedClientConfig {
+  region: string;
+  endpoint?: string;
+  maxAttempts?: number;
+}
+
+export function resolveClientConfig(settings: AwsClientSettings = {}): ResolvedClientConfig {
+  const endpoint = settings.endpoint ?? emptyToUndefined(process.env.AWS_ENDPOINT_URL);
+  const region =
+    settings.region ??
+    emptyToUndefined(process.env.AWS_REGION) ??
+    emptyToUndefined(process.env.AWS_DEFAULT_REGION) ??
+    "eu-west-1";
+  return {
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+  };
+}
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v && v.trim() !== "" ? v : undefined;
+}
+
+export function makeS3Client(settings?: AwsClientSettings): S3Client {
+  const config = resolveClientConfig(settings);
+  // Emulators on 127.0.0.1 cannot serve virtual-hosted bucket names.
+  return new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined });
+}
+
+export function makeDynamoDbClient(settings?: AwsClientSettings): DynamoDBClient {
+  return new DynamoDBClient(resolveClientConfig(settings));
+}
+
+export function makeDocumentClient(
+  settings?: AwsClientSettings,
+  client?: DynamoDBClient,
+): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client ?? makeDynamoDbClient(settings), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export function makeSqsClient(settings?: AwsClientSettings): SQSClient {
+  return new SQSClient(resolveClientConfig(settings));
+}
+
+export function makeSnsClient(settings?: AwsClientSettings): SNSClient {
+  return new SNSClient(resolveClientConfig(settings));
+}
+
+export function makeAthenaClient(settings?: AwsClientSettings): AthenaClient {
+  return new AthenaClient(resolveClientConfig(settings));
+}
+
+export function makeFirehoseClient(settings?: AwsClientSettings): FirehoseClient {
+  return new FirehoseClient(resolveClientConfig(settings));
+}
+
+export function makeGlueClient(settings?: AwsClientSettings): GlueClient {
+  return new GlueClient(resolveClientConfig(settings));
+}
+
+export function makeKmsClient(settings?: AwsClientSettings): KMSClient {
+  return new KMSClient(resolveClientConfig(settings));
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): installs what is missing, then type-checks, lints and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-node-deps.sh
+bash scripts/ensure-venv.sh
+echo "lethe: type-check (tsc --noEmit)" >&2
+npx tsc --noEmit -p tsconfig.json
+echo "lethe: lint (eslint, prettier --check)" >&2
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "lethe: run 'npm run format'" >&2; exit 1; }
+echo "lethe: tests (mocha)" >&2
+if [ "$#" -eq 0 ]; then set -- "test/**/*.test.ts"; fi
+npx mocha "$@"
