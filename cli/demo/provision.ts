@@ -1,0 +1,132 @@
+// Creates, in whatever AWS_ENDPOINT_URL points at (the local emulator by default), the data plane the
+// Pulumi program declares: a KMS key, the versioned SSE-KMS lake bucket, every erasure table (same key
+// design, TTL on) and the purge queue with its DLQ. Lets the whole pipeline run without an account.
+import { randomUUID } from "node:crypto";
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+} from "@aws-sdk/client-s3";
+import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { makeDynamoDbClient, makeKmsClient, makeS3Client, makeSqsClient } from "../../runtime/aws/clients";
+import { tableShapes, ttlAttribute, TableRole, TableShape } from "../../runtime/aws/tableShapes";
+
+export interface LocalStack {
+  kmsKeyArn: string;
+  lakeBucket: string;
+  tables: Record<TableRole, string>;
+  purgeQueueUrl: string;
+  purgeDeadLetterQueueUrl: string;
+}
+
+export async function provisionLocalStack(
+  prefix = `lethe-local-${randomUUID().slice(0, 6)}`,
+): Promise<LocalStack> {
+  const kms = makeKmsClient();
+  const s3 = makeS3Client();
+  const ddb = makeDynamoDbClient();
+  const sqs = makeSqsClient();
+
+  const key = await kms.send(new CreateKeyCommand({ Description: `${prefix}: lake, tables, queues` }));
+  const kmsKeyArn = key.KeyMetadata!.Arn!;
+
+  const lakeBucket = `${prefix}-lake`;
+  const region = await s3.config.region();
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: lakeBucket,
+      ...(region === "us-east-1"
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+    }),
+  );
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: lakeBucket, VersioningConfiguration: { Status: "Enabled" } }),
+  );
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: lakeBucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kmsKeyArn },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    }),
+  );
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: lakeBucket,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
+
+  const tables = {} as Record<TableRole, string>;
+  for (const role of Object.keys(tableShapes) as TableRole[]) {
+    const shape: TableShape = tableShapes[role];
+    const TableName = `${prefix}-${role}`;
+    await ddb.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: shape.hashKey, KeyType: "HASH" },
+          ...(shape.rangeKey ? [{ AttributeName: shape.rangeKey, KeyType: "RANGE" as const }] : []),
+        ],
+        AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+        GlobalSecondaryIndexes: shape.globalSecondaryIndexes?.map((g) => ({
+          IndexName: g.name,
+          KeySchema: [
+            { AttributeName: g.hashKey, KeyType: "HASH" as const },
+            ...(g.rangeKey ? [{ AttributeName: g.rangeKey, KeyType: "RANGE" as const }] : []),
+          ],
+          Projection: { ProjectionType: g.projectionType as "ALL" | "KEYS_ONLY" },
+        })),
+        SSESpecification: { Enabled: true, SSEType: "KMS", KMSMasterKeyId: kmsKeyArn },
+      }),
+    );
+    await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName,
+        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+      }),
+    );
+    tables[role] = TableName;
+  }
+
+  const dlq = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${prefix}-purge-dlq`, Attributes: { KmsMasterKeyId: kmsKeyArn } }),
+  );
+  const dlqArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes!.QueueArn!;
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-purge`,
+      Attributes: {
+        KmsMasterKeyId: kmsKeyArn,
+        VisibilityTimeout: "900",
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
+
+  return {
+    kmsKeyArn,
+    lakeBucket,
+    tables,
+    purgeQueueUrl: queue.QueueUrl!,
+    purgeDeadLetterQueueUrl: dlq.QueueUrl!,
+  };
+}
