@@ -1,7 +1,7 @@
 // The distributed mutex (seed 000's MutexClient, ported from the DynamoDB Lock Client) with fencing
 // tokens and a faster take-over of dead holders. Design and safety argument: docs/lock.md.
 import { randomUUID } from "node:crypto";
-import { LockAbortedError, LockLostError, LockStoreError, LockTimeoutError } from "./errors";
+import { LockAbortedError, LockLostError, LockTimeoutError } from "./errors";
 import { LeaseRenewer } from "./leaseRenewer";
 import { Lock } from "./lock";
 import { isStale, LockRecord, msUntilStale } from "./lockRecord";
@@ -191,11 +191,13 @@ export class MutexClient {
   }
 
   /**
-   * A failed grant may still have been written (the response was lost). Release it, conditioned on the
-   * RVN we tried to write, so the key is free at once; if that fails too, the item's lease expires.
+   * A failed grant may still have been written (a timeout or a lost response; a request DynamoDB refused
+   * outright, such as a throttled one, was not). Release it, conditioned on the RVN we tried to write, so
+   * the key is free at once; if that fails too, the item's lease simply expires.
    */
   private async undoUncertainGrant(key: MutexKey, attemptedRvn: string, error: unknown): Promise<void> {
-    if (!(error instanceof LockStoreError)) return;
+    const refused = (error as { cause?: { $fault?: string } }).cause?.$fault === "client";
+    if (refused) return;
     await this.store
       .release(key, this.options.clientName, attemptedRvn, randomUUID(), wallMs())
       .catch(() => undefined);

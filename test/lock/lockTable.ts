@@ -10,6 +10,7 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { tableShapes, ttlAttribute } from "../../infra/erasureTables";
+import { MutexClient, MutexClientOptions } from "../../runtime/lock";
 
 export async function createLockTable(ddb: DynamoDBClient, prefix = "lethe-locks"): Promise<string> {
   const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -47,3 +48,24 @@ export async function rawItem(
   );
   return out.Item;
 }
+
+/** A MutexClient on `tableName` with short, test-sized durations (seconds), overridable. */
+export function testMutex(
+  ddb: DynamoDBClient,
+  tableName: string,
+  clientName: string,
+  overrides: Partial<MutexClientOptions> = {},
+): MutexClient {
+  return new MutexClient({
+    clientName,
+    dynamoDbClient: ddb,
+    tableName,
+    defaultLeaseDuration: 1,
+    refreshWaitTime: 0.05,
+    maxTimeout: 10,
+    clockSkewAllowance: 0.2,
+    ...overrides,
+  });
+}
+
+export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
