@@ -1,7 +1,7 @@
 // The distributed mutex (seed 000's MutexClient, ported from the DynamoDB Lock Client) with fencing
 // tokens and a faster take-over of dead holders. Design and safety argument: docs/lock.md.
 import { randomUUID } from "node:crypto";
-import { LockAbortedError, LockLostError, LockTimeoutError } from "./errors";
+import { LockAbortedError, LockConfigError, LockLostError, LockTimeoutError } from "./errors";
 import { LeaseRenewer } from "./leaseRenewer";
 import { Lock } from "./lock";
 import { isStale, LockRecord, msUntilStale } from "./lockRecord";
@@ -29,6 +29,7 @@ export class MutexClient {
   private readonly store: LockStore;
   private readonly renewers = new WeakMap<Lock, LeaseRenewer>();
   private readonly releases = new WeakMap<Lock, Promise<boolean>>();
+  private readonly issued = new WeakSet<Lock>();
 
   constructor(options: MutexClientOptions = {}) {
     this.options = resolveMutexOptions(options);
@@ -101,6 +102,9 @@ export class MutexClient {
    * item is gone); the lock's signal then carries the LockLostError. Releasing twice is harmless.
    */
   releaseLock(lock: Lock): Promise<boolean> {
+    if (!this.issued.has(lock)) {
+      return Promise.reject(new LockConfigError("releaseLock: this lock was granted by another MutexClient"));
+    }
     let pending = this.releases.get(lock);
     if (!pending) {
       pending = this.release(lock);
@@ -181,6 +185,7 @@ export class MutexClient {
       },
       (l) => this.releaseOrThrow(l),
     );
+    this.issued.add(lock);
     if (this.options.autoRenew) {
       this.renewers.set(
         lock,

@@ -2,7 +2,7 @@
 // nothing; withLock and `await using` always release and refuse to pass a lost lock off as exclusive.
 import { expect } from "chai";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
-import { LockLostError, LockTimeoutError, MutexKey } from "../../runtime/lock";
+import { LockConfigError, LockLostError, LockTimeoutError, MutexKey } from "../../runtime/lock";
 import { createLockTable, rawItem, sleepMs, testMutex } from "./lockTable";
 
 describe("lock: release, withLock and await using", () => {
@@ -27,6 +27,18 @@ describe("lock: release, withLock and await using", () => {
     expect(await next.releaseLock(current!)).to.equal(true);
     expect(await next.releaseLock(current!), "releasing twice is harmless").to.equal(true);
     expect((await rawItem(ddb, tableName, key.partitionKey))!.held.BOOL).to.equal(false);
+  });
+
+  it("a client refuses to release a lock another client was granted", async () => {
+    const mine = testMutex(ddb, tableName, "mine");
+    const key = new MutexKey("s3://lake/foreign.parquet");
+    const lock = await mine.tryAcquireLock(key);
+    const error = await testMutex(ddb, tableName, "other")
+      .releaseLock(lock!)
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(LockConfigError);
+    expect((await rawItem(ddb, tableName, key.partitionKey))!.held.BOOL).to.equal(true);
+    expect(await mine.releaseLock(lock!)).to.equal(true);
   });
 
   it("withLock runs fn with the lock, releases it, and passes errors through after releasing", async () => {
