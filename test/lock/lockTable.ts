@@ -1,0 +1,71 @@
+// A lock table of the deployed shape (infra/erasureTables.ts `tableShapes.locks`: pk, sk, TTL on ttl),
+// created in the local emulator for one test file.
+import { randomUUID } from "node:crypto";
+import {
+  AttributeValue,
+  GetItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
+import { tableShapes, ttlAttribute } from "../../infra/erasureTables";
+import { MutexClient, MutexClientOptions } from "../../runtime/lock";
+
+export async function createLockTable(ddb: DynamoDBClient, prefix = "lethe-locks"): Promise<string> {
+  const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const shape = tableShapes.locks;
+  await ddb.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: shape.hashKey, KeyType: "HASH" },
+        { AttributeName: shape.rangeKey, KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    }),
+  );
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
+  await ddb.send(
+    new UpdateTimeToLiveCommand({
+      TableName,
+      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+    }),
+  );
+  return TableName;
+}
+
+/** Reads a lock item as stored (no decoding), to check what a call did or did not change. */
+export async function rawItem(
+  ddb: DynamoDBClient,
+  TableName: string,
+  pk: string,
+  sk = "lock",
+): Promise<Record<string, AttributeValue> | undefined> {
+  const out = await ddb.send(
+    new GetItemCommand({ TableName, Key: { pk: { S: pk }, sk: { S: sk } }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+/** A MutexClient on `tableName` with short, test-sized durations (seconds), overridable. */
+export function testMutex(
+  ddb: DynamoDBClient,
+  tableName: string,
+  clientName: string,
+  overrides: Partial<MutexClientOptions> = {},
+): MutexClient {
+  return new MutexClient({
+    clientName,
+    dynamoDbClient: ddb,
+    tableName,
+    defaultLeaseDuration: 1,
+    refreshWaitTime: 0.05,
+    maxTimeout: 10,
+    clockSkewAllowance: 0.2,
+    ...overrides,
+  });
+}
+
+export const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
