@@ -91,6 +91,12 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
   }
 }
 
+/** A path relative to the working directory when it is below it, else absolute. */
+function shown(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") ? rel : p;
+}
+
 /** Violations grouped by resource, as `pulumi preview --policy-pack` prints them, then the rules and a summary. */
 export function formatReport(result: GateResult, packDir: string): string {
   const { info, diagnostics, run, config } = result;
@@ -99,7 +105,7 @@ export function formatReport(result: GateResult, packDir: string): string {
   const mandatory = diagnostics.filter((d) => d.enforcementLevel === "mandatory");
   lines.push("Policies:");
   lines.push(
-    `    ${mandatory.length ? "❌" : "✅"} ${info.name}@v${info.version} (local: ${path.relative(process.cwd(), packDir) || "."})`,
+    `    ${mandatory.length ? "❌" : "✅"} ${info.name}@v${info.version} (local: ${shown(packDir)})`,
   );
   const byResource = new Map<string, Diagnostic[]>();
   for (const d of diagnostics) byResource.set(d.urn, [...(byResource.get(d.urn) ?? []), d]);
@@ -124,7 +130,7 @@ export function formatReport(result: GateResult, packDir: string): string {
   lines.push("");
   lines.push(
     `Summary: ${mandatory.length} mandatory and ${advisory} advisory violation(s) on ${byResource.size} of ` +
-      `${run.resources.length} resources (program ${path.relative(process.cwd(), run.programPath)}, stack ${run.stack}), ` +
+      `${run.resources.length} resources (program ${shown(run.programPath)}, stack ${run.stack}), ` +
       `${ran.length} rules, ${result.seconds.toFixed(1)} s: ${mandatory.length ? "FAILED" : "passed"}`,
   );
   return lines.join("\n");
