@@ -62,12 +62,15 @@ export class AnalyzerClient {
     readonly stderr: () => string,
   ) {}
 
-  /** Spawns the pack and connects; rejects with the pack's own output when it does not come up. */
-  static async start(
+  /**
+   * Spawns the pack; `ready` connects once it prints its port (rejecting with the pack's own output when
+   * it does not come up), `abort` stops it early (the program failed meanwhile).
+   */
+  static start(
     packDir: string,
     env: Record<string, string>,
     timeoutMs = 120_000,
-  ): Promise<AnalyzerClient> {
+  ): { ready: Promise<AnalyzerClient>; abort(): void } {
     const p = protocol(packDir);
     // Like the CLI's pulumi-analyzer-policy shim: `node run-policy-pack <engine address> .` in the pack dir.
     // There is no engine here; the pack only uses the address to report logs, which it does not.
@@ -79,7 +82,7 @@ export class AnalyzerClient {
     let out = "";
     let err = "";
     child.stderr!.on("data", (d) => (err += d));
-    const port = await new Promise<number>((resolve, reject) => {
+    const port = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new PackError(`policy pack did not start within ${timeoutMs} ms`)),
         timeoutMs,
@@ -98,12 +101,15 @@ export class AnalyzerClient {
       });
       child.on("error", (e) => reject(new PackError(`could not start the policy pack: ${e.message}`)));
     });
-    child.stdout!.on("data", () => undefined);
-    const client = new p.rpc.AnalyzerClient(`127.0.0.1:${port}`, p.grpc.credentials.createInsecure(), {
-      "grpc.max_receive_message_length": 400 * 1024 * 1024,
-      "grpc.max_send_message_length": 400 * 1024 * 1024,
+    const ready = port.then((n) => {
+      const client = new p.rpc.AnalyzerClient(`127.0.0.1:${n}`, p.grpc.credentials.createInsecure(), {
+        "grpc.max_receive_message_length": 400 * 1024 * 1024,
+        "grpc.max_send_message_length": 400 * 1024 * 1024,
+      });
+      return new AnalyzerClient(child, client, p, () => err);
     });
-    return new AnalyzerClient(child, client, p, () => err);
+    ready.catch(() => child.kill());
+    return { ready, abort: () => child.kill() };
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {

@@ -72,10 +72,11 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
   try {
     run = await runUnderMocks(prepared);
   } catch (err) {
-    await starting.then((c) => c.close()).catch(() => undefined);
+    starting.abort();
+    await starting.ready.catch(() => undefined);
     throw err;
   }
-  const client = await starting;
+  const client = await starting.ready;
   try {
     const info = await client.getAnalyzerInfo();
     const config = effectiveConfig(info, opts.configFile);

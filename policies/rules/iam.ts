@@ -37,14 +37,12 @@ export function grantsOf(stack: StackView, role: PolicyResource): Grant[] {
       source: `inline policy "${text(at(p, "name")) ?? "(unnamed)"}" of role "${role.name}"`,
     })),
   );
-  const rolePolicies = stack
-    .referencing(role, [T.rolePolicy], "role")
-    .flatMap((p) =>
-      statements(known(() => p.props.policy)).map((s) => ({
-        statement: s,
-        source: `RolePolicy "${p.name}"`,
-      })),
-    );
+  const rolePolicies = stack.referencing(role, [T.rolePolicy], "role").flatMap((p) =>
+    statements(known(() => p.props.policy)).map((s) => ({
+      statement: s,
+      source: `RolePolicy "${p.name}"`,
+    })),
+  );
   const managed = attachedManagedPolicies(stack, role)
     .flatMap((a) => stack.referenced(a.via, "policyArn", [T.managedPolicy]))
     .flatMap((p) =>
