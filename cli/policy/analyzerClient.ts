@@ -2,13 +2,22 @@
 // the pack's directory, which type-checks and loads index.ts; the PolicyPack prints the port of its
 // gRPC server on stdout) and speaks the Analyzer protocol to it.
 import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CollectedResource } from "./mockedRun";
 
 // The generated protobuf and gRPC modules of the @pulumi/pulumi the pack resolves, and the
 // google-protobuf/grpc-js copies they were built against (message classes must match).
 function protocol(packDir: string) {
-  const runScript = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+  if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
+    throw new PackError(`no policy pack at ${packDir} (no PulumiPolicy.yaml)`);
+  }
+  let runScript: string;
+  try {
+    runScript = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+  } catch {
+    throw new PackError(`the policy pack's dependencies are not installed: run npm install in ${packDir}`);
+  }
   const protoDir = path.join(
     path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [packDir] })),
     "proto",

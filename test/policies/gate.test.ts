@@ -107,4 +107,20 @@ describe("lethe policy check (end to end)", () => {
 
     expect(lethe("--colour").code).to.equal(2);
   });
+
+  it("exits 2 with the pack's own error when the policy pack does not start", () => {
+    const pack = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-pack-"));
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(pack, "node_modules"));
+    fs.writeFileSync(path.join(pack, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+    fs.writeFileSync(path.join(pack, "package.json"), JSON.stringify({ name: "broken", version: "1.0.0" }));
+    fs.writeFileSync(path.join(pack, "index.ts"), 'const n: number = "not a number";\n');
+    const r = lethe("--policy-pack", pack);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/could not run: policy pack exited with code \d+ before serving:/);
+    expect(r.err).to.contain("Type 'string' is not assignable to type 'number'");
+
+    const missing = lethe("--policy-pack", path.join(pack, "nowhere"));
+    expect(missing.code).to.equal(2);
+    expect(missing.err).to.contain("no policy pack at");
+  });
 });
