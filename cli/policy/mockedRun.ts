@@ -1,0 +1,348 @@
+// Runs a Pulumi TypeScript program under Pulumi's mocks and records what the engine would know about
+// each resource it registers: URN, type, name, parent, dependencies (overall and per property),
+// provider, options, the inputs it sent (what `analyze` gets) and the resulting state (what
+// `analyzeStack` gets). The mocks answer like AWS would (ids, ARNs, names), without any cloud.
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+
+/** A resource as the Pulumi engine hands it to an analyzer. */
+export interface CollectedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  /** Provider reference "<urn>::<id>" (empty: the default provider for the type's package). */
+  provider: string;
+  options: {
+    protect: boolean;
+    ignoreChanges: string[];
+    deleteBeforeReplace?: boolean;
+    aliases: string[];
+    customTimeouts: { create: number; update: number; delete: number };
+    additionalSecretOutputs: string[];
+  };
+  /** Serialized inputs, as registered (Pulumi wire format: secrets and assets keep their signatures). */
+  inputs: Record<string, unknown>;
+  /** Serialized state after "creation" under the mocks, including `id`. */
+  outputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+  project: string;
+  stack: string;
+  programPath: string;
+  config: Record<string, string>;
+  resources: CollectedResource[];
+}
+
+export class ProgramError extends Error {}
+
+const projectRoot = path.join(__dirname, "..", "..");
+const mockAccount = "123456789012";
+
+/** The program's project: nearest Pulumi.yaml at or above the entry (name, config declarations, main). */
+function findProject(start: string): { dir: string; doc: Record<string, unknown> } | undefined {
+  let dir = fs.existsSync(start) && fs.statSync(start).isDirectory() ? start : path.dirname(start);
+  for (;;) {
+    const file = path.join(dir, "Pulumi.yaml");
+    if (fs.existsSync(file))
+      return { dir, doc: (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown> };
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** Resolves `--program` (a module file, or a directory holding a Pulumi project or an index.ts). */
+export function resolveProgram(given: string | undefined): {
+  entry: string;
+  project?: ReturnType<typeof findProject>;
+} {
+  const target = path.resolve(given ?? projectRoot);
+  if (!fs.existsSync(target) && !fs.existsSync(`${target}.ts`)) {
+    throw new ProgramError(`program not found: ${target}`);
+  }
+  let entry = fs.existsSync(target) ? target : `${target}.ts`;
+  const project = findProject(entry);
+  if (fs.statSync(entry).isDirectory()) {
+    const main =
+      project && project.dir === entry && typeof project.doc.main === "string" ? project.doc.main : ".";
+    entry = path.resolve(entry, main);
+    if (fs.existsSync(entry) && fs.statSync(entry).isDirectory()) entry = path.join(entry, "index.ts");
+    if (!fs.existsSync(entry)) throw new ProgramError(`no program entry module at ${entry}`);
+  }
+  return { entry, project };
+}
+
+/** Stack config as the CLI gives it to a program: Pulumi.yaml defaults, overridden by Pulumi.<stack>.yaml. */
+function stackConfig(project: ReturnType<typeof findProject>, stack: string): Record<string, string> {
+  const config: Record<string, string> = {};
+  if (!project) return config;
+  const name = String(project.doc.name ?? "project");
+  const str = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+  const declared = (project.doc.config ?? {}) as Record<string, unknown>;
+  for (const [key, decl] of Object.entries(declared)) {
+    const full = key.includes(":") ? key : `${name}:${key}`;
+    const value =
+      decl && typeof decl === "object" && "default" in decl ? (decl as { default: unknown }).default : decl;
+    if (
+      value !== undefined &&
+      (typeof value !== "object" || value === null || !("type" in (value as object)))
+    )
+      config[full] = str(value);
+  }
+  const stackFile = path.join(project.dir, `Pulumi.${stack}.yaml`);
+  if (fs.existsSync(stackFile)) {
+    const doc = (yaml.load(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    for (const [key, value] of Object.entries(doc.config ?? {})) config[key] = str(value);
+  }
+  return config;
+}
+
+function hex7(seed: string): string {
+  return crypto.createHash("sha1").update(seed).digest("hex").slice(0, 7);
+}
+
+/** What AWS would return for a new resource: its inputs plus the computed identifiers rules join on. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>, region: string) {
+  const service = type.split(":")[1]?.split("/")[0] ?? "mock";
+  const physical = (inputs.name as string | undefined) ?? `${name}-${hex7(type + name)}`;
+  const state: Record<string, unknown> = { ...inputs, name: physical };
+  let id = physical;
+  state.arn = `arn:aws:${service}:${region}:${mockAccount}:${physical}`;
+  switch (type) {
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2":
+      id = (inputs.bucket as string | undefined) ?? physical;
+      state.bucket = id;
+      state.arn = `arn:aws:s3:::${id}`;
+      break;
+    case "aws:sqs/queue:Queue":
+      state.url = `https://sqs.${region}.amazonaws.com/${mockAccount}/${physical}`;
+      state.arn = `arn:aws:sqs:${region}:${mockAccount}:${physical}`;
+      id = state.url as string;
+      break;
+    case "aws:iam/role:Role":
+      state.arn = `arn:aws:iam::${mockAccount}:role/${physical}`;
+      break;
+    case "aws:iam/policy:Policy":
+      state.arn = `arn:aws:iam::${mockAccount}:policy/${physical}`;
+      id = state.arn as string;
+      break;
+    case "aws:kms/key:Key":
+      id = `${hex7(name)}-key-id`;
+      state.keyId = id;
+      state.arn = `arn:aws:kms:${region}:${mockAccount}:key/${id}`;
+      break;
+    case "aws:lambda/function:Function":
+      state.arn = `arn:aws:lambda:${region}:${mockAccount}:function:${physical}`;
+      state.invokeArn = `${state.arn}/invocations`;
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      state.arn = `arn:aws:logs:${region}:${mockAccount}:log-group:${physical}`;
+      break;
+    case "aws:dynamodb/table:Table":
+      state.arn = `arn:aws:dynamodb:${region}:${mockAccount}:table/${physical}`;
+      break;
+  }
+  return { id, state };
+}
+
+function seconds(duration: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(duration.trim());
+  if (!m) return 0;
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+export interface PreparedProgram {
+  entry: string;
+  project: string;
+  stack: string;
+  config: Record<string, string>;
+}
+
+/** Finds the program's entry, project name and stack config (before anything runs). */
+export function prepareProgram(program: string | undefined, stack = "dev"): PreparedProgram {
+  const { entry, project } = resolveProgram(program);
+  return {
+    entry,
+    project: String(project?.doc.name ?? path.basename(path.dirname(entry))),
+    stack,
+    config: stackConfig(project, stack),
+  };
+}
+
+export interface Recorder {
+  resources: CollectedResource[];
+  /** When the last resource registration arrived (ms since epoch). */
+  lastRegistration(): number;
+}
+
+/**
+ * Records every registration the current mock monitor answers (call after `pulumi.runtime.setMocks`).
+ * Tests use it with their own mocks; the gate with the mocks below.
+ */
+export function recordRegistrations(): Recorder {
+  const settings = require("@pulumi/pulumi/runtime/settings");
+  const resources: CollectedResource[] = [];
+  let last = Date.now();
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  monitor.registerResource = (req: any, callback: (err: unknown, resp?: any) => void) => {
+    last = Date.now();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    register(req, (err: unknown, resp: any) => {
+      if (!err && resp) resources.push(collected(req, resp));
+      callback(err, resp);
+    });
+  };
+  return { resources, lastRegistration: () => last };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function collected(req: any, resp: any): CollectedResource {
+  const propertyDependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((v: { getUrnsList(): string[] }, k: string) => {
+    propertyDependencies[k] = v.getUrnsList();
+  });
+  const timeouts = req.getCustomtimeouts();
+  return {
+    urn: resp.getUrn(),
+    type: req.getType(),
+    name: req.getName(),
+    custom: req.getCustom(),
+    parent: req.getParent(),
+    dependencies: req.getDependenciesList(),
+    propertyDependencies,
+    provider: req.getProvider(),
+    options: {
+      protect: req.getProtect() ?? false,
+      ignoreChanges: req.getIgnorechangesList(),
+      deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
+      aliases: req
+        .getAliasesList()
+        .map((a: { getUrn(): string }) => a.getUrn())
+        .filter((u: string) => u),
+      customTimeouts: {
+        create: seconds(timeouts?.getCreate() ?? ""),
+        update: seconds(timeouts?.getUpdate() ?? ""),
+        delete: seconds(timeouts?.getDelete() ?? ""),
+      },
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    },
+    inputs: req.getObject()?.toJavaScript() ?? {},
+    outputs: {
+      ...(resp.getObject()?.toJavaScript() ?? {}),
+      ...(req.getCustom() ? { id: resp.getId() } : {}),
+    },
+  };
+}
+
+/**
+ * Runs the program under mocks in this process and returns every registered resource. `@pulumi/*`
+ * packages always resolve from this project (one Pulumi runtime), and so does any package the
+ * program does not have itself.
+ */
+export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_000): Promise<ProgramRun> {
+  const { entry, project, stack, config } = prepared;
+  const region = config["aws:region"] ?? "eu-west-1";
+  shareProjectPackages();
+
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => mockState(args.type, args.name, args.inputs, region),
+      call: (args) => {
+        switch (args.token) {
+          case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+              accountId: mockAccount,
+              arn: `arn:aws:iam::${mockAccount}:user/mock`,
+              userId: "mock",
+              id: mockAccount,
+            };
+          case "aws:index/getRegion:getRegion":
+            return { name: region, region, id: region };
+          case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+          default:
+            return args.inputs;
+        }
+      },
+    },
+    project,
+    stack,
+    false,
+  );
+  const recorder = recordRegistrations();
+
+  const failures: unknown[] = [];
+  const onFailure = (err: unknown) => failures.push(err);
+  process.on("unhandledRejection", onFailure);
+  process.on("uncaughtException", onFailure);
+  try {
+    try {
+      const loaded = require(entry);
+      // Pulumi runs an exported function (sync or async) as the program body.
+      const body =
+        typeof loaded === "function"
+          ? loaded()
+          : typeof loaded?.default === "function"
+            ? loaded.default()
+            : loaded;
+      await body;
+    } catch (err) {
+      throw new ProgramError(`the program failed: ${(err as Error)?.message ?? err}`);
+    }
+    // Resources registered in callbacks (apply) arrive later: wait until registrations stop.
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() - recorder.lastRegistration() < 300 && failures.length === 0) {
+      if (Date.now() > deadline)
+        throw new ProgramError(`the program was still registering resources after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (failures.length) {
+      throw new ProgramError(`the program failed: ${(failures[0] as Error)?.message ?? failures[0]}`);
+    }
+  } finally {
+    process.off("unhandledRejection", onFailure);
+    process.off("uncaughtException", onFailure);
+  }
+  return { project, stack, programPath: entry, config, resources: recorder.resources };
+}
+
+let shared = false;
+
+/** Makes a program outside this project use this project's packages (and always our @pulumi runtime). */
+function shareProjectPackages(): void {
+  if (shared) return;
+  shared = true;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const Module = require("node:module") as any;
+  const resolve = Module._resolveFilename;
+  // A stand-in parent module living at the project root, so lookups walk this project's node_modules.
+  const root = new Module(path.join(projectRoot, "index.js"));
+  root.filename = root.id;
+  root.paths = Module._nodeModulePaths(projectRoot);
+  Module._resolveFilename = function (request: string, parent: unknown, ...rest: unknown[]) {
+    if (request.startsWith("@pulumi/")) return resolve.call(this, request, root, ...rest);
+    try {
+      return resolve.call(this, request, parent, ...rest);
+    } catch (err) {
+      if (
+        (err as { code?: string }).code !== "MODULE_NOT_FOUND" ||
+        request.startsWith(".") ||
+        path.isAbsolute(request)
+      )
+        throw err;
+      return resolve.call(this, request, root, ...rest);
+    }
+  };
+}

@@ -1,0 +1,41 @@
+// Pulumi type tokens the rules check. @pulumi/aws 7 keeps the deprecated V2 names as aliases, so both
+// spellings of the S3 resources are listed.
+export const T = {
+  table: "aws:dynamodb/table:Table",
+  tableResourcePolicy: "aws:dynamodb/resourcePolicy:ResourcePolicy",
+  buckets: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+  bucketVersioning: [
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketVersioningV2:BucketVersioningV2",
+  ],
+  bucketEncryption: [
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+  ],
+  bucketPublicAccessBlock: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
+  bucketLifecycle: [
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+  ],
+  bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
+  bucketAcl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
+  function: "aws:lambda/function:Function",
+  eventInvokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+  eventSourceMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  policyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
+  managedPolicy: "aws:iam/policy:Policy",
+  queue: "aws:sqs/queue:Queue",
+  queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+  queueRedrivePolicy: "aws:sqs/redrivePolicy:RedrivePolicy",
+  topic: "aws:sns/topic:Topic",
+  topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+  firehose: "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+  workgroup: "aws:athena/workgroup:Workgroup",
+  glueCatalogEncryption: "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+  glueDatabase: "aws:glue/catalogDatabase:CatalogDatabase",
+  kmsKey: "aws:kms/key:Key",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+} as const;
