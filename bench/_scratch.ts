@@ -1,0 +1,17 @@
+import { murmur3x2 } from "../runtime/ingest/murmur3";
+import { BloomFilter } from "../runtime/ingest/bloomFilter";
+const o = { h1: 0, h2: 0 };
+murmur3x2("hello", 0, 1, o); console.log(o.h1.toString(16), "expect 248bfa47");
+murmur3x2("The quick brown fox jumps over the lazy dog", 0x9747b28c, 0, o); console.log(o.h1.toString(16), "expect 2fa826cd");
+murmur3x2("héllo", 0, 0, o); console.log(o.h1.toString(16));
+const N = 1_000_000;
+const ids: string[] = []; for (let i = 0; i < N; i++) ids.push(`cust-${i.toString(36)}-${(i * 2654435761 >>> 0).toString(16)}`);
+let t = process.hrtime.bigint();
+const f = BloomFilter.from(ids, 1e-4);
+let dt = Number(process.hrtime.bigint() - t) / 1e9; console.log("build/s", N / dt, f.bitCount, f.hashCount, f.words.byteLength);
+t = process.hrtime.bigint(); let fp = 0; const M = 2_000_000;
+for (let i = 0; i < M; i++) if (f.has(`other-${i}`)) fp++;
+dt = Number(process.hrtime.bigint() - t) / 1e9; console.log("lookup/s", M / dt, "fpr", fp / M);
+t = process.hrtime.bigint(); let hit = 0; for (const id of ids) if (f.has(id)) hit++;
+dt = Number(process.hrtime.bigint() - t) / 1e9; console.log("member lookup/s", N / dt, hit);
+const b = f.serialize(); const g = BloomFilter.deserialize(b); console.log(g.has(ids[5]), b.length);
