@@ -15,7 +15,9 @@ export interface FilterBuilderReply extends BuildFilterResult {
 
 export const builderServiceName = "lethe-filter-builder";
 
-export function createFilterBuilderHandler(env: Env = process.env): (event?: unknown) => Promise<FilterBuilderReply> {
+export function createFilterBuilderHandler(
+  env: Env = process.env,
+): (event?: unknown) => Promise<FilterBuilderReply> {
   const logger = new Logger({ serviceName: builderServiceName });
   const metrics = new Metrics({ namespace: "Lethe", serviceName: builderServiceName });
   const registry = new OptOutRegistry(makeDocumentClient(), requiredEnv(env, envNames.optOutTable));
@@ -24,7 +26,8 @@ export function createFilterBuilderHandler(env: Env = process.env): (event?: unk
   const falsePositiveRate = numberEnv(env, envNames.falsePositiveRate, 1e-9, 0.5);
 
   return async (event) => {
-    const force = typeof event === "object" && event !== null && (event as { force?: unknown }).force === true;
+    const force =
+      typeof event === "object" && event !== null && (event as { force?: unknown }).force === true;
     const result = await buildOptOutFilter(registry, s3, location, { falsePositiveRate, force });
     const status = result.skipped ? "unchanged" : "published";
     const message = result.skipped

@@ -43,9 +43,12 @@ export function bloomParameters(expectedItems: number, falsePositiveRate: number
   // Whole 32-bit words: the spare bits at the end only lower the false-positive rate.
   const bitCount = Math.max(64, Math.ceil(bits / 32) * 32);
   if (bitCount > MAX_BITS) {
-    throw new RangeError(`${expectedItems} items at rate ${falsePositiveRate} need more than ${MAX_BITS} bits`);
+    throw new RangeError(
+      `${expectedItems} items at rate ${falsePositiveRate} need more than ${MAX_BITS} bits`,
+    );
   }
-  const hashCount = Math.min(64, Math.max(1, Math.round((bitCount / n) * Math.LN2)));
+  // k = log2(1/rate): optimal for the exact bit count; rounding bits up only adds headroom.
+  const hashCount = Math.min(64, Math.max(1, Math.round(-Math.log2(falsePositiveRate))));
   return { bitCount, hashCount };
 }
 

@@ -57,7 +57,12 @@ export class RefreshingFilterSource implements FilterProvider {
     try {
       const filter = await readFilter(this.s3, this.location, pointer);
       this.state = { filter, generation: pointer.generation };
-      this.onEvent({ kind: "loaded", generation: pointer.generation, itemCount: filter.itemCount, bytes: pointer.bytes });
+      this.onEvent({
+        kind: "loaded",
+        generation: pointer.generation,
+        itemCount: filter.itemCount,
+        bytes: pointer.bytes,
+      });
       return this.state;
     } catch (err) {
       return this.fallBack(`filter generation ${pointer.generation} unusable: ${message(err)}`);

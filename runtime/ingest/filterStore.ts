@@ -38,7 +38,10 @@ export function pointerKey(location: FilterLocation): string {
 }
 
 /** The pointer, or undefined when no filter was ever published. A malformed pointer throws. */
-export async function readPointer(s3: S3Client, location: FilterLocation): Promise<FilterPointer | undefined> {
+export async function readPointer(
+  s3: S3Client,
+  location: FilterLocation,
+): Promise<FilterPointer | undefined> {
   const body = await getObject(s3, location.bucket, pointerKey(location));
   if (body === undefined) return undefined;
   const where = `s3://${location.bucket}/${pointerKey(location)}`;
@@ -61,7 +64,11 @@ export async function readPointer(s3: S3Client, location: FilterLocation): Promi
 }
 
 /** Downloads and verifies the filter the pointer names. */
-export async function readFilter(s3: S3Client, location: FilterLocation, pointer: FilterPointer): Promise<BloomFilter> {
+export async function readFilter(
+  s3: S3Client,
+  location: FilterLocation,
+  pointer: FilterPointer,
+): Promise<BloomFilter> {
   const where = `s3://${location.bucket}/${pointer.key}`;
   const body = await getObject(s3, location.bucket, pointer.key);
   if (body === undefined) throw new Error(`${where}: filter generation ${pointer.generation} is missing`);
@@ -83,17 +90,35 @@ export async function publishFilter(
     bytes: bytes.length,
   };
   await putObject(s3, location, full.key, bytes, "application/octet-stream");
-  await putObject(s3, location, pointerKey(location), Buffer.from(JSON.stringify(full, null, 2)), "application/json");
+  await putObject(
+    s3,
+    location,
+    pointerKey(location),
+    Buffer.from(JSON.stringify(full, null, 2)),
+    "application/json",
+  );
   return full;
 }
 
 /** Removes a superseded generation (the bucket's versioning and lifecycle expire its old versions). */
-export async function deleteGeneration(s3: S3Client, location: FilterLocation, generation: number): Promise<void> {
+export async function deleteGeneration(
+  s3: S3Client,
+  location: FilterLocation,
+  generation: number,
+): Promise<void> {
   if (generation < 1) return;
-  await s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: generationKey(location, generation) }));
+  await s3.send(
+    new DeleteObjectCommand({ Bucket: location.bucket, Key: generationKey(location, generation) }),
+  );
 }
 
-async function putObject(s3: S3Client, location: FilterLocation, key: string, body: Buffer, contentType: string) {
+async function putObject(
+  s3: S3Client,
+  location: FilterLocation,
+  key: string,
+  body: Buffer,
+  contentType: string,
+) {
   await s3.send(
     new PutObjectCommand({
       Bucket: location.bucket,

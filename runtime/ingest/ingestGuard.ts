@@ -54,7 +54,9 @@ export class IngestGuard {
     this.idField = options.idField ?? "customer_id";
   }
 
-  async transform(records: readonly FirehoseRecord[]): Promise<{ records: TransformedRecord[]; stats: GuardStats }> {
+  async transform(
+    records: readonly FirehoseRecord[],
+  ): Promise<{ records: TransformedRecord[]; stats: GuardStats }> {
     const { filter, generation, reason } = await this.options.filters.current();
     const stats: GuardStats = {
       recordsIn: records.length,

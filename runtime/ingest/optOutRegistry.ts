@@ -1,7 +1,13 @@
 // The opt-out registry over the optOut table (hash key customerId): who asked that their data never
 // be ingested again, with the request that said so and when. The ingest guard confirms bloom-filter
 // positives here; the filter builder pages through every ID.
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 
 export const OPT_OUT_KEY = "customerId";
@@ -78,7 +84,11 @@ export class OptOutRegistry implements OptOutLookup {
         const out = await this.doc.send(
           new BatchGetCommand({
             RequestItems: {
-              [this.tableName]: { Keys: keys, ProjectionExpression: "#k", ExpressionAttributeNames: { "#k": OPT_OUT_KEY } },
+              [this.tableName]: {
+                Keys: keys,
+                ProjectionExpression: "#k",
+                ExpressionAttributeNames: { "#k": OPT_OUT_KEY },
+              },
             },
           }),
         );

@@ -29,7 +29,9 @@ export function numberEnv(env: Env, name: string, min: number, max: number, fall
   if ((raw === undefined || raw === "") && fallback !== undefined) return fallback;
   const n = Number(requiredEnv(env, name));
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new Error(`environment variable ${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `environment variable ${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
