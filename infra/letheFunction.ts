@@ -20,6 +20,17 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
+/** Throws when a statement grants "*" or a whole service ("s3:*"): every action must be named. */
+export function assertNamedActions(owner: string, statements: readonly PolicyStatement[]): void {
+  for (const s of statements) {
+    for (const a of [s.Action].flat()) {
+      if (a === "*" || a.endsWith(":*")) {
+        throw new Error(`${owner}: IAM action "${a}" is too broad; name the actions the function needs`);
+      }
+    }
+  }
+}
+
 export interface LetheFunctionArgs {
   /** Short name: the function is called `lethe-<stack>-<shortName>` (at most 64 characters). */
   shortName: string;
@@ -117,13 +128,7 @@ export class LetheFunction extends pulumi.ComponentResource {
         args.statements,
       ])
       .apply(([part, regionName, account, dlqArn, keyArn, statements]) => {
-        for (const s of statements) {
-          for (const a of [s.Action].flat()) {
-            if (a === "*" || a.endsWith(":*")) {
-              throw new Error(`${name}: IAM action "${a}" is too broad; name the actions the function needs`);
-            }
-          }
-        }
+        assertNamedActions(name, statements);
         const own: PolicyStatement[] = [
           {
             // AWSLambdaBasicExecutionRole, scoped to this function's own log group.
