@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { installPulumiMocks, settle, valueOf, MockedProgram } from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
 import { createLethe } from "../../infra/lethe";
-import { assertNamedActions, LetheFunction } from "../../infra/letheFunction";
+import { assertNamedActions, LetheFunction, PolicyStatement } from "../../infra/letheFunction";
 
 async function build(overrides: Partial<LetheConfig> = {}): Promise<MockedProgram> {
   const program = installPulumiMocks();
