@@ -225,11 +225,11 @@ describe("infra: ingest guard configuration", () => {
 
 describe("infra: LetheFunction", () => {
   it("refuses a wildcard action with a message naming it", () => {
-    const named = {
+    const named: PolicyStatement = {
       Effect: "Allow",
       Action: ["s3:GetObject", "kms:GenerateDataKey*"],
       Resource: "arn:aws:s3:::b/*",
-    } as const;
+    };
     expect(() => assertNamedActions("fn", [named])).to.not.throw();
     for (const action of ["s3:*", "*"]) {
       expect(() =>
