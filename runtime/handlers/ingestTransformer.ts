@@ -23,11 +23,8 @@ export interface FirehoseTransformationResponse {
 
 export const transformerServiceName = "lethe-ingest-guard";
 
-export function createIngestTransformerHandler(
-  env: Env = process.env,
-): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
-  const logger = new Logger({ serviceName: transformerServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: transformerServiceName });
+/** Builds the guard from the environment: clients, registry, refreshing filter source, cache. */
+export function ingestGuardFromEnv(env: Env, logger: Logger): IngestGuard {
   const registry = new OptOutRegistry(makeDocumentClient(), requiredEnv(env, envNames.optOutTable));
   const filters = new RefreshingFilterSource(
     makeS3Client(),
@@ -35,18 +32,28 @@ export function createIngestTransformerHandler(
     numberEnv(env, envNames.refreshSeconds, 0, 86400, 60) * 1000,
     (e) => (e.kind === "loaded" ? logger.info("opt-out filter loaded", e) : logger.warn("opt-out filter", e)),
   );
-  const guard = new IngestGuard({
+  return new IngestGuard({
     filters,
     registry,
     cacheTtlMs: numberEnv(env, envNames.cacheTtlSeconds, 1, 86400, 300) * 1000,
     cacheMaxEntries: numberEnv(env, envNames.cacheMaxEntries, 1, 10_000_000, 100_000),
   });
+}
+
+/** The handler; `guard` is for running it in-process against another registry (bench/ingest.ts). */
+export function createIngestTransformerHandler(
+  env: Env = process.env,
+  guard?: IngestGuard,
+): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
+  const logger = new Logger({ serviceName: transformerServiceName });
+  const metrics = new Metrics({ namespace: "Lethe", serviceName: transformerServiceName });
+  const theGuard = guard ?? ingestGuardFromEnv(env, logger);
 
   return async (event) => {
     if (!event || !Array.isArray(event.records)) {
       throw new Error("not a Firehose transformation event: no records array");
     }
-    const { records, stats } = await guard.transform(event.records);
+    const { records, stats } = await theGuard.transform(event.records);
     metrics.addMetric("RecordsIn", MetricUnit.Count, stats.recordsIn);
     metrics.addMetric("RecordsDropped", MetricUnit.Count, stats.dropped);
     metrics.addMetric("RecordsFailed", MetricUnit.Count, stats.failed);
