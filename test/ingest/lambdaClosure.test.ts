@@ -37,7 +37,6 @@ function packageOf(specifier: string): string {
 
 describe("infra: the magic Lambdas' serialized code", () => {
   const dir = path.join(root, "tmp", `lambda-closures-${randomUUID().slice(0, 8)}`);
-  const saved = { ...process.env };
   let builderCode: string;
   let transformerCode: string;
 
@@ -49,8 +48,8 @@ describe("infra: the magic Lambdas' serialized code", () => {
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
+    // Only what this test set: the harness's AWS_* variables must stay for the other tests.
+    for (const name of Object.values(envNames)) delete process.env[name];
   });
 
   it("requires only Node built-ins and packages listed in dependencies (so they are in the zip)", () => {
