@@ -1,7 +1,13 @@
 // Where the opt-out filter lives: generation objects `<prefix>generation-<n>.bloom` in the lake's
 // KMS-encrypted bucket, plus a small pointer object `<prefix>current.json` naming the newest one.
 // Readers fetch the pointer first, so a half-written generation is never read as current.
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { BloomFilter } from "./bloomFilter";
 
 export interface FilterLocation {
@@ -138,6 +144,14 @@ async function getObject(s3: S3Client, bucket: string, key: string): Promise<Buf
   } catch (err) {
     const name = (err as { name?: string }).name;
     if (name === "NoSuchKey" || name === "NotFound") return undefined;
+    // S3 answers 403, not 404, for a missing key unless ListBucket is granted for it; our roles may
+    // list only the filter prefix, so ask that way before calling it a permission problem.
+    if (name === "AccessDenied" && !(await exists(s3, bucket, key))) return undefined;
     throw err;
   }
+}
+
+async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return (out.Contents ?? []).some((o) => o.Key === key);
 }

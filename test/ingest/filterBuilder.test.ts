@@ -83,4 +83,25 @@ describe("ingest: filter builder (moto)", () => {
       `s3://${location.bucket}/${pointerKey(location)}: filter pointer is not JSON`,
     );
   });
+
+  it("tells a missing pointer (403 without ListBucket on the key) from a forbidden one", async () => {
+    const real = makeS3Client();
+    const location = await createLakeBucket();
+    // Like IAM with ListBucket granted only on the filter prefix: every GetObject miss is a 403.
+    const denying = {
+      send: async (cmd: { constructor: { name: string } }) => {
+        if (cmd.constructor.name === "GetObjectCommand") {
+          const e = new Error("Access Denied");
+          e.name = "AccessDenied";
+          throw e;
+        }
+        return real.send(cmd as never);
+      },
+    } as unknown as typeof real;
+    expect(await readPointer(denying, location)).to.equal(undefined);
+    await real.send(new PutObjectCommand({ Bucket: location.bucket, Key: pointerKey(location), Body: "{}" }));
+    let error: Error | undefined;
+    await readPointer(denying, location).catch((e) => (error = e));
+    expect(error?.name).to.equal("AccessDenied");
+  });
 });
