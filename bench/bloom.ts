@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import { BloomFilter as TheirBloomFilter } from "bloom-filters";
 import { BloomFilter } from "../runtime/ingest/bloomFilter";
+import { idSetDigest } from "../runtime/ingest/filterBuilder";
 
 const members = Number(process.env.BLOOM_BENCH_MEMBERS ?? 1_000_000);
 const nonMembers = Number(process.env.BLOOM_BENCH_NONMEMBERS ?? 10_000_000);
@@ -84,6 +85,8 @@ console.log(
   `  false negatives:    ${falseNegatives} of ${members}   (goal 0)   ${verdict(falseNegatives === 0)}`,
 );
 console.log(`  serialize ${(serializeS * 1000).toFixed(1)} ms, load+verify ${(loadS * 1000).toFixed(1)} ms`);
+const [, digestS] = seconds(() => idSetDigest(ids, fpr));
+console.log(`  builder's change check (sort + SHA-256 of the ID set): ${(digestS * 1000).toFixed(0)} ms`);
 
 // Reference: bloom-filters@3, the library the design card names, on fewer items (it is slow).
 const refIds = ids.slice(0, referenceItems);

@@ -99,8 +99,8 @@ export class OptOutRegistry implements OptOutLookup {
     return found;
   }
 
-  /** Every opted-out ID, a page (one Scan call) at a time. */
-  async *pages(pageSize = 1000): AsyncGenerator<string[]> {
+  /** Every opted-out ID, a page (one Scan call, up to 1 MB unless `pageSize` caps it) at a time. */
+  async *pages(pageSize?: number): AsyncGenerator<string[]> {
     let start: Record<string, NativeAttributeValue> | undefined;
     do {
       const out = await this.doc.send(
