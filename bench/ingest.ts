@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import { BloomFilter } from "../runtime/ingest/bloomFilter";
-import { IngestGuard, FirehoseRecord } from "../runtime/ingest/ingestGuard";
+import { RecordGuard, FirehoseRecord } from "../runtime/ingest/recordGuard";
 import { OptOutLookup } from "../runtime/ingest/optOutRegistry";
 import { createIngestTransformerHandler } from "../runtime/handlers/ingestTransformer";
 
@@ -44,7 +44,7 @@ async function main() {
   const optedSet = new Set(optedOut);
   const filter = BloomFilter.from(optedOut, 1e-4);
   const registry = new MemoryRegistry(optedSet);
-  const guard = new IngestGuard({
+  const guard = new RecordGuard({
     filters: { current: async () => ({ filter, generation: 1 }) },
     registry,
     cacheTtlMs: 300_000,

@@ -1,5 +1,5 @@
 // Firehose record-transformation Lambda (the ingest guard). Thin: settings from the environment,
-// clients from runtime/aws/clients.ts, the decision in runtime/ingest/ingestGuard.ts. Deployed as a
+// clients from runtime/aws/clients.ts, the decision in runtime/ingest/recordGuard.ts. Deployed as a
 // magic Lambda: `createIngestTransformerHandler` is its callbackFactory and runs once per cold start,
 // so the filter, the cache and the clients live in its closure across invocations.
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -7,7 +7,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeS3Client } from "../aws/clients";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { RefreshingFilterSource } from "../ingest/filterSource";
-import { FirehoseRecord, IngestGuard, TransformedRecord } from "../ingest/ingestGuard";
+import { FirehoseRecord, RecordGuard, TransformedRecord } from "../ingest/recordGuard";
 import { Env, envNames, filterLocationFromEnv, numberEnv, requiredEnv } from "../ingest/settings";
 
 export interface FirehoseTransformationEvent {
@@ -24,7 +24,7 @@ export interface FirehoseTransformationResponse {
 export const transformerServiceName = "lethe-ingest-guard";
 
 /** Builds the guard from the environment: clients, registry, refreshing filter source, cache. */
-export function ingestGuardFromEnv(env: Env, logger: Logger): IngestGuard {
+export function recordGuardFromEnv(env: Env, logger: Logger): RecordGuard {
   const registry = new OptOutRegistry(makeDocumentClient(), requiredEnv(env, envNames.optOutTable));
   const filters = new RefreshingFilterSource(
     makeS3Client(),
@@ -32,7 +32,7 @@ export function ingestGuardFromEnv(env: Env, logger: Logger): IngestGuard {
     numberEnv(env, envNames.refreshSeconds, 0, 86400, 60) * 1000,
     (e) => (e.kind === "loaded" ? logger.info("opt-out filter loaded", e) : logger.warn("opt-out filter", e)),
   );
-  return new IngestGuard({
+  return new RecordGuard({
     filters,
     registry,
     cacheTtlMs: numberEnv(env, envNames.cacheTtlSeconds, 1, 86400, 300) * 1000,
@@ -43,11 +43,11 @@ export function ingestGuardFromEnv(env: Env, logger: Logger): IngestGuard {
 /** The handler; `guard` is for running it in-process against another registry (bench/ingest.ts). */
 export function createIngestTransformerHandler(
   env: Env = process.env,
-  guard?: IngestGuard,
+  guard?: RecordGuard,
 ): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
   const logger = new Logger({ serviceName: transformerServiceName });
   const metrics = new Metrics({ namespace: "Lethe", serviceName: transformerServiceName });
-  const theGuard = guard ?? ingestGuardFromEnv(env, logger);
+  const theGuard = guard ?? recordGuardFromEnv(env, logger);
 
   return async (event) => {
     if (!event || !Array.isArray(event.records)) {

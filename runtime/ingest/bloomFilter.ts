@@ -194,6 +194,8 @@ export class BloomFilter {
 
 /** CRC-32 of the whole file with the checksum field (bytes 28-31) read as zero. */
 function checksum(buf: Buffer): number {
+  if (typeof crc32 !== "function")
+    throw new Error("bloom filter checksums need Node.js 20.15 or later (zlib.crc32)");
   let c = crc32(buf.subarray(0, 28));
   c = crc32(Buffer.alloc(4), c);
   return crc32(buf.subarray(HEADER_BYTES), c) >>> 0;

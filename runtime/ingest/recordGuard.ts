@@ -1,4 +1,4 @@
-// The ingest guard: decides, per Firehose record, Ok (pass unchanged), Dropped (the customer opted
+// The record guard (the ingest guard's decision): decides, per Firehose record, Ok (pass unchanged), Dropped (the customer opted
 // out) or ProcessingFailed (malformed: Firehose writes it under the error prefix). The bloom filter
 // clears almost every record; its positives are confirmed in the registry in one batch per
 // invocation, through an LRU cache with expiry. Without a filter every record is confirmed.
@@ -36,7 +36,7 @@ export interface GuardStats {
   fallbackReason?: string;
 }
 
-export interface IngestGuardOptions {
+export interface RecordGuardOptions {
   filters: FilterProvider;
   registry: OptOutLookup;
   cacheTtlMs: number;
@@ -45,11 +45,11 @@ export interface IngestGuardOptions {
   idField?: string;
 }
 
-export class IngestGuard {
+export class RecordGuard {
   private readonly cache: LRUCache<string, boolean>;
   private readonly idField: string;
 
-  constructor(private readonly options: IngestGuardOptions) {
+  constructor(private readonly options: RecordGuardOptions) {
     this.cache = new LRUCache<string, boolean>({ max: options.cacheMaxEntries, ttl: options.cacheTtlMs });
     this.idField = options.idField ?? "customer_id";
   }

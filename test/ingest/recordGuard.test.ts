@@ -7,7 +7,7 @@ import { OptOutLookup, OptOutRegistry } from "../../runtime/ingest/optOutRegistr
 import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { FilterEvent, RefreshingFilterSource } from "../../runtime/ingest/filterSource";
 import { generationKey, readPointer } from "../../runtime/ingest/filterStore";
-import { IngestGuard } from "../../runtime/ingest/ingestGuard";
+import { RecordGuard } from "../../runtime/ingest/recordGuard";
 import { bulkOptOut, createLakeBucket, createOptOutTable, firehoseRecord } from "./fixtures";
 
 /** Counts the IDs the guard asks the registry about. */
@@ -48,7 +48,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
 
     const lookups = new CountingLookup(registry);
-    const guard = new IngestGuard({
+    const guard = new RecordGuard({
       filters: new RefreshingFilterSource(s3, location, 60_000),
       registry: lookups,
       cacheTtlMs: 3_600_000,
@@ -108,7 +108,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     await registry.add("42", "req-num");
     await registry.add("gone", "req-1");
     await buildOptOutFilter(registry, makeS3Client(), location, { falsePositiveRate: 1e-4 });
-    const guard = new IngestGuard({
+    const guard = new RecordGuard({
       filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
       registry,
       cacheTtlMs: 60_000,
@@ -152,7 +152,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
     let now = 1_000_000;
     const events: FilterEvent[] = [];
-    const guard = new IngestGuard({
+    const guard = new RecordGuard({
       filters: new RefreshingFilterSource(
         s3,
         location,
@@ -196,7 +196,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     await registry.add("gone", "req-1");
     const lookups = new CountingLookup(registry);
     let now = 0;
-    const guard = new IngestGuard({
+    const guard = new RecordGuard({
       filters: new RefreshingFilterSource(s3, location, 10_000, undefined, () => now),
       registry: lookups,
       cacheTtlMs: 1,
@@ -236,7 +236,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
 
   it("lets nothing through when DynamoDB cannot confirm: the invocation fails and Firehose retries", async () => {
     const location = await createLakeBucket();
-    const guard = new IngestGuard({
+    const guard = new RecordGuard({
       filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
       registry: new OptOutRegistry(makeDocumentClient(), "no-such-table"),
       cacheTtlMs: 60_000,
