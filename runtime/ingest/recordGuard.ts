@@ -1,4 +1,4 @@
-// The record guard (the ingest guard's decision): decides, per Firehose record, Ok (pass unchanged), Dropped (the customer opted
+// The ingest guard's decision per Firehose record: Ok (pass unchanged), Dropped (the customer opted
 // out) or ProcessingFailed (malformed: Firehose writes it under the error prefix). The bloom filter
 // clears almost every record; its positives are confirmed in the registry in one batch per
 // invocation, through an LRU cache with expiry. Without a filter every record is confirmed.
