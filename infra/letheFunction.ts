@@ -166,7 +166,6 @@ export class LetheFunction extends pulumi.ComponentResource {
         kmsKeyArn: args.kmsKeyArn,
         environment: {
           variables: {
-            NODE_OPTIONS: "--enable-source-maps",
             POWERTOOLS_METRICS_NAMESPACE: "Lethe",
             ...args.environment,
           },
