@@ -3,7 +3,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".venv/**", "dist/**", "bench/out/**", "policies/node_modules/**"] },
+  {
+    ignores: ["node_modules/**", ".venv/**", "dist/**", "tmp/**", "bench/out/**", "policies/node_modules/**"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

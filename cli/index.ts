@@ -4,6 +4,7 @@ import { CommandGroup, UsageError } from "./command";
 const groups: Record<string, () => CommandGroup> = {
   // group name -> loader; each feature adds its own line.
   policy: () => require("./policy").policyCommands,
+  bloom: () => require("./bloom").bloomCommands,
 };
 
 function help(): string {

@@ -33,6 +33,20 @@ export interface LetheConfig {
   deletionProtection: boolean;
   /** Whether this stack manages the account-wide Glue Data Catalog encryption settings. */
   manageGlueCatalogEncryption: boolean;
+  /** Ingest guard: the opt-out filter's target false positives per million non-opted-out IDs (100 = 1e-4). */
+  ingestFilterFalsePositivesPerMillion: number;
+  /** Ingest guard: EventBridge schedule on which the filter builder runs. */
+  ingestFilterBuildSchedule: string;
+  /** Ingest guard: the transformer checks for a newer filter generation at most this often. */
+  ingestFilterRefreshSeconds: number;
+  /** Ingest guard: seconds a DynamoDB confirmation stays in the transformer's cache. */
+  ingestConfirmCacheTtlSeconds: number;
+  /** Ingest guard: entries of the confirmation cache (least recently used evicted first). */
+  ingestConfirmCacheMaxEntries: number;
+  /** Firehose buffering in front of the transformation Lambda: seconds. */
+  ingestProcessorBufferingIntervalSeconds: number;
+  /** Firehose buffering in front of the transformation Lambda: MiB (Lambda payloads are at most 6 MB). */
+  ingestProcessorBufferingSizeMb: number;
 }
 
 export const configDefaults: LetheConfig = {
@@ -51,6 +65,13 @@ export const configDefaults: LetheConfig = {
   logRetentionDays: 90,
   deletionProtection: true,
   manageGlueCatalogEncryption: true,
+  ingestFilterFalsePositivesPerMillion: 100,
+  ingestFilterBuildSchedule: "rate(15 minutes)",
+  ingestFilterRefreshSeconds: 60,
+  ingestConfirmCacheTtlSeconds: 300,
+  ingestConfirmCacheMaxEntries: 100000,
+  ingestProcessorBufferingIntervalSeconds: 60,
+  ingestProcessorBufferingSizeMb: 1,
 };
 
 /** The retention values CloudWatch Logs accepts. */
@@ -107,6 +128,20 @@ export function validateConfig(c: LetheConfig): LetheConfig {
       `must be one of the values CloudWatch Logs accepts (${logRetentionValues.join(", ")}), got ${c.logRetentionDays}`,
     );
   }
+  integerIn(c, "ingestFilterFalsePositivesPerMillion", 1, 100000);
+  if (
+    !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(c.ingestFilterBuildSchedule)
+  ) {
+    throw new ConfigError(
+      "ingestFilterBuildSchedule",
+      `must be an EventBridge schedule such as "rate(15 minutes)" or "cron(0/15 * * * ? *)", got ${JSON.stringify(c.ingestFilterBuildSchedule)}`,
+    );
+  }
+  integerIn(c, "ingestFilterRefreshSeconds", 0, 86400);
+  integerIn(c, "ingestConfirmCacheTtlSeconds", 1, 86400);
+  integerIn(c, "ingestConfirmCacheMaxEntries", 1, 10_000_000);
+  integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);
+  integerIn(c, "ingestProcessorBufferingSizeMb", 1, 3);
   return c;
 }
 
@@ -142,5 +177,13 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
     logRetentionDays: num("logRetentionDays"),
     deletionProtection: bool("deletionProtection"),
     manageGlueCatalogEncryption: bool("manageGlueCatalogEncryption"),
+    ingestFilterFalsePositivesPerMillion: num("ingestFilterFalsePositivesPerMillion"),
+    ingestFilterBuildSchedule:
+      config.get("ingestFilterBuildSchedule") || configDefaults.ingestFilterBuildSchedule,
+    ingestFilterRefreshSeconds: num("ingestFilterRefreshSeconds"),
+    ingestConfirmCacheTtlSeconds: num("ingestConfirmCacheTtlSeconds"),
+    ingestConfirmCacheMaxEntries: num("ingestConfirmCacheMaxEntries"),
+    ingestProcessorBufferingIntervalSeconds: num("ingestProcessorBufferingIntervalSeconds"),
+    ingestProcessorBufferingSizeMb: num("ingestProcessorBufferingSizeMb"),
   });
 }

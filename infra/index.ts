@@ -22,3 +22,5 @@ export const purgeQueueUrl = lethe.outputs.purgeQueueUrl;
 export const purgeDeadLetterQueueUrl = lethe.outputs.purgeDeadLetterQueueUrl;
 export const alertTopicArn = lethe.outputs.alertTopicArn;
 export const erasureDeadlineDays = lethe.outputs.erasureDeadlineDays;
+export const filterBuilderFunction = lethe.outputs.filterBuilderFunction;
+export const ingestGuardFunction = lethe.outputs.ingestGuardFunction;

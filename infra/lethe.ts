@@ -8,6 +8,7 @@ import { IngestStream } from "./ingestStream";
 import { ErasureTables } from "./erasureTables";
 import { PurgeQueues } from "./purgeQueues";
 import { Alerts } from "./alerts";
+import { IngestGuard } from "./ingestGuard";
 
 export interface LetheStack {
   lake: DataLake;
@@ -15,6 +16,7 @@ export interface LetheStack {
   tables: ErasureTables;
   queues: PurgeQueues;
   alerts: Alerts;
+  guard: IngestGuard;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -28,6 +30,25 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     athenaResultsRetentionDays: config.athenaResultsRetentionDays,
     manageGlueCatalogEncryption: config.manageGlueCatalogEncryption,
   });
+  const tables = new ErasureTables("lethe-tables", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    deletionProtection: config.deletionProtection,
+  });
+  const guard = new IngestGuard("lethe-guard", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    lakeBucketName: lake.lake.bucketName,
+    lakeBucketArn: lake.lake.arn,
+    optOutTableName: tables.tables.optOut.name,
+    optOutTableArn: tables.tables.optOut.arn,
+    falsePositiveRate: config.ingestFilterFalsePositivesPerMillion / 1_000_000,
+    buildSchedule: config.ingestFilterBuildSchedule,
+    refreshSeconds: config.ingestFilterRefreshSeconds,
+    cacheTtlSeconds: config.ingestConfirmCacheTtlSeconds,
+    cacheMaxEntries: config.ingestConfirmCacheMaxEntries,
+    logRetentionDays: config.logRetentionDays,
+  });
   const ingest = new IngestStream("lethe-ingest", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -37,11 +58,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     bufferingIntervalSeconds: config.firehoseBufferingIntervalSeconds,
     bufferingSizeMb: config.firehoseBufferingSizeMb,
     logRetentionDays: config.logRetentionDays,
-  });
-  const tables = new ErasureTables("lethe-tables", {
-    tags,
-    kmsKeyArn: lake.kmsKeyArn,
-    deletionProtection: config.deletionProtection,
+    processor: {
+      lambdaArn: guard.transformer.arn,
+      bufferingIntervalSeconds: config.ingestProcessorBufferingIntervalSeconds,
+      bufferingSizeMb: config.ingestProcessorBufferingSizeMb,
+    },
   });
   const queues = new PurgeQueues("lethe-purge", {
     tags,
@@ -53,7 +74,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     alertEmail: config.alertEmail,
-    deadLetterQueues: { purge: queues.deadLetterQueue.name },
+    deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
   });
 
   const outputs: Record<string, pulumi.Output<unknown>> = {
@@ -73,7 +94,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     purgeQueueUrl: queues.queue.url,
     purgeDeadLetterQueueUrl: queues.deadLetterQueue.url,
     alertTopicArn: alerts.topic.arn,
+    filterBuilderFunction: guard.builder.function.name,
+    ingestGuardFunction: guard.transformer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
   };
-  return { lake, ingest, tables, queues, alerts, outputs };
+  return { lake, ingest, tables, queues, alerts, guard, outputs };
 }

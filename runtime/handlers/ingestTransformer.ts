@@ -1,0 +1,69 @@
+// Firehose record-transformation Lambda (the ingest guard). Thin: settings from the environment,
+// clients from runtime/aws/clients.ts, the decision in runtime/ingest/recordGuard.ts. Deployed as a
+// magic Lambda: `createIngestTransformerHandler` is its callbackFactory and runs once per cold start,
+// so the filter, the cache and the clients live in its closure across invocations.
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { makeDocumentClient, makeS3Client } from "../aws/clients";
+import { OptOutRegistry } from "../ingest/optOutRegistry";
+import { RefreshingFilterSource } from "../ingest/filterSource";
+import { FirehoseRecord, RecordGuard, TransformedRecord } from "../ingest/recordGuard";
+import { Env, envNames, filterLocationFromEnv, numberEnv, requiredEnv } from "../ingest/settings";
+
+export interface FirehoseTransformationEvent {
+  invocationId: string;
+  deliveryStreamArn: string;
+  region: string;
+  records: FirehoseRecord[];
+}
+
+export interface FirehoseTransformationResponse {
+  records: TransformedRecord[];
+}
+
+export const transformerServiceName = "lethe-ingest-guard";
+
+/** Builds the guard from the environment: clients, registry, refreshing filter source, cache. */
+export function recordGuardFromEnv(env: Env, logger: Logger): RecordGuard {
+  const registry = new OptOutRegistry(makeDocumentClient(), requiredEnv(env, envNames.optOutTable));
+  const filters = new RefreshingFilterSource(
+    makeS3Client(),
+    filterLocationFromEnv(env),
+    numberEnv(env, envNames.refreshSeconds, 0, 86400, 60) * 1000,
+    (e) => (e.kind === "loaded" ? logger.info("opt-out filter loaded", e) : logger.warn("opt-out filter", e)),
+  );
+  return new RecordGuard({
+    filters,
+    registry,
+    cacheTtlMs: numberEnv(env, envNames.cacheTtlSeconds, 1, 86400, 300) * 1000,
+    cacheMaxEntries: numberEnv(env, envNames.cacheMaxEntries, 1, 10_000_000, 100_000),
+  });
+}
+
+/** The handler; `guard` is for running it in-process against another registry (bench/ingest.ts). */
+export function createIngestTransformerHandler(
+  env: Env = process.env,
+  guard?: RecordGuard,
+): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
+  const logger = new Logger({ serviceName: transformerServiceName });
+  const metrics = new Metrics({ namespace: "Lethe", serviceName: transformerServiceName });
+  const theGuard = guard ?? recordGuardFromEnv(env, logger);
+
+  return async (event) => {
+    if (!event || !Array.isArray(event.records)) {
+      throw new Error("not a Firehose transformation event: no records array");
+    }
+    const { records, stats } = await theGuard.transform(event.records);
+    metrics.addMetric("RecordsIn", MetricUnit.Count, stats.recordsIn);
+    metrics.addMetric("RecordsDropped", MetricUnit.Count, stats.dropped);
+    metrics.addMetric("RecordsFailed", MetricUnit.Count, stats.failed);
+    metrics.addMetric("FilterPositives", MetricUnit.Count, stats.filterPositives);
+    metrics.addMetric("DynamoDBLookups", MetricUnit.Count, stats.dynamoLookups);
+    metrics.addMetric("CacheHits", MetricUnit.Count, stats.cacheHits);
+    metrics.addMetric("FilterFallback", MetricUnit.Count, stats.generation === undefined ? 1 : 0);
+    metrics.publishStoredMetrics();
+    // Counts only: never an ID.
+    logger.info("batch transformed", { invocationId: event.invocationId, ...stats });
+    return { records };
+  };
+}

@@ -1,0 +1,137 @@
+// The opt-out registry over the optOut table (hash key customerId): who asked that their data never
+// be ingested again, with the request that said so and when. The ingest guard confirms bloom-filter
+// positives here; the filter builder pages through every ID.
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
+
+export const OPT_OUT_KEY = "customerId";
+/** BatchGetItem's limit per request. */
+const BATCH_GET_LIMIT = 100;
+
+export interface OptOutEntry {
+  customerId: string;
+  /** The erasure or opt-out request that registered it. */
+  requestRef: string;
+  /** ISO-8601 UTC. */
+  optedOutAt: string;
+}
+
+export interface OptOutRegistryOptions {
+  /** Rounds of retrying UnprocessedKeys before giving up (each waits longer). */
+  maxUnprocessedRetries?: number;
+  /** First back-off in ms, doubled each round, with jitter. */
+  retryBaseMs?: number;
+}
+
+/** What the ingest guard needs: which of these IDs are opted out. */
+export interface OptOutLookup {
+  optedOut(customerIds: readonly string[]): Promise<Set<string>>;
+}
+
+export class OptOutRegistry implements OptOutLookup {
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  /** DynamoDB keys asked for so far (each BatchGetItem key, retries included): the cost the filter saves. */
+  keysRequested: number;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    options: OptOutRegistryOptions = {},
+  ) {
+    if (!tableName) throw new Error("opt-out registry: table name is empty");
+    this.maxRetries = options.maxUnprocessedRetries ?? 8;
+    this.retryBaseMs = options.retryBaseMs ?? 50;
+    this.keysRequested = 0;
+  }
+
+  /** Registers an opt-out (idempotent: a repeat keeps the latest request reference and time). */
+  async add(customerId: string, requestRef: string, at: Date = new Date()): Promise<void> {
+    assertId(customerId);
+    if (!requestRef) throw new Error("opt-out registry: a request reference is required");
+    const item: OptOutEntry = { customerId, requestRef, optedOutAt: at.toISOString() };
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  /** Opts a customer back in. */
+  async remove(customerId: string): Promise<void> {
+    assertId(customerId);
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { [OPT_OUT_KEY]: customerId } }));
+  }
+
+  /** The opted-out subset of `customerIds`, via BatchGetItem (100 keys a call, unprocessed keys retried). */
+  async optedOut(customerIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(customerIds)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, NativeAttributeValue>[] = unique
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((id) => ({ [OPT_OUT_KEY]: id }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > this.maxRetries) {
+          throw new Error(
+            `opt-out registry: ${keys.length} keys still unprocessed after ${this.maxRetries} retries (throttled)`,
+          );
+        }
+        if (attempt > 0) await sleep(this.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        this.keysRequested += keys.length;
+        const out = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ProjectionExpression: "#k",
+                ExpressionAttributeNames: { "#k": OPT_OUT_KEY },
+              },
+            },
+          }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) found.add(item[OPT_OUT_KEY] as string);
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, NativeAttributeValue>[];
+      }
+    }
+    return found;
+  }
+
+  /** Every opted-out ID, a page (one Scan call, up to 1 MB unless `pageSize` caps it) at a time. */
+  async *pages(pageSize?: number): AsyncGenerator<string[]> {
+    let start: Record<string, NativeAttributeValue> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: "#k",
+          ExpressionAttributeNames: { "#k": OPT_OUT_KEY },
+          Limit: pageSize,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      yield (out.Items ?? []).map((item) => item[OPT_OUT_KEY] as string);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** Every opted-out ID. */
+  async allIds(pageSize?: number): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const page of this.pages(pageSize)) for (const id of page) ids.push(id);
+    return ids;
+  }
+}
+
+function assertId(customerId: string): void {
+  if (typeof customerId !== "string" || customerId === "") {
+    throw new Error("opt-out registry: customer ID must be a non-empty string");
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

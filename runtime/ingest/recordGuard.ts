@@ -1,0 +1,133 @@
+// The ingest guard's decision per Firehose record: Ok (pass unchanged), Dropped (the customer opted
+// out) or ProcessingFailed (malformed: Firehose writes it under the error prefix). The bloom filter
+// clears almost every record; its positives are confirmed in the registry in one batch per
+// invocation, through an LRU cache with expiry. Without a filter every record is confirmed.
+import { LRUCache } from "lru-cache";
+import { OptOutLookup } from "./optOutRegistry";
+import { FilterProvider } from "./filterSource";
+
+export interface FirehoseRecord {
+  recordId: string;
+  /** Base64 of the record's bytes (one JSON object). */
+  data: string;
+  approximateArrivalTimestamp?: number;
+}
+
+export type TransformationResult = "Ok" | "Dropped" | "ProcessingFailed";
+
+export interface TransformedRecord {
+  recordId: string;
+  result: TransformationResult;
+  data: string;
+}
+
+export interface GuardStats {
+  recordsIn: number;
+  ok: number;
+  dropped: number;
+  failed: number;
+  /** Records the filter could not clear (positives, or all records in fallback). */
+  filterPositives: number;
+  cacheHits: number;
+  /** Distinct IDs confirmed in DynamoDB. */
+  dynamoLookups: number;
+  /** The filter generation used, or undefined in fallback. */
+  generation?: number;
+  fallbackReason?: string;
+}
+
+export interface RecordGuardOptions {
+  filters: FilterProvider;
+  registry: OptOutLookup;
+  cacheTtlMs: number;
+  cacheMaxEntries: number;
+  /** The JSON field naming the data subject. */
+  idField?: string;
+}
+
+export class RecordGuard {
+  private readonly cache: LRUCache<string, boolean>;
+  private readonly idField: string;
+
+  constructor(private readonly options: RecordGuardOptions) {
+    this.cache = new LRUCache<string, boolean>({ max: options.cacheMaxEntries, ttl: options.cacheTtlMs });
+    this.idField = options.idField ?? "customer_id";
+  }
+
+  async transform(
+    records: readonly FirehoseRecord[],
+  ): Promise<{ records: TransformedRecord[]; stats: GuardStats }> {
+    const { filter, generation, reason } = await this.options.filters.current();
+    const stats: GuardStats = {
+      recordsIn: records.length,
+      ok: 0,
+      dropped: 0,
+      failed: 0,
+      filterPositives: 0,
+      cacheHits: 0,
+      dynamoLookups: 0,
+      ...(filter ? { generation } : { fallbackReason: reason }),
+    };
+    const out: TransformedRecord[] = new Array(records.length);
+    // ID -> indexes of the records waiting for its confirmation.
+    const pending = new Map<string, number[]>();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const id = this.customerId(r.data);
+      if (id === undefined) {
+        out[i] = { recordId: r.recordId, result: "ProcessingFailed", data: r.data };
+        continue;
+      }
+      if (filter && !filter.has(id)) {
+        out[i] = { recordId: r.recordId, result: "Ok", data: r.data };
+        continue;
+      }
+      stats.filterPositives++;
+      const known = this.cache.get(id);
+      if (known !== undefined) {
+        stats.cacheHits++;
+        out[i] = { recordId: r.recordId, result: known ? "Dropped" : "Ok", data: r.data };
+        continue;
+      }
+      const waiting = pending.get(id);
+      if (waiting) waiting.push(i);
+      else pending.set(id, [i]);
+    }
+    if (pending.size > 0) {
+      const ids = [...pending.keys()];
+      stats.dynamoLookups = ids.length;
+      // Throws when DynamoDB cannot answer: Firehose then retries the whole batch, nothing passes unchecked.
+      const optedOut = await this.options.registry.optedOut(ids);
+      for (const id of ids) {
+        const isOut = optedOut.has(id);
+        this.cache.set(id, isOut);
+        for (const i of pending.get(id)!) {
+          out[i] = { recordId: records[i].recordId, result: isOut ? "Dropped" : "Ok", data: records[i].data };
+        }
+      }
+    }
+    for (const r of out) {
+      if (r.result === "Ok") stats.ok++;
+      else if (r.result === "Dropped") stats.dropped++;
+      else stats.failed++;
+    }
+    return { records: out, stats };
+  }
+
+  /** The record's customer ID, or undefined when the record is not a JSON object carrying one. */
+  private customerId(data: string): string | undefined {
+    if (typeof data !== "string" || data.length === 0) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(data, "base64").toString("utf8"));
+    } catch {
+      return undefined;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+    const id = (parsed as Record<string, unknown>)[this.idField];
+    if (typeof id === "string") return id.length > 0 ? id : undefined;
+    // A numeric ID reaches the table as its decimal string; check it the same way.
+    if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
+    return undefined;
+  }
+}

@@ -1,0 +1,112 @@
+// `lethe bloom build|check` as a user runs it: the real entry point in a child process.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const bin = path.resolve(__dirname, "../../bin/lethe");
+
+function lethe(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("cli: lethe bloom", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-bloom-"));
+    fs.writeFileSync(
+      path.join(dir, "ids.txt"),
+      Array.from({ length: 2000 }, (_, i) => `cust-${i}`).join("\n") + "\n",
+    );
+    fs.writeFileSync(path.join(dir, "query.txt"), "cust-7\r\nsomeone-else\n\ncust-1999\nnobody\n");
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("builds a filter and prints items, bits, hashes and bytes", () => {
+    const r = lethe(
+      "bloom",
+      "build",
+      "--ids",
+      path.join(dir, "ids.txt"),
+      "--fpr",
+      "0.0001",
+      "--out",
+      path.join(dir, "f.bloom"),
+    );
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/^items: 2000$/m);
+    expect(r.out).to.match(/^bits: 38368$/m);
+    expect(r.out).to.match(/^hashes: 13$/m);
+    expect(r.out).to.match(/^bytes: 4828$/m);
+    expect(fs.statSync(path.join(dir, "f.bloom")).size).to.equal(4828);
+  });
+
+  it("checks IDs, ending with 'possibly present: N of M', and lists them with --list", () => {
+    const r = lethe(
+      "bloom",
+      "check",
+      "--filter",
+      path.join(dir, "f.bloom"),
+      "--ids",
+      path.join(dir, "query.txt"),
+    );
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.equal("possibly present: 2 of 4\n");
+    const listed = lethe(
+      "bloom",
+      "check",
+      "--filter",
+      path.join(dir, "f.bloom"),
+      "--ids",
+      path.join(dir, "query.txt"),
+      "--list",
+    );
+    expect(listed.out).to.equal("cust-7\ncust-1999\npossibly present: 2 of 4\n");
+  });
+
+  it("exits 2 with a message naming the problem on bad input", () => {
+    const ids = path.join(dir, "ids.txt");
+    const cases: [string[], RegExp][] = [
+      [
+        [
+          "bloom",
+          "build",
+          "--ids",
+          path.join(dir, "missing.txt"),
+          "--fpr",
+          "0.01",
+          "--out",
+          path.join(dir, "x"),
+        ],
+        /cannot read ID file .*missing\.txt': no such file/,
+      ],
+      [
+        ["bloom", "build", "--ids", ids, "--fpr", "1", "--out", path.join(dir, "x")],
+        /--fpr must be a number between 0 and 1 \(exclusive\), got '1'/,
+      ],
+      [
+        ["bloom", "build", "--ids", ids, "--fpr", "abc", "--out", path.join(dir, "x")],
+        /--fpr must be a number/,
+      ],
+      [["bloom", "build", "--ids", ids, "--out", path.join(dir, "x")], /missing --fpr/],
+      [["bloom", "check", "--filter", ids, "--ids", ids], /ids\.txt: not a Lethe bloom filter/],
+      [["bloom", "check", "--filter", path.join(dir, "nope.bloom"), "--ids", ids], /cannot read filter/],
+      [["bloom", "frobnicate"], /unknown bloom subcommand 'frobnicate'/],
+      [["bloom", "check", "--filter"], /option '--filter' needs a value/],
+    ];
+    const corrupt = fs.readFileSync(path.join(dir, "f.bloom"));
+    corrupt[100] ^= 1;
+    fs.writeFileSync(path.join(dir, "corrupt.bloom"), corrupt);
+    cases.push([
+      ["bloom", "check", "--filter", path.join(dir, "corrupt.bloom"), "--ids", ids],
+      /corrupt\.bloom: checksum mismatch/,
+    ]);
+    for (const [args, message] of cases) {
+      const r = lethe(...args);
+      expect(r.code, args.join(" ")).to.equal(2);
+      expect(r.err, args.join(" ")).to.match(message);
+    }
+  });
+});

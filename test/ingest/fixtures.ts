@@ -1,0 +1,112 @@
+// Moto-backed fixtures for the ingest guard tests: an opt-out table shaped like the program's, and a
+// lake-like bucket (versioned, SSE-KMS with a customer key).
+import { randomUUID } from "node:crypto";
+import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
+} from "@aws-sdk/client-s3";
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import {
+  makeDocumentClient,
+  makeDynamoDbClient,
+  makeKmsClient,
+  makeS3Client,
+} from "../../runtime/aws/clients";
+import { tableShapes } from "../../infra/erasureTables";
+import { FilterLocation } from "../../runtime/ingest/filterStore";
+import { defaultFilterPrefix } from "../../runtime/ingest/settings";
+
+export async function createOptOutTable(): Promise<string> {
+  const ddb = makeDynamoDbClient();
+  const shape = tableShapes.optOut;
+  const TableName = `lethe-optout-${randomUUID().slice(0, 8)}`;
+  await ddb.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: shape.hashKey, KeyType: "HASH" }],
+      AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    }),
+  );
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
+  return TableName;
+}
+
+/** Registers many opt-outs quickly (BatchWriteItem, 25 a call, a few calls in flight). */
+export async function bulkOptOut(table: string, ids: readonly string[]): Promise<void> {
+  const doc = makeDocumentClient();
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 25) chunks.push(ids.slice(i, i + 25));
+  const at = new Date().toISOString();
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++];
+      let items: Record<string, unknown>[] = chunk.map((customerId) => ({
+        PutRequest: { Item: { customerId, requestRef: "bulk-test", optedOutAt: at } },
+      }));
+      while (items.length > 0) {
+        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: items as never } }));
+        items = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+export async function createLakeBucket(): Promise<FilterLocation> {
+  const s3 = makeS3Client();
+  const key = await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe ingest test" }));
+  const bucket = `lethe-guard-${randomUUID().slice(0, 8)}`;
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+    }),
+  );
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+  );
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: {
+              SSEAlgorithm: "aws:kms",
+              KMSMasterKeyID: key.KeyMetadata!.Arn,
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    }),
+  );
+  return { bucket, prefix: defaultFilterPrefix, kmsKeyArn: key.KeyMetadata!.Arn };
+}
+
+/** A Firehose record for `body` (a JSON object, or raw text when a string). */
+export function firehoseRecord(
+  recordId: string,
+  body: unknown,
+): { recordId: string; data: string; approximateArrivalTimestamp: number } {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return {
+    recordId,
+    data: Buffer.from(text, "utf8").toString("base64"),
+    approximateArrivalTimestamp: Date.now(),
+  };
+}
+
+export function event(records: ReturnType<typeof firehoseRecord>[]) {
+  return {
+    invocationId: randomUUID(),
+    deliveryStreamArn: "arn:aws:firehose:eu-west-1:123456789012:deliverystream/lethe-test-ingest",
+    region: "eu-west-1",
+    records,
+  };
+}
