@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { serviceTrustPolicy } from "./trustPolicy";
 import { firehoseErrorPrefix, firehosePrefix } from "./lakeSchema";
 
 export interface IngestStreamArgs {
@@ -56,17 +57,7 @@ export class IngestStream extends pulumi.ComponentResource {
       {
         description: "Lethe ingest stream: writes Parquet into the lake",
         assumeRolePolicy: identity.accountId.apply((account) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "firehose.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "sts:ExternalId": account } },
-              },
-            ],
-          }),
+          serviceTrustPolicy("firehose.amazonaws.com", { StringEquals: { "sts:ExternalId": account } }),
         ),
         tags: args.tags,
       },

@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { serviceTrustPolicy } from "./trustPolicy";
 import { tlsOnlyQueuePolicy } from "./purgeQueues";
 
 export interface PolicyStatement {
@@ -101,17 +102,7 @@ export class LetheFunction extends pulumi.ComponentResource {
       {
         description: `Lethe ${args.shortName}: ${args.description}`.slice(0, 1000),
         assumeRolePolicy: identity.accountId.apply((account) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "lambda.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
-              },
-            ],
-          }),
+          serviceTrustPolicy("lambda.amazonaws.com", { StringEquals: { "aws:SourceAccount": account } }),
         ),
         tags: args.tags,
       },

@@ -8,8 +8,14 @@ import {
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
+  S3Client,
 } from "@aws-sdk/client-s3";
-import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { makeDynamoDbClient, makeKmsClient, makeS3Client, makeSqsClient } from "../../runtime/aws/clients";
 import { tableShapes, ttlAttribute, TableRole, TableShape } from "../../runtime/aws/tableShapes";
@@ -20,6 +26,90 @@ export interface LocalStack {
   tables: Record<TableRole, string>;
   purgeQueueUrl: string;
   purgeDeadLetterQueueUrl: string;
+}
+
+/** A bucket like the lake: versioned, SSE-KMS with the given key and a bucket key, all public access blocked. */
+export async function createEncryptedBucket(
+  s3: S3Client,
+  bucket: string,
+  kmsKeyArn: string,
+): Promise<string> {
+  const region = await s3.config.region();
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      ...(region === "us-east-1"
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+    }),
+  );
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+  );
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kmsKeyArn },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    }),
+  );
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: bucket,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    }),
+  );
+  return bucket;
+}
+
+/** A table with the program's key design for one role (infra/erasureTables.ts), TTL on, SSE-KMS when a key is given. */
+export async function createTableOfShape(
+  ddb: DynamoDBClient,
+  TableName: string,
+  shape: TableShape,
+  kmsKeyArn?: string,
+): Promise<string> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: shape.hashKey, KeyType: "HASH" },
+        ...(shape.rangeKey ? [{ AttributeName: shape.rangeKey, KeyType: "RANGE" as const }] : []),
+      ],
+      AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+      GlobalSecondaryIndexes: shape.globalSecondaryIndexes?.map((g) => ({
+        IndexName: g.name,
+        KeySchema: [
+          { AttributeName: g.hashKey, KeyType: "HASH" as const },
+          ...(g.rangeKey ? [{ AttributeName: g.rangeKey, KeyType: "RANGE" as const }] : []),
+        ],
+        Projection: { ProjectionType: g.projectionType as "ALL" | "KEYS_ONLY" },
+      })),
+      ...(kmsKeyArn
+        ? { SSESpecification: { Enabled: true, SSEType: "KMS", KMSMasterKeyId: kmsKeyArn } }
+        : {}),
+    }),
+  );
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
+  await ddb.send(
+    new UpdateTimeToLiveCommand({
+      TableName,
+      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+    }),
+  );
+  return TableName;
 }
 
 export async function provisionLocalStack(
@@ -33,76 +123,11 @@ export async function provisionLocalStack(
   const key = await kms.send(new CreateKeyCommand({ Description: `${prefix}: lake, tables, queues` }));
   const kmsKeyArn = key.KeyMetadata!.Arn!;
 
-  const lakeBucket = `${prefix}-lake`;
-  const region = await s3.config.region();
-  await s3.send(
-    new CreateBucketCommand({
-      Bucket: lakeBucket,
-      ...(region === "us-east-1"
-        ? {}
-        : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
-    }),
-  );
-  await s3.send(
-    new PutBucketVersioningCommand({ Bucket: lakeBucket, VersioningConfiguration: { Status: "Enabled" } }),
-  );
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket: lakeBucket,
-      ServerSideEncryptionConfiguration: {
-        Rules: [
-          {
-            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kmsKeyArn },
-            BucketKeyEnabled: true,
-          },
-        ],
-      },
-    }),
-  );
-  await s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: lakeBucket,
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-    }),
-  );
+  const lakeBucket = await createEncryptedBucket(s3, `${prefix}-lake`, kmsKeyArn);
 
   const tables = {} as Record<TableRole, string>;
   for (const role of Object.keys(tableShapes) as TableRole[]) {
-    const shape: TableShape = tableShapes[role];
-    const TableName = `${prefix}-${role}`;
-    await ddb.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: "PAY_PER_REQUEST",
-        KeySchema: [
-          { AttributeName: shape.hashKey, KeyType: "HASH" },
-          ...(shape.rangeKey ? [{ AttributeName: shape.rangeKey, KeyType: "RANGE" as const }] : []),
-        ],
-        AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
-        GlobalSecondaryIndexes: shape.globalSecondaryIndexes?.map((g) => ({
-          IndexName: g.name,
-          KeySchema: [
-            { AttributeName: g.hashKey, KeyType: "HASH" as const },
-            ...(g.rangeKey ? [{ AttributeName: g.rangeKey, KeyType: "RANGE" as const }] : []),
-          ],
-          Projection: { ProjectionType: g.projectionType as "ALL" | "KEYS_ONLY" },
-        })),
-        SSESpecification: { Enabled: true, SSEType: "KMS", KMSMasterKeyId: kmsKeyArn },
-      }),
-    );
-    await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
-    await ddb.send(
-      new UpdateTimeToLiveCommand({
-        TableName,
-        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-      }),
-    );
-    tables[role] = TableName;
+    tables[role] = await createTableOfShape(ddb, `${prefix}-${role}`, tableShapes[role], kmsKeyArn);
   }
 
   const dlq = await sqs.send(

@@ -1,13 +1,7 @@
 // Moto-backed fixtures for the ingest guard tests: an opt-out table shaped like the program's, and a
 // lake-like bucket (versioned, SSE-KMS with a customer key).
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  CreateBucketCommand,
-  PutBucketEncryptionCommand,
-  PutBucketVersioningCommand,
-} from "@aws-sdk/client-s3";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import {
   makeDocumentClient,
@@ -15,24 +9,17 @@ import {
   makeKmsClient,
   makeS3Client,
 } from "../../runtime/aws/clients";
-import { tableShapes } from "../../infra/erasureTables";
+import { tableShapes } from "../../runtime/aws/tableShapes";
+import { createEncryptedBucket, createTableOfShape } from "../../cli/demo/provision";
 import { FilterLocation } from "../../runtime/ingest/filterStore";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 
 export async function createOptOutTable(): Promise<string> {
-  const ddb = makeDynamoDbClient();
-  const shape = tableShapes.optOut;
-  const TableName = `lethe-optout-${randomUUID().slice(0, 8)}`;
-  await ddb.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: shape.hashKey, KeyType: "HASH" }],
-      AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
-    }),
+  return createTableOfShape(
+    makeDynamoDbClient(),
+    `lethe-optout-${randomUUID().slice(0, 8)}`,
+    tableShapes.optOut,
   );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
-  return TableName;
 }
 
 /** Registers many opt-outs quickly (BatchWriteItem, 25 a call, a few calls in flight). */
@@ -58,33 +45,11 @@ export async function bulkOptOut(table: string, ids: readonly string[]): Promise
 }
 
 export async function createLakeBucket(): Promise<FilterLocation> {
-  const s3 = makeS3Client();
   const key = await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe ingest test" }));
-  const bucket = `lethe-guard-${randomUUID().slice(0, 8)}`;
-  await s3.send(
-    new CreateBucketCommand({
-      Bucket: bucket,
-      CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
-    }),
-  );
-  await s3.send(
-    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
-  );
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket: bucket,
-      ServerSideEncryptionConfiguration: {
-        Rules: [
-          {
-            ApplyServerSideEncryptionByDefault: {
-              SSEAlgorithm: "aws:kms",
-              KMSMasterKeyID: key.KeyMetadata!.Arn,
-            },
-            BucketKeyEnabled: true,
-          },
-        ],
-      },
-    }),
+  const bucket = await createEncryptedBucket(
+    makeS3Client(),
+    `lethe-guard-${randomUUID().slice(0, 8)}`,
+    key.KeyMetadata!.Arn!,
   );
   return { bucket, prefix: defaultFilterPrefix, kmsKeyArn: key.KeyMetadata!.Arn };
 }

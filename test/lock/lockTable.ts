@@ -1,39 +1,13 @@
 // A lock table of the deployed shape (infra/erasureTables.ts `tableShapes.locks`: pk, sk, TTL on ttl),
 // created in the local emulator for one test file.
 import { randomUUID } from "node:crypto";
-import {
-  AttributeValue,
-  GetItemCommand,
-  CreateTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from "@aws-sdk/client-dynamodb";
-import { tableShapes, ttlAttribute } from "../../infra/erasureTables";
+import { AttributeValue, GetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { tableShapes } from "../../runtime/aws/tableShapes";
+import { createTableOfShape } from "../../cli/demo/provision";
 import { MutexClient, MutexClientOptions } from "../../runtime/lock";
 
 export async function createLockTable(ddb: DynamoDBClient, prefix = "lethe-locks"): Promise<string> {
-  const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const shape = tableShapes.locks;
-  await ddb.send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [
-        { AttributeName: shape.hashKey, KeyType: "HASH" },
-        { AttributeName: shape.rangeKey, KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: shape.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
-    }),
-  );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
-  await ddb.send(
-    new UpdateTimeToLiveCommand({
-      TableName,
-      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-    }),
-  );
-  return TableName;
+  return createTableOfShape(ddb, `${prefix}-${randomUUID().slice(0, 8)}`, tableShapes.locks);
 }
 
 /** Reads a lock item as stored (no decoding), to check what a call did or did not change. */
