@@ -33,6 +33,8 @@ export interface LetheConfig {
   deletionProtection: boolean;
   /** Whether this stack manages the account-wide Glue Data Catalog encryption settings. */
   manageGlueCatalogEncryption: boolean;
+  /** Days before objects Firehose could not deliver (under ingest-errors/, raw records) expire; shorter than the deadline. */
+  ingestErrorRetentionDays: number;
   /** Ingest guard: the opt-out filter's target false positives per million non-opted-out IDs (100 = 1e-4). */
   ingestFilterFalsePositivesPerMillion: number;
   /** Ingest guard: EventBridge schedule on which the filter builder runs. */
@@ -65,6 +67,7 @@ export const configDefaults: LetheConfig = {
   logRetentionDays: 90,
   deletionProtection: true,
   manageGlueCatalogEncryption: true,
+  ingestErrorRetentionDays: 14,
   ingestFilterFalsePositivesPerMillion: 100,
   ingestFilterBuildSchedule: "rate(15 minutes)",
   ingestFilterRefreshSeconds: 60,
@@ -128,6 +131,14 @@ export function validateConfig(c: LetheConfig): LetheConfig {
       `must be one of the values CloudWatch Logs accepts (${logRetentionValues.join(", ")}), got ${c.logRetentionDays}`,
     );
   }
+  integerIn(c, "ingestErrorRetentionDays", 1, 365);
+  if (c.ingestErrorRetentionDays >= c.erasureDeadlineDays) {
+    throw new ConfigError(
+      "ingestErrorRetentionDays",
+      `must be shorter than lethe:erasureDeadlineDays (${c.erasureDeadlineDays}), got ${c.ingestErrorRetentionDays}: ` +
+        "records Firehose could not deliver hold raw personal data that no purge rewrites",
+    );
+  }
   integerIn(c, "ingestFilterFalsePositivesPerMillion", 1, 100000);
   if (
     !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(c.ingestFilterBuildSchedule)
@@ -177,6 +188,7 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
     logRetentionDays: num("logRetentionDays"),
     deletionProtection: bool("deletionProtection"),
     manageGlueCatalogEncryption: bool("manageGlueCatalogEncryption"),
+    ingestErrorRetentionDays: num("ingestErrorRetentionDays"),
     ingestFilterFalsePositivesPerMillion: num("ingestFilterFalsePositivesPerMillion"),
     ingestFilterBuildSchedule:
       config.get("ingestFilterBuildSchedule") || configDefaults.ingestFilterBuildSchedule,

@@ -6,11 +6,13 @@ import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
 import { EncryptionKey } from "./encryptionKey";
 import { SecureBucket } from "./secureBucket";
-import { eventsTable } from "./lakeSchema";
+import { eventsTable, ingestErrorRoot } from "./lakeSchema";
 
 export interface DataLakeArgs {
   tags: pulumi.Input<Tags>;
   noncurrentVersionExpirationDays: pulumi.Input<number>;
+  /** Days before raw records Firehose could not deliver (under the error prefix) expire. */
+  ingestErrorRetentionDays: pulumi.Input<number>;
   athenaBytesScannedCutoff: pulumi.Input<number>;
   athenaResultsRetentionDays: pulumi.Input<number>;
   /** Manage the account-wide Glue Data Catalog encryption settings from this stack. */
@@ -40,6 +42,15 @@ export class DataLake extends pulumi.ComponentResource {
       {
         kmsKeyArn: this.kmsKeyArn,
         noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
+        // Undeliverable records are raw personal data no purge rewrites: they must not outlive the deadline.
+        extraLifecycleRules: [
+          {
+            id: "expire-ingest-errors",
+            status: "Enabled",
+            filter: { prefix: ingestErrorRoot },
+            expiration: { days: args.ingestErrorRetentionDays },
+          },
+        ],
         tags: args.tags,
       },
       parent,

@@ -17,4 +17,5 @@ export const eventsTable = {
 /** The S3 prefix Firehose writes under, with the `dt` partition as Athena projection expects it. */
 export const firehosePrefix = `${eventsTable.prefix}${eventsTable.partitionKey}=!{timestamp:yyyy-MM-dd}/`;
 /** Records Firehose could not convert go here, never silently dropped. */
-export const firehoseErrorPrefix = "ingest-errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/";
+export const ingestErrorRoot = "ingest-errors/";
+export const firehoseErrorPrefix = `${ingestErrorRoot}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;

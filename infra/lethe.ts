@@ -26,6 +26,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
   const lake = new DataLake("lethe-lake", {
     tags,
     noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+    ingestErrorRetentionDays: config.ingestErrorRetentionDays,
     athenaBytesScannedCutoff: config.athenaBytesScannedCutoff,
     athenaResultsRetentionDays: config.athenaResultsRetentionDays,
     manageGlueCatalogEncryption: config.manageGlueCatalogEncryption,

@@ -10,6 +10,8 @@ export interface SecureBucketArgs {
   noncurrentVersionExpirationDays: pulumi.Input<number>;
   /** Days after which current objects expire too (scratch buckets such as query results). */
   expirationDays?: pulumi.Input<number>;
+  /** Further lifecycle rules, e.g. a short expiry for a prefix holding raw records. */
+  extraLifecycleRules?: aws.types.input.s3.BucketLifecycleConfigurationRule[];
   tags: pulumi.Input<Tags>;
   forceDestroy?: pulumi.Input<boolean>;
 }
@@ -113,6 +115,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         expiration: { days: args.expirationDays },
       });
     }
+    rules.push(...(args.extraLifecycleRules ?? []));
     this.lifecycle = new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       { bucket: this.bucket.id, rules },

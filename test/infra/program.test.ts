@@ -70,6 +70,11 @@ describe("infra: the Lethe program under mocks", () => {
     );
     expect(rule.noncurrentVersionExpiration.noncurrentDays).to.be.below(configDefaults.erasureDeadlineDays);
     expect(rules.some((r: { id: string }) => r.id === "expire-current-objects")).to.equal(false);
+    const errors = rules.find((r: { id: string }) => r.id === "expire-ingest-errors");
+    expect(errors.filter.prefix).to.equal("ingest-errors/");
+    expect(errors.expiration.days)
+      .to.equal(configDefaults.ingestErrorRetentionDays)
+      .and.below(configDefaults.erasureDeadlineDays);
     const results = p.named("lethe-lake-athena-results-lifecycle").inputs.rules;
     expect(results.find((r: { id: string }) => r.id === "expire-current-objects").expiration.days).to.equal(
       7,
@@ -228,6 +233,11 @@ describe("infra: configuration", () => {
       /lethe:athenaBytesScannedCutoff: must be a whole number from 10485760/,
     ],
     ["purgeQueueMaxReceiveCount", 0, /lethe:purgeQueueMaxReceiveCount/],
+    [
+      "ingestErrorRetentionDays",
+      30,
+      /lethe:ingestErrorRetentionDays: must be shorter than lethe:erasureDeadlineDays/,
+    ],
     ["alertEmail", "not-an-address", /lethe:alertEmail: must be an e-mail address/],
     ["logRetentionDays", 10, /lethe:logRetentionDays: must be one of the values CloudWatch Logs accepts/],
     ["firehoseBufferingSizeMb", 5, /lethe:firehoseBufferingSizeMb/],
