@@ -2,10 +2,10 @@
 // each resource it registers: URN, type, name, parent, dependencies (overall and per property),
 // provider, options, the inputs it sent (what `analyze` gets) and the resulting state (what
 // `analyzeStack` gets). The mocks answer like AWS would (ids, ARNs, names), without any cloud.
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { mockCall, mockState } from "./mockAws";
 
 /** A resource as the Pulumi engine hands it to an analyzer. */
 export interface CollectedResource {
@@ -43,7 +43,6 @@ export interface ProgramRun {
 export class ProgramError extends Error {}
 
 const projectRoot = path.join(__dirname, "..", "..");
-const mockAccount = "123456789012";
 
 /** The program's project: nearest Pulumi.yaml at or above the entry (name, config declarations, main). */
 function findProject(start: string): { dir: string; doc: Record<string, unknown> } | undefined {
@@ -102,55 +101,6 @@ function stackConfig(project: ReturnType<typeof findProject>, stack: string): Re
     for (const [key, value] of Object.entries(doc.config ?? {})) config[key] = str(value);
   }
   return config;
-}
-
-function hex7(seed: string): string {
-  return crypto.createHash("sha1").update(seed).digest("hex").slice(0, 7);
-}
-
-/** What AWS would return for a new resource: its inputs plus the computed identifiers rules join on. */
-function mockState(type: string, name: string, inputs: Record<string, unknown>, region: string) {
-  const service = type.split(":")[1]?.split("/")[0] ?? "mock";
-  const physical = (inputs.name as string | undefined) ?? `${name}-${hex7(type + name)}`;
-  const state: Record<string, unknown> = { ...inputs, name: physical };
-  let id = physical;
-  state.arn = `arn:aws:${service}:${region}:${mockAccount}:${physical}`;
-  switch (type) {
-    case "aws:s3/bucket:Bucket":
-    case "aws:s3/bucketV2:BucketV2":
-      id = (inputs.bucket as string | undefined) ?? physical;
-      state.bucket = id;
-      state.arn = `arn:aws:s3:::${id}`;
-      break;
-    case "aws:sqs/queue:Queue":
-      state.url = `https://sqs.${region}.amazonaws.com/${mockAccount}/${physical}`;
-      state.arn = `arn:aws:sqs:${region}:${mockAccount}:${physical}`;
-      id = state.url as string;
-      break;
-    case "aws:iam/role:Role":
-      state.arn = `arn:aws:iam::${mockAccount}:role/${physical}`;
-      break;
-    case "aws:iam/policy:Policy":
-      state.arn = `arn:aws:iam::${mockAccount}:policy/${physical}`;
-      id = state.arn as string;
-      break;
-    case "aws:kms/key:Key":
-      id = `${hex7(name)}-key-id`;
-      state.keyId = id;
-      state.arn = `arn:aws:kms:${region}:${mockAccount}:key/${id}`;
-      break;
-    case "aws:lambda/function:Function":
-      state.arn = `arn:aws:lambda:${region}:${mockAccount}:function:${physical}`;
-      state.invokeArn = `${state.arn}/invocations`;
-      break;
-    case "aws:cloudwatch/logGroup:LogGroup":
-      state.arn = `arn:aws:logs:${region}:${mockAccount}:log-group:${physical}`;
-      break;
-    case "aws:dynamodb/table:Table":
-      state.arn = `arn:aws:dynamodb:${region}:${mockAccount}:table/${physical}`;
-      break;
-  }
-  return { id, state };
 }
 
 function seconds(duration: string): number {
@@ -259,23 +209,7 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => mockState(args.type, args.name, args.inputs, region),
-      call: (args) => {
-        switch (args.token) {
-          case "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-              accountId: mockAccount,
-              arn: `arn:aws:iam::${mockAccount}:user/mock`,
-              userId: "mock",
-              id: mockAccount,
-            };
-          case "aws:index/getRegion:getRegion":
-            return { name: region, region, id: region };
-          case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-          default:
-            return args.inputs;
-        }
-      },
+      call: (args) => mockCall(args.token, args.inputs, region),
     },
     project,
     stack,

@@ -1,7 +1,7 @@
 // The ingest guard's resources under Pulumi mocks: least-privilege roles, dead-letter queues with
 // alarms, encrypted log groups, the schedule, and the Firehose processing configuration.
 import { expect } from "chai";
-import { installPulumiMocks, settle, valueOf, MockedProgram } from "../support/pulumiMocks";
+import { installPulumiMocks, mockIdentity, settle, valueOf, MockedProgram } from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
 import { createLethe } from "../../infra/lethe";
 import { assertNamedActions, LetheFunction, PolicyStatement } from "../../infra/letheFunction";
@@ -89,7 +89,7 @@ describe("infra: ingest guard functions under mocks", () => {
     );
     const objects = builder.find((s) => s.Sid === "PublishFilterGenerations")!;
     expect(objects.Resource).to.equal(
-      "arn:aws:s3:::lethe-lake-data-dev-0a1b2c3/ingest-guard/opt-out-filter/*",
+      `${mockIdentity("aws:s3/bucket:Bucket", "lethe-lake-data").arn}/ingest-guard/opt-out-filter/*`,
     );
     expect(transformer.find((s) => s.Sid === "ConfirmOptOuts")!.Resource).to.match(/lethe-tables-optOut/);
   });
@@ -107,11 +107,9 @@ describe("infra: ingest guard functions under mocks", () => {
         "aws:SecureTransport": "false",
       });
       const f = p.named(`${fn}-function`).inputs;
-      expect(f.deadLetterConfig.targetArn).to.equal(
-        `arn:aws:sqs:eu-west-1:123456789012:${fn}-dlq-dev-0a1b2c3`,
-      );
+      expect(f.deadLetterConfig.targetArn).to.equal(mockIdentity("aws:sqs/queue:Queue", `${fn}-dlq`).arn);
       const alarm = p.named(`lethe-alerts-${label}-dlq-not-empty`).inputs;
-      expect(alarm.dimensions.QueueName).to.equal(`${fn}-dlq-dev-0a1b2c3`);
+      expect(alarm.dimensions.QueueName).to.equal(mockIdentity("aws:sqs/queue:Queue", `${fn}-dlq`).name);
       expect(alarm.alarmActions).to.have.length(1);
     }
   });
@@ -145,8 +143,8 @@ describe("infra: ingest guard functions under mocks", () => {
     expect(builder.environment.variables).to.include({
       LETHE_FILTER_FALSE_POSITIVE_RATE: "0.0001",
       LETHE_FILTER_PREFIX: "ingest-guard/opt-out-filter/",
-      LETHE_OPT_OUT_TABLE: "lethe-tables-optOut-dev-0a1b2c3",
-      LETHE_FILTER_BUCKET: "lethe-lake-data-dev-0a1b2c3",
+      LETHE_OPT_OUT_TABLE: mockIdentity("aws:dynamodb/table:Table", "lethe-tables-optOut").name,
+      LETHE_FILTER_BUCKET: mockIdentity("aws:s3/bucket:Bucket", "lethe-lake-data").name,
     });
     const transformer = p.named("lethe-guard-transformer-function").inputs.environment.variables;
     expect(transformer).to.include({
@@ -168,7 +166,7 @@ describe("infra: ingest guard functions under mocks", () => {
     );
     expect(proc.processors[0].type).to.equal("Lambda");
     expect(params).to.deep.equal({
-      LambdaArn: "arn:aws:lambda:eu-west-1:123456789012:lethe-dev-ingest-guard:$LATEST",
+      LambdaArn: "arn:aws:lambda:eu-west-1:123456789012:function:lethe-dev-ingest-guard:$LATEST",
       BufferIntervalInSeconds: "60",
       BufferSizeInMBs: "1",
     });

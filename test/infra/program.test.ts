@@ -3,7 +3,14 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { installPulumiMocks, settle, valueOf, MockedProgram, RecordedResource } from "../support/pulumiMocks";
+import {
+  installPulumiMocks,
+  mockIdentity,
+  settle,
+  valueOf,
+  MockedProgram,
+  RecordedResource,
+} from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
 import { createLethe } from "../../infra/lethe";
 import { firehosePrefix } from "../../infra/lakeSchema";
@@ -36,7 +43,7 @@ describe("infra: the Lethe program under mocks", () => {
   });
 
   it("makes every bucket versioned, SSE-KMS with our key and a bucket key, private, TLS-only", () => {
-    const keyArn = `arn:aws:kms:eu-west-1:123456789012:lethe-lake-cmk-key-dev-0a1b2c3`;
+    const keyArn = mockIdentity("aws:kms/key:Key", "lethe-lake-cmk-key").arn;
     const buckets = p.ofType("aws:s3/bucket:Bucket");
     expect(buckets.map((b) => b.name).sort()).to.deep.equal(["lethe-lake-athena-results", "lethe-lake-data"]);
     for (const b of buckets) {

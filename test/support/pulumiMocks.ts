@@ -1,8 +1,9 @@
 // Pulumi under mocks: records every resource the program registers (type, name, inputs) and answers
-// the provider functions the program calls, returning computed fields (arn, url, ...) like AWS would.
+// the provider functions the program calls, with the computed fields (arn, url, ...) of cli/policy/mockAws.ts.
 import * as pulumi from "@pulumi/pulumi";
+import { mockAccount, mockCall, mockState } from "../../cli/policy/mockAws";
 
-export const mockAccount = "123456789012";
+export { mockAccount };
 export const mockRegion = "eu-west-1";
 
 export interface RecordedResource {
@@ -20,10 +21,6 @@ export interface MockedProgram {
   named(name: string): RecordedResource;
 }
 
-function serviceOf(type: string): string {
-  return type.split(":")[1]?.split("/")[0] ?? "mock";
-}
-
 export function installPulumiMocks(config: Record<string, string> = {}, stack = "dev"): MockedProgram {
   const resources: RecordedResource[] = [];
   pulumi.runtime.setAllConfig(config);
@@ -31,37 +28,9 @@ export function installPulumiMocks(config: Record<string, string> = {}, stack = 
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const service = serviceOf(args.type);
-        const physical = args.inputs.name ?? `${args.name}-${stack}-0a1b2c3`;
-        const arn = `arn:aws:${service}:${mockRegion}:${mockAccount}:${physical}`;
-        const state: Record<string, unknown> = { ...args.inputs, arn, name: physical };
-        if (args.type === "aws:s3/bucket:Bucket") {
-          state.bucket = args.inputs.bucket ?? physical;
-          state.arn = `arn:aws:s3:::${state.bucket}`;
-        }
-        if (args.type === "aws:sqs/queue:Queue")
-          state.url = `https://sqs.${mockRegion}.amazonaws.com/${mockAccount}/${physical}`;
-        if (args.type === "aws:kms/key:Key") state.keyId = `${args.name}-key-id`;
-        if (args.type === "aws:lambda/function:Function") state.invokeArn = `${arn}/invocations`;
-        return { id: `${args.name}-id`, state };
+        return mockState(args.type, args.name, args.inputs, mockRegion);
       },
-      call(args: pulumi.runtime.MockCallArgs) {
-        switch (args.token) {
-          case "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
-              accountId: mockAccount,
-              arn: `arn:aws:iam::${mockAccount}:user/mock`,
-              userId: "mock",
-              id: mockAccount,
-            };
-          case "aws:index/getRegion:getRegion":
-            return { name: mockRegion, region: mockRegion, id: mockRegion };
-          case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-          default:
-            return args.inputs;
-        }
-      },
+      call: (args: pulumi.runtime.MockCallArgs) => mockCall(args.token, args.inputs, mockRegion),
     },
     "lethe",
     stack,
@@ -98,4 +67,10 @@ export async function settle(program: MockedProgram, quietMs = 100, maxMs = 20_0
     }
   }
   throw new Error(`program still registering resources after ${maxMs} ms`);
+}
+
+/** The physical name and ARN the mocks give a resource declared without an explicit name. */
+export function mockIdentity(type: string, logicalName: string): { name: string; arn: string } {
+  const { state } = mockState(type, logicalName, {}, mockRegion);
+  return { name: String(state.bucket ?? state.name), arn: String(state.arn) };
 }
