@@ -54,6 +54,9 @@ def make(kind, codec, out):
         cols["event_time"] = pa.array([None if i % 13 == 0 else v for i, v in enumerate(ns)], pa.timestamp("ns"))
         cols["old_time"] = pa.array([-5_000_000_000_000_000_000 + i for i in range(n)], pa.timestamp("ns"))  # year 1811
         kwargs.update(use_deprecated_int96_timestamps=True, store_schema=False)  # no ARROW:schema, like Hive
+    elif kind == "decimal":  # pyarrow stores decimal(9,2) as FIXED_LEN_BYTE_ARRAY; parquet-wasm would not
+        from decimal import Decimal
+        cols["price"] = pa.array([Decimal(i) / 100 for i in range(n)], pa.decimal128(9, 2))
     else:
         raise SystemExit(f"unknown fixture kind {kind}")
     table = pa.table(cols)
