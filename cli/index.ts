@@ -3,6 +3,7 @@ import { CommandGroup, UsageError } from "./command";
 
 const groups: Record<string, () => CommandGroup> = {
   // group name -> loader; each feature adds its own line.
+  parquet: () => require("./parquet").parquetCommands,
 };
 
 function help(): string {
