@@ -63,7 +63,11 @@ async function asUsage<T>(file: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ParquetFormatError || err instanceof MatchSpecError || err instanceof UnfaithfulRewriteError) {
+    if (
+      err instanceof ParquetFormatError ||
+      err instanceof MatchSpecError ||
+      err instanceof UnfaithfulRewriteError
+    ) {
       throw new UsageError(`${file}: ${err.message}`);
     }
     throw err;
@@ -78,7 +82,11 @@ async function purge(args: string[]): Promise<number> {
   const matcher = loadMatcher(p);
   const stats = await asUsage(input, () => purgeParquetFile(input, output, matcher));
   process.stdout.write(
-    JSON.stringify({ rowsBefore: stats.rowsBefore, rowsAfter: stats.rowsAfter, rowsRemoved: stats.rowsRemoved }) + "\n",
+    JSON.stringify({
+      rowsBefore: stats.rowsBefore,
+      rowsAfter: stats.rowsAfter,
+      rowsRemoved: stats.rowsRemoved,
+    }) + "\n",
   );
   return 0;
 }
@@ -91,7 +99,10 @@ async function scan(args: string[]): Promise<number> {
   const matcher = loadMatcher(p);
   const found = await asUsage(file, () => withFileSource(file, (source) => scanParquet(source, matcher)));
   const matches = [...found.matches].map(([id, rows]) => ({ id, rows }));
-  process.stdout.write(JSON.stringify({ rows: found.rows, matchingRows: matches.reduce((n, m) => n + m.rows, 0), matches }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ rows: found.rows, matchingRows: matches.reduce((n, m) => n + m.rows, 0), matches }) +
+      "\n",
+  );
   return 0;
 }
 

@@ -19,7 +19,10 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-export async function purgeJsonLines(input: Uint8Array, matcher: KeyMatcher): Promise<{ bytes: Uint8Array; stats: PurgeStats }> {
+export async function purgeJsonLines(
+  input: Uint8Array,
+  matcher: KeyMatcher,
+): Promise<{ bytes: Uint8Array; stats: PurgeStats }> {
   const compressed = isGzip(input);
   const text = Buffer.from(compressed ? await gunzip(input) : input).toString("utf8");
   const lines = text.split("\n");
@@ -50,7 +53,10 @@ export async function purgeJsonLines(input: Uint8Array, matcher: KeyMatcher): Pr
 }
 
 /** Counts matching rows per key, like scanParquet. */
-export async function scanJsonLines(input: Uint8Array, matcher: KeyMatcher): Promise<{ rows: number; matches: Map<string, number> }> {
+export async function scanJsonLines(
+  input: Uint8Array,
+  matcher: KeyMatcher,
+): Promise<{ rows: number; matches: Map<string, number> }> {
   const text = Buffer.from(isGzip(input) ? await gunzip(input) : input).toString("utf8");
   const matches = new Map<string, number>();
   let rows = 0;

@@ -26,7 +26,10 @@ export async function withFileSource<T>(file: string, use: (source: ByteSource) 
 }
 
 /** Writes `output` atomically: everything goes to a temporary file that is renamed on success. */
-export async function writeAtomically<T>(output: string, produce: (sink: ByteSink) => Promise<T>): Promise<T> {
+export async function writeAtomically<T>(
+  output: string,
+  produce: (sink: ByteSink) => Promise<T>,
+): Promise<T> {
   const temp = path.join(path.dirname(path.resolve(output)), `.${path.basename(output)}.${randomUUID()}.tmp`);
   const handle = await fs.promises.open(temp, "wx");
   try {
@@ -51,5 +54,7 @@ export async function purgeParquetFile(
   matcher: KeyMatcher,
   options?: PurgeOptions,
 ): Promise<PurgeStats> {
-  return withFileSource(input, (source) => writeAtomically(output, (sink) => purgeParquet(source, sink, matcher, options)));
+  return withFileSource(input, (source) =>
+    writeAtomically(output, (sink) => purgeParquet(source, sink, matcher, options)),
+  );
 }

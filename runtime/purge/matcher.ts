@@ -9,6 +9,8 @@ export interface KeyMatcher {
   /** Column paths in key order, e.g. ["customer_id"] or ["tenant", "user.id"]. */
   readonly columns: readonly string[];
   readonly size: number;
+  /** The normalised keys (sent to worker threads). */
+  readonly keys: ReadonlySet<string>;
   has(key: string): boolean;
 }
 
@@ -27,13 +29,15 @@ export function keyMatcher(columns: string[], keys: Iterable<string | readonly s
   for (const k of keys) {
     const parts = typeof k === "string" ? k.split(KEY_SEPARATOR) : [...k];
     if (parts.length !== columns.length) {
-      throw new MatchSpecError(`an ID has ${parts.length} part(s), but ${columns.length} column(s) were given`);
+      throw new MatchSpecError(
+        `an ID has ${parts.length} part(s), but ${columns.length} column(s) were given`,
+      );
     }
     if (parts.some((p) => p === "")) throw new MatchSpecError("an ID has an empty part");
     set.add(parts.join(KEY_SEPARATOR));
   }
   if (set.size === 0) throw new MatchSpecError("the ID list is empty");
-  return { columns: [...columns], size: set.size, has: (key) => set.has(key) };
+  return { columns: [...columns], size: set.size, keys: set, has: (key) => set.has(key) };
 }
 
 /** Parses an ID file: one ID per line, composite keys tab-separated; blank lines and \r are ignored. */
@@ -54,7 +58,8 @@ export function keyColumn(table: Table, path: string): ValueAt {
   if (!vector) throw new MatchSpecError(`unknown column '${path}'`);
   const ancestors: Vector[] = [];
   for (const name of rest) {
-    if (!DataType.isStruct(vector.type)) throw new MatchSpecError(`column '${path}': '${name}' is not a struct field`);
+    if (!DataType.isStruct(vector.type))
+      throw new MatchSpecError(`column '${path}': '${name}' is not a struct field`);
     ancestors.push(vector);
     const child: Vector | null = vector.getChild(name);
     if (!child) throw new MatchSpecError(`unknown column '${path}'`);
@@ -64,7 +69,9 @@ export function keyColumn(table: Table, path: string): ValueAt {
   const type = DataType.isDictionary(leaf.type) ? leaf.type.dictionary : leaf.type;
   const isText = DataType.isUtf8(type) || DataType.isLargeUtf8(type);
   if (!isText && !DataType.isInt(type)) {
-    throw new MatchSpecError(`column '${path}' has type ${leaf.type}; only string and integer ID columns can be matched`);
+    throw new MatchSpecError(
+      `column '${path}' has type ${leaf.type}; only string and integer ID columns can be matched`,
+    );
   }
   return (row) => {
     for (const a of ancestors) if (!a.isValid(row)) return null;
@@ -74,7 +81,11 @@ export function keyColumn(table: Table, path: string): ValueAt {
 }
 
 /** Calls `onMatch(row, key)` for each row of `table` whose key is in the matcher. */
-export function matchRows(table: Table, matcher: KeyMatcher, onMatch: (row: number, key: string) => void): void {
+export function matchRows(
+  table: Table,
+  matcher: KeyMatcher,
+  onMatch: (row: number, key: string) => void,
+): void {
   const columns = matcher.columns.map((c) => keyColumn(table, c));
   const n = table.numRows;
   if (columns.length === 1) {

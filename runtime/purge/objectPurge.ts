@@ -53,7 +53,11 @@ export interface ObjectPurgeHooks {
   afterWrite?: (written: { etag: string; versionId?: string }) => Promise<void>;
 }
 
-export async function purgeObject(s3: S3Client, req: ObjectPurgeRequest, hooks: ObjectPurgeHooks = {}): Promise<ObjectPurgeReport> {
+export async function purgeObject(
+  s3: S3Client,
+  req: ObjectPurgeRequest,
+  hooks: ObjectPurgeHooks = {},
+): Promise<ObjectPurgeReport> {
   const { bucket, key } = req;
   const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const etag = current.ETag!;
@@ -84,21 +88,33 @@ export async function purgeObject(s3: S3Client, req: ObjectPurgeRequest, hooks: 
         Body: bytes,
         IfMatch: etag,
         Tagging: tags.TagSet?.length
-          ? new URLSearchParams(tags.TagSet.map((t) => [t.Key ?? "", t.Value ?? ""])).toString()
+          ? new URLSearchParams(
+              tags.TagSet.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
+            ).toString()
           : undefined,
       }),
     );
   } catch (err) {
-    if (isConflict(err)) return { ...base, status: "conflict", ...rows(stats), versionsDeleted: [], bytesOut: 0 };
+    if (isConflict(err))
+      return { ...base, status: "conflict", ...rows(stats), versionsDeleted: [], bytesOut: 0 };
     throw err;
   }
   const after = { etag: written.ETag!, versionId: written.VersionId };
   await hooks.afterWrite?.(after);
   // The version we read held the rows; older ones are deleted when they hold matching rows too, so a
   // run and a crashed-then-repeated run end with the same versions (history without matches stays).
-  const toDelete = versionId ? [versionId, ...(await versionsHolding(s3, bucket, key, older, req.matcher))] : [];
+  const toDelete = versionId
+    ? [versionId, ...(await versionsHolding(s3, bucket, key, older, req.matcher))]
+    : [];
   await deleteVersions(s3, bucket, key, toDelete);
-  return { ...base, status: "purged", after, ...rows(stats), versionsDeleted: toDelete, bytesOut: bytes.length };
+  return {
+    ...base,
+    status: "purged",
+    after,
+    ...rows(stats),
+    versionsDeleted: toDelete,
+    bytesOut: bytes.length,
+  };
 }
 
 function rows(stats: PurgeStats) {
@@ -125,18 +141,33 @@ function preservedHeaders(o: GetObjectCommandOutput): Partial<PutObjectCommandIn
 function isConflict(err: unknown): boolean {
   if (!(err instanceof S3ServiceException)) return false;
   const status = err.$metadata?.httpStatusCode;
-  return status === 412 || status === 409 || err.name === "PreconditionFailed" || err.name === "ConditionalRequestConflict";
+  return (
+    status === 412 ||
+    status === 409 ||
+    err.name === "PreconditionFailed" ||
+    err.name === "ConditionalRequestConflict"
+  );
 }
 
 /** Version ids (not delete markers) of `key` listed after `versionId`, i.e. older than it. */
-async function olderVersions(s3: S3Client, bucket: string, key: string, versionId: string): Promise<string[]> {
+async function olderVersions(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<string[]> {
   const out: string[] = [];
   let seenOurs = false;
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   for (;;) {
     const page = await s3.send(
-      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionMarker,
+      }),
     );
     for (const v of page.Versions ?? []) {
       if (v.Key !== key || !v.VersionId) continue;
@@ -149,21 +180,41 @@ async function olderVersions(s3: S3Client, bucket: string, key: string, versionI
   }
 }
 
-async function versionsHolding(s3: S3Client, bucket: string, key: string, versionIds: string[], matcher: KeyMatcher) {
+async function versionsHolding(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionIds: string[],
+  matcher: KeyMatcher,
+) {
   const out: string[] = [];
   for (const v of versionIds) if (await versionMatches(s3, bucket, key, v, matcher)) out.push(v);
   return out;
 }
 
-async function versionMatches(s3: S3Client, bucket: string, key: string, versionId: string, matcher: KeyMatcher): Promise<boolean> {
+async function versionMatches(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId: string,
+  matcher: KeyMatcher,
+): Promise<boolean> {
   const o = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
   const bytes = await o.Body!.transformToByteArray();
   const found =
-    detectFormat(bytes) === "parquet" ? await scanParquet(bufferSource(bytes), matcher) : await scanJsonLines(bytes, matcher);
+    detectFormat(bytes) === "parquet"
+      ? await scanParquet(bufferSource(bytes), matcher)
+      : await scanJsonLines(bytes, matcher);
   return found.matches.size > 0;
 }
 
-async function deleteVersions(s3: S3Client, bucket: string, key: string, versionIds: string[]): Promise<void> {
+async function deleteVersions(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionIds: string[],
+): Promise<void> {
   // One by one: DeleteObjects needs a Content-MD5/checksum some emulators reject, and objects have few versions.
-  for (const VersionId of versionIds) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId }));
+  for (const VersionId of versionIds)
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId }));
 }

@@ -1,12 +1,14 @@
-// Walks the pages of a column chunk written UNCOMPRESSED and compresses their bodies with Node's
-// native zlib (GZIP) - several times faster than the WASM deflate, and it runs on the libuv pool, so
-// pages of several columns compress on all cores. Page headers are re-encoded with the new sizes.
+// Walks the pages of a column chunk and (de)compresses GZIP page bodies with Node's native zlib,
+// several times faster than parquet-wasm's WASM deflate/inflate; page headers are re-encoded with the
+// new sizes. Used to deflate chunks parquet-wasm wrote UNCOMPRESSED, and to inflate input chunks
+// before parquet-wasm decodes them.
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
-import { F, PageType } from "./parquetFormat";
+import { Codec, F, PageType } from "./parquetFormat";
 import { TStruct, TType, decodeStruct, encodeStruct, getI32, getStruct, i32 } from "./thriftCompact";
 
 const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
 
 export interface RewrittenPages {
   bytes: Uint8Array;
@@ -16,10 +18,17 @@ export interface RewrittenPages {
 }
 
 export interface PageRewriteOptions {
-  /** Compress bodies with gzip (input pages must be uncompressed). */
-  gzip: boolean;
+  /** deflate: bodies are uncompressed and get gzip; inflate: bodies are gzip and get inflated. */
+  mode: "deflate" | "inflate" | "none";
   /** Drop page-level statistics (INT96 has no defined sort order). */
-  dropStatistics: boolean;
+  dropStatistics?: boolean;
+  /** zlib level when deflating (default 6). */
+  gzipLevel?: number;
+}
+
+/** Inflates a GZIP chunk; null for other codecs (parquet-wasm decompresses those itself). */
+export async function inflateChunk(chunk: Uint8Array, codec: Codec): Promise<RewrittenPages | null> {
+  return codec === Codec.GZIP ? rewritePages(chunk, { mode: "inflate" }) : null;
 }
 
 export async function rewritePages(chunk: Uint8Array, options: PageRewriteOptions): Promise<RewrittenPages> {
@@ -31,7 +40,7 @@ export async function rewritePages(chunk: Uint8Array, options: PageRewriteOption
     const body = chunk.subarray(end, end + size);
     pos = end + size;
     const type = getI32(header, F.page.type) ?? 0;
-    pages.push({ header, type, body: options.gzip ? compressBody(header, type, body) : Promise.resolve(body) });
+    pages.push({ header, type, body: transformBody(header, type, body, options) });
     if (options.dropStatistics) dropStatistics(header, type);
   }
   const parts: Uint8Array[] = [];
@@ -43,8 +52,12 @@ export async function rewritePages(chunk: Uint8Array, options: PageRewriteOption
     page.header.set(F.page.compressedSize, i32(body.length));
     page.header.delete(F.page.crc); // the CRC covered the old bytes
     const head = encodeStruct(page.header);
-    if (page.type === PageType.DICTIONARY_PAGE && dictionaryPageOffset === undefined) dictionaryPageOffset = offset;
-    if ((page.type === PageType.DATA_PAGE || page.type === PageType.DATA_PAGE_V2) && dataPageOffset === undefined) {
+    if (page.type === PageType.DICTIONARY_PAGE && dictionaryPageOffset === undefined)
+      dictionaryPageOffset = offset;
+    if (
+      (page.type === PageType.DATA_PAGE || page.type === PageType.DATA_PAGE_V2) &&
+      dataPageOffset === undefined
+    ) {
       dataPageOffset = offset;
     }
     parts.push(head, body);
@@ -53,13 +66,22 @@ export async function rewritePages(chunk: Uint8Array, options: PageRewriteOption
   return { bytes: Buffer.concat(parts), dictionaryPageOffset, dataPageOffset: dataPageOffset ?? 0 };
 }
 
-async function compressBody(header: TStruct, type: number, body: Uint8Array): Promise<Uint8Array> {
-  if (type !== PageType.DATA_PAGE_V2) return type === PageType.INDEX_PAGE ? body : gzip(body);
-  // V2: the level bytes stay uncompressed in front of the compressed values.
+async function transformBody(header: TStruct, type: number, body: Uint8Array, options: PageRewriteOptions) {
+  const mode = options.mode;
+  if (mode === "none" || type === PageType.INDEX_PAGE) return body;
+  const level = options.gzipLevel ?? 6;
+  const codec = (b: Uint8Array) => (mode === "deflate" ? gzip(b, { level }) : gunzip(b));
+  if (type !== PageType.DATA_PAGE_V2) return codec(body);
+  // V2: the level bytes stay uncompressed in front of the (possibly) compressed values.
   const v2 = getStruct(header, F.page.dataV2)!;
   const levels = (getI32(v2, F.dataV2.defLength) ?? 0) + (getI32(v2, F.dataV2.repLength) ?? 0);
-  v2.set(F.dataV2.isCompressed, { t: TType.True, v: true });
-  const values = await gzip(body.subarray(levels));
+  const compressed = v2.get(F.dataV2.isCompressed)?.v !== false;
+  if (mode === "inflate" && !compressed) return body;
+  v2.set(
+    F.dataV2.isCompressed,
+    mode === "deflate" ? { t: TType.True, v: true } : { t: TType.False, v: false },
+  );
+  const values = await codec(body.subarray(levels));
   return Buffer.concat([body.subarray(0, levels), values]);
 }
 

@@ -20,7 +20,16 @@ export const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 /** parquet.thrift field ids of the structs this engine reads or rewrites. */
 export const F = {
-  file: { version: 1, schema: 2, numRows: 3, rowGroups: 4, keyValue: 5, createdBy: 6, columnOrders: 7, encryption: 8 },
+  file: {
+    version: 1,
+    schema: 2,
+    numRows: 3,
+    rowGroups: 4,
+    keyValue: 5,
+    createdBy: 6,
+    columnOrders: 7,
+    encryption: 8,
+  },
   schema: { type: 1, typeLength: 2, repetition: 3, name: 4, numChildren: 5 },
   rowGroup: { columns: 1, totalByteSize: 2, numRows: 3, fileOffset: 5, totalCompressedSize: 6 },
   chunk: {
@@ -45,6 +54,7 @@ export const F = {
     indexPageOffset: 10,
     dictionaryPageOffset: 11,
     statistics: 12,
+    encodingStats: 13,
     bloomFilterOffset: 14,
     bloomFilterLength: 15,
   },
@@ -198,23 +208,9 @@ export function leafColumns(schema: TStruct[]): LeafColumn[] {
   return leaves;
 }
 
-export function topLevelNames(footer: Footer): string[] {
-  const schema = getStructList(footer.raw, F.file.schema);
-  const names: string[] = [];
-  let pos = 1;
-  const skip = (): string => {
-    const el = schema[pos++];
-    const n = getI32(el, F.schema.numChildren) ?? 0;
-    for (let i = 0; i < n; i++) skip();
-    return getString(el, F.schema.name) ?? "";
-  };
-  const top = getI32(schema[0], F.schema.numChildren) ?? 0;
-  for (let i = 0; i < top; i++) names.push(skip());
-  return names;
-}
-
 export function columnMeta(chunk: TStruct): TStruct {
-  if (chunk.has(F.chunk.filePath)) throw new ParquetFormatError("column chunks in external files are not supported");
+  if (chunk.has(F.chunk.filePath))
+    throw new ParquetFormatError("column chunks in external files are not supported");
   const meta = getStruct(chunk, F.chunk.metaData);
   if (!meta) throw new ParquetFormatError("corrupt Parquet footer: column chunk without metadata");
   return meta;
@@ -270,7 +266,12 @@ export function shiftChunk(chunk: TStruct, delta: number): TStruct {
   return out;
 }
 
-export function withRowGroupColumns(rowGroup: TStruct, columns: TStruct[], numRows: number, start: number): TStruct {
+export function withRowGroupColumns(
+  rowGroup: TStruct,
+  columns: TStruct[],
+  numRows: number,
+  start: number,
+): TStruct {
   const out: TStruct = new Map(rowGroup);
   out.set(F.rowGroup.columns, structList(columns));
   out.set(F.rowGroup.numRows, i64(numRows));
@@ -306,7 +307,12 @@ export function encodeFooter(raw: TStruct, rowGroups: TStruct[]): Uint8Array {
  * A stand-alone Parquet file holding one row group of `footer`'s file: lets parquet-wasm decode a row
  * group without the whole file in its heap. `bytes` are the row group's chunks starting at `start`.
  */
-export function singleRowGroupFile(footer: Footer, rowGroup: TStruct, bytes: Uint8Array, start: number): Uint8Array {
+export function singleRowGroupFile(
+  footer: Footer,
+  rowGroup: TStruct,
+  bytes: Uint8Array,
+  start: number,
+): Uint8Array {
   const delta = MAGIC.length - start;
   const columns = getStructList(rowGroup, F.rowGroup.columns).map((c) => shiftChunk(c, delta));
   const rg = withRowGroupColumns(rowGroup, columns, getI64(rowGroup, F.rowGroup.numRows) ?? 0, MAGIC.length);
@@ -318,18 +324,33 @@ export function singleRowGroupFile(footer: Footer, rowGroup: TStruct, bytes: Uin
   return out;
 }
 
-export function codecOf(rowGroup: TStruct): Codec[] {
-  return getStructList(rowGroup, F.rowGroup.columns).map((c) => getI32(columnMeta(c), F.meta.codec) ?? 0);
+/**
+ * Whether the chunk's data pages are all dictionary-encoded. A chunk without a dictionary, or whose
+ * dictionary overflowed into PLAIN pages (high-cardinality columns), is re-encoded without one: the
+ * same encoding as the input, and no time spent building a dictionary that would be dropped.
+ */
+export function usesDictionaryOnly(chunk: TStruct): boolean {
+  const meta = columnMeta(chunk);
+  const stats = getStructList(meta, F.meta.encodingStats);
+  if (stats.length > 0) {
+    const dataPages = stats.filter(
+      (s) => getI32(s, 1) === PageType.DATA_PAGE || getI32(s, 1) === PageType.DATA_PAGE_V2,
+    );
+    return (
+      dataPages.length > 0 &&
+      dataPages.every((s) =>
+        [Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY].includes(getI32(s, 2) ?? -1),
+      )
+    );
+  }
+  const encodings = (getList(meta, F.meta.encodings) ?? []).map((v) => (v.t === TType.I32 ? v.v : -1));
+  return encodings.includes(Encoding.PLAIN_DICTIONARY) || encodings.includes(Encoding.RLE_DICTIONARY);
 }
 
-export function keyValueMetadata(footer: Footer): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const kv of getStructList(footer.raw, F.file.keyValue)) out.set(getString(kv, 1) ?? "", getString(kv, 2) ?? "");
-  return out;
-}
-
-export function pathOf(meta: TStruct): string {
-  return (getList(meta, F.meta.path) ?? []).map((v) => (v.t === TType.Binary ? new TextDecoder().decode(v.v) : "")).join(".");
+export enum Encoding {
+  PLAIN = 0,
+  PLAIN_DICTIONARY = 2,
+  RLE_DICTIONARY = 8,
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -31,6 +31,11 @@ export async function purgeBytes(
   const format = detectFormat(input);
   if (format !== "parquet") return { format, ...(await purgeJsonLines(input, matcher)) };
   const parts: Uint8Array[] = [];
-  const stats = await purgeParquet(bufferSource(input), { write: async (b) => void parts.push(b) }, matcher, options);
+  const stats = await purgeParquet(
+    bufferSource(input),
+    { write: async (b) => void parts.push(b) },
+    matcher,
+    options,
+  );
   return { format, bytes: Buffer.concat(parts), stats };
 }

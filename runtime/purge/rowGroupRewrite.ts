@@ -18,7 +18,7 @@ import {
 import * as wasm from "parquet-wasm";
 import { Codec, F, LeafColumn, PhysicalType, columnMeta, chunkRange, parseFooter } from "./parquetFormat";
 import { rewritePages } from "./pages";
-import { TStruct, getI64, getStructList, i32, i64 } from "./thriftCompact";
+import { TStruct, getI32, getI64, getStructList, i32, i64 } from "./thriftCompact";
 
 /** The row group cannot be written back in its original physical form: nothing is written. */
 export class UnfaithfulRewriteError extends Error {
@@ -35,7 +35,11 @@ export interface RowGroupRewriteTask {
   keepRuns: number[];
   /** The original file's leaf columns, in order. */
   leaves: LeafColumn[];
-  codec: Codec;
+  /** Each leaf's codec in the original file (written back the same). */
+  codecs: Codec[];
+  /** Per leaf: dictionary-encode (as the input did). */
+  dictionary: boolean[];
+  gzipLevel?: number;
 }
 
 export interface RewrittenChunk {
@@ -58,18 +62,29 @@ export function isSupportedCodec(codec: number): boolean {
   return codec in wasmCodec;
 }
 
-export async function rewriteRowGroup(task: RowGroupRewriteTask): Promise<{ chunks: RewrittenChunk[]; numRows: number }> {
-  const decoded = tableFromIPC(wasm.readParquet(task.file).intoIPCStream());
+export async function rewriteRowGroup(
+  task: RowGroupRewriteTask,
+): Promise<{ chunks: RewrittenChunk[]; numRows: number }> {
+  const decoded = tableFromIPC(wasm.readParquet(task.file, { batchSize: 1 << 30 }).intoIPCStream());
   const kept = keepRows(decoded, task.keepRuns);
-  const int96 = new Set(task.leaves.filter((l) => l.physicalType === PhysicalType.INT96).map((l) => l.topLevelIndex));
+  const int96 = new Set(
+    task.leaves.filter((l) => l.physicalType === PhysicalType.INT96).map((l) => l.topLevelIndex),
+  );
   for (const l of task.leaves) {
     if (l.physicalType === PhysicalType.INT96 && l.pathParts.length > 1) {
       throw new UnfaithfulRewriteError(`INT96 column '${l.path}' inside a nested field cannot be rewritten`);
     }
   }
   const table = int96.size > 0 ? withInt96AsFixedBinary(kept, int96) : kept;
-  const props = new wasm.WriterPropertiesBuilder()
-    .setCompression(wasmCodec[task.codec]!)
+  let builder = new wasm.WriterPropertiesBuilder().setCompression(wasmCodec[task.codecs[0]]!);
+  task.leaves.forEach((leaf, i) => {
+    if (task.codecs[i] !== task.codecs[0])
+      builder = builder.setColumnCompression(leaf.path, wasmCodec[task.codecs[i]]!);
+    // arrow-rs names a column by its path parts; a dotted name only reaches top-level columns.
+    if (!task.dictionary[i] && leaf.pathParts.length === 1)
+      builder = builder.setColumnDictionaryEnabled(leaf.path, false);
+  });
+  const props = builder
     .setMaxRowGroupSize(Math.max(1, table.numRows))
     .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
     .setWriterVersion(wasm.WriterVersion.V1)
@@ -102,17 +117,23 @@ const NANOS_PER_UNIT: Record<TimeUnit, bigint> = {
  */
 function withInt96AsFixedBinary(table: Table, columns: Set<number>): Table {
   const type = new FixedSizeBinary(12);
-  const fields = table.schema.fields.map((f, i) => (columns.has(i) ? new Field(f.name, type, f.nullable, f.metadata) : f));
+  const fields = table.schema.fields.map((f, i) =>
+    columns.has(i) ? new Field(f.name, type, f.nullable, f.metadata) : f,
+  );
   const schema = new Schema(fields, table.schema.metadata);
   const batches = table.batches.map((batch) => {
     const children = batch.data.children.map((child, i) => (columns.has(i) ? int96Data(child) : child));
-    return new RecordBatch(schema, makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }));
+    return new RecordBatch(
+      schema,
+      makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children }),
+    );
   });
   return new Table(schema, batches);
 }
 
 function int96Data(data: Data): Data<FixedSizeBinary> {
-  if (!DataType.isTimestamp(data.type)) throw new UnfaithfulRewriteError(`INT96 column decoded as ${data.type}`);
+  if (!DataType.isTimestamp(data.type))
+    throw new UnfaithfulRewriteError(`INT96 column decoded as ${data.type}`);
   const factor = NANOS_PER_UNIT[data.type.unit as TimeUnit];
   // apache-arrow keeps 64-bit timestamps as pairs of 32-bit words: view the same bytes as int64.
   const raw = data.values as ArrayBufferView;
@@ -151,29 +172,41 @@ async function liftChunks(written: Uint8Array, task: RowGroupRewriteTask): Promi
   const footer = parseFooter(written.subarray(written.length - 8 - len, written.length - 8));
   check(footer.leaves, task.leaves);
   const groups = footer.rowGroups;
-  if (groups.length !== 1) throw new UnfaithfulRewriteError(`the writer produced ${groups.length} row groups, expected 1`);
+  if (groups.length !== 1)
+    throw new UnfaithfulRewriteError(`the writer produced ${groups.length} row groups, expected 1`);
   const columns = getStructList(groups[0], F.rowGroup.columns);
   return Promise.all(
     columns.map(async (chunk, i) => {
       const leaf = task.leaves[i];
       const range = chunkRange(chunk);
       const isInt96 = leaf.physicalType === PhysicalType.INT96;
+      const codec = task.codecs[i];
+      const writtenCodec = getI32(columnMeta(chunk), F.meta.codec) ?? 0;
+      const expected = codec === Codec.GZIP ? Codec.UNCOMPRESSED : codec;
+      if (writtenCodec !== expected) {
+        throw new UnfaithfulRewriteError(
+          `column '${leaf.path}' was written with codec ${Codec[writtenCodec]}, not ${Codec[expected]}`,
+        );
+      }
       const pages = await rewritePages(written.subarray(range.start, range.start + range.length), {
-        gzip: task.codec === Codec.GZIP,
+        mode: codec === Codec.GZIP ? "deflate" : "none",
+        gzipLevel: task.gzipLevel,
         dropStatistics: isInt96,
       });
       const meta: TStruct = new Map(columnMeta(chunk));
       meta.set(F.meta.type, i32(leaf.physicalType));
-      meta.set(F.meta.codec, i32(task.codec));
+      meta.set(F.meta.codec, i32(codec));
       meta.set(F.meta.totalCompressed, i64(pages.bytes.length));
       meta.set(F.meta.dataPageOffset, i64(pages.dataPageOffset));
-      if (pages.dictionaryPageOffset !== undefined) meta.set(F.meta.dictionaryPageOffset, i64(pages.dictionaryPageOffset));
+      if (pages.dictionaryPageOffset !== undefined)
+        meta.set(F.meta.dictionaryPageOffset, i64(pages.dictionaryPageOffset));
       else meta.delete(F.meta.dictionaryPageOffset);
       meta.delete(F.meta.indexPageOffset);
       meta.delete(F.meta.bloomFilterOffset);
       meta.delete(F.meta.bloomFilterLength);
       if (isInt96) meta.delete(F.meta.statistics); // INT96 has no defined sort order
-      if ((getI64(meta, F.meta.numValues) ?? 0) < 0) throw new UnfaithfulRewriteError("corrupt chunk written");
+      if ((getI64(meta, F.meta.numValues) ?? 0) < 0)
+        throw new UnfaithfulRewriteError("corrupt chunk written");
       return { bytes: pages.bytes, meta };
     }),
   );
@@ -182,7 +215,9 @@ async function liftChunks(written: Uint8Array, task: RowGroupRewriteTask): Promi
 /** The written leaves must match the original ones in physical type, width and levels. */
 function check(written: LeafColumn[], original: LeafColumn[]): void {
   if (written.length !== original.length) {
-    throw new UnfaithfulRewriteError(`the writer produced ${written.length} columns, the file has ${original.length}`);
+    throw new UnfaithfulRewriteError(
+      `the writer produced ${written.length} columns, the file has ${original.length}`,
+    );
   }
   for (let i = 0; i < original.length; i++) {
     const o = original[i];
@@ -197,7 +232,9 @@ function check(written: LeafColumn[], original: LeafColumn[]): void {
       );
     }
     if (w.maxDefinitionLevel !== o.maxDefinitionLevel || w.maxRepetitionLevel !== o.maxRepetitionLevel) {
-      throw new UnfaithfulRewriteError(`column '${o.path}' would change its nullability or nesting; refusing`);
+      throw new UnfaithfulRewriteError(
+        `column '${o.path}' would change its nullability or nesting; refusing`,
+      );
     }
   }
 }

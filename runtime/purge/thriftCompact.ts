@@ -116,7 +116,8 @@ export class CompactReader {
         const elem = header & 0x0f;
         if (size === 15) size = Number(this.varint());
         const v: TValue[] = [];
-        for (let i = 0; i < size; i++) v.push(elem === TType.Struct ? this.structValue() : this.readValue(elem));
+        for (let i = 0; i < size; i++)
+          v.push(elem === TType.Struct ? this.structValue() : this.readValue(elem));
         return { t: type, elem, v };
       }
       case TType.Map: {
@@ -180,7 +181,8 @@ export class CompactWriter {
     let lastId = 0;
     for (const id of [...s.keys()].sort((a, b) => a - b)) {
       const value = s.get(id)!;
-      const wireType = value.t === TType.True || value.t === TType.False ? (value.v ? TType.True : TType.False) : value.t;
+      const wireType =
+        value.t === TType.True || value.t === TType.False ? (value.v ? TType.True : TType.False) : value.t;
       const delta = id - lastId;
       if (delta > 0 && delta <= 15) this.byte((delta << 4) | wireType);
       else {

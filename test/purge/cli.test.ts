@@ -53,11 +53,27 @@ describe("cli: lethe parquet", () => {
   });
 
   const bad: [string, () => string[], RegExp][] = [
-    ["input that is not Parquet", () => [idFile, "--column", "customer_id", "--column", "account_no", "--ids", idFile], /not a Parquet file/],
-    ["an unknown column", () => [input, "--column", "nope", "--column", "account_no", "--ids", idFile], /unknown column 'nope'/],
-    ["IDs with the wrong number of parts", () => [input, "--column", "customer_id", "--ids", idFile], /2 part\(s\), but 1 column/],
+    [
+      "input that is not Parquet",
+      () => [idFile, "--column", "customer_id", "--column", "account_no", "--ids", idFile],
+      /not a Parquet file/,
+    ],
+    [
+      "an unknown column",
+      () => [input, "--column", "nope", "--column", "account_no", "--ids", idFile],
+      /unknown column 'nope'/,
+    ],
+    [
+      "IDs with the wrong number of parts",
+      () => [input, "--column", "customer_id", "--ids", idFile],
+      /2 part\(s\), but 1 column/,
+    ],
     ["an empty ID list", () => [input, "--column", "customer_id", "--ids", emptyIds()], /ID list is empty/],
-    ["an unreadable input file", () => [path.join(dir, "missing.parquet"), "--column", "customer_id", "--ids", idFile], /cannot read/],
+    [
+      "an unreadable input file",
+      () => [path.join(dir, "missing.parquet"), "--column", "customer_id", "--ids", idFile],
+      /cannot read/,
+    ],
     ["a missing --ids", () => [input, "--column", "customer_id"], /--ids <file> is required/],
   ];
   function emptyIds(): string {

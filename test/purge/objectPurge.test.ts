@@ -34,9 +34,12 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     dir = tempDir();
     fixture = makeFixture("int96", "GZIP", path.join(dir, "lake.parquet"));
     ids = keysIn(fixture, ["customer_id"], 4);
-    kmsKeyArn = (await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe purge test" }))).KeyMetadata!.Arn!;
+    kmsKeyArn = (await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe purge test" })))
+      .KeyMetadata!.Arn!;
     Bucket = `lethe-purge-${randomUUID().slice(0, 8)}`;
-    await s3.send(new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
+    await s3.send(
+      new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }),
+    );
     await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -73,16 +76,27 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
   it("writes a purged version with everything preserved, then deletes the version it read", async () => {
     const Key = "lake/dt=2024-03-01/part-0.parquet";
     const put = await putLakeObject(Key);
-    const report = await purgeObject(s3, { bucket: Bucket, key: Key, matcher: keyMatcher(["customer_id"], ids) });
+    const report = await purgeObject(s3, {
+      bucket: Bucket,
+      key: Key,
+      matcher: keyMatcher(["customer_id"], ids),
+    });
 
     expect(report.status).to.equal("purged");
     expect(report.before).to.deep.equal({ etag: put.ETag, versionId: put.VersionId });
     expect(report.after!.versionId).to.be.a("string").and.not.equal(put.VersionId);
     expect(report.versionsDeleted).to.deep.equal([put.VersionId]);
     expect(await versionsOf(Key)).to.deep.equal([report.after!.versionId]);
-    const check = checkPurge(fixture, await download(Key, path.join(dir, "purged.parquet")), ["customer_id"], ids);
+    const check = checkPurge(
+      fixture,
+      await download(Key, path.join(dir, "purged.parquet")),
+      ["customer_id"],
+      ids,
+    );
     expect(check.problems).to.deep.equal([]);
-    expect(report.rowsRemoved).to.equal(check.rowsBefore - check.expectedRowsAfter).and.to.be.greaterThan(0);
+    expect(report.rowsRemoved)
+      .to.equal(check.rowsBefore - check.expectedRowsAfter)
+      .and.to.be.greaterThan(0);
     expect(report.bytesIn).to.equal(fs.statSync(fixture).size);
 
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key }));
@@ -104,7 +118,11 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
   it("leaves an object without a match alone: no new version", async () => {
     const Key = "lake/dt=2024-03-02/part-0.parquet";
     const put = await putLakeObject(Key);
-    const report = await purgeObject(s3, { bucket: Bucket, key: Key, matcher: keyMatcher(["customer_id"], ["nobody"]) });
+    const report = await purgeObject(s3, {
+      bucket: Bucket,
+      key: Key,
+      matcher: keyMatcher(["customer_id"], ["nobody"]),
+    });
     expect(report.status).to.equal("no-match");
     expect(report.rowsRemoved).to.equal(0);
     expect(report.versionsDeleted).to.deep.equal([]);
@@ -114,7 +132,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
   it("reports a conflict and keeps the newer object when it changed after we read it (If-Match)", async () => {
     const Key = "lake/dt=2024-03-03/part-0.parquet";
     const first = await putLakeObject(Key);
-    const newer = Buffer.from("{\"customer_id\":\"someone-else\"}\n");
+    const newer = Buffer.from('{"customer_id":"someone-else"}\n');
     let concurrent: string | undefined;
     const report = await purgeObject(
       s3,
@@ -155,7 +173,12 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     expect(rerun.versionsDeleted).to.deep.equal([put.VersionId]);
     const left = await versionsOf(Key);
     expect(left).to.have.length(1).and.not.include(put.VersionId);
-    const check = checkPurge(fixture, await download(Key, path.join(dir, "rerun.parquet")), ["customer_id"], ids);
+    const check = checkPurge(
+      fixture,
+      await download(Key, path.join(dir, "rerun.parquet")),
+      ["customer_id"],
+      ids,
+    );
     expect(check.problems).to.deep.equal([]);
     // A third run finds nothing more to do.
     const third = await purgeObject(s3, { bucket: Bucket, key: Key, matcher });
@@ -172,9 +195,20 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
       { customer_id: null, n: 4 },
     ].map((l) => JSON.stringify(l));
     const body = zlib.gzipSync(lines.join("\n") + "\n");
-    const put = await s3.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType: "application/x-ndjson" }));
-    const report = await purgeObject(s3, { bucket: Bucket, key: Key, matcher: keyMatcher(["user.id"], ["8", "9"]) });
-    expect([report.status, report.format, report.rowsBefore, report.rowsRemoved]).to.deep.equal(["purged", "jsonl.gz", 4, 2]);
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket, Key, Body: body, ContentType: "application/x-ndjson" }),
+    );
+    const report = await purgeObject(s3, {
+      bucket: Bucket,
+      key: Key,
+      matcher: keyMatcher(["user.id"], ["8", "9"]),
+    });
+    expect([report.status, report.format, report.rowsBefore, report.rowsRemoved]).to.deep.equal([
+      "purged",
+      "jsonl.gz",
+      4,
+      2,
+    ]);
     expect(report.versionsDeleted).to.deep.equal([put.VersionId]);
     const o = await s3.send(new GetObjectCommand({ Bucket, Key }));
     expect(o.ContentType).to.equal("application/x-ndjson");

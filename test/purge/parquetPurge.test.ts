@@ -42,7 +42,32 @@ describe("purge: Parquet files (checked with pyarrow)", () => {
     const report = checkPurge(input, output, ["account_no"], ids);
     expect(report.problems).to.deep.equal([]);
     expect(report.physicalTypes.filter((t) => t === "INT96")).to.have.length(2);
-    expect(stats.rowsRemoved).to.equal(report.rowsBefore - report.expectedRowsAfter).and.to.be.greaterThan(0);
+    expect(stats.rowsRemoved)
+      .to.equal(report.rowsBefore - report.expectedRowsAfter)
+      .and.to.be.greaterThan(0);
+  });
+
+  it("gives the same result with row groups purged in worker threads", async () => {
+    const input = makeFixture("int96", "GZIP", path.join(dir, "workers.parquet"));
+    const ids = keysIn(input, ["customer_id"], 300).slice(0, 9);
+    const inline = path.join(dir, "workers.inline.parquet");
+    const threaded = path.join(dir, "workers.threaded.parquet");
+    const a = await purgeParquetFile(input, inline, keyMatcher(["customer_id"], ids), { workers: 0 });
+    const b = await purgeParquetFile(input, threaded, keyMatcher(["customer_id"], ids), { workers: 2 });
+    expect(b).to.deep.equal(a);
+    expect(checkPurge(input, threaded, ["customer_id"], ids).problems).to.deep.equal([]);
+    expect(fs.readFileSync(threaded).equals(fs.readFileSync(inline))).to.equal(true);
+  });
+
+  it("reports a refusal from a worker thread with its error class", async () => {
+    const input = makeFixture("decimal", "SNAPPY", path.join(dir, "workers-decimal.parquet"));
+    const ids = keysIn(input, ["customer_id"], 1);
+    const output = path.join(dir, "workers-decimal.out.parquet");
+    const err = await purgeParquetFile(input, output, keyMatcher(["customer_id"], ids), { workers: 2 }).catch(
+      (e) => e,
+    );
+    expect(err).to.be.instanceOf(UnfaithfulRewriteError);
+    expect(fs.existsSync(output)).to.equal(false);
   });
 
   it("matches an ID inside a struct field", async () => {
@@ -52,7 +77,9 @@ describe("purge: Parquet files (checked with pyarrow)", () => {
     const stats = await purgeParquetFile(input, output, keyMatcher(["user.id"], ids));
     const report = checkPurge(input, output, ["user.id"], ids);
     expect(report.problems).to.deep.equal([]);
-    expect(stats.rowsRemoved).to.equal(report.rowsBefore - report.expectedRowsAfter).and.to.be.greaterThan(0);
+    expect(stats.rowsRemoved)
+      .to.equal(report.rowsBefore - report.expectedRowsAfter)
+      .and.to.be.greaterThan(0);
   });
 
   it("matches composite keys (string + integer) among 100,000 IDs", async () => {
@@ -61,14 +88,19 @@ describe("purge: Parquet files (checked with pyarrow)", () => {
     const present = keysIn(input, ["customer_id", "account_no"], 40).filter((_, i) => i % 10 === 0);
     // A present customer with another account must survive: only the full key matches.
     const decoys = present.map(([c, a]) => [c, String(Number(a) + 1_000_000)]);
-    const many = Array.from({ length: 100_000 - present.length - decoys.length }, (_, i) => [`x${i}`, String(i)]);
+    const many = Array.from({ length: 100_000 - present.length - decoys.length }, (_, i) => [
+      `x${i}`,
+      String(i),
+    ]);
     const ids = [...present, ...decoys, ...many];
     const matcher = keyMatcher(["customer_id", "account_no"], ids);
     expect(matcher.size).to.equal(100_000);
     const stats = await purgeParquetFile(input, output, matcher);
     const report = checkPurge(input, output, ["customer_id", "account_no"], ids);
     expect(report.problems).to.deep.equal([]);
-    expect(stats.rowsRemoved).to.equal(report.rowsBefore - report.expectedRowsAfter).and.to.be.greaterThan(0);
+    expect(stats.rowsRemoved)
+      .to.equal(report.rowsBefore - report.expectedRowsAfter)
+      .and.to.be.greaterThan(0);
   });
 
   it("copies row groups without a match byte for byte, and drops a row group left empty", async () => {
@@ -121,13 +153,21 @@ describe("purge: Parquet files (checked with pyarrow)", () => {
   it("rejects input that is not Parquet and unknown columns, with clear errors", async () => {
     const bogus = path.join(dir, "bogus.parquet");
     fs.writeFileSync(bogus, "customer_id\nc1\n");
-    const err1 = await purgeParquetFile(bogus, path.join(dir, "b.out"), keyMatcher(["customer_id"], ["c1"])).catch((e) => e);
+    const err1 = await purgeParquetFile(
+      bogus,
+      path.join(dir, "b.out"),
+      keyMatcher(["customer_id"], ["c1"]),
+    ).catch((e) => e);
     expect(err1).to.be.instanceOf(ParquetFormatError);
     const input = makeFixture("lake", "SNAPPY", path.join(dir, "cols.parquet"));
-    const err2 = await purgeParquetFile(input, path.join(dir, "c.out"), keyMatcher(["nope"], ["c1"])).catch((e) => e);
+    const err2 = await purgeParquetFile(input, path.join(dir, "c.out"), keyMatcher(["nope"], ["c1"])).catch(
+      (e) => e,
+    );
     expect(err2).to.be.instanceOf(MatchSpecError);
     expect(err2.message).to.match(/unknown column 'nope'/);
-    const err3 = await purgeParquetFile(input, path.join(dir, "d.out"), keyMatcher(["amount"], ["1"])).catch((e) => e);
+    const err3 = await purgeParquetFile(input, path.join(dir, "d.out"), keyMatcher(["amount"], ["1"])).catch(
+      (e) => e,
+    );
     expect(err3).to.be.instanceOf(MatchSpecError);
     expect(err3.message).to.match(/only string and integer/);
     expect(fs.existsSync(path.join(dir, "b.out")) || fs.existsSync(path.join(dir, "c.out"))).to.equal(false);
