@@ -44,11 +44,11 @@ export interface PurgeStats {
 }
 
 export interface PurgeOptions {
-  /** Worker threads (0: all work in this thread). Default: one per core for files of 8 MiB or more. */
+  /** Worker threads (0: all WASM work in this thread). Default: one per core on more than 2 cores, else 0. */
   workers?: number;
   /** zlib level for re-encoded GZIP pages: 1 (fastest) to 9 (smallest). Default 6, as Arrow and zlib. */
   gzipLevel?: number;
-  /** Row groups read and in flight at once (bounds memory). Default: workers + 1. */
+  /** Row groups read and in flight at once (bounds memory). Default: workers + 1 (workers), 2 (none). */
   concurrency?: number;
 }
 
@@ -98,12 +98,10 @@ export async function purgeParquet(
   };
   await emit(MAGIC);
 
-  const workers =
-    options.workers ??
-    (source.size >= WORKERS_FROM_BYTES && footer.rowGroups.length > 1 ? availableParallelism() : 0);
-  const pool =
-    workers > 0 ? new RowGroupWorkerPool(Math.min(workers, footer.rowGroups.length), matcher) : undefined;
-  const concurrency = Math.max(1, options.concurrency ?? (pool ? workers + 1 : 1));
+  const workers = Math.min(options.workers ?? defaultWorkers(source.size, footer), footer.rowGroups.length);
+  const pool = workers > 0 ? new RowGroupWorkerPool(workers, matcher) : undefined;
+  // Without workers, two row groups in flight let zlib (libuv pool) overlap the WASM work.
+  const concurrency = Math.max(1, options.concurrency ?? workers + (pool ? 1 : 2));
   try {
     // A sliding window of row groups in flight; results are written strictly in order.
     const inFlight: Promise<{ index: number; bytes: Uint8Array; start: number; outcome: RowGroupOutcome }>[] =
@@ -166,8 +164,17 @@ export async function purgeParquet(
   return stats;
 }
 
-/** Files from this size on are purged with worker threads (below it, starting them costs more). */
+/**
+ * Worker threads pay off on more than 2 cores and files of some size. On 2 cores the main thread's WASM
+ * work and zlib on the libuv pool already keep both cores busy, with less CPU and one WASM heap
+ * (measured: docs/purge.md).
+ */
 const WORKERS_FROM_BYTES = 8 * 1024 * 1024;
+
+function defaultWorkers(size: number, footer: Footer): number {
+  const cores = availableParallelism();
+  return cores > 2 && size >= WORKERS_FROM_BYTES && footer.rowGroups.length > 1 ? cores : 0;
+}
 
 /** The footer reduced to one row group: what a row group task needs, small enough to send to a worker. */
 function footerOf(footer: Footer, index: number): Footer {
