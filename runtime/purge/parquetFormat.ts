@@ -50,6 +50,7 @@ export const F = {
     numValues: 5,
     totalUncompressed: 6,
     totalCompressed: 7,
+    keyValue: 8,
     dataPageOffset: 9,
     indexPageOffset: 10,
     dictionaryPageOffset: 11,

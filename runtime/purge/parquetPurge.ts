@@ -20,7 +20,7 @@ import { KeyMatcher, MatchSpecError, matchRows } from "./matcher";
 import { RewrittenChunk, UnfaithfulRewriteError, isSupportedCodec } from "./rowGroupRewrite";
 import { RowGroupInput, RowGroupOutcome, purgeRowGroup, readKeyColumns } from "./rowGroupPurge";
 import { RowGroupWorkerPool } from "./workerPool";
-import { TStruct, getI32, getI64, getStructList, i64 } from "./thriftCompact";
+import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
@@ -209,8 +209,12 @@ function placeChunk(original: TStruct, chunk: RewrittenChunk, at: number): TStru
   meta.set(F.meta.dataPageOffset, i64(at + (getI64(meta, F.meta.dataPageOffset) ?? 0)));
   const dict = getI64(meta, F.meta.dictionaryPageOffset);
   if (dict !== undefined) meta.set(F.meta.dictionaryPageOffset, i64(at + dict));
+  // The writer's own per-column key-value metadata is replaced by the input's.
+  const originalKeyValue = columnMeta(original).get(F.meta.keyValue);
+  if (originalKeyValue) meta.set(F.meta.keyValue, originalKeyValue);
+  else meta.delete(F.meta.keyValue);
   const out = shiftChunk(original, 0); // drops page index and bloom filter pointers
-  out.set(F.chunk.metaData, { t: 12, v: meta });
+  out.set(F.chunk.metaData, { t: TType.Struct, v: meta });
   const fileOffset = getI64(original, F.chunk.fileOffset);
   if (fileOffset !== undefined && fileOffset > 0) out.set(F.chunk.fileOffset, i64(at));
   return out;

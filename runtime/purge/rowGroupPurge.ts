@@ -4,6 +4,7 @@
 import { Table, tableFromIPC } from "apache-arrow";
 import * as wasm from "parquet-wasm";
 import {
+  Codec,
   F,
   Footer,
   MAGIC,
@@ -18,7 +19,17 @@ import {
 import { KeyMatcher, matchRows } from "./matcher";
 import { RewrittenChunk, rewriteRowGroup } from "./rowGroupRewrite";
 import { inflateChunk } from "./pages";
-import { TStruct, getI32, getI64, getString, getStructList, structList } from "./thriftCompact";
+import {
+  TStruct,
+  getI32,
+  getI64,
+  getString,
+  getStructList,
+  i32,
+  i64,
+  struct,
+  structList,
+} from "./thriftCompact";
 
 export interface RowGroupInput {
   footer: Footer;
@@ -87,13 +98,13 @@ async function inflatedRowGroup(
     const moved = shiftChunk(chunk, offset - r.start);
     if (inflated) {
       const meta: TStruct = new Map(columnMeta(moved));
-      meta.set(F.meta.codec, { t: 5, v: 0 });
-      meta.set(F.meta.totalCompressed, { t: 6, v: BigInt(inflated.bytes.length) });
-      meta.set(F.meta.dataPageOffset, { t: 6, v: BigInt(offset + inflated.dataPageOffset) });
+      meta.set(F.meta.codec, i32(Codec.UNCOMPRESSED));
+      meta.set(F.meta.totalCompressed, i64(inflated.bytes.length));
+      meta.set(F.meta.dataPageOffset, i64(offset + inflated.dataPageOffset));
       if (inflated.dictionaryPageOffset !== undefined) {
-        meta.set(F.meta.dictionaryPageOffset, { t: 6, v: BigInt(offset + inflated.dictionaryPageOffset) });
+        meta.set(F.meta.dictionaryPageOffset, i64(offset + inflated.dictionaryPageOffset));
       }
-      moved.set(F.chunk.metaData, { t: 12, v: meta });
+      moved.set(F.chunk.metaData, struct(meta));
       parts.push(inflated.bytes);
       offset += inflated.bytes.length;
     } else {
@@ -129,7 +140,7 @@ export async function readKeyColumns(input: RowGroupInput, columns: readonly str
   const topCount = getI32(schema[0], F.schema.numChildren) ?? 0;
   for (let i = 0; i < topCount; i++) take(wanted.has(i));
   const root: TStruct = new Map(schema[0]);
-  root.set(F.schema.numChildren, { t: 5, v: wanted.size });
+  root.set(F.schema.numChildren, i32(wanted.size));
 
   const { rowGroup, bytes } = await inflatedRowGroup(input, leaves);
   const raw: TStruct = new Map(footer.raw);

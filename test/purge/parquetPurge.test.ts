@@ -47,6 +47,19 @@ describe("purge: Parquet files (checked with pyarrow)", () => {
       .and.to.be.greaterThan(0);
   });
 
+  it("keeps INT96 written from ms/us timestamps with an embedded Arrow schema (ZSTD)", async () => {
+    const input = makeFixture("int96-hinted", "ZSTD", path.join(dir, "int96-hinted.parquet"));
+    const output = path.join(dir, "int96-hinted.out.parquet");
+    const ids = keysIn(input, ["customer_id"], 300).slice(100, 104);
+    const stats = await purgeParquetFile(input, output, keyMatcher(["customer_id"], ids));
+    const report = checkPurge(input, output, ["customer_id"], ids);
+    expect(report.problems).to.deep.equal([]);
+    expect(report.physicalTypes.filter((t) => t === "INT96")).to.have.length(2);
+    expect(stats.rowsRemoved)
+      .to.equal(report.rowsBefore - report.expectedRowsAfter)
+      .and.to.be.greaterThan(0);
+  });
+
   it("gives the same result with row groups purged in worker threads", async () => {
     const input = makeFixture("int96", "GZIP", path.join(dir, "workers.parquet"));
     const ids = keysIn(input, ["customer_id"], 300).slice(0, 9);

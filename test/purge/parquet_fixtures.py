@@ -54,6 +54,10 @@ def make(kind, codec, out):
         cols["event_time"] = pa.array([None if i % 13 == 0 else v for i, v in enumerate(ns)], pa.timestamp("ns"))
         cols["old_time"] = pa.array([-5_000_000_000_000_000_000 + i for i in range(n)], pa.timestamp("ns"))  # year 1811
         kwargs.update(use_deprecated_int96_timestamps=True, store_schema=False)  # no ARROW:schema, like Hive
+    elif kind == "int96-hinted":  # INT96 with pyarrow's ARROW:schema saying timestamp[ms] / [us, UTC]
+        cols["event_time"] = pa.array([t.replace(microsecond=(t.microsecond // 1000) * 1000) for t in micro], pa.timestamp("ms"))
+        cols["event_time_us"] = pa.array([t.replace(tzinfo=timezone.utc) for t in micro], pa.timestamp("us", tz="UTC"))
+        kwargs.update(use_deprecated_int96_timestamps=True)
     elif kind == "decimal":  # pyarrow stores decimal(9,2) as FIXED_LEN_BYTE_ARRAY; parquet-wasm would not
         from decimal import Decimal
         cols["price"] = pa.array([Decimal(i) / 100 for i in range(n)], pa.decimal128(9, 2))

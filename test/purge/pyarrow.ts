@@ -12,7 +12,11 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "lethe-purge-"));
 }
 
-export function makeFixture(kind: "lake" | "int96" | "decimal", codec: string, out: string): string {
+export function makeFixture(
+  kind: "lake" | "int96" | "int96-hinted" | "decimal",
+  codec: string,
+  out: string,
+): string {
   execFileSync(python, [script, "make", kind, codec, out]);
   return out;
 }
