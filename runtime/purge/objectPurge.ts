@@ -2,11 +2,14 @@
 // result back only if the object is still the one we read (If-Match), keeping its headers, metadata,
 // tags, storage class and KMS key; then delete the versions that were older than ours when we read.
 // Every step is safe to repeat: a re-run after a crash anywhere converges on the same end state.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
-  GetObjectCommandOutput,
   GetObjectTaggingCommand,
+  HeadObjectCommandOutput,
   ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectCommandInput,
@@ -14,11 +17,12 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { KeyMatcher } from "./matcher";
-import { PurgeOptions, PurgeStats } from "./parquetPurge";
-import { ObjectFormat, detectFormat, purgeBytes } from "./purgeBytes";
-import { scanParquet } from "./parquetPurge";
-import { scanJsonLines } from "./jsonLines";
-import { bufferSource } from "./parquetFormat";
+import { ByteSource } from "./parquetFormat";
+import { PurgeOptions, PurgeStats, purgeParquet, scanParquet } from "./parquetPurge";
+import { ObjectFormat, detectFormat } from "./purgeBytes";
+import { purgeJsonLines, scanJsonLines } from "./jsonLines";
+import { writeAtomically } from "./localFiles";
+import { ObjectVersion, headObject, versionSource } from "./s3Objects";
 
 export type ObjectPurgeStatus = "purged" | "no-match" | "conflict";
 
@@ -59,70 +63,118 @@ export async function purgeObject(
   hooks: ObjectPurgeHooks = {},
 ): Promise<ObjectPurgeReport> {
   const { bucket, key } = req;
-  const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const etag = current.ETag!;
-  const versionId = current.VersionId && current.VersionId !== "null" ? current.VersionId : undefined;
-  const input = await current.Body!.transformToByteArray();
+  const current = await headObject(s3, bucket, key);
+  const { etag, versionId } = current;
+  const base = { bucket, key, before: { etag, versionId }, bytesIn: current.size };
+  const conflict = (format: ObjectFormat, stats?: PurgeStats): ObjectPurgeReport => ({
+    ...base,
+    format,
+    status: "conflict",
+    ...rows(stats),
+    versionsDeleted: [],
+    bytesOut: 0,
+  });
   // Versions older than the one we read, as they were when we read it (newer ones are never touched).
   const older = versionId ? await olderVersions(s3, bucket, key, versionId) : [];
-  const { format, bytes, stats } = await purgeBytes(input, req.matcher, req.options);
-  const base = { bucket, key, format, before: { etag, versionId }, bytesIn: input.length };
-
-  if (stats.rowsRemoved === 0) {
-    // No new version. A previous run may have written this version and crashed before cleaning up:
-    // the older versions that still hold matching rows are deleted now.
-    const leftovers = await versionsHolding(s3, bucket, key, older, req.matcher);
-    await deleteVersions(s3, bucket, key, leftovers);
-    return { ...base, status: "no-match", ...rows(stats), versionsDeleted: leftovers, bytesOut: 0 };
-  }
-
-  const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  await hooks.beforeWrite?.();
-  let written;
+  const source = versionSource(s3, current);
+  let format: ObjectFormat = "parquet";
+  const temp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lethe-purge-"));
   try {
-    written = await s3.send(
-      new PutObjectCommand({
-        ...preservedHeaders(current),
-        Bucket: bucket,
-        Key: key,
-        Body: bytes,
-        IfMatch: etag,
-        Tagging: tags.TagSet?.length
-          ? new URLSearchParams(
-              tags.TagSet.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
-            ).toString()
-          : undefined,
-      }),
+    let purged: { stats: PurgeStats; body: () => Readable | Uint8Array; bytesOut: number };
+    try {
+      format = detectFormat(await source.read(0, Math.min(current.size, 64)));
+      purged = await purgeVersion(source, format, path.join(temp, "object"), req);
+    } catch (err) {
+      if (isConflict(err)) return conflict(format); // changed while we read it
+      throw err;
+    }
+    const { stats } = purged;
+
+    if (stats.rowsRemoved === 0) {
+      // No new version. A previous run may have written this version and crashed before cleaning up:
+      // the older versions that still hold matching rows are deleted now.
+      const leftovers = await versionsHolding(s3, current, older, req.matcher);
+      await deleteVersions(s3, bucket, key, leftovers);
+      return { ...base, format, status: "no-match", ...rows(stats), versionsDeleted: leftovers, bytesOut: 0 };
+    }
+
+    const tags = await s3.send(
+      new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
     );
-  } catch (err) {
-    if (isConflict(err))
-      return { ...base, status: "conflict", ...rows(stats), versionsDeleted: [], bytesOut: 0 };
-    throw err;
+    await hooks.beforeWrite?.();
+    let written;
+    try {
+      written = await s3.send(
+        new PutObjectCommand({
+          ...preservedHeaders(current.head),
+          Bucket: bucket,
+          Key: key,
+          Body: purged.body(),
+          ContentLength: purged.bytesOut,
+          IfMatch: etag,
+          Tagging: tags.TagSet?.length
+            ? new URLSearchParams(
+                tags.TagSet.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
+              ).toString()
+            : undefined,
+        }),
+      );
+    } catch (err) {
+      if (isConflict(err)) return conflict(format, stats);
+      throw err;
+    }
+    const after = { etag: written.ETag!, versionId: written.VersionId };
+    await hooks.afterWrite?.(after);
+    // The version we read held the rows; older ones are deleted when they hold matching rows too, so a
+    // run and a crashed-then-repeated run end with the same versions (history without matches stays).
+    const toDelete = versionId
+      ? [versionId, ...(await versionsHolding(s3, current, older, req.matcher))]
+      : [];
+    await deleteVersions(s3, bucket, key, toDelete);
+    return {
+      ...base,
+      format,
+      status: "purged",
+      after,
+      ...rows(stats),
+      versionsDeleted: toDelete,
+      bytesOut: purged.bytesOut,
+    };
+  } finally {
+    await fs.promises.rm(temp, { recursive: true, force: true });
   }
-  const after = { etag: written.ETag!, versionId: written.VersionId };
-  await hooks.afterWrite?.(after);
-  // The version we read held the rows; older ones are deleted when they hold matching rows too, so a
-  // run and a crashed-then-repeated run end with the same versions (history without matches stays).
-  const toDelete = versionId
-    ? [versionId, ...(await versionsHolding(s3, bucket, key, older, req.matcher))]
-    : [];
-  await deleteVersions(s3, bucket, key, toDelete);
+}
+
+/**
+ * Parquet streams through a temporary file (memory bounded by the row groups in flight); JSON Lines
+ * objects are purged in memory.
+ */
+async function purgeVersion(
+  source: ByteSource,
+  format: ObjectFormat,
+  tempFile: string,
+  req: ObjectPurgeRequest,
+) {
+  if (format === "parquet") {
+    const stats = await writeAtomically(tempFile, (sink) =>
+      purgeParquet(source, sink, req.matcher, req.options),
+    );
+    return { stats, bytesOut: stats.bytesOut, body: () => fs.createReadStream(tempFile) };
+  }
+  const { bytes, stats } = await purgeJsonLines(await source.read(0, source.size), req.matcher);
+  return { stats, bytesOut: bytes.length, body: () => bytes };
+}
+
+function rows(stats?: PurgeStats) {
   return {
-    ...base,
-    status: "purged",
-    after,
-    ...rows(stats),
-    versionsDeleted: toDelete,
-    bytesOut: bytes.length,
+    rowsBefore: stats?.rowsBefore ?? 0,
+    rowsAfter: stats?.rowsAfter ?? 0,
+    rowsRemoved: stats?.rowsRemoved ?? 0,
   };
 }
 
-function rows(stats: PurgeStats) {
-  return { rowsBefore: stats.rowsBefore, rowsAfter: stats.rowsAfter, rowsRemoved: stats.rowsRemoved };
-}
-
 /** Everything S3 lets us carry over from the version we read to the one we write. */
-function preservedHeaders(o: GetObjectCommandOutput): Partial<PutObjectCommandInput> {
+function preservedHeaders(o: HeadObjectCommandOutput): Partial<PutObjectCommandInput> {
   return {
     ContentType: o.ContentType,
     CacheControl: o.CacheControl,
@@ -182,30 +234,22 @@ async function olderVersions(
 
 async function versionsHolding(
   s3: S3Client,
-  bucket: string,
-  key: string,
+  current: ObjectVersion,
   versionIds: string[],
   matcher: KeyMatcher,
 ) {
   const out: string[] = [];
-  for (const v of versionIds) if (await versionMatches(s3, bucket, key, v, matcher)) out.push(v);
+  for (const v of versionIds) {
+    const version = await headObject(s3, current.bucket, current.key, v);
+    const source = versionSource(s3, version);
+    const head = await source.read(0, Math.min(version.size, 64));
+    const found =
+      detectFormat(head) === "parquet"
+        ? await scanParquet(source, matcher)
+        : await scanJsonLines(await source.read(0, version.size), matcher);
+    if (found.matches.size > 0) out.push(v);
+  }
   return out;
-}
-
-async function versionMatches(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  versionId: string,
-  matcher: KeyMatcher,
-): Promise<boolean> {
-  const o = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  const bytes = await o.Body!.transformToByteArray();
-  const found =
-    detectFormat(bytes) === "parquet"
-      ? await scanParquet(bufferSource(bytes), matcher)
-      : await scanJsonLines(bytes, matcher);
-  return found.matches.size > 0;
 }
 
 async function deleteVersions(
