@@ -110,21 +110,22 @@ export async function purgeParquet(
     const launch = () => {
       if (next >= footer.rowGroups.length) return;
       const index = next++;
-      inFlight.push(
-        (async () => {
-          const { start, end } = rowGroupRange(footer.rowGroups[index]);
-          const bytes = await source.read(start, end - start);
-          const input: RowGroupInput = {
-            footer: footerOf(footer, index),
-            index: 0,
-            bytes,
-            start,
-            gzipLevel: options.gzipLevel,
-          };
-          const outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
-          return { index, bytes, start, outcome };
-        })(),
-      );
+      const task = (async () => {
+        const { start, end } = rowGroupRange(footer.rowGroups[index]);
+        const bytes = await source.read(start, end - start);
+        const input: RowGroupInput = {
+          footer: footerOf(footer, index),
+          index: 0,
+          bytes,
+          start,
+          gzipLevel: options.gzipLevel,
+        };
+        const outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
+        return { index, bytes, start, outcome };
+      })();
+      // Awaited in order below; until then a failure must not count as an unhandled rejection.
+      task.catch(() => undefined);
+      inFlight.push(task);
     };
     for (let i = 0; i < concurrency; i++) launch();
     while (inFlight.length > 0) {

@@ -75,7 +75,23 @@ describe("cli: lethe parquet", () => {
       /cannot read/,
     ],
     ["a missing --ids", () => [input, "--column", "customer_id"], /--ids <file> is required/],
+    [
+      "a column it cannot write back faithfully",
+      () => [
+        makeFixture("decimal", "GZIP", path.join(dir, "decimal.parquet")),
+        "--column",
+        "qty",
+        "--ids",
+        qtyIds(),
+      ],
+      /decimal\.parquet: column 'price' \(FIXED_LEN_BYTE_ARRAY\) would be written as INT32/,
+    ],
   ];
+  function qtyIds(): string {
+    const f = path.join(dir, "qty.txt");
+    fs.writeFileSync(f, "3\n5\n");
+    return f;
+  }
   function emptyIds(): string {
     const f = path.join(dir, "empty.txt");
     fs.writeFileSync(f, "\n");
