@@ -305,27 +305,6 @@ export function encodeFooter(raw: TStruct, rowGroups: TStruct[]): Uint8Array {
 }
 
 /**
- * A stand-alone Parquet file holding one row group of `footer`'s file: lets parquet-wasm decode a row
- * group without the whole file in its heap. `bytes` are the row group's chunks starting at `start`.
- */
-export function singleRowGroupFile(
-  footer: Footer,
-  rowGroup: TStruct,
-  bytes: Uint8Array,
-  start: number,
-): Uint8Array {
-  const delta = MAGIC.length - start;
-  const columns = getStructList(rowGroup, F.rowGroup.columns).map((c) => shiftChunk(c, delta));
-  const rg = withRowGroupColumns(rowGroup, columns, getI64(rowGroup, F.rowGroup.numRows) ?? 0, MAGIC.length);
-  const trailer = encodeFooter(footer.raw, [rg]);
-  const out = new Uint8Array(MAGIC.length + bytes.length + trailer.length);
-  out.set(MAGIC, 0);
-  out.set(bytes, MAGIC.length);
-  out.set(trailer, MAGIC.length + bytes.length);
-  return out;
-}
-
-/**
  * Whether the chunk's data pages are all dictionary-encoded. A chunk without a dictionary, or whose
  * dictionary overflowed into PLAIN pages (high-cardinality columns), is re-encoded without one: the
  * same encoding as the input, and no time spent building a dictionary that would be dropped.

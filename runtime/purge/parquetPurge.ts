@@ -18,7 +18,13 @@ import {
 } from "./parquetFormat";
 import { KeyMatcher, MatchSpecError, matchRows } from "./matcher";
 import { RewrittenChunk, UnfaithfulRewriteError, isSupportedCodec } from "./rowGroupRewrite";
-import { RowGroupInput, RowGroupOutcome, purgeRowGroup, readKeyColumns } from "./rowGroupPurge";
+import {
+  RowGroupInput,
+  RowGroupOutcome,
+  purgeRowGroup,
+  readTopLevelFields,
+  topLevelFieldsOf,
+} from "./rowGroupPurge";
 import { RowGroupWorkerPool } from "./workerPool";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 
@@ -198,7 +204,10 @@ export async function scanParquet(
     const { start, end } = rowGroupRange(rowGroup);
     const bytes = await source.read(start, end - start);
     rows += getI64(rowGroup, F.rowGroup.numRows) ?? 0;
-    const table = await readKeyColumns({ footer, index, bytes, start }, matcher.columns);
+    const table = await readTopLevelFields(
+      { footer, index, bytes, start },
+      topLevelFieldsOf(footer, matcher.columns),
+    );
     matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
   }
   return { rows, matches };

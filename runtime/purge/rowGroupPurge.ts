@@ -1,7 +1,7 @@
 // One row group, start to finish: find the matching rows from the key columns alone, and either
 // declare the row group untouched (it is copied byte for byte) or re-encode it without those rows.
 // Pure and self-contained, so it runs in the calling thread or in a worker (rowGroupWorker.ts).
-import { Table, tableFromIPC } from "apache-arrow";
+import { Data, Field, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC } from "apache-arrow";
 import * as wasm from "parquet-wasm";
 import {
   Codec,
@@ -12,7 +12,6 @@ import {
   columnMeta,
   encodeFooter,
   shiftChunk,
-  singleRowGroupFile,
   usesDictionaryOnly,
   withRowGroupColumns,
 } from "./parquetFormat";
@@ -50,15 +49,20 @@ export async function purgeRowGroup(input: RowGroupInput, matcher: KeyMatcher): 
   const rowGroup = footer.rowGroups[index];
   const rows = getI64(rowGroup, F.rowGroup.numRows) ?? 0;
   const drop: number[] = [];
-  matchRows(await readKeyColumns(input, matcher.columns), matcher, (row) => drop.push(row));
+  const keyFields = topLevelFieldsOf(footer, matcher.columns);
+  const keys = await readTopLevelFields(input, keyFields);
+  matchRows(keys, matcher, (row) => drop.push(row));
   if (drop.length === 0) return { kind: "copy", rowsBefore: rows, rowsAfter: rows };
   const rowsAfter = rows - drop.length;
   if (rowsAfter === 0) return { kind: "rewrite", rowsBefore: rows, rowsAfter: 0, chunks: [] };
   const originals = getStructList(rowGroup, F.rowGroup.columns);
   const codecs = originals.map((c) => getI32(columnMeta(c), F.meta.codec) ?? 0);
-  const inflated = await inflatedRowGroup(input);
+  // The key columns are decoded already: decode the other fields and put them side by side.
+  const all = topLevelCount(footer);
+  const otherFields = new Set([...Array(all).keys()].filter((i) => !keyFields.has(i)));
+  const others = otherFields.size > 0 ? await readTopLevelFields(input, otherFields) : undefined;
   const { chunks, numRows } = await rewriteRowGroup({
-    file: singleRowGroupFile(footer, inflated.rowGroup, inflated.bytes, MAGIC.length),
+    table: sideBySide(all, keyFields, keys, others),
     keepRuns: keepRuns(rows, drop),
     leaves: footer.leaves,
     codecs,
@@ -120,13 +124,22 @@ async function inflatedRowGroup(
   };
 }
 
+/** Indices of the top-level fields that hold the given leaf columns. */
+export function topLevelFieldsOf(footer: Footer, columns: readonly string[]): Set<number> {
+  return new Set(footer.leaves.filter((l) => columns.includes(l.path)).map((l) => l.topLevelIndex));
+}
+
+function topLevelCount(footer: Footer): number {
+  return getI32(getStructList(footer.raw, F.file.schema)[0], F.schema.numChildren) ?? 0;
+}
+
 /**
- * Decodes only the top-level fields holding the key columns: parquet-wasm's synchronous reader ignores
- * column selections, so a stand-alone file with a pruned schema and just those chunks is built.
+ * Decodes some top-level fields of the row group. parquet-wasm's synchronous reader ignores column
+ * selections, so a stand-alone file with a pruned schema and just those chunks is built. Types come
+ * from the Parquet schema (the embedded Arrow schema describes all columns, so it is left out).
  */
-export async function readKeyColumns(input: RowGroupInput, columns: readonly string[]): Promise<Table> {
+export async function readTopLevelFields(input: RowGroupInput, wanted: Set<number>): Promise<Table> {
   const { footer } = input;
-  const wanted = new Set(footer.leaves.filter((l) => columns.includes(l.path)).map((l) => l.topLevelIndex));
   const leaves = new Set(footer.leaves.flatMap((l, i) => (wanted.has(l.topLevelIndex) ? [i] : [])));
   const schema = getStructList(footer.raw, F.file.schema);
   const keptSchema: TStruct[] = [];
@@ -137,7 +150,7 @@ export async function readKeyColumns(input: RowGroupInput, columns: readonly str
     const n = getI32(el, F.schema.numChildren) ?? 0;
     for (let i = 0; i < n; i++) take(keep);
   };
-  const topCount = getI32(schema[0], F.schema.numChildren) ?? 0;
+  const topCount = topLevelCount(footer);
   for (let i = 0; i < topCount; i++) take(wanted.has(i));
   const root: TStruct = new Map(schema[0]);
   root.set(F.schema.numChildren, i32(wanted.size));
@@ -145,12 +158,38 @@ export async function readKeyColumns(input: RowGroupInput, columns: readonly str
   const { rowGroup, bytes } = await inflatedRowGroup(input, leaves);
   const raw: TStruct = new Map(footer.raw);
   raw.set(F.file.schema, structList([root, ...keptSchema]));
-  // The embedded Arrow schema describes all columns; without it the reader derives types from Parquet.
   const kv = getStructList(footer.raw, F.file.keyValue).filter((e) => getString(e, 1) !== "ARROW:schema");
   raw.set(F.file.keyValue, structList(kv));
   raw.delete(F.file.columnOrders); // one per leaf of the full schema
   const file = Buffer.concat([MAGIC, bytes, encodeFooter(raw, [rowGroup])]);
-  return tableFromIPC(wasm.readParquet(file, { batchSize: 1 << 30 }).intoIPCStream());
+  return tableFromIPC(wasm.readParquet(file, { batchSize: MAX_BATCH_ROWS }).intoIPCStream());
+}
+
+/** One Arrow batch per row group (row groups have far fewer rows). */
+const MAX_BATCH_ROWS = 1 << 30;
+
+/** The fields of two decoded parts of one row group, back in the file's field order, as one table. */
+function sideBySide(count: number, firstFields: Set<number>, first: Table, second: Table | undefined): Table {
+  const fields: Field[] = [];
+  const children: Data[] = [];
+  let a = 0;
+  let b = 0;
+  const length = first.numRows;
+  const only = (t: Table) => {
+    if (t.batches.length > 1) throw new Error(`a row group decoded into ${t.batches.length} batches`);
+    return t.batches[0]?.data;
+  };
+  for (let i = 0; i < count; i++) {
+    const [table, j] = firstFields.has(i) ? [first, a++] : [second!, b++];
+    fields.push(table.schema.fields[j]);
+    const data = only(table)?.children[j];
+    children.push(data ?? makeData({ type: table.schema.fields[j].type, length: 0, nullCount: 0 }));
+  }
+  const schema = new Schema(fields);
+  if (length === 0) return new Table(schema);
+  return new Table(schema, [
+    new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children })),
+  ]);
 }
 
 function keepRuns(rows: number, drop: number[]): number[] {

@@ -12,7 +12,6 @@ import {
   Table,
   TimeUnit,
   makeData,
-  tableFromIPC,
   tableToIPC,
 } from "apache-arrow";
 import * as wasm from "parquet-wasm";
@@ -29,8 +28,8 @@ export class UnfaithfulRewriteError extends Error {
 }
 
 export interface RowGroupRewriteTask {
-  /** A stand-alone Parquet file holding just this row group (see singleRowGroupFile). */
-  file: Uint8Array;
+  /** The row group, decoded (all top-level fields, in the file's order). */
+  table: Table;
   /** Surviving rows as [start, end) pairs, in order. */
   keepRuns: number[];
   /** The original file's leaf columns, in order. */
@@ -65,8 +64,7 @@ export function isSupportedCodec(codec: number): boolean {
 export async function rewriteRowGroup(
   task: RowGroupRewriteTask,
 ): Promise<{ chunks: RewrittenChunk[]; numRows: number }> {
-  const decoded = tableFromIPC(wasm.readParquet(task.file, { batchSize: 1 << 30 }).intoIPCStream());
-  const kept = keepRows(decoded, task.keepRuns);
+  const kept = keepRows(task.table, task.keepRuns);
   const int96 = new Set(
     task.leaves.filter((l) => l.physicalType === PhysicalType.INT96).map((l) => l.topLevelIndex),
   );
