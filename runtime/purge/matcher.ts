@@ -86,6 +86,7 @@ export function matchRows(
   matcher: KeyMatcher,
   onMatch: (row: number, key: string) => void,
 ): void {
+  if (matcher.columns.length === 1 && matchUtf8Bytes(table, matcher, onMatch)) return;
   const columns = matcher.columns.map((c) => keyColumn(table, c));
   const n = table.numRows;
   if (columns.length === 1) {
@@ -106,4 +107,59 @@ export function matchRows(
     const key = parts.join(KEY_SEPARATOR);
     if (matcher.has(key)) onMatch(row, key);
   }
+}
+
+/**
+ * Fast path for the common case, one top-level string column: hashes each value's UTF-8 bytes in place
+ * and decodes a string only when the hash belongs to a wanted key, instead of one string per row.
+ */
+function matchUtf8Bytes(
+  table: Table,
+  matcher: KeyMatcher,
+  onMatch: (row: number, key: string) => void,
+): boolean {
+  const column = matcher.columns[0];
+  if (column.includes(".")) return false;
+  const vector = table.getChild(column);
+  if (!vector || !DataType.isUtf8(vector.type)) return false;
+  const wanted = hashesOf(matcher);
+  const decoder = new TextDecoder();
+  let row = 0;
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    for (let i = 0; i < data.length; i++, row++) {
+      if (!data.getValid(i)) continue;
+      const start = offsets[i];
+      const end = offsets[i + 1];
+      if (!wanted.has(fnv1a(bytes, start, end))) continue;
+      const key = decoder.decode(bytes.subarray(start, end));
+      if (matcher.has(key)) onMatch(row, key);
+    }
+  }
+  return true;
+}
+
+const hashCache = new WeakMap<KeyMatcher, Set<number>>();
+
+function hashesOf(matcher: KeyMatcher): Set<number> {
+  let hashes = hashCache.get(matcher);
+  if (!hashes) {
+    const encoder = new TextEncoder();
+    hashes = new Set(
+      [...matcher.keys].map((k) => {
+        const b = encoder.encode(k);
+        return fnv1a(b, 0, b.length);
+      }),
+    );
+    hashCache.set(matcher, hashes);
+  }
+  return hashes;
+}
+
+/** 32-bit FNV-1a: a cheap pre-filter, every hit is confirmed on the decoded string. */
+function fnv1a(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
 }
