@@ -11,7 +11,9 @@ const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
 export interface RewrittenPages {
-  bytes: Uint8Array;
+  /** Page headers and bodies in order (not joined: callers copy them once, where they need to). */
+  parts: Uint8Array[];
+  length: number;
   /** Offsets relative to the chunk start. */
   dictionaryPageOffset?: number;
   dataPageOffset: number;
@@ -63,7 +65,7 @@ export async function rewritePages(chunk: Uint8Array, options: PageRewriteOption
     parts.push(head, body);
     offset += head.length + body.length;
   }
-  return { bytes: Buffer.concat(parts), dictionaryPageOffset, dataPageOffset: dataPageOffset ?? 0 };
+  return { parts, length: offset, dictionaryPageOffset, dataPageOffset: dataPageOffset ?? 0 };
 }
 
 async function transformBody(header: TStruct, type: number, body: Uint8Array, options: PageRewriteOptions) {

@@ -81,7 +81,7 @@ export async function purgeRowGroup(input: RowGroupInput, matcher: KeyMatcher): 
 async function inflatedRowGroup(
   input: RowGroupInput,
   only?: Set<number>,
-): Promise<{ rowGroup: TStruct; bytes: Uint8Array }> {
+): Promise<{ rowGroup: TStruct; parts: Uint8Array[] }> {
   const { footer, index, bytes, start } = input;
   const rowGroup = footer.rowGroups[index];
   const parts: Uint8Array[] = [];
@@ -103,14 +103,14 @@ async function inflatedRowGroup(
     if (inflated) {
       const meta: TStruct = new Map(columnMeta(moved));
       meta.set(F.meta.codec, i32(Codec.UNCOMPRESSED));
-      meta.set(F.meta.totalCompressed, i64(inflated.bytes.length));
+      meta.set(F.meta.totalCompressed, i64(inflated.length));
       meta.set(F.meta.dataPageOffset, i64(offset + inflated.dataPageOffset));
       if (inflated.dictionaryPageOffset !== undefined) {
         meta.set(F.meta.dictionaryPageOffset, i64(offset + inflated.dictionaryPageOffset));
       }
       moved.set(F.chunk.metaData, struct(meta));
-      parts.push(inflated.bytes);
-      offset += inflated.bytes.length;
+      parts.push(...inflated.parts);
+      offset += inflated.length;
     } else {
       parts.push(bytes.subarray(r.start - start, r.start - start + r.length));
       offset += r.length;
@@ -120,7 +120,7 @@ async function inflatedRowGroup(
   const rows = getI64(rowGroup, F.rowGroup.numRows) ?? 0;
   return {
     rowGroup: withRowGroupColumns(rowGroup, columns, rows, MAGIC.length),
-    bytes: Buffer.concat(parts),
+    parts,
   };
 }
 
@@ -155,13 +155,13 @@ export async function readTopLevelFields(input: RowGroupInput, wanted: Set<numbe
   const root: TStruct = new Map(schema[0]);
   root.set(F.schema.numChildren, i32(wanted.size));
 
-  const { rowGroup, bytes } = await inflatedRowGroup(input, leaves);
+  const { rowGroup, parts } = await inflatedRowGroup(input, leaves);
   const raw: TStruct = new Map(footer.raw);
   raw.set(F.file.schema, structList([root, ...keptSchema]));
   const kv = getStructList(footer.raw, F.file.keyValue).filter((e) => getString(e, 1) !== "ARROW:schema");
   raw.set(F.file.keyValue, structList(kv));
   raw.delete(F.file.columnOrders); // one per leaf of the full schema
-  const file = Buffer.concat([MAGIC, bytes, encodeFooter(raw, [rowGroup])]);
+  const file = Buffer.concat([MAGIC, ...parts, encodeFooter(raw, [rowGroup])]);
   return tableFromIPC(wasm.readParquet(file, { batchSize: MAX_BATCH_ROWS }).intoIPCStream());
 }
 

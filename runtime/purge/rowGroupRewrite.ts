@@ -194,7 +194,7 @@ async function liftChunks(written: Uint8Array, task: RowGroupRewriteTask): Promi
       const meta: TStruct = new Map(columnMeta(chunk));
       meta.set(F.meta.type, i32(leaf.physicalType));
       meta.set(F.meta.codec, i32(codec));
-      meta.set(F.meta.totalCompressed, i64(pages.bytes.length));
+      meta.set(F.meta.totalCompressed, i64(pages.length));
       meta.set(F.meta.dataPageOffset, i64(pages.dataPageOffset));
       if (pages.dictionaryPageOffset !== undefined)
         meta.set(F.meta.dictionaryPageOffset, i64(pages.dictionaryPageOffset));
@@ -205,7 +205,7 @@ async function liftChunks(written: Uint8Array, task: RowGroupRewriteTask): Promi
       if (isInt96) meta.delete(F.meta.statistics); // INT96 has no defined sort order
       if ((getI64(meta, F.meta.numValues) ?? 0) < 0)
         throw new UnfaithfulRewriteError("corrupt chunk written");
-      return { bytes: pages.bytes, meta };
+      return { bytes: Buffer.concat(pages.parts, pages.length), meta };
     }),
   );
 }
