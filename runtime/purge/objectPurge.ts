@@ -125,12 +125,15 @@ export async function purgeObject(
     }
     const after = { etag: written.ETag!, versionId: written.VersionId };
     await hooks.afterWrite?.(after);
-    // The version we read held the rows; older ones are deleted when they hold matching rows too, so a
-    // run and a crashed-then-repeated run end with the same versions (history without matches stays).
-    const toDelete = versionId
-      ? [versionId, ...(await versionsHolding(s3, current, older, req.matcher))]
-      : [];
-    await deleteVersions(s3, bucket, key, toDelete);
+    // The version we read held the rows: it goes first. Older ones go when they hold matching rows too,
+    // so a run and a crashed-then-repeated run end with the same versions (history without matches stays).
+    const toDelete: string[] = [];
+    if (versionId) {
+      await deleteVersions(s3, bucket, key, [versionId]);
+      const leftovers = await versionsHolding(s3, current, older, req.matcher);
+      await deleteVersions(s3, bucket, key, leftovers);
+      toDelete.push(versionId, ...leftovers);
+    }
     return {
       ...base,
       format,

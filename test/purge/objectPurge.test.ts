@@ -115,6 +115,21 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     ]);
   });
 
+  it("deletes older versions that hold matching rows and keeps history that does not", async () => {
+    const Key = "lake/dt=2024-03-05/part-0.parquet";
+    const v1 = await putLakeObject(Key);
+    const v2 = await s3.send(new PutObjectCommand({ Bucket, Key, Body: '{"customer_id":"someone-else"}\n' }));
+    const v3 = await putLakeObject(Key);
+    const report = await purgeObject(s3, {
+      bucket: Bucket,
+      key: Key,
+      matcher: keyMatcher(["customer_id"], ids),
+    });
+    expect(report.status).to.equal("purged");
+    expect(report.versionsDeleted).to.deep.equal([v3.VersionId, v1.VersionId]);
+    expect(await versionsOf(Key)).to.deep.equal([report.after!.versionId, v2.VersionId]);
+  });
+
   it("leaves an object without a match alone: no new version", async () => {
     const Key = "lake/dt=2024-03-02/part-0.parquet";
     const put = await putLakeObject(Key);
