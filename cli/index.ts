@@ -5,6 +5,7 @@ const groups: Record<string, () => CommandGroup> = {
   // group name -> loader; each feature adds its own line.
   policy: () => require("./policy").policyCommands,
   bloom: () => require("./bloom").bloomCommands,
+  parquet: () => require("./parquet").parquetCommands,
 };
 
 function help(): string {

@@ -1,0 +1,168 @@
+// Purge benchmark: our engine vs DuckDB's COPY ... WHERE customer_id NOT IN (...) on the same
+// reference file (1 M rows, 8 row groups, GZIP), removing 200 IDs. Each side runs in its own child
+// process so peak RSS is its own. Prints MB/s of input, peak RSS, CPU use and the time ratio.
+// Contenders: lethe with its defaults (gzip level 6; on 2 cores WASM in the main thread and zlib on the
+// libuv pool), lethe with 2 worker threads, lethe at gzip level 5, and DuckDB with 2 threads.
+// Usage: npm run bench:purge [-- --int96] [-- --runs N]
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "..");
+const outDir = path.join(root, "bench", "out");
+const python = path.join(root, ".venv", "bin", "python");
+
+interface RunResult {
+  outputMb: number;
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMb: number;
+  rowsAfter: number;
+}
+
+/** The engine compiled to JavaScript, as a Lambda runs it (ts-node would load TypeScript into every worker). */
+const compiled = path.join(outDir, "js");
+
+function compileEngine(): void {
+  const files = ["localFiles.ts", "rowGroupWorker.ts"].map((f) => path.join(root, "runtime", "purge", f));
+  const flags = [
+    "--outDir",
+    compiled,
+    "--module",
+    "commonjs",
+    "--target",
+    "es2022",
+    "--esModuleInterop",
+    "--skipLibCheck",
+  ];
+  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), ...flags, ...files], {
+    stdio: "inherit",
+  });
+}
+
+async function runOurs(input: string, output: string, ids: string[]): Promise<RunResult> {
+  const { purgeParquetFile } = require(
+    path.join(compiled, "localFiles.js"),
+  ) as typeof import("../runtime/purge/localFiles");
+  const { keyMatcher } = require(
+    path.join(compiled, "matcher.js"),
+  ) as typeof import("../runtime/purge/matcher");
+  const t0 = process.hrtime.bigint();
+  const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const options = { gzipLevel: env("LETHE_BENCH_GZIP_LEVEL"), workers: env("LETHE_BENCH_WORKERS") };
+  const stats = await purgeParquetFile(input, output, keyMatcher(["customer_id"], ids), options);
+  return finish(t0, stats.rowsAfter, output);
+}
+
+async function runDuckDb(input: string, output: string, ids: string[]): Promise<RunResult> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const t0 = process.hrtime.bigint();
+  const db = await DuckDBInstance.create(":memory:", { threads: "2" });
+  const conn = await db.connect();
+  const list = ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(",");
+  await conn.run(
+    `COPY (SELECT * FROM read_parquet('${input}') WHERE customer_id NOT IN (${list})) TO '${output}' (FORMAT parquet, COMPRESSION gzip)`,
+  );
+  const rows = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${output}')`);
+  const result = finish(t0, Number(rows.getRows()[0][0]), output);
+  conn.closeSync();
+  return result;
+}
+
+function finish(t0: bigint, rowsAfter: number, output: string): RunResult {
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const usage = process.resourceUsage();
+  return {
+    outputMb: fs.statSync(output).size / 1e6,
+    seconds,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    maxRssMb: usage.maxRSS / 1024,
+    rowsAfter,
+  };
+}
+
+function child(which: string, input: string, ids: string, env: Record<string, string> = {}): RunResult {
+  const r = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", __filename, "--child", which, input, ids],
+    {
+      encoding: "utf8",
+      cwd: root,
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (r.status !== 0) throw new Error(`${which} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === "--child") {
+    const [, which, input, idFile] = args;
+    const ids = JSON.parse(fs.readFileSync(idFile, "utf8")) as string[];
+    const output = path.join(outDir, `purged-${which}.parquet`);
+    const result = which === "ours" ? await runOurs(input, output, ids) : await runDuckDb(input, output, ids);
+    process.stdout.write(JSON.stringify(result) + "\n");
+    return;
+  }
+  const int96 = args.includes("--int96");
+  const runsAt = args.indexOf("--runs");
+  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
+  fs.mkdirSync(outDir, { recursive: true });
+  const input = path.join(outDir, int96 ? "purge-reference-int96.parquet" : "purge-reference.parquet");
+  if (!fs.existsSync(input)) {
+    process.stderr.write(`generating ${input} with pyarrow (about 30 s)\n`);
+    execFileSync(
+      python,
+      [path.join(__dirname, "make_purge_reference.py"), input, ...(int96 ? ["int96"] : [])],
+      {
+        stdio: "inherit",
+      },
+    );
+  }
+  compileEngine();
+  // 200 customers that occur in the file (customer ids are cust-0000000 .. cust-0099999).
+  const ids = Array.from(
+    { length: 200 },
+    (_, i) => `cust-${String((i * 499 + 17) % 100_000).padStart(7, "0")}`,
+  );
+  const idFile = path.join(outDir, "purge-ids.json");
+  fs.writeFileSync(idFile, JSON.stringify(ids));
+  const mb = fs.statSync(input).size / 1e6;
+
+  // Interleaved runs, so that load from other processes hits every contender alike.
+  const ours: RunResult[] = [];
+  const inline: RunResult[] = [];
+  const fast: RunResult[] = [];
+  const duck: RunResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(child("ours", input, idFile));
+    duck.push(child("duckdb", input, idFile));
+    inline.push(child("ours", input, idFile, { LETHE_BENCH_WORKERS: "2" }));
+    fast.push(child("ours", input, idFile, { LETHE_BENCH_GZIP_LEVEL: "5" }));
+  }
+  const best = (xs: RunResult[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const [o, d, n, f] = [best(ours), best(duck), best(inline), best(fast)];
+  if (o.rowsAfter !== d.rowsAfter)
+    throw new Error(`row counts differ: ours ${o.rowsAfter}, DuckDB ${d.rowsAfter}`);
+  const line = (name: string, r: RunResult) =>
+    `${name.padEnd(18)} ${r.seconds.toFixed(2)} s  ${(mb / r.seconds).toFixed(1)} MB/s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ` +
+    `CPU ${r.cpuSeconds.toFixed(2)} s (${(r.cpuSeconds / r.seconds).toFixed(2)} cores)  output ${r.outputMb.toFixed(1)} MB`;
+  console.log(
+    `input ${path.basename(input)}: ${mb.toFixed(1)} MB, 200 IDs, ${o.rowsAfter} rows kept; best of ${runs} runs`,
+  );
+  console.log(line("lethe", o));
+  console.log(line("lethe, 2 workers", n));
+  console.log(line("lethe, gzip 5", f));
+  console.log(line("duckdb", d));
+  const ratio = (r: RunResult) => (r.seconds / d.seconds).toFixed(2);
+  console.log(
+    `ratio lethe/duckdb (goal <= 1.0): ${ratio(o)} (defaults), ${ratio(n)} (2 workers), ${ratio(f)} (gzip level 5)`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+// Which rows to forget: a set of keys over one or more columns (a dotted path reaches into a struct).
+// Keys are normalised to strings (integers in decimal), composite keys joined by a tab, and held in a
+// Set, so checking a row costs one hash lookup however many IDs there are.
+import { DataType, Table, Vector } from "apache-arrow";
+
+export const KEY_SEPARATOR = "\t";
+
+export interface KeyMatcher {
+  /** Column paths in key order, e.g. ["customer_id"] or ["tenant", "user.id"]. */
+  readonly columns: readonly string[];
+  readonly size: number;
+  /** The normalised keys (sent to worker threads). */
+  readonly keys: ReadonlySet<string>;
+  has(key: string): boolean;
+}
+
+/** A problem with the match specification (unknown column, unusable type, no IDs). */
+export class MatchSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MatchSpecError";
+  }
+}
+
+/** Builds a matcher from keys: plain strings for one column, or one tuple per composite key. */
+export function keyMatcher(columns: string[], keys: Iterable<string | readonly string[]>): KeyMatcher {
+  if (columns.length === 0) throw new MatchSpecError("no ID column given");
+  const set = new Set<string>();
+  for (const k of keys) {
+    const parts = typeof k === "string" ? k.split(KEY_SEPARATOR) : [...k];
+    if (parts.length !== columns.length) {
+      throw new MatchSpecError(
+        `an ID has ${parts.length} part(s), but ${columns.length} column(s) were given`,
+      );
+    }
+    if (parts.some((p) => p === "")) throw new MatchSpecError("an ID has an empty part");
+    set.add(parts.join(KEY_SEPARATOR));
+  }
+  if (set.size === 0) throw new MatchSpecError("the ID list is empty");
+  return { columns: [...columns], size: set.size, keys: set, has: (key) => set.has(key) };
+}
+
+/** Parses an ID file: one ID per line, composite keys tab-separated; blank lines and \r are ignored. */
+export function parseIdList(text: string): string[][] {
+  return text
+    .split("\n")
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.split(KEY_SEPARATOR).map((p) => p.trim()));
+}
+
+type ValueAt = (row: number) => string | null;
+
+/** Reads one key column from an Arrow table, following struct fields, with parents' nulls applied. */
+export function keyColumn(table: Table, path: string): ValueAt {
+  const [top, ...rest] = path.split(".");
+  let vector: Vector | null = table.getChild(top);
+  if (!vector) throw new MatchSpecError(`unknown column '${path}'`);
+  const ancestors: Vector[] = [];
+  for (const name of rest) {
+    if (!DataType.isStruct(vector.type))
+      throw new MatchSpecError(`column '${path}': '${name}' is not a struct field`);
+    ancestors.push(vector);
+    const child: Vector | null = vector.getChild(name);
+    if (!child) throw new MatchSpecError(`unknown column '${path}'`);
+    vector = child;
+  }
+  const leaf = vector;
+  const type = DataType.isDictionary(leaf.type) ? leaf.type.dictionary : leaf.type;
+  const isText = DataType.isUtf8(type) || DataType.isLargeUtf8(type);
+  if (!isText && !DataType.isInt(type)) {
+    throw new MatchSpecError(
+      `column '${path}' has type ${leaf.type}; only string and integer ID columns can be matched`,
+    );
+  }
+  return (row) => {
+    for (const a of ancestors) if (!a.isValid(row)) return null;
+    const v = leaf.get(row);
+    return v === null || v === undefined ? null : String(v);
+  };
+}
+
+/** Calls `onMatch(row, key)` for each row of `table` whose key is in the matcher. */
+export function matchRows(
+  table: Table,
+  matcher: KeyMatcher,
+  onMatch: (row: number, key: string) => void,
+): void {
+  if (matcher.columns.length === 1 && matchUtf8Bytes(table, matcher, onMatch)) return;
+  const columns = matcher.columns.map((c) => keyColumn(table, c));
+  const n = table.numRows;
+  if (columns.length === 1) {
+    const only = columns[0];
+    for (let row = 0; row < n; row++) {
+      const v = only(row);
+      if (v !== null && matcher.has(v)) onMatch(row, v);
+    }
+    return;
+  }
+  const parts: string[] = new Array(columns.length);
+  rows: for (let row = 0; row < n; row++) {
+    for (let c = 0; c < columns.length; c++) {
+      const v = columns[c](row);
+      if (v === null) continue rows;
+      parts[c] = v;
+    }
+    const key = parts.join(KEY_SEPARATOR);
+    if (matcher.has(key)) onMatch(row, key);
+  }
+}
+
+/**
+ * Fast path for the common case, one top-level string column: hashes each value's UTF-8 bytes in place
+ * and decodes a string only when the hash belongs to a wanted key, instead of one string per row.
+ */
+function matchUtf8Bytes(
+  table: Table,
+  matcher: KeyMatcher,
+  onMatch: (row: number, key: string) => void,
+): boolean {
+  const column = matcher.columns[0];
+  if (column.includes(".")) return false;
+  const vector = table.getChild(column);
+  if (!vector || !DataType.isUtf8(vector.type)) return false;
+  const wanted = hashesOf(matcher);
+  const decoder = new TextDecoder();
+  let row = 0;
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    for (let i = 0; i < data.length; i++, row++) {
+      if (!data.getValid(i)) continue;
+      const start = offsets[i];
+      const end = offsets[i + 1];
+      if (!wanted.has(fnv1a(bytes, start, end))) continue;
+      const key = decoder.decode(bytes.subarray(start, end));
+      if (matcher.has(key)) onMatch(row, key);
+    }
+  }
+  return true;
+}
+
+const hashCache = new WeakMap<KeyMatcher, Set<number>>();
+
+function hashesOf(matcher: KeyMatcher): Set<number> {
+  let hashes = hashCache.get(matcher);
+  if (!hashes) {
+    const encoder = new TextEncoder();
+    hashes = new Set(
+      [...matcher.keys].map((k) => {
+        const b = encoder.encode(k);
+        return fnv1a(b, 0, b.length);
+      }),
+    );
+    hashCache.set(matcher, hashes);
+  }
+  return hashes;
+}
+
+/** 32-bit FNV-1a: a cheap pre-filter, every hit is confirmed on the decoded string. */
+function fnv1a(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}

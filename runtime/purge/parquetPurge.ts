@@ -1,0 +1,231 @@
+// File-level purge of a Parquet object: row groups without a matching row are copied byte for byte,
+// row groups with matches are re-encoded without those rows (rowGroupRewrite.ts), and a new footer is
+// written from the ORIGINAL schema and key-value metadata with corrected offsets. Memory is bounded by
+// the row groups in flight (`concurrency`), not by the file.
+import { availableParallelism } from "node:os";
+import {
+  ByteSource,
+  F,
+  Footer,
+  MAGIC,
+  ParquetFormatError,
+  columnMeta,
+  encodeFooter,
+  readFooter,
+  rowGroupRange,
+  shiftChunk,
+  withRowGroupColumns,
+} from "./parquetFormat";
+import { KeyMatcher, MatchSpecError, matchRows } from "./matcher";
+import { RewrittenChunk, UnfaithfulRewriteError, isSupportedCodec } from "./rowGroupRewrite";
+import {
+  RowGroupInput,
+  RowGroupOutcome,
+  purgeRowGroup,
+  readTopLevelFields,
+  topLevelFieldsOf,
+} from "./rowGroupPurge";
+import { RowGroupWorkerPool } from "./workerPool";
+import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
+
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+}
+
+export interface RowGroupStats {
+  index: number;
+  rowsBefore: number;
+  rowsAfter: number;
+  /** false: copied byte for byte. */
+  rewritten: boolean;
+}
+
+export interface PurgeStats {
+  rowsBefore: number;
+  rowsAfter: number;
+  rowsRemoved: number;
+  bytesIn: number;
+  bytesOut: number;
+  rowGroups: RowGroupStats[];
+}
+
+export interface PurgeOptions {
+  /** Worker threads (0: all WASM work in this thread). Default: one per core on more than 2 cores, else 0. */
+  workers?: number;
+  /** zlib level for re-encoded GZIP pages: 1 (fastest) to 9 (smallest). Default 6, as Arrow and zlib. */
+  gzipLevel?: number;
+  /** Row groups read and in flight at once (bounds memory). Default: workers + 1 (workers), 2 (none). */
+  concurrency?: number;
+}
+
+export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError };
+
+/** Checks that the file can be purged with this matcher before anything is written. */
+export function validate(footer: Footer, matcher: KeyMatcher): void {
+  for (const column of matcher.columns) {
+    if (!footer.leaves.some((l) => l.path === column)) {
+      const known = footer.leaves.map((l) => l.path).join(", ");
+      throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})`);
+    }
+  }
+  for (const rg of footer.rowGroups) {
+    for (const chunk of getStructList(rg, F.rowGroup.columns)) {
+      const codec = getI32(columnMeta(chunk), F.meta.codec) ?? 0;
+      if (!isSupportedCodec(codec)) {
+        throw new UnfaithfulRewriteError(
+          `compression codec ${codec} (LZO or Hadoop LZ4) cannot be written back`,
+        );
+      }
+    }
+  }
+}
+
+export async function purgeParquet(
+  source: ByteSource,
+  sink: ByteSink,
+  matcher: KeyMatcher,
+  options: PurgeOptions = {},
+): Promise<PurgeStats> {
+  const footer = await readFooter(source);
+  validate(footer, matcher);
+  const stats: PurgeStats = {
+    rowsBefore: 0,
+    rowsAfter: 0,
+    rowsRemoved: 0,
+    bytesIn: source.size,
+    bytesOut: 0,
+    rowGroups: [],
+  };
+  const outGroups: TStruct[] = [];
+  let offset = 0;
+  const emit = async (bytes: Uint8Array) => {
+    await sink.write(bytes);
+    offset += bytes.length;
+  };
+  await emit(MAGIC);
+
+  const workers = Math.min(options.workers ?? defaultWorkers(source.size, footer), footer.rowGroups.length);
+  const pool = workers > 0 ? new RowGroupWorkerPool(workers, matcher) : undefined;
+  // Without workers, two row groups in flight let zlib (libuv pool) overlap the WASM work.
+  const concurrency = Math.max(1, options.concurrency ?? workers + (pool ? 1 : 2));
+  try {
+    // A sliding window of row groups in flight; results are written strictly in order.
+    const inFlight: Promise<{ index: number; bytes: Uint8Array; start: number; outcome: RowGroupOutcome }>[] =
+      [];
+    let next = 0;
+    const launch = () => {
+      if (next >= footer.rowGroups.length) return;
+      const index = next++;
+      const task = (async () => {
+        const { start, end } = rowGroupRange(footer.rowGroups[index]);
+        const bytes = await source.read(start, end - start);
+        const input: RowGroupInput = {
+          footer: footerOf(footer, index),
+          index: 0,
+          bytes,
+          start,
+          gzipLevel: options.gzipLevel,
+        };
+        const outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
+        return { index, bytes, start, outcome };
+      })();
+      // Awaited in order below; until then a failure must not count as an unhandled rejection.
+      task.catch(() => undefined);
+      inFlight.push(task);
+    };
+    for (let i = 0; i < concurrency; i++) launch();
+    while (inFlight.length > 0) {
+      const { index, bytes, start: oldStart, outcome } = await inFlight.shift()!;
+      launch();
+      const rowGroup = footer.rowGroups[index];
+      stats.rowGroups.push({
+        index,
+        rowsBefore: outcome.rowsBefore,
+        rowsAfter: outcome.rowsAfter,
+        rewritten: outcome.kind === "rewrite",
+      });
+      stats.rowsBefore += outcome.rowsBefore;
+      stats.rowsAfter += outcome.rowsAfter;
+      if (outcome.rowsAfter === 0) continue; // a row group that only held matching rows disappears
+      const start = offset;
+      if (outcome.kind === "copy") {
+        await emit(bytes);
+        const cols = getStructList(rowGroup, F.rowGroup.columns).map((c) => shiftChunk(c, start - oldStart));
+        outGroups.push(withRowGroupColumns(rowGroup, cols, outcome.rowsAfter, start));
+      } else {
+        const original = getStructList(rowGroup, F.rowGroup.columns);
+        const cols: TStruct[] = [];
+        for (let i = 0; i < outcome.chunks.length; i++) {
+          cols.push(placeChunk(original[i], outcome.chunks[i], offset));
+          await emit(outcome.chunks[i].bytes);
+        }
+        outGroups.push(withRowGroupColumns(rowGroup, cols, outcome.rowsAfter, start));
+      }
+    }
+  } finally {
+    await pool?.close();
+  }
+  await emit(encodeFooter(footer.raw, outGroups));
+  stats.rowsRemoved = stats.rowsBefore - stats.rowsAfter;
+  stats.bytesOut = offset;
+  return stats;
+}
+
+/**
+ * Worker threads pay off on more than 2 cores and files of some size. On 2 cores the main thread's WASM
+ * work and zlib on the libuv pool already keep both cores busy, with less CPU and one WASM heap
+ * (measured: docs/purge.md).
+ */
+const WORKERS_FROM_BYTES = 8 * 1024 * 1024;
+
+function defaultWorkers(size: number, footer: Footer): number {
+  const cores = availableParallelism();
+  return cores > 2 && size >= WORKERS_FROM_BYTES && footer.rowGroups.length > 1 ? cores : 0;
+}
+
+/** The footer reduced to one row group: what a row group task needs, small enough to send to a worker. */
+function footerOf(footer: Footer, index: number): Footer {
+  const raw: TStruct = new Map(footer.raw);
+  raw.delete(F.file.rowGroups);
+  return { ...footer, raw, rowGroups: [footer.rowGroups[index]] };
+}
+
+/** Count, per matching key, the rows of every row group (for `scan`). */
+export async function scanParquet(
+  source: ByteSource,
+  matcher: KeyMatcher,
+): Promise<{ rows: number; matches: Map<string, number> }> {
+  const footer = await readFooter(source);
+  validate(footer, matcher);
+  const matches = new Map<string, number>();
+  let rows = 0;
+  for (let index = 0; index < footer.rowGroups.length; index++) {
+    const rowGroup = footer.rowGroups[index];
+    const { start, end } = rowGroupRange(rowGroup);
+    const bytes = await source.read(start, end - start);
+    rows += getI64(rowGroup, F.rowGroup.numRows) ?? 0;
+    const table = await readTopLevelFields(
+      { footer, index, bytes, start },
+      topLevelFieldsOf(footer, matcher.columns),
+    );
+    matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
+  }
+  return { rows, matches };
+}
+
+/** The ColumnChunk for a rewritten chunk placed at `at` in the output. */
+function placeChunk(original: TStruct, chunk: RewrittenChunk, at: number): TStruct {
+  const meta: TStruct = new Map(chunk.meta);
+  meta.set(F.meta.dataPageOffset, i64(at + (getI64(meta, F.meta.dataPageOffset) ?? 0)));
+  const dict = getI64(meta, F.meta.dictionaryPageOffset);
+  if (dict !== undefined) meta.set(F.meta.dictionaryPageOffset, i64(at + dict));
+  // The writer's own per-column key-value metadata is replaced by the input's.
+  const originalKeyValue = columnMeta(original).get(F.meta.keyValue);
+  if (originalKeyValue) meta.set(F.meta.keyValue, originalKeyValue);
+  else meta.delete(F.meta.keyValue);
+  const out = shiftChunk(original, 0); // drops page index and bloom filter pointers
+  out.set(F.chunk.metaData, { t: TType.Struct, v: meta });
+  const fileOffset = getI64(original, F.chunk.fileOffset);
+  if (fileOffset !== undefined && fileOffset > 0) out.set(F.chunk.fileOffset, i64(at));
+  return out;
+}

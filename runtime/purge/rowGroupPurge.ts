@@ -1,0 +1,204 @@
+// One row group, start to finish: find the matching rows from the key columns alone, and either
+// declare the row group untouched (it is copied byte for byte) or re-encode it without those rows.
+// Pure and self-contained, so it runs in the calling thread or in a worker (rowGroupWorker.ts).
+import { Data, Field, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC } from "apache-arrow";
+import * as wasm from "parquet-wasm";
+import {
+  Codec,
+  F,
+  Footer,
+  MAGIC,
+  chunkRange,
+  columnMeta,
+  encodeFooter,
+  shiftChunk,
+  usesDictionaryOnly,
+  withRowGroupColumns,
+} from "./parquetFormat";
+import { KeyMatcher, matchRows } from "./matcher";
+import { RewrittenChunk, rewriteRowGroup } from "./rowGroupRewrite";
+import { inflateChunk } from "./pages";
+import {
+  TStruct,
+  getI32,
+  getI64,
+  getString,
+  getStructList,
+  i32,
+  i64,
+  struct,
+  structList,
+} from "./thriftCompact";
+
+export interface RowGroupInput {
+  footer: Footer;
+  index: number;
+  /** The bytes of the row group's column chunks, which start at file offset `start`. */
+  bytes: Uint8Array;
+  start: number;
+  /** zlib level for GZIP pages (default 6, zlib's and Arrow's default). */
+  gzipLevel?: number;
+}
+
+export type RowGroupOutcome =
+  | { kind: "copy"; rowsBefore: number; rowsAfter: number }
+  | { kind: "rewrite"; rowsBefore: number; rowsAfter: number; chunks: RewrittenChunk[] };
+
+export async function purgeRowGroup(input: RowGroupInput, matcher: KeyMatcher): Promise<RowGroupOutcome> {
+  const { footer, index } = input;
+  const rowGroup = footer.rowGroups[index];
+  const rows = getI64(rowGroup, F.rowGroup.numRows) ?? 0;
+  const drop: number[] = [];
+  const keyFields = topLevelFieldsOf(footer, matcher.columns);
+  const keys = await readTopLevelFields(input, keyFields);
+  matchRows(keys, matcher, (row) => drop.push(row));
+  if (drop.length === 0) return { kind: "copy", rowsBefore: rows, rowsAfter: rows };
+  const rowsAfter = rows - drop.length;
+  if (rowsAfter === 0) return { kind: "rewrite", rowsBefore: rows, rowsAfter: 0, chunks: [] };
+  const originals = getStructList(rowGroup, F.rowGroup.columns);
+  const codecs = originals.map((c) => getI32(columnMeta(c), F.meta.codec) ?? 0);
+  // The key columns are decoded already: decode the other fields and put them side by side.
+  const all = topLevelCount(footer);
+  const otherFields = new Set([...Array(all).keys()].filter((i) => !keyFields.has(i)));
+  const others = otherFields.size > 0 ? await readTopLevelFields(input, otherFields) : undefined;
+  const { chunks, numRows } = await rewriteRowGroup({
+    table: sideBySide(all, keyFields, keys, others),
+    keepRuns: keepRuns(rows, drop),
+    leaves: footer.leaves,
+    codecs,
+    dictionary: originals.map(usesDictionaryOnly),
+    gzipLevel: input.gzipLevel,
+  });
+  if (numRows !== rowsAfter)
+    throw new Error(`row group ${index}: wrote ${numRows} rows, expected ${rowsAfter}`);
+  return { kind: "rewrite", rowsBefore: rows, rowsAfter, chunks };
+}
+
+/**
+ * The row group with GZIP pages inflated by Node's zlib (native, several times faster than the WASM
+ * inflate); other codecs are left to parquet-wasm. `only` limits it to some leaf columns.
+ */
+async function inflatedRowGroup(
+  input: RowGroupInput,
+  only?: Set<number>,
+): Promise<{ rowGroup: TStruct; parts: Uint8Array[] }> {
+  const { footer, index, bytes, start } = input;
+  const rowGroup = footer.rowGroups[index];
+  const parts: Uint8Array[] = [];
+  const columns: TStruct[] = [];
+  let offset = MAGIC.length;
+  const chunks = getStructList(rowGroup, F.rowGroup.columns);
+  const results = await Promise.all(
+    chunks.map(async (chunk, i) => {
+      if (only && !only.has(i)) return undefined;
+      const r = chunkRange(chunk);
+      const raw = bytes.subarray(r.start - start, r.start - start + r.length);
+      return { chunk, r, inflated: await inflateChunk(raw, getI32(columnMeta(chunk), F.meta.codec) ?? 0) };
+    }),
+  );
+  for (const res of results) {
+    if (!res) continue;
+    const { chunk, r, inflated } = res;
+    const moved = shiftChunk(chunk, offset - r.start);
+    if (inflated) {
+      const meta: TStruct = new Map(columnMeta(moved));
+      meta.set(F.meta.codec, i32(Codec.UNCOMPRESSED));
+      meta.set(F.meta.totalCompressed, i64(inflated.length));
+      meta.set(F.meta.dataPageOffset, i64(offset + inflated.dataPageOffset));
+      if (inflated.dictionaryPageOffset !== undefined) {
+        meta.set(F.meta.dictionaryPageOffset, i64(offset + inflated.dictionaryPageOffset));
+      }
+      moved.set(F.chunk.metaData, struct(meta));
+      parts.push(...inflated.parts);
+      offset += inflated.length;
+    } else {
+      parts.push(bytes.subarray(r.start - start, r.start - start + r.length));
+      offset += r.length;
+    }
+    columns.push(moved);
+  }
+  const rows = getI64(rowGroup, F.rowGroup.numRows) ?? 0;
+  return {
+    rowGroup: withRowGroupColumns(rowGroup, columns, rows, MAGIC.length),
+    parts,
+  };
+}
+
+/** Indices of the top-level fields that hold the given leaf columns. */
+export function topLevelFieldsOf(footer: Footer, columns: readonly string[]): Set<number> {
+  return new Set(footer.leaves.filter((l) => columns.includes(l.path)).map((l) => l.topLevelIndex));
+}
+
+function topLevelCount(footer: Footer): number {
+  return getI32(getStructList(footer.raw, F.file.schema)[0], F.schema.numChildren) ?? 0;
+}
+
+/**
+ * Decodes some top-level fields of the row group. parquet-wasm's synchronous reader ignores column
+ * selections, so a stand-alone file with a pruned schema and just those chunks is built. Types come
+ * from the Parquet schema (the embedded Arrow schema describes all columns, so it is left out).
+ */
+export async function readTopLevelFields(input: RowGroupInput, wanted: Set<number>): Promise<Table> {
+  const { footer } = input;
+  const leaves = new Set(footer.leaves.flatMap((l, i) => (wanted.has(l.topLevelIndex) ? [i] : [])));
+  const schema = getStructList(footer.raw, F.file.schema);
+  const keptSchema: TStruct[] = [];
+  let pos = 1;
+  const take = (keep: boolean): void => {
+    const el = schema[pos++];
+    if (keep) keptSchema.push(el);
+    const n = getI32(el, F.schema.numChildren) ?? 0;
+    for (let i = 0; i < n; i++) take(keep);
+  };
+  const topCount = topLevelCount(footer);
+  for (let i = 0; i < topCount; i++) take(wanted.has(i));
+  const root: TStruct = new Map(schema[0]);
+  root.set(F.schema.numChildren, i32(wanted.size));
+
+  const { rowGroup, parts } = await inflatedRowGroup(input, leaves);
+  const raw: TStruct = new Map(footer.raw);
+  raw.set(F.file.schema, structList([root, ...keptSchema]));
+  const kv = getStructList(footer.raw, F.file.keyValue).filter((e) => getString(e, 1) !== "ARROW:schema");
+  raw.set(F.file.keyValue, structList(kv));
+  raw.delete(F.file.columnOrders); // one per leaf of the full schema
+  const file = Buffer.concat([MAGIC, ...parts, encodeFooter(raw, [rowGroup])]);
+  return tableFromIPC(wasm.readParquet(file, { batchSize: MAX_BATCH_ROWS }).intoIPCStream());
+}
+
+/** One Arrow batch per row group (row groups have far fewer rows). */
+const MAX_BATCH_ROWS = 1 << 30;
+
+/** The fields of two decoded parts of one row group, back in the file's field order, as one table. */
+function sideBySide(count: number, firstFields: Set<number>, first: Table, second: Table | undefined): Table {
+  const fields: Field[] = [];
+  const children: Data[] = [];
+  let a = 0;
+  let b = 0;
+  const length = first.numRows;
+  const only = (t: Table) => {
+    if (t.batches.length > 1) throw new Error(`a row group decoded into ${t.batches.length} batches`);
+    return t.batches[0]?.data;
+  };
+  for (let i = 0; i < count; i++) {
+    const [table, j] = firstFields.has(i) ? [first, a++] : [second!, b++];
+    fields.push(table.schema.fields[j]);
+    const data = only(table)?.children[j];
+    children.push(data ?? makeData({ type: table.schema.fields[j].type, length: 0, nullCount: 0 }));
+  }
+  const schema = new Schema(fields);
+  if (length === 0) return new Table(schema);
+  return new Table(schema, [
+    new RecordBatch(schema, makeData({ type: new Struct(fields), length, nullCount: 0, children })),
+  ]);
+}
+
+function keepRuns(rows: number, drop: number[]): number[] {
+  const runs: number[] = [];
+  let from = 0;
+  for (const d of drop) {
+    if (d > from) runs.push(from, d);
+    from = d + 1;
+  }
+  if (from < rows) runs.push(from, rows);
+  return runs;
+}

@@ -1,0 +1,47 @@
+// S3 object versions as byte sources: ranged GETs pinned to one version (and its ETag), so a Parquet
+// object is read footer first and then one row group at a time, never whole.
+import { GetObjectCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { ByteSource } from "./parquetFormat";
+
+export interface ObjectVersion {
+  bucket: string;
+  key: string;
+  etag: string;
+  /** Undefined in an unversioned bucket (the ETag alone pins the object). */
+  versionId?: string;
+  size: number;
+  head: HeadObjectCommandOutput;
+}
+
+export async function headObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId?: string,
+): Promise<ObjectVersion> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  const id = head.VersionId && head.VersionId !== "null" ? head.VersionId : undefined;
+  return { bucket, key, etag: head.ETag!, versionId: id, size: head.ContentLength ?? 0, head };
+}
+
+/** Reads of this exact version: a changed object fails with 412 rather than mixing two versions. */
+export function versionSource(s3: S3Client, v: ObjectVersion): ByteSource {
+  return {
+    size: v.size,
+    read: async (offset, length) => {
+      if (length === 0) return new Uint8Array(0);
+      const o = await s3.send(
+        new GetObjectCommand({
+          Bucket: v.bucket,
+          Key: v.key,
+          VersionId: v.versionId,
+          IfMatch: v.etag,
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      const bytes = await o.Body!.transformToByteArray();
+      if (bytes.length !== length) throw new Error(`s3://${v.bucket}/${v.key}: short read at ${offset}`);
+      return bytes;
+    },
+  };
+}
