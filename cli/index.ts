@@ -6,6 +6,7 @@ const groups: Record<string, () => CommandGroup> = {
   policy: () => require("./policy").policyCommands,
   bloom: () => require("./bloom").bloomCommands,
   parquet: () => require("./parquet").parquetCommands,
+  demo: () => require("./demo").demoCommands,
 };
 
 function help(): string {

@@ -1,0 +1,66 @@
+// The main job end to end against the local emulator: request, find, purge under the mutex, verify,
+// opt-out, ingest guard; and the command line around it.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
+import { provisionLocalStack } from "../../cli/demo/provision";
+import { writeSampleLake } from "../../cli/demo/sampleLake";
+import { runLocalErasure } from "../../cli/demo/pipeline";
+import { getErasureRequest } from "../../runtime/erasure/request";
+import { readAudit } from "../../runtime/erasure/audit";
+import { subjectHash } from "../../runtime/privacy/subjectHash";
+
+describe("lethe demo: the erasure pipeline end to end", () => {
+  it("erases exactly the subjects' rows, verifies, keeps no raw ID in the record, and drops their new records", async () => {
+    const stack = await provisionLocalStack();
+    const customers = Array.from({ length: 60 }, (_, i) => `c-${i}`);
+    const objects = await writeSampleLake(makeS3Client(), stack.lakeBucket, {
+      days: ["2026-11-01"],
+      objectsPerDay: 3,
+      rowsPerObject: 3000,
+      rowGroupRows: 1000,
+      customers,
+    });
+    const subjects = ["c-7", "c-31"];
+    const expectedRows = objects.reduce(
+      (a, o) => a + subjects.reduce((b, s) => b + (o.rowsByCustomer.get(s) ?? 0), 0),
+      0,
+    );
+    expect(expectedRows).to.be.greaterThan(0);
+
+    const report = await runLocalErasure({ stack, objects, subjects, deadlineDays: 30, concurrency: 2 });
+
+    expect(report.status).to.equal("VERIFIED");
+    expect(report.find.rowsHoldingSubjects).to.equal(expectedRows);
+    expect(report.forget.rowsRemoved).to.equal(expectedRows);
+    for (const o of report.forget.objects) expect(o.rowsBefore - o.rowsAfter).to.equal(o.rowsRemoved);
+    expect(report.verify).to.deep.include({
+      rowsStillHoldingSubjects: 0,
+      olderVersionsLeft: 0,
+      passed: true,
+    });
+    expect(report.ingestGuard.dropped).to.equal(subjects.length);
+    expect(report.ingestGuard.subjectsRecordsLetThrough).to.equal(0);
+    expect(report.subjects).to.deep.equal(subjects.map((s) => subjectHash(s)));
+
+    const doc = makeDocumentClient();
+    const request = await getErasureRequest(doc, stack.tables.requests, report.requestId);
+    expect(request?.status).to.equal("VERIFIED");
+    expect(request?.subjects).to.equal(undefined);
+    const trail = await readAudit(doc, stack.tables.audit, report.requestId);
+    expect(trail.map((e) => e.step)).to.include.members(["recorded", "found", "purged", "verified"]);
+    const recorded = JSON.stringify({ trail, report });
+    for (const s of subjects) expect(recorded).to.not.match(new RegExp(`"${s}"`));
+  });
+
+  it("refuses bad options with exit code 2 and a message naming the option", () => {
+    const root = path.resolve(__dirname, "../..");
+    const run = spawnSync(process.execPath, ["bin/lethe", "demo", "--rows", "many"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.match(/--rows must be a whole number/);
+  });
+});
