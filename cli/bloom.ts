@@ -1,7 +1,7 @@
 // `lethe bloom build|check`: build an opt-out filter from a file of IDs (one per line) and check IDs
 // against a filter file, offline. Same code and file format as the deployed filter builder.
 import * as fs from "node:fs";
-import { CommandGroup, UsageError } from "./command";
+import { CommandGroup, UsageError, subcommandGroup } from "./command";
 import { BloomFilter, BloomFormatError } from "../runtime/ingest/bloomFilter";
 
 const usage = `lethe bloom build --ids <file> --fpr <rate> --out <file>
@@ -105,14 +105,4 @@ function check(args: string[]): number {
   return 0;
 }
 
-export const bloomCommands: CommandGroup = {
-  usage,
-  async run(args) {
-    const [sub, ...rest] = args;
-    if (sub === "build") return build(rest);
-    if (sub === "check") return check(rest);
-    throw new UsageError(
-      sub ? `unknown bloom subcommand '${sub}'\n${usage}` : `missing bloom subcommand\n${usage}`,
-    );
-  },
-};
+export const bloomCommands: CommandGroup = subcommandGroup("bloom", usage, { build, check });

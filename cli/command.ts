@@ -13,3 +13,24 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/** A group whose first argument names the subcommand (`lethe bloom build ...`). */
+export function subcommandGroup(
+  group: string,
+  usage: string,
+  subcommands: Record<string, (args: string[]) => number | Promise<number>>,
+): CommandGroup {
+  return {
+    usage,
+    async run(args) {
+      const [sub, ...rest] = args;
+      const handler = sub === undefined ? undefined : subcommands[sub];
+      if (!handler) {
+        throw new UsageError(
+          `${sub ? `unknown ${group} subcommand '${sub}'` : `missing ${group} subcommand`}\n\n${usage}`,
+        );
+      }
+      return handler(rest);
+    },
+  };
+}

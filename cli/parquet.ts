@@ -1,6 +1,6 @@
 // `lethe parquet purge|scan`: the file-level purge engine on local files.
 import * as fs from "node:fs";
-import { CommandGroup, UsageError } from "./command";
+import { CommandGroup, UsageError, subcommandGroup } from "./command";
 import { KeyMatcher, MatchSpecError, keyMatcher, parseIdList } from "../runtime/purge/matcher";
 import { purgeParquetFile, withFileSource } from "../runtime/purge/localFiles";
 import { ParquetFormatError, UnfaithfulRewriteError, scanParquet } from "../runtime/purge/parquetPurge";
@@ -106,12 +106,4 @@ async function scan(args: string[]): Promise<number> {
   return 0;
 }
 
-export const parquetCommands: CommandGroup = {
-  usage,
-  async run(args) {
-    const [sub, ...rest] = args;
-    if (sub === "purge") return purge(rest);
-    if (sub === "scan") return scan(rest);
-    throw new UsageError(`unknown subcommand 'parquet ${sub ?? ""}'\n${usage}`);
-  },
-};
+export const parquetCommands: CommandGroup = subcommandGroup("parquet", usage, { purge, scan });

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { denyInsecureTransport } from "./policyDocuments";
 
 export interface AlertsArgs {
   tags: pulumi.Input<Tags>;
@@ -42,14 +43,7 @@ export class Alerts extends pulumi.ComponentResource {
                 Resource: arn,
                 Condition: { StringEquals: { "aws:SourceAccount": account } },
               },
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "sns:Publish",
-                Resource: arn,
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
+              denyInsecureTransport("sns:Publish", arn),
             ],
           }),
         ),

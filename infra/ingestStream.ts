@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
-import { serviceTrustPolicy } from "./trustPolicy";
+import { serviceTrustPolicy } from "./policyDocuments";
 import { firehoseErrorPrefix, firehosePrefix } from "./lakeSchema";
 
 export interface IngestStreamArgs {

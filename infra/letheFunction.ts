@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
-import { serviceTrustPolicy } from "./trustPolicy";
+import { serviceTrustPolicy } from "./policyDocuments";
 import { tlsOnlyQueuePolicy } from "./purgeQueues";
 
 export interface PolicyStatement {

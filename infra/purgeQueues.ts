@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { denyInsecureTransport } from "./policyDocuments";
 
 export interface PurgeQueuesArgs {
   tags: pulumi.Input<Tags>;
@@ -15,16 +16,7 @@ export interface PurgeQueuesArgs {
 export function tlsOnlyQueuePolicy(queueArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "sqs:*",
-        Resource: queueArn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
+    Statement: [denyInsecureTransport("sqs:*", queueArn)],
   });
 }
 

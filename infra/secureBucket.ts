@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { denyInsecureTransport } from "./policyDocuments";
 
 export interface SecureBucketArgs {
   kmsKeyArn: pulumi.Input<string>;
@@ -21,14 +22,7 @@ export function tlsOnlyBucketPolicy(bucketArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport("s3:*", [bucketArn, `${bucketArn}/*`]),
       {
         Sid: "DenyUploadsWithOtherEncryption",
         Effect: "Deny",
