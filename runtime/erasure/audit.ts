@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-d
 
 export interface AuditEntry {
   requestId: string;
-  /** ISO time plus a sequence suffix so two steps in one millisecond do not collide. */
+  /** ISO time plus a monotonic-clock suffix, so two steps in one millisecond keep their order. */
   at: string;
   step: string;
   detail: Record<string, unknown>;
@@ -17,8 +17,6 @@ export interface AuditSettings {
   now?: () => Date;
 }
 
-let sequence = 0;
-
 export async function appendAudit(
   doc: DynamoDBDocumentClient,
   settings: AuditSettings,
@@ -27,10 +25,10 @@ export async function appendAudit(
   detail: Record<string, unknown>,
 ): Promise<AuditEntry> {
   const now = (settings.now ?? (() => new Date()))();
-  sequence = (sequence + 1) % 1_000_000;
   const entry: AuditEntry = {
     requestId,
-    at: `${now.toISOString()}#${String(sequence).padStart(6, "0")}`,
+    // No module-level counter: runtime modules are serialized by value into Lambdas (docs/lambda-functions.md).
+    at: `${now.toISOString()}#${process.hrtime.bigint().toString().padStart(20, "0")}`,
     step,
     detail,
     ttl: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400,
