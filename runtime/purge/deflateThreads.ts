@@ -1,0 +1,81 @@
+// Deflates GZIP page bodies on dedicated threads with zlib's synchronous API. On libuv's pool (zlib's
+// async API) the calling thread must hand over each next page, and it cannot while it spends 100-200 ms
+// in a WASM decode or encode, so the pool starved; and that pool runs first in, first out, so the
+// inflates the calling thread waits for queued behind a whole row group of deflates. Here every page is
+// posted at once and each thread works through its queue by itself; inflates keep libuv's pool to
+// themselves. Measured: docs/purge.md.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+
+/** The thread's whole program: plain JavaScript, so no build step has to emit a file for it. */
+const THREAD_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const zlib = require("node:zlib");
+parentPort.on("message", ({ id, body, level }) => {
+  try {
+    const out = zlib.gzipSync(body, { level, chunkSize: Math.min(Math.max(body.length + 1024, 64), 64 << 20) });
+    parentPort.postMessage({ id, out });
+  } catch (err) {
+    parentPort.postMessage({ id, error: String(err && err.message ? err.message : err) });
+  }
+});
+`;
+
+interface Job {
+  resolve: (out: Uint8Array) => void;
+  reject: (err: Error) => void;
+  bytes: number;
+}
+
+interface DeflateThread {
+  worker: Worker;
+  jobs: Map<number, Job>;
+  /** Bytes posted and not yet answered: a new page goes to the thread with the least. */
+  queued: number;
+}
+
+let threads: DeflateThread[] | undefined;
+let nextId = 0;
+
+/** gzip of `body` at `level`, computed on a deflate thread. */
+export function gzipOnThread(body: Uint8Array, level: number): Promise<Uint8Array> {
+  threads ??= Array.from({ length: availableParallelism() }, startThread);
+  const thread = threads.reduce((a, b) => (b.queued < a.queued ? b : a));
+  const id = nextId++;
+  // A copy with its own buffer, moved to the thread: posting a view would copy the whole file under it.
+  const own = body.slice();
+  return new Promise((resolve, reject) => {
+    thread.jobs.set(id, { resolve, reject, bytes: own.length });
+    thread.queued += own.length;
+    if (thread.jobs.size === 1) thread.worker.ref(); // keeps the process alive while a page is out
+    thread.worker.postMessage({ id, body: own, level }, [own.buffer]);
+  });
+}
+
+function startThread(): DeflateThread {
+  const worker = new Worker(THREAD_SOURCE, { eval: true });
+  worker.unref(); // an idle thread never holds the process open
+  const thread: DeflateThread = { worker, jobs: new Map(), queued: 0 };
+  const settle = (id: number): Job | undefined => {
+    const job = thread.jobs.get(id);
+    if (!job) return undefined;
+    thread.jobs.delete(id);
+    thread.queued -= job.bytes;
+    if (thread.jobs.size === 0) worker.unref();
+    return job;
+  };
+  worker.on("message", (msg: { id: number; out?: Uint8Array; error?: string }) => {
+    const job = settle(msg.id);
+    if (msg.error !== undefined) job?.reject(new Error(`deflate failed: ${msg.error}`));
+    else job?.resolve(msg.out!);
+  });
+  const fail = (err: Error) => {
+    for (const id of [...thread.jobs.keys()]) settle(id)!.reject(err);
+    // A dead thread is replaced on the next page.
+    if (threads) threads = threads.filter((t) => t !== thread);
+    if (threads?.length === 0) threads = undefined;
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`deflate thread exited with code ${code}`)));
+  return thread;
+}
