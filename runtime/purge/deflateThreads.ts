@@ -43,7 +43,8 @@ export function gzipOnThread(body: Uint8Array, level: number): Promise<Uint8Arra
   const thread = threads.reduce((a, b) => (b.queued < a.queued ? b : a));
   const id = nextId++;
   // A copy with its own buffer, moved to the thread: posting a view would copy the whole file under it.
-  const own = body.slice();
+  // (Not `body.slice()`: on a Buffer that is a view, and moving it would detach the caller's bytes.)
+  const own = new Uint8Array(body);
   return new Promise((resolve, reject) => {
     thread.jobs.set(id, { resolve, reject, bytes: own.length });
     thread.queued += own.length;
