@@ -106,7 +106,8 @@ export async function purgeParquet(
 
   const workers = Math.min(options.workers ?? defaultWorkers(source.size, footer), footer.rowGroups.length);
   const pool = workers > 0 ? new RowGroupWorkerPool(workers, matcher) : undefined;
-  // Without workers, two row groups in flight let zlib (libuv pool) overlap the WASM work.
+  // Without workers, two row groups in flight let the deflate threads and zlib's inflates (libuv pool)
+  // overlap the WASM work (a third measured no faster).
   const concurrency = Math.max(1, options.concurrency ?? workers + (pool ? 1 : 2));
   try {
     // A sliding window of row groups in flight; results are written strictly in order.
@@ -173,7 +174,7 @@ export async function purgeParquet(
 
 /**
  * Worker threads pay off on more than 2 cores and files of some size. On 2 cores the main thread's WASM
- * work and zlib on the libuv pool already keep both cores busy, with less CPU and one WASM heap
+ * work and the deflate threads (deflateThreads.ts) already keep both cores busy, with less CPU and one WASM heap
  * (measured: docs/purge.md).
  */
 const WORKERS_FROM_BYTES = 8 * 1024 * 1024;
