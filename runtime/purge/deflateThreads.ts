@@ -11,8 +11,9 @@ import { Worker } from "node:worker_threads";
 const THREAD_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const zlib = require("node:zlib");
-parentPort.on("message", ({ id, body, level }) => {
+parentPort.on("message", ({ id, body, shared, offset, length, level }) => {
   try {
+    if (shared) body = new Uint8Array(shared, offset, length);
     const out = zlib.gzipSync(body, { level, chunkSize: Math.min(Math.max(body.length + 1024, 64), 64 << 20) });
     parentPort.postMessage({ id, out });
   } catch (err) {
@@ -42,14 +43,20 @@ export function gzipOnThread(body: Uint8Array, level: number): Promise<Uint8Arra
   threads ??= Array.from({ length: availableParallelism() }, startThread);
   const thread = threads.reduce((a, b) => (b.queued < a.queued ? b : a));
   const id = nextId++;
-  // A copy with its own buffer, moved to the thread: posting a view would copy the whole file under it.
-  // (Not `body.slice()`: on a Buffer that is a view, and moving it would detach the caller's bytes.)
-  const own = new Uint8Array(body);
   return new Promise((resolve, reject) => {
-    thread.jobs.set(id, { resolve, reject, bytes: own.length });
-    thread.queued += own.length;
+    thread.jobs.set(id, { resolve, reject, bytes: body.length });
+    thread.queued += body.length;
     if (thread.jobs.size === 1) thread.worker.ref(); // keeps the process alive while a page is out
-    thread.worker.postMessage({ id, body: own, level }, [own.buffer]);
+    if (body.buffer instanceof SharedArrayBuffer) {
+      // Read in place; the caller does not change the bytes while the page is out.
+      const { buffer: shared, byteOffset: offset, length } = body;
+      thread.worker.postMessage({ id, shared, offset, length, level });
+    } else {
+      // A copy with its own buffer, moved to the thread: posting a view would copy the whole buffer
+      // under it. (Not `body.slice()`: on a Buffer that is a view, and moving it detaches the caller's.)
+      const own = new Uint8Array(body);
+      thread.worker.postMessage({ id, body: own, level }, [own.buffer]);
+    }
   });
 }
 

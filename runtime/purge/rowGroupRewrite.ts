@@ -129,8 +129,19 @@ async function writeSlices(batch: wasm.RecordBatch, runs: number[], props: wasm.
     },
   });
   const parts: Uint8Array[] = [];
-  for await (const part of await wasm.transformParquetStream(batches, props)) parts.push(part as Uint8Array);
-  return Buffer.concat(parts);
+  let length = 0;
+  for await (const part of await wasm.transformParquetStream(batches, props)) {
+    parts.push(part as Uint8Array);
+    length += (part as Uint8Array).length;
+  }
+  // Shared memory: the deflate threads read their pages from it without a copy (deflateThreads.ts).
+  const written = new Uint8Array(new SharedArrayBuffer(length));
+  let at = 0;
+  for (const part of parts) {
+    written.set(part, at);
+    at += part.length;
+  }
+  return written;
 }
 
 /** The surviving row ranges of `table`, as one table (zero-copy slices). */
