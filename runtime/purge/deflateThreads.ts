@@ -38,10 +38,21 @@ interface DeflateThread {
 let threads: DeflateThread[] | undefined;
 let nextId = 0;
 
+/**
+ * Starts the threads ahead of the first page: a thread takes tens of milliseconds of CPU to boot,
+ * which is free while the first row group is still being read and decoded.
+ */
+export function startDeflateThreads(): void {
+  deflateThreads();
+}
+
+function deflateThreads(): DeflateThread[] {
+  return (threads ??= Array.from({ length: availableParallelism() }, startThread));
+}
+
 /** gzip of `body` at `level`, computed on a deflate thread. */
 export function gzipOnThread(body: Uint8Array, level: number): Promise<Uint8Array> {
-  threads ??= Array.from({ length: availableParallelism() }, startThread);
-  const thread = threads.reduce((a, b) => (b.queued < a.queued ? b : a));
+  const thread = deflateThreads().reduce((a, b) => (b.queued < a.queued ? b : a));
   const id = nextId++;
   return new Promise((resolve, reject) => {
     thread.jobs.set(id, { resolve, reject, bytes: body.length });
