@@ -1,8 +1,8 @@
 // Purge benchmark: our engine vs DuckDB's COPY ... WHERE customer_id NOT IN (...) on the same
 // reference file (1 M rows, 8 row groups, GZIP), removing 200 IDs. Each side runs in its own child
 // process so peak RSS is its own. Prints MB/s of input, peak RSS, CPU use and the time ratio.
-// Contenders: lethe with its defaults (gzip level 6; on 2 cores WASM in the main thread and zlib on the
-// libuv pool), lethe with 2 worker threads, lethe at gzip level 5, and DuckDB with 2 threads.
+// Contenders: lethe with its defaults (gzip level 6; on 2 cores WASM in the main thread, pages deflated
+// on one thread per core), lethe with 2 worker threads, lethe at gzip level 5, and DuckDB with 2 threads.
 // Usage: npm run bench:purge [-- --int96] [-- --runs N]
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -128,8 +128,9 @@ function matchUtf8Bytes(
   for (const data of vector.data) {
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
+    const nullable = data.nullCount > 0; // getValid per row costs as much as the hash
     for (let i = 0; i < data.length; i++, row++) {
-      if (!data.getValid(i)) continue;
+      if (nullable && !data.getValid(i)) continue;
       const start = offsets[i];
       const end = offsets[i + 1];
       if (!wanted.has(fnv1a(bytes, start, end))) continue;

@@ -3,7 +3,9 @@
 // new sizes. Used to deflate chunks parquet-wasm wrote UNCOMPRESSED, and to inflate input chunks
 // before parquet-wasm decodes them.
 import { promisify } from "node:util";
+import { isMainThread } from "node:worker_threads";
 import * as zlib from "node:zlib";
+import { gzipOnThread } from "./deflateThreads";
 import { Codec, F, PageType } from "./parquetFormat";
 import { TStruct, TType, decodeStruct, encodeStruct, getI32, getStruct, i32 } from "./thriftCompact";
 
@@ -75,8 +77,14 @@ async function transformBody(header: TStruct, type: number, body: Uint8Array, op
   // One output buffer per page instead of zlib's 16 KiB pieces: far fewer callbacks and copies.
   const expected = mode === "deflate" ? body.length : (getI32(header, F.page.uncompressedSize) ?? 0);
   const chunkSize = Math.min(Math.max(expected + 1024, zlib.constants.Z_MIN_CHUNK), 64 << 20);
+  // The calling thread deflates on dedicated threads (deflateThreads.ts); a row-group worker thread
+  // (workerPool.ts) has no WASM work to share its event loop with and uses libuv's pool.
   const codec = (b: Uint8Array) =>
-    mode === "deflate" ? gzip(b, { level, chunkSize }) : gunzip(b, { chunkSize });
+    mode === "inflate"
+      ? gunzip(b, { chunkSize })
+      : isMainThread
+        ? gzipOnThread(b, level)
+        : gzip(b, { level, chunkSize });
   if (type !== PageType.DATA_PAGE_V2) return codec(body);
   // V2: the level bytes stay uncompressed in front of the (possibly) compressed values.
   const v2 = getStruct(header, F.page.dataV2)!;

@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os";
 import {
   ByteSource,
+  Codec,
   F,
   Footer,
   MAGIC,
@@ -26,6 +27,7 @@ import {
   topLevelFieldsOf,
 } from "./rowGroupPurge";
 import { RowGroupWorkerPool } from "./workerPool";
+import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 
 export interface ByteSink {
@@ -106,7 +108,9 @@ export async function purgeParquet(
 
   const workers = Math.min(options.workers ?? defaultWorkers(source.size, footer), footer.rowGroups.length);
   const pool = workers > 0 ? new RowGroupWorkerPool(workers, matcher) : undefined;
-  // Without workers, two row groups in flight let zlib (libuv pool) overlap the WASM work.
+  if (!pool && usesGzip(footer)) startDeflateThreads();
+  // Without workers, two row groups in flight let the deflate threads and zlib's inflates (libuv pool)
+  // overlap the WASM work (a third measured no faster).
   const concurrency = Math.max(1, options.concurrency ?? workers + (pool ? 1 : 2));
   try {
     // A sliding window of row groups in flight; results are written strictly in order.
@@ -173,7 +177,7 @@ export async function purgeParquet(
 
 /**
  * Worker threads pay off on more than 2 cores and files of some size. On 2 cores the main thread's WASM
- * work and zlib on the libuv pool already keep both cores busy, with less CPU and one WASM heap
+ * work and the deflate threads (deflateThreads.ts) already keep both cores busy, with less CPU and one WASM heap
  * (measured: docs/purge.md).
  */
 const WORKERS_FROM_BYTES = 8 * 1024 * 1024;
@@ -181,6 +185,12 @@ const WORKERS_FROM_BYTES = 8 * 1024 * 1024;
 function defaultWorkers(size: number, footer: Footer): number {
   const cores = availableParallelism();
   return cores > 2 && size >= WORKERS_FROM_BYTES && footer.rowGroups.length > 1 ? cores : 0;
+}
+
+function usesGzip(footer: Footer): boolean {
+  return footer.rowGroups.some((rg) =>
+    getStructList(rg, F.rowGroup.columns).some((c) => getI32(columnMeta(c), F.meta.codec) === Codec.GZIP),
+  );
 }
 
 /** The footer reduced to one row group: what a row group task needs, small enough to send to a worker. */

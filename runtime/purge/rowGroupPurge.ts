@@ -8,6 +8,7 @@ import {
   F,
   Footer,
   MAGIC,
+  PhysicalType,
   chunkRange,
   columnMeta,
   encodeFooter,
@@ -57,18 +58,33 @@ export async function purgeRowGroup(input: RowGroupInput, matcher: KeyMatcher): 
   if (rowsAfter === 0) return { kind: "rewrite", rowsBefore: rows, rowsAfter: 0, chunks: [] };
   const originals = getStructList(rowGroup, F.rowGroup.columns);
   const codecs = originals.map((c) => getI32(columnMeta(c), F.meta.codec) ?? 0);
-  // The key columns are decoded already: decode the other fields and put them side by side.
   const all = topLevelCount(footer);
-  const otherFields = new Set([...Array(all).keys()].filter((i) => !keyFields.has(i)));
-  const others = otherFields.size > 0 ? await readTopLevelFields(input, otherFields) : undefined;
-  const { chunks, numRows } = await rewriteRowGroup({
-    table: sideBySide(all, keyFields, keys, others),
+  const common = {
     keepRuns: keepRuns(rows, drop),
     leaves: footer.leaves,
     codecs,
     dictionary: originals.map(usesDictionaryOnly),
     gzipLevel: input.gzipLevel,
-  });
+  };
+  let rewritten: { chunks: RewrittenChunk[]; numRows: number };
+  if (!footer.leaves.some((l) => l.physicalType === PhysicalType.INT96)) {
+    // The whole row group decoded and re-encoded inside WASM: no Arrow IPC round trip through
+    // JavaScript (the key fields are decoded a second time, which costs far less).
+    const file = await topLevelFieldsFile(input, new Set(Array(all).keys()));
+    const table = wasm.readParquet(file, { batchSize: MAX_BATCH_ROWS });
+    try {
+      rewritten = await rewriteRowGroup({ ...common, batch: table.recordBatch(0)! });
+    } finally {
+      table.free();
+    }
+  } else {
+    // INT96 values are turned into bytes in JavaScript (rowGroupRewrite.ts). The key fields are
+    // decoded already: decode the other fields and put them side by side.
+    const otherFields = new Set([...Array(all).keys()].filter((i) => !keyFields.has(i)));
+    const others = otherFields.size > 0 ? await readTopLevelFields(input, otherFields) : undefined;
+    rewritten = await rewriteRowGroup({ ...common, table: sideBySide(all, keyFields, keys, others) });
+  }
+  const { chunks, numRows } = rewritten;
   if (numRows !== rowsAfter)
     throw new Error(`row group ${index}: wrote ${numRows} rows, expected ${rowsAfter}`);
   return { kind: "rewrite", rowsBefore: rows, rowsAfter, chunks };
@@ -139,6 +155,12 @@ function topLevelCount(footer: Footer): number {
  * from the Parquet schema (the embedded Arrow schema describes all columns, so it is left out).
  */
 export async function readTopLevelFields(input: RowGroupInput, wanted: Set<number>): Promise<Table> {
+  const file = await topLevelFieldsFile(input, wanted);
+  return tableFromIPC(wasm.readParquet(file, { batchSize: MAX_BATCH_ROWS }).intoIPCStream());
+}
+
+/** A stand-alone Parquet file of one row group holding only some top-level fields, pages inflated. */
+async function topLevelFieldsFile(input: RowGroupInput, wanted: Set<number>): Promise<Uint8Array> {
   const { footer } = input;
   const leaves = new Set(footer.leaves.flatMap((l, i) => (wanted.has(l.topLevelIndex) ? [i] : [])));
   const schema = getStructList(footer.raw, F.file.schema);
@@ -161,8 +183,7 @@ export async function readTopLevelFields(input: RowGroupInput, wanted: Set<numbe
   const kv = getStructList(footer.raw, F.file.keyValue).filter((e) => getString(e, 1) !== "ARROW:schema");
   raw.set(F.file.keyValue, structList(kv));
   raw.delete(F.file.columnOrders); // one per leaf of the full schema
-  const file = Buffer.concat([MAGIC, ...parts, encodeFooter(raw, [rowGroup])]);
-  return tableFromIPC(wasm.readParquet(file, { batchSize: MAX_BATCH_ROWS }).intoIPCStream());
+  return Buffer.concat([MAGIC, ...parts, encodeFooter(raw, [rowGroup])]);
 }
 
 /** One Arrow batch per row group (row groups have far fewer rows). */

@@ -27,9 +27,16 @@ export class UnfaithfulRewriteError extends Error {
   }
 }
 
-export interface RowGroupRewriteTask {
-  /** The row group, decoded (all top-level fields, in the file's order). */
-  table: Table;
+/** The row group, decoded (all top-level fields, in the file's order). */
+export type DecodedRowGroup =
+  /** In JavaScript: needed where values must change form (INT96). */
+  | { table: Table; batch?: undefined }
+  /** In WASM memory (parquet-wasm), sliced and encoded there: no Arrow IPC round trip. Consumed. */
+  | { batch: wasm.RecordBatch; table?: undefined };
+
+export type RowGroupRewriteTask = DecodedRowGroup & RowGroupRewriteSettings;
+
+export interface RowGroupRewriteSettings {
   /** Surviving rows as [start, end) pairs, in order. */
   keepRuns: number[];
   /** The original file's leaf columns, in order. */
@@ -64,7 +71,6 @@ export function isSupportedCodec(codec: number): boolean {
 export async function rewriteRowGroup(
   task: RowGroupRewriteTask,
 ): Promise<{ chunks: RewrittenChunk[]; numRows: number }> {
-  const kept = keepRows(task.table, task.keepRuns);
   const int96 = new Set(
     task.leaves.filter((l) => l.physicalType === PhysicalType.INT96).map((l) => l.topLevelIndex),
   );
@@ -73,7 +79,6 @@ export async function rewriteRowGroup(
       throw new UnfaithfulRewriteError(`INT96 column '${l.path}' inside a nested field cannot be rewritten`);
     }
   }
-  const table = int96.size > 0 ? withInt96AsFixedBinary(kept, int96) : kept;
   let builder = new wasm.WriterPropertiesBuilder().setCompression(wasmCodec[task.codecs[0]]!);
   task.leaves.forEach((leaf, i) => {
     if (task.codecs[i] !== task.codecs[0])
@@ -82,14 +87,61 @@ export async function rewriteRowGroup(
     if (!task.dictionary[i] && leaf.pathParts.length === 1)
       builder = builder.setColumnDictionaryEnabled(leaf.path, false);
   });
+  const numRows = keptRows(task.keepRuns);
   const props = builder
-    .setMaxRowGroupSize(Math.max(1, table.numRows))
+    .setMaxRowGroupSize(Math.max(1, numRows))
     .setStatisticsEnabled(wasm.EnabledStatistics.Chunk)
     .setWriterVersion(wasm.WriterVersion.V1)
     .build();
-  const written = wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, "stream")), props);
-  const numRows = table.numRows;
+  let written: Uint8Array;
+  if (task.batch) {
+    if (int96.size > 0) throw new UnfaithfulRewriteError("INT96 columns must be rewritten from JavaScript");
+    written = await writeSlices(task.batch, task.keepRuns, props);
+  } else {
+    const kept = keepRows(task.table, task.keepRuns);
+    const table = int96.size > 0 ? withInt96AsFixedBinary(kept, int96) : kept;
+    written = wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(table, "stream")), props);
+  }
   return { chunks: await liftChunks(written, task), numRows };
+}
+
+function keptRows(runs: number[]): number {
+  let n = 0;
+  for (let i = 0; i < runs.length; i += 2) n += runs[i + 1] - runs[i];
+  return n;
+}
+
+/**
+ * The surviving row ranges of a batch in WASM memory (zero-copy slices), encoded by parquet-wasm's
+ * stream writer, the one writer that takes batches without going through Arrow IPC.
+ */
+async function writeSlices(batch: wasm.RecordBatch, runs: number[], props: wasm.WriterProperties) {
+  const slices: wasm.RecordBatch[] = [];
+  try {
+    for (let i = 0; i < runs.length; i += 2) slices.push(batch.slice(runs[i], runs[i + 1] - runs[i]));
+  } finally {
+    batch.free();
+  }
+  const batches = new ReadableStream<wasm.RecordBatch>({
+    start(controller) {
+      for (const slice of slices) controller.enqueue(slice); // each is consumed by the writer
+      controller.close();
+    },
+  });
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const part of await wasm.transformParquetStream(batches, props)) {
+    parts.push(part as Uint8Array);
+    length += (part as Uint8Array).length;
+  }
+  // Shared memory: the deflate threads read their pages from it without a copy (deflateThreads.ts).
+  const written = new Uint8Array(new SharedArrayBuffer(length));
+  let at = 0;
+  for (const part of parts) {
+    written.set(part, at);
+    at += part.length;
+  }
+  return written;
 }
 
 /** The surviving row ranges of `table`, as one table (zero-copy slices). */
