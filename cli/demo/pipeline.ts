@@ -9,14 +9,12 @@ import { appendAudit } from "../../runtime/erasure/audit";
 import { subjectHash } from "../../runtime/privacy/subjectHash";
 import { MutexClient, MutexKey } from "../../runtime/lock";
 import { keyMatcher, KeyMatcher } from "../../runtime/purge/matcher";
-import { purgeObject, ObjectPurgeReport } from "../../runtime/purge/objectPurge";
-import { scanParquet } from "../../runtime/purge/parquetPurge";
-import { bufferSource } from "../../runtime/purge/parquetFormat";
+import { purgeObject, scanObjectVersion, ObjectPurgeReport } from "../../runtime/purge/objectPurge";
+import { headObject } from "../../runtime/purge/s3Objects";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
 import { envNames } from "../../runtime/ingest/settings";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { eventsTable } from "../../infra/lakeSchema";
 import { LocalStack } from "./provision";
 import { SampleObject } from "./sampleLake";
@@ -58,9 +56,7 @@ export interface DemoReport {
 }
 
 async function scanObject(s3: S3Client, bucket: string, key: string, matcher: KeyMatcher): Promise<number> {
-  const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const bytes = await got.Body!.transformToByteArray();
-  const { matches } = await scanParquet(bufferSource(bytes), matcher);
+  const { matches } = await scanObjectVersion(s3, await headObject(s3, bucket, key), matcher);
   let rows = 0;
   for (const n of matches.values()) rows += n;
   return rows;

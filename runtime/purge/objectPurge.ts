@@ -243,16 +243,23 @@ async function versionsHolding(
 ) {
   const out: string[] = [];
   for (const v of versionIds) {
-    const version = await headObject(s3, current.bucket, current.key, v);
-    const source = versionSource(s3, version);
-    const head = await source.read(0, Math.min(version.size, 64));
-    const found =
-      detectFormat(head) === "parquet"
-        ? await scanParquet(source, matcher)
-        : await scanJsonLines(await source.read(0, version.size), matcher);
+    const found = await scanObjectVersion(s3, await headObject(s3, current.bucket, current.key, v), matcher);
     if (found.matches.size > 0) out.push(v);
   }
   return out;
+}
+
+/** Which keys one object version holds, and in how many rows (Parquet read row group by row group). */
+export async function scanObjectVersion(
+  s3: S3Client,
+  version: ObjectVersion,
+  matcher: KeyMatcher,
+): Promise<{ rows: number; matches: Map<string, number> }> {
+  const source = versionSource(s3, version);
+  const head = await source.read(0, Math.min(version.size, 64));
+  return detectFormat(head) === "parquet"
+    ? scanParquet(source, matcher)
+    : scanJsonLines(await source.read(0, version.size), matcher);
 }
 
 async function deleteVersions(
