@@ -256,3 +256,28 @@ export function known<T>(read: () => T): T | undefined {
 export function asChecked(r: PolicyResource): Checked {
   return { type: r.type, name: r.name, urn: r.urn, props: r.props };
 }
+
+/** A rule that one top-level property of a resource names a customer-managed KMS key. */
+export function customerManagedKeyRule(rule: {
+  name: string;
+  description: string;
+  type: string;
+  /** The property holding the key, e.g. "kmsMasterKeyId". */
+  property: string;
+  /** Appended to the fix in the message, e.g. " on the queue". */
+  fixHint?: string;
+}): ResourceValidationPolicy {
+  return resourceRule({
+    name: rule.name,
+    description: rule.description,
+    types: [rule.type],
+    defaults: scopeDefaults,
+    check(r, _cfg, report) {
+      if (!isCustomerManagedKey(r.props[rule.property])) {
+        report(
+          `${label(r)} is not encrypted with a customer-managed KMS key. Set \`${rule.property}: <CMK ARN>\`${rule.fixHint ?? ""}.`,
+        );
+      }
+    },
+  });
+}

@@ -1,5 +1,5 @@
 // CloudWatch log groups may quote request payloads: they expire and are encrypted with our key.
-import { isCustomerManagedKey, label, numeric, resourceRule, scopeDefaults } from "./common";
+import { customerManagedKeyRule, label, numeric, resourceRule, scopeDefaults } from "./common";
 import { T } from "./types";
 
 export const logGroupRetention = resourceRule({
@@ -28,19 +28,12 @@ export const logGroupRetention = resourceRule({
   },
 });
 
-export const logGroupKms = resourceRule({
+export const logGroupKms = customerManagedKeyRule({
   name: "log-group-kms",
   description: "GDPR CloudWatch log groups are encrypted with a customer-managed KMS key.",
-  types: [T.logGroup],
-  defaults: scopeDefaults,
-  check(r, _cfg, report) {
-    if (!isCustomerManagedKey(r.props.kmsKeyId)) {
-      report(
-        `${label(r)} is not encrypted with a customer-managed KMS key. Set \`kmsKeyId: <CMK ARN>\` ` +
-          "(the key policy must allow logs.<region>.amazonaws.com).",
-      );
-    }
-  },
+  type: T.logGroup,
+  property: "kmsKeyId",
+  fixHint: " (the key policy must allow logs.<region>.amazonaws.com)",
 });
 
 export const logsRules = [logGroupRetention, logGroupKms];

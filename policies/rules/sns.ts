@@ -1,19 +1,12 @@
 // SNS topics (alerts may quote request IDs) are encrypted with a customer-managed key.
-import { isCustomerManagedKey, label, resourceRule, scopeDefaults } from "./common";
+import { customerManagedKeyRule } from "./common";
 import { T } from "./types";
 
-export const snsKmsEncryption = resourceRule({
+export const snsKmsEncryption = customerManagedKeyRule({
   name: "sns-kms-encryption",
   description: "GDPR SNS topics are encrypted with a customer-managed KMS key (not alias/aws/sns).",
-  types: [T.topic],
-  defaults: scopeDefaults,
-  check(r, _cfg, report) {
-    if (!isCustomerManagedKey(r.props.kmsMasterKeyId)) {
-      report(
-        `${label(r)} is not encrypted with a customer-managed KMS key. Set \`kmsMasterKeyId: <CMK ARN>\`.`,
-      );
-    }
-  },
+  type: T.topic,
+  property: "kmsMasterKeyId",
 });
 
 export const snsRules = [snsKmsEncryption];

@@ -3,12 +3,11 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
   asChecked,
+  customerManagedKeyRule,
   at,
   inGdprScope,
-  isCustomerManagedKey,
   known,
   label,
-  resourceRule,
   scopeDefaults,
   stackRule,
   StackView,
@@ -16,20 +15,13 @@ import {
 } from "./common";
 import { T } from "./types";
 
-export const sqsKmsEncryption = resourceRule({
+export const sqsKmsEncryption = customerManagedKeyRule({
   name: "sqs-kms-encryption",
   description:
     "GDPR SQS queues are encrypted with a customer-managed KMS key (not SSE-SQS or alias/aws/sqs).",
-  types: [T.queue],
-  defaults: scopeDefaults,
-  check(r, _cfg, report) {
-    if (!isCustomerManagedKey(r.props.kmsMasterKeyId)) {
-      report(
-        `${label(r)} is not encrypted with a customer-managed KMS key. Set \`kmsMasterKeyId: <CMK ARN>\` ` +
-          "(and kmsDataKeyReusePeriodSeconds) on the queue.",
-      );
-    }
-  },
+  type: T.queue,
+  property: "kmsMasterKeyId",
+  fixHint: " (and kmsDataKeyReusePeriodSeconds) on the queue",
 });
 
 /**
