@@ -1,18 +1,16 @@
 // The ingest guard's resources under Pulumi mocks: least-privilege roles, dead-letter queues with
 // alarms, encrypted log groups, the schedule, and the Firehose processing configuration.
 import { expect } from "chai";
-import { installPulumiMocks, mockIdentity, settle, valueOf, MockedProgram } from "../support/pulumiMocks";
+import {
+  buildLetheUnderMocks,
+  installPulumiMocks,
+  mockIdentity,
+  MockedProgram,
+} from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
-import { createLethe } from "../../infra/lethe";
 import { assertNamedActions, LetheFunction, PolicyStatement } from "../../infra/letheFunction";
 
-async function build(overrides: Partial<LetheConfig> = {}): Promise<MockedProgram> {
-  const program = installPulumiMocks();
-  const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
-  await Promise.all(Object.values(stack.outputs).map(valueOf));
-  await settle(program);
-  return program;
-}
+const build = (overrides: Partial<LetheConfig> = {}) => buildLetheUnderMocks(overrides);
 
 interface Statement {
   Sid?: string;

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import {
+  buildLetheUnderMocks,
   installPulumiMocks,
   mockIdentity,
   settle,
@@ -12,16 +13,9 @@ import {
   RecordedResource,
 } from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
-import { createLethe } from "../../infra/lethe";
 import { firehosePrefix } from "../../infra/lakeSchema";
 
-async function build(overrides: Partial<LetheConfig> = {}): Promise<MockedProgram> {
-  const program = installPulumiMocks();
-  const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
-  await Promise.all(Object.values(stack.outputs).map(valueOf));
-  await settle(program);
-  return program;
-}
+const build = (overrides: Partial<LetheConfig> = {}) => buildLetheUnderMocks(overrides);
 
 function parsed(r: RecordedResource, field: string) {
   return JSON.parse(r.inputs[field]);

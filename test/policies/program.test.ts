@@ -1,19 +1,16 @@
 // The whole Lethe program (createLethe under the shared test mocks) against every rule of the pack:
 // no mandatory violation, and the joins really see the program's resources (remove one and it is named).
 import { expect } from "chai";
-import { installPulumiMocks, settle, valueOf } from "../support/pulumiMocks";
-import { configDefaults, validateConfig } from "../../infra/config";
-import { createLethe } from "../../infra/lethe";
+import { buildLetheUnderMocks } from "../support/pulumiMocks";
 import { CollectedResource, recordRegistrations } from "../../cli/policy/mockedRun";
 import { evaluate } from "./evaluate";
 
 async function lethe(overrides = {}): Promise<CollectedResource[]> {
-  const program = installPulumiMocks();
-  const recorder = recordRegistrations();
-  const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
-  await Promise.all(Object.values(stack.outputs).map(valueOf));
-  await settle(program);
-  return recorder.resources;
+  let recorder: ReturnType<typeof recordRegistrations> | undefined;
+  await buildLetheUnderMocks(overrides, () => {
+    recorder = recordRegistrations();
+  });
+  return recorder!.resources;
 }
 
 describe("policies: the Lethe program", () => {

@@ -2,6 +2,8 @@
 // the provider functions the program calls, with the computed fields (arn, url, ...) of cli/policy/mockAws.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { mockAccount, mockCall, mockState } from "../../cli/policy/mockAws";
+import { configDefaults, LetheConfig, validateConfig } from "../../infra/config";
+import { createLethe } from "../../infra/lethe";
 
 export { mockAccount };
 export const mockRegion = "eu-west-1";
@@ -73,4 +75,20 @@ export async function settle(program: MockedProgram, quietMs = 100, maxMs = 20_0
 export function mockIdentity(type: string, logicalName: string): { name: string; arn: string } {
   const { state } = mockState(type, logicalName, {}, mockRegion);
   return { name: String(state.bucket ?? state.name), arn: String(state.arn) };
+}
+
+/**
+ * Builds the whole Lethe program under fresh mocks with the default settings plus `overrides`, and
+ * waits until every resource is registered. `beforeBuild` runs once the mocks are installed.
+ */
+export async function buildLetheUnderMocks(
+  overrides: Partial<LetheConfig> = {},
+  beforeBuild?: () => void,
+): Promise<MockedProgram> {
+  const program = installPulumiMocks();
+  beforeBuild?.();
+  const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
+  await Promise.all(Object.values(stack.outputs).map(valueOf));
+  await settle(program);
+  return program;
 }
