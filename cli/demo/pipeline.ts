@@ -79,15 +79,12 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
   const bucket = d.stack.lakeBucket;
+  const requests = { tableName: d.stack.tables.requests, deadlineDays: d.deadlineDays, retentionDays: 365 };
   const audit = { tableName: d.stack.tables.audit, retentionDays: 2190 };
   const matcher = keyMatcher([eventsTable.idColumn], d.subjects);
 
   // 1. Record the request and its legal deadline.
-  const request = await recordErasureRequest(
-    doc,
-    { tableName: d.stack.tables.requests, deadlineDays: d.deadlineDays, retentionDays: 365 },
-    d.subjects,
-  );
+  const request = await recordErasureRequest(doc, requests, d.subjects);
   await appendAudit(doc, audit, request.requestId, "recorded", {
     subjects: request.subjectHashes,
     deadline: request.deadline,
@@ -105,12 +102,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   });
 
   // 3. Forget: one writer per object, serialised by the DynamoDB mutex.
-  await markErasureStatus(
-    doc,
-    { tableName: d.stack.tables.requests, deadlineDays: d.deadlineDays, retentionDays: 365 },
-    request.requestId,
-    "PURGING",
-  );
+  await markErasureStatus(doc, requests, request.requestId, "PURGING");
   const mutex = new MutexClient({
     clientName: "lethe-demo",
     tableName: d.stack.tables.locks,
@@ -192,12 +184,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const dropped = reply.records.filter((r) => r.result === "Dropped").length;
 
   const status = verified && letThrough === 0 ? "VERIFIED" : "FAILED";
-  await markErasureStatus(
-    doc,
-    { tableName: d.stack.tables.requests, deadlineDays: d.deadlineDays, retentionDays: 365 },
-    request.requestId,
-    status,
-  );
+  await markErasureStatus(doc, requests, request.requestId, status);
   return {
     requestId: request.requestId,
     receivedAt: request.receivedAt,
