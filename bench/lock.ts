@@ -4,10 +4,10 @@
 // Run: npm run bench:lock   (or: npx ts-node --transpile-only bench/lock.ts)
 import { performance } from "node:perf_hooks";
 import { PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../scripts/emulator";
+import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../tools/emulator";
 import { makeDynamoDbClient } from "../runtime/aws/clients";
 import { MutexClient, MutexKey } from "../runtime/lock";
-import { createLockTable } from "../test/lock/lockTable";
+import { createLockTable } from "../tools/lockTable";
 
 const uncontendedRounds = 300;
 const clients = 20;

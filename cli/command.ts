@@ -1,17 +1,12 @@
 // What every `lethe <group>` module exports. Exit codes: 0 success, 1 a finding (e.g. a mandatory
 // policy violation), 2 could not run (bad input, with a message naming the problem).
+import { UsageError } from "../runtime/contracts/errors";
+
+export { UsageError };
 export interface CommandGroup {
   /** One line per subcommand, shown by `lethe help`. */
   usage: string;
   run(args: string[]): Promise<number>;
-}
-
-/** A problem with the user's input: printed as `lethe: <message>`, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 /** A group whose first argument names the subcommand (`lethe bloom build ...`). */

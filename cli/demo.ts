@@ -37,10 +37,10 @@ export const demoCommands: CommandGroup = {
 
     process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
     process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-    const { startLocalEmulator, useLocalEmulator } = await import("../scripts/emulator");
-    const { provisionLocalStack } = await import("./demo/provision");
-    const { writeSampleLake } = await import("./demo/sampleLake");
-    const { runLocalErasure } = await import("./demo/pipeline");
+    const { startLocalEmulator, useLocalEmulator } = await import("../tools/emulator");
+    const { provisionLocalStack } = await import("../tools/provision");
+    const { writeSampleLake } = await import("../tools/sampleLake");
+    const { runLocalErasure } = await import("../runtime/erasure/localErasure");
     const { makeS3Client } = await import("../runtime/aws/clients");
 
     const emulator = process.env.AWS_ENDPOINT_URL ? undefined : await startLocalEmulator();

@@ -1,9 +1,9 @@
-// `lethe policy ...`: the offline CrossGuard gate (see cli/policy/gate.ts).
+// `lethe policy ...`: the offline CrossGuard gate (see tools/policy/gate.ts).
 import * as path from "node:path";
 import { CommandGroup, UsageError } from "./command";
-import { formatReport, runGate } from "./policy/gate";
-import { ProgramError } from "./policy/mockedRun";
-import { PackError } from "./policy/analyzerClient";
+import { formatReport, runGate } from "../tools/policy/gate";
+import { ProgramError } from "../tools/policy/mockedRun";
+import { PackError } from "../tools/policy/analyzerClient";
 
 const usage = `lethe policy check [--program <entry module or project dir>] [--config <policy-pack-config.json>]
                    [--stack <name>] [--policy-pack <dir>]

@@ -2,8 +2,8 @@
 // every dead-letter queue, since a message there is an erasure that has not happened.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
-import { denyInsecureTransport } from "./policyDocuments";
+import { Tags } from "./components/tags";
+import { denyInsecureTransport } from "./components/policyDocuments";
 
 export interface AlertsArgs {
   tags: pulumi.Input<Tags>;

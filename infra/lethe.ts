@@ -2,13 +2,13 @@
 // exports what this returns; tests call it directly under Pulumi mocks with other settings.
 import * as pulumi from "@pulumi/pulumi";
 import { LetheConfig } from "./config";
-import { letheTags } from "./tags";
-import { DataLake } from "./dataLake";
-import { IngestStream } from "./ingestStream";
-import { ErasureTables } from "./erasureTables";
-import { PurgeQueues } from "./purgeQueues";
+import { letheTags } from "./components/tags";
+import { DataLake } from "./lake/dataLake";
+import { IngestStream } from "./lake/ingestStream";
+import { ErasureTables } from "./erasure/erasureTables";
+import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
-import { IngestGuard } from "./ingestGuard";
+import { IngestGuard } from "./lake/ingestGuard";
 
 export interface LetheStack {
   lake: DataLake;

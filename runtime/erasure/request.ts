@@ -2,7 +2,7 @@
 // arrived, the legal deadline, and its state. Finished requests drop the raw keys and get a TTL.
 import { randomUUID } from "node:crypto";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { SubjectKey, canonicalSubject, subjectHash } from "../privacy/subjectHash";
+import { SubjectKey, canonicalSubject, subjectHash } from "./subjectHash";
 
 export type ErasureStatus = "RECEIVED" | "PURGING" | "VERIFIED" | "FAILED";
 

@@ -6,7 +6,8 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeS3Client } from "../aws/clients";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { buildOptOutFilter, BuildFilterResult } from "../ingest/filterBuilder";
-import { Env, envNames, filterLocationFromEnv, numberEnv, requiredEnv } from "../ingest/settings";
+import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
+import { filterLocationFromEnv } from "../ingest/settings";
 
 export interface FilterBuilderReply extends BuildFilterResult {
   status: "published" | "unchanged";

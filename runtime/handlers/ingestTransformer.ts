@@ -8,7 +8,8 @@ import { makeDocumentClient, makeS3Client } from "../aws/clients";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { RefreshingFilterSource } from "../ingest/filterSource";
 import { FirehoseRecord, RecordGuard, TransformedRecord } from "../ingest/recordGuard";
-import { Env, envNames, filterLocationFromEnv, numberEnv, requiredEnv } from "../ingest/settings";
+import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
+import { filterLocationFromEnv } from "../ingest/settings";
 
 export interface FirehoseTransformationEvent {
   invocationId: string;

@@ -4,12 +4,12 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
-import { provisionLocalStack } from "../../cli/demo/provision";
-import { writeSampleLake } from "../../cli/demo/sampleLake";
-import { runLocalErasure } from "../../cli/demo/pipeline";
+import { provisionLocalStack } from "../../tools/provision";
+import { writeSampleLake } from "../../tools/sampleLake";
+import { runLocalErasure } from "../../runtime/erasure/localErasure";
 import { getErasureRequest } from "../../runtime/erasure/request";
 import { readAudit } from "../../runtime/erasure/audit";
-import { subjectHash } from "../../runtime/privacy/subjectHash";
+import { subjectHash } from "../../runtime/erasure/subjectHash";
 
 describe("lethe demo: the erasure pipeline end to end", () => {
   it("erases exactly the subjects' rows, verifies, keeps no raw ID in the record, and drops their new records", async () => {

@@ -8,7 +8,7 @@ import {
   MockedProgram,
 } from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
-import { assertNamedActions, LetheFunction, PolicyStatement } from "../../infra/letheFunction";
+import { assertNamedActions, LetheFunction, PolicyStatement } from "../../infra/components/letheFunction";
 
 const build = (overrides: Partial<LetheConfig> = {}) => buildLetheUnderMocks(overrides);
 

@@ -13,7 +13,7 @@ import {
   RecordedResource,
 } from "../support/pulumiMocks";
 import { configDefaults, ConfigError, LetheConfig, validateConfig } from "../../infra/config";
-import { firehosePrefix } from "../../infra/lakeSchema";
+import { firehosePrefix } from "../../runtime/contracts/lakeSchema";
 
 const build = (overrides: Partial<LetheConfig> = {}) => buildLetheUnderMocks(overrides);
 

@@ -9,8 +9,8 @@ import {
   makeKmsClient,
   makeS3Client,
 } from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/aws/tableShapes";
-import { createEncryptedBucket, createTableOfShape } from "../../cli/demo/provision";
+import { tableShapes } from "../../runtime/contracts/tables";
+import { createEncryptedBucket, createTableOfShape } from "../../tools/provision";
 import { FilterLocation } from "../../runtime/ingest/filterStore";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 

@@ -9,7 +9,7 @@ import type {
   PolicyResourceOptions,
 } from "@pulumi/policy";
 import { letheRules } from "../../policies/rules";
-import type { CollectedResource } from "../../cli/policy/mockedRun";
+import type { CollectedResource } from "../../tools/policy/mockedRun";
 
 export interface Violation {
   policy: string;

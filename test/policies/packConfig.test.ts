@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { letheRules } from "../../policies/rules";
-import { effectiveConfig } from "../../cli/policy/packConfig";
-import type { PackInfo } from "../../cli/policy/analyzerClient";
-import { UsageError } from "../../cli/command";
+import { effectiveConfig } from "../../tools/policy/packConfig";
+import type { PackInfo } from "../../tools/policy/analyzerClient";
+import { UsageError } from "../../runtime/contracts/errors";
 
 const info: PackInfo = {
   name: "lethe-gdpr",

@@ -14,7 +14,7 @@ const without = (part: keyof ReturnType<typeof secureBucket>) => {
 const byValueOnly = (specs: Spec[]) => specs.map((s) => ({ ...s, deps: undefined }));
 
 describe("policies: S3", () => {
-  it("accepts a bucket built like infra/secureBucket.ts under every S3 rule", async () => {
+  it("accepts a bucket built like infra/components/secureBucket.ts under every S3 rule", async () => {
     for (const rule of [
       "s3-cmk-encryption",
       "s3-versioning-enabled",

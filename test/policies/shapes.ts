@@ -1,5 +1,5 @@
 // Compliant resource shapes the rule tests start from (each test breaks one thing). The Lambda shape
-// is the one infra/letheFunction.ts builds: explicit least-privilege role, DLQ on a KMS-encrypted SQS
+// is the one infra/components/letheFunction.ts builds: explicit least-privilege role, DLQ on a KMS-encrypted SQS
 // queue, a /aws/lambda/<name> log group with retention and KMS, loggingConfig.logGroup, GDPR tags.
 import type { Spec } from "./evaluate";
 

@@ -28,7 +28,7 @@ import {
   makeS3Client,
   resolveClientConfig,
 } from "../../runtime/aws/clients";
-import { tableShapes, ttlAttribute } from "../../infra/erasureTables";
+import { tableShapes, ttlAttribute } from "../../runtime/contracts/tables";
 
 describe("harness: local AWS emulator and client module", () => {
   it("points every client at AWS_ENDPOINT_URL, and an explicit setting wins", () => {
@@ -141,7 +141,7 @@ describe("harness: the emulator never outlives the process that started it", () 
     this.timeout(60_000);
     const { spawn } = await import("node:child_process");
     const script =
-      'require("./scripts/emulator").startLocalEmulator().then(e => { console.log("PID=" + e.pid); setInterval(() => {}, 1000); });';
+      'require("./tools/emulator").startLocalEmulator().then(e => { console.log("PID=" + e.pid); setInterval(() => {}, 1000); });';
     const parent = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
       cwd: require("node:path").resolve(__dirname, "../.."),
       stdio: ["ignore", "pipe", "inherit"],

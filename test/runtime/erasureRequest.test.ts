@@ -9,8 +9,8 @@ import {
   recordErasureRequest,
 } from "../../runtime/erasure/request";
 import { appendAudit, readAudit } from "../../runtime/erasure/audit";
-import { subjectHash } from "../../runtime/privacy/subjectHash";
-import { provisionLocalStack, LocalStack } from "../../cli/demo/provision";
+import { subjectHash } from "../../runtime/erasure/subjectHash";
+import { provisionLocalStack, LocalStack } from "../../tools/provision";
 
 describe("erasure requests and audit trail", () => {
   let stack: LocalStack;

@@ -1,4 +1,4 @@
-// Key design of every Lethe DynamoDB table, shared by the Pulumi program (infra/erasureTables.ts),
+// Key design of every Lethe DynamoDB table, shared by the Pulumi program (infra/erasure/erasureTables.ts),
 // the runtime modules and the local emulator set-up, so all three agree on names.
 
 /** The attribute every table's TTL reads (epoch seconds). Items without it never expire. */

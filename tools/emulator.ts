@@ -20,7 +20,7 @@ export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmula
       `local AWS emulator not installed: ${python} is missing (run: bash scripts/ensure-venv.sh)`,
     );
   }
-  const child: ChildProcess = spawn(python, [path.join(root, "scripts", "moto_server.py")], {
+  const child: ChildProcess = spawn(python, [path.join(root, "tools", "moto_server.py")], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });

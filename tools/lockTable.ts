@@ -1,10 +1,10 @@
-// A lock table of the deployed shape (infra/erasureTables.ts `tableShapes.locks`: pk, sk, TTL on ttl),
+// A lock table of the deployed shape (infra/erasure/erasureTables.ts `tableShapes.locks`: pk, sk, TTL on ttl),
 // created in the local emulator for one test file.
 import { randomUUID } from "node:crypto";
 import { AttributeValue, GetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { tableShapes } from "../../runtime/aws/tableShapes";
-import { createTableOfShape } from "../../cli/demo/provision";
-import { MutexClient, MutexClientOptions } from "../../runtime/lock";
+import { tableShapes } from "../runtime/contracts/tables";
+import { createTableOfShape } from "./provision";
+import { MutexClient, MutexClientOptions } from "../runtime/lock";
 
 export async function createLockTable(ddb: DynamoDBClient, prefix = "lethe-locks"): Promise<string> {
   return createTableOfShape(ddb, `${prefix}-${randomUUID().slice(0, 8)}`, tableShapes.locks);

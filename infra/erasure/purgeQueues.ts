@@ -3,21 +3,14 @@
 // message moves to the DLQ, whose consumer files it in the errors table.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
-import { denyInsecureTransport } from "./policyDocuments";
+import { Tags } from "../components/tags";
+import { secureQueue } from "../components/secureQueue";
 
 export interface PurgeQueuesArgs {
   tags: pulumi.Input<Tags>;
   kmsKeyArn: pulumi.Input<string>;
   maxReceiveCount: pulumi.Input<number>;
   visibilityTimeoutSeconds: pulumi.Input<number>;
-}
-
-export function tlsOnlyQueuePolicy(queueArn: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [denyInsecureTransport("sqs:*", queueArn)],
-  });
 }
 
 export class PurgeQueues extends pulumi.ComponentResource {
@@ -27,31 +20,18 @@ export class PurgeQueues extends pulumi.ComponentResource {
   constructor(name: string, args: PurgeQueuesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:queues:PurgeQueues", name, {}, opts);
     const parent = { parent: this };
-    const fourteenDays = 14 * 24 * 3600;
-
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${name}-dlq`,
-      {
-        kmsMasterKeyId: args.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: fourteenDays,
-        tags: args.tags,
-      },
-      parent,
-    );
-    this.queue = new aws.sqs.Queue(
+    this.deadLetterQueue = secureQueue(`${name}-dlq`, { kmsKeyArn: args.kmsKeyArn, tags: args.tags }, parent);
+    this.queue = secureQueue(
       `${name}-queue`,
       {
-        kmsMasterKeyId: args.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: fourteenDays,
+        kmsKeyArn: args.kmsKeyArn,
+        tags: args.tags,
         visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
         redrivePolicy: pulumi
           .all([this.deadLetterQueue.arn, args.maxReceiveCount])
           .apply(([deadLetterTargetArn, maxReceiveCount]) =>
             JSON.stringify({ deadLetterTargetArn, maxReceiveCount }),
           ),
-        tags: args.tags,
       },
       parent,
     );
@@ -65,16 +45,6 @@ export class PurgeQueues extends pulumi.ComponentResource {
       },
       parent,
     );
-    for (const [suffix, q] of [
-      ["queue", this.queue],
-      ["dlq", this.deadLetterQueue],
-    ] as const) {
-      new aws.sqs.QueuePolicy(
-        `${name}-${suffix}-tls-only`,
-        { queueUrl: q.url, policy: q.arn.apply(tlsOnlyQueuePolicy) },
-        parent,
-      );
-    }
     this.registerOutputs({ queueUrl: this.queue.url, deadLetterQueueUrl: this.deadLetterQueue.url });
   }
 }

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
 import { serviceTrustPolicy } from "./policyDocuments";
-import { tlsOnlyQueuePolicy } from "./purgeQueues";
+import { secureQueue } from "./secureQueue";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -70,21 +70,7 @@ export class LetheFunction extends pulumi.ComponentResource {
       throw new Error(`Lambda name ${this.functionName} is longer than 64 characters; shorten shortName`);
     }
 
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${name}-dlq`,
-      {
-        kmsMasterKeyId: args.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-        messageRetentionSeconds: 14 * 24 * 3600,
-        tags: args.tags,
-      },
-      parent,
-    );
-    new aws.sqs.QueuePolicy(
-      `${name}-dlq-tls-only`,
-      { queueUrl: this.deadLetterQueue.url, policy: this.deadLetterQueue.arn.apply(tlsOnlyQueuePolicy) },
-      parent,
-    );
+    this.deadLetterQueue = secureQueue(`${name}-dlq`, { kmsKeyArn: args.kmsKeyArn, tags: args.tags }, parent);
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,

@@ -2,9 +2,9 @@
 // schema and writes them under the table's `dt=` partitions; conversion failures go to an error prefix.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
-import { serviceTrustPolicy } from "./policyDocuments";
-import { firehoseErrorPrefix, firehosePrefix } from "./lakeSchema";
+import { Tags } from "../components/tags";
+import { serviceTrustPolicy } from "../components/policyDocuments";
+import { firehoseErrorPrefix, firehosePrefix } from "../../runtime/contracts/lakeSchema";
 
 export interface IngestStreamArgs {
   tags: pulumi.Input<Tags>;

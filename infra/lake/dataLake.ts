@@ -3,10 +3,10 @@
 // find a customer's objects (`"$path"`), with results in a separate encrypted bucket.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
-import { EncryptionKey } from "./encryptionKey";
-import { SecureBucket } from "./secureBucket";
-import { eventsTable, ingestErrorRoot } from "./lakeSchema";
+import { Tags } from "../components/tags";
+import { EncryptionKey } from "../components/encryptionKey";
+import { SecureBucket } from "../components/secureBucket";
+import { eventsTable, ingestErrorRoot } from "../../runtime/contracts/lakeSchema";
 
 export interface DataLakeArgs {
   tags: pulumi.Input<Tags>;

@@ -4,11 +4,12 @@
 // the transformer in through its `processor` argument.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
-import { LetheFunction } from "./letheFunction";
-import { createFilterBuilderHandler } from "../runtime/handlers/filterBuilder";
-import { createIngestTransformerHandler } from "../runtime/handlers/ingestTransformer";
-import { defaultFilterPrefix, envNames } from "../runtime/ingest/settings";
+import { Tags } from "../components/tags";
+import { LetheFunction } from "../components/letheFunction";
+import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
+import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
+import { envNames } from "../../runtime/contracts/env";
+import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 
 export interface IngestGuardArgs {
   tags: pulumi.Input<Tags>;

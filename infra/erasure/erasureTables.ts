@@ -3,8 +3,8 @@
 // the error and audit records. All on-demand, encrypted with our key, PITR on, TTL on `ttl`.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
-import { tableShapes, ttlAttribute, type TableRole, type TableShape } from "../runtime/aws/tableShapes";
+import { Tags } from "../components/tags";
+import { tableShapes, ttlAttribute, type TableRole, type TableShape } from "../../runtime/contracts/tables";
 
 export interface ErasureTablesArgs {
   tags: pulumi.Input<Tags>;
@@ -12,8 +12,8 @@ export interface ErasureTablesArgs {
   deletionProtection: pulumi.Input<boolean>;
 }
 
-export { tableShapes, ttlAttribute } from "../runtime/aws/tableShapes";
-export type { TableRole, TableShape } from "../runtime/aws/tableShapes";
+export { tableShapes, ttlAttribute } from "../../runtime/contracts/tables";
+export type { TableRole, TableShape } from "../../runtime/contracts/tables";
 
 export class ErasureTables extends pulumi.ComponentResource {
   readonly tables: Record<TableRole, aws.dynamodb.Table>;

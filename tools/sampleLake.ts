@@ -3,6 +3,8 @@
 import { Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray } from "apache-arrow";
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from "parquet-wasm";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { SampleObject } from "../runtime/contracts/stack";
+export type { SampleObject } from "../runtime/contracts/stack";
 
 export interface SampleLakeOptions {
   days: string[];
@@ -10,13 +12,6 @@ export interface SampleLakeOptions {
   rowsPerObject: number;
   rowGroupRows: number;
   customers: string[];
-}
-
-export interface SampleObject {
-  key: string;
-  rows: number;
-  /** Rows per customer in this object. */
-  rowsByCustomer: Map<string, number>;
 }
 
 /** Deterministic pseudo-random numbers, so every demo run builds the same lake. */

@@ -3,21 +3,20 @@
 // verify nothing is left (current and older versions), register the opt-out, rebuild the ingest
 // filter, and show the ingest guard dropping the subjects' new records. Reports hashed IDs only.
 import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
-import { makeDocumentClient, makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
-import { recordErasureRequest, markErasureStatus } from "../../runtime/erasure/request";
-import { appendAudit } from "../../runtime/erasure/audit";
-import { subjectHash } from "../../runtime/privacy/subjectHash";
-import { MutexClient, MutexKey } from "../../runtime/lock";
-import { keyMatcher, KeyMatcher } from "../../runtime/purge/matcher";
-import { purgeObject, scanObjectVersion, ObjectPurgeReport } from "../../runtime/purge/objectPurge";
-import { headObject } from "../../runtime/purge/s3Objects";
-import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
-import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
-import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
-import { envNames } from "../../runtime/ingest/settings";
-import { eventsTable } from "../../infra/lakeSchema";
-import { LocalStack } from "./provision";
-import { SampleObject } from "./sampleLake";
+import { makeDocumentClient, makeDynamoDbClient, makeS3Client } from "../aws/clients";
+import { recordErasureRequest, markErasureStatus } from "./request";
+import { appendAudit } from "./audit";
+import { subjectHash } from "./subjectHash";
+import { MutexClient, MutexKey } from "../lock";
+import { keyMatcher, KeyMatcher } from "../purge/matcher";
+import { purgeObject, scanObjectVersion, ObjectPurgeReport } from "../purge/objectPurge";
+import { headObject } from "../purge/s3Objects";
+import { OptOutRegistry } from "../ingest/optOutRegistry";
+import { createFilterBuilderHandler } from "../handlers/filterBuilder";
+import { createIngestTransformerHandler } from "../handlers/ingestTransformer";
+import { envNames } from "../contracts/env";
+import { eventsTable } from "../contracts/lakeSchema";
+import type { LocalStack, SampleObject } from "../contracts/stack";
 
 export interface DemoSettings {
   stack: LocalStack;

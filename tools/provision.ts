@@ -17,16 +17,10 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { makeDynamoDbClient, makeKmsClient, makeS3Client, makeSqsClient } from "../../runtime/aws/clients";
-import { tableShapes, ttlAttribute, TableRole, TableShape } from "../../runtime/aws/tableShapes";
-
-export interface LocalStack {
-  kmsKeyArn: string;
-  lakeBucket: string;
-  tables: Record<TableRole, string>;
-  purgeQueueUrl: string;
-  purgeDeadLetterQueueUrl: string;
-}
+import { makeDynamoDbClient, makeKmsClient, makeS3Client, makeSqsClient } from "../runtime/aws/clients";
+import { tableShapes, ttlAttribute, TableRole, TableShape } from "../runtime/contracts/tables";
+import type { LocalStack } from "../runtime/contracts/stack";
+export type { LocalStack } from "../runtime/contracts/stack";
 
 /** A bucket like the lake: versioned, SSE-KMS with the given key and a bucket key, all public access blocked. */
 export async function createEncryptedBucket(
@@ -73,7 +67,7 @@ export async function createEncryptedBucket(
   return bucket;
 }
 
-/** A table with the program's key design for one role (infra/erasureTables.ts), TTL on, SSE-KMS when a key is given. */
+/** A table with the program's key design for one role (infra/erasure/erasureTables.ts), TTL on, SSE-KMS when a key is given. */
 export async function createTableOfShape(
   ddb: DynamoDBClient,
   TableName: string,

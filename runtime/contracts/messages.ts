@@ -1,0 +1,26 @@
+// The shapes that pass between Lethe's functions (SQS messages, state-machine payloads, console
+// events). None of them carries a subject's ID: IDs live only in the batch manifest on S3.
+
+/** A batch's subject IDs, written once to S3 (KMS, under an expiring prefix). */
+export interface ManifestRef {
+  bucket: string;
+  key: string;
+  /** The version written, so a reader never sees a later overwrite. */
+  versionId?: string;
+}
+
+/** One lake object to purge: the body of a purge-queue message and the `purge` function's console event. */
+export interface PurgeObjectMessage {
+  batchId: string;
+  /** The data mapper (`DataMapper.name`) the object belongs to. */
+  mapper: string;
+  object: {
+    bucket: string;
+    key: string;
+    /** The versions the plan found holding matching rows (current and noncurrent). */
+    versionIds: string[];
+  };
+  manifest: ManifestRef;
+  /** Verify rounds send objects again; the ledger keys each object's outcome by round. */
+  round?: number;
+}
