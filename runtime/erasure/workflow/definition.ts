@@ -1,0 +1,164 @@
+// The erasure state machine (../shared/WORKFLOW.md) as one pure function of its settings: the program
+// declares it as the deployed definition, and local mode runs the very same JSON in an in-process ASL
+// interpreter. JSONPath only (no JSONata, no Variables, no Distributed Map), so both run it alike.
+//
+// Execution history stays small whatever the batch size: objects are purged by the SQS-fed purge
+// function, and the machine only polls the batch's ledger counters with a Wait between polls.
+
+/** The Task states, each backed by one thin handler (runtime/handlers/<task>). */
+export const workflowTasks = [
+  "find",
+  "requestApproval",
+  "enqueuePurges",
+  "pollLedger",
+  "verify",
+  "report",
+  "needsAttention",
+] as const;
+export type WorkflowTask = (typeof workflowTasks)[number];
+
+export interface WorkflowDefinitionSettings {
+  /** The Lambda ARN behind each task. */
+  functionArns: Record<WorkflowTask, string>;
+  /** Wait for a human decision on the plan before anything is purged. */
+  approvalRequired: boolean;
+  /** How long records in flight at intake may still take to land (Firehose + processor buffers, filter refresh, cache TTL). */
+  drainSeconds: number;
+  /** Pause between two polls of the batch ledger. */
+  ledgerPollSeconds: number;
+  /** Verify rounds that may send new hits back to forget before the batch needs attention. */
+  maxVerifyRounds: number;
+  /** How long an approver has before the batch needs attention (the execution's task-token timeout). */
+  approvalTimeoutSeconds: number;
+}
+
+type State = Record<string, unknown>;
+
+/** Transient Lambda faults worth retrying; anything else goes to the batch's NeedsAttention. */
+const lambdaRetry = [
+  {
+    ErrorEquals: [
+      "Lambda.ServiceException",
+      "Lambda.AWSLambdaException",
+      "Lambda.SdkClientException",
+      "Lambda.TooManyRequestsException",
+      "States.Timeout",
+    ],
+    IntervalSeconds: 2,
+    MaxAttempts: 4,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+  },
+];
+
+/** Any unhandled failure: keep the input, put the error beside it, and end the batch NEEDS_ATTENTION. */
+const toNeedsAttention = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "NeedsAttention" }];
+
+function task(resource: string, next: string | undefined, extra: State = {}): State {
+  return {
+    Type: "Task",
+    Resource: resource,
+    ...extra,
+    Retry: lambdaRetry,
+    Catch: toNeedsAttention,
+    ...(next ? { Next: next } : { End: true }),
+  };
+}
+
+/**
+ * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`; each task gets the
+ * whole state and returns what it adds under its ResultPath (counts and locations only, never an ID).
+ */
+export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string, unknown> {
+  for (const [name, n] of Object.entries({
+    drainSeconds: s.drainSeconds,
+    ledgerPollSeconds: s.ledgerPollSeconds,
+    maxVerifyRounds: s.maxVerifyRounds,
+    approvalTimeoutSeconds: s.approvalTimeoutSeconds,
+  })) {
+    if (!Number.isInteger(n) || n < (name === "drainSeconds" ? 0 : 1)) {
+      throw new Error(
+        `workflow: ${name} must be a whole number${name === "drainSeconds" ? "" : " above 0"}, got ${n}`,
+      );
+    }
+  }
+  const fn = s.functionArns;
+  const states: Record<string, State> = {
+    Find: task(fn.find, s.approvalRequired ? "RequestApproval" : "EnqueuePurges", {
+      Parameters: { "batchId.$": "$.batchId", round: 0 },
+      ResultPath: "$.plan",
+    }),
+    ...(s.approvalRequired
+      ? {
+          RequestApproval: {
+            Type: "Task",
+            Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            Parameters: {
+              FunctionName: fn.requestApproval,
+              Payload: { "batchId.$": "$.batchId", "plan.$": "$.plan", "taskToken.$": "$$.Task.Token" },
+            },
+            TimeoutSeconds: s.approvalTimeoutSeconds,
+            ResultPath: "$.approval",
+            Retry: lambdaRetry,
+            Catch: toNeedsAttention,
+            Next: "ApprovalDecision",
+          },
+          ApprovalDecision: {
+            Type: "Choice",
+            Choices: [{ Variable: "$.approval.decision", StringEquals: "approve", Next: "EnqueuePurges" }],
+            Default: "Report",
+          },
+        }
+      : {}),
+    EnqueuePurges: task(fn.enqueuePurges, "WaitForLedger", {
+      Parameters: { "batchId.$": "$.batchId", "plan.$": "$.plan" },
+      ResultPath: "$.forget",
+    }),
+    WaitForLedger: { Type: "Wait", Seconds: s.ledgerPollSeconds, Next: "PollLedger" },
+    PollLedger: task(fn.pollLedger, "ForgetDone", {
+      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", "round.$": "$.plan.round" },
+      ResultPath: "$.forget",
+    }),
+    ForgetDone: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.forget.done", BooleanEquals: true, Next: "Drain" },
+        { Variable: "$.forget.pastDeadline", BooleanEquals: true, Next: "NeedsAttention" },
+      ],
+      Default: "WaitForLedger",
+    },
+    Drain: { Type: "Wait", Seconds: s.drainSeconds, Next: "Verify" },
+    Verify: task(fn.verify, "VerifyResult", {
+      Parameters: { "batchId.$": "$.batchId", "round.$": "$.plan.round", maxRounds: s.maxVerifyRounds },
+      ResultPath: "$.verify",
+    }),
+    VerifyResult: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.verify.hits", NumericEquals: 0, Next: "Report" },
+        { Variable: "$.verify.retry", BooleanEquals: true, Next: "ForgetAgain" },
+      ],
+      Default: "NeedsAttention",
+    },
+    // New hits (late arrivals, racing writers) become the next round's plan.
+    ForgetAgain: { Type: "Pass", InputPath: "$.verify.plan", ResultPath: "$.plan", Next: "EnqueuePurges" },
+    Report: task(fn.report, undefined, { ResultPath: "$.report" }),
+    NeedsAttention: {
+      Type: "Task",
+      Resource: fn.needsAttention,
+      ResultPath: "$.attention",
+      Retry: lambdaRetry,
+      Next: "Failed",
+    },
+    Failed: {
+      Type: "Fail",
+      Error: "Lethe.NeedsAttention",
+      Cause: "The batch needs attention: see its status and the alert",
+    },
+  };
+  return {
+    Comment: "Lethe erasure batch: find, plan, approval, forget, drain, verify, report",
+    StartAt: "Find",
+    States: states,
+  };
+}
