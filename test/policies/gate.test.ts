@@ -108,6 +108,36 @@ describe("lethe policy check (end to end)", () => {
     expect(lethe("--colour").code).to.equal(2);
   });
 
+  it("refuses a stack without its file and a misspelt setting, naming them (exit 2)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-stack-"));
+    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.mkdirSync(path.join(dir, "infra")); // Pulumi.yaml's main
+    fs.writeFileSync(path.join(dir, "infra", "index.ts"), "export {};\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.typo.yaml"), "config:\n  lethe:erasureDeadlineDay: 20\n");
+
+    const noFile = lethe("--program", dir, "--stack", "prod");
+    expect(noFile.code).to.equal(2);
+    expect(noFile.err).to.contain(`stack prod: no stack file ${path.join(dir, "Pulumi.prod.yaml")}`);
+
+    const typo = lethe("--program", dir, "--stack", "typo");
+    expect(typo.code).to.equal(2);
+    expect(typo.err).to.contain(
+      "lethe:erasureDeadlineDay is not a setting of project lethe (did you mean lethe:erasureDeadlineDays?)",
+    );
+
+    fs.writeFileSync(path.join(dir, "Pulumi.typo.yaml"), "config:\n  lethe:erasureDeadlineDays: 20\n");
+    expect(lethe("--program", dir, "--stack", "typo").code, "a correct stack file passes").to.equal(0);
+  });
+
+  it("checks the pack config file before it runs the program", () => {
+    // The program would fail; the config error is what is reported, so the file was read first.
+    const broken = tmpFile("index.ts", 'throw new Error("boom in the program");\n');
+    const r = lethe("--program", broken, "--config", tmpFile("config.json", "{not json"));
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/policy pack config .*config\.json is not valid JSON/);
+    expect(r.err).not.to.contain("boom in the program");
+  });
+
   it("exits 2 with the pack's own error when the policy pack does not start", () => {
     const pack = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-pack-"));
     fs.symlinkSync(path.join(root, "node_modules"), path.join(pack, "node_modules"));

@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import { AnalyzerClient, Diagnostic, PackInfo, ProviderRef } from "./analyzerClient";
 import { CollectedResource, prepareProgram, ProgramRun, runUnderMocks } from "./mockedRun";
-import { effectiveConfig, EffectiveConfig } from "./packConfig";
+import { effectiveConfig, EffectiveConfig, readPackConfigFile } from "./packConfig";
 
 export interface GateOptions {
   program?: string;
@@ -60,6 +60,7 @@ function defaultProviders(run: ProgramRun): (r: CollectedResource) => ProviderRe
 export async function runGate(opts: GateOptions): Promise<GateResult> {
   const started = Date.now();
   const prepared = prepareProgram(opts.program, opts.stack);
+  const packConfig = opts.configFile === undefined ? undefined : readPackConfigFile(opts.configFile);
   // The pack type-checks and loads for seconds: start it while the program runs.
   const starting = AnalyzerClient.start(opts.packDir, {
     PULUMI_CONFIG: JSON.stringify(prepared.config),
@@ -79,7 +80,7 @@ export async function runGate(opts: GateOptions): Promise<GateResult> {
   const client = await starting.ready;
   try {
     const info = await client.getAnalyzerInfo();
-    const config = effectiveConfig(info, opts.configFile);
+    const config = effectiveConfig(info, packConfig);
     await client.configureStack(run.project, run.stack, run.config, true);
     await client.configure(config);
     const providerOf = defaultProviders(run);

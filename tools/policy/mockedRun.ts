@@ -78,13 +78,45 @@ export function resolveProgram(given: string | undefined): {
   return { entry, project };
 }
 
-/** Stack config as the CLI gives it to a program: Pulumi.yaml defaults, overridden by Pulumi.<stack>.yaml. */
-function stackConfig(project: ReturnType<typeof findProject>, stack: string): Record<string, string> {
+/** The declared key closest to `key` (edit distance at most 3), for a did-you-mean hint. */
+function closest(key: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let diagonal = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const above = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    return row[b.length];
+  };
+  let best: { key: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = distance(key.toLowerCase(), c.toLowerCase());
+    if (d <= 3 && (!best || d < best.d)) best = { key: c, d };
+  }
+  return best?.key;
+}
+
+/**
+ * Stack config as the CLI gives it to a program: Pulumi.yaml defaults, overridden by Pulumi.<stack>.yaml.
+ * A stack named explicitly must have its file, and a key in the project's namespace must be declared in
+ * Pulumi.yaml: a misspelt setting would otherwise be ignored and its default checked instead.
+ */
+function stackConfig(
+  project: ReturnType<typeof findProject>,
+  stack: string,
+  stackNamed: boolean,
+): Record<string, string> {
   const config: Record<string, string> = {};
   if (!project) return config;
   const name = String(project.doc.name ?? "project");
   const str = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
   const declared = (project.doc.config ?? {}) as Record<string, unknown>;
+  const declaredKeys = Object.keys(declared).map((key) => (key.includes(":") ? key : `${name}:${key}`));
   for (const [key, decl] of Object.entries(declared)) {
     const full = key.includes(":") ? key : `${name}:${key}`;
     const value =
@@ -96,9 +128,24 @@ function stackConfig(project: ReturnType<typeof findProject>, stack: string): Re
       config[full] = str(value);
   }
   const stackFile = path.join(project.dir, `Pulumi.${stack}.yaml`);
-  if (fs.existsSync(stackFile)) {
-    const doc = (yaml.load(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    for (const [key, value] of Object.entries(doc.config ?? {})) config[key] = str(value);
+  if (!fs.existsSync(stackFile)) {
+    if (stackNamed) throw new ProgramError(`stack ${stack}: no stack file ${stackFile}`);
+    return config;
+  }
+  let doc: { config?: Record<string, unknown> };
+  try {
+    doc = (yaml.load(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  } catch (err) {
+    throw new ProgramError(`stack file ${stackFile} is not valid YAML: ${(err as Error).message}`);
+  }
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (key.startsWith(`${name}:`) && Object.keys(declared).length > 0 && !declaredKeys.includes(key)) {
+      const hint = closest(key, declaredKeys);
+      throw new ProgramError(
+        `${stackFile}: ${key} is not a setting of project ${name}${hint ? ` (did you mean ${hint}?)` : ""}`,
+      );
+    }
+    config[key] = str(value);
   }
   return config;
 }
@@ -117,13 +164,13 @@ export interface PreparedProgram {
 }
 
 /** Finds the program's entry, project name and stack config (before anything runs). */
-export function prepareProgram(program: string | undefined, stack = "dev"): PreparedProgram {
+export function prepareProgram(program: string | undefined, stack?: string): PreparedProgram {
   const { entry, project } = resolveProgram(program);
   return {
     entry,
     project: String(project?.doc.name ?? path.basename(path.dirname(entry))),
-    stack,
-    config: stackConfig(project, stack),
+    stack: stack ?? "dev",
+    config: stackConfig(project, stack ?? "dev", stack !== undefined),
   };
 }
 

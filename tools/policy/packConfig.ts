@@ -35,24 +35,32 @@ function checkValue(where: string, value: unknown, schema: Record<string, unknow
     value.forEach((v, i) => checkValue(`${where}[${i}]`, v, schema.items as Record<string, unknown>));
 }
 
-/** Reads and validates a config file against the pack; returns every policy's effective config. */
-export function effectiveConfig(info: PackInfo, file?: string): EffectiveConfig {
-  let given: Record<string, unknown> = {};
-  if (file) {
-    let raw: string;
-    try {
-      raw = fs.readFileSync(file, "utf8");
-    } catch (err) {
-      throw new UsageError(`cannot read policy pack config ${file}: ${(err as Error).message}`);
-    }
-    try {
-      given = JSON.parse(raw);
-    } catch (err) {
-      throw new UsageError(`policy pack config ${file} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (!given || typeof given !== "object" || Array.isArray(given))
-      throw new UsageError(`policy pack config ${file} must be a JSON object keyed by policy name`);
+/**
+ * Reads a policy pack config file: readable, JSON, an object keyed by policy name. Checked before the
+ * program runs, so a broken file fails in milliseconds, not after the run.
+ */
+export function readPackConfigFile(file: string): Record<string, unknown> {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read policy pack config ${file}: ${(err as Error).message}`);
   }
+  let given: unknown;
+  try {
+    given = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`policy pack config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!given || typeof given !== "object" || Array.isArray(given))
+    throw new UsageError(`policy pack config ${file} must be a JSON object keyed by policy name`);
+  return given as Record<string, unknown>;
+}
+
+/** Validates a config file (a path, or its content as read by readPackConfigFile) against the pack. */
+export function effectiveConfig(info: PackInfo, file?: string | Record<string, unknown>): EffectiveConfig {
+  const given: Record<string, unknown> =
+    file === undefined ? {} : typeof file === "string" ? readPackConfigFile(file) : file;
   const known = new Set(info.policies.map((p) => p.name));
   for (const key of Object.keys(given)) {
     if (key !== "all" && !known.has(key))
