@@ -1,0 +1,45 @@
+// The states an erasure request and its batch go through (../shared/WORKFLOW.md), and which moves
+// between them are allowed. Every move is a conditional write on the current state, so two writers
+// racing over one request cannot both win, and a finished request never moves again.
+
+export const erasureStates = [
+  "RECEIVED",
+  "BATCHED",
+  "FINDING",
+  "AWAITING_APPROVAL",
+  "FORGETTING",
+  "VERIFYING",
+  "COMPLETED",
+  "NEEDS_ATTENTION",
+  "REJECTED",
+  "CANCELLED",
+] as const;
+export type ErasureState = (typeof erasureStates)[number];
+
+/** Where no step leads on by itself: COMPLETED, REJECTED and CANCELLED are final; NEEDS_ATTENTION waits for a person. */
+export const endStates: readonly ErasureState[] = ["COMPLETED", "NEEDS_ATTENTION", "REJECTED", "CANCELLED"];
+
+/** The states a request or batch may move to from each state. */
+export const allowedMoves: Record<ErasureState, readonly ErasureState[]> = {
+  RECEIVED: ["BATCHED", "CANCELLED"],
+  BATCHED: ["FINDING", "CANCELLED", "NEEDS_ATTENTION"],
+  FINDING: ["AWAITING_APPROVAL", "FORGETTING", "CANCELLED", "NEEDS_ATTENTION"],
+  AWAITING_APPROVAL: ["FORGETTING", "REJECTED", "CANCELLED", "NEEDS_ATTENTION"],
+  FORGETTING: ["VERIFYING", "CANCELLED", "NEEDS_ATTENTION"],
+  // Verify sends new hits back to forget (bounded rounds).
+  VERIFYING: ["FORGETTING", "COMPLETED", "CANCELLED", "NEEDS_ATTENTION"],
+  COMPLETED: [],
+  // A person may look, fix and file the subjects again; the request itself stays as it ended.
+  NEEDS_ATTENTION: [],
+  REJECTED: [],
+  CANCELLED: [],
+};
+
+/** The states from which a move to `to` is allowed. */
+export function statesMovingTo(to: ErasureState): ErasureState[] {
+  return erasureStates.filter((from) => allowedMoves[from].includes(to));
+}
+
+export function isErasureState(s: unknown): s is ErasureState {
+  return typeof s === "string" && (erasureStates as readonly string[]).includes(s);
+}
