@@ -15,6 +15,10 @@ export const envNames = {
   cacheMaxEntries: "LETHE_CONFIRM_CACHE_MAX_ENTRIES",
   // every function that reports or audits a subject
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
+  // the erasure workflow's functions
+  requestsTable: "LETHE_REQUESTS_TABLE",
+  alertTopicArn: "LETHE_ALERT_TOPIC_ARN",
+  deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

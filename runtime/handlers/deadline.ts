@@ -1,0 +1,40 @@
+// Deadline Lambda: run on a schedule (EventBridge), or from the console with `{}`. Alerts (SNS) each
+// request due within the warning window or past its deadline once, and publishes the figures the
+// alarms and the dashboard read. Replies with the sweep (request ids and counts; never a subject ID).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { makeDocumentClient, makeSnsClient } from "../aws/clients";
+import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
+import { DeadlineSweep, sweepDeadlines } from "../erasure/deadlines";
+
+export const deadlineServiceName = "lethe-deadline";
+
+/** The metric names the program's alarms and dashboard use. */
+export const deadlineMetrics = {
+  open: "RequestsOpen",
+  dueSoon: "RequestsDueSoon",
+  overdue: "RequestsOverdue",
+  oldestOpenAgeDays: "OldestOpenRequestAgeDays",
+} as const;
+
+export function createDeadlineHandler(env: Env = process.env): (event?: unknown) => Promise<DeadlineSweep> {
+  const logger = new Logger({ serviceName: deadlineServiceName });
+  const metrics = new Metrics({ namespace: "Lethe", serviceName: deadlineServiceName });
+  const deps = {
+    doc: makeDocumentClient(),
+    sns: makeSnsClient(),
+    requestsTable: requiredEnv(env, envNames.requestsTable),
+    alertTopicArn: requiredEnv(env, envNames.alertTopicArn),
+    warnDays: numberEnv(env, envNames.deadlineWarningDays, 0, 365),
+  };
+  return async () => {
+    const sweep = await sweepDeadlines(deps);
+    metrics.addMetric(deadlineMetrics.open, MetricUnit.Count, sweep.openRequests);
+    metrics.addMetric(deadlineMetrics.dueSoon, MetricUnit.Count, sweep.dueSoon);
+    metrics.addMetric(deadlineMetrics.overdue, MetricUnit.Count, sweep.overdue);
+    metrics.addMetric(deadlineMetrics.oldestOpenAgeDays, MetricUnit.Count, sweep.oldestOpenAgeDays);
+    metrics.publishStoredMetrics();
+    logger.info("deadline sweep", { ...sweep, findings: sweep.findings.length });
+    return sweep;
+  };
+}
