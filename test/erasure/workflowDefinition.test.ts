@@ -18,6 +18,7 @@ function settings(over: Partial<WorkflowDefinitionSettings> = {}): WorkflowDefin
     ledgerPollSeconds: 30,
     maxVerifyRounds: 3,
     approvalTimeoutSeconds: 72 * 3600,
+    taskTimeoutSeconds: 900,
     ...over,
   };
 }
@@ -59,6 +60,7 @@ describe("erasure workflow: the state machine definition", () => {
         for (const [name, s] of Object.entries(states)) {
           if (s.Type !== "Task") continue;
           expect(s.Retry, name).to.be.an("array").with.length.above(0);
+          expect(s.TimeoutSeconds, name).to.be.a("number").above(0);
           if (name === "NeedsAttention") {
             expect(s.Next).to.equal("Failed");
             continue;

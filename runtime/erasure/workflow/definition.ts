@@ -30,6 +30,8 @@ export interface WorkflowDefinitionSettings {
   maxVerifyRounds: number;
   /** How long an approver has before the batch needs attention (the execution's task-token timeout). */
   approvalTimeoutSeconds: number;
+  /** How long one task may run (at least the longest task function's timeout). */
+  taskTimeoutSeconds: number;
 }
 
 type State = Record<string, unknown>;
@@ -54,10 +56,11 @@ const lambdaRetry = [
 /** Any unhandled failure: keep the input, put the error beside it, and end the batch NEEDS_ATTENTION. */
 const toNeedsAttention = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "NeedsAttention" }];
 
-function task(resource: string, next: string | undefined, extra: State = {}): State {
+function task(resource: string, timeoutSeconds: number, next: string | undefined, extra: State = {}): State {
   return {
     Type: "Task",
     Resource: resource,
+    TimeoutSeconds: timeoutSeconds,
     ...extra,
     Retry: lambdaRetry,
     Catch: toNeedsAttention,
@@ -66,8 +69,10 @@ function task(resource: string, next: string | undefined, extra: State = {}): St
 }
 
 /**
- * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`; each task gets the
- * whole state and returns what it adds under its ResultPath (counts and locations only, never an ID).
+ * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`. Each task gets what
+ * its Parameters pick and returns what it adds under its ResultPath (counts and locations, never an ID):
+ * find -> the plan summary; pollLedger -> `{ done, pastDeadline }`; verify -> `{ hits, retry, nextRound,
+ * plan }`; requestApproval's token is answered with `{ decision: "approve" | "reject", ... }`.
  */
 export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string, unknown> {
   for (const [name, n] of Object.entries({
@@ -75,6 +80,7 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
     ledgerPollSeconds: s.ledgerPollSeconds,
     maxVerifyRounds: s.maxVerifyRounds,
     approvalTimeoutSeconds: s.approvalTimeoutSeconds,
+    taskTimeoutSeconds: s.taskTimeoutSeconds,
   })) {
     if (!Number.isInteger(n) || n < (name === "drainSeconds" ? 0 : 1)) {
       throw new Error(
@@ -84,8 +90,15 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
   }
   const fn = s.functionArns;
   const states: Record<string, State> = {
-    Find: task(fn.find, s.approvalRequired ? "RequestApproval" : "EnqueuePurges", {
-      Parameters: { "batchId.$": "$.batchId", round: 0 },
+    // The round lives at $.round, set here and by ForgetAgain, so no path depends on a task's reply
+    // (a missing path is a States.Runtime error, which no Catch catches).
+    Start: {
+      Type: "Pass",
+      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", round: 0 },
+      Next: "Find",
+    },
+    Find: task(fn.find, s.taskTimeoutSeconds, s.approvalRequired ? "RequestApproval" : "EnqueuePurges", {
+      Parameters: { "batchId.$": "$.batchId", "round.$": "$.round" },
       ResultPath: "$.plan",
     }),
     ...(s.approvalRequired
@@ -110,13 +123,13 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
           },
         }
       : {}),
-    EnqueuePurges: task(fn.enqueuePurges, "WaitForLedger", {
-      Parameters: { "batchId.$": "$.batchId", "plan.$": "$.plan" },
+    EnqueuePurges: task(fn.enqueuePurges, s.taskTimeoutSeconds, "WaitForLedger", {
+      Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", "plan.$": "$.plan" },
       ResultPath: "$.forget",
     }),
     WaitForLedger: { Type: "Wait", Seconds: s.ledgerPollSeconds, Next: "PollLedger" },
-    PollLedger: task(fn.pollLedger, "ForgetDone", {
-      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", "round.$": "$.plan.round" },
+    PollLedger: task(fn.pollLedger, s.taskTimeoutSeconds, "ForgetDone", {
+      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", "round.$": "$.round" },
       ResultPath: "$.forget",
     }),
     ForgetDone: {
@@ -128,8 +141,8 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
       Default: "WaitForLedger",
     },
     Drain: { Type: "Wait", Seconds: s.drainSeconds, Next: "Verify" },
-    Verify: task(fn.verify, "VerifyResult", {
-      Parameters: { "batchId.$": "$.batchId", "round.$": "$.plan.round", maxRounds: s.maxVerifyRounds },
+    Verify: task(fn.verify, s.taskTimeoutSeconds, "VerifyResult", {
+      Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", maxRounds: s.maxVerifyRounds },
       ResultPath: "$.verify",
     }),
     VerifyResult: {
@@ -140,12 +153,22 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
       ],
       Default: "NeedsAttention",
     },
-    // New hits (late arrivals, racing writers) become the next round's plan.
-    ForgetAgain: { Type: "Pass", InputPath: "$.verify.plan", ResultPath: "$.plan", Next: "EnqueuePurges" },
-    Report: task(fn.report, undefined, { ResultPath: "$.report" }),
+    // New hits (late arrivals, racing writers) become the next round's plan; verify numbers the round.
+    ForgetAgain: {
+      Type: "Pass",
+      Parameters: {
+        "batchId.$": "$.batchId",
+        "deadline.$": "$.deadline",
+        "round.$": "$.verify.nextRound",
+        "plan.$": "$.verify.plan",
+      },
+      Next: "EnqueuePurges",
+    },
+    Report: task(fn.report, s.taskTimeoutSeconds, undefined, { ResultPath: "$.report" }),
     NeedsAttention: {
       Type: "Task",
       Resource: fn.needsAttention,
+      TimeoutSeconds: s.taskTimeoutSeconds,
       ResultPath: "$.attention",
       Retry: lambdaRetry,
       Next: "Failed",
@@ -158,7 +181,7 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
   };
   return {
     Comment: "Lethe erasure batch: find, plan, approval, forget, drain, verify, report",
-    StartAt: "Find",
+    StartAt: "Start",
     States: states,
   };
 }

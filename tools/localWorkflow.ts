@@ -1,0 +1,102 @@
+// Runs the erasure state machine's definition in process (aws-local-stepfunctions): the same JSON the
+// program deploys, every Task state mapped to a local handler, Waits shortened where the caller says.
+// A `.waitForTaskToken` state calls its handler with the token, then waits for `awaitTaskToken` to
+// deliver the decision (locally: another process records it where the waiter looks).
+import { randomUUID } from "node:crypto";
+import type { StateMachine, StateMachineDefinition } from "aws-local-stepfunctions";
+
+/** One entry of the execution's event log (state entered, exited, retried, caught, failed...). */
+export type ExecutionEvent =
+  ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncGenerator<infer E> ? E : never;
+
+/** Node 20 lacks Promise.withResolvers, which the interpreter uses (Lambdas run Node 22, which has it). */
+function ensureWithResolvers(): void {
+  const P = Promise as unknown as { withResolvers?: () => unknown };
+  if (P.withResolvers) return;
+  P.withResolvers = () => {
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise((a, b) => {
+      resolve = a;
+      reject = b;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+type Json = unknown;
+
+export interface LocalWorkflowOptions {
+  definition: Record<string, unknown>;
+  /** The handler behind each Task state, by state name (for a task-token state: the one it invokes). */
+  handlers: Record<string, (input: Json) => Promise<Json>>;
+  /** Wait states shortened (or lengthened) to these seconds, by state name. */
+  waitSeconds?: Record<string, number>;
+  /** Retry pauses shortened to these milliseconds, by state name (tests). */
+  retryPauseMs?: Record<string, number>;
+  /** Resolves with a task token's output once someone sends it (approval); rejects on failure. */
+  awaitTaskToken?: (token: string, signal: AbortSignal) => Promise<Json>;
+}
+
+export interface LocalExecution {
+  executionId: string;
+  result: Promise<Json>;
+  /** Every state entered, exited, retried, caught or failed, in order. */
+  events: AsyncGenerator<ExecutionEvent>;
+  abort(): void;
+}
+
+const taskTokenResource = /^arn:aws:states:::lambda:invoke\.waitForTaskToken$/;
+
+export function startLocalExecution(options: LocalWorkflowOptions, input: Json): LocalExecution {
+  ensureWithResolvers();
+  // Loaded here so the CLI's other commands do not pay for it.
+  const { StateMachine: Machine } =
+    require("aws-local-stepfunctions") as typeof import("aws-local-stepfunctions");
+  const states = options.definition.States as Record<string, { Type: string; Resource?: string }>;
+  const aborter = new AbortController();
+  const executionId = randomUUID();
+  const taskToken = `local-${executionId}`;
+  const overrides: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type !== "Task") continue;
+    const handler = options.handlers[name];
+    if (!handler) throw new Error(`local workflow: no handler for task state ${name}`);
+    if (state.Resource && taskTokenResource.test(state.Resource)) {
+      overrides[name] = async (params) => {
+        const wait = options.awaitTaskToken;
+        if (!wait)
+          throw new Error(`local workflow: ${name} waits for a task token, but nothing delivers one`);
+        const payload = (params as { Payload?: Json }).Payload;
+        const waiting = wait(taskToken, aborter.signal);
+        await handler(payload);
+        return waiting;
+      };
+    } else {
+      overrides[name] = handler;
+    }
+  }
+  const machine = new Machine(options.definition as unknown as StateMachineDefinition, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
+  const waitTimeOverrides = Object.fromEntries(
+    Object.entries(options.waitSeconds ?? {}).map(([name, seconds]) => [name, seconds * 1000]),
+  );
+  const run = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: overrides as never,
+      waitTimeOverrides,
+      retryIntervalOverrides: options.retryPauseMs,
+    },
+    context: { Execution: { Id: executionId, Input: input as never }, Task: { Token: taskToken } },
+  });
+  return {
+    executionId,
+    result: run.result.finally(() => aborter.abort()),
+    events: run.eventLogs,
+    abort: () => {
+      aborter.abort();
+      run.abort();
+    },
+  };
+}
