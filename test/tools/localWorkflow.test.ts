@@ -99,7 +99,7 @@ describe("local workflow: the deployed definition in process", () => {
       { definition: definition(false), handlers, waitSeconds: noWaits },
       input,
     ).result.catch((e) => e);
-    expect(err.cause.name).to.equal("Lethe.NeedsAttention");
+    expect((err as { cause: Error }).cause.name).to.equal("Lethe.NeedsAttention");
     expect(calls.map((c) => c.state)).to.deep.equal(["Find", "NeedsAttention"]);
     const failure = (calls[1].input as { failure: { Error: string; Cause: string } }).failure;
     expect(failure.Error).to.equal("FindFailed");
