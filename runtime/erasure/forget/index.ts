@@ -1,0 +1,6 @@
+// Forget: purge one lake object per message, under its lock, with no version left behind.
+export * from "./errors";
+export * from "./fencing";
+export * from "./message";
+export * from "./versions";
+export * from "./purgeLakeObject";
