@@ -4,3 +4,7 @@ export * from "./fencing";
 export * from "./message";
 export * from "./versions";
 export * from "./purgeLakeObject";
+export * from "./ledger";
+export * from "./errorRecords";
+export * from "./indexEntries";
+export * from "./forgetObject";
