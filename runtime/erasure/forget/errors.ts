@@ -15,7 +15,9 @@ export type ForgetFailureKind =
   | "lease-lost"
   | "fenced-out"
   | "conflict"
-  | "cancelled";
+  | "cancelled"
+  /** The queue gave up on the message after its maximum deliveries (filed by the errors function). */
+  | "retries-exhausted";
 
 export class ForgetError extends Error {
   constructor(

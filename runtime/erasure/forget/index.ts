@@ -8,3 +8,6 @@ export * from "./ledger";
 export * from "./errorRecords";
 export * from "./indexEntries";
 export * from "./forgetObject";
+export * from "./settings";
+export * from "./requeue";
+export * from "./consoleReport";
