@@ -1,6 +1,6 @@
 // The DynamoDB tables behind an erasure: requests (with their legal deadline), the index metastore
 // (customer key -> locations), the opt-out registry, the distributed locks (seed 000's pk/sk/ttl) and
-// the error and audit records. All on-demand, encrypted with our key, PITR on, TTL on `ttl`.
+// the forget ledger, the error and audit records. All on-demand, encrypted with our key, PITR on, TTL on `ttl`.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
@@ -44,6 +44,7 @@ export class ErasureTables extends pulumi.ComponentResource {
       index: make("index"),
       optOut: make("optOut"),
       locks: make("locks"),
+      ledger: make("ledger"),
       errors: make("errors"),
       audit: make("audit"),
     };

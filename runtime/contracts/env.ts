@@ -13,6 +13,22 @@ export const envNames = {
   refreshSeconds: "LETHE_FILTER_REFRESH_SECONDS",
   cacheTtlSeconds: "LETHE_CONFIRM_CACHE_TTL_SECONDS",
   cacheMaxEntries: "LETHE_CONFIRM_CACHE_MAX_ENTRIES",
+  // the find, indexer and purge functions: the data mappers (JSON array of DataMapper)
+  dataMappers: "LETHE_DATA_MAPPERS",
+  // the purge and errors functions
+  locksTable: "LETHE_LOCKS_TABLE",
+  ledgerTable: "LETHE_LEDGER_TABLE",
+  indexTable: "LETHE_INDEX_TABLE",
+  errorsTable: "LETHE_ERRORS_TABLE",
+  purgeQueueUrl: "LETHE_PURGE_QUEUE_URL",
+  purgeDeadLetterQueueUrl: "LETHE_PURGE_DLQ_URL",
+  alertTopicArn: "LETHE_ALERT_TOPIC_ARN",
+  purgeLockWaitSeconds: "LETHE_PURGE_LOCK_WAIT_SECONDS",
+  purgeWorkReserveSeconds: "LETHE_PURGE_WORK_RESERVE_SECONDS",
+  purgeMaxObjectBytes: "LETHE_PURGE_MAX_OBJECT_BYTES",
+  purgeMaxRequeues: "LETHE_PURGE_MAX_REQUEUES",
+  ledgerRetentionDays: "LETHE_LEDGER_RETENTION_DAYS",
+  errorRetentionDays: "LETHE_ERROR_RETENTION_DAYS",
   // every function that reports or audits a subject
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
   // the erasure workflow's functions

@@ -52,6 +52,16 @@ export const tableShapes = {
       { name: "sk", type: "S" },
     ],
   },
+  ledger: {
+    description:
+      "Forget ledger: per batch, one item per object and round (outcome, rows, versions, bytes, fencing token) and a summary item with counters and the batch's status",
+    hashKey: "pk",
+    rangeKey: "sk",
+    attributes: [
+      { name: "pk", type: "S" },
+      { name: "sk", type: "S" },
+    ],
+  },
   errors: {
     description: "Purge failures awaiting manual adjudication",
     hashKey: "pk",

@@ -48,6 +48,15 @@ export interface ObjectPurgeRequest {
   key: string;
   matcher: KeyMatcher;
   options?: PurgeOptions;
+  /** Purge this version (already read by the caller) instead of the one a new HEAD finds current. */
+  version?: ObjectVersion;
+  /** User metadata set on the version we write, over the metadata carried over from the one we read. */
+  metadata?: Record<string, string>;
+  /**
+   * Leave every other version alone: the caller sweeps the version list itself (runtime/erasure/forget).
+   * Default false: the version read and older ones holding matches are deleted here.
+   */
+  keepOtherVersions?: boolean;
 }
 
 /** Test seam for crash injection: called after our new version is written, before old ones go. */
@@ -63,8 +72,9 @@ export async function purgeObject(
   hooks: ObjectPurgeHooks = {},
 ): Promise<ObjectPurgeReport> {
   const { bucket, key } = req;
-  const current = await headObject(s3, bucket, key);
+  const current = req.version ?? (await headObject(s3, bucket, key));
   const { etag, versionId } = current;
+  const sweep = !req.keepOtherVersions;
   const base = { bucket, key, before: { etag, versionId }, bytesIn: current.size };
   const conflict = (format: ObjectFormat, stats?: PurgeStats): ObjectPurgeReport => ({
     ...base,
@@ -75,7 +85,7 @@ export async function purgeObject(
     bytesOut: 0,
   });
   // Versions older than the one we read, as they were when we read it (newer ones are never touched).
-  const older = versionId ? await olderVersions(s3, bucket, key, versionId) : [];
+  const older = versionId && sweep ? await olderVersions(s3, bucket, key, versionId) : [];
   const source = versionSource(s3, current);
   let format: ObjectFormat = "parquet";
   const temp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lethe-purge-"));
@@ -93,7 +103,7 @@ export async function purgeObject(
     if (stats.rowsRemoved === 0) {
       // No new version. A previous run may have written this version and crashed before cleaning up:
       // the older versions that still hold matching rows are deleted now.
-      const leftovers = await versionsHolding(s3, current, older, req.matcher);
+      const leftovers = sweep ? await versionsHolding(s3, current, older, req.matcher) : [];
       await deleteVersions(s3, bucket, key, leftovers);
       return { ...base, format, status: "no-match", ...rows(stats), versionsDeleted: leftovers, bytesOut: 0 };
     }
@@ -107,6 +117,7 @@ export async function purgeObject(
       written = await s3.send(
         new PutObjectCommand({
           ...preservedHeaders(current.head),
+          Metadata: { ...current.head.Metadata, ...req.metadata },
           Bucket: bucket,
           Key: key,
           Body: purged.body(),
@@ -128,7 +139,7 @@ export async function purgeObject(
     // The version we read held the rows: it goes first. Older ones go when they hold matching rows too,
     // so a run and a crashed-then-repeated run end with the same versions (history without matches stays).
     const toDelete: string[] = [];
-    if (versionId) {
+    if (versionId && sweep) {
       await deleteVersions(s3, bucket, key, [versionId]);
       const leftovers = await versionsHolding(s3, current, older, req.matcher);
       await deleteVersions(s3, bucket, key, leftovers);

@@ -20,7 +20,7 @@ describe("policies: the Lethe program", () => {
   });
 
   it("violates no rule of the pack", async () => {
-    expect(resources.filter((r) => r.type === "aws:dynamodb/table:Table")).to.have.length(6);
+    expect(resources.filter((r) => r.type === "aws:dynamodb/table:Table")).to.have.length(7);
     expect(await evaluate(resources)).to.deep.equal([]);
   });
 

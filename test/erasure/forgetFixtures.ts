@@ -1,0 +1,175 @@
+// A small versioned, SSE-KMS lake in moto for the forget tests: Parquet objects written by the sample
+// lake generator, a lock table, a manifest per batch, and pyarrow's reading of every version.
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { makeDynamoDbClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
+import type { DataMapper } from "../../runtime/contracts/mappers";
+import type { ManifestRef, PurgeObjectMessage } from "../../runtime/contracts/messages";
+import { writeManifest } from "../../runtime/erasure/manifest";
+import { MutexClient } from "../../runtime/lock";
+import { createEncryptedBucket } from "../../tools/provision";
+import { createLockTable } from "../../tools/lockTable";
+import { sampleParquet } from "../../tools/sampleLake";
+import { tempDir } from "../purge/pyarrow";
+
+const root = path.resolve(__dirname, "..", "..");
+const python = path.join(root, ".venv", "bin", "python");
+
+export interface TestLake {
+  s3: S3Client;
+  ddb: DynamoDBClient;
+  bucket: string;
+  kmsKeyArn: string;
+  lockTable: string;
+  mapper: DataMapper;
+  dir: string;
+  customers: string[];
+}
+
+export async function createTestLake(customerCount = 40): Promise<TestLake> {
+  const s3 = makeS3Client();
+  const ddb = makeDynamoDbClient();
+  const kmsKeyArn = (await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe forget test" })))
+    .KeyMetadata!.Arn!;
+  const bucket = await createEncryptedBucket(s3, `lethe-forget-${randomUUID().slice(0, 8)}`, kmsKeyArn);
+  const lockTable = await createLockTable(ddb, "lethe-forget-locks");
+  const mapper: DataMapper = {
+    name: "events",
+    glueDatabase: "lethe",
+    glueTable: "events",
+    location: `s3://${bucket}/events/`,
+    idColumns: ["customer_id"],
+    format: "parquet",
+    partitionColumns: ["dt"],
+  };
+  const customers = Array.from({ length: customerCount }, (_, i) => `cust-${String(i).padStart(4, "0")}`);
+  return { s3, ddb, bucket, kmsKeyArn, lockTable, mapper, dir: tempDir(), customers };
+}
+
+/** A Parquet object of `rows` rows over the lake's customers (deterministic per seed). */
+export function lakeBytes(lake: TestLake, seed: number, rows = 120, customers = lake.customers): Uint8Array {
+  return sampleParquet(customers, rows, 40, "2026-11-30", seed).bytes;
+}
+
+export async function putLakeObject(lake: TestLake, key: string, body: Uint8Array): Promise<string> {
+  const put = await lake.s3.send(
+    new PutObjectCommand({
+      Bucket: lake.bucket,
+      Key: key,
+      Body: body,
+      ContentType: "application/vnd.apache.parquet",
+      Metadata: { producer: "firehose" },
+    }),
+  );
+  return put.VersionId!;
+}
+
+export async function putManifest(lake: TestLake, subjects: string[]): Promise<ManifestRef> {
+  return writeManifest(
+    lake.s3,
+    { bucket: lake.bucket, key: `manifests/${randomUUID()}.jsonl`, kmsKeyArn: lake.kmsKeyArn },
+    subjects.map((s) => [s]),
+  );
+}
+
+export function purgeMessage(
+  lake: TestLake,
+  batchId: string,
+  key: string,
+  manifest: ManifestRef,
+): PurgeObjectMessage {
+  return {
+    batchId,
+    mapper: lake.mapper.name,
+    object: { bucket: lake.bucket, key, versionIds: [] },
+    manifest,
+  };
+}
+
+/** A MutexClient on the lake's lock table with test-sized timings, renewing its leases. */
+export function lakeMutex(lake: TestLake, name: string, overrides = {}): MutexClient {
+  return new MutexClient({
+    clientName: name,
+    dynamoDbClient: lake.ddb,
+    tableName: lake.lockTable,
+    defaultLeaseDuration: 3,
+    autoRenew: true,
+    refreshWaitTime: 0.05,
+    maxTimeout: 60,
+    clockSkewAllowance: 0.2,
+    ...overrides,
+  });
+}
+
+export interface StoredVersion {
+  versionId: string;
+  deleteMarker: boolean;
+  file?: string;
+}
+
+/** Every version of `key` (delete markers included), object versions downloaded to local files. */
+export async function downloadVersions(lake: TestLake, key: string): Promise<StoredVersion[]> {
+  const list = await lake.s3.send(new ListObjectVersionsCommand({ Bucket: lake.bucket, Prefix: key }));
+  const out: StoredVersion[] = [];
+  for (const m of list.DeleteMarkers ?? []) {
+    if (m.Key === key) out.push({ versionId: m.VersionId!, deleteMarker: true });
+  }
+  for (const v of list.Versions ?? []) {
+    if (v.Key !== key) continue;
+    const o = await lake.s3.send(
+      new GetObjectCommand({ Bucket: lake.bucket, Key: key, VersionId: v.VersionId }),
+    );
+    const file = path.join(lake.dir, `${randomUUID()}.parquet`);
+    fs.writeFileSync(file, await o.Body!.transformToByteArray());
+    out.push({ versionId: v.VersionId!, deleteMarker: false, file });
+  }
+  return out;
+}
+
+export function writeLocal(lake: TestLake, bytes: Uint8Array): string {
+  const file = path.join(lake.dir, `${randomUUID()}.parquet`);
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+export interface PyarrowView {
+  keys: Record<string, string[]>;
+  survivors: { problems: string[]; rows: number }[];
+}
+
+/** pyarrow reads every file once: the IDs each holds, and whether purged files kept every other row. */
+export function pyarrowView(
+  keys: string[],
+  survivors: { original: string; purged: string; ids: string[] }[] = [],
+): PyarrowView {
+  const out = execFileSync(python, [path.join(__dirname, "lake_check.py")], {
+    input: JSON.stringify({ column: "customer_id", keys, survivors }),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(out.toString());
+}
+
+/** IDs of `subjects` still present in any version of the given keys, per key (empty: all gone). */
+export async function survivingSubjects(
+  lake: TestLake,
+  keys: string[],
+  subjects: string[],
+): Promise<Record<string, string[]>> {
+  const files: Record<string, string[]> = {};
+  for (const key of keys) {
+    files[key] = (await downloadVersions(lake, key)).filter((v) => v.file).map((v) => v.file!);
+  }
+  const view = pyarrowView(Object.values(files).flat());
+  const wanted = new Set(subjects);
+  const left: Record<string, string[]> = {};
+  for (const [key, list] of Object.entries(files)) {
+    const found = [...new Set(list.flatMap((f) => view.keys[f]).filter((id) => wanted.has(id)))];
+    if (found.length) left[key] = found;
+  }
+  return left;
+}
