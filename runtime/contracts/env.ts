@@ -33,7 +33,6 @@ export const envNames = {
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
   // the erasure workflow's functions
   requestsTable: "LETHE_REQUESTS_TABLE",
-  alertTopicArn: "LETHE_ALERT_TOPIC_ARN",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
 } as const;
 
