@@ -1,0 +1,156 @@
+// The optional human approval (`lethe:approvalRequired`): the state machine hands the requestApproval
+// task a token and waits; the batch records the token and the approvers hear (SNS) what the plan would
+// do, in counts and bytes, never IDs. The approval function takes the decision once: the first
+// decision wins (a conditional write), a rejection ends the batch and its requests REJECTED with the
+// reason, and the execution is resumed with the decision either way.
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { BatchTables, batchTarget, getBatch, moveBatch } from "./batches";
+import { StateMoveRefused } from "./stateMoves";
+import { UsageError } from "../contracts/errors";
+
+export interface ApprovalDecisionEvent {
+  batchId: string;
+  decision: "approve" | "reject";
+  reason?: string;
+  by?: string;
+}
+
+/** Checks a console or API event, naming the field at fault. */
+export function parseApprovalEvent(event: unknown): ApprovalDecisionEvent {
+  if (typeof event !== "object" || event === null || Array.isArray(event))
+    throw new UsageError(
+      'approval: the event must be an object like {"batchId": "...", "decision": "approve"}',
+    );
+  const e = event as Record<string, unknown>;
+  if (typeof e.batchId !== "string" || e.batchId === "")
+    throw new UsageError("approval: batchId must be a non-empty string");
+  if (e.decision !== "approve" && e.decision !== "reject")
+    throw new UsageError(
+      `approval: decision must be "approve" or "reject", got ${JSON.stringify(e.decision)}`,
+    );
+  for (const field of ["reason", "by"] as const)
+    if (e[field] !== undefined && (typeof e[field] !== "string" || (e[field] as string).length > 1000))
+      throw new UsageError(`approval: ${field} must be a string of at most 1000 characters`);
+  if (e.decision === "reject" && !e.reason) throw new UsageError("approval: a rejection needs a reason");
+  return {
+    batchId: e.batchId,
+    decision: e.decision,
+    reason: e.reason as string | undefined,
+    by: e.by as string | undefined,
+  };
+}
+
+export interface ApprovalRequestDeps extends BatchTables {
+  sns: SNSClient;
+  alertTopicArn: string;
+  now?: () => Date;
+}
+
+/** What the plan would do, for the approver: counts and bytes only. */
+export type PlanSummary = Record<string, number | string | boolean>;
+
+/** The requestApproval task: the batch waits for a decision, and the approvers are told how to give it. */
+export async function requestApproval(
+  deps: ApprovalRequestDeps,
+  input: { batchId: string; plan: PlanSummary; taskToken: string },
+): Promise<{ batchId: string; status: "AWAITING_APPROVAL" }> {
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  await moveBatch(deps, input.batchId, "AWAITING_APPROVAL", {
+    approval: { taskToken: input.taskToken, requestedAt: now },
+  });
+  const plan = Object.entries(input.plan ?? {})
+    .filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean")
+    .map(([k, v]) => `  ${k}: ${v}`)
+    .join("\n");
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: deps.alertTopicArn,
+      Subject: `Lethe: erasure batch ${input.batchId} waits for approval`.slice(0, 100),
+      Message:
+        `Erasure batch ${input.batchId} waits for your decision before anything is purged.\n\nThe plan:\n${plan}\n\n` +
+        `Approve: lethe approve ${input.batchId}\n` +
+        `Reject:  lethe reject ${input.batchId} --reason "<why>"\n` +
+        `Or invoke the approval function with {"batchId": "${input.batchId}", "decision": "approve", "by": "<you>"}.\n`,
+    }),
+  );
+  return { batchId: input.batchId, status: "AWAITING_APPROVAL" };
+}
+
+export interface ApprovalDecisionDeps extends BatchTables {
+  /** Resumes the waiting execution: Step Functions' SendTaskSuccess deployed, the local runner's waiter locally. */
+  resume(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  now?: () => Date;
+}
+
+export interface ApprovalDecisionReply {
+  batchId: string;
+  decision: "approve" | "reject";
+  status: "FORGETTING_NEXT" | "REJECTED";
+  message: string;
+}
+
+/** The approval function: records the first decision on a waiting batch and resumes its execution. */
+export async function decideApproval(
+  deps: ApprovalDecisionDeps,
+  event: unknown,
+): Promise<ApprovalDecisionReply> {
+  const e = parseApprovalEvent(event);
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  const target = batchTarget(deps, e.batchId);
+  try {
+    await deps.doc.send(
+      new UpdateCommand({
+        TableName: target.tableName,
+        Key: target.key,
+        ConditionExpression:
+          "#s = :waiting AND attribute_exists(approval.taskToken) AND attribute_not_exists(approval.decision)",
+        UpdateExpression:
+          "SET approval.decision = :d, approval.decidedAt = :at, approval.#by = :by, approval.reason = :r",
+        ExpressionAttributeNames: { "#s": "status", "#by": "by" },
+        ExpressionAttributeValues: {
+          ":waiting": "AWAITING_APPROVAL",
+          ":d": e.decision,
+          ":at": now,
+          ":by": e.by ?? "unknown",
+          ":r": e.reason ?? "",
+        },
+      }),
+    );
+  } catch (err) {
+    if (!(
+      err instanceof ConditionalCheckFailedException ||
+      (err as Error).name === "ConditionalCheckFailedException"
+    ))
+      throw err;
+    const batch = await getBatch(deps, e.batchId);
+    const wanted = e.decision === "approve" ? "FORGETTING" : "REJECTED";
+    if (!batch) throw new StateMoveRefused(`batch ${e.batchId}`, undefined, wanted);
+    const refused = new StateMoveRefused(`batch ${e.batchId}`, batch.status, wanted);
+    if (batch.approval?.decision) {
+      // A second decision: the first stands (an approval link used twice, two approvers).
+      refused.message = `batch ${e.batchId} was already ${batch.approval.decision === "approve" ? "approved" : "rejected"} by ${batch.approval.by ?? "unknown"}`;
+    } else if (batch.status !== "AWAITING_APPROVAL") {
+      refused.message = `batch ${e.batchId} is ${batch.status}, not waiting for approval`;
+    }
+    throw refused;
+  }
+  const batch = (await getBatch(deps, e.batchId))!;
+  if (e.decision === "reject")
+    await moveBatch(deps, e.batchId, "REJECTED", { reason: `rejected by ${e.by ?? "unknown"}: ${e.reason}` });
+  await deps.resume(batch.approval!.taskToken, {
+    decision: e.decision,
+    by: e.by ?? "unknown",
+    reason: e.reason ?? "",
+  });
+  return {
+    batchId: e.batchId,
+    decision: e.decision,
+    status: e.decision === "approve" ? "FORGETTING_NEXT" : "REJECTED",
+    message:
+      e.decision === "approve"
+        ? `batch ${e.batchId} approved: purging starts now`
+        : `batch ${e.batchId} rejected: its requests are REJECTED (${e.reason})`,
+  };
+}

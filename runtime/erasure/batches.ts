@@ -1,0 +1,126 @@
+// A batch of erasure requests, erased together so each object is rewritten once per batch. Its record
+// is the forget ledger's summary item (tableShapes.ledger, `batch#<id>` / `summary`): the purge
+// function adds its counters there and reads its state there, so a cancel is seen by every worker.
+// Its state moves like a request's (stateMoves.ts), and its requests move with it.
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { ErasureState } from "../contracts/requests";
+import { ManifestRef } from "../contracts/messages";
+import { batchPartitionKey, summarySortKey } from "./forget/ledger";
+import { moveState, StateMoveRefused, StateMoveTarget } from "./stateMoves";
+
+export interface BatchRecord {
+  batchId: string;
+  status: ErasureState;
+  requestIds: string[];
+  subjectCount: number;
+  manifest: ManifestRef;
+  /** The earliest deadline of its requests. */
+  deadline: string;
+  createdAt: string;
+  executionId?: string;
+  /** While (and after) the batch waits for a person: the token that resumes it, and the decision. */
+  approval?: {
+    taskToken: string;
+    requestedAt: string;
+    decision?: "approve" | "reject";
+    by?: string;
+    reason?: string;
+    decidedAt?: string;
+  };
+  /** Why the batch needs attention, was rejected or cancelled. */
+  reason?: string;
+}
+
+export interface BatchTables {
+  doc: DynamoDBDocumentClient;
+  /** The ledger table (batch records and per-object outcomes). */
+  ledgerTable: string;
+  requestsTable: string;
+}
+
+export function batchTarget(t: BatchTables, batchId: string): StateMoveTarget {
+  return {
+    tableName: t.ledgerTable,
+    key: { pk: batchPartitionKey(batchId), sk: summarySortKey },
+    stateAttribute: "status",
+    what: `batch ${batchId}`,
+  };
+}
+
+export function requestTarget(t: BatchTables, requestId: string): StateMoveTarget {
+  return {
+    tableName: t.requestsTable,
+    key: { requestId },
+    stateAttribute: "status",
+    what: `request ${requestId}`,
+  };
+}
+
+/** Creates the batch record in BATCHED; refuses a batch id that exists. */
+export async function createBatch(t: BatchTables, batch: Omit<BatchRecord, "status">): Promise<BatchRecord> {
+  const record: BatchRecord = { ...batch, status: "BATCHED" };
+  try {
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.ledgerTable,
+        Item: { pk: batchPartitionKey(batch.batchId), sk: summarySortKey, ...record },
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+  } catch (err) {
+    if (
+      err instanceof ConditionalCheckFailedException ||
+      (err as Error).name === "ConditionalCheckFailedException"
+    )
+      throw new Error(`batch ${batch.batchId} exists already`);
+    throw err;
+  }
+  return record;
+}
+
+export async function getBatch(t: BatchTables, batchId: string): Promise<BatchRecord | undefined> {
+  const r = await t.doc.send(
+    new GetCommand({
+      TableName: t.ledgerTable,
+      Key: { pk: batchPartitionKey(batchId), sk: summarySortKey },
+      ConsistentRead: true,
+    }),
+  );
+  if (!r.Item || r.Item.requestIds === undefined) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = r.Item;
+  return record as BatchRecord;
+}
+
+export interface BatchMove {
+  batch: Record<string, unknown>;
+  /** Requests that had already ended on their own (left as they are). */
+  requestsLeft: string[];
+}
+
+/**
+ * Moves the batch to `to` (refused when its state does not allow it), then each of its requests. A
+ * request that has ended on its own is left as it is and named in the reply.
+ */
+export async function moveBatch(
+  t: BatchTables,
+  batchId: string,
+  to: ErasureState,
+  set: Record<string, unknown> = {},
+): Promise<BatchMove> {
+  const batch = await moveState(t.doc, batchTarget(t, batchId), to, set);
+  const requestsLeft: string[] = [];
+  for (const requestId of (batch.requestIds as string[] | undefined) ?? []) {
+    try {
+      await moveState(t.doc, requestTarget(t, requestId), to, { batchId, ...pick(set, ["reason"]) });
+    } catch (err) {
+      if (!(err instanceof StateMoveRefused)) throw err;
+      requestsLeft.push(requestId);
+    }
+  }
+  return { batch, requestsLeft };
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
+}
