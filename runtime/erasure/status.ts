@@ -1,0 +1,81 @@
+// What an operator (the `status` function, `lethe status`, `GET /requests/{id}`) sees of a request:
+// its state, deadline and days left, its batch's progress in counts, and where its report is. Never
+// an ID: the request names its subjects by count only.
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { UsageError } from "../contracts/errors";
+import { ErasureState } from "../contracts/requests";
+import { BatchTables, getBatch } from "./batches";
+import { daysLeft } from "./deadlines";
+import { ForgetLedger } from "./forget/ledger";
+import { StateMoveRefused } from "./stateMoves";
+
+export interface RequestStatus {
+  requestId: string;
+  state: ErasureState;
+  receivedAt: string;
+  deadline: string;
+  daysLeft: number;
+  overdue: boolean;
+  subjects?: number;
+  reason?: string;
+  batch?: {
+    batchId: string;
+    state: ErasureState;
+    objectsPurged: number;
+    objectsNothingToDo: number;
+    objectsFailed: number;
+    rowsRemoved: number;
+    versionsDeleted: number;
+  };
+  report?: string;
+}
+
+export function parseStatusEvent(event: unknown): string {
+  const id = (event as { requestId?: unknown } | null)?.requestId;
+  if (typeof id !== "string" || id === "")
+    throw new UsageError('status: the event must be {"requestId": "..."}');
+  return id;
+}
+
+export async function requestStatus(
+  deps: BatchTables,
+  event: unknown,
+  now = new Date(),
+): Promise<RequestStatus> {
+  const requestId = parseStatusEvent(event);
+  const item = (
+    await deps.doc.send(
+      new GetCommand({ TableName: deps.requestsTable, Key: { requestId }, ConsistentRead: true }),
+    )
+  ).Item as Record<string, unknown> | undefined;
+  // Unknown ids answer like an unknown item anywhere: "does not exist" (404 over HTTP).
+  if (!item) throw new StateMoveRefused(`request ${requestId}`, undefined, "RECEIVED");
+  const state = item.status as ErasureState;
+  const deadline = String(item.deadline);
+  const out: RequestStatus = {
+    requestId,
+    state,
+    receivedAt: String(item.receivedAt),
+    deadline,
+    daysLeft: daysLeft(deadline, now),
+    overdue: Date.parse(deadline) < now.getTime() && state !== "COMPLETED",
+    ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
+    ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
+    ...(typeof item.reportLocation === "string" ? { report: item.reportLocation } : {}),
+  };
+  if (typeof item.batchId === "string") {
+    const batch = await getBatch(deps, item.batchId);
+    const counters = await new ForgetLedger(deps.doc, deps.ledgerTable).summary(item.batchId);
+    if (batch)
+      out.batch = {
+        batchId: item.batchId,
+        state: batch.status,
+        objectsPurged: counters.objectsPurged,
+        objectsNothingToDo: counters.objectsNothingToDo,
+        objectsFailed: counters.objectsFailed,
+        rowsRemoved: counters.rowsRemoved,
+        versionsDeleted: counters.versionsDeleted,
+      };
+  }
+  return out;
+}
