@@ -122,7 +122,7 @@ describe("erasure: cancel and status", () => {
     const s = await requestStatus(tables, { requestId: requestIds[0] }, now);
     expect(s).to.deep.include({
       requestId: requestIds[0],
-      state: "BATCHED",
+      state: "FORGETTING",
       daysLeft: 21,
       overdue: false,
       subjects: 3,
