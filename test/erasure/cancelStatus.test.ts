@@ -133,7 +133,7 @@ describe("erasure: cancel and status", () => {
       { requestId: requestIds[0] },
       new Date("2027-02-02T00:00:00.000Z"),
     );
-    expect(late).to.include({ overdue: true, daysLeft: -3 });
+    expect(late).to.include({ overdue: true, daysLeft: -2 });
     expect((await requestStatus(tables, { requestId: "nope" }).catch((e) => e)).message).to.equal(
       "request nope does not exist",
     );
