@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { enableIamPoliciesOfAccount } from "./policyDocuments";
 
 export interface EncryptionKeyArgs {
   tags: pulumi.Input<Tags>;
@@ -28,13 +29,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
         JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "EnableIamPoliciesOfThisAccount",
-              Effect: "Allow",
-              Principal: { AWS: `arn:${part}:iam::${account}:root` },
-              Action: "kms:*",
-              Resource: "*",
-            },
+            enableIamPoliciesOfAccount(part, account),
             {
               Sid: "AllowCloudWatchLogsOfThisAccount",
               Effect: "Allow",

@@ -14,6 +14,8 @@ import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 export interface IngestGuardArgs {
   tags: pulumi.Input<Tags>;
   kmsKeyArn: pulumi.Input<string>;
+  /** The KMS HMAC key the builder keys its ID-set digest with. */
+  subjectHashKeyArn: pulumi.Input<string>;
   lakeBucketName: pulumi.Input<string>;
   lakeBucketArn: pulumi.Input<string>;
   optOutTableName: pulumi.Input<string>;
@@ -68,9 +70,15 @@ export class IngestGuard extends pulumi.ComponentResource {
           "Builds the opt-out bloom filter and publishes a new generation when the registry changed",
         callbackFactory: filterBuilderFactory,
         statements: pulumi
-          .all([args.optOutTableArn, filterObjects, args.lakeBucketArn])
-          .apply(([table, objects, bucket]) => [
+          .all([args.optOutTableArn, filterObjects, args.lakeBucketArn, args.subjectHashKeyArn])
+          .apply(([table, objects, bucket, hashKey]) => [
             { Sid: "ReadOptOutRegistry", Effect: "Allow" as const, Action: "dynamodb:Scan", Resource: table },
+            {
+              Sid: "KeySubjectHashes",
+              Effect: "Allow" as const,
+              Action: "kms:GenerateMac",
+              Resource: hashKey,
+            },
             {
               Sid: "PublishFilterGenerations",
               Effect: "Allow" as const,
@@ -82,6 +90,7 @@ export class IngestGuard extends pulumi.ComponentResource {
         environment: {
           ...common,
           [envNames.falsePositiveRate]: pulumi.output(args.falsePositiveRate).apply(String),
+          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
           POWERTOOLS_SERVICE_NAME: "lethe-filter-builder",
         },
         memorySizeMb: 1024,
@@ -89,6 +98,7 @@ export class IngestGuard extends pulumi.ComponentResource {
         // One writer of generations at a time.
         reservedConcurrentExecutions: 1,
         kmsKeyArn: args.kmsKeyArn,
+        kmsViaServices: ["s3", "dynamodb"],
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,
       },
@@ -124,6 +134,7 @@ export class IngestGuard extends pulumi.ComponentResource {
         memorySizeMb: 1024,
         timeoutSeconds: 60,
         kmsKeyArn: args.kmsKeyArn,
+        kmsViaServices: ["s3", "dynamodb"],
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,
       },

@@ -13,8 +13,14 @@ export const envNames = {
   refreshSeconds: "LETHE_FILTER_REFRESH_SECONDS",
   cacheTtlSeconds: "LETHE_CONFIRM_CACHE_TTL_SECONDS",
   cacheMaxEntries: "LETHE_CONFIRM_CACHE_MAX_ENTRIES",
-  // every function that reports or audits a subject
-  subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
+  // every function that reports, indexes or audits a subject: the stack's KMS HMAC key
+  subjectHashKeyArn: "LETHE_SUBJECT_HASH_KEY_ARN",
+  // every function that writes the requests, errors or audit tables
+  erasureDeadlineDays: "LETHE_ERASURE_DEADLINE_DAYS",
+  requestRetentionDays: "LETHE_REQUEST_RETENTION_DAYS",
+  errorRetentionDays: "LETHE_ERROR_RETENTION_DAYS",
+  auditRetentionDays: "LETHE_AUDIT_RETENTION_DAYS",
+  failedRequestIdGraceDays: "LETHE_FAILED_REQUEST_ID_GRACE_DAYS",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

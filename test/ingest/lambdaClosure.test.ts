@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installPulumiMocks } from "../support/pulumiMocks";
 import { filterBuilderFactory, ingestTransformerFactory } from "../../infra/lake/ingestGuard";
 import { envNames } from "../../runtime/contracts/env";
+import { createSubjectHashKey } from "../support/subjectHashKeys";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { createLakeBucket, createOptOutTable, event, firehoseRecord } from "./fixtures";
@@ -83,6 +84,7 @@ describe("infra: the magic Lambdas' serialized code", () => {
       [envNames.filterBucket]: location.bucket,
       [envNames.filterPrefix]: location.prefix,
       [envNames.kmsKeyArn]: location.kmsKeyArn,
+      [envNames.subjectHashKeyArn]: await createSubjectHashKey(),
       [envNames.falsePositiveRate]: "0.0001",
       [envNames.refreshSeconds]: "60",
       [envNames.cacheTtlSeconds]: "300",

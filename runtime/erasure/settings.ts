@@ -1,0 +1,50 @@
+// The stack settings every function that writes the requests, errors or audit tables obeys: the legal
+// deadline and how long each record (and a failed request's raw IDs) is kept. The Pulumi program sets
+// them as environment variables from its config (defaults declared once, in Pulumi.yaml); the demo and
+// `lethe invoke` go through the same variables.
+import { Env, envNames, numberEnv } from "../contracts/env";
+
+export interface ErasureSettings {
+  /** Days from receipt to verified completion (GDPR: one month). */
+  deadlineDays: number;
+  /** Days a finished request is kept before DynamoDB TTL removes it. */
+  requestRetentionDays: number;
+  /** Days an error record awaiting manual adjudication is kept. */
+  errorRetentionDays: number;
+  /** Days an audit record (hashed identifiers only) is kept. */
+  auditRetentionDays: number;
+  /** Days past its deadline a failed request keeps its raw IDs (for a retry) before they are dropped. */
+  failedRequestIdGraceDays: number;
+}
+
+const variables: Record<keyof ErasureSettings, string> = {
+  deadlineDays: envNames.erasureDeadlineDays,
+  requestRetentionDays: envNames.requestRetentionDays,
+  errorRetentionDays: envNames.errorRetentionDays,
+  auditRetentionDays: envNames.auditRetentionDays,
+  failedRequestIdGraceDays: envNames.failedRequestIdGraceDays,
+};
+
+/** The settings from a function's environment; a missing or bad variable throws naming it. */
+export function erasureSettingsFromEnv(env: Env): ErasureSettings {
+  const days = (k: keyof ErasureSettings, min: number) => {
+    const n = numberEnv(env, variables[k], min, 36_500);
+    if (!Number.isInteger(n))
+      throw new Error(`environment variable ${variables[k]} must be whole days, got ${n}`);
+    return n;
+  };
+  return {
+    deadlineDays: days("deadlineDays", 1),
+    requestRetentionDays: days("requestRetentionDays", 1),
+    errorRetentionDays: days("errorRetentionDays", 1),
+    auditRetentionDays: days("auditRetentionDays", 1),
+    failedRequestIdGraceDays: days("failedRequestIdGraceDays", 0),
+  };
+}
+
+/** The environment variables that carry the settings (what the program gives each such function). */
+export function erasureEnvironment(s: ErasureSettings): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(variables) as (keyof ErasureSettings)[]).map((k) => [variables[k], String(s[k])]),
+  );
+}
