@@ -299,15 +299,4 @@ describe("infra: configuration", () => {
       Number(dev.config["lethe:noncurrentVersionExpirationDays"]),
     );
   });
-
-  it("keeps Pulumi.yaml's declared defaults equal to the program's defaults, each with a description", () => {
-    const project = yaml.load(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as {
-      config: Record<string, { type: string; description: string; default: unknown }>;
-    };
-    expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(configDefaults).sort());
-    for (const [k, decl] of Object.entries(project.config)) {
-      expect(decl.description, k).to.be.a("string").and.have.length.greaterThan(10);
-      expect(decl.default, k).to.deep.equal(configDefaults[k as keyof LetheConfig]);
-    }
-  });
 });
