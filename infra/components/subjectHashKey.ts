@@ -4,14 +4,10 @@
 // The key policy lets this account's IAM grant that use and nothing more: no AWS service uses it.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { Tags } from "./tags";
 import { enableIamPoliciesOfAccount } from "./policyDocuments";
+import { EncryptionKeyArgs, keyWithAlias } from "./encryptionKey";
 
-export interface SubjectHashKeyArgs {
-  tags: pulumi.Input<Tags>;
-  /** Days KMS waits before deleting the key once scheduled (7-30). */
-  deletionWindowInDays?: pulumi.Input<number>;
-}
+export type SubjectHashKeyArgs = EncryptionKeyArgs;
 
 export class SubjectHashKey extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
@@ -28,25 +24,14 @@ export class SubjectHashKey extends pulumi.ComponentResource {
         JSON.stringify({ Version: "2012-10-17", Statement: [enableIamPoliciesOfAccount(part, account)] }),
       );
 
-    this.key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `Lethe ${pulumi.getStack()}: keys the hashes that stand for data subjects in reports, the index and the audit trail`,
-        customerMasterKeySpec: "HMAC_256",
-        keyUsage: "GENERATE_VERIFY_MAC",
-        // KMS cannot rotate HMAC keys; a new key (or label version) re-keys every subject hash.
-        enableKeyRotation: false,
-        deletionWindowInDays: args.deletionWindowInDays ?? 30,
-        policy,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    this.alias = new aws.kms.Alias(
-      `${name}-alias`,
-      { name: `alias/lethe-${pulumi.getStack()}-subject-hash`, targetKeyId: this.key.keyId },
-      { parent: this },
-    );
+    ({ key: this.key, alias: this.alias } = keyWithAlias(this, name, {
+      description: `Lethe ${pulumi.getStack()}: keys the hashes that stand for data subjects in reports, the index and the audit trail`,
+      aliasName: `alias/lethe-${pulumi.getStack()}-subject-hash`,
+      policy,
+      // KMS cannot rotate HMAC keys; a new key (or label version) re-keys every subject hash.
+      key: { customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC", enableKeyRotation: false },
+      ...args,
+    }));
     this.arn = this.key.arn;
     this.registerOutputs({ arn: this.arn, alias: this.alias.name });
   }
