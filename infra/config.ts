@@ -84,7 +84,17 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   ingestProcessorBufferingSizeMb: "integer",
 };
 
-export const projectFile = path.join(__dirname, "..", "Pulumi.yaml");
+/** The project's Pulumi.yaml: the nearest one above this module (infra/, or dist/infra/ when compiled). */
+export function findProjectFile(from = __dirname): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "Pulumi.yaml");
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir)
+      throw new Error(`no Pulumi.yaml above ${from}: the settings' defaults live there`);
+  }
+}
+
+export const projectFile = findProjectFile();
 
 /**
  * The defaults Pulumi.yaml declares, the one place they live (the Pulumi CLI applies the same ones to

@@ -6,8 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { enableIamPoliciesOfAccount } from "./policyDocuments";
 import { EncryptionKeyArgs, keyWithAlias } from "./encryptionKey";
+import type { PolicyStatement } from "./letheFunction";
 
 export type SubjectHashKeyArgs = EncryptionKeyArgs;
+
+/** What a function needs to compute subject hashes: GenerateMac on this key, nothing else. */
+export function keySubjectHashes(keyArn: string): PolicyStatement {
+  return { Sid: "KeySubjectHashes", Effect: "Allow", Action: "kms:GenerateMac", Resource: keyArn };
+}
 
 export class SubjectHashKey extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;

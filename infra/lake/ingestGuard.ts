@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction } from "../components/letheFunction";
+import { keySubjectHashes } from "../components/subjectHashKey";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
 import { envNames } from "../../runtime/contracts/env";
@@ -73,12 +74,7 @@ export class IngestGuard extends pulumi.ComponentResource {
           .all([args.optOutTableArn, filterObjects, args.lakeBucketArn, args.subjectHashKeyArn])
           .apply(([table, objects, bucket, hashKey]) => [
             { Sid: "ReadOptOutRegistry", Effect: "Allow" as const, Action: "dynamodb:Scan", Resource: table },
-            {
-              Sid: "KeySubjectHashes",
-              Effect: "Allow" as const,
-              Action: "kms:GenerateMac",
-              Resource: hashKey,
-            },
+            keySubjectHashes(hashKey),
             {
               Sid: "PublishFilterGenerations",
               Effect: "Allow" as const,
