@@ -14,6 +14,16 @@ export function unkeyedDigests(candidate: string): string[] {
   ];
 }
 
+/** Also the unkeyed ID-set digest of a one-ID opt-out registry, as a builder without the key would publish it. */
+export function unkeyedFilterDigests(falsePositiveRate: number): (candidate: string) => string[] {
+  return (id) => [
+    createHash("sha256")
+      .update(`lethe-opt-out-filter\nfpr=${falsePositiveRate}\n${Buffer.byteLength(id)}:${id}\n`)
+      .digest("hex"),
+    ...unkeyedDigests(id),
+  ];
+}
+
 /** The candidates one of whose digests appears in `text` (as a run of 16 or more hex digits). */
 export function enumerate(
   text: string,
