@@ -1,9 +1,8 @@
 // Lethe's stack settings: declared (with descriptions and defaults) in Pulumi.yaml, read once here,
 // validated, and passed down typed. A bad setting stops the preview with a message naming it.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as yaml from "js-yaml";
+import { declaredSettings, findProjectFile } from "../runtime/contracts/projectConfig";
+import { falsePositiveRateFromPerMillion } from "../runtime/ingest/settings";
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -84,17 +83,7 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   ingestProcessorBufferingSizeMb: "integer",
 };
 
-/** The project's Pulumi.yaml: the nearest one above this module (infra/, or dist/infra/ when compiled). */
-export function findProjectFile(from = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "Pulumi.yaml");
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir)
-      throw new Error(`no Pulumi.yaml above ${from}: the settings' defaults live there`);
-  }
-}
-
-export const projectFile = findProjectFile();
+export const projectFile = findProjectFile(__dirname);
 
 /**
  * The defaults Pulumi.yaml declares, the one place they live (the Pulumi CLI applies the same ones to
@@ -102,10 +91,7 @@ export const projectFile = findProjectFile();
  * Throws when Pulumi.yaml and LetheConfig disagree on a key or its type.
  */
 export function readProjectDefaults(file = projectFile): LetheConfig {
-  const project = yaml.load(fs.readFileSync(file, "utf8")) as {
-    config?: Record<string, { type?: string; default?: unknown }>;
-  };
-  const declared = project?.config ?? {};
+  const declared = declaredSettings(file);
   const known = Object.keys(settingTypes) as (keyof LetheConfig)[];
   for (const k of Object.keys(declared)) {
     if (!(k in settingTypes))
@@ -127,7 +113,7 @@ export const configDefaults: LetheConfig = readProjectDefaults();
 
 /** The ingest guard's target false-positive rate, from its per-million setting. */
 export function filterFalsePositiveRate(c: LetheConfig): number {
-  return c.ingestFilterFalsePositivesPerMillion / 1_000_000;
+  return falsePositiveRateFromPerMillion(c.ingestFilterFalsePositivesPerMillion);
 }
 
 /** The retention values CloudWatch Logs accepts. */

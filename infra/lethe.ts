@@ -11,7 +11,7 @@ import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
 import { SubjectHashKey } from "./components/subjectHashKey";
 import { SecureBucket } from "./components/secureBucket";
-import { erasureEnvironmentOf, erasureSettingsOf } from "./erasure/erasureSettings";
+import { erasureEnvironment, erasureSettingsFromConfig } from "../runtime/erasure/settings";
 import { envNames } from "../runtime/contracts/env";
 
 export interface LetheStack {
@@ -47,8 +47,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     expirationDays: config.auditRetentionDays,
     tags,
   });
-  const erasureEnvironment: Record<string, pulumi.Input<string>> = {
-    ...erasureEnvironmentOf(config),
+  const erasureSettings = erasureSettingsFromConfig(config);
+  const erasureFunctionEnvironment: Record<string, pulumi.Input<string>> = {
+    ...erasureEnvironment(erasureSettings),
     [envNames.subjectHashKeyArn]: subjectHashKey.arn,
   };
   const tables = new ErasureTables("lethe-tables", {
@@ -121,7 +122,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
-    erasureSettings: pulumi.output(erasureSettingsOf(config)),
+    erasureSettings: pulumi.output(erasureSettings),
   };
   return {
     lake,
@@ -132,7 +133,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     guard,
     subjectHashKey,
     auditBucket,
-    erasureEnvironment,
+    erasureEnvironment: erasureFunctionEnvironment,
     outputs,
   };
 }

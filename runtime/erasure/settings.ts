@@ -25,6 +25,31 @@ const variables: Record<keyof ErasureSettings, string> = {
   failedRequestIdGraceDays: envNames.failedRequestIdGraceDays,
 };
 
+/** The stack setting (a `lethe:` key of Pulumi.yaml) each erasure setting comes from. */
+export const erasureSettingSources: Record<keyof ErasureSettings, string> = {
+  deadlineDays: "erasureDeadlineDays",
+  requestRetentionDays: "requestRetentionDays",
+  errorRetentionDays: "errorRetentionDays",
+  auditRetentionDays: "auditRetentionDays",
+  failedRequestIdGraceDays: "failedRequestIdGraceDays",
+};
+
+/** The erasure settings out of a stack's settings (the program's validated config, or Pulumi.yaml's defaults). */
+export function erasureSettingsFromConfig(config: object): ErasureSettings {
+  const c = config as Record<string, unknown>;
+  const out = {} as ErasureSettings;
+  for (const k of Object.keys(erasureSettingSources) as (keyof ErasureSettings)[]) {
+    const v = c[erasureSettingSources[k]];
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      throw new Error(
+        `lethe:${erasureSettingSources[k]} must be a whole number of days, got ${JSON.stringify(v)}`,
+      );
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
 /** The settings from a function's environment; a missing or bad variable throws naming it. */
 export function erasureSettingsFromEnv(env: Env): ErasureSettings {
   const days = (k: keyof ErasureSettings, min: number) => {

@@ -18,8 +18,12 @@ import {
   settingTypes,
   validateConfig,
 } from "../../infra/config";
-import { erasureSettingsFromEnv } from "../../runtime/erasure/settings";
-import { erasureEnvironmentOf } from "../../infra/erasure/erasureSettings";
+import {
+  erasureEnvironment,
+  erasureSettingsFromConfig,
+  erasureSettingsFromEnv,
+} from "../../runtime/erasure/settings";
+import { localPipelineSettings } from "../../tools/stackSettings";
 import { envNames } from "../../runtime/contracts/env";
 
 type Declared = Record<string, { type: string; description: string; default: unknown }>;
@@ -97,13 +101,18 @@ describe("infra: every setting has one default and a consumer", () => {
   });
 
   it("hands the erasure settings to the runtime through the function environment, unchanged", () => {
-    const env = erasureEnvironmentOf(configDefaults);
+    const env = erasureEnvironment(erasureSettingsFromConfig(configDefaults));
     expect(erasureSettingsFromEnv(env)).to.deep.equal({
       deadlineDays: configDefaults.erasureDeadlineDays,
       requestRetentionDays: configDefaults.requestRetentionDays,
       errorRetentionDays: configDefaults.errorRetentionDays,
       auditRetentionDays: configDefaults.auditRetentionDays,
       failedRequestIdGraceDays: configDefaults.failedRequestIdGraceDays,
+    });
+    // The local tools read the same defaults and pass them the same way.
+    expect(localPipelineSettings()).to.deep.equal({
+      erasure: erasureSettingsFromEnv(env),
+      filterFalsePositiveRate: configDefaults.ingestFilterFalsePositivesPerMillion / 1_000_000,
     });
     const { [envNames.auditRetentionDays]: _gone, ...missing } = env;
     expect(() => erasureSettingsFromEnv(missing)).to.throw(/LETHE_AUDIT_RETENTION_DAYS is not set/);
