@@ -14,6 +14,9 @@ import { ErasureSettings } from "./settings";
 
 export type ErasureStatus = "RECEIVED" | "PURGING" | "VERIFIED" | "FAILED";
 
+/** The states in which a request has failed and keeps its raw IDs only until deadline plus grace. */
+export const failedStatuses: readonly ErasureStatus[] = ["FAILED"];
+
 export interface ErasureRequest {
   requestId: string;
   /** Raw customer keys; removed when the request finishes. */
@@ -139,7 +142,7 @@ export async function markErasureStatus(
  * retry is no longer lawful to prepare); undefined for one that is still open or already has none.
  */
 export function rawIdsKeptUntil(request: ErasureRequest, graceDays: number): Date | undefined {
-  if (request.status !== "FAILED" || request.subjects === undefined) return undefined;
+  if (!failedStatuses.includes(request.status) || request.subjects === undefined) return undefined;
   return new Date(Date.parse(request.deadline) + graceDays * dayMs);
 }
 
@@ -167,7 +170,7 @@ async function dropRawIds(
         UpdateExpression: "SET subjectsDropped = :d, #ttl = :ttl REMOVE subjects",
         ExpressionAttributeNames: { "#s": "status", "#ttl": "ttl" },
         ExpressionAttributeValues: {
-          ":failed": "FAILED",
+          ":failed": request.status,
           ":d": { at: now.toISOString(), reason: rawIdsDroppedReason },
           ":ttl": Math.floor(now.getTime() / 1000) + settings.erasure.requestRetentionDays * 86_400,
         },
@@ -191,24 +194,26 @@ export async function sweepFailedRequestIds(
   const now = (settings.now ?? (() => new Date()))();
   const cutoff = new Date(now.getTime() - settings.erasure.failedRequestIdGraceDays * dayMs);
   const dropped: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: settings.tableName,
-        IndexName: "byStatus",
-        KeyConditionExpression: "#s = :failed AND deadline <= :cutoff",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":failed": "FAILED", ":cutoff": cutoff.toISOString() },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const r of (page.Items ?? []) as ErasureRequest[]) {
-      if (!rawIdsExpired(r, settings.erasure.failedRequestIdGraceDays, now)) continue;
-      if (await dropRawIds(doc, settings, r, now)) dropped.push(r.requestId);
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  for (const status of failedStatuses) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName: settings.tableName,
+          IndexName: "byStatus",
+          KeyConditionExpression: "#s = :failed AND deadline <= :cutoff",
+          ExpressionAttributeNames: { "#s": "status" },
+          ExpressionAttributeValues: { ":failed": status, ":cutoff": cutoff.toISOString() },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const r of (page.Items ?? []) as ErasureRequest[]) {
+        if (!rawIdsExpired(r, settings.erasure.failedRequestIdGraceDays, now)) continue;
+        if (await dropRawIds(doc, settings, r, now)) dropped.push(r.requestId);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
   return dropped;
 }
 
