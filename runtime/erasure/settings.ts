@@ -1,7 +1,7 @@
 // The stack settings every function that writes the requests, errors or audit tables obeys: the legal
 // deadline and how long each record (and a failed request's raw IDs) is kept. The Pulumi program sets
-// them as environment variables from its config (defaults declared once, in Pulumi.yaml); the demo and
-// `lethe invoke` go through the same variables.
+// them as environment variables from its config (defaults declared once, in Pulumi.yaml); the demo
+// goes through the same variables.
 import { Env, envNames, numberEnv } from "../contracts/env";
 
 export interface ErasureSettings {
