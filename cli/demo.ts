@@ -40,6 +40,7 @@ export const demoCommands: CommandGroup = {
     const { startLocalEmulator, useLocalEmulator } = await import("../tools/emulator");
     const { provisionLocalStack } = await import("../tools/provision");
     const { writeSampleLake } = await import("../tools/sampleLake");
+    const { localPipelineSettings } = await import("../tools/stackSettings");
     const { runLocalErasure } = await import("../runtime/erasure/localErasure");
     const { makeS3Client } = await import("../runtime/aws/clients");
 
@@ -59,7 +60,13 @@ export const demoCommands: CommandGroup = {
       process.stderr.write(
         `lethe demo: lake s3://${stack.lakeBucket}/ with ${objects.length} Parquet objects, ${objects.length * rows} rows, ${customers} customers\n`,
       );
-      const report = await runLocalErasure({ stack, objects, subjects, deadlineDays: 30, concurrency: 2 });
+      const report = await runLocalErasure({
+        stack,
+        objects,
+        subjects,
+        ...localPipelineSettings(),
+        concurrency: 2,
+      });
       process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       return report.status === "VERIFIED" ? 0 : 1;
     } finally {

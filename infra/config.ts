@@ -1,6 +1,8 @@
 // Lethe's stack settings: declared (with descriptions and defaults) in Pulumi.yaml, read once here,
 // validated, and passed down typed. A bad setting stops the preview with a message naming it.
 import * as pulumi from "@pulumi/pulumi";
+import { declaredSettings, findProjectFile } from "../runtime/contracts/projectConfig";
+import { falsePositiveRateFromPerMillion } from "../runtime/ingest/settings";
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -23,6 +25,8 @@ export interface LetheConfig {
   errorRetentionDays: number;
   /** Days an audit record (no PII) is kept. */
   auditRetentionDays: number;
+  /** Days past its deadline a failed request keeps its raw IDs before they are dropped. */
+  failedRequestIdGraceDays: number;
   /** Firehose buffering: seconds. */
   firehoseBufferingIntervalSeconds: number;
   /** Firehose buffering: MiB (64 or more when converting to Parquet). */
@@ -51,31 +55,66 @@ export interface LetheConfig {
   ingestProcessorBufferingSizeMb: number;
 }
 
-export const configDefaults: LetheConfig = {
-  erasureDeadlineDays: 30,
-  noncurrentVersionExpirationDays: 7,
-  athenaBytesScannedCutoff: 10 * 1024 ** 3,
-  athenaResultsRetentionDays: 7,
-  purgeQueueMaxReceiveCount: 5,
-  purgeQueueVisibilityTimeoutSeconds: 900,
-  alertEmail: "",
-  requestRetentionDays: 365,
-  errorRetentionDays: 90,
-  auditRetentionDays: 2190,
-  firehoseBufferingIntervalSeconds: 300,
-  firehoseBufferingSizeMb: 128,
-  logRetentionDays: 90,
-  deletionProtection: true,
-  manageGlueCatalogEncryption: true,
-  ingestErrorRetentionDays: 14,
-  ingestFilterFalsePositivesPerMillion: 100,
-  ingestFilterBuildSchedule: "rate(15 minutes)",
-  ingestFilterRefreshSeconds: 60,
-  ingestConfirmCacheTtlSeconds: 300,
-  ingestConfirmCacheMaxEntries: 100000,
-  ingestProcessorBufferingIntervalSeconds: 60,
-  ingestProcessorBufferingSizeMb: 1,
+/** Each setting's type, as Pulumi.yaml declares it; the defaults come from Pulumi.yaml alone. */
+export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boolean"> = {
+  erasureDeadlineDays: "integer",
+  noncurrentVersionExpirationDays: "integer",
+  athenaBytesScannedCutoff: "integer",
+  athenaResultsRetentionDays: "integer",
+  purgeQueueMaxReceiveCount: "integer",
+  purgeQueueVisibilityTimeoutSeconds: "integer",
+  alertEmail: "string",
+  requestRetentionDays: "integer",
+  errorRetentionDays: "integer",
+  auditRetentionDays: "integer",
+  failedRequestIdGraceDays: "integer",
+  firehoseBufferingIntervalSeconds: "integer",
+  firehoseBufferingSizeMb: "integer",
+  logRetentionDays: "integer",
+  deletionProtection: "boolean",
+  manageGlueCatalogEncryption: "boolean",
+  ingestErrorRetentionDays: "integer",
+  ingestFilterFalsePositivesPerMillion: "integer",
+  ingestFilterBuildSchedule: "string",
+  ingestFilterRefreshSeconds: "integer",
+  ingestConfirmCacheTtlSeconds: "integer",
+  ingestConfirmCacheMaxEntries: "integer",
+  ingestProcessorBufferingIntervalSeconds: "integer",
+  ingestProcessorBufferingSizeMb: "integer",
 };
+
+export const projectFile = findProjectFile(__dirname);
+
+/**
+ * The defaults Pulumi.yaml declares, the one place they live (the Pulumi CLI applies the same ones to
+ * a stack that does not set a key; this is for runs without the CLI: tests, local stacks, the demo).
+ * Throws when Pulumi.yaml and LetheConfig disagree on a key or its type.
+ */
+export function readProjectDefaults(file = projectFile): LetheConfig {
+  const declared = declaredSettings(file);
+  const known = Object.keys(settingTypes) as (keyof LetheConfig)[];
+  for (const k of Object.keys(declared)) {
+    if (!(k in settingTypes))
+      throw new Error(`${file}: lethe:${k} is declared but infra/config.ts does not read it`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of known) {
+    const d = declared[k];
+    const jsType = settingTypes[k] === "integer" ? "number" : settingTypes[k];
+    if (!d || d.type !== settingTypes[k] || typeof d.default !== jsType) {
+      throw new Error(`${file}: lethe:${k} must be declared with type ${settingTypes[k]} and a default`);
+    }
+    out[k] = d.default;
+  }
+  return out as unknown as LetheConfig;
+}
+
+export const configDefaults: LetheConfig = readProjectDefaults();
+
+/** The ingest guard's target false-positive rate, from its per-million setting. */
+export function filterFalsePositiveRate(c: LetheConfig): number {
+  return falsePositiveRateFromPerMillion(c.ingestFilterFalsePositivesPerMillion);
+}
 
 /** The retention values CloudWatch Logs accepts. */
 export const logRetentionValues = [
@@ -123,6 +162,7 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "requestRetentionDays", 1, 3650);
   integerIn(c, "errorRetentionDays", 1, 3650);
   integerIn(c, "auditRetentionDays", 1, 3650);
+  integerIn(c, "failedRequestIdGraceDays", 0, 365);
   integerIn(c, "firehoseBufferingIntervalSeconds", 0, 900);
   integerIn(c, "firehoseBufferingSizeMb", 64, 128);
   if (!logRetentionValues.includes(c.logRetentionDays)) {
@@ -156,46 +196,25 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   return c;
 }
 
-/** Reads the `lethe:` namespace of the current stack's configuration. */
+/** Reads the `lethe:` namespace of the current stack's configuration: every key Pulumi.yaml declares. */
 export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfig {
-  const num = (k: keyof LetheConfig): number => {
+  const read = (k: keyof LetheConfig): number | string | boolean => {
     const raw = config.get(k);
-    if (raw === undefined || raw === "") return configDefaults[k] as number;
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw new ConfigError(k, `must be a number, got ${JSON.stringify(raw)}`);
-    return n;
+    if (raw === undefined || raw === "") return configDefaults[k];
+    switch (settingTypes[k]) {
+      case "integer": {
+        const n = Number(raw);
+        if (!Number.isFinite(n)) throw new ConfigError(k, `must be a number, got ${JSON.stringify(raw)}`);
+        return n;
+      }
+      case "boolean":
+        if (raw !== "true" && raw !== "false")
+          throw new ConfigError(k, `must be true or false, got ${JSON.stringify(raw)}`);
+        return raw === "true";
+      case "string":
+        return raw;
+    }
   };
-  const bool = (k: keyof LetheConfig): boolean => {
-    const raw = config.get(k);
-    if (raw === undefined || raw === "") return configDefaults[k] as boolean;
-    if (raw !== "true" && raw !== "false")
-      throw new ConfigError(k, `must be true or false, got ${JSON.stringify(raw)}`);
-    return raw === "true";
-  };
-  return validateConfig({
-    erasureDeadlineDays: num("erasureDeadlineDays"),
-    noncurrentVersionExpirationDays: num("noncurrentVersionExpirationDays"),
-    athenaBytesScannedCutoff: num("athenaBytesScannedCutoff"),
-    athenaResultsRetentionDays: num("athenaResultsRetentionDays"),
-    purgeQueueMaxReceiveCount: num("purgeQueueMaxReceiveCount"),
-    purgeQueueVisibilityTimeoutSeconds: num("purgeQueueVisibilityTimeoutSeconds"),
-    alertEmail: config.get("alertEmail") ?? configDefaults.alertEmail,
-    requestRetentionDays: num("requestRetentionDays"),
-    errorRetentionDays: num("errorRetentionDays"),
-    auditRetentionDays: num("auditRetentionDays"),
-    firehoseBufferingIntervalSeconds: num("firehoseBufferingIntervalSeconds"),
-    firehoseBufferingSizeMb: num("firehoseBufferingSizeMb"),
-    logRetentionDays: num("logRetentionDays"),
-    deletionProtection: bool("deletionProtection"),
-    manageGlueCatalogEncryption: bool("manageGlueCatalogEncryption"),
-    ingestErrorRetentionDays: num("ingestErrorRetentionDays"),
-    ingestFilterFalsePositivesPerMillion: num("ingestFilterFalsePositivesPerMillion"),
-    ingestFilterBuildSchedule:
-      config.get("ingestFilterBuildSchedule") || configDefaults.ingestFilterBuildSchedule,
-    ingestFilterRefreshSeconds: num("ingestFilterRefreshSeconds"),
-    ingestConfirmCacheTtlSeconds: num("ingestConfirmCacheTtlSeconds"),
-    ingestConfirmCacheMaxEntries: num("ingestConfirmCacheMaxEntries"),
-    ingestProcessorBufferingIntervalSeconds: num("ingestProcessorBufferingIntervalSeconds"),
-    ingestProcessorBufferingSizeMb: num("ingestProcessorBufferingSizeMb"),
-  });
+  const c = Object.fromEntries((Object.keys(settingTypes) as (keyof LetheConfig)[]).map((k) => [k, read(k)]));
+  return validateConfig(c as unknown as LetheConfig);
 }

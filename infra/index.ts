@@ -6,6 +6,8 @@ import { createLethe } from "./lethe";
 const lethe = createLethe(readLetheConfig());
 
 export const kmsKeyArn = lethe.outputs.kmsKeyArn;
+export const subjectHashKeyArn = lethe.outputs.subjectHashKeyArn;
+export const auditBucket = lethe.outputs.auditBucket;
 export const lakeBucket = lethe.outputs.lakeBucket;
 export const athenaResultsBucket = lethe.outputs.athenaResultsBucket;
 export const glueDatabase = lethe.outputs.glueDatabase;
@@ -22,5 +24,6 @@ export const purgeQueueUrl = lethe.outputs.purgeQueueUrl;
 export const purgeDeadLetterQueueUrl = lethe.outputs.purgeDeadLetterQueueUrl;
 export const alertTopicArn = lethe.outputs.alertTopicArn;
 export const erasureDeadlineDays = lethe.outputs.erasureDeadlineDays;
+export const erasureSettings = lethe.outputs.erasureSettings;
 export const filterBuilderFunction = lethe.outputs.filterBuilderFunction;
 export const ingestGuardFunction = lethe.outputs.ingestGuardFunction;

@@ -1,7 +1,7 @@
 // Builds the whole Lethe stack from a validated configuration. infra/index.ts reads the config and
 // exports what this returns; tests call it directly under Pulumi mocks with other settings.
 import * as pulumi from "@pulumi/pulumi";
-import { LetheConfig } from "./config";
+import { filterFalsePositiveRate, LetheConfig } from "./config";
 import { letheTags } from "./components/tags";
 import { DataLake } from "./lake/dataLake";
 import { IngestStream } from "./lake/ingestStream";
@@ -9,6 +9,10 @@ import { ErasureTables } from "./erasure/erasureTables";
 import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
+import { SubjectHashKey } from "./components/subjectHashKey";
+import { SecureBucket } from "./components/secureBucket";
+import { erasureEnvironment, erasureSettingsFromConfig } from "../runtime/erasure/settings";
+import { envNames } from "../runtime/contracts/env";
 
 export interface LetheStack {
   lake: DataLake;
@@ -17,6 +21,11 @@ export interface LetheStack {
   queues: PurgeQueues;
   alerts: Alerts;
   guard: IngestGuard;
+  subjectHashKey: SubjectHashKey;
+  /** Audit details too large for a DynamoDB item; objects expire with the audit records. */
+  auditBucket: SecureBucket;
+  /** The environment every function that writes the requests, errors or audit tables gets. */
+  erasureEnvironment: Record<string, pulumi.Input<string>>;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -31,6 +40,18 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     athenaResultsRetentionDays: config.athenaResultsRetentionDays,
     manageGlueCatalogEncryption: config.manageGlueCatalogEncryption,
   });
+  const subjectHashKey = new SubjectHashKey("lethe-subject-hash", { tags });
+  const auditBucket = new SecureBucket("lethe-audit", {
+    kmsKeyArn: lake.kmsKeyArn,
+    noncurrentVersionExpirationDays: 1,
+    expirationDays: config.auditRetentionDays,
+    tags,
+  });
+  const erasureSettings = erasureSettingsFromConfig(config);
+  const erasureFunctionEnvironment: Record<string, pulumi.Input<string>> = {
+    ...erasureEnvironment(erasureSettings),
+    [envNames.subjectHashKeyArn]: subjectHashKey.arn,
+  };
   const tables = new ErasureTables("lethe-tables", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -39,11 +60,12 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
   const guard = new IngestGuard("lethe-guard", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
+    subjectHashKeyArn: subjectHashKey.arn,
     lakeBucketName: lake.lake.bucketName,
     lakeBucketArn: lake.lake.arn,
     optOutTableName: tables.tables.optOut.name,
     optOutTableArn: tables.tables.optOut.arn,
-    falsePositiveRate: config.ingestFilterFalsePositivesPerMillion / 1_000_000,
+    falsePositiveRate: filterFalsePositiveRate(config),
     buildSchedule: config.ingestFilterBuildSchedule,
     refreshSeconds: config.ingestFilterRefreshSeconds,
     cacheTtlSeconds: config.ingestConfirmCacheTtlSeconds,
@@ -80,7 +102,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
 
   const outputs: Record<string, pulumi.Output<unknown>> = {
     kmsKeyArn: lake.kmsKeyArn,
+    subjectHashKeyArn: subjectHashKey.arn,
     lakeBucket: lake.lake.bucketName,
+    auditBucket: auditBucket.bucketName,
     athenaResultsBucket: lake.results.bucketName,
     glueDatabase: lake.database.name,
     glueTable: lake.table.name,
@@ -98,6 +122,18 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
+    erasureSettings: pulumi.output(erasureSettings),
   };
-  return { lake, ingest, tables, queues, alerts, guard, outputs };
+  return {
+    lake,
+    ingest,
+    tables,
+    queues,
+    alerts,
+    guard,
+    subjectHashKey,
+    auditBucket,
+    erasureEnvironment: erasureFunctionEnvironment,
+    outputs,
+  };
 }

@@ -1,5 +1,6 @@
 // Creates, in whatever AWS_ENDPOINT_URL points at (the local emulator by default), the data plane the
-// Pulumi program declares: a KMS key, the versioned SSE-KMS lake bucket, every erasure table (same key
+// Pulumi program declares: a KMS key, the KMS HMAC key subject hashes are keyed with, the versioned
+// SSE-KMS lake and audit buckets, every erasure table (same key
 // design, TTL on) and the purge queue with its DLQ. Lets the whole pipeline run without an account.
 import { randomUUID } from "node:crypto";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
@@ -116,8 +117,17 @@ export async function provisionLocalStack(
 
   const key = await kms.send(new CreateKeyCommand({ Description: `${prefix}: lake, tables, queues` }));
   const kmsKeyArn = key.KeyMetadata!.Arn!;
+  const hashKey = await kms.send(
+    new CreateKeyCommand({
+      Description: `${prefix}: keys subject hashes`,
+      KeySpec: "HMAC_256",
+      KeyUsage: "GENERATE_VERIFY_MAC",
+    }),
+  );
+  const subjectHashKeyArn = hashKey.KeyMetadata!.Arn!;
 
   const lakeBucket = await createEncryptedBucket(s3, `${prefix}-lake`, kmsKeyArn);
+  const auditBucket = await createEncryptedBucket(s3, `${prefix}-audit`, kmsKeyArn);
 
   const tables = {} as Record<TableRole, string>;
   for (const role of Object.keys(tableShapes) as TableRole[]) {
@@ -143,7 +153,9 @@ export async function provisionLocalStack(
 
   return {
     kmsKeyArn,
+    subjectHashKeyArn,
     lakeBucket,
+    auditBucket,
     tables,
     purgeQueueUrl: queue.QueueUrl!,
     purgeDeadLetterQueueUrl: dlq.QueueUrl!,

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
+import { enableIamPoliciesOfAccount } from "./policyDocuments";
 
 export interface EncryptionKeyArgs {
   tags: pulumi.Input<Tags>;
@@ -28,13 +29,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
         JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "EnableIamPoliciesOfThisAccount",
-              Effect: "Allow",
-              Principal: { AWS: `arn:${part}:iam::${account}:root` },
-              Action: "kms:*",
-              Resource: "*",
-            },
+            enableIamPoliciesOfAccount(part, account),
             {
               Sid: "AllowCloudWatchLogsOfThisAccount",
               Effect: "Allow",
@@ -67,23 +62,45 @@ export class EncryptionKey extends pulumi.ComponentResource {
         }),
       );
 
-    this.key = new aws.kms.Key(
-      `${name}-key`,
-      {
-        description: `Lethe ${pulumi.getStack()}: encrypts the lake, tables, queues, topics and logs`,
-        enableKeyRotation: true,
-        deletionWindowInDays: args.deletionWindowInDays ?? 30,
-        policy,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    this.alias = new aws.kms.Alias(
-      `${name}-alias`,
-      { name: `alias/lethe-${pulumi.getStack()}`, targetKeyId: this.key.keyId },
-      { parent: this },
-    );
+    ({ key: this.key, alias: this.alias } = keyWithAlias(this, name, {
+      description: `Lethe ${pulumi.getStack()}: encrypts the lake, tables, queues, topics and logs`,
+      aliasName: `alias/lethe-${pulumi.getStack()}`,
+      policy,
+      key: { enableKeyRotation: true },
+      ...args,
+    }));
     this.arn = this.key.arn;
     this.registerOutputs({ arn: this.arn, alias: this.alias.name });
   }
+}
+
+/** A customer-managed key and its alias, children of `parent`: the part every Lethe key shares. */
+export function keyWithAlias(
+  parent: pulumi.Resource,
+  name: string,
+  args: EncryptionKeyArgs & {
+    description: string;
+    aliasName: string;
+    policy: pulumi.Input<string>;
+    /** What sets this key apart: its spec, usage and rotation. */
+    key: Pick<aws.kms.KeyArgs, "customerMasterKeySpec" | "keyUsage" | "enableKeyRotation">;
+  },
+): { key: aws.kms.Key; alias: aws.kms.Alias } {
+  const key = new aws.kms.Key(
+    `${name}-key`,
+    {
+      description: args.description,
+      ...args.key,
+      deletionWindowInDays: args.deletionWindowInDays ?? 30,
+      policy: args.policy,
+      tags: args.tags,
+    },
+    { parent },
+  );
+  const alias = new aws.kms.Alias(
+    `${name}-alias`,
+    { name: args.aliasName, targetKeyId: key.keyId },
+    { parent },
+  );
+  return { key, alias };
 }

@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
-import { serviceTrustPolicy } from "./policyDocuments";
+import { serviceTrustPolicy, viaServices } from "./policyDocuments";
 import { secureQueue } from "./secureQueue";
 
 export interface PolicyStatement {
@@ -46,9 +46,17 @@ export interface LetheFunctionArgs {
   /** Concurrency cap (and guarantee); undefined for the account's unreserved pool. */
   reservedConcurrentExecutions?: pulumi.Input<number>;
   kmsKeyArn: pulumi.Input<string>;
+  /**
+   * Services through which the function's code uses the stack key ("s3", "dynamodb", ...). Lambda
+   * (decrypting the environment) and SQS (dead letters) are always allowed; no direct KMS call is.
+   */
+  kmsViaServices?: string[];
   logRetentionDays: pulumi.Input<number>;
   tags: pulumi.Input<Tags>;
 }
+
+/** The services every Lethe function uses the stack key through: its environment and its DLQ. */
+export const functionKeyServices = ["lambda", "sqs"] as const;
 
 export class LetheFunction extends pulumi.ComponentResource {
   readonly function: aws.lambda.CallbackFunction<unknown, unknown>;
@@ -116,11 +124,15 @@ export class LetheFunction extends pulumi.ComponentResource {
           },
           { Sid: "SendDeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlqArn },
           {
-            // The dead-letter queue and the environment variables are encrypted with our key.
+            // The environment variables, the dead-letter queue and whatever the code touches through
+            // the services named are encrypted with our key; only through those services.
             Sid: "UseStackKey",
             Effect: "Allow",
             Action: ["kms:GenerateDataKey", "kms:Decrypt"],
             Resource: keyArn,
+            Condition: viaServices(regionName, [
+              ...new Set([...functionKeyServices, ...(args.kmsViaServices ?? [])]),
+            ]),
           },
         ];
         return JSON.stringify({ Version: "2012-10-17", Statement: [...own, ...statements] });

@@ -24,3 +24,22 @@ export function denyInsecureTransport(action: string, resource: string | string[
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
 }
+
+/** The key-policy statement that lets this account's IAM policies grant use of a KMS key. */
+export function enableIamPoliciesOfAccount(partition: string, account: string): object {
+  return {
+    Sid: "EnableIamPoliciesOfThisAccount",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+    Action: "kms:*",
+    Resource: "*",
+  };
+}
+
+/** `kms:ViaService` for the named services ("s3", "sqs", ...) in one region. */
+export function viaServices(
+  region: string,
+  services: readonly string[],
+): Record<string, Record<string, string[]>> {
+  return { StringEquals: { "kms:ViaService": services.map((s) => `${s}.${region}.amazonaws.com`) } };
+}

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction } from "../components/letheFunction";
+import { keySubjectHashes } from "../components/subjectHashKey";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
 import { envNames } from "../../runtime/contracts/env";
@@ -14,6 +15,8 @@ import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 export interface IngestGuardArgs {
   tags: pulumi.Input<Tags>;
   kmsKeyArn: pulumi.Input<string>;
+  /** The KMS HMAC key the builder keys its ID-set digest with. */
+  subjectHashKeyArn: pulumi.Input<string>;
   lakeBucketName: pulumi.Input<string>;
   lakeBucketArn: pulumi.Input<string>;
   optOutTableName: pulumi.Input<string>;
@@ -68,9 +71,10 @@ export class IngestGuard extends pulumi.ComponentResource {
           "Builds the opt-out bloom filter and publishes a new generation when the registry changed",
         callbackFactory: filterBuilderFactory,
         statements: pulumi
-          .all([args.optOutTableArn, filterObjects, args.lakeBucketArn])
-          .apply(([table, objects, bucket]) => [
+          .all([args.optOutTableArn, filterObjects, args.lakeBucketArn, args.subjectHashKeyArn])
+          .apply(([table, objects, bucket, hashKey]) => [
             { Sid: "ReadOptOutRegistry", Effect: "Allow" as const, Action: "dynamodb:Scan", Resource: table },
+            keySubjectHashes(hashKey),
             {
               Sid: "PublishFilterGenerations",
               Effect: "Allow" as const,
@@ -82,6 +86,7 @@ export class IngestGuard extends pulumi.ComponentResource {
         environment: {
           ...common,
           [envNames.falsePositiveRate]: pulumi.output(args.falsePositiveRate).apply(String),
+          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
           POWERTOOLS_SERVICE_NAME: "lethe-filter-builder",
         },
         memorySizeMb: 1024,
@@ -89,6 +94,7 @@ export class IngestGuard extends pulumi.ComponentResource {
         // One writer of generations at a time.
         reservedConcurrentExecutions: 1,
         kmsKeyArn: args.kmsKeyArn,
+        kmsViaServices: ["s3", "dynamodb"],
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,
       },
@@ -124,6 +130,7 @@ export class IngestGuard extends pulumi.ComponentResource {
         memorySizeMb: 1024,
         timeoutSeconds: 60,
         kmsKeyArn: args.kmsKeyArn,
+        kmsViaServices: ["s3", "dynamodb"],
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,
       },

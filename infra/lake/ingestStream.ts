@@ -3,8 +3,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { serviceTrustPolicy } from "../components/policyDocuments";
+import { serviceTrustPolicy, viaServices } from "../components/policyDocuments";
 import { firehoseErrorPrefix, firehosePrefix } from "../../runtime/contracts/lakeSchema";
+
+/** The fixed part of each prefix the stream writes under (everything before the first `!{...}`). */
+export const ingestObjectPrefixes = [firehosePrefix, firehoseErrorPrefix].map((p) =>
+  p.includes("!{") ? p.slice(0, p.indexOf("!{")) : p,
+);
 
 export interface IngestStreamArgs {
   tags: pulumi.Input<Tags>;
@@ -80,23 +85,26 @@ export class IngestStream extends pulumi.ComponentResource {
         const glue = `arn:${part}:glue:${regionName}:${account}`;
         const s: object[] = [
           {
-            Sid: "WriteLakeObjects",
+            Sid: "LocateLakeBucket",
             Effect: "Allow",
-            Action: [
-              "s3:AbortMultipartUpload",
-              "s3:GetBucketLocation",
-              "s3:GetObject",
-              "s3:ListBucket",
-              "s3:ListBucketMultipartUploads",
-              "s3:PutObject",
-            ],
-            Resource: [bucketArn, `${bucketArn}/*`],
+            Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+            Resource: bucketArn,
+          },
+          {
+            // Only what the stream writes: the events partitions and the error prefix, never the
+            // filter, manifests or any other object in the bucket.
+            Sid: "WriteIngestObjects",
+            Effect: "Allow",
+            Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            Resource: ingestObjectPrefixes.map((p) => `${bucketArn}/${p}*`),
           },
           {
             Sid: "EncryptWithLakeKey",
             Effect: "Allow",
             Action: ["kms:GenerateDataKey", "kms:Decrypt"],
             Resource: keyArn,
+            // S3 for the objects; Glue for the table schema when the Data Catalog is encrypted with it.
+            Condition: viaServices(regionName as string, ["s3", "glue"]),
           },
           {
             Sid: "ReadTableSchema",

@@ -28,12 +28,17 @@ export const envNames = {
   purgeMaxObjectBytes: "LETHE_PURGE_MAX_OBJECT_BYTES",
   purgeMaxRequeues: "LETHE_PURGE_MAX_REQUEUES",
   ledgerRetentionDays: "LETHE_LEDGER_RETENTION_DAYS",
-  errorRetentionDays: "LETHE_ERROR_RETENTION_DAYS",
-  // every function that reports or audits a subject
-  subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
   // the erasure workflow's functions
   requestsTable: "LETHE_REQUESTS_TABLE",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
+  // every function that reports, indexes or audits a subject: the stack's KMS HMAC key
+  subjectHashKeyArn: "LETHE_SUBJECT_HASH_KEY_ARN",
+  // every function that writes the requests, errors or audit tables
+  erasureDeadlineDays: "LETHE_ERASURE_DEADLINE_DAYS",
+  requestRetentionDays: "LETHE_REQUEST_RETENTION_DAYS",
+  errorRetentionDays: "LETHE_ERROR_RETENTION_DAYS",
+  auditRetentionDays: "LETHE_AUDIT_RETENTION_DAYS",
+  failedRequestIdGraceDays: "LETHE_FAILED_REQUEST_ID_GRACE_DAYS",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

@@ -5,7 +5,11 @@ import type { TableRole } from "./tables";
 /** A stack provisioned into an emulator or an account: its names and URLs. */
 export interface LocalStack {
   kmsKeyArn: string;
+  /** The KMS HMAC key subject hashes are keyed with (GenerateMac only; its material never leaves KMS). */
+  subjectHashKeyArn: string;
   lakeBucket: string;
+  /** Where audit details too large for a DynamoDB item go. */
+  auditBucket: string;
   tables: Record<TableRole, string>;
   purgeQueueUrl: string;
   purgeDeadLetterQueueUrl: string;

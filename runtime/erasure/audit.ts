@@ -1,6 +1,11 @@
 // The audit trail: one item per step of an erasure, keyed by request and time, holding hashed
-// subjects and object locations only, never a raw customer ID.
+// subjects and object locations only, never a raw customer ID. A step whose detail would not fit in a
+// DynamoDB item (400 KB: a batch of 10,000 hashed subjects does not) keeps its detail in S3 (KMS)
+// and a pointer in the item; readAudit puts it back.
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ErasureSettings } from "./settings";
+import { dynamoItemBytes } from "./itemSize";
 
 export interface AuditEntry {
   requestId: string;
@@ -8,14 +13,30 @@ export interface AuditEntry {
   at: string;
   step: string;
   detail: Record<string, unknown>;
+  /** Where the detail is when it was too large for the item (then `detail` is `{}` in the table). */
+  detailObject?: { bucket: string; key: string; versionId?: string; bytes: number };
   ttl: number;
+}
+
+/** Where details too large for an item go: a KMS-encrypted bucket whose objects expire with the audit. */
+export interface AuditOverflow {
+  s3: S3Client;
+  bucket: string;
+  /** Key prefix ending in "/" (default "audit/"). */
+  prefix?: string;
+  kmsKeyArn?: string;
 }
 
 export interface AuditSettings {
   tableName: string;
-  retentionDays: number;
+  erasure: Pick<ErasureSettings, "auditRetentionDays">;
+  overflow: AuditOverflow;
+  /** Largest item written as is; DynamoDB's limit is 409,600 bytes, this leaves room for its overheads. */
+  maxItemBytes?: number;
   now?: () => Date;
 }
+
+export const defaultMaxAuditItemBytes = 350_000;
 
 export async function appendAudit(
   doc: DynamoDBDocumentClient,
@@ -31,16 +52,43 @@ export async function appendAudit(
     at: `${now.toISOString()}#${process.hrtime.bigint().toString().padStart(20, "0")}`,
     step,
     detail,
-    ttl: Math.floor(now.getTime() / 1000) + settings.retentionDays * 86_400,
+    ttl: Math.floor(now.getTime() / 1000) + settings.erasure.auditRetentionDays * 86_400,
   };
-  await doc.send(new PutCommand({ TableName: settings.tableName, Item: entry }));
-  return entry;
+  let item: AuditEntry = entry;
+  if (dynamoItemBytes(entry) > (settings.maxItemBytes ?? defaultMaxAuditItemBytes)) {
+    item = { ...entry, detail: {}, detailObject: await storeDetail(settings.overflow, entry) };
+  }
+  await doc.send(new PutCommand({ TableName: settings.tableName, Item: item }));
+  return { ...entry, ...(item.detailObject ? { detailObject: item.detailObject } : {}) };
 }
 
+async function storeDetail(o: AuditOverflow, entry: AuditEntry): Promise<AuditEntry["detailObject"]> {
+  const body = Buffer.from(JSON.stringify(entry.detail));
+  const key = `${o.prefix ?? "audit/"}${entry.requestId}/${entry.at.replace(/[^0-9A-Za-z.-]/g, "_")}-${entry.step}.json`;
+  const out = await o.s3.send(
+    new PutObjectCommand({
+      Bucket: o.bucket,
+      Key: key,
+      Body: body,
+      ContentType: "application/json",
+      ServerSideEncryption: "aws:kms",
+      ...(o.kmsKeyArn ? { SSEKMSKeyId: o.kmsKeyArn, BucketKeyEnabled: true } : {}),
+    }),
+  );
+  return {
+    bucket: o.bucket,
+    key,
+    ...(out.VersionId ? { versionId: out.VersionId } : {}),
+    bytes: body.length,
+  };
+}
+
+/** Every step of a request in order; with an S3 client, details kept in S3 are read back into `detail`. */
 export async function readAudit(
   doc: DynamoDBDocumentClient,
   tableName: string,
   requestId: string,
+  s3?: S3Client,
 ): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -57,5 +105,13 @@ export async function readAudit(
     out.push(...((page.Items ?? []) as AuditEntry[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
+  if (s3) {
+    for (const e of out) {
+      if (!e.detailObject) continue;
+      const { bucket, key, versionId } = e.detailObject;
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      e.detail = JSON.parse(await obj.Body!.transformToString("utf8"));
+    }
+  }
   return out;
 }

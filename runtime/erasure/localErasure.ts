@@ -3,10 +3,11 @@
 // verify nothing is left (current and older versions), register the opt-out, rebuild the ingest
 // filter, and show the ingest guard dropping the subjects' new records. Reports hashed IDs only.
 import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
-import { makeDocumentClient, makeDynamoDbClient, makeS3Client } from "../aws/clients";
-import { recordErasureRequest, markErasureStatus } from "./request";
-import { appendAudit } from "./audit";
-import { subjectHash } from "./subjectHash";
+import { makeDocumentClient, makeDynamoDbClient, makeKmsClient, makeS3Client } from "../aws/clients";
+import { recordErasureRequest, markErasureStatus, sweepFailedRequestIds } from "./request";
+import { appendAudit, AuditSettings } from "./audit";
+import { loadSubjectHasher } from "./subjectHash";
+import { ErasureSettings } from "./settings";
 import { MutexClient, MutexKey } from "../lock";
 import { keyMatcher, KeyMatcher } from "../purge/matcher";
 import { purgeObject, scanObjectVersion, ObjectPurgeReport } from "../purge/objectPurge";
@@ -22,7 +23,10 @@ export interface DemoSettings {
   stack: LocalStack;
   objects: SampleObject[];
   subjects: string[];
-  deadlineDays: number;
+  /** The stack's erasure settings (deadline, retention), as its functions get them. */
+  erasure: ErasureSettings;
+  /** The ingest guard filter's target false-positive rate. */
+  filterFalsePositiveRate: number;
   /** Objects purged at once (each under its own lock). */
   concurrency: number;
 }
@@ -78,12 +82,20 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
   const bucket = d.stack.lakeBucket;
-  const requests = { tableName: d.stack.tables.requests, deadlineDays: d.deadlineDays, retentionDays: 365 };
-  const audit = { tableName: d.stack.tables.audit, retentionDays: 2190 };
+  const hasher = await loadSubjectHasher(makeKmsClient(), d.stack.subjectHashKeyArn);
+  const requests = { tableName: d.stack.tables.requests, erasure: d.erasure };
+  const audit: AuditSettings = {
+    tableName: d.stack.tables.audit,
+    erasure: d.erasure,
+    overflow: { s3, bucket: d.stack.auditBucket, kmsKeyArn: d.stack.kmsKeyArn },
+  };
   const matcher = keyMatcher([eventsTable.idColumn], d.subjects);
 
+  // 0. What the scheduled deadline function will do: failed requests past their grace lose their IDs.
+  await sweepFailedRequestIds(doc, requests);
+
   // 1. Record the request and its legal deadline.
-  const request = await recordErasureRequest(doc, requests, d.subjects);
+  const request = await recordErasureRequest(doc, requests, hasher, d.subjects);
   await appendAudit(doc, audit, request.requestId, "recorded", {
     subjects: request.subjectHashes,
     deadline: request.deadline,
@@ -149,7 +161,8 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
     [envNames.optOutTable]: d.stack.tables.optOut,
     [envNames.filterBucket]: bucket,
     [envNames.kmsKeyArn]: d.stack.kmsKeyArn,
-    [envNames.falsePositiveRate]: "0.0001",
+    [envNames.subjectHashKeyArn]: d.stack.subjectHashKeyArn,
+    [envNames.falsePositiveRate]: String(d.filterFalsePositiveRate),
   };
   await createFilterBuilderHandler(env)({});
   const transform = createIngestTransformerHandler(env);
@@ -188,7 +201,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
     requestId: request.requestId,
     receivedAt: request.receivedAt,
     deadline: request.deadline,
-    subjects: d.subjects.map((s) => subjectHash(s)),
+    subjects: request.subjectHashes,
     find: {
       objectsScanned: d.objects.length,
       objectsHoldingSubjects: holding.length,

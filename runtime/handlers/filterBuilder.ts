@@ -3,11 +3,12 @@
 // Console test event: {} (or {"force": true} to publish even when nothing changed).
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { makeDocumentClient, makeS3Client } from "../aws/clients";
+import { makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { buildOptOutFilter, BuildFilterResult } from "../ingest/filterBuilder";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { filterLocationFromEnv } from "../ingest/settings";
+import { lazySubjectHasher } from "../erasure/subjectHash";
 
 export interface FilterBuilderReply extends BuildFilterResult {
   status: "published" | "unchanged";
@@ -25,11 +26,16 @@ export function createFilterBuilderHandler(
   const s3 = makeS3Client();
   const location = filterLocationFromEnv(env);
   const falsePositiveRate = numberEnv(env, envNames.falsePositiveRate, 1e-9, 0.5);
+  const hasher = lazySubjectHasher(makeKmsClient(), requiredEnv(env, envNames.subjectHashKeyArn));
 
   return async (event) => {
     const force =
       typeof event === "object" && event !== null && (event as { force?: unknown }).force === true;
-    const result = await buildOptOutFilter(registry, s3, location, { falsePositiveRate, force });
+    const result = await buildOptOutFilter(registry, s3, location, {
+      falsePositiveRate,
+      force,
+      hasher: await hasher(),
+    });
     const status = result.skipped ? "unchanged" : "published";
     const message = result.skipped
       ? `registry unchanged since generation ${result.generation} (${result.itemCount} IDs): nothing uploaded`

@@ -1,7 +1,9 @@
 // Builds the opt-out filter from the registry and publishes it as a new generation, unless the
 // registry (and the target rate) are unchanged since the newest generation: then nothing is written.
-import { createHash } from "node:crypto";
+// The change check compares keyed digests: an unkeyed digest of a one-ID registry names that ID to
+// anyone who hashes candidates.
 import { S3Client } from "@aws-sdk/client-s3";
+import { subjectHashPrefix, type SubjectHasher } from "../erasure/subjectHash";
 import { BloomFilter } from "./bloomFilter";
 import { deleteGeneration, FilterLocation, publishFilter, readPointer } from "./filterStore";
 
@@ -11,6 +13,8 @@ export interface IdSource {
 
 export interface BuildFilterOptions {
   falsePositiveRate: number;
+  /** The stack's keyed hasher: the ID-set digest in the pointer and the reply is keyed with it. */
+  hasher: SubjectHasher;
   /** Publish a new generation even when nothing changed. */
   force?: boolean;
   now?: Date;
@@ -26,17 +30,18 @@ export interface BuildFilterResult {
   hashCount: number;
   bytes: number;
   falsePositiveRate: number;
-  /** First 16 hex digits of the ID-set digest (identifies the content without revealing IDs). */
+  /** The keyed ID-set digest's prefix and first 16 hex digits (identifies the content without revealing IDs). */
   digest: string;
   durationMs: number;
 }
 
-/** SHA-256 over the target rate and the sorted, length-prefixed IDs: independent of scan order. */
-export function idSetDigest(ids: readonly string[], falsePositiveRate: number): string {
-  const hash = createHash("sha256");
-  hash.update(`lethe-opt-out-filter\nfpr=${falsePositiveRate}\n`);
-  for (const id of [...ids].sort()) hash.update(`${Buffer.byteLength(id)}:${id}\n`);
-  return hash.digest("hex");
+/** Keyed digest over the target rate and the ID set: independent of scan order. */
+export function idSetDigest(
+  hasher: SubjectHasher,
+  ids: readonly string[],
+  falsePositiveRate: number,
+): string {
+  return hasher.setDigest(`lethe-opt-out-filter fpr=${falsePositiveRate}`, ids);
 }
 
 export async function buildOptOutFilter(
@@ -47,7 +52,7 @@ export async function buildOptOutFilter(
 ): Promise<BuildFilterResult> {
   const started = Date.now();
   const ids = [...new Set(await registry.allIds())];
-  const digest = idSetDigest(ids, options.falsePositiveRate);
+  const digest = idSetDigest(options.hasher, ids, options.falsePositiveRate);
   const current = await readPointer(s3, location);
   if (current && current.digest === digest && !options.force) {
     return {
@@ -59,7 +64,7 @@ export async function buildOptOutFilter(
       hashCount: current.hashCount,
       bytes: current.bytes,
       falsePositiveRate: current.falsePositiveRate,
-      digest: digest.slice(0, 16),
+      digest: digest.slice(0, subjectHashPrefix.length + 16),
       durationMs: Date.now() - started,
     };
   }
@@ -85,7 +90,7 @@ export async function buildOptOutFilter(
     hashCount: pointer.hashCount,
     bytes: pointer.bytes,
     falsePositiveRate: pointer.falsePositiveRate,
-    digest: digest.slice(0, 16),
+    digest: digest.slice(0, subjectHashPrefix.length + 16),
     durationMs: Date.now() - started,
   };
 }

@@ -14,3 +14,8 @@ export function filterLocationFromEnv(env: Env): FilterLocation {
     ...(kms ? { kmsKeyArn: kms } : {}),
   };
 }
+
+/** The filter's target false-positive rate from the stack setting, given per million (100 = 1e-4). */
+export function falsePositiveRateFromPerMillion(perMillion: number): number {
+  return perMillion / 1_000_000;
+}

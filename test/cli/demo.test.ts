@@ -9,7 +9,10 @@ import { writeSampleLake } from "../../tools/sampleLake";
 import { runLocalErasure } from "../../runtime/erasure/localErasure";
 import { getErasureRequest } from "../../runtime/erasure/request";
 import { readAudit } from "../../runtime/erasure/audit";
-import { subjectHash } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher } from "../../runtime/erasure/subjectHash";
+import { makeKmsClient } from "../../runtime/aws/clients";
+import { localPipelineSettings } from "../../tools/stackSettings";
+import { candidateIds, enumerate } from "../support/enumeration";
 
 describe("lethe demo: the erasure pipeline end to end", () => {
   it("erases exactly the subjects' rows, verifies, keeps no raw ID in the record, and drops their new records", async () => {
@@ -29,7 +32,13 @@ describe("lethe demo: the erasure pipeline end to end", () => {
     );
     expect(expectedRows).to.be.greaterThan(0);
 
-    const report = await runLocalErasure({ stack, objects, subjects, deadlineDays: 30, concurrency: 2 });
+    const report = await runLocalErasure({
+      stack,
+      objects,
+      subjects,
+      ...localPipelineSettings(),
+      concurrency: 2,
+    });
 
     expect(report.status).to.equal("VERIFIED");
     expect(report.find.rowsHoldingSubjects).to.equal(expectedRows);
@@ -42,7 +51,8 @@ describe("lethe demo: the erasure pipeline end to end", () => {
     });
     expect(report.ingestGuard.dropped).to.equal(subjects.length);
     expect(report.ingestGuard.subjectsRecordsLetThrough).to.equal(0);
-    expect(report.subjects).to.deep.equal(subjects.map((s) => subjectHash(s)));
+    const hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
+    expect(report.subjects).to.deep.equal(subjects.map((s) => hasher.hash(s)));
 
     const doc = makeDocumentClient();
     const request = await getErasureRequest(doc, stack.tables.requests, report.requestId);
@@ -52,6 +62,7 @@ describe("lethe demo: the erasure pipeline end to end", () => {
     expect(trail.map((e) => e.step)).to.include.members(["recorded", "found", "purged", "verified"]);
     const recorded = JSON.stringify({ trail, report });
     for (const s of subjects) expect(recorded).to.not.match(new RegExp(`"${s}"`));
+    expect(enumerate(recorded, candidateIds("c"))).to.deep.equal([]);
   });
 
   it("refuses bad options with exit code 2 and a message naming the option", () => {

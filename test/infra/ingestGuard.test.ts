@@ -56,6 +56,7 @@ describe("infra: ingest guard functions under mocks", () => {
         "dynamodb:Scan",
         "kms:Decrypt",
         "kms:GenerateDataKey",
+        "kms:GenerateMac",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "s3:DeleteObject",

@@ -6,7 +6,7 @@ import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { FilterEvent, RefreshingFilterSource } from "../../runtime/ingest/filterSource";
-import { createLakeBucket, createOptOutTable } from "./fixtures";
+import { createLakeBucket, createOptOutTable, fixtureHasher } from "./fixtures";
 
 describe("ingest: refreshing filter source (moto)", () => {
   it("keeps its filter when the pointer cannot be read, and falls back when it never had one", async () => {
@@ -14,7 +14,10 @@ describe("ingest: refreshing filter source (moto)", () => {
     const location = await createLakeBucket();
     const registry = new OptOutRegistry(makeDocumentClient(), await createOptOutTable());
     await registry.add("gone", "req-1");
-    await buildOptOutFilter(registry, real, location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, real, location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
     let failing = false;
     const flaky = {
       send: async (cmd: never) => {

@@ -13,6 +13,8 @@ import { tableShapes } from "../../runtime/contracts/tables";
 import { createEncryptedBucket, createTableOfShape } from "../../tools/provision";
 import { FilterLocation } from "../../runtime/ingest/filterStore";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
+import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { testSubjectHasher } from "../support/subjectHashKeys";
 
 export async function createOptOutTable(): Promise<string> {
   return createTableOfShape(
@@ -74,4 +76,11 @@ export function event(records: ReturnType<typeof firehoseRecord>[]) {
     region: "eu-west-1",
     records,
   };
+}
+
+let sharedHasher: Promise<SubjectHasher> | undefined;
+/** One hasher over one emulator HMAC key for the ingest tests (a stack has one key too). */
+export function fixtureHasher(): Promise<SubjectHasher> {
+  sharedHasher ??= testSubjectHasher();
+  return sharedHasher;
 }

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { installPulumiMocks } from "../support/pulumiMocks";
 import { filterBuilderFactory, ingestTransformerFactory } from "../../infra/lake/ingestGuard";
 import { envNames } from "../../runtime/contracts/env";
+import { createSubjectHashKey } from "../support/subjectHashKeys";
+import { candidateIds, enumerate, unkeyedFilterDigests } from "../support/enumeration";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { createLakeBucket, createOptOutTable, event, firehoseRecord } from "./fixtures";
@@ -83,6 +85,7 @@ describe("infra: the magic Lambdas' serialized code", () => {
       [envNames.filterBucket]: location.bucket,
       [envNames.filterPrefix]: location.prefix,
       [envNames.kmsKeyArn]: location.kmsKeyArn,
+      [envNames.subjectHashKeyArn]: await createSubjectHashKey(),
       [envNames.falsePositiveRate]: "0.0001",
       [envNames.refreshSeconds]: "60",
       [envNames.cacheTtlSeconds]: "300",
@@ -138,6 +141,10 @@ describe("infra: the magic Lambdas' serialized code", () => {
     expect(guardMetrics._aws.CloudWatchMetrics[0].Namespace).to.equal("Lethe");
     expect(text).to.contain("batch transformed");
     expect(text, "a raw customer ID reached the logs").to.not.contain("cust-gone-7781");
+    expect(
+      enumerate(text + JSON.stringify(built), candidateIds("cust-gone"), unkeyedFilterDigests(1e-4)),
+      "an unkeyed digest of the opt-out set reached the logs or the reply",
+    ).to.deep.equal([]);
     expect(text).to.not.contain("cust-stays-1234");
   });
 });

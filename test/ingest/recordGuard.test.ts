@@ -8,7 +8,7 @@ import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { FilterEvent, RefreshingFilterSource } from "../../runtime/ingest/filterSource";
 import { generationKey, readPointer } from "../../runtime/ingest/filterStore";
 import { RecordGuard } from "../../runtime/ingest/recordGuard";
-import { bulkOptOut, createLakeBucket, createOptOutTable, firehoseRecord } from "./fixtures";
+import { bulkOptOut, createLakeBucket, createOptOutTable, firehoseRecord, fixtureHasher } from "./fixtures";
 
 /** Counts the IDs the guard asks the registry about. */
 class CountingLookup implements OptOutLookup {
@@ -45,7 +45,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     expect(opted).to.have.length(10_000);
     await bulkOptOut(table, opted);
     const registry = new OptOutRegistry(makeDocumentClient(), table);
-    await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, s3, location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
 
     const lookups = new CountingLookup(registry);
     const guard = new RecordGuard({
@@ -107,7 +110,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     const registry = new OptOutRegistry(makeDocumentClient(), table);
     await registry.add("42", "req-num");
     await registry.add("gone", "req-1");
-    await buildOptOutFilter(registry, makeS3Client(), location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, makeS3Client(), location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
     const guard = new RecordGuard({
       filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
       registry,
@@ -149,7 +155,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     const location = await createLakeBucket();
     const registry = new OptOutRegistry(makeDocumentClient(), table);
     await registry.add("early", "req-1");
-    await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, s3, location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
     let now = 1_000_000;
     const events: FilterEvent[] = [];
     const guard = new RecordGuard({
@@ -173,7 +182,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     ]);
 
     await registry.add("late", "req-2");
-    await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, s3, location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
     now += 29_000;
     out = await late();
     expect([out.records[0].result, out.stats.generation], "still within the refresh interval").to.deep.equal([
@@ -213,12 +225,18 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     expect(lookups.asked.sort()).to.deep.equal(["gone", "stays"]);
 
     // Generation 1 is fine, then generation 2 arrives corrupt: the guard must not keep trusting 1.
-    await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, s3, location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
     now += 10_000;
     out = await guard.transform(batch);
     expect(out.stats.generation).to.equal(1);
     await registry.add("new", "req-2");
-    await buildOptOutFilter(registry, s3, location, { falsePositiveRate: 1e-4 });
+    await buildOptOutFilter(registry, s3, location, {
+      falsePositiveRate: 1e-4,
+      hasher: await fixtureHasher(),
+    });
     const pointer = (await readPointer(s3, location))!;
     await s3.send(
       new PutObjectCommand({ Bucket: location.bucket, Key: generationKey(location, 2), Body: "garbage" }),

@@ -1,30 +1,45 @@
 // Erasure requests and the audit trail against the local emulator.
 import { expect } from "chai";
-import { makeDocumentClient } from "../../runtime/aws/clients";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { makeDocumentClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
 import {
+  ErasureRequest,
   InvalidErasureRequest,
   getErasureRequest,
   markErasureStatus,
   normaliseSubjects,
+  rawIdsDroppedReason,
+  rawIdsExpired,
   recordErasureRequest,
+  sweepFailedRequestIds,
 } from "../../runtime/erasure/request";
-import { appendAudit, readAudit } from "../../runtime/erasure/audit";
-import { subjectHash } from "../../runtime/erasure/subjectHash";
+import { appendAudit, AuditSettings, readAudit } from "../../runtime/erasure/audit";
+import { dynamoItemBytes } from "../../runtime/erasure/itemSize";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { ErasureSettings } from "../../runtime/erasure/settings";
 import { provisionLocalStack, LocalStack } from "../../tools/provision";
+import { localErasureSettings } from "../../tools/stackSettings";
 
 describe("erasure requests and audit trail", () => {
   let stack: LocalStack;
+  let hasher: SubjectHasher;
   const doc = () => makeDocumentClient();
+  const erasure: ErasureSettings = {
+    ...localErasureSettings(),
+    deadlineDays: 30,
+    requestRetentionDays: 90,
+    auditRetentionDays: 365,
+    failedRequestIdGraceDays: 10,
+  };
+  const audit = (): AuditSettings => ({
+    tableName: stack.tables.audit,
+    erasure,
+    overflow: { s3: makeS3Client(), bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
+  });
   before(async () => {
     stack = await provisionLocalStack();
-  });
-
-  it("hashes subjects stably, separating composite key parts, and keyed when a secret is set", () => {
-    expect(subjectHash("c-1"))
-      .to.equal(subjectHash("c-1"))
-      .and.match(/^sha256:[0-9a-f]{24}$/);
-    expect(subjectHash(["a", "bc"])).to.not.equal(subjectHash(["ab", "c"]));
-    expect(subjectHash("c-1", "secret")).to.not.equal(subjectHash("c-1"));
+    hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
   });
 
   it("refuses an empty request, an empty key part and keys of different arity, naming the subject", () => {
@@ -42,13 +57,8 @@ describe("erasure requests and audit trail", () => {
 
   it("records the deadline, and on verification drops the raw IDs and sets a TTL", async () => {
     const now = new Date("2026-11-29T10:00:00Z");
-    const settings = {
-      tableName: stack.tables.requests,
-      deadlineDays: 30,
-      retentionDays: 90,
-      now: () => now,
-    };
-    const r = await recordErasureRequest(doc(), settings, ["cust-42", "cust-7"]);
+    const settings = { tableName: stack.tables.requests, erasure, now: () => now };
+    const r = await recordErasureRequest(doc(), settings, hasher, ["cust-42", "cust-7"]);
     expect(r.deadline).to.equal("2026-12-29T10:00:00.000Z");
     const stored = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
     expect(stored?.subjects).to.deep.equal([["cust-42"], ["cust-7"]]);
@@ -58,12 +68,12 @@ describe("erasure requests and audit trail", () => {
     const done = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
     expect(done?.status).to.equal("VERIFIED");
     expect(done?.subjects).to.equal(undefined);
-    expect(done?.subjectHashes).to.deep.equal([subjectHash("cust-42"), subjectHash("cust-7")]);
+    expect(done?.subjectHashes).to.deep.equal([hasher.hash("cust-42"), hasher.hash("cust-7")]);
     expect(done?.ttl).to.equal(Math.floor(now.getTime() / 1000) + 90 * 86_400);
   });
 
   it("refuses to update a request that was never recorded", async () => {
-    const settings = { tableName: stack.tables.requests, deadlineDays: 30, retentionDays: 90 };
+    const settings = { tableName: stack.tables.requests, erasure };
     let err: unknown;
     try {
       await markErasureStatus(doc(), settings, "no-such-request", "VERIFIED");
@@ -74,8 +84,8 @@ describe("erasure requests and audit trail", () => {
   });
 
   it("keeps every audit step in order, without raw IDs", async () => {
-    const settings = { tableName: stack.tables.audit, retentionDays: 365 };
-    await appendAudit(doc(), settings, "req-1", "recorded", { subjects: [subjectHash("cust-42")] });
+    const settings = audit();
+    await appendAudit(doc(), settings, "req-1", "recorded", { subjects: [hasher.hash("cust-42")] });
     await appendAudit(doc(), settings, "req-1", "purged", {
       object: "s3://lake/events/a.parquet",
       rowsRemoved: 3,
@@ -84,5 +94,94 @@ describe("erasure requests and audit trail", () => {
     const trail = await readAudit(doc(), stack.tables.audit, "req-1");
     expect(trail.map((e) => e.step)).to.deep.equal(["recorded", "purged", "verified"]);
     expect(JSON.stringify(trail)).to.not.include("cust-42");
+  });
+
+  it("keeps an audit step too large for a DynamoDB item in S3 (KMS), with a pointer in the item", async () => {
+    // A batch of 12,000 hashed subjects: about 470 KB, over DynamoDB's 400 KB item limit.
+    const subjects = Array.from({ length: 12_000 }, (_, i) => hasher.hash(`c-${i}`));
+    const entry = await appendAudit(doc(), audit(), "req-big", "batched", { subjects, objects: 3 });
+    expect(entry.detailObject?.bucket).to.equal(stack.auditBucket);
+    const item = (
+      await doc().send(
+        new GetCommand({ TableName: stack.tables.audit, Key: { requestId: "req-big", at: entry.at } }),
+      )
+    ).Item!;
+    expect(dynamoItemBytes(item)).to.be.below(2000);
+    expect(item.detail).to.deep.equal({});
+    const head = await makeS3Client().send(
+      new HeadObjectCommand({ Bucket: stack.auditBucket, Key: entry.detailObject!.key }),
+    );
+    expect(head.ServerSideEncryption).to.equal("aws:kms");
+    expect(head.SSEKMSKeyId).to.contain(stack.kmsKeyArn.split("/").pop());
+    const [back] = await readAudit(doc(), stack.tables.audit, "req-big", makeS3Client());
+    expect(back.detail).to.deep.equal({ subjects, objects: 3 });
+    // A small step stays in the item.
+    const small = await appendAudit(doc(), audit(), "req-big", "verified", { remaining: 0 });
+    expect(small.detailObject).to.equal(undefined);
+    const obj = await makeS3Client().send(
+      new GetObjectCommand({ Bucket: stack.auditBucket, Key: entry.detailObject!.key }),
+    );
+    expect(JSON.parse(await obj.Body!.transformToString()).subjects).to.have.length(12_000);
+  });
+
+  it("counts item bytes as DynamoDB does, closely enough to stay under its limit", () => {
+    expect(dynamoItemBytes({ a: "xyz" })).to.equal(4);
+    expect(dynamoItemBytes({ n: 12345 })).to.equal(1 + 4);
+    expect(dynamoItemBytes({ l: ["ab", "c"] })).to.equal(1 + 3 + (1 + 2) + (1 + 1));
+    expect(dynamoItemBytes({ m: { k: true } })).to.equal(1 + 3 + (1 + 1 + 1));
+  });
+
+  it("drops a failed request's raw IDs once its deadline plus the grace has passed, and says so", async () => {
+    const t0 = new Date("2026-10-01T00:00:00Z");
+    let now = t0;
+    const settings = { tableName: stack.tables.requests, erasure, now: () => now };
+    const r = await recordErasureRequest(doc(), settings, hasher, ["cust-fail-1"]);
+    now = new Date(t0.getTime() + 86_400_000);
+    await markErasureStatus(doc(), settings, r.requestId, "FAILED");
+    const cutoff = Date.parse(r.deadline) + erasure.failedRequestIdGraceDays * 86_400_000;
+
+    now = new Date(cutoff - 1);
+    expect(await sweepFailedRequestIds(doc(), settings)).to.not.include(r.requestId);
+    const kept = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    expect(kept?.subjects).to.deep.equal([["cust-fail-1"]]);
+    expect(rawIdsExpired(kept!, erasure.failedRequestIdGraceDays, now)).to.equal(false);
+
+    now = new Date(cutoff);
+    expect(rawIdsExpired(kept!, erasure.failedRequestIdGraceDays, now)).to.equal(true);
+    expect(await sweepFailedRequestIds(doc(), settings)).to.include(r.requestId);
+    const dropped = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    expect(dropped?.subjects).to.equal(undefined);
+    expect(dropped?.status).to.equal("FAILED");
+    expect(dropped?.subjectsDropped).to.deep.equal({ at: now.toISOString(), reason: rawIdsDroppedReason });
+    expect(dropped?.subjectHashes).to.deep.equal([hasher.hash("cust-fail-1")]);
+    expect(dropped?.ttl).to.equal(Math.floor(cutoff / 1000) + erasure.requestRetentionDays * 86_400);
+    expect(await sweepFailedRequestIds(doc(), settings)).to.not.include(r.requestId);
+  });
+
+  it("drops the raw IDs at once when a request fails after its deadline plus the grace", async () => {
+    const t0 = new Date("2026-08-01T00:00:00Z");
+    let now = t0;
+    const settings = { tableName: stack.tables.requests, erasure, now: () => now };
+    const r = await recordErasureRequest(doc(), settings, hasher, ["cust-late-1"]);
+    now = new Date(Date.parse(r.deadline) + (erasure.failedRequestIdGraceDays + 1) * 86_400_000);
+    await markErasureStatus(doc(), settings, r.requestId, "FAILED");
+    const stored = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    expect(stored?.subjects).to.equal(undefined);
+    expect(stored?.subjectsDropped?.reason).to.equal(rawIdsDroppedReason);
+  });
+
+  it("keeps the raw IDs of open and verified-pending requests whatever the date", () => {
+    const base: ErasureRequest = {
+      requestId: "r",
+      subjects: [["x"]],
+      subjectHashes: [],
+      receivedAt: "2020-01-01T00:00:00.000Z",
+      deadline: "2020-01-31T00:00:00.000Z",
+      status: "PURGING",
+    };
+    const later = new Date("2030-01-01T00:00:00Z");
+    expect(rawIdsExpired(base, 0, later)).to.equal(false);
+    expect(rawIdsExpired({ ...base, status: "FAILED" }, 0, later)).to.equal(true);
+    expect(rawIdsExpired({ ...base, status: "FAILED", subjects: undefined }, 0, later)).to.equal(false);
   });
 });

@@ -17,6 +17,8 @@ export interface RecordedResource {
 
 export interface MockedProgram {
   resources: RecordedResource[];
+  /** The stack outputs' values, once buildLetheUnderMocks has built the program. */
+  outputs?: Record<string, unknown>;
   /** Resources of one Pulumi type token, e.g. "aws:s3/bucket:Bucket". */
   ofType(type: string): RecordedResource[];
   /** The single resource with that logical name (throws when absent). */
@@ -88,7 +90,10 @@ export async function buildLetheUnderMocks(
   const program = installPulumiMocks();
   beforeBuild?.();
   const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
-  await Promise.all(Object.values(stack.outputs).map(valueOf));
+  const values = await Promise.all(Object.values(stack.outputs).map(valueOf));
   await settle(program);
-  return program;
+  return {
+    ...program,
+    outputs: Object.fromEntries(Object.keys(stack.outputs).map((k, i) => [k, values[i]])),
+  };
 }
