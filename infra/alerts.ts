@@ -1,5 +1,6 @@
 // Where operators hear about trouble: an encrypted SNS topic (optionally e-mailed) and alarms on
-// every dead-letter queue, since a message there is an erasure that has not happened.
+// every dead-letter queue, since a message there is an erasure that has not happened, and on metrics
+// that must stay at zero (the ingest guard's FilterStale: it no longer trusts a filter).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./components/tags";
@@ -12,6 +13,16 @@ export interface AlertsArgs {
   alertEmail: string;
   /** Dead-letter queues whose first message raises an alarm, by a short label. */
   deadLetterQueues: Record<string, pulumi.Input<string>>;
+  /** Metrics whose first non-zero value in a 5-minute period raises an alarm, by a short label. */
+  metrics?: Record<string, AlarmedMetric>;
+}
+
+/** A custom metric (e.g. one a function emits with Powertools) that must stay at zero. */
+export interface AlarmedMetric {
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -65,6 +76,27 @@ export class Alerts extends pulumi.ComponentResource {
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: queueName },
+          statistic: "Maximum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [this.topic.arn],
+          okActions: [this.topic.arn],
+          tags: args.tags,
+        },
+        parent,
+      );
+    }
+    for (const [label, metric] of Object.entries(args.metrics ?? {})) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${label}`,
+        {
+          alarmDescription: metric.description,
+          namespace: metric.namespace,
+          metricName: metric.metricName,
+          dimensions: metric.dimensions,
           statistic: "Maximum",
           period: 300,
           evaluationPeriods: 1,

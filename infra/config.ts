@@ -41,6 +41,8 @@ export interface LetheConfig {
   ingestFilterBuildSchedule: string;
   /** Ingest guard: the transformer checks for a newer filter generation at most this often. */
   ingestFilterRefreshSeconds: number;
+  /** Ingest guard: seconds the filter held is trusted while its pointer cannot be read; then every record is confirmed. */
+  ingestFilterMaxStalenessSeconds: number;
   /** Ingest guard: seconds a DynamoDB confirmation stays in the transformer's cache. */
   ingestConfirmCacheTtlSeconds: number;
   /** Ingest guard: entries of the confirmation cache (least recently used evicted first). */
@@ -71,6 +73,7 @@ export const configDefaults: LetheConfig = {
   ingestFilterFalsePositivesPerMillion: 100,
   ingestFilterBuildSchedule: "rate(15 minutes)",
   ingestFilterRefreshSeconds: 60,
+  ingestFilterMaxStalenessSeconds: 300,
   ingestConfirmCacheTtlSeconds: 300,
   ingestConfirmCacheMaxEntries: 100000,
   ingestProcessorBufferingIntervalSeconds: 60,
@@ -149,6 +152,7 @@ export function validateConfig(c: LetheConfig): LetheConfig {
     );
   }
   integerIn(c, "ingestFilterRefreshSeconds", 0, 86400);
+  integerIn(c, "ingestFilterMaxStalenessSeconds", 0, 86400);
   integerIn(c, "ingestConfirmCacheTtlSeconds", 1, 86400);
   integerIn(c, "ingestConfirmCacheMaxEntries", 1, 10_000_000);
   integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);
@@ -193,6 +197,7 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
     ingestFilterBuildSchedule:
       config.get("ingestFilterBuildSchedule") || configDefaults.ingestFilterBuildSchedule,
     ingestFilterRefreshSeconds: num("ingestFilterRefreshSeconds"),
+    ingestFilterMaxStalenessSeconds: num("ingestFilterMaxStalenessSeconds"),
     ingestConfirmCacheTtlSeconds: num("ingestConfirmCacheTtlSeconds"),
     ingestConfirmCacheMaxEntries: num("ingestConfirmCacheMaxEntries"),
     ingestProcessorBufferingIntervalSeconds: num("ingestProcessorBufferingIntervalSeconds"),

@@ -46,6 +46,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     falsePositiveRate: config.ingestFilterFalsePositivesPerMillion / 1_000_000,
     buildSchedule: config.ingestFilterBuildSchedule,
     refreshSeconds: config.ingestFilterRefreshSeconds,
+    maxStalenessSeconds: config.ingestFilterMaxStalenessSeconds,
     cacheTtlSeconds: config.ingestConfirmCacheTtlSeconds,
     cacheMaxEntries: config.ingestConfirmCacheMaxEntries,
     logRetentionDays: config.logRetentionDays,
@@ -76,6 +77,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     kmsKeyArn: lake.kmsKeyArn,
     alertEmail: config.alertEmail,
     deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
+    metrics: guard.alarmedMetrics,
   });
 
   const outputs: Record<string, pulumi.Output<unknown>> = {

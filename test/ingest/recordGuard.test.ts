@@ -49,7 +49,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
 
     const lookups = new CountingLookup(registry);
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(s3, location, 60_000),
+      filters: new RefreshingFilterSource(s3, location, { refreshMs: 60_000, maxStalenessMs: 3_600_000 }),
       registry: lookups,
       cacheTtlMs: 3_600_000,
       cacheMaxEntries: 100_000,
@@ -109,7 +109,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     await registry.add("gone", "req-1");
     await buildOptOutFilter(registry, makeS3Client(), location, { falsePositiveRate: 1e-4 });
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
+      filters: new RefreshingFilterSource(makeS3Client(), location, {
+        refreshMs: 60_000,
+        maxStalenessMs: 3_600_000,
+      }),
       registry,
       cacheTtlMs: 60_000,
       cacheMaxEntries: 1000,
@@ -156,7 +159,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
       filters: new RefreshingFilterSource(
         s3,
         location,
-        30_000,
+        { refreshMs: 30_000, maxStalenessMs: 3_600_000 },
         (e) => events.push(e),
         () => now,
       ),
@@ -197,7 +200,13 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     const lookups = new CountingLookup(registry);
     let now = 0;
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(s3, location, 10_000, undefined, () => now),
+      filters: new RefreshingFilterSource(
+        s3,
+        location,
+        { refreshMs: 10_000, maxStalenessMs: 3_600_000 },
+        undefined,
+        () => now,
+      ),
       registry: lookups,
       cacheTtlMs: 1,
       cacheMaxEntries: 1000,
@@ -237,7 +246,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
   it("lets nothing through when DynamoDB cannot confirm: the invocation fails and Firehose retries", async () => {
     const location = await createLakeBucket();
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
+      filters: new RefreshingFilterSource(makeS3Client(), location, {
+        refreshMs: 60_000,
+        maxStalenessMs: 3_600_000,
+      }),
       registry: new OptOutRegistry(makeDocumentClient(), "no-such-table"),
       cacheTtlMs: 60_000,
       cacheMaxEntries: 10,
