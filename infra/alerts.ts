@@ -22,7 +22,7 @@ export interface AlarmedMetric {
   description: string;
   namespace: string;
   metricName: string;
-  dimensions: Record<string, string>;
+  dimensions: Record<string, pulumi.Input<string>>;
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -68,28 +68,19 @@ export class Alerts extends pulumi.ComponentResource {
         parent,
       );
     }
-    for (const [label, queueName] of Object.entries(args.deadLetterQueues)) {
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${label}-dlq-not-empty`,
+    const dlqAlarms = Object.entries(args.deadLetterQueues).map(
+      ([label, queueName]): [string, AlarmedMetric] => [
+        `${label}-dlq-not-empty`,
         {
-          alarmDescription: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
+          description: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: queueName },
-          statistic: "Maximum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 0,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [this.topic.arn],
-          okActions: [this.topic.arn],
-          tags: args.tags,
         },
-        parent,
-      );
-    }
-    for (const [label, metric] of Object.entries(args.metrics ?? {})) {
+      ],
+    );
+    // Every alarm fires on the first non-zero value in a 5-minute period and clears when it is zero again.
+    for (const [label, metric] of [...dlqAlarms, ...Object.entries(args.metrics ?? {})]) {
       new aws.cloudwatch.MetricAlarm(
         `${name}-${label}`,
         {
