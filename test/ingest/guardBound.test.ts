@@ -12,13 +12,30 @@ import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { FilterLocation, pointerKey, readFilter, readPointer } from "../../runtime/ingest/filterStore";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { RecordGuard } from "../../runtime/ingest/recordGuard";
-import { recordGuardFromEnv } from "../../runtime/handlers/ingestTransformer";
-import { createLakeBucket, createOptOutTable, firehoseRecord } from "./fixtures";
+import { createIngestTransformerHandler, recordGuardFromEnv } from "../../runtime/handlers/ingestTransformer";
+import { createLakeBucket, createOptOutTable, event, firehoseRecord } from "./fixtures";
 
 const REFRESH_MS = 300;
 const MAX_STALENESS_MS = 800;
 /** Scheduling, moto round trips and the polling step on a loaded 2-core machine. */
 const SLACK_MS = 700;
+
+/** The EMF metrics object the handler printed while `run` ran. */
+async function metricsOf(run: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  const output: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    output.push(chunk.toString());
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write;
+  }
+  const line = output.map((l) => l.trim()).find((l) => l.includes('"_aws"') && l.includes("RecordsIn"));
+  return JSON.parse(line!);
+}
 
 describe("ingest guard: the bound on a new opt-out", () => {
   const s3 = makeS3Client();
@@ -116,5 +133,12 @@ describe("ingest guard: the bound on a new opt-out", () => {
     expect(stats.fallbackReason).to.match(/^filter pointer unreadable for \d+ s: /);
     expect(elapsed, "ms until dropped").to.be.at.most(MAX_STALENESS_MS + REFRESH_MS + SLACK_MS);
     expect(elapsed, "not before the staleness limit").to.be.at.least(MAX_STALENESS_MS);
+    const emf = await metricsOf(() =>
+      createIngestTransformerHandler({}, guard)(event([firehoseRecord("r", { customer_id: "other" })])),
+    );
+    expect(emf, "the metric the FilterStale alarm watches").to.include({
+      FilterStale: 1,
+      service: "lethe-ingest-guard",
+    });
   });
 });

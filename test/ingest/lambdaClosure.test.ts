@@ -136,6 +136,9 @@ describe("infra: the magic Lambdas' serialized code", () => {
       DynamoDBLookups: 1,
     });
     expect(guardMetrics._aws.CloudWatchMetrics[0].Namespace).to.equal("Lethe");
+    // What the FilterStale alarm watches (infra/lake/ingestGuard.ts): the metric, by service.
+    expect(guardMetrics).to.include({ FilterStale: 0, service: "lethe-ingest-guard" });
+    expect(guardMetrics._aws.CloudWatchMetrics[0].Dimensions).to.deep.equal([["service"]]);
     expect(text).to.contain("batch transformed");
     expect(text, "a raw customer ID reached the logs").to.not.contain("cust-gone-7781");
     expect(text).to.not.contain("cust-stays-1234");
