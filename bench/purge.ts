@@ -4,7 +4,8 @@
 // Contenders: lethe with its defaults (gzip level 6; on 2 cores WASM in the main thread, pages deflated
 // on one thread per core), lethe with 2 worker threads, lethe at gzip level 5, and DuckDB with 2 threads.
 // Usage: npm run bench:purge [-- --int96] [-- --runs N]
-// `--big`: one row group of ~1 GB uncompressed (bench/make_big_row_group.py, 505 MB GZIP), 200 IDs:
+// `--big [--rows N]`: one row group of ~1 GB uncompressed (4,000,000 rows; ~250 bytes a row
+// uncompressed, bench/make_big_row_group.py, 505 MB GZIP), 200 IDs:
 // lethe's default (field by field) beside the whole-row-group rewrite forced on it, one run each;
 // prints seconds and peak RSS of each child (the whole-row-group path may fail: its error is shown).
 import { execFileSync, spawnSync } from "node:child_process";
@@ -109,12 +110,20 @@ function child(which: string, input: string, ids: string, env: Record<string, st
   return result;
 }
 
+/** Rows of the default big row group: ~1 GB uncompressed. */
+const BIG_ROWS = 4_000_000;
+
 /** One run each of the field-by-field default and the forced whole-row-group rewrite on one big row group. */
-function benchBigRowGroup(idFile: string): void {
-  const input = path.join(outDir, "big-row-group.parquet");
+function benchBigRowGroup(idFile: string, rows: number): void {
+  const input = path.join(
+    outDir,
+    rows === BIG_ROWS ? "big-row-group.parquet" : `big-row-group-${rows}.parquet`,
+  );
   if (!fs.existsSync(input)) {
     process.stderr.write(`generating ${input} with pyarrow (about 5 minutes, ~1.2 GB peak RSS)\n`);
-    execFileSync(python, [path.join(__dirname, "make_big_row_group.py"), input], { stdio: "inherit" });
+    execFileSync(python, [path.join(__dirname, "make_big_row_group.py"), input, String(rows)], {
+      stdio: "inherit",
+    });
   }
   const mb = fs.statSync(input).size / 1e6;
   console.log(
@@ -171,12 +180,13 @@ async function main(): Promise<void> {
   }
   const int96 = args.includes("--int96");
   const big = args.includes("--big");
+  const rowsAt = args.indexOf("--rows");
   const runsAt = args.indexOf("--runs");
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
   fs.mkdirSync(outDir, { recursive: true });
   if (big) {
     compileEngine();
-    benchBigRowGroup(writeIds());
+    benchBigRowGroup(writeIds(), rowsAt >= 0 ? Number(args[rowsAt + 1]) : BIG_ROWS);
     return;
   }
   const input = path.join(outDir, int96 ? "purge-reference-int96.parquet" : "purge-reference.parquet");

@@ -46,14 +46,14 @@ export interface ObjectPurgeReport {
 export interface ObjectPurgeRequest {
   bucket: string;
   key: string;
-  matcher: KeyMatcher;
-  options?: PurgeOptions;
   /**
    * Checked just before the PutObject and before each DeleteObject; throwing stops the purge there
    * (nothing more is written or deleted). Pass the object's `Lock`: `assertHeld()` throws its
    * LockLostError once the lease ran out on the holder's own clock, however long the holder was frozen.
    */
   guard?: WriteGuard;
+  matcher: KeyMatcher;
+  options?: PurgeOptions;
 }
 
 /** What a write path asks just before it writes: throws when it must not (e.g. a lost lock). */
