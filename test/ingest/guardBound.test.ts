@@ -14,6 +14,7 @@ import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { RecordGuard } from "../../runtime/ingest/recordGuard";
 import { createIngestTransformerHandler, recordGuardFromEnv } from "../../runtime/handlers/ingestTransformer";
 import { createLakeBucket, createOptOutTable, event, firehoseRecord } from "./fixtures";
+import { captureStdout } from "../support/captureStdout";
 
 const REFRESH_MS = 300;
 const MAX_STALENESS_MS = 800;
@@ -22,17 +23,7 @@ const SLACK_MS = 700;
 
 /** The EMF metrics object the handler printed while `run` ran. */
 async function metricsOf(run: () => Promise<unknown>): Promise<Record<string, unknown>> {
-  const output: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    output.push(chunk.toString());
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await run();
-  } finally {
-    process.stdout.write = write;
-  }
+  const { output } = await captureStdout(run);
   const line = output.map((l) => l.trim()).find((l) => l.includes('"_aws"') && l.includes("RecordsIn"));
   return JSON.parse(line!);
 }

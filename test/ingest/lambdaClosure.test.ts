@@ -8,6 +8,7 @@ import { builtinModules } from "node:module";
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installPulumiMocks } from "../support/pulumiMocks";
+import { captureStdout } from "../support/captureStdout";
 import { filterBuilderFactory, ingestTransformerFactory } from "../../infra/lake/ingestGuard";
 import { envNames } from "../../runtime/contracts/env";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
@@ -93,17 +94,10 @@ describe("infra: the magic Lambdas' serialized code", () => {
     const builder = require(path.join(dir, "builder.js")).handler;
     const transformer = require(path.join(dir, "transformer.js")).handler;
 
-    const output: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      output.push(chunk.toString());
-      return true;
-    }) as typeof process.stdout.write;
-    let built, again, transformed;
-    try {
-      built = await builder({}, {});
-      again = await builder({ "detail-type": "Scheduled Event", source: "aws.events" }, {});
-      transformed = await transformer(
+    const { result, output } = await captureStdout(async () => {
+      const built = await builder({}, {});
+      const again = await builder({ "detail-type": "Scheduled Event", source: "aws.events" }, {});
+      const transformed = await transformer(
         event([
           firehoseRecord("1", { customer_id: "cust-gone-7781", event_type: "x" }),
           firehoseRecord("2", { customer_id: "cust-stays-1234", event_type: "x" }),
@@ -111,9 +105,9 @@ describe("infra: the magic Lambdas' serialized code", () => {
         ]),
         {},
       );
-    } finally {
-      process.stdout.write = write;
-    }
+      return { built, again, transformed };
+    });
+    const { built, again, transformed } = result;
     expect(built).to.include({ status: "published", generation: 1, itemCount: 1 });
     expect(built.message).to.match(/^published generation 1: 1 IDs/);
     expect(again).to.include({ status: "unchanged", generation: 1 });
