@@ -4,6 +4,10 @@
 // Contenders: lethe with its defaults (gzip level 6; on 2 cores WASM in the main thread, pages deflated
 // on one thread per core), lethe with 2 worker threads, lethe at gzip level 5, and DuckDB with 2 threads.
 // Usage: npm run bench:purge [-- --int96] [-- --runs N]
+// `--big [--rows N]`: one row group of ~1 GB uncompressed (4,000,000 rows; ~250 bytes a row
+// uncompressed, bench/make_big_row_group.py, 505 MB GZIP), 200 IDs:
+// lethe's default (field by field) beside the whole-row-group rewrite forced on it, one run each;
+// prints seconds and peak RSS of each child (the whole-row-group path may fail: its error is shown).
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,6 +17,8 @@ const outDir = path.join(root, "bench", "out");
 const python = path.join(root, ".venv", "bin", "python");
 
 interface RunResult {
+  /** The child's failure (only reported, in --big runs). */
+  error?: string;
   outputMb: number;
   seconds: number;
   cpuSeconds: number;
@@ -49,7 +55,11 @@ async function runOurs(input: string, output: string, ids: string[]): Promise<Ru
   ) as typeof import("../runtime/purge/matcher");
   const t0 = process.hrtime.bigint();
   const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  const options = { gzipLevel: env("LETHE_BENCH_GZIP_LEVEL"), workers: env("LETHE_BENCH_WORKERS") };
+  const options = {
+    gzipLevel: env("LETHE_BENCH_GZIP_LEVEL"),
+    workers: env("LETHE_BENCH_WORKERS"),
+    fieldByFieldFromBytes: env("LETHE_BENCH_FIELD_BY_FIELD_FROM_BYTES"),
+  };
   const stats = await purgeParquetFile(input, output, keyMatcher(["customer_id"], ids), options);
   return finish(t0, stats.rowsAfter, output);
 }
@@ -69,11 +79,11 @@ async function runDuckDb(input: string, output: string, ids: string[]): Promise<
   return result;
 }
 
-function finish(t0: bigint, rowsAfter: number, output: string): RunResult {
+function finish(t0: bigint, rowsAfter: number, output: string | undefined): RunResult {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const usage = process.resourceUsage();
   return {
-    outputMb: fs.statSync(output).size / 1e6,
+    outputMb: output ? fs.statSync(output).size / 1e6 : 0,
     seconds,
     cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     maxRssMb: usage.maxRSS / 1024,
@@ -93,7 +103,52 @@ function child(which: string, input: string, ids: string, env: Record<string, st
     },
   );
   if (r.status !== 0) throw new Error(`${which} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as RunResult;
+  if (result.error !== undefined && !env.LETHE_BENCH_REPORT_FAILURE) {
+    throw new Error(`${which} failed: ${result.error}`);
+  }
+  return result;
+}
+
+/** Rows of the default big row group: ~1 GB uncompressed. */
+const BIG_ROWS = 4_000_000;
+
+/** One run each of the field-by-field default and the forced whole-row-group rewrite on one big row group. */
+function benchBigRowGroup(idFile: string, rows: number): void {
+  const input = path.join(
+    outDir,
+    rows === BIG_ROWS ? "big-row-group.parquet" : `big-row-group-${rows}.parquet`,
+  );
+  if (!fs.existsSync(input)) {
+    process.stderr.write(`generating ${input} with pyarrow (about 5 minutes, ~1.2 GB peak RSS)\n`);
+    execFileSync(python, [path.join(__dirname, "make_big_row_group.py"), input, String(rows)], {
+      stdio: "inherit",
+    });
+  }
+  const mb = fs.statSync(input).size / 1e6;
+  console.log(
+    `input ${path.basename(input)}: ${mb.toFixed(1)} MB GZIP, one row group of ${(uncompressedMb(input) / 1000).toFixed(2)} GB uncompressed, 200 IDs; one run each`,
+  );
+  const runs: [string, Record<string, string>][] = [
+    ["lethe (field by field)", {}],
+    ["lethe, whole row group", { LETHE_BENCH_FIELD_BY_FIELD_FROM_BYTES: "Infinity" }],
+  ];
+  for (const [name, env] of runs) {
+    const r = child("ours", input, idFile, { ...env, LETHE_BENCH_REPORT_FAILURE: "1" });
+    const outcome = r.error
+      ? `FAILED (${r.error})`
+      : `output ${r.outputMb.toFixed(1)} MB, ${r.rowsAfter} rows kept`;
+    console.log(
+      `${name.padEnd(24)} ${r.seconds.toFixed(1)} s  peak RSS ${r.maxRssMb.toFixed(0)} MB  ` +
+        `CPU ${r.cpuSeconds.toFixed(1)} s  ${outcome}`,
+    );
+  }
+}
+
+/** The uncompressed size of a file's row groups, as its footer states it (pyarrow). */
+function uncompressedMb(file: string): number {
+  const code = `import pyarrow.parquet as pq, sys; m = pq.ParquetFile(sys.argv[1]).metadata; print(sum(m.row_group(i).total_byte_size for i in range(m.num_row_groups)))`;
+  return Number(execFileSync(python, ["-c", code, file]).toString().trim()) / 1e6;
 }
 
 async function main(): Promise<void> {
@@ -102,14 +157,38 @@ async function main(): Promise<void> {
     const [, which, input, idFile] = args;
     const ids = JSON.parse(fs.readFileSync(idFile, "utf8")) as string[];
     const output = path.join(outDir, `purged-${which}.parquet`);
-    const result = which === "ours" ? await runOurs(input, output, ids) : await runDuckDb(input, output, ids);
+    const t0 = process.hrtime.bigint();
+    if (process.env.LETHE_BENCH_REPORT_FAILURE) {
+      // parquet-wasm's "unreachable" (its heap exhausted) can surface outside the awaited promise.
+      const report = (err: unknown) => {
+        const error = String((err as Error)?.message ?? err).split("\n")[0];
+        process.stdout.write(JSON.stringify({ ...finish(t0, 0, undefined), error }) + "\n");
+        process.exit(0);
+      };
+      process.on("uncaughtException", report);
+      process.on("unhandledRejection", report);
+    }
+    let result: RunResult;
+    try {
+      result = which === "ours" ? await runOurs(input, output, ids) : await runDuckDb(input, output, ids);
+    } catch (err) {
+      if (!process.env.LETHE_BENCH_REPORT_FAILURE) throw err;
+      result = { ...finish(t0, 0, undefined), error: String((err as Error).message ?? err).split("\n")[0] };
+    }
     process.stdout.write(JSON.stringify(result) + "\n");
     return;
   }
   const int96 = args.includes("--int96");
+  const big = args.includes("--big");
+  const rowsAt = args.indexOf("--rows");
   const runsAt = args.indexOf("--runs");
   const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
   fs.mkdirSync(outDir, { recursive: true });
+  if (big) {
+    compileEngine();
+    benchBigRowGroup(writeIds(), rowsAt >= 0 ? Number(args[rowsAt + 1]) : BIG_ROWS);
+    return;
+  }
   const input = path.join(outDir, int96 ? "purge-reference-int96.parquet" : "purge-reference.parquet");
   if (!fs.existsSync(input)) {
     process.stderr.write(`generating ${input} with pyarrow (about 30 s)\n`);
@@ -122,13 +201,7 @@ async function main(): Promise<void> {
     );
   }
   compileEngine();
-  // 200 customers that occur in the file (customer ids are cust-0000000 .. cust-0099999).
-  const ids = Array.from(
-    { length: 200 },
-    (_, i) => `cust-${String((i * 499 + 17) % 100_000).padStart(7, "0")}`,
-  );
-  const idFile = path.join(outDir, "purge-ids.json");
-  fs.writeFileSync(idFile, JSON.stringify(ids));
+  const idFile = writeIds();
   const mb = fs.statSync(input).size / 1e6;
 
   // Interleaved runs, so that load from other processes hits every contender alike.
@@ -160,6 +233,17 @@ async function main(): Promise<void> {
   console.log(
     `ratio lethe/duckdb (goal <= 1.0): ${ratio(o)} (defaults), ${ratio(n)} (2 workers), ${ratio(f)} (gzip level 5)`,
   );
+}
+
+/** 200 customers that occur in the bench files (customer ids are cust-0000000 .. cust-0099999). */
+function writeIds(): string {
+  const ids = Array.from(
+    { length: 200 },
+    (_, i) => `cust-${String((i * 499 + 17) % 100_000).padStart(7, "0")}`,
+  );
+  const idFile = path.join(outDir, "purge-ids.json");
+  fs.writeFileSync(idFile, JSON.stringify(ids));
+  return idFile;
 }
 
 main().catch((err) => {

@@ -1,5 +1,6 @@
 // Where operators hear about trouble: an encrypted SNS topic (optionally e-mailed) and alarms on
-// every dead-letter queue, since a message there is an erasure that has not happened.
+// every dead-letter queue, since a message there is an erasure that has not happened, and on metrics
+// that must stay at zero (the ingest guard's FilterStale: it no longer trusts a filter).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./components/tags";
@@ -12,6 +13,16 @@ export interface AlertsArgs {
   alertEmail: string;
   /** Dead-letter queues whose first message raises an alarm, by a short label. */
   deadLetterQueues: Record<string, pulumi.Input<string>>;
+  /** Metrics whose first non-zero value in a 5-minute period raises an alarm, by a short label. */
+  metrics?: Record<string, AlarmedMetric>;
+}
+
+/** A custom metric (e.g. one a function emits with Powertools) that must stay at zero. */
+export interface AlarmedMetric {
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, pulumi.Input<string>>;
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -57,14 +68,26 @@ export class Alerts extends pulumi.ComponentResource {
         parent,
       );
     }
-    for (const [label, queueName] of Object.entries(args.deadLetterQueues)) {
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${label}-dlq-not-empty`,
+    const dlqAlarms = Object.entries(args.deadLetterQueues).map(
+      ([label, queueName]): [string, AlarmedMetric] => [
+        `${label}-dlq-not-empty`,
         {
-          alarmDescription: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
+          description: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: queueName },
+        },
+      ],
+    );
+    // Every alarm fires on the first non-zero value in a 5-minute period and clears when it is zero again.
+    for (const [label, metric] of [...dlqAlarms, ...Object.entries(args.metrics ?? {})]) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${label}`,
+        {
+          alarmDescription: metric.description,
+          namespace: metric.namespace,
+          metricName: metric.metricName,
+          dimensions: metric.dimensions,
           statistic: "Maximum",
           period: 300,
           evaluationPeriods: 1,

@@ -45,6 +45,8 @@ export interface LetheConfig {
   ingestFilterBuildSchedule: string;
   /** Ingest guard: the transformer checks for a newer filter generation at most this often. */
   ingestFilterRefreshSeconds: number;
+  /** Ingest guard: seconds the filter held is trusted while its pointer cannot be read; then every record is confirmed. */
+  ingestFilterMaxStalenessSeconds: number;
   /** Ingest guard: seconds a DynamoDB confirmation stays in the transformer's cache. */
   ingestConfirmCacheTtlSeconds: number;
   /** Ingest guard: entries of the confirmation cache (least recently used evicted first). */
@@ -77,6 +79,7 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   ingestFilterFalsePositivesPerMillion: "integer",
   ingestFilterBuildSchedule: "string",
   ingestFilterRefreshSeconds: "integer",
+  ingestFilterMaxStalenessSeconds: "integer",
   ingestConfirmCacheTtlSeconds: "integer",
   ingestConfirmCacheMaxEntries: "integer",
   ingestProcessorBufferingIntervalSeconds: "integer",
@@ -189,6 +192,7 @@ export function validateConfig(c: LetheConfig): LetheConfig {
     );
   }
   integerIn(c, "ingestFilterRefreshSeconds", 0, 86400);
+  integerIn(c, "ingestFilterMaxStalenessSeconds", 0, 86400);
   integerIn(c, "ingestConfirmCacheTtlSeconds", 1, 86400);
   integerIn(c, "ingestConfirmCacheMaxEntries", 1, 10_000_000);
   integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);

@@ -68,6 +68,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     falsePositiveRate: filterFalsePositiveRate(config),
     buildSchedule: config.ingestFilterBuildSchedule,
     refreshSeconds: config.ingestFilterRefreshSeconds,
+    maxStalenessSeconds: config.ingestFilterMaxStalenessSeconds,
     cacheTtlSeconds: config.ingestConfirmCacheTtlSeconds,
     cacheMaxEntries: config.ingestConfirmCacheMaxEntries,
     logRetentionDays: config.logRetentionDays,
@@ -98,6 +99,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     kmsKeyArn: lake.kmsKeyArn,
     alertEmail: config.alertEmail,
     deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
+    metrics: guard.alarmedMetrics,
   });
 
   const outputs: Record<string, pulumi.Output<unknown>> = {

@@ -8,7 +8,12 @@ import { Tags } from "../components/tags";
 import { LetheFunction } from "../components/letheFunction";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
-import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
+import {
+  createIngestTransformerHandler,
+  filterStaleMetric,
+  transformerServiceName,
+} from "../../runtime/handlers/ingestTransformer";
+import { AlarmedMetric } from "../alerts";
 import { envNames } from "../../runtime/contracts/env";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 
@@ -27,6 +32,8 @@ export interface IngestGuardArgs {
   buildSchedule: pulumi.Input<string>;
   /** The transformer checks for a newer filter generation at most this often. */
   refreshSeconds: pulumi.Input<number>;
+  /** The transformer trusts the filter it holds this long while the pointer cannot be read. */
+  maxStalenessSeconds: pulumi.Input<number>;
   cacheTtlSeconds: pulumi.Input<number>;
   cacheMaxEntries: pulumi.Input<number>;
   logRetentionDays: pulumi.Input<number>;
@@ -42,6 +49,8 @@ export class IngestGuard extends pulumi.ComponentResource {
   readonly schedule: aws.cloudwatch.EventRule;
   /** Dead-letter queues by a short label, for Alerts. */
   readonly deadLetterQueueNames: Record<string, pulumi.Output<string>>;
+  /** Metrics whose first non-zero value raises an alarm, by a short label, for Alerts. */
+  readonly alarmedMetrics: Record<string, AlarmedMetric>;
 
   constructor(name: string, args: IngestGuardArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:ingest:IngestGuard", name, {}, opts);
@@ -122,9 +131,10 @@ export class IngestGuard extends pulumi.ComponentResource {
         environment: {
           ...common,
           [envNames.refreshSeconds]: pulumi.output(args.refreshSeconds).apply(String),
+          [envNames.maxStalenessSeconds]: pulumi.output(args.maxStalenessSeconds).apply(String),
           [envNames.cacheTtlSeconds]: pulumi.output(args.cacheTtlSeconds).apply(String),
           [envNames.cacheMaxEntries]: pulumi.output(args.cacheMaxEntries).apply(String),
-          POWERTOOLS_SERVICE_NAME: "lethe-ingest-guard",
+          POWERTOOLS_SERVICE_NAME: transformerServiceName,
         },
         // Memory buys CPU: the guard decodes and parses every record.
         memorySizeMb: 1024,
@@ -169,6 +179,15 @@ export class IngestGuard extends pulumi.ComponentResource {
     this.deadLetterQueueNames = {
       "filter-builder": this.builder.deadLetterQueue.name,
       "ingest-guard": this.transformer.deadLetterQueue.name,
+    };
+    this.alarmedMetrics = {
+      "ingest-guard-filter-stale": {
+        description:
+          "Lethe ingest guard: the opt-out filter pointer has been unreadable for longer than ingestFilterMaxStalenessSeconds; every record is being confirmed in DynamoDB (slower, costlier) until it can be read",
+        namespace: "Lethe",
+        metricName: filterStaleMetric,
+        dimensions: { service: transformerServiceName },
+      },
     };
     this.registerOutputs({
       builderFunction: this.builder.function.name,

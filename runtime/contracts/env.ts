@@ -11,6 +11,7 @@ export const envNames = {
   kmsKeyArn: "LETHE_KMS_KEY_ARN",
   falsePositiveRate: "LETHE_FILTER_FALSE_POSITIVE_RATE",
   refreshSeconds: "LETHE_FILTER_REFRESH_SECONDS",
+  maxStalenessSeconds: "LETHE_FILTER_MAX_STALENESS_SECONDS",
   cacheTtlSeconds: "LETHE_CONFIRM_CACHE_TTL_SECONDS",
   cacheMaxEntries: "LETHE_CONFIRM_CACHE_MAX_ENTRIES",
   // the find, indexer and purge functions: the data mappers (JSON array of DataMapper)

@@ -126,7 +126,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
     const { report, fencingToken } = await mutex.withLock(
       new MutexKey(`s3://${bucket}/${h.key}`),
       async (lock) => ({
-        report: await purgeObject(s3, { bucket, key: h.key, matcher }),
+        report: await purgeObject(s3, { bucket, key: h.key, matcher, guard: lock }),
         fencingToken: String(lock.fencingToken),
       }),
     );

@@ -23,20 +23,24 @@ export interface FirehoseTransformationResponse {
 }
 
 export const transformerServiceName = "lethe-ingest-guard";
+/** Metric (namespace Lethe, dimension service) that is 1 while the guard trusts no filter for staleness. */
+export const filterStaleMetric = "FilterStale";
 
 /** Builds the guard from the environment: clients, registry, refreshing filter source, cache. */
 export function recordGuardFromEnv(env: Env, logger: Logger): RecordGuard {
   const registry = new OptOutRegistry(makeDocumentClient(), requiredEnv(env, envNames.optOutTable));
+  const refreshMs = numberEnv(env, envNames.refreshSeconds, 0, 86400, 60) * 1000;
   const filters = new RefreshingFilterSource(
     makeS3Client(),
     filterLocationFromEnv(env),
-    numberEnv(env, envNames.refreshSeconds, 0, 86400, 60) * 1000,
+    { refreshMs, maxStalenessMs: numberEnv(env, envNames.maxStalenessSeconds, 0, 86400, 300) * 1000 },
     (e) => (e.kind === "loaded" ? logger.info("opt-out filter loaded", e) : logger.warn("opt-out filter", e)),
   );
   return new RecordGuard({
     filters,
     registry,
     cacheTtlMs: numberEnv(env, envNames.cacheTtlSeconds, 1, 86400, 300) * 1000,
+    negativeCacheTtlMs: refreshMs,
     cacheMaxEntries: numberEnv(env, envNames.cacheMaxEntries, 1, 10_000_000, 100_000),
   });
 }
@@ -62,6 +66,8 @@ export function createIngestTransformerHandler(
     metrics.addMetric("DynamoDBLookups", MetricUnit.Count, stats.dynamoLookups);
     metrics.addMetric("CacheHits", MetricUnit.Count, stats.cacheHits);
     metrics.addMetric("FilterFallback", MetricUnit.Count, stats.generation === undefined ? 1 : 0);
+    // Alarmed on (IngestGuard): the pointer has been unreadable for longer than the staleness limit.
+    metrics.addMetric(filterStaleMetric, MetricUnit.Count, stats.filterStale ? 1 : 0);
     metrics.publishStoredMetrics();
     // Counts only: never an ID.
     logger.info("batch transformed", { invocationId: event.invocationId, ...stats });

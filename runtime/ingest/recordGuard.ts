@@ -2,6 +2,10 @@
 // out) or ProcessingFailed (malformed: Firehose writes it under the error prefix). The bloom filter
 // clears almost every record; its positives are confirmed in the registry in one batch per
 // invocation, through an LRU cache with expiry. Without a filter every record is confirmed.
+// A cached answer never outlives the filter generation it was given under (the cache is emptied when
+// the generation changes, since a new generation is how a registration shows), and a "not opted out"
+// answer is reused for at most `negativeCacheTtlMs`: so a subject registered in the registry is
+// dropped within one refresh interval of its generation's publication (docs/bloom.md, "The bound").
 import { LRUCache } from "lru-cache";
 import { OptOutLookup } from "./optOutRegistry";
 import { FilterProvider } from "./filterSource";
@@ -34,12 +38,20 @@ export interface GuardStats {
   /** The filter generation used, or undefined in fallback. */
   generation?: number;
   fallbackReason?: string;
+  /** The filter pointer has been unreadable too long: no filter is trusted, every record confirmed. */
+  filterStale: boolean;
 }
 
 export interface RecordGuardOptions {
   filters: FilterProvider;
   registry: OptOutLookup;
   cacheTtlMs: number;
+  /**
+   * How long a "not opted out" answer is reused (0: never cached), capped by cacheTtlMs. Set it to the
+   * filter refresh interval: without a filter (fallback) no generation change can announce an opt-out.
+   * Default: cacheTtlMs.
+   */
+  negativeCacheTtlMs?: number;
   cacheMaxEntries: number;
   /** The JSON field naming the data subject. */
   idField?: string;
@@ -48,16 +60,26 @@ export interface RecordGuardOptions {
 export class RecordGuard {
   private readonly cache: LRUCache<string, boolean>;
   private readonly idField: string;
+  private readonly negativeTtlMs: number;
+  /** The filter generation the cached answers were given under (undefined: none, fallback). */
+  private cachedUnder: number | undefined;
 
   constructor(private readonly options: RecordGuardOptions) {
     this.cache = new LRUCache<string, boolean>({ max: options.cacheMaxEntries, ttl: options.cacheTtlMs });
     this.idField = options.idField ?? "customer_id";
+    this.negativeTtlMs = Math.min(options.negativeCacheTtlMs ?? options.cacheTtlMs, options.cacheTtlMs);
+    this.cachedUnder = undefined;
   }
 
   async transform(
     records: readonly FirehoseRecord[],
   ): Promise<{ records: TransformedRecord[]; stats: GuardStats }> {
-    const { filter, generation, reason } = await this.options.filters.current();
+    const { filter, generation, reason, stale } = await this.options.filters.current();
+    if (generation !== this.cachedUnder) {
+      // A new generation (or losing the filter) may mean new opt-outs: no answer from before is reused.
+      this.cache.clear();
+      this.cachedUnder = generation;
+    }
     const stats: GuardStats = {
       recordsIn: records.length,
       ok: 0,
@@ -67,6 +89,7 @@ export class RecordGuard {
       cacheHits: 0,
       dynamoLookups: 0,
       ...(filter ? { generation } : { fallbackReason: reason }),
+      filterStale: stale === true,
     };
     const out: TransformedRecord[] = new Array(records.length);
     // ID -> indexes of the records waiting for its confirmation.
@@ -100,7 +123,8 @@ export class RecordGuard {
       const optedOut = await this.options.registry.optedOut(ids);
       for (const id of ids) {
         const isOut = optedOut.has(id);
-        this.cache.set(id, isOut);
+        if (isOut) this.cache.set(id, true);
+        else if (this.negativeTtlMs > 0) this.cache.set(id, false, { ttl: this.negativeTtlMs });
         for (const i of pending.get(id)!) {
           out[i] = { recordId: records[i].recordId, result: isOut ? "Dropped" : "Ok", data: records[i].data };
         }

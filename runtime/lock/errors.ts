@@ -33,8 +33,13 @@ export type LockLossReason =
   | "taken"
   /** The lock item is gone (deleted by hand or by TTL long after the lease ended). */
   | "missing"
-  /** Our lease ran out on our own clock before a renewal succeeded (auto-renew off, or DynamoDB failing). */
-  | "expired";
+  /**
+   * Our lease ran out on our own clock before a renewal succeeded (auto-renew off, DynamoDB failing, or
+   * the holder's event loop blocked or its process paused past the lease).
+   */
+  | "expired"
+  /** Only from `Lock.assertHeld()`: the holder released the lock and then tried to use it. */
+  | "released";
 
 /**
  * The lock is no longer safely held. Put on `lock.signal` as its abort reason the moment this is known,

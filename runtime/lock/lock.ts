@@ -1,6 +1,9 @@
 // A granted lock as its holder sees it. Its signal aborts (with a LockLostError) the moment the holder
 // must stop relying on it: a renewal found another holder or no item, or the lease ran out on the
-// holder's own monotonic clock before a renewal succeeded.
+// holder's own monotonic clock before a renewal succeeded. The lease is checked against the monotonic
+// clock whenever `held`, `signal` or `assertHeld()` is read, not only when a timer fires: a holder
+// whose event loop was blocked or whose process was paused past its lease sees the loss on its very
+// next check, before the expiry timer (which is itself late) has had a chance to run.
 import { LockLossReason, LockLostError } from "./errors";
 import { MutexKey } from "./mutexKey";
 import { backgroundTimer, monotonicMs } from "./timing";
@@ -15,8 +18,6 @@ export interface LeaseGrant {
 }
 
 export class Lock implements AsyncDisposable {
-  /** Aborts with a LockLostError when the lock is lost; never on a normal release. */
-  readonly signal: AbortSignal;
   private readonly controller = new AbortController();
   private grant: LeaseGrant;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -32,7 +33,6 @@ export class Lock implements AsyncDisposable {
     grant: LeaseGrant,
     private readonly dispose: (lock: Lock) => Promise<void>,
   ) {
-    this.signal = this.controller.signal;
     this.grant = grant;
     this.armExpiry();
   }
@@ -47,9 +47,30 @@ export class Lock implements AsyncDisposable {
     return new Date(this.grant.leaseExpiresAtMs);
   }
 
-  /** True while the lock is neither released nor lost. */
+  /**
+   * Aborts with a LockLostError when the lock is lost; never on a normal release. Reading it checks the
+   * lease first, so a lease that ran out while the holder was frozen is aborted here already.
+   */
+  get signal(): AbortSignal {
+    this.checkLease();
+    return this.controller.signal;
+  }
+
+  /** True while the lock is neither released nor lost, its lease checked on the monotonic clock now. */
   get held(): boolean {
-    return !this.released && !this.signal.aborted;
+    this.checkLease();
+    return !this.released && !this.controller.signal.aborted;
+  }
+
+  /**
+   * Throws unless the lock is held right now: the LockLostError of the loss, or one with reason
+   * "released". Call it just before every write the lock protects.
+   */
+  assertHeld(): void {
+    if (this.held) return;
+    const reason: unknown = this.controller.signal.reason;
+    if (reason instanceof LockLostError) throw reason;
+    throw new LockLostError(this.key.hash, "released", this.fencingToken);
   }
 
   /** Milliseconds of lease left on this holder's own clock (0 once it ran out). */
@@ -64,9 +85,12 @@ export class Lock implements AsyncDisposable {
 
   /** @internal A renewal landed. Kept even after a loss so that release can still clear our item. */
   renewed(grant: LeaseGrant): void {
+    // A lease that ran out before this renewal's answer was seen stays lost, even if the renewal was
+    // sent in time: the holder may already have been told (or may have acted on `held` meanwhile).
+    this.checkLease();
     this.grant = grant;
     this.renewalFailure = undefined;
-    if (!this.signal.aborted && !this.released) this.armExpiry();
+    if (!this.controller.signal.aborted && !this.released) this.armExpiry();
   }
 
   /** @internal A renewal failed (throttled, network); the cause of the loss if the lease then runs out. */
@@ -77,7 +101,7 @@ export class Lock implements AsyncDisposable {
   /** @internal The lock is no longer ours (or no longer safely ours): tell the holder at once. */
   lose(reason: LockLossReason, cause?: unknown): void {
     this.clearExpiry();
-    if (!this.signal.aborted) {
+    if (!this.controller.signal.aborted) {
       this.controller.abort(new LockLostError(this.key.hash, reason, this.fencingToken, cause));
     }
   }
@@ -91,6 +115,12 @@ export class Lock implements AsyncDisposable {
   /** @internal */
   get isReleased(): boolean {
     return this.released;
+  }
+
+  /** The lease ran out on our clock (whether or not the expiry timer has fired yet): the lock is lost. */
+  private checkLease(): void {
+    if (this.released || this.controller.signal.aborted) return;
+    if (monotonicMs() >= this.grant.deadlineMonotonicMs) this.lose("expired", this.renewalFailure);
   }
 
   private armExpiry(): void {

@@ -46,6 +46,12 @@ export interface ObjectPurgeReport {
 export interface ObjectPurgeRequest {
   bucket: string;
   key: string;
+  /**
+   * Checked just before the PutObject and before each DeleteObject; throwing stops the purge there
+   * (nothing more is written or deleted). Pass the object's `Lock`: `assertHeld()` throws its
+   * LockLostError once the lease ran out on the holder's own clock, however long the holder was frozen.
+   */
+  guard?: WriteGuard;
   matcher: KeyMatcher;
   options?: PurgeOptions;
   /** Purge this version (already read by the caller) instead of the one a new HEAD finds current. */
@@ -57,6 +63,11 @@ export interface ObjectPurgeRequest {
    * Default false: the version read and older ones holding matches are deleted here.
    */
   keepOtherVersions?: boolean;
+}
+
+/** What a write path asks just before it writes: throws when it must not (e.g. a lost lock). */
+export interface WriteGuard {
+  assertHeld(): void;
 }
 
 /** Test seam for crash injection: called after our new version is written, before old ones go. */
@@ -104,7 +115,7 @@ export async function purgeObject(
       // No new version. A previous run may have written this version and crashed before cleaning up:
       // the older versions that still hold matching rows are deleted now.
       const leftovers = sweep ? await versionsHolding(s3, current, older, req.matcher) : [];
-      await deleteVersions(s3, bucket, key, leftovers);
+      await deleteVersions(s3, req, leftovers);
       return { ...base, format, status: "no-match", ...rows(stats), versionsDeleted: leftovers, bytesOut: 0 };
     }
 
@@ -114,6 +125,7 @@ export async function purgeObject(
     await hooks.beforeWrite?.();
     let written;
     try {
+      req.guard?.assertHeld();
       written = await s3.send(
         new PutObjectCommand({
           ...preservedHeaders(current.head),
@@ -140,9 +152,9 @@ export async function purgeObject(
     // so a run and a crashed-then-repeated run end with the same versions (history without matches stays).
     const toDelete: string[] = [];
     if (versionId && sweep) {
-      await deleteVersions(s3, bucket, key, [versionId]);
+      await deleteVersions(s3, req, [versionId]);
       const leftovers = await versionsHolding(s3, current, older, req.matcher);
-      await deleteVersions(s3, bucket, key, leftovers);
+      await deleteVersions(s3, req, leftovers);
       toDelete.push(versionId, ...leftovers);
     }
     return {
@@ -273,13 +285,11 @@ export async function scanObjectVersion(
     : scanJsonLines(await source.read(0, version.size), matcher);
 }
 
-async function deleteVersions(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  versionIds: string[],
-): Promise<void> {
-  // One by one: DeleteObjects needs a Content-MD5/checksum some emulators reject, and objects have few versions.
-  for (const VersionId of versionIds)
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId }));
+async function deleteVersions(s3: S3Client, req: ObjectPurgeRequest, versionIds: string[]): Promise<void> {
+  // One by one: DeleteObjects needs a Content-MD5/checksum some emulators reject, and objects have few
+  // versions; and the guard is asked before each delete.
+  for (const VersionId of versionIds) {
+    req.guard?.assertHeld();
+    await s3.send(new DeleteObjectCommand({ Bucket: req.bucket, Key: req.key, VersionId }));
+  }
 }

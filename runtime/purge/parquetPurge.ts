@@ -1,7 +1,8 @@
 // File-level purge of a Parquet object: row groups without a matching row are copied byte for byte,
 // row groups with matches are re-encoded without those rows (rowGroupRewrite.ts), and a new footer is
 // written from the ORIGINAL schema and key-value metadata with corrected offsets. Memory is bounded by
-// the row groups in flight (`concurrency`), not by the file.
+// the row groups in flight (`concurrency`), not by the file; a row group too big to hold whole is
+// purged field by field (fieldByField.ts), so memory is bounded by its largest field.
 import { availableParallelism } from "node:os";
 import {
   ByteSource,
@@ -22,10 +23,18 @@ import { RewrittenChunk, UnfaithfulRewriteError, isSupportedCodec } from "./rowG
 import {
   RowGroupInput,
   RowGroupOutcome,
+  footerOf,
   purgeRowGroup,
   readTopLevelFields,
   topLevelFieldsOf,
 } from "./rowGroupPurge";
+import {
+  FIELD_BY_FIELD_FROM_BYTES,
+  matchingRows,
+  readFields,
+  rewriteFieldByField,
+  uncompressedBytes,
+} from "./fieldByField";
 import { RowGroupWorkerPool } from "./workerPool";
 import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
@@ -40,6 +49,8 @@ export interface RowGroupStats {
   rowsAfter: number;
   /** false: copied byte for byte. */
   rewritten: boolean;
+  /** Present (true) when the row group was big enough to be purged field by field. */
+  fieldByField?: true;
 }
 
 export interface PurgeStats {
@@ -58,6 +69,20 @@ export interface PurgeOptions {
   gzipLevel?: number;
   /** Row groups read and in flight at once (bounds memory). Default: workers + 1 (workers), 2 (none). */
   concurrency?: number;
+  /**
+   * Row groups of at least this many uncompressed bytes (their footer's total_byte_size) are read and
+   * rewritten one top-level field at a time, in this thread: memory is then bounded by the largest
+   * field, not the row group. Default 64 MiB (a whole-row-group rewrite peaks at ~8x its uncompressed size).
+   */
+  fieldByFieldFromBytes?: number;
+}
+
+/** A row group purged field by field: nothing of it is held until it is written (fieldByField.ts). */
+interface FieldByFieldOutcome {
+  kind: "fields";
+  rowsBefore: number;
+  rowsAfter: number;
+  drop: number[];
 }
 
 export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError };
@@ -114,14 +139,30 @@ export async function purgeParquet(
   const concurrency = Math.max(1, options.concurrency ?? workers + (pool ? 1 : 2));
   try {
     // A sliding window of row groups in flight; results are written strictly in order.
-    const inFlight: Promise<{ index: number; bytes: Uint8Array; start: number; outcome: RowGroupOutcome }>[] =
-      [];
+    const fieldByFieldFrom = options.fieldByFieldFromBytes ?? FIELD_BY_FIELD_FROM_BYTES;
+    const inFlight: Promise<{
+      index: number;
+      bytes?: Uint8Array;
+      start: number;
+      outcome: RowGroupOutcome | FieldByFieldOutcome;
+    }>[] = [];
     let next = 0;
     const launch = () => {
       if (next >= footer.rowGroups.length) return;
       const index = next++;
       const task = (async () => {
         const { start, end } = rowGroupRange(footer.rowGroups[index]);
+        if (uncompressedBytes(footer.rowGroups[index]) >= fieldByFieldFrom) {
+          const drop = await matchingRows(source, footer, index, matcher);
+          const rowsBefore = getI64(footer.rowGroups[index], F.rowGroup.numRows) ?? 0;
+          const outcome: FieldByFieldOutcome = {
+            kind: "fields",
+            rowsBefore,
+            rowsAfter: rowsBefore - drop.length,
+            drop,
+          };
+          return { index, start, outcome };
+        }
         const bytes = await source.read(start, end - start);
         const input: RowGroupInput = {
           footer: footerOf(footer, index),
@@ -142,18 +183,35 @@ export async function purgeParquet(
       const { index, bytes, start: oldStart, outcome } = await inFlight.shift()!;
       launch();
       const rowGroup = footer.rowGroups[index];
+      const fields = outcome.kind === "fields";
       stats.rowGroups.push({
         index,
         rowsBefore: outcome.rowsBefore,
         rowsAfter: outcome.rowsAfter,
-        rewritten: outcome.kind === "rewrite",
+        rewritten: outcome.kind === "rewrite" || (fields && outcome.drop.length > 0),
+        ...(fields ? { fieldByField: true as const } : {}),
       });
       stats.rowsBefore += outcome.rowsBefore;
       stats.rowsAfter += outcome.rowsAfter;
       if (outcome.rowsAfter === 0) continue; // a row group that only held matching rows disappears
       const start = offset;
-      if (outcome.kind === "copy") {
-        await emit(bytes);
+      if (outcome.kind === "fields" && outcome.drop.length > 0) {
+        const original = getStructList(rowGroup, F.rowGroup.columns);
+        const cols: TStruct[] = [];
+        for await (const chunk of rewriteFieldByField(
+          source,
+          footer,
+          index,
+          outcome.drop,
+          options.gzipLevel,
+        )) {
+          cols.push(placeChunk(original[cols.length], chunk, offset));
+          await emit(chunk.bytes);
+        }
+        outGroups.push(withRowGroupColumns(rowGroup, cols, outcome.rowsAfter, start));
+      } else if (outcome.kind === "copy" || outcome.kind === "fields") {
+        if (bytes) await emit(bytes);
+        else await copyRange(source, rowGroupRange(rowGroup), emit);
         const cols = getStructList(rowGroup, F.rowGroup.columns).map((c) => shiftChunk(c, start - oldStart));
         outGroups.push(withRowGroupColumns(rowGroup, cols, outcome.rowsAfter, start));
       } else {
@@ -193,14 +251,20 @@ function usesGzip(footer: Footer): boolean {
   );
 }
 
-/** The footer reduced to one row group: what a row group task needs, small enough to send to a worker. */
-function footerOf(footer: Footer, index: number): Footer {
-  const raw: TStruct = new Map(footer.raw);
-  raw.delete(F.file.rowGroups);
-  return { ...footer, raw, rowGroups: [footer.rowGroups[index]] };
+/** Copies a byte range of the source in pieces (a big untouched row group is never held whole). */
+async function copyRange(
+  source: ByteSource,
+  { start, end }: { start: number; end: number },
+  emit: (bytes: Uint8Array) => Promise<void>,
+): Promise<void> {
+  for (let at = start; at < end; at += COPY_PIECE_BYTES) {
+    await emit(await source.read(at, Math.min(COPY_PIECE_BYTES, end - at)));
+  }
 }
 
-/** Count, per matching key, the rows of every row group (for `scan`). */
+const COPY_PIECE_BYTES = 8 * 1024 * 1024;
+
+/** Count, per matching key, the rows of every row group (for `scan`), reading only the key fields. */
 export async function scanParquet(
   source: ByteSource,
   matcher: KeyMatcher,
@@ -210,14 +274,10 @@ export async function scanParquet(
   const matches = new Map<string, number>();
   let rows = 0;
   for (let index = 0; index < footer.rowGroups.length; index++) {
-    const rowGroup = footer.rowGroups[index];
-    const { start, end } = rowGroupRange(rowGroup);
-    const bytes = await source.read(start, end - start);
-    rows += getI64(rowGroup, F.rowGroup.numRows) ?? 0;
-    const table = await readTopLevelFields(
-      { footer, index, bytes, start },
-      topLevelFieldsOf(footer, matcher.columns),
-    );
+    rows += getI64(footer.rowGroups[index], F.rowGroup.numRows) ?? 0;
+    // Only the key fields' chunks are read.
+    const keyFields = topLevelFieldsOf(footer, matcher.columns);
+    const table = await readTopLevelFields(await readFields(source, footer, index, keyFields), keyFields);
     matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
   }
   return { rows, matches };

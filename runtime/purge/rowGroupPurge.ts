@@ -140,12 +140,19 @@ async function inflatedRowGroup(
   };
 }
 
+/** The footer reduced to one row group: what a row group task needs, small enough to send to a worker. */
+export function footerOf(footer: Footer, index: number): Footer {
+  const raw: TStruct = new Map(footer.raw);
+  raw.delete(F.file.rowGroups);
+  return { ...footer, raw, rowGroups: [footer.rowGroups[index]] };
+}
+
 /** Indices of the top-level fields that hold the given leaf columns. */
 export function topLevelFieldsOf(footer: Footer, columns: readonly string[]): Set<number> {
   return new Set(footer.leaves.filter((l) => columns.includes(l.path)).map((l) => l.topLevelIndex));
 }
 
-function topLevelCount(footer: Footer): number {
+export function topLevelCount(footer: Footer): number {
   return getI32(getStructList(footer.raw, F.file.schema)[0], F.schema.numChildren) ?? 0;
 }
 
@@ -160,7 +167,7 @@ export async function readTopLevelFields(input: RowGroupInput, wanted: Set<numbe
 }
 
 /** A stand-alone Parquet file of one row group holding only some top-level fields, pages inflated. */
-async function topLevelFieldsFile(input: RowGroupInput, wanted: Set<number>): Promise<Uint8Array> {
+export async function topLevelFieldsFile(input: RowGroupInput, wanted: Set<number>): Promise<Uint8Array> {
   const { footer } = input;
   const leaves = new Set(footer.leaves.flatMap((l, i) => (wanted.has(l.topLevelIndex) ? [i] : [])));
   const schema = getStructList(footer.raw, F.file.schema);
@@ -187,7 +194,7 @@ async function topLevelFieldsFile(input: RowGroupInput, wanted: Set<number>): Pr
 }
 
 /** One Arrow batch per row group (row groups have far fewer rows). */
-const MAX_BATCH_ROWS = 1 << 30;
+export const MAX_BATCH_ROWS = 1 << 30;
 
 /** The fields of two decoded parts of one row group, back in the file's field order, as one table. */
 function sideBySide(count: number, firstFields: Set<number>, first: Table, second: Table | undefined): Table {
@@ -213,7 +220,8 @@ function sideBySide(count: number, firstFields: Set<number>, first: Table, secon
   ]);
 }
 
-function keepRuns(rows: number, drop: number[]): number[] {
+/** The rows not in `drop` (ascending) as [start, end) pairs. */
+export function keepRuns(rows: number, drop: number[]): number[] {
   const runs: number[] = [];
   let from = 0;
   for (const d of drop) {

@@ -174,6 +174,34 @@ describe("infra: ingest guard functions under mocks", () => {
   });
 });
 
+describe("infra: the ingest guard's staleness bound", () => {
+  it("passes ingestFilterMaxStalenessSeconds to the transformer and alarms on its FilterStale metric", async () => {
+    const defaults = await build();
+    expect(
+      defaults.named("lethe-guard-transformer-function").inputs.environment.variables
+        .LETHE_FILTER_MAX_STALENESS_SECONDS,
+    ).to.equal(String(configDefaults.ingestFilterMaxStalenessSeconds));
+    const p = await build({ ingestFilterMaxStalenessSeconds: 120 });
+    const env = p.named("lethe-guard-transformer-function").inputs.environment.variables;
+    expect(env.LETHE_FILTER_MAX_STALENESS_SECONDS).to.equal("120");
+    const alarm = p.named("lethe-alerts-ingest-guard-filter-stale").inputs;
+    expect(alarm).to.include({
+      namespace: "Lethe",
+      metricName: "FilterStale",
+      statistic: "Maximum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    // Powertools Metrics publishes with the service name as its one dimension.
+    expect(alarm.dimensions).to.deep.equal({ service: env.POWERTOOLS_SERVICE_NAME });
+    expect(alarm.alarmActions).to.deep.equal([mockIdentity("aws:sns/topic:Topic", "lethe-alerts-topic").arn]);
+    expect(() => validateConfig({ ...configDefaults, ingestFilterMaxStalenessSeconds: -1 })).to.throw(
+      ConfigError,
+      /lethe:ingestFilterMaxStalenessSeconds/,
+    );
+  });
+});
+
 describe("infra: ingest guard configuration", () => {
   it("flows the schedule, rate, cache and buffering settings into the resources", async () => {
     const p = await build({

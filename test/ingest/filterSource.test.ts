@@ -34,7 +34,7 @@ describe("ingest: refreshing filter source (moto)", () => {
     const source = new RefreshingFilterSource(
       flaky,
       location,
-      1000,
+      { refreshMs: 1000, maxStalenessMs: 3_600_000 },
       (e) => events.push(e),
       () => now,
     );
@@ -49,7 +49,7 @@ describe("ingest: refreshing filter source (moto)", () => {
     const cold = new RefreshingFilterSource(
       flaky,
       location,
-      1000,
+      { refreshMs: 1000, maxStalenessMs: 3_600_000 },
       (e) => events.push(e),
       () => now,
     );

@@ -8,6 +8,7 @@ import { builtinModules } from "node:module";
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { installPulumiMocks } from "../support/pulumiMocks";
+import { captureStdout } from "../support/captureStdout";
 import { filterBuilderFactory, ingestTransformerFactory } from "../../infra/lake/ingestGuard";
 import { envNames } from "../../runtime/contracts/env";
 import { createSubjectHashKey } from "../support/subjectHashKeys";
@@ -96,17 +97,10 @@ describe("infra: the magic Lambdas' serialized code", () => {
     const builder = require(path.join(dir, "builder.js")).handler;
     const transformer = require(path.join(dir, "transformer.js")).handler;
 
-    const output: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      output.push(chunk.toString());
-      return true;
-    }) as typeof process.stdout.write;
-    let built, again, transformed;
-    try {
-      built = await builder({}, {});
-      again = await builder({ "detail-type": "Scheduled Event", source: "aws.events" }, {});
-      transformed = await transformer(
+    const { result, output } = await captureStdout(async () => {
+      const built = await builder({}, {});
+      const again = await builder({ "detail-type": "Scheduled Event", source: "aws.events" }, {});
+      const transformed = await transformer(
         event([
           firehoseRecord("1", { customer_id: "cust-gone-7781", event_type: "x" }),
           firehoseRecord("2", { customer_id: "cust-stays-1234", event_type: "x" }),
@@ -114,9 +108,9 @@ describe("infra: the magic Lambdas' serialized code", () => {
         ]),
         {},
       );
-    } finally {
-      process.stdout.write = write;
-    }
+      return { built, again, transformed };
+    });
+    const { built, again, transformed } = result;
     expect(built).to.include({ status: "published", generation: 1, itemCount: 1 });
     expect(built.message).to.match(/^published generation 1: 1 IDs/);
     expect(again).to.include({ status: "unchanged", generation: 1 });
@@ -139,6 +133,9 @@ describe("infra: the magic Lambdas' serialized code", () => {
       DynamoDBLookups: 1,
     });
     expect(guardMetrics._aws.CloudWatchMetrics[0].Namespace).to.equal("Lethe");
+    // What the FilterStale alarm watches (infra/lake/ingestGuard.ts): the metric, by service.
+    expect(guardMetrics).to.include({ FilterStale: 0, service: "lethe-ingest-guard" });
+    expect(guardMetrics._aws.CloudWatchMetrics[0].Dimensions).to.deep.equal([["service"]]);
     expect(text).to.contain("batch transformed");
     expect(text, "a raw customer ID reached the logs").to.not.contain("cust-gone-7781");
     expect(

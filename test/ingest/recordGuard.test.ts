@@ -52,7 +52,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
 
     const lookups = new CountingLookup(registry);
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(s3, location, 60_000),
+      filters: new RefreshingFilterSource(s3, location, { refreshMs: 60_000, maxStalenessMs: 3_600_000 }),
       registry: lookups,
       cacheTtlMs: 3_600_000,
       cacheMaxEntries: 100_000,
@@ -115,7 +115,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
       hasher: await fixtureHasher(),
     });
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
+      filters: new RefreshingFilterSource(makeS3Client(), location, {
+        refreshMs: 60_000,
+        maxStalenessMs: 3_600_000,
+      }),
       registry,
       cacheTtlMs: 60_000,
       cacheMaxEntries: 1000,
@@ -165,7 +168,7 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
       filters: new RefreshingFilterSource(
         s3,
         location,
-        30_000,
+        { refreshMs: 30_000, maxStalenessMs: 3_600_000 },
         (e) => events.push(e),
         () => now,
       ),
@@ -209,7 +212,13 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
     const lookups = new CountingLookup(registry);
     let now = 0;
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(s3, location, 10_000, undefined, () => now),
+      filters: new RefreshingFilterSource(
+        s3,
+        location,
+        { refreshMs: 10_000, maxStalenessMs: 3_600_000 },
+        undefined,
+        () => now,
+      ),
       registry: lookups,
       cacheTtlMs: 1,
       cacheMaxEntries: 1000,
@@ -255,7 +264,10 @@ describe("ingest: the guard in front of Firehose (moto)", () => {
   it("lets nothing through when DynamoDB cannot confirm: the invocation fails and Firehose retries", async () => {
     const location = await createLakeBucket();
     const guard = new RecordGuard({
-      filters: new RefreshingFilterSource(makeS3Client(), location, 60_000),
+      filters: new RefreshingFilterSource(makeS3Client(), location, {
+        refreshMs: 60_000,
+        maxStalenessMs: 3_600_000,
+      }),
       registry: new OptOutRegistry(makeDocumentClient(), "no-such-table"),
       cacheTtlMs: 60_000,
       cacheMaxEntries: 10,
