@@ -29,6 +29,8 @@ import {
 import { RowGroupWorkerPool } from "./workerPool";
 import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
+import { integerLeafPaths } from "./integerColumns";
+import { SubjectIdError, integerIdProblem } from "../erasure/subjectIds";
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
@@ -70,6 +72,7 @@ export function validate(footer: Footer, matcher: KeyMatcher): void {
       throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})`);
     }
   }
+  validateIntegerIds(footer, matcher);
   for (const rg of footer.rowGroups) {
     for (const chunk of getStructList(rg, F.rowGroup.columns)) {
       const codec = getI32(columnMeta(chunk), F.meta.codec) ?? 0;
@@ -80,6 +83,26 @@ export function validate(footer: Footer, matcher: KeyMatcher): void {
       }
     }
   }
+}
+
+/** IDs for an integer column must be canonical integers: anything else would silently match nothing. */
+function validateIntegerIds(footer: Footer, matcher: KeyMatcher): void {
+  const integers = integerLeafPaths(footer);
+  const problems: string[] = [];
+  matcher.subjects.forEach((parts, i) => {
+    for (let c = 0; c < matcher.columns.length; c++) {
+      if (!integers.has(matcher.columns[c])) continue;
+      const problem = integerIdProblem(parts[c]);
+      if (problem) {
+        const which = matcher.columns.length > 1 ? ` part ${c + 1}` : "";
+        problems.push(
+          `ID ${matcher.positions[i]}${which}: column '${matcher.columns[c]}' holds integers and the ID ${problem}`,
+        );
+        break;
+      }
+    }
+  });
+  if (problems.length > 0) throw new MatchSpecError(new SubjectIdError(problems).message);
 }
 
 export async function purgeParquet(
