@@ -58,6 +58,10 @@ def make(kind, codec, out):
         cols["event_time"] = pa.array([t.replace(microsecond=(t.microsecond // 1000) * 1000) for t in micro], pa.timestamp("ms"))
         cols["event_time_us"] = pa.array([t.replace(tzinfo=timezone.utc) for t in micro], pa.timestamp("us", tz="UTC"))
         kwargs.update(use_deprecated_int96_timestamps=True)
+    elif kind == "bigint":  # integer IDs beyond 2^53: neighbours a double cannot tell apart
+        edges = [2**53, 2**53 + 1, 2**53 + 2, 2**63 - 1, 2**63 - 2, -(2**63), -(2**63) + 1, 7]
+        cols["big_id"] = pa.array([None if i % 31 == 0 else edges[i % len(edges)] for i in range(n)], pa.int64())
+        cols["big_u"] = pa.array([2**64 - 1 - (i % 3) for i in range(n)], pa.uint64())
     elif kind == "decimal":  # pyarrow stores decimal(9,2) as FIXED_LEN_BYTE_ARRAY; parquet-wasm would not
         from decimal import Decimal
         cols["price"] = pa.array([Decimal(i) / 100 for i in range(n)], pa.decimal128(9, 2))

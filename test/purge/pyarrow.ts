@@ -13,7 +13,7 @@ export function tempDir(): string {
 }
 
 export function makeFixture(
-  kind: "lake" | "int96" | "int96-hinted" | "decimal",
+  kind: "lake" | "int96" | "int96-hinted" | "decimal" | "bigint",
   codec: string,
   out: string,
 ): string {
