@@ -30,6 +30,8 @@ import { RowGroupWorkerPool } from "./workerPool";
 import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 import { integerLeafPaths } from "./integerColumns";
+import { asCorrupt, checkLayout, checkRowGroupPages } from "./objectIntegrity";
+import { CorruptObjectError } from "./corruptObject";
 import { SubjectIdError, integerIdProblem } from "../erasure/subjectIds";
 
 export interface ByteSink {
@@ -62,7 +64,7 @@ export interface PurgeOptions {
   concurrency?: number;
 }
 
-export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError };
+export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError, CorruptObjectError };
 
 /** Checks that the file can be purged with this matcher before anything is written. */
 export function validate(footer: Footer, matcher: KeyMatcher): void {
@@ -111,8 +113,7 @@ export async function purgeParquet(
   matcher: KeyMatcher,
   options: PurgeOptions = {},
 ): Promise<PurgeStats> {
-  const footer = await readFooter(source);
-  validate(footer, matcher);
+  const footer = await checkedFooter(source, matcher);
   const stats: PurgeStats = {
     rowsBefore: 0,
     rowsAfter: 0,
@@ -153,7 +154,13 @@ export async function purgeParquet(
           start,
           gzipLevel: options.gzipLevel,
         };
-        const outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
+        let outcome: RowGroupOutcome;
+        try {
+          checkRowGroupPages(footer, index, bytes, start, source.name);
+          outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
+        } catch (err) {
+          throw asCorrupt(err, source.name, `row group ${index}`);
+        }
         return { index, bytes, start, outcome };
       })();
       // Awaited in order below; until then a failure must not count as an unhandled rejection.
@@ -228,22 +235,41 @@ export async function scanParquet(
   source: ByteSource,
   matcher: KeyMatcher,
 ): Promise<{ rows: number; matches: Map<string, number> }> {
-  const footer = await readFooter(source);
-  validate(footer, matcher);
+  const footer = await checkedFooter(source, matcher);
   const matches = new Map<string, number>();
   let rows = 0;
   for (let index = 0; index < footer.rowGroups.length; index++) {
     const rowGroup = footer.rowGroups[index];
     const { start, end } = rowGroupRange(rowGroup);
     const bytes = await source.read(start, end - start);
-    rows += getI64(rowGroup, F.rowGroup.numRows) ?? 0;
-    const table = await readTopLevelFields(
-      { footer, index, bytes, start },
-      topLevelFieldsOf(footer, matcher.columns),
-    );
-    matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
+    const numRows = getI64(rowGroup, F.rowGroup.numRows) ?? 0;
+    rows += numRows;
+    try {
+      checkRowGroupPages(footer, index, bytes, start, source.name);
+      const table = await readTopLevelFields(
+        { footer, index, bytes, start },
+        topLevelFieldsOf(footer, matcher.columns),
+      );
+      if (table.numRows !== numRows)
+        throw new Error(`decodes to ${table.numRows} rows, its metadata says ${numRows}`);
+      matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
+    } catch (err) {
+      throw asCorrupt(err, source.name, `row group ${index}`);
+    }
   }
   return { rows, matches };
+}
+
+/** The footer, decoded, checked against the file's size and against the matcher. */
+async function checkedFooter(source: ByteSource, matcher: KeyMatcher): Promise<Footer> {
+  const footer = await readFooter(source);
+  try {
+    checkLayout(footer, source.size, source.name);
+    validate(footer, matcher);
+  } catch (err) {
+    throw asCorrupt(err, source.name, "footer");
+  }
+  return footer;
 }
 
 /** The ColumnChunk for a rewritten chunk placed at `at` in the output. */
