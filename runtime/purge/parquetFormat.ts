@@ -16,6 +16,7 @@ import {
   ThriftError,
 } from "./thriftCompact";
 import { CorruptObjectError, messageOf } from "./corruptObject";
+import { fileMetaDataShape, shapeProblem } from "./thriftSchema";
 
 export const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
@@ -188,6 +189,8 @@ export function parseFooter(bytes: Uint8Array): Footer {
 function decodeFooter(bytes: Uint8Array): Footer {
   const raw = decodeStruct(bytes).value;
   if (raw.has(F.file.encryption)) throw new ParquetFormatError("encrypted Parquet files are not supported");
+  const problem = shapeProblem(raw, fileMetaDataShape);
+  if (problem) throw new CorruptObjectError(undefined, "footer", problem);
   const schema = getStructList(raw, F.file.schema);
   if (schema.length === 0) throw new CorruptObjectError(undefined, "footer", "empty schema");
   return {

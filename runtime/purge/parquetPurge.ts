@@ -30,7 +30,7 @@ import { RowGroupWorkerPool } from "./workerPool";
 import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 import { integerLeafPaths } from "./integerColumns";
-import { asCorrupt, checkLayout, checkRowGroupPages } from "./objectIntegrity";
+import { asCorrupt, checkArrowSchema, checkLayout, checkRowGroupPages } from "./objectIntegrity";
 import { CorruptObjectError } from "./corruptObject";
 import { SubjectIdError, integerIdProblem } from "../erasure/subjectIds";
 
@@ -265,6 +265,7 @@ async function checkedFooter(source: ByteSource, matcher: KeyMatcher): Promise<F
   const footer = await readFooter(source);
   try {
     checkLayout(footer, source.size, source.name);
+    checkArrowSchema(footer, source.name);
     validate(footer, matcher);
   } catch (err) {
     throw asCorrupt(err, source.name, "footer");
