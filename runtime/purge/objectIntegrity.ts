@@ -22,7 +22,6 @@ import {
 import { UnfaithfulRewriteError } from "./rowGroupRewrite";
 import {
   TStruct,
-  ThriftError,
   decodeStruct,
   getI32,
   getI64,
