@@ -15,22 +15,13 @@ import {
   UnfaithfulRewriteError,
 } from "../../runtime/purge/parquetPurge";
 import { FuzzCase, fuzzCheck, makeFixture, tempDir } from "./pyarrow";
+import { seededRandom } from "../support/seededRandom";
 
 /** A deeper local run: LETHE_FUZZ_CASES=5000 LETHE_FUZZ_SEED=7 npx mocha test/purge/corruptionFuzz.test.ts */
 const CASES = Number(process.env.LETHE_FUZZ_CASES ?? 320);
 const SEED = Number(process.env.LETHE_FUZZ_SEED ?? 20261201);
 /** Cases purged with 2 worker threads (each starts its own workers, which is slow under ts-node). */
 const WORKER_CASES = new Set([7, 111, 215]);
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed by its number. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Base {
   file: string;
@@ -94,7 +85,7 @@ describe("purge: corrupt and hostile Parquet files (seeded fuzz)", () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on("unhandledRejection", onRejection);
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const purged: (FuzzCase & { label: string })[] = [];
     const refused: FuzzCase[] = [];
     const failures: string[] = [];

@@ -9,6 +9,7 @@ import { purgeBytes } from "../../runtime/purge/purgeBytes";
 import { purgeParquetFile } from "../../runtime/purge/localFiles";
 import { RecordGuard } from "../../runtime/ingest/recordGuard";
 import { checkPurge, makeFixture, tempDir } from "./pyarrow";
+import { nonCanonicalIntegers } from "../support/integerIds";
 
 const TWO_53 = 2n ** 53n;
 
@@ -59,14 +60,7 @@ describe("purge: integer IDs compare exactly", () => {
   });
 
   it("refuses an ID that is not a canonical integer for an integer column, naming it and why", async () => {
-    const refused: [string, RegExp][] = [
-      ["007", /leading zero/],
-      ["+8", /'\+' sign/],
-      ["9.0", /decimal point or an exponent/],
-      ["1e3", /decimal point or an exponent/],
-      ["-0", /negative zero/],
-    ];
-    for (const [i, [id, reason]] of refused.entries()) {
+    for (const [i, [id, reason]] of nonCanonicalIntegers.entries()) {
       const out = path.join(dir, `refused-${i}.parquet`);
       const err = await purgeParquetFile(input, out, keyMatcher(["big_id"], ["7", id])).catch((e) => e);
       expect(err, id).to.be.instanceOf(MatchSpecError);
