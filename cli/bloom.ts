@@ -3,10 +3,12 @@
 import * as fs from "node:fs";
 import { CommandGroup, UsageError, subcommandGroup } from "./command";
 import { BloomFilter, BloomFormatError } from "../runtime/ingest/bloomFilter";
+import { readIdFile } from "./idFiles";
 
-const usage = `lethe bloom build --ids <file> --fpr <rate> --out <file>
-    build a bloom filter from IDs (one per line) at false-positive rate 0 < rate < 1
-lethe bloom check --filter <file> --ids <file> [--list]
+const usage = `lethe bloom build (--ids <file> | --ids-json <file>) --fpr <rate> --out <file>
+    build a bloom filter from IDs at false-positive rate 0 < rate < 1 (--ids: one ID per line,
+    exactly as written; --ids-json: a JSON array of strings)
+lethe bloom check --filter <file> (--ids <file> | --ids-json <file>) [--list]
     count (and with --list print) the IDs the filter reports as possibly present`;
 
 function parseFlags(args: string[], known: Record<string, "value" | "flag">): Record<string, string | true> {
@@ -43,25 +45,25 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
-/** Non-empty lines, trimmed (trailing \r of Windows files included). */
-function readIds(path: string): string[] {
-  return readFile(path, "ID file")
-    .toString("utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l !== "");
+/** The IDs of --ids or --ids-json (one of them), by the rules of runtime/erasure/subjectIds.ts. */
+function readIds(flags: Record<string, string | true>): string[] {
+  const lines = flags.ids;
+  const json = flags["ids-json"];
+  if (typeof lines === "string" && typeof json === "string")
+    throw new UsageError("give one ID list: --ids or --ids-json");
+  if (typeof json === "string") return readIdFile(json, "json", 1).map(([id]) => id);
+  return readIdFile(required(flags, "ids"), "lines", 1).map(([id]) => id);
 }
 
 function build(args: string[]): number {
-  const flags = parseFlags(args, { ids: "value", fpr: "value", out: "value" });
-  const idsPath = required(flags, "ids");
+  const flags = parseFlags(args, { ids: "value", "ids-json": "value", fpr: "value", out: "value" });
   const outPath = required(flags, "out");
   const rawFpr = required(flags, "fpr");
   const fpr = Number(rawFpr);
   if (!Number.isFinite(fpr) || fpr <= 0 || fpr >= 1) {
     throw new UsageError(`--fpr must be a number between 0 and 1 (exclusive), got '${rawFpr}'`);
   }
-  const ids = [...new Set(readIds(idsPath))];
+  const ids = [...new Set(readIds(flags))];
   const filter = BloomFilter.from(ids, fpr);
   const bytes = filter.serialize();
   try {
@@ -83,9 +85,8 @@ function build(args: string[]): number {
 }
 
 function check(args: string[]): number {
-  const flags = parseFlags(args, { filter: "value", ids: "value", list: "flag" });
+  const flags = parseFlags(args, { filter: "value", ids: "value", "ids-json": "value", list: "flag" });
   const filterPath = required(flags, "filter");
-  const idsPath = required(flags, "ids");
   let filter: BloomFilter;
   try {
     filter = BloomFilter.deserialize(readFile(filterPath, "filter"), filterPath);
@@ -93,7 +94,7 @@ function check(args: string[]): number {
     if (err instanceof BloomFormatError) throw new UsageError(err.message);
     throw err;
   }
-  const ids = readIds(idsPath);
+  const ids = readIds(flags);
   let present = 0;
   for (const id of ids) {
     if (filter.has(id)) {

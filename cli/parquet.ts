@@ -1,50 +1,51 @@
 // `lethe parquet purge|scan`: the file-level purge engine on local files.
 import * as fs from "node:fs";
 import { CommandGroup, UsageError, subcommandGroup } from "./command";
-import { KeyMatcher, MatchSpecError, keyMatcher, parseIdList } from "../runtime/purge/matcher";
+import { KeyMatcher, MatchSpecError, keyMatcher, keyParts } from "../runtime/purge/matcher";
 import { purgeParquetFile, withFileSource } from "../runtime/purge/localFiles";
 import { ParquetFormatError, UnfaithfulRewriteError, scanParquet } from "../runtime/purge/parquetPurge";
+import { CorruptObjectError } from "../runtime/purge/corruptObject";
+import { readIdFile } from "./idFiles";
 
-const usage = `lethe parquet purge <in> <out> --column <name> [--column <name> ...] --ids <file>
-    write <out> without the rows whose key is in <file> (one ID per line, composite keys
-    tab-separated in column order; a dotted name reaches into a struct); prints row counts
-lethe parquet scan <file> --column <name> [--column <name> ...] --ids <file>
+const usage = `lethe parquet purge <in> <out> --column <name> [--column <name> ...] (--ids <file> | --ids-json <file>)
+    write <out> without the rows whose key is in the ID list; prints row counts. --ids: one ID per
+    line, exactly as written (only the line ending is removed), composite keys tab-separated in
+    column order; --ids-json: a JSON array of strings, or of arrays of strings for composite keys
+    (IDs with any characters). A dotted column name reaches into a struct
+lethe parquet scan <file> --column <name> [--column <name> ...] (--ids <file> | --ids-json <file>)
     print which IDs occur in <file> and in how many rows`;
 
 interface Parsed {
   positional: string[];
   columns: string[];
-  ids?: string;
+  ids?: { path: string; format: "lines" | "json" };
 }
 
 function parseArgs(args: string[]): Parsed {
   const out: Parsed = { positional: [], columns: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === "--column" || a === "--ids") {
+    if (a === "--column" || a === "--ids" || a === "--ids-json") {
       const v = args[++i];
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
       if (a === "--column") out.columns.push(v);
-      else out.ids = v;
+      else if (out.ids) throw new UsageError("give one ID list: --ids or --ids-json, once");
+      else out.ids = { path: v, format: a === "--ids" ? "lines" : "json" };
     } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
     else out.positional.push(a);
   }
   if (out.columns.length === 0) throw new UsageError("at least one --column is required");
-  if (!out.ids) throw new UsageError("--ids <file> is required");
+  if (!out.ids) throw new UsageError("--ids <file> is required (or --ids-json <file>)");
   return out;
 }
 
 function loadMatcher(p: Parsed): KeyMatcher {
-  let text: string;
+  const { path, format } = p.ids!;
+  const keys = readIdFile(path, format, p.columns.length);
   try {
-    text = fs.readFileSync(p.ids!, "utf8");
+    return keyMatcher(p.columns, keys);
   } catch (err) {
-    throw new UsageError(`cannot read ID file ${p.ids}: ${(err as Error).message}`);
-  }
-  try {
-    return keyMatcher(p.columns, parseIdList(text));
-  } catch (err) {
-    if (err instanceof MatchSpecError) throw new UsageError(`${p.ids}: ${err.message}`);
+    if (err instanceof MatchSpecError) throw new UsageError(`${path}: ${err.message}`);
     throw err;
   }
 }
@@ -66,6 +67,7 @@ async function asUsage<T>(file: string, run: () => Promise<T>): Promise<T> {
     if (
       err instanceof ParquetFormatError ||
       err instanceof MatchSpecError ||
+      err instanceof CorruptObjectError ||
       err instanceof UnfaithfulRewriteError
     ) {
       throw new UsageError(`${file}: ${err.message}`);
@@ -98,7 +100,10 @@ async function scan(args: string[]): Promise<number> {
   requireReadable(file);
   const matcher = loadMatcher(p);
   const found = await asUsage(file, () => withFileSource(file, (source) => scanParquet(source, matcher)));
-  const matches = [...found.matches].map(([id, rows]) => ({ id, rows }));
+  const matches = [...found.matches].map(([key, rows]) => {
+    const parts = keyParts(key, matcher.columns.length);
+    return { id: parts.length === 1 ? parts[0] : parts, rows };
+  });
   process.stdout.write(
     JSON.stringify({ rows: found.rows, matchingRows: matches.reduce((n, m) => n + m.rows, 0), matches }) +
       "\n",

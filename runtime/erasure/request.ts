@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { SubjectHasher, SubjectKey, canonicalSubject } from "./subjectHash";
 import { ErasureSettings } from "./settings";
+import { SubjectIdError, validateSubjectKeys } from "./subjectIds";
 
 export type ErasureStatus = "RECEIVED" | "PURGING" | "VERIFIED" | "FAILED";
 
@@ -47,27 +48,30 @@ export class InvalidErasureRequest extends Error {
   }
 }
 
-/** Normalises the subjects of a request: non-empty keys of equal arity, duplicates removed. */
+/**
+ * Normalises the subjects of a request by the rules of subjectIds.ts (exact IDs, no blank parts, keys of
+ * the first key's arity), duplicates removed.
+ */
 export function normaliseSubjects(subjects: readonly SubjectKey[]): string[][] {
   if (subjects.length === 0)
     throw new InvalidErasureRequest("an erasure request needs at least one customer ID");
-  const keys = subjects.map((s) => (typeof s === "string" ? [s] : [...s]));
-  const arity = keys[0].length;
+  const first = subjects[0];
+  let keys: string[][];
+  try {
+    keys = validateSubjectKeys(subjects, typeof first === "string" ? 1 : first.length);
+  } catch (err) {
+    if (err instanceof SubjectIdError) throw new InvalidErasureRequest(err.message);
+    throw err;
+  }
   const seen = new Set<string>();
   const out: string[][] = [];
-  keys.forEach((k, i) => {
-    if (k.length !== arity) {
-      throw new InvalidErasureRequest(`subject ${i + 1} has ${k.length} key parts, the first has ${arity}`);
-    }
-    if (k.some((part) => typeof part !== "string" || part.trim() === "")) {
-      throw new InvalidErasureRequest(`subject ${i + 1} has an empty key part`);
-    }
+  for (const k of keys) {
     const c = canonicalSubject(k);
     if (!seen.has(c)) {
       seen.add(c);
       out.push(k);
     }
-  });
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 import { LRUCache } from "lru-cache";
 import { OptOutLookup } from "./optOutRegistry";
 import { FilterProvider } from "./filterSource";
+import { jsonRecordKey } from "../purge/jsonRecordKey";
 
 export interface FirehoseRecord {
   recordId: string;
@@ -141,17 +142,21 @@ export class RecordGuard {
   /** The record's customer ID, or undefined when the record is not a JSON object carrying one. */
   private customerId(data: string): string | undefined {
     if (typeof data !== "string" || data.length === 0) return undefined;
+    const text = Buffer.from(data, "base64").toString("utf8");
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.from(data, "base64").toString("utf8"));
+      parsed = JSON.parse(text);
     } catch {
       return undefined;
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
-    const id = (parsed as Record<string, unknown>)[this.idField];
-    if (typeof id === "string") return id.length > 0 ? id : undefined;
-    // A numeric ID reaches the table as its decimal string; check it the same way.
-    if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
-    return undefined;
+    // The purge's own reading of a record's key: a numeric ID is its exact integer's decimal text.
+    let key: string[] | null;
+    try {
+      key = jsonRecordKey(text, parsed as Record<string, unknown>, [this.idField]);
+    } catch {
+      return undefined;
+    }
+    return key && key[0].length > 0 ? key[0] : undefined;
   }
 }

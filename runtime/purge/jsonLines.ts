@@ -1,16 +1,20 @@
 // JSON Lines objects (plain or gzip): lines whose key matches are dropped, every other line is kept
-// byte for byte. A line that is not a JSON object is an error (it could hide an ID we cannot check).
+// byte for byte. A line that is not a JSON object, bytes that are not UTF-8 and a gzip stream that does
+// not inflate are errors naming the object (they could hide an ID we cannot check).
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
-import { KEY_SEPARATOR, KeyMatcher } from "./matcher";
+import { KeyMatcher, keyText } from "./matcher";
 import { PurgeStats } from "./parquetPurge";
+import { CorruptObjectError, messageOf } from "./corruptObject";
+import { jsonRecordKey } from "./jsonRecordKey";
 
 const gunzip = promisify(zlib.gunzip);
 const gzip = promisify(zlib.gzip);
 
-export class JsonLinesError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A line of a JSON Lines object that is not a JSON object. */
+export class JsonLinesError extends CorruptObjectError {
+  constructor(object: string | undefined, line: number, detail: string) {
+    super(object, `line ${line}`, detail);
     this.name = "JsonLinesError";
   }
 }
@@ -19,12 +23,31 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** The object's text: gzip inflated, UTF-8 decoded strictly (a replaced byte would change kept lines). */
+async function textOf(input: Uint8Array, object: string | undefined): Promise<string> {
+  let bytes = input;
+  if (isGzip(input)) {
+    try {
+      bytes = await gunzip(input);
+    } catch (err) {
+      throw new CorruptObjectError(object, "gzip stream", messageOf(err));
+    }
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CorruptObjectError(object, "text", "not valid UTF-8");
+  }
+}
+
+/** `object` names the object in errors (a path or an s3:// URL). */
 export async function purgeJsonLines(
   input: Uint8Array,
   matcher: KeyMatcher,
+  object?: string,
 ): Promise<{ bytes: Uint8Array; stats: PurgeStats }> {
   const compressed = isGzip(input);
-  const text = Buffer.from(compressed ? await gunzip(input) : input).toString("utf8");
+  const text = await textOf(input, object);
   const lines = text.split("\n");
   const kept: string[] = [];
   let rowsBefore = 0;
@@ -34,7 +57,8 @@ export async function purgeJsonLines(
       return;
     }
     rowsBefore++;
-    if (!matches(parseLine(line, i + 1), matcher)) kept.push(line);
+    const key = keyOf(line, i + 1, matcher, object);
+    if (key === null || !matcher.has(key)) kept.push(line);
   });
   const rowsAfter = kept.filter((l) => l.trim() !== "").length;
   const out = Buffer.from(kept.join("\n"), "utf8");
@@ -56,47 +80,37 @@ export async function purgeJsonLines(
 export async function scanJsonLines(
   input: Uint8Array,
   matcher: KeyMatcher,
+  object?: string,
 ): Promise<{ rows: number; matches: Map<string, number> }> {
-  const text = Buffer.from(isGzip(input) ? await gunzip(input) : input).toString("utf8");
+  const text = await textOf(input, object);
   const matches = new Map<string, number>();
   let rows = 0;
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     rows++;
-    const key = keyOf(parseLine(line, i + 1), matcher);
+    const key = keyOf(line, i + 1, matcher, object);
     if (key !== null && matcher.has(key)) matches.set(key, (matches.get(key) ?? 0) + 1);
   });
   return { rows, matches };
 }
 
-function parseLine(line: string, number: number): Record<string, unknown> {
+/** The lookup text of the line's key, or null when the line holds none. */
+function keyOf(line: string, number: number, matcher: KeyMatcher, object: string | undefined): string | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    throw new JsonLinesError(`line ${number} is not valid JSON`);
+    throw new JsonLinesError(object, number, "not valid JSON");
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new JsonLinesError(`line ${number} is not a JSON object`);
+    throw new JsonLinesError(object, number, "not a JSON object");
   }
-  return value as Record<string, unknown>;
-}
-
-function matches(record: Record<string, unknown>, matcher: KeyMatcher): boolean {
-  const key = keyOf(record, matcher);
-  return key !== null && matcher.has(key);
-}
-
-function keyOf(record: Record<string, unknown>, matcher: KeyMatcher): string | null {
-  const parts: string[] = [];
-  for (const column of matcher.columns) {
-    let v: unknown = record;
-    for (const name of column.split(".")) {
-      v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[name] : undefined;
-    }
-    if (typeof v === "string") parts.push(v);
-    else if (typeof v === "number" && Number.isInteger(v)) parts.push(String(v));
-    else return null; // missing, null, or not an ID type
+  let parts: string[] | null;
+  try {
+    parts = jsonRecordKey(line, value as Record<string, unknown>, matcher.columns);
+  } catch (err) {
+    // JSON.parse took the line; the lossless parse did not (e.g. one key given twice, differently).
+    throw new JsonLinesError(object, number, messageOf(err));
   }
-  return parts.join(KEY_SEPARATOR);
+  return parts === null ? null : keyText(parts);
 }

@@ -13,6 +13,7 @@ export async function withFileSource<T>(file: string, use: (source: ByteSource) 
     const { size } = await handle.stat();
     return await use({
       size,
+      name: file,
       read: async (offset, length) => {
         const buf = Buffer.allocUnsafe(length);
         const { bytesRead } = await handle.read(buf, 0, length, offset);

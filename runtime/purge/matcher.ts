@@ -1,16 +1,21 @@
 // Which rows to forget: a set of keys over one or more columns (a dotted path reaches into a struct).
-// Keys are normalised to strings (integers in decimal), composite keys joined by a tab, and held in a
-// Set, so checking a row costs one hash lookup however many IDs there are.
+// A key is given as its parts, never split: a one-column key is looked up as the value itself, a
+// composite key as the JSON text of its parts (unambiguous whatever characters the parts hold). Keys
+// are held in a Set, so checking a row costs one hash lookup however many IDs there are. Integer
+// columns are compared by their exact decimal text (64-bit values arrive as bigint).
 import { DataType, Table, Vector } from "apache-arrow";
-
-export const KEY_SEPARATOR = "\t";
+import { SubjectIdError, validateSubjectKeys } from "../erasure/subjectIds";
 
 export interface KeyMatcher {
   /** Column paths in key order, e.g. ["customer_id"] or ["tenant", "user.id"]. */
   readonly columns: readonly string[];
   readonly size: number;
-  /** The normalised keys (sent to worker threads). */
+  /** The distinct keys as parts, in the order first given (sent to worker threads). */
+  readonly subjects: readonly (readonly string[])[];
+  /** The lookup text of each key (keyText). */
   readonly keys: ReadonlySet<string>;
+  /** Per distinct key, its position (1-based) in the list given to keyMatcher. */
+  readonly positions: readonly number[];
   has(key: string): boolean;
 }
 
@@ -22,31 +27,47 @@ export class MatchSpecError extends Error {
   }
 }
 
-/** Builds a matcher from keys: plain strings for one column, or one tuple per composite key. */
-export function keyMatcher(columns: string[], keys: Iterable<string | readonly string[]>): KeyMatcher {
-  if (columns.length === 0) throw new MatchSpecError("no ID column given");
-  const set = new Set<string>();
-  for (const k of keys) {
-    const parts = typeof k === "string" ? k.split(KEY_SEPARATOR) : [...k];
-    if (parts.length !== columns.length) {
-      throw new MatchSpecError(
-        `an ID has ${parts.length} part(s), but ${columns.length} column(s) were given`,
-      );
-    }
-    if (parts.some((p) => p === "")) throw new MatchSpecError("an ID has an empty part");
-    set.add(parts.join(KEY_SEPARATOR));
-  }
-  if (set.size === 0) throw new MatchSpecError("the ID list is empty");
-  return { columns: [...columns], size: set.size, keys: set, has: (key) => set.has(key) };
+/** How a key is looked up: one part as itself, several as the JSON array of the parts. */
+export function keyText(parts: readonly string[]): string {
+  return parts.length === 1 ? parts[0] : JSON.stringify(parts);
 }
 
-/** Parses an ID file: one ID per line, composite keys tab-separated; blank lines and \r are ignored. */
-export function parseIdList(text: string): string[][] {
-  return text
-    .split("\n")
-    .map((l) => l.replace(/\r$/, ""))
-    .filter((l) => l.trim() !== "")
-    .map((l) => l.split(KEY_SEPARATOR).map((p) => p.trim()));
+/** The parts of a key's lookup text (the inverse of keyText), for reports. */
+export function keyParts(text: string, columns: number): string[] {
+  return columns === 1 ? [text] : (JSON.parse(text) as string[]);
+}
+
+/**
+ * Builds a matcher from keys: a string is one part (a tab in it is part of the ID), an array holds the
+ * parts of a composite key in column order. Rules: runtime/erasure/subjectIds.ts.
+ */
+export function keyMatcher(columns: string[], keys: Iterable<string | readonly string[]>): KeyMatcher {
+  if (columns.length === 0) throw new MatchSpecError("no ID column given");
+  let valid: string[][];
+  try {
+    valid = validateSubjectKeys([...keys], columns.length);
+  } catch (err) {
+    if (err instanceof SubjectIdError) throw new MatchSpecError(err.message);
+    throw err;
+  }
+  const set = new Set<string>();
+  const subjects: string[][] = [];
+  const positions: number[] = [];
+  valid.forEach((parts, i) => {
+    const text = keyText(parts);
+    if (set.has(text)) return;
+    set.add(text);
+    subjects.push(parts);
+    positions.push(i + 1);
+  });
+  return {
+    columns: [...columns],
+    size: set.size,
+    subjects,
+    keys: set,
+    positions,
+    has: (key) => set.has(key),
+  };
 }
 
 type ValueAt = (row: number) => string | null;
@@ -97,14 +118,16 @@ export function matchRows(
     }
     return;
   }
+  // Composite keys: the first part alone rules out most rows before a key text is built.
+  const firsts = firstPartsOf(matcher);
   const parts: string[] = new Array(columns.length);
   rows: for (let row = 0; row < n; row++) {
     for (let c = 0; c < columns.length; c++) {
       const v = columns[c](row);
-      if (v === null) continue rows;
+      if (v === null || (c === 0 && !firsts.has(v))) continue rows;
       parts[c] = v;
     }
-    const key = parts.join(KEY_SEPARATOR);
+    const key = keyText(parts);
     if (matcher.has(key)) onMatch(row, key);
   }
 }
@@ -139,6 +162,17 @@ function matchUtf8Bytes(
     }
   }
   return true;
+}
+
+const firstPartsCache = new WeakMap<KeyMatcher, Set<string>>();
+
+function firstPartsOf(matcher: KeyMatcher): Set<string> {
+  let firsts = firstPartsCache.get(matcher);
+  if (!firsts) {
+    firsts = new Set(matcher.subjects.map((parts) => parts[0]));
+    firstPartsCache.set(matcher, firsts);
+  }
+  return firsts;
 }
 
 const hashCache = new WeakMap<KeyMatcher, Set<number>>();

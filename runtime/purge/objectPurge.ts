@@ -187,7 +187,7 @@ async function purgeVersion(
     );
     return { stats, bytesOut: stats.bytesOut, body: () => fs.createReadStream(tempFile) };
   }
-  const { bytes, stats } = await purgeJsonLines(await source.read(0, source.size), req.matcher);
+  const { bytes, stats } = await purgeJsonLines(await source.read(0, source.size), req.matcher, source.name);
   return { stats, bytesOut: bytes.length, body: () => bytes };
 }
 
@@ -282,7 +282,7 @@ export async function scanObjectVersion(
   const head = await source.read(0, Math.min(version.size, 64));
   return detectFormat(head) === "parquet"
     ? scanParquet(source, matcher)
-    : scanJsonLines(await source.read(0, version.size), matcher);
+    : scanJsonLines(await source.read(0, version.size), matcher, source.name);
 }
 
 async function deleteVersions(s3: S3Client, req: ObjectPurgeRequest, versionIds: string[]): Promise<void> {

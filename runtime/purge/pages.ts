@@ -44,7 +44,11 @@ export async function rewritePages(chunk: Uint8Array, options: PageRewriteOption
     const body = chunk.subarray(end, end + size);
     pos = end + size;
     const type = getI32(header, F.page.type) ?? 0;
-    pages.push({ header, type, body: transformBody(header, type, body, options) });
+    const transformed = transformBody(header, type, body, options);
+    // Awaited in order below; a page after a failing one (or after a header that does not decode)
+    // must not count as an unhandled rejection.
+    transformed.catch(() => undefined);
+    pages.push({ header, type, body: transformed });
     if (options.dropStatistics) dropStatistics(header, type);
   }
   const parts: Uint8Array[] = [];
@@ -79,16 +83,19 @@ async function transformBody(header: TStruct, type: number, body: Uint8Array, op
   const chunkSize = Math.min(Math.max(expected + 1024, zlib.constants.Z_MIN_CHUNK), 64 << 20);
   // The calling thread deflates on dedicated threads (deflateThreads.ts); a row-group worker thread
   // (workerPool.ts) has no WASM work to share its event loop with and uses libuv's pool.
+  // V2: the level bytes stay uncompressed in front of the (possibly) compressed values.
+  const v2 = type === PageType.DATA_PAGE_V2 ? getStruct(header, F.page.dataV2) : undefined;
+  if (type === PageType.DATA_PAGE_V2 && !v2) throw new Error("a V2 data page without its header");
+  const levels = v2 ? (getI32(v2, F.dataV2.defLength) ?? 0) + (getI32(v2, F.dataV2.repLength) ?? 0) : 0;
   const codec = (b: Uint8Array) =>
     mode === "inflate"
-      ? gunzip(b, { chunkSize })
+      ? inflateExactly(b, expected - levels, chunkSize)
       : isMainThread
         ? gzipOnThread(b, level)
         : gzip(b, { level, chunkSize });
-  if (type !== PageType.DATA_PAGE_V2) return codec(body);
-  // V2: the level bytes stay uncompressed in front of the (possibly) compressed values.
-  const v2 = getStruct(header, F.page.dataV2)!;
-  const levels = (getI32(v2, F.dataV2.defLength) ?? 0) + (getI32(v2, F.dataV2.repLength) ?? 0);
+  if (!v2) return codec(body);
+  if (levels < 0 || levels > body.length)
+    throw new Error(`a V2 page's level bytes (${levels}) exceed the page`);
   const compressed = v2.get(F.dataV2.isCompressed)?.v !== false;
   if (mode === "inflate" && !compressed) return body;
   v2.set(
@@ -97,6 +104,25 @@ async function transformBody(header: TStruct, type: number, body: Uint8Array, op
   );
   const values = await codec(body.subarray(levels));
   return Buffer.concat([body.subarray(0, levels), values]);
+}
+
+/**
+ * Inflates a page body to exactly the size its header states: inflation stops at that size, so a page
+ * that would inflate to more (a hostile or damaged page) fails instead of taking memory.
+ */
+async function inflateExactly(body: Uint8Array, size: number, chunkSize: number): Promise<Uint8Array> {
+  if (size < 0) throw new Error(`a page states an uncompressed size of ${size}`);
+  let out: Uint8Array;
+  try {
+    out = await gunzip(body, { chunkSize, maxOutputLength: Math.max(1, size) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      throw new Error(`a page inflates to more than the ${size} bytes its header states`);
+    throw new Error(`a page does not inflate: ${(err as Error).message}`);
+  }
+  if (out.length !== size)
+    throw new Error(`a page inflates to ${out.length} bytes, its header states ${size}`);
+  return out;
 }
 
 function dropStatistics(header: TStruct, type: number): void {

@@ -15,6 +15,8 @@ import {
   structList,
   ThriftError,
 } from "./thriftCompact";
+import { CorruptObjectError, messageOf } from "./corruptObject";
+import { fileMetaDataShape, shapeProblem } from "./thriftSchema";
 
 export const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
@@ -96,7 +98,7 @@ export enum PageType {
 const REQUIRED = 0;
 const REPEATED = 2;
 
-/** The input is not a Parquet file this engine can read (bad magic, corrupt footer, encrypted). */
+/** The input is not a Parquet file, or one this engine cannot read (encrypted, external chunks). */
 export class ParquetFormatError extends Error {
   constructor(message: string) {
     super(message);
@@ -129,43 +131,68 @@ export interface Footer {
 /** Anything Parquet bytes can be read from by offset: a buffer, a file, an S3 object. */
 export interface ByteSource {
   readonly size: number;
+  /** What errors call the object: a path, an s3:// URL. */
+  readonly name?: string;
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
-export function bufferSource(bytes: Uint8Array): ByteSource {
+export function bufferSource(bytes: Uint8Array, name?: string): ByteSource {
   return {
     size: bytes.length,
+    name,
     read: async (offset, length) => bytes.subarray(offset, offset + length),
   };
 }
 
 export async function readFooter(source: ByteSource): Promise<Footer> {
-  if (source.size < 12) throw new ParquetFormatError("not a Parquet file: too short");
-  const head = await source.read(0, 4);
-  const tail = await source.read(source.size - 8, 8);
-  if (!sameBytes(head, MAGIC) || !sameBytes(tail.subarray(4), MAGIC)) {
-    if (sameBytes(tail.subarray(4), new Uint8Array([0x50, 0x41, 0x52, 0x45]))) {
-      throw new ParquetFormatError("encrypted Parquet files (PARE) are not supported");
-    }
-    throw new ParquetFormatError("not a Parquet file: missing PAR1 magic");
+  const name = source.name;
+  const head = await source.read(0, Math.min(4, source.size));
+  const tail = await source.read(Math.max(0, source.size - 8), Math.min(8, source.size));
+  const headOk = sameBytes(head, MAGIC);
+  const tailOk = tail.length === 8 && sameBytes(tail.subarray(4), MAGIC);
+  if (tail.length === 8 && sameBytes(tail.subarray(4), new Uint8Array([0x50, 0x41, 0x52, 0x45]))) {
+    throw new ParquetFormatError("encrypted Parquet files (PARE) are not supported");
   }
+  if (!headOk && !tailOk) {
+    throw new ParquetFormatError(
+      `not a Parquet file: ${source.size < 12 ? "too short" : "missing PAR1 magic"}`,
+    );
+  }
+  // One magic but not the other, or no room for a footer: a Parquet file cut short or damaged.
+  if (source.size < 12) throw new CorruptObjectError(name, "footer", "too short for a Parquet file");
+  if (!tailOk) throw new CorruptObjectError(name, "footer", "no PAR1 magic at the end (truncated?)");
+  if (!headOk) throw new CorruptObjectError(name, "footer", "no PAR1 magic at the start");
   const footerLength = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
-  if (footerLength + 12 > source.size) throw new ParquetFormatError("corrupt Parquet footer length");
+  if (footerLength + 12 > source.size) {
+    throw new CorruptObjectError(name, "footer", `footer length ${footerLength} exceeds the file`);
+  }
   const bytes = await source.read(source.size - 8 - footerLength, footerLength);
-  return parseFooter(bytes);
-}
-
-export function parseFooter(bytes: Uint8Array): Footer {
-  let raw: TStruct;
   try {
-    raw = decodeStruct(bytes).value;
+    return parseFooter(bytes);
   } catch (err) {
-    if (err instanceof ThriftError) throw new ParquetFormatError(`corrupt Parquet footer: ${err.message}`);
+    if (err instanceof CorruptObjectError) throw new CorruptObjectError(name, err.part, err.detail);
     throw err;
   }
+}
+
+/** Decodes FileMetaData; a footer that does not decode is a CorruptObjectError (object unnamed). */
+export function parseFooter(bytes: Uint8Array): Footer {
+  try {
+    return decodeFooter(bytes);
+  } catch (err) {
+    if (err instanceof ThriftError || err instanceof RangeError)
+      throw new CorruptObjectError(undefined, "footer", messageOf(err));
+    throw err;
+  }
+}
+
+function decodeFooter(bytes: Uint8Array): Footer {
+  const raw = decodeStruct(bytes).value;
   if (raw.has(F.file.encryption)) throw new ParquetFormatError("encrypted Parquet files are not supported");
+  const problem = shapeProblem(raw, fileMetaDataShape);
+  if (problem) throw new CorruptObjectError(undefined, "footer", problem);
   const schema = getStructList(raw, F.file.schema);
-  if (schema.length === 0) throw new ParquetFormatError("corrupt Parquet footer: empty schema");
+  if (schema.length === 0) throw new CorruptObjectError(undefined, "footer", "empty schema");
   return {
     raw,
     numRows: getI64(raw, F.file.numRows) ?? 0,
@@ -181,7 +208,7 @@ export function leafColumns(schema: TStruct[]): LeafColumn[] {
   let pos = 1;
   const walk = (parts: string[], def: number, rep: number, top: number): void => {
     const el = schema[pos++];
-    if (!el) throw new ParquetFormatError("corrupt Parquet schema: children missing");
+    if (!el) throw new CorruptObjectError(undefined, "footer", "schema: children missing");
     const name = getString(el, F.schema.name) ?? "";
     const repetition = getI32(el, F.schema.repetition) ?? REQUIRED;
     const d = def + (repetition === REQUIRED ? 0 : 1);
@@ -193,7 +220,8 @@ export function leafColumns(schema: TStruct[]): LeafColumn[] {
       return;
     }
     const physicalType = getI32(el, F.schema.type);
-    if (physicalType === undefined) throw new ParquetFormatError(`corrupt Parquet schema: ${path.join(".")}`);
+    if (physicalType === undefined)
+      throw new CorruptObjectError(undefined, "footer", `schema: no type for ${path.join(".")}`);
     leaves.push({
       path: path.join("."),
       pathParts: path,
@@ -213,7 +241,7 @@ export function columnMeta(chunk: TStruct): TStruct {
   if (chunk.has(F.chunk.filePath))
     throw new ParquetFormatError("column chunks in external files are not supported");
   const meta = getStruct(chunk, F.chunk.metaData);
-  if (!meta) throw new ParquetFormatError("corrupt Parquet footer: column chunk without metadata");
+  if (!meta) throw new CorruptObjectError(undefined, "footer", "a column chunk without metadata");
   return meta;
 }
 

@@ -38,6 +38,10 @@ import {
 import { RowGroupWorkerPool } from "./workerPool";
 import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
+import { integerLeafPaths } from "./integerColumns";
+import { asCorrupt, checkArrowSchema, checkLayout, checkRowGroupPages } from "./objectIntegrity";
+import { CorruptObjectError } from "./corruptObject";
+import { SubjectIdError, integerIdProblem } from "../erasure/subjectIds";
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
@@ -85,7 +89,7 @@ interface FieldByFieldOutcome {
   drop: number[];
 }
 
-export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError };
+export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError, CorruptObjectError };
 
 /** Checks that the file can be purged with this matcher before anything is written. */
 export function validate(footer: Footer, matcher: KeyMatcher): void {
@@ -95,6 +99,7 @@ export function validate(footer: Footer, matcher: KeyMatcher): void {
       throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})`);
     }
   }
+  validateIntegerIds(footer, matcher);
   for (const rg of footer.rowGroups) {
     for (const chunk of getStructList(rg, F.rowGroup.columns)) {
       const codec = getI32(columnMeta(chunk), F.meta.codec) ?? 0;
@@ -107,14 +112,33 @@ export function validate(footer: Footer, matcher: KeyMatcher): void {
   }
 }
 
+/** IDs for an integer column must be canonical integers: anything else would silently match nothing. */
+function validateIntegerIds(footer: Footer, matcher: KeyMatcher): void {
+  const integers = integerLeafPaths(footer);
+  const problems: string[] = [];
+  matcher.subjects.forEach((parts, i) => {
+    for (let c = 0; c < matcher.columns.length; c++) {
+      if (!integers.has(matcher.columns[c])) continue;
+      const problem = integerIdProblem(parts[c]);
+      if (problem) {
+        const which = matcher.columns.length > 1 ? ` part ${c + 1}` : "";
+        problems.push(
+          `ID ${matcher.positions[i]}${which}: column '${matcher.columns[c]}' holds integers and the ID ${problem}`,
+        );
+        break;
+      }
+    }
+  });
+  if (problems.length > 0) throw new MatchSpecError(new SubjectIdError(problems).message);
+}
+
 export async function purgeParquet(
   source: ByteSource,
   sink: ByteSink,
   matcher: KeyMatcher,
   options: PurgeOptions = {},
 ): Promise<PurgeStats> {
-  const footer = await readFooter(source);
-  validate(footer, matcher);
+  const footer = await checkedFooter(source, matcher);
   const stats: PurgeStats = {
     rowsBefore: 0,
     rowsAfter: 0,
@@ -171,7 +195,13 @@ export async function purgeParquet(
           start,
           gzipLevel: options.gzipLevel,
         };
-        const outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
+        let outcome: RowGroupOutcome;
+        try {
+          checkRowGroupPages(footer, index, bytes, start, source.name);
+          outcome = pool ? await pool.run(input) : await purgeRowGroup(input, matcher);
+        } catch (err) {
+          throw asCorrupt(err, source.name, `row group ${index}`);
+        }
         return { index, bytes, start, outcome };
       })();
       // Awaited in order below; until then a failure must not count as an unhandled rejection.
@@ -269,18 +299,39 @@ export async function scanParquet(
   source: ByteSource,
   matcher: KeyMatcher,
 ): Promise<{ rows: number; matches: Map<string, number> }> {
-  const footer = await readFooter(source);
-  validate(footer, matcher);
+  const footer = await checkedFooter(source, matcher);
   const matches = new Map<string, number>();
   let rows = 0;
   for (let index = 0; index < footer.rowGroups.length; index++) {
-    rows += getI64(footer.rowGroups[index], F.rowGroup.numRows) ?? 0;
-    // Only the key fields' chunks are read.
-    const keyFields = topLevelFieldsOf(footer, matcher.columns);
-    const table = await readTopLevelFields(await readFields(source, footer, index, keyFields), keyFields);
-    matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
+    const numRows = getI64(footer.rowGroups[index], F.rowGroup.numRows) ?? 0;
+    rows += numRows;
+    try {
+      // Only the key fields' chunks are read, and only their pages are checked.
+      const keyFields = topLevelFieldsOf(footer, matcher.columns);
+      const input = await readFields(source, footer, index, keyFields);
+      checkRowGroupPages(footer, index, input.bytes, input.start, source.name, keyFields);
+      const table = await readTopLevelFields(input, keyFields);
+      if (table.numRows !== numRows)
+        throw new Error(`decodes to ${table.numRows} rows, its metadata says ${numRows}`);
+      matchRows(table, matcher, (_row, key) => matches.set(key, (matches.get(key) ?? 0) + 1));
+    } catch (err) {
+      throw asCorrupt(err, source.name, `row group ${index}`);
+    }
   }
   return { rows, matches };
+}
+
+/** The footer, decoded, checked against the file's size and against the matcher. */
+async function checkedFooter(source: ByteSource, matcher: KeyMatcher): Promise<Footer> {
+  const footer = await readFooter(source);
+  try {
+    checkLayout(footer, source.size, source.name);
+    checkArrowSchema(footer, source.name);
+    validate(footer, matcher);
+  } catch (err) {
+    throw asCorrupt(err, source.name, "footer");
+  }
+  return footer;
 }
 
 /** The ColumnChunk for a rewritten chunk placed at `at` in the output. */

@@ -52,6 +52,7 @@ export async function purgeRowGroup(input: RowGroupInput, matcher: KeyMatcher): 
   const drop: number[] = [];
   const keyFields = topLevelFieldsOf(footer, matcher.columns);
   const keys = await readTopLevelFields(input, keyFields);
+  if (keys.numRows !== rows) throw new Error(`decodes to ${keys.numRows} rows, its metadata says ${rows}`);
   matchRows(keys, matcher, (row) => drop.push(row));
   if (drop.length === 0) return { kind: "copy", rowsBefore: rows, rowsAfter: rows };
   const rowsAfter = rows - drop.length;

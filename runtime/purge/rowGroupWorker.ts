@@ -3,8 +3,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { keyMatcher } from "./matcher";
 import { RowGroupInput, purgeRowGroup } from "./rowGroupPurge";
 
-const { columns, keys } = workerData as { columns: string[]; keys: string[] };
-const matcher = keyMatcher(columns, keys);
+const { columns, subjects } = workerData as { columns: string[]; subjects: string[][] };
+const matcher = keyMatcher(columns, subjects);
 
 parentPort!.on("message", async ({ id, input }: { id: number; input: RowGroupInput }) => {
   try {

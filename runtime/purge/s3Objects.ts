@@ -28,6 +28,7 @@ export async function headObject(
 export function versionSource(s3: S3Client, v: ObjectVersion): ByteSource {
   return {
     size: v.size,
+    name: `s3://${v.bucket}/${v.key}${v.versionId ? ` (version ${v.versionId})` : ""}`,
     read: async (offset, length) => {
       if (length === 0) return new Uint8Array(0);
       const o = await s3.send(

@@ -26,7 +26,7 @@ export class RowGroupWorkerPool {
   private nextId = 0;
 
   constructor(size: number, matcher: KeyMatcher) {
-    const data = { columns: [...matcher.columns], keys: [...matcher.keys] };
+    const data = { columns: [...matcher.columns], subjects: matcher.subjects };
     for (let i = 0; i < size; i++) {
       const worker = startWorker(data);
       worker.on(

@@ -20,7 +20,7 @@ describe("cli: lethe bloom", () => {
       path.join(dir, "ids.txt"),
       Array.from({ length: 2000 }, (_, i) => `cust-${i}`).join("\n") + "\n",
     );
-    fs.writeFileSync(path.join(dir, "query.txt"), "cust-7\r\nsomeone-else\n\ncust-1999\nnobody\n");
+    fs.writeFileSync(path.join(dir, "query.txt"), "cust-7\r\nsomeone-else\ncust-1999\nnobody\n");
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -66,6 +66,14 @@ describe("cli: lethe bloom", () => {
     expect(listed.out).to.equal("cust-7\ncust-1999\npossibly present: 2 of 4\n");
   });
 
+  it("checks IDs given as a JSON list (--ids-json) the same way", () => {
+    const json = path.join(dir, "query.json");
+    fs.writeFileSync(json, JSON.stringify(["cust-7", "someone-else", "cust-1999", "nobody"]));
+    const r = lethe("bloom", "check", "--filter", path.join(dir, "f.bloom"), "--ids-json", json);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.equal("possibly present: 2 of 4\n");
+  });
+
   it("exits 2 with a message naming the problem on bad input", () => {
     const ids = path.join(dir, "ids.txt");
     const cases: [string[], RegExp][] = [
@@ -96,6 +104,12 @@ describe("cli: lethe bloom", () => {
       [["bloom", "frobnicate"], /unknown bloom subcommand 'frobnicate'/],
       [["bloom", "check", "--filter"], /option '--filter' needs a value/],
     ];
+    const blank = path.join(dir, "blank.txt");
+    fs.writeFileSync(blank, "cust-7\n\ncust-8\n");
+    cases.push([
+      ["bloom", "check", "--filter", path.join(dir, "f.bloom"), "--ids", blank],
+      /blank\.txt: line 2 is blank/,
+    ]);
     const corrupt = fs.readFileSync(path.join(dir, "f.bloom"));
     corrupt[100] ^= 1;
     fs.writeFileSync(path.join(dir, "corrupt.bloom"), corrupt);

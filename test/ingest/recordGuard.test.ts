@@ -9,6 +9,7 @@ import { FilterEvent, RefreshingFilterSource } from "../../runtime/ingest/filter
 import { generationKey, readPointer } from "../../runtime/ingest/filterStore";
 import { RecordGuard } from "../../runtime/ingest/recordGuard";
 import { bulkOptOut, createLakeBucket, createOptOutTable, firehoseRecord, fixtureHasher } from "./fixtures";
+import { seededRandom as random } from "../support/seededRandom";
 
 /** Counts the IDs the guard asks the registry about. */
 class CountingLookup implements OptOutLookup {
@@ -18,16 +19,6 @@ class CountingLookup implements OptOutLookup {
     this.asked.push(...ids);
     return this.inner.optedOut(ids);
   }
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("ingest: the guard in front of Firehose (moto)", () => {

@@ -52,7 +52,66 @@ describe("cli: lethe parquet", () => {
     expect(result.matches[0].rows).to.be.greaterThan(0);
   });
 
+  it("takes each ID line exactly as written: a leading space is part of the ID", () => {
+    const spaced = path.join(dir, "spaced.txt");
+    fs.writeFileSync(spaced, ` ${ids[0][0]}\r\n`);
+    const r = run(
+      "purge",
+      input,
+      path.join(dir, "spaced.parquet"),
+      "--column",
+      "customer_id",
+      "--ids",
+      spaced,
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout).rowsRemoved).to.equal(0);
+  });
+
+  it("--ids-json takes a JSON array of composite keys", () => {
+    const json = path.join(dir, "ids.json");
+    fs.writeFileSync(json, JSON.stringify(ids));
+    const out = path.join(dir, "json.parquet");
+    const r = run(
+      "purge",
+      input,
+      out,
+      "--column",
+      "customer_id",
+      "--column",
+      "account_no",
+      "--ids-json",
+      json,
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(checkPurge(input, out, ["customer_id", "account_no"], ids).problems).to.deep.equal([]);
+    expect(JSON.parse(r.stdout).rowsRemoved).to.be.greaterThan(0);
+  });
+
   const bad: [string, () => string[], RegExp][] = [
+    [
+      "a blank line in the ID file",
+      () => [input, "--column", "customer_id", "--ids", idLines(`${ids[0][0]}\n\n${ids[1][0]}\n`)],
+      /line 2 is blank/,
+    ],
+    [
+      "a tab inside a part of a composite key",
+      () => [
+        input,
+        "--column",
+        "customer_id",
+        "--column",
+        "account_no",
+        "--ids",
+        idLines(`${ids[0].join("\t")}\nc\td\t1\n`),
+      ],
+      /line 2: 3 part\(s\), but 2 column\(s\).*cannot be part of an ID/,
+    ],
+    [
+      "an ID for an integer column that is not a canonical integer",
+      () => [input, "--column", "account_no", "--ids", idLines(`10001\n010002\n`)],
+      /ID 2: column 'account_no' holds integers and the ID has a leading zero/,
+    ],
     [
       "input that is not Parquet",
       () => [idFile, "--column", "customer_id", "--column", "account_no", "--ids", idFile],
@@ -87,6 +146,12 @@ describe("cli: lethe parquet", () => {
       /decimal\.parquet: column 'price' \(FIXED_LEN_BYTE_ARRAY\) would be written as INT32/,
     ],
   ];
+  let idFiles = 0;
+  function idLines(text: string): string {
+    const f = path.join(dir, `lines-${idFiles++}.txt`);
+    fs.writeFileSync(f, text);
+    return f;
+  }
   function qtyIds(): string {
     const f = path.join(dir, "qty.txt");
     fs.writeFileSync(f, "3\n5\n");
@@ -94,7 +159,7 @@ describe("cli: lethe parquet", () => {
   }
   function emptyIds(): string {
     const f = path.join(dir, "empty.txt");
-    fs.writeFileSync(f, "\n");
+    fs.writeFileSync(f, "");
     return f;
   }
   for (const [what, args, message] of bad) {

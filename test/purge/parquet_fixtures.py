@@ -2,6 +2,7 @@
 
   make <kind> <codec> <out.parquet>      writes a fixture (kinds below)
   check <in> <out> <spec.json>           compares our output with pyarrow's own filtering of the input
+  fuzzcheck <manifest.json>              the corruption fuzz's oracle, for many purged cases at once
 
 spec.json: {"columns": ["customer_id"] or ["user.id"], "ids": [["c1"], ...]} (one list per composite key)
 """
@@ -40,7 +41,35 @@ def base_columns(n):
     }
 
 
+def make_fuzz(kind, codec, out):
+    """Small files for the corruption fuzz: 4 row groups of 60 rows, pages of about 512 bytes.
+
+    customer_id: c00..c19, every ID in every row group; account_no: 10 values per row group, none shared.
+    fuzz-crc: DataPage V2 with page CRCs (a flipped page body is detectable without decoding it).
+    """
+    n = 240
+    table = pa.table(
+        {
+            "customer_id": pa.array([None if i % 23 == 0 else f"c{i % 20:02d}" for i in range(n)], pa.string()),
+            "account_no": pa.array([1000 + (i // 60) * 10 + i % 10 for i in range(n)], pa.int64()),
+            "payload": pa.array([f"p{i:05d}-" + "y" * (i % 17) for i in range(n)], pa.string()),
+            "amount": pa.array([None if i % 7 == 0 else i * 1.5 for i in range(n)], pa.float64()),
+            "user": pa.array(
+                [{"id": f"u{i % 9}", "country": ["DE", "FR"][i % 2]} for i in range(n)],
+                pa.struct([("id", pa.string()), ("country", pa.string())]),
+            ),
+            "flag": pa.array([i % 3 == 0 for i in range(n)], pa.bool_()),
+        }
+    )
+    kwargs = dict(compression=codec, row_group_size=60, data_page_size=512)
+    if kind == "fuzz-crc":
+        kwargs.update(write_page_checksum=True, data_page_version="2.0")
+    pq.write_table(table, out, **kwargs)
+
+
 def make(kind, codec, out):
+    if kind.startswith("fuzz"):
+        return make_fuzz(kind, codec, out)
     n = ROWS
     cols = base_columns(n)
     start = cols.pop("_start")
@@ -58,6 +87,10 @@ def make(kind, codec, out):
         cols["event_time"] = pa.array([t.replace(microsecond=(t.microsecond // 1000) * 1000) for t in micro], pa.timestamp("ms"))
         cols["event_time_us"] = pa.array([t.replace(tzinfo=timezone.utc) for t in micro], pa.timestamp("us", tz="UTC"))
         kwargs.update(use_deprecated_int96_timestamps=True)
+    elif kind == "bigint":  # integer IDs beyond 2^53: neighbours a double cannot tell apart
+        edges = [2**53, 2**53 + 1, 2**53 + 2, 2**63 - 1, 2**63 - 2, -(2**63), -(2**63) + 1, 7]
+        cols["big_id"] = pa.array([None if i % 31 == 0 else edges[i % len(edges)] for i in range(n)], pa.int64())
+        cols["big_u"] = pa.array([2**64 - 1 - (i % 3) for i in range(n)], pa.uint64())
     elif kind == "decimal":  # pyarrow stores decimal(9,2) as FIXED_LEN_BYTE_ARRAY; parquet-wasm would not
         from decimal import Decimal
         cols["price"] = pa.array([Decimal(i) / 100 for i in range(n)], pa.decimal128(9, 2))
@@ -153,6 +186,46 @@ def check(inp, out, spec_path):
     print(json.dumps(report))
 
 
+def read_all(path):
+    """The file's rows as pyarrow reads them (page CRCs verified), or the reason it cannot."""
+    try:
+        pf = pq.ParquetFile(path, page_checksum_verification=True)
+        return pa.concat_tables([pf.read_row_group(g) for g in range(pf.num_row_groups)] or [pf.schema_arrow.empty_table()]), None
+    except Exception as e:  # noqa: BLE001 - any failure to read is the answer
+        return None, f"{type(e).__name__}: {e}"
+
+
+def fuzz_check(manifest_path):
+    """For each purged case: pyarrow reads the output, and its rows are exactly the input's
+    non-matching rows (the input as pyarrow reads it). For a refused case (no output): null when
+    pyarrow reads the input, else why not."""
+    results = []
+    for case in json.load(open(manifest_path)):
+        if case.get("output") is None:  # a refused case: does pyarrow read its input?
+            results.append(read_all(case["input"])[1])
+            continue
+        ids = {tuple(k) for k in case["ids"]}
+        got, why = read_all(case["output"])
+        if got is None:
+            results.append(f"pyarrow cannot read the output: {why}")
+            continue
+        src, why = read_all(case["input"])
+        if src is None:
+            results.append(f"lethe purged an input pyarrow cannot read: {why}")
+            continue
+        keys = key_of(src, case["columns"])
+        keep = [not (all(x is not None for x in k) and tuple(normalise(x) for x in k) in ids) for k in keys]
+        expected = src.filter(pa.array(keep, pa.bool_()))
+        if got.num_rows != expected.num_rows:
+            results.append(f"{got.num_rows} rows, expected {expected.num_rows}")
+        elif got.column_names != expected.column_names:
+            results.append("columns differ")
+        else:
+            diff = [c for c in expected.column_names if got.column(c).to_pylist() != expected.column(c).to_pylist()]
+            results.append(f"columns differ: {diff}" if diff else None)
+    print(json.dumps(results))
+
+
 def ids_present(inp, columns, limit):
     """Prints up to `limit` distinct non-null keys of `columns`, for tests to choose IDs from."""
     t = pq.read_table(inp)
@@ -171,6 +244,8 @@ if __name__ == "__main__":
         make(*sys.argv[2:5])
     elif cmd == "check":
         check(*sys.argv[2:5])
+    elif cmd == "fuzzcheck":
+        fuzz_check(sys.argv[2])
     elif cmd == "ids":
         ids_present(sys.argv[2], sys.argv[3].split(","), sys.argv[4])
     else:

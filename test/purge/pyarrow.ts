@@ -13,7 +13,7 @@ export function tempDir(): string {
 }
 
 export function makeFixture(
-  kind: "lake" | "int96" | "int96-hinted" | "decimal",
+  kind: "lake" | "int96" | "int96-hinted" | "decimal" | "bigint" | "fuzz" | "fuzz-crc",
   codec: string,
   out: string,
 ): string {
@@ -43,4 +43,21 @@ export function checkPurge(input: string, output: string, columns: string[], ids
 /** Up to `limit` distinct non-null keys present in the file, in first-seen order. */
 export function keysIn(file: string, columns: string[], limit: number): string[][] {
   return JSON.parse(execFileSync(python, [script, "ids", file, columns.join(","), String(limit)]).toString());
+}
+
+export interface FuzzCase {
+  input: string;
+  /** null: the purge refused the case; the answer is then whether pyarrow reads the input. */
+  output: string | null;
+  columns: string[];
+  ids: string[][];
+}
+
+/** Per case, null when pyarrow reads the output and it holds exactly the input's non-matching rows. */
+export function fuzzCheck(cases: FuzzCase[], dir: string): (string | null)[] {
+  const manifest = path.join(dir, "fuzz-manifest.json");
+  fs.writeFileSync(manifest, JSON.stringify(cases));
+  return JSON.parse(
+    execFileSync(python, [script, "fuzzcheck", manifest], { maxBuffer: 64 << 20 }).toString(),
+  );
 }
