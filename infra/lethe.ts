@@ -9,6 +9,10 @@ import { ErasureTables } from "./erasure/erasureTables";
 import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
+import type { StackOutputs } from "../runtime/contracts/stack";
+
+/** The stack outputs, as the program builds them (runtime/contracts/stack.ts names their values). */
+export type LetheOutputs = { [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
 
 export interface LetheStack {
   lake: DataLake;
@@ -18,7 +22,7 @@ export interface LetheStack {
   alerts: Alerts;
   guard: IngestGuard;
   /** What `pulumi up` prints and a reviewer reads. */
-  outputs: Record<string, pulumi.Output<unknown>>;
+  outputs: LetheOutputs;
 }
 
 export function createLethe(config: LetheConfig, stack = pulumi.getStack()): LetheStack {
@@ -78,7 +82,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
   });
 
-  const outputs: Record<string, pulumi.Output<unknown>> = {
+  const outputs: LetheOutputs = {
     kmsKeyArn: lake.kmsKeyArn,
     lakeBucket: lake.lake.bucketName,
     athenaResultsBucket: lake.results.bucketName,

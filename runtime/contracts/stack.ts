@@ -1,14 +1,55 @@
 // The resources of one Lethe stack that the runtime and its tools work with, by name: what the
-// program's outputs (or a local stack's outputs file) tell a caller.
+// program's outputs (`pulumi stack output --json`, or a local stack's outputs file) tell a caller.
 import type { TableRole } from "./tables";
 
-/** A stack provisioned into an emulator or an account: its names and URLs. */
-export interface LocalStack {
+/** The program's stack outputs (infra/index.ts exports exactly these). */
+export interface StackOutputs {
   kmsKeyArn: string;
   lakeBucket: string;
-  tables: Record<TableRole, string>;
+  athenaResultsBucket: string;
+  glueDatabase: string;
+  glueTable: string;
+  athenaWorkgroup: string;
+  ingestStream: string;
+  requestsTable: string;
+  indexTable: string;
+  optOutTable: string;
+  locksTable: string;
+  errorsTable: string;
+  auditTable: string;
   purgeQueueUrl: string;
   purgeDeadLetterQueueUrl: string;
+  alertTopicArn: string;
+  erasureDeadlineDays: number;
+  filterBuilderFunction: string;
+  ingestGuardFunction: string;
+}
+
+/** The output naming each erasure table. */
+export const tableOutputs = {
+  requests: "requestsTable",
+  index: "indexTable",
+  optOut: "optOutTable",
+  locks: "locksTable",
+  errors: "errorsTable",
+  audit: "auditTable",
+} as const satisfies Record<TableRole, keyof StackOutputs>;
+
+/**
+ * A stack provisioned into an emulator by `lethe up --local`: the outputs file. The program's outputs
+ * with their local values, plus where the emulator is and how mocked identifiers map to local ones.
+ */
+export interface LocalStack extends StackOutputs {
+  /** The emulator's endpoint (AWS_ENDPOINT_URL for the clients). */
+  endpoint: string;
+  local: true;
+  /** The Pulumi stack whose declarations were provisioned. */
+  stack: string;
+  /**
+   * Every identifier the program under mocks gives a resource (ARN, URL, key id) that differs in the
+   * emulator, mapped to its local value: rewrite a function's mocked environment with it.
+   */
+  localResources: Record<string, string>;
 }
 
 /** An object of a sample lake and what it holds (for the demo and tests to check against). */

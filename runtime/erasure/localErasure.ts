@@ -78,8 +78,8 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
   const bucket = d.stack.lakeBucket;
-  const requests = { tableName: d.stack.tables.requests, deadlineDays: d.deadlineDays, retentionDays: 365 };
-  const audit = { tableName: d.stack.tables.audit, retentionDays: 2190 };
+  const requests = { tableName: d.stack.requestsTable, deadlineDays: d.deadlineDays, retentionDays: 365 };
+  const audit = { tableName: d.stack.auditTable, retentionDays: 2190 };
   const matcher = keyMatcher([eventsTable.idColumn], d.subjects);
 
   // 1. Record the request and its legal deadline.
@@ -104,7 +104,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   await markErasureStatus(doc, requests, request.requestId, "PURGING");
   const mutex = new MutexClient({
     clientName: "lethe-demo",
-    tableName: d.stack.tables.locks,
+    tableName: d.stack.locksTable,
     dynamoDbClient: makeDynamoDbClient(),
     defaultLeaseDuration: 60,
     autoRenew: true,
@@ -143,10 +143,10 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   });
 
   // 5. Stop re-ingestion: register the opt-out, rebuild the filter, run new records through the guard.
-  const registry = new OptOutRegistry(doc, d.stack.tables.optOut);
+  const registry = new OptOutRegistry(doc, d.stack.optOutTable);
   for (const id of d.subjects) await registry.add(id, request.requestId);
   const env = {
-    [envNames.optOutTable]: d.stack.tables.optOut,
+    [envNames.optOutTable]: d.stack.optOutTable,
     [envNames.filterBucket]: bucket,
     [envNames.kmsKeyArn]: d.stack.kmsKeyArn,
     [envNames.falsePositiveRate]: "0.0001",

@@ -10,13 +10,15 @@ import {
 } from "../../runtime/erasure/request";
 import { appendAudit, readAudit } from "../../runtime/erasure/audit";
 import { subjectHash } from "../../runtime/erasure/subjectHash";
-import { provisionLocalStack, LocalStack } from "../../tools/provision";
+import { randomUUID } from "node:crypto";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { sharedLocalStack } from "../support/localStack";
 
 describe("erasure requests and audit trail", () => {
   let stack: LocalStack;
   const doc = () => makeDocumentClient();
   before(async () => {
-    stack = await provisionLocalStack();
+    stack = await sharedLocalStack();
   });
 
   it("hashes subjects stably, separating composite key parts, and keyed when a secret is set", () => {
@@ -43,19 +45,19 @@ describe("erasure requests and audit trail", () => {
   it("records the deadline, and on verification drops the raw IDs and sets a TTL", async () => {
     const now = new Date("2026-11-29T10:00:00Z");
     const settings = {
-      tableName: stack.tables.requests,
+      tableName: stack.requestsTable,
       deadlineDays: 30,
       retentionDays: 90,
       now: () => now,
     };
     const r = await recordErasureRequest(doc(), settings, ["cust-42", "cust-7"]);
     expect(r.deadline).to.equal("2026-12-29T10:00:00.000Z");
-    const stored = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const stored = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(stored?.subjects).to.deep.equal([["cust-42"], ["cust-7"]]);
     expect(stored?.status).to.equal("RECEIVED");
 
     await markErasureStatus(doc(), settings, r.requestId, "VERIFIED");
-    const done = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const done = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(done?.status).to.equal("VERIFIED");
     expect(done?.subjects).to.equal(undefined);
     expect(done?.subjectHashes).to.deep.equal([subjectHash("cust-42"), subjectHash("cust-7")]);
@@ -63,7 +65,7 @@ describe("erasure requests and audit trail", () => {
   });
 
   it("refuses to update a request that was never recorded", async () => {
-    const settings = { tableName: stack.tables.requests, deadlineDays: 30, retentionDays: 90 };
+    const settings = { tableName: stack.requestsTable, deadlineDays: 30, retentionDays: 90 };
     let err: unknown;
     try {
       await markErasureStatus(doc(), settings, "no-such-request", "VERIFIED");
@@ -74,14 +76,15 @@ describe("erasure requests and audit trail", () => {
   });
 
   it("keeps every audit step in order, without raw IDs", async () => {
-    const settings = { tableName: stack.tables.audit, retentionDays: 365 };
-    await appendAudit(doc(), settings, "req-1", "recorded", { subjects: [subjectHash("cust-42")] });
-    await appendAudit(doc(), settings, "req-1", "purged", {
+    const settings = { tableName: stack.auditTable, retentionDays: 365 };
+    const requestId = `req-${randomUUID()}`;
+    await appendAudit(doc(), settings, requestId, "recorded", { subjects: [subjectHash("cust-42")] });
+    await appendAudit(doc(), settings, requestId, "purged", {
       object: "s3://lake/events/a.parquet",
       rowsRemoved: 3,
     });
-    await appendAudit(doc(), settings, "req-1", "verified", { remaining: 0 });
-    const trail = await readAudit(doc(), stack.tables.audit, "req-1");
+    await appendAudit(doc(), settings, requestId, "verified", { remaining: 0 });
+    const trail = await readAudit(doc(), stack.auditTable, requestId);
     expect(trail.map((e) => e.step)).to.deep.equal(["recorded", "purged", "verified"]);
     expect(JSON.stringify(trail)).to.not.include("cust-42");
   });

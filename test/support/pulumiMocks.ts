@@ -88,7 +88,7 @@ export async function buildLetheUnderMocks(
   const program = installPulumiMocks();
   beforeBuild?.();
   const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
-  await Promise.all(Object.values(stack.outputs).map(valueOf));
+  await Promise.all(Object.values(stack.outputs).map((o) => valueOf(o as pulumi.Output<unknown>)));
   await settle(program);
   return program;
 }

@@ -38,6 +38,8 @@ export interface ProgramRun {
   programPath: string;
   config: Record<string, string>;
   resources: CollectedResource[];
+  /** The program's exports (its stack outputs), resolved under the mocks. */
+  exports: Record<string, unknown>;
 }
 
 export class ProgramError extends Error {}
@@ -221,8 +223,12 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   const onFailure = (err: unknown) => failures.push(err);
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
+  let exported: Record<string, unknown> = {};
   try {
+    let bodyDone = Date.now();
     try {
+      // A second run in this process must execute the program again, under the new mocks.
+      delete require.cache[require.resolve(entry)];
       const loaded = require(entry);
       // Pulumi runs an exported function (sync or async) as the program body.
       const body =
@@ -231,13 +237,17 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
           : typeof loaded?.default === "function"
             ? loaded.default()
             : loaded;
-      await body;
+      const result = await body;
+      exported = (result && typeof result === "object" ? result : loaded) ?? {};
+      bodyDone = Date.now();
     } catch (err) {
       throw new ProgramError(`the program failed: ${(err as Error)?.message ?? err}`);
     }
     // Resources registered in callbacks (apply) arrive later: wait until registrations stop.
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() - recorder.lastRegistration() < 300 && failures.length === 0) {
+    // Loading the program can take longer than the quiet period: count it from the body's end too.
+    const lastActivity = () => Math.max(bodyDone, recorder.lastRegistration());
+    while (Date.now() - lastActivity() < 300 && failures.length === 0) {
       if (Date.now() > deadline)
         throw new ProgramError(`the program was still registering resources after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
@@ -245,11 +255,29 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
     if (failures.length) {
       throw new ProgramError(`the program failed: ${(failures[0] as Error)?.message ?? failures[0]}`);
     }
+    exported = await resolveExports(pulumi, exported);
   } finally {
     process.off("unhandledRejection", onFailure);
     process.off("uncaughtException", onFailure);
   }
-  return { project, stack, programPath: entry, config, resources: recorder.resources };
+  return { project, stack, programPath: entry, config, resources: recorder.resources, exports: exported };
+}
+
+/** Each export's value once the mocks have answered (functions and the default export left out). */
+async function resolveExports(
+  pulumi: typeof import("@pulumi/pulumi"),
+  exported: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const entries = Object.entries(exported).filter(([k, v]) => k !== "default" && typeof v !== "function");
+  const values = await Promise.all(
+    entries.map(
+      ([, v]) =>
+        new Promise<unknown>((resolve) =>
+          (pulumi.output(v) as import("@pulumi/pulumi").Output<unknown>).apply(resolve),
+        ),
+    ),
+  );
+  return Object.fromEntries(entries.map(([k], i) => [k, values[i]]));
 }
 
 let shared = false;
