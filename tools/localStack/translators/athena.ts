@@ -12,10 +12,10 @@ async function workgroupExists(
   WorkGroup: string,
 ): Promise<boolean> {
   try {
-    await athena.send(new GetWorkGroupCommand({ WorkGroup }));
-    return true;
+    // moto answers an unknown workgroup with an empty WorkGroup.
+    return (await athena.send(new GetWorkGroupCommand({ WorkGroup }))).WorkGroup !== undefined;
   } catch (err) {
-    // Athena answers an unknown workgroup with InvalidRequestException.
+    // AWS answers an unknown workgroup with InvalidRequestException.
     if ((err as { name?: string }).name === "InvalidRequestException") return false;
     throw err;
   }
