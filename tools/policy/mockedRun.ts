@@ -113,6 +113,8 @@ function seconds(duration: string): number {
 
 export interface PreparedProgram {
   entry: string;
+  /** The project directory, the working directory the Pulumi CLI runs the program in. */
+  dir: string;
   project: string;
   stack: string;
   config: Record<string, string>;
@@ -123,6 +125,7 @@ export function prepareProgram(program: string | undefined, stack = "dev"): Prep
   const { entry, project } = resolveProgram(program);
   return {
     entry,
+    dir: project?.dir ?? path.dirname(entry),
     project: String(project?.doc.name ?? path.basename(path.dirname(entry))),
     stack,
     config: stackConfig(project, stack),
@@ -202,7 +205,7 @@ function collected(req: any, resp: any): CollectedResource {
  * program does not have itself.
  */
 export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_000): Promise<ProgramRun> {
-  const { entry, project, stack, config } = prepared;
+  const { entry, dir, project, stack, config } = prepared;
   const region = config["aws:region"] ?? "eu-west-1";
   shareProjectPackages();
 
@@ -224,6 +227,9 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
   let exported: Record<string, unknown> = {};
+  // Closure serialization looks for the program's package.json from the working directory.
+  const cwd = process.cwd();
+  process.chdir(dir);
   try {
     let bodyDone = Date.now();
     try {
@@ -257,6 +263,7 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
     }
     exported = await resolveExports(pulumi, exported);
   } finally {
+    process.chdir(cwd);
     process.off("unhandledRejection", onFailure);
     process.off("uncaughtException", onFailure);
   }
