@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
+import { programDeclarations } from "../../tools/localStack";
 
 const bin = path.resolve(__dirname, "../../bin/lethe");
 
@@ -19,28 +20,6 @@ function lethe(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv 
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-
-const programOutputs = [
-  "kmsKeyArn",
-  "lakeBucket",
-  "athenaResultsBucket",
-  "glueDatabase",
-  "glueTable",
-  "athenaWorkgroup",
-  "ingestStream",
-  "requestsTable",
-  "indexTable",
-  "optOutTable",
-  "locksTable",
-  "errorsTable",
-  "auditTable",
-  "purgeQueueUrl",
-  "purgeDeadLetterQueueUrl",
-  "alertTopicArn",
-  "erasureDeadlineDays",
-  "filterBuilderFunction",
-  "ingestGuardFunction",
-];
 
 describe("cli: lethe up --local / down --local", () => {
   let dir: string;
@@ -54,8 +33,9 @@ describe("cli: lethe up --local / down --local", () => {
     expect(first.code, first.err).to.equal(0);
     const file = path.join(dir, ".lethe", "local.json");
     const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
+    const { exports } = await programDeclarations();
     expect(Object.keys(outputs).sort()).to.deep.equal(
-      [...programOutputs, "endpoint", "local", "stack", "localResources"].sort(),
+      [...Object.keys(exports), "endpoint", "local", "stack", "localResources"].sort(),
     );
     expect(outputs).to.include({ endpoint: process.env.AWS_ENDPOINT_URL, local: true, stack: "dev" });
     expect(JSON.parse(first.out)).to.deep.equal(outputs);

@@ -19,7 +19,8 @@ export interface DownResult {
 export async function downLocal(options: { outputs: string; program?: string }): Promise<DownResult> {
   const started = Date.now();
   const local = readOutputsFile(options.outputs);
-  await checkEndpoint(local.endpoint);
+  const source = `the endpoint in ${options.outputs}`;
+  await checkEndpoint(local.endpoint, source);
   defaultLocalCredentials();
   const run = await programDeclarations(local.stack, options.program);
   const ctx: LocalContext = {
@@ -35,7 +36,7 @@ export async function downLocal(options: { outputs: string; program?: string }):
     try {
       await down(declared(r, ctx.localResources), ctx);
     } catch (err) {
-      throw provisioningError(local.endpoint, `${r.type} ${r.name}`, err);
+      throw provisioningError(local.endpoint, `${r.type} ${r.name}`, err, source);
     }
     removed[r.type] = (removed[r.type] ?? 0) + 1;
   }

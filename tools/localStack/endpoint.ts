@@ -4,16 +4,20 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { UsageError } from "../../runtime/contracts/errors";
 
-/** Fails with a UsageError naming `endpoint` unless something answers HTTP there. */
-export async function checkEndpoint(endpoint: string, timeoutMs = 3000): Promise<void> {
+/** Fails with a UsageError naming `endpoint` (and where it came from) unless something answers HTTP there. */
+export async function checkEndpoint(
+  endpoint: string,
+  source = "AWS_ENDPOINT_URL",
+  timeoutMs = 3000,
+): Promise<void> {
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new UsageError(`AWS_ENDPOINT_URL '${endpoint}' is not a URL (e.g. http://127.0.0.1:5000)`);
+    throw new UsageError(`${source} '${endpoint}' is not a URL (e.g. http://127.0.0.1:5000)`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new UsageError(`AWS_ENDPOINT_URL '${endpoint}' must be an http(s) URL`);
+    throw new UsageError(`${source} '${endpoint}' must be an http(s) URL`);
   const problem = await new Promise<string | undefined>((resolve) => {
     const request = (url.protocol === "https:" ? https : http).get(url, { timeout: timeoutMs }, (res) => {
       res.resume();
@@ -25,7 +29,7 @@ export async function checkEndpoint(endpoint: string, timeoutMs = 3000): Promise
     });
     request.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
   });
-  if (problem) throw new UsageError(`no AWS emulator answers at ${endpoint} (AWS_ENDPOINT_URL): ${problem}`);
+  if (problem) throw new UsageError(`no AWS emulator answers at ${endpoint} (${source}): ${problem}`);
 }
 
 /** Emulators take any credentials; without any, the SDK would look for an instance role and hang. */
@@ -36,12 +40,17 @@ export function defaultLocalCredentials(): void {
 }
 
 /** The error to raise when a call to the emulator failed: a UsageError when it does not speak AWS. */
-export function provisioningError(endpoint: string, what: string, err: unknown): Error {
+export function provisioningError(
+  endpoint: string,
+  what: string,
+  err: unknown,
+  source = "AWS_ENDPOINT_URL",
+): Error {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   // The SDK's name for an answer it could not read as any AWS error.
   if (e?.name === "Unknown" || e?.name === "UnknownError" || e?.message === "UnknownError")
     return new UsageError(
-      `${endpoint} (AWS_ENDPOINT_URL) does not answer like AWS: ${what} got HTTP ${e.$metadata?.httpStatusCode ?? "?"}`,
+      `${endpoint} (${source}) does not answer like AWS: ${what} got HTTP ${e.$metadata?.httpStatusCode ?? "?"}`,
     );
   return new Error(`${what}: ${e?.message ?? err}`, { cause: err });
 }

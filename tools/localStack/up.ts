@@ -95,8 +95,15 @@ export interface UpResult {
 export async function upLocal(options: UpOptions): Promise<UpResult> {
   let emulator: LocalEmulator | undefined;
   if (!process.env.AWS_ENDPOINT_URL) {
-    const run = await programDeclarations(options.stack ?? defaultStack, options.program);
-    emulator = await startLocalEmulator();
+    // The emulator starts while the program runs under mocks.
+    const starting = startLocalEmulator();
+    const run = await programDeclarations(options.stack ?? defaultStack, options.program).catch(
+      async (err) => {
+        await (await starting.catch(() => undefined))?.stop();
+        throw err;
+      },
+    );
+    emulator = await starting;
     useLocalEmulator(emulator.endpoint, programRegion(run));
   }
   try {

@@ -227,9 +227,10 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
   let exported: Record<string, unknown> = {};
-  // Closure serialization looks for the program's package.json from the working directory.
+  // Closure serialization looks for the program's package.json from the working directory up; a
+  // program without one runs on this project's packages (shareProjectPackages), so from here.
   const cwd = process.cwd();
-  process.chdir(dir);
+  process.chdir(packageJsonAbove(dir) ? dir : projectRoot);
   try {
     let bodyDone = Date.now();
     try {
@@ -285,6 +286,13 @@ async function resolveExports(
     ),
   );
   return Object.fromEntries(entries.map(([k], i) => [k, values[i]]));
+}
+
+function packageJsonAbove(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, "package.json"))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 let shared = false;
