@@ -32,8 +32,8 @@ function parse(args: string[], command: "up" | "down") {
   if (!values.local)
     throw new UsageError(
       command === "up"
-        ? "lethe up only provisions an emulator (--local); deploy to AWS with `pulumi up`"
-        : "lethe down only removes a local stack (--local); destroy a deployed stack with `pulumi destroy`",
+        ? "up needs --local: it provisions the stack into an emulator; deploy to AWS with `pulumi up`"
+        : "down needs --local: it removes a local stack; destroy a deployed one with `pulumi destroy`",
     );
   return values;
 }
