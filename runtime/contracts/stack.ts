@@ -1,7 +1,5 @@
 // The resources of one Lethe stack that the runtime and its tools work with, by name: what the
 // program's outputs (`pulumi stack output --json`, or a local stack's outputs file) tell a caller.
-import type { TableRole } from "./tables";
-
 /** The program's stack outputs (infra/index.ts exports exactly these). */
 export interface StackOutputs {
   kmsKeyArn: string;
@@ -24,16 +22,6 @@ export interface StackOutputs {
   filterBuilderFunction: string;
   ingestGuardFunction: string;
 }
-
-/** The output naming each erasure table. */
-export const tableOutputs = {
-  requests: "requestsTable",
-  index: "indexTable",
-  optOut: "optOutTable",
-  locks: "locksTable",
-  errors: "errorsTable",
-  audit: "auditTable",
-} as const satisfies Record<TableRole, keyof StackOutputs>;
 
 /**
  * A stack provisioned into an emulator by `lethe up --local`: the outputs file. The program's outputs

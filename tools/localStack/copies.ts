@@ -2,8 +2,8 @@
 // and benchmarks that need a table or bucket of their own, shaped exactly like the stack's.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { resolveClientConfig } from "../../runtime/aws/clients";
-import { StackOutputs, tableOutputs } from "../../runtime/contracts/stack";
-import type { TableRole } from "../../runtime/contracts/tables";
+import type { StackOutputs } from "../../runtime/contracts/stack";
+import { tableRoleTag, TableRole } from "../../runtime/contracts/tables";
 import type { CollectedResource } from "../policy/mockedRun";
 import { declared, localClients, LocalContext, localize } from "./context";
 import { programDeclarations } from "./declarations";
@@ -19,14 +19,26 @@ function context(dynamodb?: DynamoDBClient): LocalContext {
   };
 }
 
-/** The resources named by an output (by their mocked physical name), plus those configuring them. */
-async function declaredFor(output: keyof StackOutputs, kind: string, settingKey: string) {
+/** The bucket an output names (by its mocked physical name), plus the settings declared on it. */
+async function declaredBucket(output: keyof StackOutputs) {
   const run = await programDeclarations();
   const name = run.exports[output];
-  const main = run.resources.find((r) => r.type === kind && (r.outputs.bucket ?? r.outputs.name) === name);
-  if (!main) throw new Error(`the program declares no ${kind} for its output ${output}`);
-  const settings = run.resources.filter((r) => r !== main && r.inputs[settingKey] === name);
+  const main = run.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.outputs.bucket === name);
+  if (!main) throw new Error(`the program declares no bucket for its output ${output}`);
+  const settings = run.resources.filter((r) => r !== main && r.inputs.bucket === name);
   return { name: name as string, main, settings, kmsKeyArn: run.exports.kmsKeyArn as string };
+}
+
+/** The table the program tags with `role`. */
+async function declaredTable(role: TableRole) {
+  const run = await programDeclarations();
+  const main = run.resources.find(
+    (r) =>
+      r.type === "aws:dynamodb/table:Table" &&
+      (r.inputs.tags as Record<string, string>)?.[tableRoleTag] === role,
+  );
+  if (!main) throw new Error(`the program declares no table tagged ${tableRoleTag}=${role}`);
+  return { name: main.outputs.name as string, main, kmsKeyArn: run.exports.kmsKeyArn as string };
 }
 
 /** Runs each resource's translator with the mocked name and key swapped for the given ones. */
@@ -52,7 +64,7 @@ export async function createTableLike(
   tableName: string,
   options: { kmsKeyArn?: string; dynamodb?: DynamoDBClient } = {},
 ): Promise<string> {
-  const { name, main, kmsKeyArn } = await declaredFor(tableOutputs[role], "aws:dynamodb/table:Table", "name");
+  const { name, main, kmsKeyArn } = await declaredTable(role);
   const inputs = { ...main.inputs };
   if (!options.kmsKeyArn) delete inputs.serverSideEncryption;
   await provisionAs([{ ...main, inputs }], context(options.dynamodb), {
@@ -68,12 +80,7 @@ export async function createBucketLike(
   bucket: string,
   kmsKeyArn: string,
 ): Promise<string> {
-  const {
-    name,
-    main,
-    settings,
-    kmsKeyArn: declaredKey,
-  } = await declaredFor(output, "aws:s3/bucket:Bucket", "bucket");
+  const { name, main, settings, kmsKeyArn: declaredKey } = await declaredBucket(output);
   await provisionAs([main, ...settings], context(), { [name]: bucket, [declaredKey]: kmsKeyArn });
   return bucket;
 }
