@@ -1,6 +1,7 @@
 // `lethe demo`: the main job on the embedded local default. Starts the local AWS emulator (unless
 // AWS_ENDPOINT_URL names one), lays out Lethe's data plane and a sample lake, erases customers end
 // to end, and prints the report. Exit 0 when the erasure verified, 1 when it did not.
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { CommandGroup, UsageError } from "./command";
 
@@ -38,7 +39,7 @@ export const demoCommands: CommandGroup = {
     process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
     process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
     const { startLocalEmulator, useLocalEmulator } = await import("../tools/emulator");
-    const { provisionLocalStack } = await import("../tools/provision");
+    const { provisionLocalStack } = await import("../tools/localStack");
     const { writeSampleLake } = await import("../tools/sampleLake");
     const { localPipelineSettings } = await import("../tools/stackSettings");
     const { runLocalErasure } = await import("../runtime/erasure/localErasure");
@@ -48,7 +49,8 @@ export const demoCommands: CommandGroup = {
     try {
       if (emulator) useLocalEmulator(emulator.endpoint);
       process.stderr.write(`lethe demo: AWS endpoint ${process.env.AWS_ENDPOINT_URL ?? "(default AWS)"}\n`);
-      const stack = await provisionLocalStack();
+      // The same provisioning as `lethe up --local`: the program's own declarations.
+      const { stack } = await provisionLocalStack();
       const ids = Array.from({ length: customers }, (_, i) => `cust-${String(i).padStart(4, "0")}`);
       const objects = await writeSampleLake(makeS3Client(), stack.lakeBucket, {
         days: ["2026-11-27", "2026-11-28"],
@@ -56,6 +58,7 @@ export const demoCommands: CommandGroup = {
         rowsPerObject: rows,
         rowGroupRows: Math.max(1, Math.ceil(rows / 4)),
         customers: ids,
+        runId: randomUUID().slice(0, 8),
       });
       process.stderr.write(
         `lethe demo: lake s3://${stack.lakeBucket}/ with ${objects.length} Parquet objects, ${objects.length * rows} rows, ${customers} customers\n`,

@@ -7,6 +7,8 @@ const groups: Record<string, () => CommandGroup> = {
   bloom: () => require("./bloom").bloomCommands,
   parquet: () => require("./parquet").parquetCommands,
   demo: () => require("./demo").demoCommands,
+  up: () => require("./localStack").upCommands,
+  down: () => require("./localStack").downCommands,
 };
 
 function help(): string {

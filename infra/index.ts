@@ -20,6 +20,7 @@ export const optOutTable = lethe.outputs.optOutTable;
 export const locksTable = lethe.outputs.locksTable;
 export const errorsTable = lethe.outputs.errorsTable;
 export const auditTable = lethe.outputs.auditTable;
+export const ledgerTable = lethe.outputs.ledgerTable;
 export const purgeQueueUrl = lethe.outputs.purgeQueueUrl;
 export const purgeDeadLetterQueueUrl = lethe.outputs.purgeDeadLetterQueueUrl;
 export const alertTopicArn = lethe.outputs.alertTopicArn;

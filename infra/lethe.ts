@@ -13,6 +13,10 @@ import { SubjectHashKey } from "./components/subjectHashKey";
 import { SecureBucket } from "./components/secureBucket";
 import { erasureEnvironment, erasureSettingsFromConfig } from "../runtime/erasure/settings";
 import { envNames } from "../runtime/contracts/env";
+import type { StackOutputs } from "../runtime/contracts/stack";
+
+/** The stack outputs, as the program builds them (runtime/contracts/stack.ts names their values). */
+export type LetheOutputs = { [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
 
 export interface LetheStack {
   lake: DataLake;
@@ -27,7 +31,7 @@ export interface LetheStack {
   /** The environment every function that writes the requests, errors or audit tables gets. */
   erasureEnvironment: Record<string, pulumi.Input<string>>;
   /** What `pulumi up` prints and a reviewer reads. */
-  outputs: Record<string, pulumi.Output<unknown>>;
+  outputs: LetheOutputs;
 }
 
 export function createLethe(config: LetheConfig, stack = pulumi.getStack()): LetheStack {
@@ -102,7 +106,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     metrics: guard.alarmedMetrics,
   });
 
-  const outputs: Record<string, pulumi.Output<unknown>> = {
+  const outputs: LetheOutputs = {
     kmsKeyArn: lake.kmsKeyArn,
     subjectHashKeyArn: subjectHashKey.arn,
     lakeBucket: lake.lake.bucketName,
@@ -118,6 +122,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     locksTable: tables.tables.locks.name,
     errorsTable: tables.tables.errors.name,
     auditTable: tables.tables.audit.name,
+    ledgerTable: tables.tables.ledger.name,
     purgeQueueUrl: queues.queue.url,
     purgeDeadLetterQueueUrl: queues.deadLetterQueue.url,
     alertTopicArn: alerts.topic.arn,

@@ -1,13 +1,12 @@
-// A lock table of the deployed shape (infra/erasure/erasureTables.ts `tableShapes.locks`: pk, sk, TTL on ttl),
-// created in the local emulator for one test file.
+// A lock table declared like the program's (pk, sk, TTL on ttl), created in the local emulator for one
+// test file or benchmark.
 import { randomUUID } from "node:crypto";
 import { AttributeValue, GetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { tableShapes } from "../runtime/contracts/tables";
-import { createTableOfShape } from "./provision";
+import { createTableLike } from "./localStack";
 import { MutexClient, MutexClientOptions } from "../runtime/lock";
 
 export async function createLockTable(ddb: DynamoDBClient, prefix = "lethe-locks"): Promise<string> {
-  return createTableOfShape(ddb, `${prefix}-${randomUUID().slice(0, 8)}`, tableShapes.locks);
+  return createTableLike("locks", `${prefix}-${randomUUID().slice(0, 8)}`, { dynamodb: ddb });
 }
 
 /** Reads a lock item as stored (no decoding), to check what a call did or did not change. */

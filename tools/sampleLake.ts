@@ -12,6 +12,8 @@ export interface SampleLakeOptions {
   rowsPerObject: number;
   rowGroupRows: number;
   customers: string[];
+  /** Part of every object key, so runs into the same (long-lived) bucket never overwrite each other's objects. */
+  runId?: string;
 }
 
 /** Deterministic pseudo-random numbers, so every demo run builds the same lake. */
@@ -77,7 +79,7 @@ export async function writeSampleLake(
         day,
         seed++,
       );
-      const key = `events/dt=${day}/lethe-demo-${part}.parquet`;
+      const key = `events/dt=${day}/lethe-demo-${o.runId ? `${o.runId}-` : ""}${part}.parquet`;
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,

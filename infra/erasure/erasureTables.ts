@@ -4,7 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { tableShapes, ttlAttribute, type TableRole, type TableShape } from "../../runtime/contracts/tables";
+import {
+  tableRoleTag,
+  tableShapes,
+  ttlAttribute,
+  type TableRole,
+  type TableShape,
+} from "../../runtime/contracts/tables";
 
 export interface ErasureTablesArgs {
   tags: pulumi.Input<Tags>;
@@ -34,7 +40,7 @@ export class ErasureTables extends pulumi.ComponentResource {
           pointInTimeRecovery: { enabled: true },
           ttl: { attributeName: ttlAttribute, enabled: true },
           deletionProtectionEnabled: args.deletionProtection,
-          tags: pulumi.output(args.tags).apply((t) => ({ ...t, "lethe:table": role })),
+          tags: pulumi.output(args.tags).apply((t) => ({ ...t, [tableRoleTag]: role })),
         },
         { parent: this },
       );

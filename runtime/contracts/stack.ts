@@ -1,18 +1,64 @@
 // The resources of one Lethe stack that the runtime and its tools work with, by name: what the
-// program's outputs (or a local stack's outputs file) tell a caller.
-import type { TableRole } from "./tables";
+// program's outputs (`pulumi stack output --json`, or a local stack's outputs file) tell a caller.
+/** The erasure settings (days), from the stack config, that the workflow functions obey. */
+export interface ErasureSettings {
+  /** Days from receipt to verified completion (GDPR: one month). */
+  deadlineDays: number;
+  /** Days a finished request is kept before DynamoDB TTL removes it. */
+  requestRetentionDays: number;
+  /** Days an error record awaiting manual adjudication is kept. */
+  errorRetentionDays: number;
+  /** Days an audit record (hashed identifiers only) is kept. */
+  auditRetentionDays: number;
+  /** Days past its deadline a failed request keeps its raw IDs (for a retry) before they are dropped. */
+  failedRequestIdGraceDays: number;
+}
 
-/** A stack provisioned into an emulator or an account: its names and URLs. */
-export interface LocalStack {
+/** The program's stack outputs (infra/index.ts exports exactly these). */
+export interface StackOutputs {
   kmsKeyArn: string;
   /** The KMS HMAC key subject hashes are keyed with (GenerateMac only; its material never leaves KMS). */
   subjectHashKeyArn: string;
   lakeBucket: string;
   /** Where audit details too large for a DynamoDB item go. */
   auditBucket: string;
-  tables: Record<TableRole, string>;
+  athenaResultsBucket: string;
+  glueDatabase: string;
+  glueTable: string;
+  athenaWorkgroup: string;
+  ingestStream: string;
+  requestsTable: string;
+  indexTable: string;
+  optOutTable: string;
+  locksTable: string;
+  errorsTable: string;
+  auditTable: string;
+  ledgerTable: string;
   purgeQueueUrl: string;
   purgeDeadLetterQueueUrl: string;
+  alertTopicArn: string;
+  erasureDeadlineDays: number;
+  /** The erasure settings every workflow function gets (deadline, retentions, grace). */
+  erasureSettings: ErasureSettings;
+  filterBuilderFunction: string;
+  ingestGuardFunction: string;
+}
+
+/**
+ * A stack provisioned into an emulator by `lethe up --local`: the outputs file. The program's outputs
+ * with their local values, plus where the emulator is and how mocked identifiers map to local ones.
+ */
+export interface LocalStack extends StackOutputs {
+  /** The emulator's endpoint (AWS_ENDPOINT_URL for the clients). */
+  endpoint: string;
+  local: true;
+  /** The Pulumi stack whose declarations were provisioned. */
+  stack: string;
+  /**
+   * Every identifier the program under mocks gives a resource (ARN, URL, key id) that differs in the
+   * emulator, mapped to its local value: rewrite a function's mocked environment with it.
+   */
+  localResources: Record<string, string>;
 }
 
 /** An object of a sample lake and what it holds (for the demo and tests to check against). */

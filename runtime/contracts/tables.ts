@@ -4,6 +4,9 @@
 /** The attribute every table's TTL reads (epoch seconds). Items without it never expire. */
 export const ttlAttribute = "ttl";
 
+/** The tag naming each table's role (a key of `tableShapes`), so tools find a table by what it is for. */
+export const tableRoleTag = "lethe:table";
+
 export interface TableShape {
   hashKey: string;
   rangeKey?: string;

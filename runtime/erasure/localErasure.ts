@@ -83,9 +83,9 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const doc = makeDocumentClient();
   const bucket = d.stack.lakeBucket;
   const hasher = await loadSubjectHasher(makeKmsClient(), d.stack.subjectHashKeyArn);
-  const requests = { tableName: d.stack.tables.requests, erasure: d.erasure };
+  const requests = { tableName: d.stack.requestsTable, erasure: d.erasure };
   const audit: AuditSettings = {
-    tableName: d.stack.tables.audit,
+    tableName: d.stack.auditTable,
     erasure: d.erasure,
     overflow: { s3, bucket: d.stack.auditBucket, kmsKeyArn: d.stack.kmsKeyArn },
   };
@@ -116,7 +116,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   await markErasureStatus(doc, requests, request.requestId, "PURGING");
   const mutex = new MutexClient({
     clientName: "lethe-demo",
-    tableName: d.stack.tables.locks,
+    tableName: d.stack.locksTable,
     dynamoDbClient: makeDynamoDbClient(),
     defaultLeaseDuration: 60,
     autoRenew: true,
@@ -155,10 +155,10 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   });
 
   // 5. Stop re-ingestion: register the opt-out, rebuild the filter, run new records through the guard.
-  const registry = new OptOutRegistry(doc, d.stack.tables.optOut);
+  const registry = new OptOutRegistry(doc, d.stack.optOutTable);
   for (const id of d.subjects) await registry.add(id, request.requestId);
   const env = {
-    [envNames.optOutTable]: d.stack.tables.optOut,
+    [envNames.optOutTable]: d.stack.optOutTable,
     [envNames.filterBucket]: bucket,
     [envNames.kmsKeyArn]: d.stack.kmsKeyArn,
     [envNames.subjectHashKeyArn]: d.stack.subjectHashKeyArn,

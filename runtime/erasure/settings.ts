@@ -3,19 +3,9 @@
 // them as environment variables from its config (defaults declared once, in Pulumi.yaml); the demo
 // goes through the same variables.
 import { Env, envNames, numberEnv } from "../contracts/env";
+import type { ErasureSettings } from "../contracts/stack";
 
-export interface ErasureSettings {
-  /** Days from receipt to verified completion (GDPR: one month). */
-  deadlineDays: number;
-  /** Days a finished request is kept before DynamoDB TTL removes it. */
-  requestRetentionDays: number;
-  /** Days an error record awaiting manual adjudication is kept. */
-  errorRetentionDays: number;
-  /** Days an audit record (hashed identifiers only) is kept. */
-  auditRetentionDays: number;
-  /** Days past its deadline a failed request keeps its raw IDs (for a retry) before they are dropped. */
-  failedRequestIdGraceDays: number;
-}
+export type { ErasureSettings };
 
 const variables: Record<keyof ErasureSettings, string> = {
   deadlineDays: envNames.erasureDeadlineDays,

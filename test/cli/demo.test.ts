@@ -2,9 +2,10 @@
 // opt-out, ingest guard; and the command line around it.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
-import { provisionLocalStack } from "../../tools/provision";
+import { sharedLocalStack } from "../support/localStack";
 import { writeSampleLake } from "../../tools/sampleLake";
 import { runLocalErasure } from "../../runtime/erasure/localErasure";
 import { getErasureRequest } from "../../runtime/erasure/request";
@@ -16,7 +17,7 @@ import { candidateIds, enumerate } from "../support/enumeration";
 
 describe("lethe demo: the erasure pipeline end to end", () => {
   it("erases exactly the subjects' rows, verifies, keeps no raw ID in the record, and drops their new records", async () => {
-    const stack = await provisionLocalStack();
+    const stack = await sharedLocalStack();
     const customers = Array.from({ length: 60 }, (_, i) => `c-${i}`);
     const objects = await writeSampleLake(makeS3Client(), stack.lakeBucket, {
       days: ["2026-11-01"],
@@ -24,6 +25,7 @@ describe("lethe demo: the erasure pipeline end to end", () => {
       rowsPerObject: 3000,
       rowGroupRows: 1000,
       customers,
+      runId: randomUUID().slice(0, 8),
     });
     const subjects = ["c-7", "c-31"];
     const expectedRows = objects.reduce(
@@ -55,10 +57,10 @@ describe("lethe demo: the erasure pipeline end to end", () => {
     expect(report.subjects).to.deep.equal(subjects.map((s) => hasher.hash(s)));
 
     const doc = makeDocumentClient();
-    const request = await getErasureRequest(doc, stack.tables.requests, report.requestId);
+    const request = await getErasureRequest(doc, stack.requestsTable, report.requestId);
     expect(request?.status).to.equal("VERIFIED");
     expect(request?.subjects).to.equal(undefined);
-    const trail = await readAudit(doc, stack.tables.audit, report.requestId);
+    const trail = await readAudit(doc, stack.auditTable, report.requestId);
     expect(trail.map((e) => e.step)).to.include.members(["recorded", "found", "purged", "verified"]);
     const recorded = JSON.stringify({ trail, report });
     for (const s of subjects) expect(recorded).to.not.match(new RegExp(`"${s}"`));

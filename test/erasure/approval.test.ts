@@ -3,19 +3,13 @@ import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import {
-  makeDocumentClient,
-  makeDynamoDbClient,
-  makeSnsClient,
-  makeSqsClient,
-} from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/contracts/tables";
+import { makeDocumentClient, makeSnsClient, makeSqsClient } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/erasure/batches";
 import { decideApproval, requestApproval } from "../../runtime/erasure/approval";
 import { StateMoveRefused } from "../../runtime/erasure/stateMoves";
 import { ForgetLedger } from "../../runtime/erasure/forget/ledger";
-import { createTableOfShape } from "../../tools/provision";
+import { createTableLike } from "../../tools/localStack/copies";
 
 describe("erasure batches and approval", () => {
   const doc = makeDocumentClient();
@@ -26,12 +20,11 @@ describe("erasure batches and approval", () => {
   let queueUrl: string;
 
   before(async () => {
-    const ddb = makeDynamoDbClient();
     const suffix = randomUUID().slice(0, 8);
     tables = {
       doc,
-      ledgerTable: await createTableOfShape(ddb, `lethe-ledger-${suffix}`, tableShapes.ledger),
-      requestsTable: await createTableOfShape(ddb, `lethe-requests-${suffix}`, tableShapes.requests),
+      ledgerTable: await createTableLike("ledger", `lethe-ledger-${suffix}`),
+      requestsTable: await createTableLike("requests", `lethe-requests-${suffix}`),
     };
     alertTopicArn = (await sns.send(new CreateTopicCommand({ Name: `lethe-approvals-${suffix}` }))).TopicArn!;
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `lethe-approvals-${suffix}` }))).QueueUrl!;

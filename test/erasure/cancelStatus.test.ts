@@ -1,15 +1,14 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient, makeDynamoDbClient } from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/contracts/tables";
+import { makeDocumentClient } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/erasure/batches";
 import { cancelErasure } from "../../runtime/erasure/cancel";
 import { requestStatus } from "../../runtime/erasure/status";
 import { ForgetLedger } from "../../runtime/erasure/forget/ledger";
 import { StateMoveRefused } from "../../runtime/erasure/stateMoves";
-import { createTableOfShape } from "../../tools/provision";
+import { createTableLike } from "../../tools/localStack/copies";
 
 describe("erasure: cancel and status", () => {
   const doc = makeDocumentClient();
@@ -17,12 +16,11 @@ describe("erasure: cancel and status", () => {
   const now = new Date("2027-01-10T00:00:00.000Z");
 
   before(async () => {
-    const ddb = makeDynamoDbClient();
     const suffix = randomUUID().slice(0, 8);
     tables = {
       doc,
-      ledgerTable: await createTableOfShape(ddb, `lethe-ledger-${suffix}`, tableShapes.ledger),
-      requestsTable: await createTableOfShape(ddb, `lethe-requests-${suffix}`, tableShapes.requests),
+      ledgerTable: await createTableLike("ledger", `lethe-ledger-${suffix}`),
+      requestsTable: await createTableLike("requests", `lethe-requests-${suffix}`),
     };
   });
 

@@ -3,16 +3,10 @@ import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import {
-  makeDocumentClient,
-  makeDynamoDbClient,
-  makeSnsClient,
-  makeSqsClient,
-} from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/contracts/tables";
+import { makeDocumentClient, makeSnsClient, makeSqsClient } from "../../runtime/aws/clients";
 import { ErasureState } from "../../runtime/contracts/requests";
 import { daysLeft, deadlineFindings, sweepDeadlines } from "../../runtime/erasure/deadlines";
-import { createTableOfShape } from "../../tools/provision";
+import { createTableLike } from "../../tools/localStack/copies";
 
 const dayMs = 86_400_000;
 const now = new Date("2027-03-10T12:00:00Z");
@@ -42,11 +36,7 @@ describe("erasure deadlines", () => {
     const doc = makeDocumentClient();
     const sns = makeSnsClient();
     const sqs = makeSqsClient();
-    const requestsTable = await createTableOfShape(
-      makeDynamoDbClient(),
-      `lethe-deadlines-${randomUUID().slice(0, 8)}`,
-      tableShapes.requests,
-    );
+    const requestsTable = await createTableLike("requests", `lethe-deadlines-${randomUUID().slice(0, 8)}`);
     const topic = await sns.send(
       new CreateTopicCommand({ Name: `lethe-alerts-${randomUUID().slice(0, 8)}` }),
     );

@@ -12,7 +12,7 @@ import type { DataMapper } from "../../runtime/contracts/mappers";
 import type { ManifestRef, PurgeObjectMessage } from "../../runtime/contracts/messages";
 import { writeManifest } from "../../runtime/erasure/manifest";
 import { MutexClient } from "../../runtime/lock";
-import { createEncryptedBucket } from "../../tools/provision";
+import { createBucketLike } from "../../tools/localStack/copies";
 import { createLockTable } from "../../tools/lockTable";
 import { sampleParquet } from "../../tools/sampleLake";
 import { tempDir } from "../purge/pyarrow";
@@ -36,7 +36,7 @@ export async function createTestLake(customerCount = 40): Promise<TestLake> {
   const ddb = makeDynamoDbClient();
   const kmsKeyArn = (await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe forget test" })))
     .KeyMetadata!.Arn!;
-  const bucket = await createEncryptedBucket(s3, `lethe-forget-${randomUUID().slice(0, 8)}`, kmsKeyArn);
+  const bucket = await createBucketLike("lakeBucket", `lethe-forget-${randomUUID().slice(0, 8)}`, kmsKeyArn);
   const lockTable = await createLockTable(ddb, "lethe-forget-locks");
   const mapper: DataMapper = {
     name: "events",

@@ -19,7 +19,8 @@ import { envNames } from "../../runtime/contracts/env";
 import { ForgetLedger, objectLockKey } from "../../runtime/erasure/forget";
 import { createPurgeHandler, PurgeQueueRecord } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";
-import { LocalStack, provisionLocalStack } from "../../tools/provision";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { sharedLocalStack } from "../support/localStack";
 import {
   TestLake,
   createTestLake,
@@ -81,7 +82,7 @@ export interface HandlerStack {
 }
 
 export async function handlerStack(lake: TestLake): Promise<HandlerStack> {
-  const stack = await provisionLocalStack();
+  const stack = await sharedLocalStack();
   const sns = makeSnsClient();
   const sqs = makeSqsClient();
   const topic = await sns.send(new CreateTopicCommand({ Name: `lethe-alerts-${randomUUID().slice(0, 8)}` }));
@@ -97,9 +98,9 @@ export async function handlerStack(lake: TestLake): Promise<HandlerStack> {
   const env = {
     [envNames.dataMappers]: JSON.stringify([lake.mapper]),
     [envNames.locksTable]: lake.lockTable,
-    [envNames.ledgerTable]: stack.tables.ledger,
-    [envNames.indexTable]: stack.tables.index,
-    [envNames.errorsTable]: stack.tables.errors,
+    [envNames.ledgerTable]: stack.ledgerTable,
+    [envNames.indexTable]: stack.indexTable,
+    [envNames.errorsTable]: stack.errorsTable,
     [envNames.purgeQueueUrl]: stack.purgeQueueUrl,
     [envNames.purgeDeadLetterQueueUrl]: stack.purgeDeadLetterQueueUrl,
     [envNames.alertTopicArn]: topic.TopicArn!,
@@ -164,7 +165,7 @@ describe("forget: the purge and errors handlers (moto)", () => {
 
     const filed = await doc.send(
       new QueryCommand({
-        TableName: h.stack.tables.errors,
+        TableName: h.stack.errorsTable,
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": `batch#${batch}` },
       }),
@@ -183,7 +184,7 @@ describe("forget: the purge and errors handlers (moto)", () => {
     const texts = alerts.map((a) => JSON.parse(a.Body!).Message as string);
     expect(texts.filter((t) => t.includes(poison))).to.have.length(1);
 
-    const summary = await new ForgetLedger(doc, h.stack.tables.ledger).summary(batch);
+    const summary = await new ForgetLedger(doc, h.stack.ledgerTable).summary(batch);
     expect(summary).to.deep.include({ objectsPurged: 1, objectsFailed: 3 });
   });
 

@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient } from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/contracts/tables";
 import {
   ForgetLedger,
   ForgetServiceDeps,
@@ -14,7 +13,7 @@ import {
   indexedVersionLocation,
   objectLockKey,
 } from "../../runtime/erasure/forget";
-import { createTableOfShape } from "../../tools/provision";
+import { createTableLike } from "../../tools/localStack/copies";
 import {
   TestLake,
   createTestLake,
@@ -37,16 +36,8 @@ describe("forget: ledger, idempotency, cancellation and index (moto)", () => {
 
   before(async () => {
     lake = await createTestLake();
-    const ledgerTable = await createTableOfShape(
-      lake.ddb,
-      `lethe-ledger-${randomUUID().slice(0, 8)}`,
-      tableShapes.ledger,
-    );
-    indexTable = await createTableOfShape(
-      lake.ddb,
-      `lethe-index-${randomUUID().slice(0, 8)}`,
-      tableShapes.index,
-    );
+    const ledgerTable = await createTableLike("ledger", `lethe-ledger-${randomUUID().slice(0, 8)}`);
+    indexTable = await createTableLike("index", `lethe-index-${randomUUID().slice(0, 8)}`);
     ledger = new ForgetLedger(doc, ledgerTable, 30);
     deps = {
       s3: lake.s3,

@@ -1,22 +1,17 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient, makeDynamoDbClient } from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/contracts/tables";
+import { makeDocumentClient } from "../../runtime/aws/clients";
 import { allowedMoves, endStates, erasureStates } from "../../runtime/contracts/requests";
 import { moveState, StateMoveRefused, StateMoveTarget } from "../../runtime/erasure/stateMoves";
-import { createTableOfShape } from "../../tools/provision";
+import { createTableLike } from "../../tools/localStack/copies";
 
 describe("erasure states: conditional moves", () => {
   const doc = makeDocumentClient();
   let tableName: string;
 
   before(async () => {
-    tableName = await createTableOfShape(
-      makeDynamoDbClient(),
-      `lethe-moves-${randomUUID().slice(0, 8)}`,
-      tableShapes.requests,
-    );
+    tableName = await createTableLike("requests", `lethe-moves-${randomUUID().slice(0, 8)}`);
   });
 
   async function newRequest(): Promise<StateMoveTarget> {

@@ -3,25 +3,15 @@
 import { randomUUID } from "node:crypto";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
-import {
-  makeDocumentClient,
-  makeDynamoDbClient,
-  makeKmsClient,
-  makeS3Client,
-} from "../../runtime/aws/clients";
-import { tableShapes } from "../../runtime/contracts/tables";
-import { createEncryptedBucket, createTableOfShape } from "../../tools/provision";
+import { makeDocumentClient, makeKmsClient } from "../../runtime/aws/clients";
+import { createBucketLike, createTableLike } from "../../tools/localStack";
 import { FilterLocation } from "../../runtime/ingest/filterStore";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { testSubjectHasher } from "../support/subjectHashKeys";
 
 export async function createOptOutTable(): Promise<string> {
-  return createTableOfShape(
-    makeDynamoDbClient(),
-    `lethe-optout-${randomUUID().slice(0, 8)}`,
-    tableShapes.optOut,
-  );
+  return createTableLike("optOut", `lethe-optout-${randomUUID().slice(0, 8)}`);
 }
 
 /** Registers many opt-outs quickly (BatchWriteItem, 25 a call, a few calls in flight). */
@@ -48,8 +38,8 @@ export async function bulkOptOut(table: string, ids: readonly string[]): Promise
 
 export async function createLakeBucket(): Promise<FilterLocation> {
   const key = await makeKmsClient().send(new CreateKeyCommand({ Description: "lethe ingest test" }));
-  const bucket = await createEncryptedBucket(
-    makeS3Client(),
+  const bucket = await createBucketLike(
+    "lakeBucket",
     `lethe-guard-${randomUUID().slice(0, 8)}`,
     key.KeyMetadata!.Arn!,
   );

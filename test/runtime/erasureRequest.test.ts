@@ -18,7 +18,9 @@ import { appendAudit, AuditSettings, readAudit } from "../../runtime/erasure/aud
 import { dynamoItemBytes } from "../../runtime/erasure/itemSize";
 import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { ErasureSettings } from "../../runtime/erasure/settings";
-import { provisionLocalStack, LocalStack } from "../../tools/provision";
+import { randomUUID } from "node:crypto";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { sharedLocalStack } from "../support/localStack";
 import { localErasureSettings } from "../../tools/stackSettings";
 
 describe("erasure requests and audit trail", () => {
@@ -33,12 +35,12 @@ describe("erasure requests and audit trail", () => {
     failedRequestIdGraceDays: 10,
   };
   const audit = (): AuditSettings => ({
-    tableName: stack.tables.audit,
+    tableName: stack.auditTable,
     erasure,
     overflow: { s3: makeS3Client(), bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
   });
   before(async () => {
-    stack = await provisionLocalStack();
+    stack = await sharedLocalStack();
     hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
   });
 
@@ -54,15 +56,15 @@ describe("erasure requests and audit trail", () => {
 
   it("records the deadline, and on verification drops the raw IDs and sets a TTL", async () => {
     const now = new Date("2026-11-29T10:00:00Z");
-    const settings = { tableName: stack.tables.requests, erasure, now: () => now };
+    const settings = { tableName: stack.requestsTable, erasure, now: () => now };
     const r = await recordErasureRequest(doc(), settings, hasher, ["cust-42", "cust-7"]);
     expect(r.deadline).to.equal("2026-12-29T10:00:00.000Z");
-    const stored = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const stored = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(stored?.subjects).to.deep.equal([["cust-42"], ["cust-7"]]);
     expect(stored?.status).to.equal("RECEIVED");
 
     await markErasureStatus(doc(), settings, r.requestId, "VERIFIED");
-    const done = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const done = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(done?.status).to.equal("VERIFIED");
     expect(done?.subjects).to.equal(undefined);
     expect(done?.subjectHashes).to.deep.equal([hasher.hash("cust-42"), hasher.hash("cust-7")]);
@@ -70,7 +72,7 @@ describe("erasure requests and audit trail", () => {
   });
 
   it("refuses to update a request that was never recorded", async () => {
-    const settings = { tableName: stack.tables.requests, erasure };
+    const settings = { tableName: stack.requestsTable, erasure };
     let err: unknown;
     try {
       await markErasureStatus(doc(), settings, "no-such-request", "VERIFIED");
@@ -82,13 +84,14 @@ describe("erasure requests and audit trail", () => {
 
   it("keeps every audit step in order, without raw IDs", async () => {
     const settings = audit();
-    await appendAudit(doc(), settings, "req-1", "recorded", { subjects: [hasher.hash("cust-42")] });
-    await appendAudit(doc(), settings, "req-1", "purged", {
+    const requestId = `req-${randomUUID()}`;
+    await appendAudit(doc(), settings, requestId, "recorded", { subjects: [hasher.hash("cust-42")] });
+    await appendAudit(doc(), settings, requestId, "purged", {
       object: "s3://lake/events/a.parquet",
       rowsRemoved: 3,
     });
-    await appendAudit(doc(), settings, "req-1", "verified", { remaining: 0 });
-    const trail = await readAudit(doc(), stack.tables.audit, "req-1");
+    await appendAudit(doc(), settings, requestId, "verified", { remaining: 0 });
+    const trail = await readAudit(doc(), stack.auditTable, requestId);
     expect(trail.map((e) => e.step)).to.deep.equal(["recorded", "purged", "verified"]);
     expect(JSON.stringify(trail)).to.not.include("cust-42");
   });
@@ -100,7 +103,7 @@ describe("erasure requests and audit trail", () => {
     expect(entry.detailObject?.bucket).to.equal(stack.auditBucket);
     const item = (
       await doc().send(
-        new GetCommand({ TableName: stack.tables.audit, Key: { requestId: "req-big", at: entry.at } }),
+        new GetCommand({ TableName: stack.auditTable, Key: { requestId: "req-big", at: entry.at } }),
       )
     ).Item!;
     expect(dynamoItemBytes(item)).to.be.below(2000);
@@ -110,7 +113,7 @@ describe("erasure requests and audit trail", () => {
     );
     expect(head.ServerSideEncryption).to.equal("aws:kms");
     expect(head.SSEKMSKeyId).to.contain(stack.kmsKeyArn.split("/").pop());
-    const [back] = await readAudit(doc(), stack.tables.audit, "req-big", makeS3Client());
+    const [back] = await readAudit(doc(), stack.auditTable, "req-big", makeS3Client());
     expect(back.detail).to.deep.equal({ subjects, objects: 3 });
     // A small step stays in the item.
     const small = await appendAudit(doc(), audit(), "req-big", "verified", { remaining: 0 });
@@ -131,7 +134,7 @@ describe("erasure requests and audit trail", () => {
   it("drops a failed request's raw IDs once its deadline plus the grace has passed, and says so", async () => {
     const t0 = new Date("2026-10-01T00:00:00Z");
     let now = t0;
-    const settings = { tableName: stack.tables.requests, erasure, now: () => now };
+    const settings = { tableName: stack.requestsTable, erasure, now: () => now };
     const r = await recordErasureRequest(doc(), settings, hasher, ["cust-fail-1"]);
     now = new Date(t0.getTime() + 86_400_000);
     await markErasureStatus(doc(), settings, r.requestId, "FAILED");
@@ -139,14 +142,14 @@ describe("erasure requests and audit trail", () => {
 
     now = new Date(cutoff - 1);
     expect(await sweepFailedRequestIds(doc(), settings)).to.not.include(r.requestId);
-    const kept = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const kept = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(kept?.subjects).to.deep.equal([["cust-fail-1"]]);
     expect(rawIdsExpired(kept!, erasure.failedRequestIdGraceDays, now)).to.equal(false);
 
     now = new Date(cutoff);
     expect(rawIdsExpired(kept!, erasure.failedRequestIdGraceDays, now)).to.equal(true);
     expect(await sweepFailedRequestIds(doc(), settings)).to.include(r.requestId);
-    const dropped = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const dropped = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(dropped?.subjects).to.equal(undefined);
     expect(dropped?.status).to.equal("FAILED");
     expect(dropped?.subjectsDropped).to.deep.equal({ at: now.toISOString(), reason: rawIdsDroppedReason });
@@ -158,11 +161,11 @@ describe("erasure requests and audit trail", () => {
   it("drops the raw IDs at once when a request fails after its deadline plus the grace", async () => {
     const t0 = new Date("2026-08-01T00:00:00Z");
     let now = t0;
-    const settings = { tableName: stack.tables.requests, erasure, now: () => now };
+    const settings = { tableName: stack.requestsTable, erasure, now: () => now };
     const r = await recordErasureRequest(doc(), settings, hasher, ["cust-late-1"]);
     now = new Date(Date.parse(r.deadline) + (erasure.failedRequestIdGraceDays + 1) * 86_400_000);
     await markErasureStatus(doc(), settings, r.requestId, "FAILED");
-    const stored = await getErasureRequest(doc(), stack.tables.requests, r.requestId);
+    const stored = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
     expect(stored?.subjects).to.equal(undefined);
     expect(stored?.subjectsDropped?.reason).to.equal(rawIdsDroppedReason);
   });

@@ -12,7 +12,8 @@ import {
 import { getErasureRequest, recordErasureRequest } from "../../runtime/erasure/request";
 import { appendAudit, readAudit } from "../../runtime/erasure/audit";
 import { envNames } from "../../runtime/contracts/env";
-import { provisionLocalStack, LocalStack } from "../../tools/provision";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { sharedLocalStack } from "../support/localStack";
 import { localErasureSettings } from "../../tools/stackSettings";
 import { createSubjectHashKey } from "../support/subjectHashKeys";
 import { candidateIds, enumerate } from "../support/enumeration";
@@ -20,7 +21,7 @@ import { candidateIds, enumerate } from "../support/enumeration";
 describe("erasure: keyed subject hashes (KMS HMAC key in the emulator)", () => {
   let stack: LocalStack;
   before(async () => {
-    stack = await provisionLocalStack();
+    stack = await sharedLocalStack();
   });
 
   it("hashes an ID the same across two cold starts with the same key, differently under another key", async () => {
@@ -81,14 +82,14 @@ describe("erasure: keyed subject hashes (KMS HMAC key in the emulator)", () => {
     const subjects = ["cust-42", "cust-9137", "cust-7"];
     const request = await recordErasureRequest(
       doc,
-      { tableName: stack.tables.requests, erasure },
+      { tableName: stack.requestsTable, erasure },
       hasher,
       subjects,
     );
     await appendAudit(
       doc,
       {
-        tableName: stack.tables.audit,
+        tableName: stack.auditTable,
         erasure,
         overflow: { s3: makeS3Client(), bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
       },
@@ -96,8 +97,8 @@ describe("erasure: keyed subject hashes (KMS HMAC key in the emulator)", () => {
       "recorded",
       { subjects: request.subjectHashes },
     );
-    const stored = await getErasureRequest(doc, stack.tables.requests, request.requestId);
-    const trail = await readAudit(doc, stack.tables.audit, request.requestId);
+    const stored = await getErasureRequest(doc, stack.requestsTable, request.requestId);
+    const trail = await readAudit(doc, stack.auditTable, request.requestId);
     const text = JSON.stringify({ subjectHashes: stored!.subjectHashes, trail });
     expect(text).to.include(hasher.hash("cust-42"));
     const candidates = candidateIds("cust");

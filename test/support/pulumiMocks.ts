@@ -90,7 +90,9 @@ export async function buildLetheUnderMocks(
   const program = installPulumiMocks();
   beforeBuild?.();
   const stack = createLethe(validateConfig({ ...configDefaults, ...overrides }), "dev");
-  const values = await Promise.all(Object.values(stack.outputs).map(valueOf));
+  const values = await Promise.all(
+    Object.values(stack.outputs).map((o) => valueOf(o as pulumi.Output<unknown>)),
+  );
   await settle(program);
   return {
     ...program,

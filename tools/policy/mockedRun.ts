@@ -38,6 +38,8 @@ export interface ProgramRun {
   programPath: string;
   config: Record<string, string>;
   resources: CollectedResource[];
+  /** The program's exports (its stack outputs), resolved under the mocks. */
+  exports: Record<string, unknown>;
 }
 
 export class ProgramError extends Error {}
@@ -158,6 +160,8 @@ function seconds(duration: string): number {
 
 export interface PreparedProgram {
   entry: string;
+  /** The project directory, the working directory the Pulumi CLI runs the program in. */
+  dir: string;
   project: string;
   stack: string;
   config: Record<string, string>;
@@ -168,6 +172,7 @@ export function prepareProgram(program: string | undefined, stack?: string): Pre
   const { entry, project } = resolveProgram(program);
   return {
     entry,
+    dir: project?.dir ?? path.dirname(entry),
     project: String(project?.doc.name ?? path.basename(path.dirname(entry))),
     stack: stack ?? "dev",
     config: stackConfig(project, stack ?? "dev", stack !== undefined),
@@ -247,7 +252,7 @@ function collected(req: any, resp: any): CollectedResource {
  * program does not have itself.
  */
 export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_000): Promise<ProgramRun> {
-  const { entry, project, stack, config } = prepared;
+  const { entry, dir, project, stack, config } = prepared;
   const region = config["aws:region"] ?? "eu-west-1";
   shareProjectPackages();
 
@@ -268,8 +273,16 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   const onFailure = (err: unknown) => failures.push(err);
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
+  let exported: Record<string, unknown> = {};
+  // Closure serialization looks for the program's package.json from the working directory up; a
+  // program without one runs on this project's packages (shareProjectPackages), so from here.
+  const cwd = process.cwd();
+  process.chdir(packageJsonAbove(dir) ? dir : projectRoot);
   try {
+    let bodyDone = Date.now();
     try {
+      // A second run in this process must execute the program again, under the new mocks.
+      delete require.cache[require.resolve(entry)];
       const loaded = require(entry);
       // Pulumi runs an exported function (sync or async) as the program body.
       const body =
@@ -278,13 +291,17 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
           : typeof loaded?.default === "function"
             ? loaded.default()
             : loaded;
-      await body;
+      const result = await body;
+      exported = (result && typeof result === "object" ? result : loaded) ?? {};
+      bodyDone = Date.now();
     } catch (err) {
       throw new ProgramError(`the program failed: ${(err as Error)?.message ?? err}`);
     }
     // Resources registered in callbacks (apply) arrive later: wait until registrations stop.
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() - recorder.lastRegistration() < 300 && failures.length === 0) {
+    // Loading the program can take longer than the quiet period: count it from the body's end too.
+    const lastActivity = () => Math.max(bodyDone, recorder.lastRegistration());
+    while (Date.now() - lastActivity() < 300 && failures.length === 0) {
       if (Date.now() > deadline)
         throw new ProgramError(`the program was still registering resources after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
@@ -292,11 +309,37 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
     if (failures.length) {
       throw new ProgramError(`the program failed: ${(failures[0] as Error)?.message ?? failures[0]}`);
     }
+    exported = await resolveExports(pulumi, exported);
   } finally {
+    process.chdir(cwd);
     process.off("unhandledRejection", onFailure);
     process.off("uncaughtException", onFailure);
   }
-  return { project, stack, programPath: entry, config, resources: recorder.resources };
+  return { project, stack, programPath: entry, config, resources: recorder.resources, exports: exported };
+}
+
+/** Each export's value once the mocks have answered (functions and the default export left out). */
+async function resolveExports(
+  pulumi: typeof import("@pulumi/pulumi"),
+  exported: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const entries = Object.entries(exported).filter(([k, v]) => k !== "default" && typeof v !== "function");
+  const values = await Promise.all(
+    entries.map(
+      ([, v]) =>
+        new Promise<unknown>((resolve) =>
+          (pulumi.output(v) as import("@pulumi/pulumi").Output<unknown>).apply(resolve),
+        ),
+    ),
+  );
+  return Object.fromEntries(entries.map(([k], i) => [k, values[i]]));
+}
+
+function packageJsonAbove(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, "package.json"))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 let shared = false;

@@ -1,0 +1,124 @@
+// `lethe up --local` / `lethe down --local` as a user runs them: the real entry point in a child
+// process, against the harness's emulator (AWS_ENDPOINT_URL) and against the embedded one it starts.
+import { expect } from "chai";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { makeDynamoDbClient } from "../../runtime/aws/clients";
+import { programDeclarations } from "../../tools/localStack";
+
+const bin = path.resolve(__dirname, "../../bin/lethe");
+
+function lethe(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("cli: lethe up --local / down --local", () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-up-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("provisions the harness's emulator, writes .lethe/local.json with the stack's output keys, and converges", async () => {
+    const first = lethe(["up", "--local"], { cwd: dir });
+    expect(first.code, first.err).to.equal(0);
+    const file = path.join(dir, ".lethe", "local.json");
+    const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
+    const { exports } = await programDeclarations();
+    expect(Object.keys(outputs).sort()).to.deep.equal(
+      [...Object.keys(exports), "endpoint", "local", "stack", "localResources"].sort(),
+    );
+    expect(outputs).to.include({ endpoint: process.env.AWS_ENDPOINT_URL, local: true, stack: "dev" });
+    expect(JSON.parse(first.out)).to.deep.equal(outputs);
+    expect(first.err).to.match(/skipped, not emulated: .*iam role/);
+    expect(first.err).to.include(`outputs .lethe/local.json`);
+    const table = await makeDynamoDbClient().send(
+      new DescribeTableCommand({ TableName: outputs.locksTable }),
+    );
+    expect(table.Table?.TableStatus).to.equal("ACTIVE");
+
+    const second = lethe(["up", "--local", "--outputs", path.join(dir, "again.json")]);
+    expect(second.code, second.err).to.equal(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "again.json"), "utf8"))).to.deep.equal(outputs);
+  });
+
+  it("refuses to deploy without --local, an unknown option, and a missing outputs file, with exit 2", () => {
+    const up = lethe(["up"]);
+    expect(up.code).to.equal(2);
+    expect(up.err).to.include("pulumi up");
+    const bad = lethe(["up", "--local", "--output", "x.json"]);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.include("--output");
+    const down = lethe(["down", "--local", "--outputs", path.join(dir, "none.json")]);
+    expect(down.code).to.equal(2);
+    expect(down.err).to.include(path.join(dir, "none.json"));
+  });
+
+  it("names an AWS_ENDPOINT_URL where nothing listens in one line, exit 2", async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const endpoint = `http://127.0.0.1:${port}`;
+    const r = lethe(["up", "--local", "--outputs", path.join(dir, "never.json")], {
+      env: { ...process.env, AWS_ENDPOINT_URL: endpoint },
+    });
+    expect(r.code).to.equal(2);
+    expect(r.err.trim().split("\n")).to.have.length(1);
+    expect(r.err).to.include(endpoint);
+    expect(fs.existsSync(path.join(dir, "never.json"))).to.equal(false);
+  });
+
+  it("without AWS_ENDPOINT_URL starts an emulator, keeps it until Ctrl-C, and down removes the stack from it", async () => {
+    const file = path.join(dir, "embedded.json");
+    const env = { ...process.env };
+    delete env.AWS_ENDPOINT_URL;
+    const child = spawn(process.execPath, [bin, "up", "--local", "--outputs", file], { env });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (err.includes("Ctrl-C")) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 100);
+        exited.then(() => {
+          clearInterval(timer);
+          reject(new Error(`lethe up --local exited: ${err}`));
+        });
+      });
+      const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
+      expect(outputs.endpoint).to.not.equal(process.env.AWS_ENDPOINT_URL);
+      expect(err).to.include(`emulator running at ${outputs.endpoint}`);
+      const ddb = makeDynamoDbClient({ endpoint: outputs.endpoint });
+      expect(
+        (await ddb.send(new DescribeTableCommand({ TableName: outputs.auditTable }))).Table?.TableStatus,
+      ).to.equal("ACTIVE");
+
+      const down = lethe(["down", "--local", "--outputs", file], { env });
+      expect(down.code, down.err).to.equal(0);
+      expect(down.err).to.match(/removed \d+ resources/);
+      expect(fs.existsSync(file)).to.equal(false);
+      const gone = await ddb
+        .send(new DescribeTableCommand({ TableName: outputs.auditTable }))
+        .catch((e) => e);
+      expect(gone.name).to.equal("ResourceNotFoundException");
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exited).to.equal(0);
+    expect(err).to.include("emulator stopped");
+  });
+});

@@ -1,0 +1,117 @@
+// `lethe up --local`: the program's own declarations, run under mocks, made real in the emulator at
+// AWS_ENDPOINT_URL (or an embedded one). Resources are made in the order the program registered
+// them, so each one's dependencies exist first. Running it again converges: every translator finds
+// what is already there.
+import { resolveClientConfig } from "../../runtime/aws/clients";
+import type { LocalStack, StackOutputs } from "../../runtime/contracts/stack";
+import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../emulator";
+import { declared, localClients, LocalContext, localize } from "./context";
+import { defaultStack, programDeclarations, programRegion } from "./declarations";
+import { checkEndpoint, defaultLocalCredentials, provisioningError } from "./endpoint";
+import { writeOutputsFile } from "./outputsFile";
+import { translators } from "./translators";
+
+export interface ProvisionOptions {
+  /** Pulumi stack whose config the program runs with (default dev). */
+  stack?: string;
+  /** The program (default: this project's). */
+  program?: string;
+}
+
+export interface ProvisionSummary {
+  /** Resources made or brought in line, per type. */
+  provisioned: Record<string, number>;
+  /** Resources the emulator does not hold (IAM, Lambda, logs, alarms...), per type. */
+  skipped: Record<string, number>;
+  seconds: number;
+}
+
+/** `aws:dynamodb/table:Table` -> `dynamodb table`. */
+export function shortType(type: string): string {
+  const [, mod = "", kind = ""] = type.split(":");
+  const name = kind.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  const service = mod.split("/")[0];
+  return name.startsWith(service) ? name : `${service} ${name}`;
+}
+
+function count(into: Record<string, number>, type: string): void {
+  into[type] = (into[type] ?? 0) + 1;
+}
+
+/** Makes the stack exist in the emulator AWS_ENDPOINT_URL names, and returns its outputs. */
+export async function provisionLocalStack(
+  options: ProvisionOptions = {},
+): Promise<{ stack: LocalStack; summary: ProvisionSummary }> {
+  const started = Date.now();
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) throw new Error("provisionLocalStack needs AWS_ENDPOINT_URL (an emulator)");
+  await checkEndpoint(endpoint);
+  defaultLocalCredentials();
+  const stackName = options.stack ?? defaultStack;
+  const run = await programDeclarations(stackName, options.program);
+  const ctx: LocalContext = {
+    clients: localClients({ maxAttempts: 2 }),
+    endpoint: endpoint,
+    region: resolveClientConfig().region,
+    localResources: {},
+  };
+  const summary: ProvisionSummary = { provisioned: {}, skipped: {}, seconds: 0 };
+  for (const r of run.resources) {
+    if (!r.custom || r.type.startsWith("pulumi:")) continue;
+    const translator = translators[r.type];
+    if (!translator) {
+      count(summary.skipped, r.type);
+      continue;
+    }
+    try {
+      await translator.up(declared(r, ctx.localResources), ctx);
+    } catch (err) {
+      throw provisioningError(endpoint, `${r.type} ${r.name}`, err);
+    }
+    count(summary.provisioned, r.type);
+  }
+  const outputs = localize(run.exports, ctx.localResources) as unknown as StackOutputs;
+  summary.seconds = (Date.now() - started) / 1000;
+  return {
+    stack: { ...outputs, endpoint, local: true, stack: stackName, localResources: ctx.localResources },
+    summary,
+  };
+}
+
+export interface UpOptions extends ProvisionOptions {
+  /** Where the outputs file goes. */
+  outputs: string;
+}
+
+export interface UpResult {
+  stack: LocalStack;
+  summary: ProvisionSummary;
+  outputs: string;
+  /** The emulator this call started (none when AWS_ENDPOINT_URL named one): it lives until stopped. */
+  emulator?: LocalEmulator;
+}
+
+/** Provisions into AWS_ENDPOINT_URL, or into an embedded emulator it starts, and writes the outputs file. */
+export async function upLocal(options: UpOptions): Promise<UpResult> {
+  let emulator: LocalEmulator | undefined;
+  if (!process.env.AWS_ENDPOINT_URL) {
+    // The emulator starts while the program runs under mocks.
+    const starting = startLocalEmulator();
+    const run = await programDeclarations(options.stack ?? defaultStack, options.program).catch(
+      async (err) => {
+        await (await starting.catch(() => undefined))?.stop();
+        throw err;
+      },
+    );
+    emulator = await starting;
+    useLocalEmulator(emulator.endpoint, programRegion(run));
+  }
+  try {
+    const { stack, summary } = await provisionLocalStack(options);
+    writeOutputsFile(options.outputs, stack);
+    return { stack, summary, outputs: options.outputs, emulator };
+  } catch (err) {
+    await emulator?.stop();
+    throw err;
+  }
+}
