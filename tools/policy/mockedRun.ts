@@ -235,9 +235,13 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
     } catch (err) {
       throw new ProgramError(`the program failed: ${(err as Error)?.message ?? err}`);
     }
-    // Resources registered in callbacks (apply) arrive later: wait until registrations stop.
+    // Resources registered in callbacks (apply) arrive later: wait until the engine's queue of
+    // resource operations has drained (a magic Lambda registers only once its code is packaged),
+    // then until registrations stop.
+    await waitForRegistrations(timeoutMs);
+    const bodyDone = Date.now();
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() - recorder.lastRegistration() < 300 && failures.length === 0) {
+    while (Date.now() - Math.max(bodyDone, recorder.lastRegistration()) < 300 && failures.length === 0) {
       if (Date.now() > deadline)
         throw new ProgramError(`the program was still registering resources after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
@@ -250,6 +254,24 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
     process.off("uncaughtException", onFailure);
   }
   return { project, stack, programPath: entry, config, resources: recorder.resources };
+}
+
+/** Pulumi's own wait for outstanding resource operations (internal; absent in other releases). */
+async function waitForRegistrations(timeoutMs: number): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+  if (typeof settings.waitForRPCs !== "function") return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProgramError(`the program was still registering resources after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([settings.waitForRPCs(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 let shared = false;
