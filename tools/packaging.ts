@@ -138,10 +138,8 @@ function unpack(fn: CollectedResource, stack: string, tempRoot: string): Package
     (m) => `runtime/${m[1]}.ts`,
   );
   const files = walk(dir);
-  const variables = (plain((plain(inputs.environment) as { variables?: unknown })?.variables) ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const variables = (plain((plain(inputs.environment) as { variables?: unknown })?.variables) ??
+    {}) as Record<string, unknown>;
   return {
     shortName,
     functionName,
@@ -198,7 +196,10 @@ export function packagedFunctions(opts: PackagingOptions = {}): Promise<Packaged
 }
 
 /** One function by short name; an unknown name is a UsageError listing the known ones. */
-export async function packagedFunction(shortName: string, opts: PackagingOptions = {}): Promise<PackagedFunction> {
+export async function packagedFunction(
+  shortName: string,
+  opts: PackagingOptions = {},
+): Promise<PackagedFunction> {
   const all = await packagedFunctions(opts);
   const fn = all.find((f) => f.shortName === shortName || f.functionName === shortName);
   if (!fn) {

@@ -229,7 +229,12 @@ export function functionContents(owner: string, factory: (...args: never[]) => u
   const dependencies = projectDependencies();
   const entries = referencedRuntimeModules(factory);
   if (entries.length === 0) {
-    return { entries, includePaths: [relative(runtimeBuildDir)], packages: dependencies, excludePackages: [] };
+    return {
+      entries,
+      includePaths: [relative(runtimeBuildDir)],
+      packages: dependencies,
+      excludePackages: [],
+    };
   }
   const { files, packages: required } = compiledClosure(entries);
   // Only dependencies ship; a devDependency named in a dead branch (ts-node for .ts workers) does not.

@@ -223,6 +223,8 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   process.on("uncaughtException", onFailure);
   try {
     try {
+      // A fresh run each time, also when this process loaded the entry before.
+      delete require.cache[require.resolve(entry)];
       const loaded = require(entry);
       // Pulumi runs an exported function (sync or async) as the program body.
       const body =
