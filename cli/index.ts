@@ -7,6 +7,8 @@ const groups: Record<string, () => CommandGroup> = {
   bloom: () => require("./bloom").bloomCommands,
   parquet: () => require("./parquet").parquetCommands,
   demo: () => require("./demo").demoCommands,
+  functions: () => require("./functions").functionsCommands,
+  invoke: () => require("./functions").invokeCommands,
 };
 
 function help(): string {

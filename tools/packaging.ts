@@ -36,8 +36,8 @@ export interface PackagedFunction {
   timeoutSeconds: number;
   /** The environment variables the program sets (identifiers as the mocks computed them). */
   environment: Record<string, string>;
-  /** The unpacked archive: `__index.js`, `node_modules/...`. */
-  dir: string;
+  /** The unpacked archive (`__index.js`, `node_modules/...`), laid out when first read. */
+  readonly dir: string;
   /** Every npm package in the zip (nested ones included), sorted. */
   packages: string[];
   /** The packages the runtime files in the zip require directly. */
@@ -107,39 +107,57 @@ function packagesOf(keys: string[]): string[] {
   return [...names].sort();
 }
 
-function directPackagesOf(dir: string): string[] {
+/** Every file of the archive as [path in the zip, file in the project or text]. */
+function archiveFiles(
+  assets: Record<string, WireAsset>,
+  prefix = "",
+): { key: string; bytes: number; source?: string }[] {
+  return Object.entries(assets).flatMap(([key, asset]) => {
+    const at = prefix + key;
+    if (asset.text !== undefined) return [{ key: at, bytes: Buffer.byteLength(asset.text) }];
+    if (asset.assets) return archiveFiles(asset.assets, `${at}/`);
+    const source = path.resolve(projectRoot, asset.path!);
+    if (!fs.statSync(source).isDirectory()) return [{ key: at, bytes: fs.statSync(source).size, source }];
+    return walk(source).map((f) => ({
+      key: `${at}/${path.relative(source, f).split(path.sep).join("/")}`,
+      bytes: fs.statSync(f).size,
+      source: f,
+    }));
+  });
+}
+
+function directPackagesOf(files: { key: string; source?: string }[]): string[] {
   const names = new Set<string>();
-  const runtimeDir = path.join(dir, runtimeInZip);
-  if (!fs.existsSync(runtimeDir)) return [];
   const dependencies = Object.keys(
     JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")).dependencies ?? {},
   );
-  for (const file of walk(runtimeDir)) {
-    for (const [, spec] of fs.readFileSync(file, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)) {
+  for (const { key, source } of files) {
+    if (!key.startsWith(runtimeInZip) || !source) continue;
+    for (const [, spec] of fs.readFileSync(source, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)) {
       const parts = spec.split("/");
       const name = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
-      if (dependencies.includes(name) && name !== "@lethe/runtime") names.add(name);
+      if (dependencies.includes(name)) names.add(name);
     }
   }
   return [...names].sort();
 }
 
-function unpack(fn: CollectedResource, stack: string, tempRoot: string): PackagedFunction {
+function packagedFrom(fn: CollectedResource, stack: string, tempRoot: string): PackagedFunction {
   const inputs = fn.inputs as Record<string, unknown>;
   const functionName = String(plain(inputs.name));
   const prefix = `lethe-${stack}-`;
   const shortName = functionName.startsWith(prefix) ? functionName.slice(prefix.length) : functionName;
   const code = plain(inputs.code) as WireAsset;
   if (!code?.assets) throw new Error(`${fn.name}: its code is not an asset archive`);
-  const dir = path.join(tempRoot, shortName);
-  for (const [key, asset] of Object.entries(code.assets)) copyAsset(key, asset, dir);
-  const index = code.assets["__index.js"]?.text ?? "";
+  const assets = code.assets;
+  const index = assets["__index.js"]?.text ?? "";
   const entries = [...index.matchAll(/require\("@lethe\/runtime\/([^"]+)\.js"\)/g)].map(
     (m) => `runtime/${m[1]}.ts`,
   );
-  const files = walk(dir);
+  const files = archiveFiles(assets);
   const variables = (plain((plain(inputs.environment) as { variables?: unknown })?.variables) ??
     {}) as Record<string, unknown>;
+  let unpacked: string | undefined;
   return {
     shortName,
     functionName,
@@ -150,11 +168,19 @@ function unpack(fn: CollectedResource, stack: string, tempRoot: string): Package
     memorySizeMb: Number(plain(inputs.memorySize)),
     timeoutSeconds: Number(plain(inputs.timeout)),
     environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(plain(v))])),
-    dir,
-    packages: packagesOf(Object.keys(code.assets)),
-    directPackages: directPackagesOf(dir),
+    get dir() {
+      // Laid out on first use: tens of MB to copy, and a caller often needs one function only.
+      if (unpacked === undefined) {
+        const dir = path.join(tempRoot, shortName);
+        for (const [key, asset] of Object.entries(assets)) copyAsset(key, asset, dir);
+        unpacked = dir;
+      }
+      return unpacked;
+    },
+    packages: packagesOf(Object.keys(assets)),
+    directPackages: directPackagesOf(files),
     files: files.length,
-    unzippedBytes: files.reduce((n, f) => n + fs.statSync(f).size, 0),
+    unzippedBytes: files.reduce((n, f) => n + f.bytes, 0),
   };
 }
 
@@ -174,14 +200,16 @@ async function packageProgram(opts: PackagingOptions): Promise<PackagedFunction[
   }
   const parents = new Set(resources.filter((r) => r.type === letheFunctionType).map((r) => r.urn));
   const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-functions-"));
+  // Tens of MB per function: gone with the process.
+  process.once("exit", () => fs.rmSync(tempRoot, { recursive: true, force: true }));
   return resources
     .filter((r) => r.type === functionType && parents.has(r.parent))
-    .map((r) => unpack(r, prepared.stack, tempRoot))
+    .map((r) => packagedFrom(r, prepared.stack, tempRoot))
     .sort((a, b) => a.shortName.localeCompare(b.shortName));
 }
 
 /**
- * Every LetheFunction of the program, unpacked as its zip would be. The program runs once per
+ * Every LetheFunction of the program with its archive, unpacked as its zip would be on first use. The program runs once per
  * process and options (it is loaded with `require`); later calls get the same directories.
  */
 export function packagedFunctions(opts: PackagingOptions = {}): Promise<PackagedFunction[]> {
