@@ -128,6 +128,8 @@ export function referencedRuntimeModules(factory: (...args: never[]) => unknown)
   for (const [file, exports] of modules) {
     if (Object.values(exports).includes(factory)) found.add(file);
   }
+  // A runtime export's own body names the modules it imports, which its compiled file requires anyway.
+  if (found.size > 0) return [...found];
   for (const m of factory.toString().matchAll(/\b([A-Za-z_$][\w$]*?)_\d+\.([A-Za-z_$][\w$]*)/g)) {
     const [, alias, name] = m;
     for (const [file, exports] of modules) {
