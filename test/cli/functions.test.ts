@@ -5,11 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { packagedFunction } from "../../tools/packaging";
-import { envNames } from "../../runtime/contracts/env";
-import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
-import { makeDocumentClient } from "../../runtime/aws/clients";
-import { createLakeBucket, createOptOutTable } from "../ingest/fixtures";
+import { writeLocalGuardStack } from "../packaging/localGuardStack";
 
 const root = path.resolve(__dirname, "../..");
 const bin = path.join(root, "bin", "lethe");
@@ -47,24 +43,7 @@ describe("cli: lethe functions / lethe invoke", () => {
   });
 
   it("invokes filter-builder with events/filter-builder.json in process against a local stack", async () => {
-    // A local stack's outputs file as `lethe up --local` writes it: the program's mocked identifiers
-    // mapped to the resources that exist in the emulator.
-    const table = await createOptOutTable();
-    const lake = await createLakeBucket();
-    await new OptOutRegistry(makeDocumentClient(), table).add("cust-0042", "req-1");
-    const mocked = (await packagedFunction("filter-builder")).environment;
-    const outputs = write("local.json", {
-      local: true,
-      stack: "dev",
-      endpoint: process.env.AWS_ENDPOINT_URL,
-      filterBuilderFunction: "lethe-dev-filter-builder",
-      ingestGuardFunction: "lethe-dev-ingest-guard",
-      localResources: {
-        [mocked[envNames.optOutTable]]: table,
-        [mocked[envNames.filterBucket]]: lake.bucket,
-        [mocked[envNames.kmsKeyArn]]: lake.kmsKeyArn!,
-      },
-    });
+    const { file: outputs } = await writeLocalGuardStack(path.join(dir, "local.json"));
     const r = lethe(
       "invoke",
       "filter-builder",

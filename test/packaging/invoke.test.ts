@@ -6,13 +6,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { invokeFunction, localizeEnvironment } from "../../tools/invoke";
-import { packagedFunction } from "../../tools/packaging";
 import { UsageError } from "../../runtime/contracts/errors";
-import { envNames } from "../../runtime/contracts/env";
-import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
-import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
-import { createLakeBucket, createOptOutTable } from "../ingest/fixtures";
+import { makeS3Client } from "../../runtime/aws/clients";
+import { writeLocalGuardStack } from "./localGuardStack";
 
 const root = path.resolve(__dirname, "../..");
 const event = (name: string) => path.join(root, "events", `${name}.json`);
@@ -46,23 +43,8 @@ describe("packaging: lethe invoke's engine (tools/invoke.ts)", () => {
   });
 
   it("runs ingest-guard with events/ingest-guard.json against a local stack", async () => {
-    const table = await createOptOutTable();
-    const lake = await createLakeBucket();
-    const registry = new OptOutRegistry(makeDocumentClient(), table);
-    await registry.add("cust-0042", "req-1");
+    const { registry, lake, file: outputs } = await writeLocalGuardStack(path.join(dir, "local.json"));
     await buildOptOutFilter(registry, makeS3Client(), lake, { falsePositiveRate: 1e-4 });
-    const mocked = (await packagedFunction("ingest-guard")).environment;
-    const outputs = write("local.json", {
-      local: true,
-      stack: "dev",
-      endpoint: process.env.AWS_ENDPOINT_URL,
-      ingestGuardFunction: "lethe-dev-ingest-guard",
-      localResources: {
-        [mocked[envNames.optOutTable]]: table,
-        [mocked[envNames.filterBucket]]: lake.bucket,
-        [mocked[envNames.kmsKeyArn]]: lake.kmsKeyArn!,
-      },
-    });
     const logs: string[] = [];
     const result = await invokeFunction("ingest-guard", event("ingest-guard"), {
       stackOutputsFile: outputs,
