@@ -9,6 +9,8 @@ const groups: Record<string, () => CommandGroup> = {
   demo: () => require("./demo").demoCommands,
   up: () => require("./localStack").upCommands,
   down: () => require("./localStack").downCommands,
+  functions: () => require("./functions").functionsCommands,
+  invoke: () => require("./functions").invokeCommands,
 };
 
 function help(): string {

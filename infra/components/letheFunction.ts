@@ -4,14 +4,15 @@
 // dead-letter queue, a KMS-encrypted log group with retention, JSON logs and the GDPR tags.
 //
 // The handler comes from a `runtime/` module through `callbackFactory` (run once per cold start).
-// Pulumi serializes local modules by value: classes become functions, so runtime code must not rely
-// on class field initializers or module-level mutable state (test/infra/lambdaClosure.test.ts proves
-// the serialized handlers run).
+// The runtime ships as real compiled files that the serialized closure requires, and each zip holds
+// only the compiled files and packages its factory reaches (./runtimePackage.ts; docs/lambda-functions.md;
+// test/packaging proves every packaged function loads and runs).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./tags";
 import { serviceTrustPolicy, viaServices } from "./policyDocuments";
 import { secureQueue } from "./secureQueue";
+import { functionContents, FunctionContents } from "./runtimePackage";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -36,6 +37,10 @@ export interface LetheFunctionArgs {
   /** Short name: the function is called `lethe-<stack>-<shortName>` (at most 64 characters). */
   shortName: string;
   description: string;
+  /**
+   * Runs once per cold start and returns the handler: `() => createXHandler()`, calling a function
+   * exported by a `runtime/` module (which decides what the zip carries).
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   callbackFactory: aws.lambda.CallbackFactory<any, any>;
   /** What the function may do beyond writing its own logs and dead letters. No "*" actions. */
@@ -65,6 +70,8 @@ export class LetheFunction extends pulumi.ComponentResource {
   readonly deadLetterQueue: aws.sqs.Queue;
   readonly functionName: string;
   readonly arn: pulumi.Output<string>;
+  /** What the zip carries besides the serialized closure. */
+  readonly contents: FunctionContents;
 
   constructor(name: string, args: LetheFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:compute:LetheFunction", name, {}, opts);
@@ -77,6 +84,8 @@ export class LetheFunction extends pulumi.ComponentResource {
     if (this.functionName.length > 64) {
       throw new Error(`Lambda name ${this.functionName} is longer than 64 characters; shorten shortName`);
     }
+
+    this.contents = functionContents(name, args.callbackFactory);
 
     this.deadLetterQueue = secureQueue(`${name}-dlq`, { kmsKeyArn: args.kmsKeyArn, tags: args.tags }, parent);
 
@@ -146,6 +155,10 @@ export class LetheFunction extends pulumi.ComponentResource {
         description: args.description,
         runtime: "nodejs22.x",
         callbackFactory: args.callbackFactory,
+        codePathOptions: {
+          extraIncludePaths: this.contents.includePaths,
+          extraExcludePackages: this.contents.excludePackages,
+        },
         role: this.role,
         memorySize: args.memorySizeMb,
         timeout: args.timeoutSeconds,

@@ -297,7 +297,11 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
     } catch (err) {
       throw new ProgramError(`the program failed: ${(err as Error)?.message ?? err}`);
     }
-    // Resources registered in callbacks (apply) arrive later: wait until registrations stop.
+    // Resources registered in callbacks (apply) arrive later: wait until the engine's queue of
+    // resource operations has drained (a magic Lambda registers only once its code is packaged),
+    // then until registrations stop.
+    await waitForRegistrations(timeoutMs);
+    bodyDone = Date.now();
     const deadline = Date.now() + timeoutMs;
     // Loading the program can take longer than the quiet period: count it from the body's end too.
     const lastActivity = () => Math.max(bodyDone, recorder.lastRegistration());
@@ -339,6 +343,24 @@ function packageJsonAbove(dir: string): boolean {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     if (fs.existsSync(path.join(d, "package.json"))) return true;
     if (path.dirname(d) === d) return false;
+  }
+}
+
+/** Pulumi's own wait for outstanding resource operations (internal; absent in other releases). */
+async function waitForRegistrations(timeoutMs: number): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+  if (typeof settings.waitForRPCs !== "function") return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProgramError(`the program was still registering resources after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([settings.waitForRPCs(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

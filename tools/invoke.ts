@@ -1,0 +1,221 @@
+// `lethe functions` and `lethe invoke`: the program's functions as packaged (tools/packaging.ts), and
+// one of them run with an event against a stack. A local stack's outputs file (`"local": true`,
+// written by `lethe up --local`) runs the packaged code in this process with the environment the
+// program gives the function, its mocked identifiers replaced by the local ones; a deployed stack's
+// outputs (`pulumi stack output --json`) name the function to call with Lambda Invoke.
+import * as fs from "node:fs";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { UsageError } from "../runtime/contracts/errors";
+import { resolveClientConfig } from "../runtime/aws/clients";
+import {
+  lambdaEnvironment,
+  loadPackagedHandler,
+  PackagedFunction,
+  packagedFunction,
+  packagedFunctions,
+  PackagingOptions,
+  zipFunction,
+} from "./packaging";
+
+export const defaultStackOutputsFile = ".lethe/local.json";
+
+export interface FunctionSummary {
+  shortName: string;
+  functionName: string;
+  handler: string;
+  /** The runtime modules the handler's closure requires. */
+  entries: string[];
+  memorySizeMb: number;
+  timeoutSeconds: number;
+  zipBytes: number;
+  unzippedBytes: number;
+  /** Packages the function's runtime code requires directly. */
+  packages: string[];
+  /** Every package in the zip, dependencies of dependencies included. */
+  packageCount: number;
+}
+
+export async function listFunctions(opts: PackagingOptions = {}): Promise<FunctionSummary[]> {
+  const out: FunctionSummary[] = [];
+  for (const fn of await packagedFunctions(opts)) {
+    const { bytes } = await zipFunction(fn);
+    out.push({
+      shortName: fn.shortName,
+      functionName: fn.functionName,
+      handler: fn.handler,
+      entries: fn.entries,
+      memorySizeMb: fn.memorySizeMb,
+      timeoutSeconds: fn.timeoutSeconds,
+      zipBytes: bytes,
+      unzippedBytes: fn.unzippedBytes,
+      packages: fn.directPackages,
+      packageCount: fn.packages.length,
+    });
+  }
+  return out;
+}
+
+/** What `pulumi stack output --json` prints, or `lethe up --local`'s file (same keys and more). */
+export interface StackOutputs {
+  local?: boolean;
+  /** The emulator a local stack lives in. */
+  endpoint?: string;
+  /** Mocked identifier (ARN, URL, key id, name) -> its value in the local stack, where they differ. */
+  localResources?: Record<string, string>;
+  stack?: string;
+  region?: string;
+  [output: string]: unknown;
+}
+
+export function readJsonFile(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} '${file}': ${code === "ENOENT" ? "no such file" : code}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${what} '${file}' is not JSON: ${(err as Error).message}`);
+  }
+}
+
+export function readStackOutputs(file: string): StackOutputs {
+  const outputs = readJsonFile(file, "stack outputs file");
+  if (!outputs || typeof outputs !== "object" || Array.isArray(outputs)) {
+    throw new UsageError(`stack outputs file '${file}' is not a JSON object of stack outputs`);
+  }
+  return outputs as StackOutputs;
+}
+
+/** The deployed (or local) name of `fn` in `outputs`, after checking they are this program's stack. */
+function functionNameIn(outputs: StackOutputs, file: string, fn: PackagedFunction): string {
+  const name = outputs[fn.outputKey];
+  if (typeof name !== "string" || name === "") {
+    const keys = Object.keys(outputs).slice(0, 8).join(", ");
+    throw new UsageError(
+      `'${file}' has no ${fn.outputKey} output: not the outputs of this program's stack (it has ${keys || "no keys"})`,
+    );
+  }
+  const expected = outputs.local ? [fn.functionName, outputs.localResources?.[fn.functionName]] : [];
+  if (outputs.local ? !expected.includes(name) : !name.endsWith(`-${fn.shortName}`)) {
+    throw new UsageError(
+      `'${file}' is another stack's outputs: its ${fn.outputKey} is '${name}', the program's is '${fn.functionName}'`,
+    );
+  }
+  return name;
+}
+
+/** Every value with the mocked identifiers in it replaced by the local ones (longest first). */
+export function localizeEnvironment(
+  env: Record<string, string>,
+  localResources: Record<string, string> = {},
+): Record<string, string> {
+  const mocked = Object.keys(localResources).sort((a, b) => b.length - a.length);
+  const localize = (value: string) =>
+    mocked.reduce((v, id) => (v.includes(id) ? v.split(id).join(localResources[id]) : v), value);
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, localize(v)]));
+}
+
+export interface InvokeResult {
+  /** The function's reply, or Lambda's `{errorType, errorMessage}` when it failed. */
+  reply: unknown;
+  failed: boolean;
+  where: "local" | "deployed";
+  functionName: string;
+}
+
+export interface InvokeOptions extends PackagingOptions {
+  /** Defaults to `.lethe/local.json`. */
+  stackOutputsFile?: string;
+  /** Where the function's own output (its logs) goes; default stderr, so stdout holds the reply. */
+  logs?: (chunk: string) => void;
+}
+
+async function invokeLocally(
+  fn: PackagedFunction,
+  outputs: StackOutputs,
+  event: unknown,
+  logs: (chunk: string) => void,
+): Promise<{ reply: unknown; failed: boolean }> {
+  if (typeof outputs.endpoint !== "string" || outputs.endpoint === "") {
+    throw new UsageError("the local stack outputs have no endpoint: run `lethe up --local` again");
+  }
+  const env: Record<string, string> = {
+    ...localizeEnvironment(lambdaEnvironment(fn), outputs.localResources),
+    AWS_ENDPOINT_URL: outputs.endpoint,
+  };
+  if (typeof outputs.region === "string") env.AWS_REGION = outputs.region;
+  // An emulator takes any credentials; keep the caller's when set.
+  if (!process.env.AWS_ACCESS_KEY_ID)
+    Object.assign(env, { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    logs(chunk.toString());
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const handler = loadPackagedHandler(fn, env);
+    return { reply: await handler(event), failed: false };
+  } catch (err) {
+    // What Lambda replies when a handler throws.
+    const e = err as Error;
+    return {
+      reply: { errorType: e?.name ?? "Error", errorMessage: e?.message ?? String(err) },
+      failed: true,
+    };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+async function invokeDeployed(
+  functionName: string,
+  event: unknown,
+): Promise<{ reply: unknown; failed: boolean }> {
+  // Built from the same settings as runtime/aws/clients.ts; kept out of it so that no function's zip
+  // carries the Lambda client only the CLI uses.
+  const lambda = new LambdaClient(resolveClientConfig());
+  const out = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
+  );
+  const text = out.Payload ? Buffer.from(out.Payload).toString("utf8") : "";
+  let reply: unknown = text;
+  try {
+    reply = text === "" ? null : JSON.parse(text);
+  } catch {
+    // a reply that is not JSON is shown as the text it is
+  }
+  return { reply, failed: out.FunctionError !== undefined };
+}
+
+/** Runs `shortName` with the event in `eventFile` against the stack in the outputs file. */
+export async function invokeFunction(
+  shortName: string,
+  eventFile: string,
+  opts: InvokeOptions = {},
+): Promise<InvokeResult> {
+  const event = readJsonFile(eventFile, "event file");
+  const file = opts.stackOutputsFile ?? defaultStackOutputsFile;
+  if (!opts.stackOutputsFile && !fs.existsSync(file)) {
+    throw new UsageError(
+      `no stack outputs: ${file} does not exist (run \`lethe up --local\` or pass --stack-outputs)`,
+    );
+  }
+  const outputs = readStackOutputs(file);
+  const stack = opts.stack ?? "dev";
+  if (outputs.stack !== undefined && outputs.stack !== stack) {
+    throw new UsageError(
+      `'${file}' holds the outputs of stack '${outputs.stack}', not '${stack}' (see --stack)`,
+    );
+  }
+  const fn = await packagedFunction(shortName, opts);
+  const functionName = functionNameIn(outputs, file, fn);
+  const logs = opts.logs ?? ((chunk: string) => void process.stderr.write(chunk));
+  const { reply, failed } = outputs.local
+    ? await invokeLocally(fn, outputs, event, logs)
+    : await invokeDeployed(functionName, event);
+  return { reply, failed, where: outputs.local ? "local" : "deployed", functionName };
+}

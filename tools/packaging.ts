@@ -1,0 +1,306 @@
+// The program's Lambda functions exactly as `pulumi up` would upload them. The program runs under
+// Pulumi's mocks (tools/policy/mockedRun.ts); every magic Lambda registers its code as an asset
+// archive (the serialized closure plus the compiled runtime files and package folders it needs),
+// which this module lays out in a temporary directory, zips to measure, and loads in this process
+// with the environment the program gives the function.
+//
+//   const fns = await packagedFunctions();                 // every function, laid out
+//   const fn = await packagedFunction("filter-builder");   // one, by short name
+//   const handler = loadPackagedHandler(fn, { AWS_ENDPOINT_URL: "..." });
+//   const reply = await handler({});
+//   const { bytes } = await zipFunction(fn);
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ZipFile } from "yazl";
+import { UsageError } from "../runtime/contracts/errors";
+import { CollectedResource, prepareProgram, runUnderMocks } from "./policy/mockedRun";
+
+const projectRoot = path.resolve(__dirname, "..");
+const functionType = "aws:lambda/function:Function";
+const letheFunctionType = "lethe:compute:LetheFunction";
+const runtimeInZip = "node_modules/@lethe/runtime/";
+
+export interface PackagedFunction {
+  /** e.g. `filter-builder`: the function is `lethe-<stack>-<shortName>`. */
+  shortName: string;
+  functionName: string;
+  /** The stack output holding the deployed function's name, e.g. `filterBuilderFunction`. */
+  outputKey: string;
+  description: string;
+  /** Lambda's handler setting (`__index.handler`: the serialized closure's export). */
+  handler: string;
+  /** The runtime modules the closure requires, e.g. `runtime/handlers/filterBuilder.ts`. */
+  entries: string[];
+  memorySizeMb: number;
+  timeoutSeconds: number;
+  /** The environment variables the program sets (identifiers as the mocks computed them). */
+  environment: Record<string, string>;
+  /** The unpacked archive (`__index.js`, `node_modules/...`), laid out when first read. */
+  readonly dir: string;
+  /** Every npm package in the zip (nested ones included), sorted. */
+  packages: string[];
+  /** The packages the runtime files in the zip require directly. */
+  directPackages: string[];
+  files: number;
+  unzippedBytes: number;
+}
+
+export interface PackagingOptions {
+  /** Program entry or project directory (default: this project). */
+  program?: string;
+  /** Stack whose Pulumi.<stack>.yaml settings apply (default `dev`). */
+  stack?: string;
+}
+
+/** `filter-builder` -> `filterBuilderFunction`: how infra/lethe.ts names a function's stack output. */
+export function outputKeyOf(shortName: string): string {
+  return `${shortName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Function`;
+}
+
+interface WireAsset {
+  text?: string;
+  path?: string;
+  assets?: Record<string, WireAsset>;
+}
+
+function plain(value: unknown): unknown {
+  // Secrets arrive wrapped ({ <sig>: <secret sig>, value }); the packaging needs the value.
+  if (value && typeof value === "object" && "value" in value && "4dabf18193072939515e22adb298388d" in value) {
+    return (value as { value: unknown }).value;
+  }
+  return value;
+}
+
+function copyAsset(key: string, asset: WireAsset, dir: string): void {
+  const dest = path.join(dir, key);
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  if (asset.text !== undefined) {
+    fs.writeFileSync(dest, asset.text);
+  } else if (asset.path !== undefined) {
+    fs.cpSync(path.resolve(projectRoot, asset.path), dest, { recursive: true, dereference: true });
+  } else if (asset.assets) {
+    for (const [k, a] of Object.entries(asset.assets)) copyAsset(k, a, dest);
+  } else {
+    throw new Error(`archive entry ${key}: neither text, a path nor assets`);
+  }
+}
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? walk(full) : [full];
+  });
+}
+
+/** Package names of the folders `node_modules/...` in the archive (nested node_modules included). */
+function packagesOf(keys: string[]): string[] {
+  const names = new Set<string>();
+  for (const key of keys) {
+    if (key.startsWith(runtimeInZip)) continue;
+    const parts = key.split("/");
+    const last = parts.lastIndexOf("node_modules");
+    if (last < 0) continue;
+    const rest = parts.slice(last + 1);
+    names.add(rest[0].startsWith("@") ? rest.slice(0, 2).join("/") : rest[0]);
+  }
+  return [...names].sort();
+}
+
+/** Every file of the archive as [path in the zip, file in the project or text]. */
+function archiveFiles(
+  assets: Record<string, WireAsset>,
+  prefix = "",
+): { key: string; bytes: number; source?: string }[] {
+  return Object.entries(assets).flatMap(([key, asset]) => {
+    const at = prefix + key;
+    if (asset.text !== undefined) return [{ key: at, bytes: Buffer.byteLength(asset.text) }];
+    if (asset.assets) return archiveFiles(asset.assets, `${at}/`);
+    const source = path.resolve(projectRoot, asset.path!);
+    if (!fs.statSync(source).isDirectory()) return [{ key: at, bytes: fs.statSync(source).size, source }];
+    return walk(source).map((f) => ({
+      key: `${at}/${path.relative(source, f).split(path.sep).join("/")}`,
+      bytes: fs.statSync(f).size,
+      source: f,
+    }));
+  });
+}
+
+function directPackagesOf(files: { key: string; source?: string }[]): string[] {
+  const names = new Set<string>();
+  const dependencies = Object.keys(
+    JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")).dependencies ?? {},
+  );
+  for (const { key, source } of files) {
+    if (!key.startsWith(runtimeInZip) || !source) continue;
+    for (const [, spec] of fs.readFileSync(source, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)) {
+      const parts = spec.split("/");
+      const name = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+      if (dependencies.includes(name)) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+function packagedFrom(fn: CollectedResource, stack: string, tempRoot: string): PackagedFunction {
+  const inputs = fn.inputs as Record<string, unknown>;
+  const functionName = String(plain(inputs.name));
+  const prefix = `lethe-${stack}-`;
+  const shortName = functionName.startsWith(prefix) ? functionName.slice(prefix.length) : functionName;
+  const code = plain(inputs.code) as WireAsset;
+  if (!code?.assets) throw new Error(`${fn.name}: its code is not an asset archive`);
+  const assets = code.assets;
+  const index = assets["__index.js"]?.text ?? "";
+  const entries = [...index.matchAll(/require\("@lethe\/runtime\/([^"]+)\.js"\)/g)].map(
+    (m) => `runtime/${m[1]}.ts`,
+  );
+  const files = archiveFiles(assets);
+  const variables = (plain((plain(inputs.environment) as { variables?: unknown })?.variables) ??
+    {}) as Record<string, unknown>;
+  let unpacked: string | undefined;
+  return {
+    shortName,
+    functionName,
+    outputKey: outputKeyOf(shortName),
+    description: String(plain(inputs.description) ?? ""),
+    handler: String(plain(inputs.handler)),
+    entries,
+    memorySizeMb: Number(plain(inputs.memorySize)),
+    timeoutSeconds: Number(plain(inputs.timeout)),
+    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(plain(v))])),
+    get dir() {
+      // Laid out on first use: tens of MB to copy, and a caller often needs one function only.
+      if (unpacked === undefined) {
+        const dir = path.join(tempRoot, shortName);
+        for (const [key, asset] of Object.entries(assets)) copyAsset(key, asset, dir);
+        unpacked = dir;
+      }
+      return unpacked;
+    },
+    packages: packagesOf(Object.keys(assets)),
+    directPackages: directPackagesOf(files),
+    files: files.length,
+    unzippedBytes: files.reduce((n, f) => n + f.bytes, 0),
+  };
+}
+
+const runs = new Map<string, Promise<PackagedFunction[]>>();
+
+async function packageProgram(opts: PackagingOptions): Promise<PackagedFunction[]> {
+  const prepared = prepareProgram(opts.program, opts.stack);
+  // The serializer and the package walk name files relative to the working directory, as
+  // `pulumi up` runs the program from the project directory.
+  const cwd = process.cwd();
+  process.chdir(projectRoot);
+  let resources: CollectedResource[];
+  try {
+    resources = (await runUnderMocks(prepared, 120_000)).resources;
+  } finally {
+    process.chdir(cwd);
+  }
+  const parents = new Set(resources.filter((r) => r.type === letheFunctionType).map((r) => r.urn));
+  const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-functions-"));
+  // Tens of MB per function: gone with the process.
+  process.once("exit", () => fs.rmSync(tempRoot, { recursive: true, force: true }));
+  return resources
+    .filter((r) => r.type === functionType && parents.has(r.parent))
+    .map((r) => packagedFrom(r, prepared.stack, tempRoot))
+    .sort((a, b) => a.shortName.localeCompare(b.shortName));
+}
+
+/**
+ * Every LetheFunction of the program with its archive, unpacked as its zip would be on first use. The program runs once per
+ * process and options (it is loaded with `require`); later calls get the same directories.
+ */
+export function packagedFunctions(opts: PackagingOptions = {}): Promise<PackagedFunction[]> {
+  const key = JSON.stringify([opts.program ?? "", opts.stack ?? "dev"]);
+  let run = runs.get(key);
+  if (!run) {
+    run = packageProgram(opts);
+    runs.set(key, run);
+    run.catch(() => runs.delete(key));
+  }
+  return run;
+}
+
+/** One function by short name; an unknown name is a UsageError listing the known ones. */
+export async function packagedFunction(
+  shortName: string,
+  opts: PackagingOptions = {},
+): Promise<PackagedFunction> {
+  const all = await packagedFunctions(opts);
+  const fn = all.find((f) => f.shortName === shortName || f.functionName === shortName);
+  if (!fn) {
+    throw new UsageError(
+      `unknown function '${shortName}': the program has ${all.map((f) => f.shortName).join(", ")}`,
+    );
+  }
+  return fn;
+}
+
+/** Zips the unpacked function (deflate, as Pulumi uploads it) next to its directory. */
+export function zipFunction(fn: PackagedFunction): Promise<{ file: string; bytes: number }> {
+  const file = `${fn.dir}.zip`;
+  const zip = new ZipFile();
+  for (const full of walk(fn.dir).sort()) {
+    zip.addFile(full, path.relative(fn.dir, full).split(path.sep).join("/"), { mtime: new Date(0) });
+  }
+  zip.end();
+  return new Promise((resolve, reject) => {
+    const out = fs.createWriteStream(file);
+    zip.outputStream.pipe(out).on("error", reject);
+    out.on("close", () => resolve({ file, bytes: fs.statSync(file).size }));
+  });
+}
+
+/** What Lambda sets for every function, plus the variables the program sets on this one. */
+export function lambdaEnvironment(fn: PackagedFunction): Record<string, string> {
+  return {
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySizeMb),
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    ...fn.environment,
+  };
+}
+
+function withEnvironment<T>(env: Record<string, string>, run: () => T): T {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const restore = () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  let result: T;
+  try {
+    result = run();
+  } catch (err) {
+    restore();
+    throw err;
+  }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
+}
+
+export type PackagedHandler = (event: unknown, context?: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * Loads the function's packaged `__index.js` in this process (a cold start: the factory runs now)
+ * with the program's environment for it overlaid by `env`, which also applies during each call.
+ * The unpacked directory holds its own node_modules, so nothing resolves from the project.
+ */
+export function loadPackagedHandler(fn: PackagedFunction, env: Record<string, string> = {}): PackagedHandler {
+  const environment = { ...lambdaEnvironment(fn), ...env };
+  for (const key of Object.keys(require.cache)) {
+    if (key.startsWith(fn.dir + path.sep)) delete require.cache[key];
+  }
+  const index = path.join(fn.dir, fn.handler.split(".")[0] + ".js");
+  const exportName = fn.handler.split(".").slice(1).join(".");
+  const handler = withEnvironment(environment, () => require(index)[exportName]);
+  if (typeof handler !== "function") throw new Error(`${index} exports no function ${exportName}`);
+  const context = { functionName: fn.functionName, memoryLimitInMB: String(fn.memorySizeMb) };
+  return (event, ctx = {}) =>
+    withEnvironment(environment, () => Promise.resolve(handler(event, { ...context, ...ctx })));
+}
