@@ -13,6 +13,9 @@ export const envNames = {
   refreshSeconds: "LETHE_FILTER_REFRESH_SECONDS",
   cacheTtlSeconds: "LETHE_CONFIRM_CACHE_TTL_SECONDS",
   cacheMaxEntries: "LETHE_CONFIRM_CACHE_MAX_ENTRIES",
+  // the store functions (one per configured store)
+  store: "LETHE_STORE",
+  alertTopicArn: "LETHE_ALERT_TOPIC_ARN",
   // every function that reports or audits a subject
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
 } as const;
