@@ -45,8 +45,11 @@ const throttleErrors = new Set([
   "RequestLimitExceeded",
 ]);
 
+/** What the store sends its commands through (a DynamoDBClient; a test may wrap one to inject faults). */
+export type DynamoDbSender = Pick<DynamoDBClient, "send">;
+
 export function dynamoDbStore(
-  client: DynamoDBClient,
+  client: DynamoDbSender,
   config: DynamoDbStoreConfig,
   options: DynamoDbStoreOptions = {},
 ): Store {
@@ -65,7 +68,11 @@ export function dynamoDbStore(
     const name = (error as { name?: string }).name ?? "Error";
     const message = (error as { message?: string }).message ?? String(error);
     if (name === "ResourceNotFoundException")
-      return fail(`DynamoDB table ${config.table} does not exist (or this function may not query it)`);
+      return fail(
+        config.indexName
+          ? `DynamoDB table ${config.table} or its index ${config.indexName} does not exist (or this function may not query it)`
+          : `DynamoDB table ${config.table} does not exist (or this function may not query it)`,
+      );
     if (name === "ValidationException" && config.indexName && /index/i.test(message))
       return fail(
         `DynamoDB table ${config.table} has no index ${config.indexName} keyed by ${config.idAttribute}`,
