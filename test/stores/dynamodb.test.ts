@@ -4,6 +4,7 @@
 // to moto.
 import { expect } from "chai";
 import {
+  AttributeValue,
   CreateTableCommand,
   DeleteItemCommand,
   DynamoDBClient,
@@ -80,7 +81,7 @@ describe("stores: DynamoDB", () => {
     for (const table of [keyedTable, indexedTable]) {
       const all = await ddb.send(new ScanCommand({ TableName: table }));
       for (const item of all.Items ?? []) {
-        const Key =
+        const Key: Record<string, AttributeValue> =
           table === keyedTable
             ? { customer_id: item.customer_id, section: item.section }
             : { session_id: item.session_id };
