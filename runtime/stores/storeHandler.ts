@@ -51,7 +51,8 @@ export function createStoreHandler(
     const parsed = parseStoreTaskEvent(event, store);
     const reply = await runStoreTask(deps, parsed);
     // The reply holds counts only: it is safe to log whole.
-    logger.info(reply.message, { ...reply });
+    const { message, ...counts } = reply;
+    logger.info(message, counts);
     return reply;
   };
 }
