@@ -1,6 +1,7 @@
 // Lethe's stack settings: declared (with descriptions and defaults) in Pulumi.yaml, read once here,
 // validated, and passed down typed. A bad setting stops the preview with a message naming it.
 import * as pulumi from "@pulumi/pulumi";
+import { StoreConfig, StoreConfigError, validateStores } from "../runtime/contracts/stores";
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -49,6 +50,8 @@ export interface LetheConfig {
   ingestProcessorBufferingIntervalSeconds: number;
   /** Firehose buffering in front of the transformation Lambda: MiB (Lambda payloads are at most 6 MB). */
   ingestProcessorBufferingSizeMb: number;
+  /** Stores beyond the lake (DynamoDB, PostgreSQL, external subsystems), each with its owner. */
+  stores: StoreConfig[];
 }
 
 export const configDefaults: LetheConfig = {
@@ -75,6 +78,7 @@ export const configDefaults: LetheConfig = {
   ingestConfirmCacheMaxEntries: 100000,
   ingestProcessorBufferingIntervalSeconds: 60,
   ingestProcessorBufferingSizeMb: 1,
+  stores: [],
 };
 
 /** The retention values CloudWatch Logs accepts. */
@@ -153,7 +157,36 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "ingestConfirmCacheMaxEntries", 1, 10_000_000);
   integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);
   integerIn(c, "ingestProcessorBufferingSizeMb", 1, 3);
+  checkStores(c.stores);
   return c;
+}
+
+/** Checks `lethe:stores`: each store's fields (runtime/contracts/stores.ts) and what a deployment needs. */
+export function checkStores(stores: unknown): void {
+  let valid: StoreConfig[];
+  try {
+    valid = validateStores(stores);
+  } catch (e) {
+    if (e instanceof StoreConfigError) throw new ConfigError("stores", e.message);
+    throw e;
+  }
+  for (const s of valid) {
+    if (s.kind === "postgres" && s.network === undefined)
+      throw new ConfigError(
+        "stores",
+        `store "${s.name}": network {vpcId, subnetIds, securityGroupIds} is required: the function runs in the database's VPC`,
+      );
+  }
+}
+
+/** `lethe:stores` is a JSON array (Pulumi project config cannot declare object types). */
+function parseStores(raw: string | undefined): StoreConfig[] {
+  if (raw === undefined || raw.trim() === "") return configDefaults.stores;
+  try {
+    return JSON.parse(raw) as StoreConfig[];
+  } catch (e) {
+    throw new ConfigError("stores", `must be a JSON array of stores: ${(e as Error).message}`);
+  }
 }
 
 /** Reads the `lethe:` namespace of the current stack's configuration. */
@@ -197,5 +230,6 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
     ingestConfirmCacheMaxEntries: num("ingestConfirmCacheMaxEntries"),
     ingestProcessorBufferingIntervalSeconds: num("ingestProcessorBufferingIntervalSeconds"),
     ingestProcessorBufferingSizeMb: num("ingestProcessorBufferingSizeMb"),
+    stores: parseStores(config.get("stores")),
   });
 }

@@ -9,6 +9,10 @@ import { ErasureTables } from "./erasure/erasureTables";
 import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
+import { StoreFunctions } from "./erasure/stores";
+
+/** Where the find step writes batch manifests in the lake bucket (the store functions read them). */
+export const storeManifestPrefix = "erasure-manifests/";
 
 export interface LetheStack {
   lake: DataLake;
@@ -17,6 +21,7 @@ export interface LetheStack {
   queues: PurgeQueues;
   alerts: Alerts;
   guard: IngestGuard;
+  stores: StoreFunctions;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -78,6 +83,16 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
   });
 
+  const stores = new StoreFunctions("lethe-stores", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    stores: config.stores,
+    manifestBucketArn: lake.lake.arn,
+    manifestPrefix: storeManifestPrefix,
+    alertTopicArn: alerts.topic.arn,
+    logRetentionDays: config.logRetentionDays,
+  });
+
   const outputs: Record<string, pulumi.Output<unknown>> = {
     kmsKeyArn: lake.kmsKeyArn,
     lakeBucket: lake.lake.bucketName,
@@ -98,6 +113,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
+    storeFunctions: pulumi.output(
+      Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [k, f.function.name])),
+    ),
   };
-  return { lake, ingest, tables, queues, alerts, guard, outputs };
+  return { lake, ingest, tables, queues, alerts, guard, stores, outputs };
 }

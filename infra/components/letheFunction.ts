@@ -48,6 +48,8 @@ export interface LetheFunctionArgs {
   kmsKeyArn: pulumi.Input<string>;
   logRetentionDays: pulumi.Input<number>;
   tags: pulumi.Input<Tags>;
+  /** Runs the function in a VPC (e.g. a database's); the caller grants the network-interface actions. */
+  vpcConfig?: { subnetIds: pulumi.Input<string[]>; securityGroupIds: pulumi.Input<string[]> };
 }
 
 export class LetheFunction extends pulumi.ComponentResource {
@@ -139,6 +141,7 @@ export class LetheFunction extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds,
         reservedConcurrentExecutions: args.reservedConcurrentExecutions,
         deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+        vpcConfig: args.vpcConfig,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         kmsKeyArn: args.kmsKeyArn,
         environment: {

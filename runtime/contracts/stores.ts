@@ -104,6 +104,7 @@ export const storeDefaults = {
 export class StoreConfigError extends Error {
   constructor(message: string) {
     super(message);
+    this.message = message;
     this.name = "StoreConfigError";
   }
 }

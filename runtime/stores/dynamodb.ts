@@ -17,7 +17,6 @@ import {
   QueryCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDbStoreConfig, storeDefaults } from "../contracts/stores";
-import { sleep } from "../lock/timing";
 import { mapLimit } from "./mapLimit";
 import { EraseResult, FindResult, Store, StoreError, VerifyResult } from "./store";
 
@@ -161,7 +160,8 @@ export function dynamoDbStore(
         const name = (error as { name?: string }).name ?? "";
         if (name === "ConditionalCheckFailedException") return "changed";
         if (!throttleErrors.has(name) || attempt >= throttleAttempts) return describe(error);
-        await sleep(backoffBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        const waitMs = backoffBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
   };

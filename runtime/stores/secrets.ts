@@ -14,6 +14,7 @@ export class SecretError extends Error {
     reason: string,
   ) {
     super(`secret ${secretId}: ${reason}`);
+    this.message = `secret ${secretId}: ${reason}`;
     this.name = "SecretError";
   }
 }

@@ -44,6 +44,7 @@ export class StoreError extends Error {
     readonly reason: string,
   ) {
     super(`store "${store}": ${reason}`);
+    this.message = `store "${store}": ${reason}`;
     this.name = "StoreError";
   }
 }

@@ -144,6 +144,20 @@ export function subsystemClient(
   const pastDeadline = (c: SubsystemCall): boolean =>
     c.deadline !== undefined && Number.isFinite(Date.parse(c.deadline)) && now() >= Date.parse(c.deadline);
 
+  const transient = (
+    c: SubsystemCall,
+    reason: string,
+    retryWith: "submit" | "poll",
+    httpStatus?: number,
+  ): SubsystemOutcome =>
+    pastDeadline(c)
+      ? {
+          status: "NEEDS_ATTENTION",
+          httpStatus,
+          reason: `not done by the deadline ${c.deadline} (last answer: ${reason})`,
+        }
+      : { status: "PENDING", nextAction: retryWith, httpStatus, reason };
+
   /** Maps an answer (or a transport failure) to an outcome. */
   const outcome = async (
     c: SubsystemCall,
@@ -202,20 +216,6 @@ export function subsystemClient(
       reason: `answered HTTP ${a.httpStatus} without a status of done, pending or failed`,
     };
   };
-
-  const transient = (
-    c: SubsystemCall,
-    reason: string,
-    retryWith: "submit" | "poll",
-    httpStatus?: number,
-  ): SubsystemOutcome =>
-    pastDeadline(c)
-      ? {
-          status: "NEEDS_ATTENTION",
-          httpStatus,
-          reason: `not done by the deadline ${c.deadline} (last answer: ${reason})`,
-        }
-      : { status: "PENDING", nextAction: retryWith, httpStatus, reason };
 
   const requestPath = (c: SubsystemCall) => `erasures/${encodeURIComponent(c.requestId)}`;
 
