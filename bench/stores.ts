@@ -4,17 +4,23 @@
 // Manager) and from DynamoDB (moto, the local emulator: a figure for the code path, not for AWS).
 // Run: npm run bench:stores   (BENCH_PG_ROWS, BENCH_PG_SUBJECTS, BENCH_DDB_SUBJECTS override the sizes)
 import { performance } from "node:perf_hooks";
-import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand } from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, DeleteTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../tools/emulator";
 import { makeDynamoDbClient, makeSecretsManagerClient } from "../runtime/aws/clients";
 import { postgresStore } from "../runtime/stores/postgres";
 import { dynamoDbStore } from "../runtime/stores/dynamodb";
 import { secretReader } from "../runtime/stores/secrets";
-import { connectLocalPostgres, localPostgresSecret, putSecret, scratchSchema } from "../tools/storeFixtures";
+import {
+  connectLocalPostgres,
+  createProfileTable,
+  localPostgresSecret,
+  putSecret,
+  scratchSchema,
+} from "../tools/storeFixtures";
 
 const pgRows = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
 const pgSubjects = Number(process.env.BENCH_PG_SUBJECTS ?? 10_000);
-const ddbSubjects = Number(process.env.BENCH_DDB_SUBJECTS ?? 1_000);
+const ddbSubjects = Number(process.env.BENCH_DDB_SUBJECTS ?? 200);
 
 /** `count` distinct customer numbers out of 1..rows, spread evenly with a fixed stride. */
 function subjectsOf(rows: number, count: number): string[] {
@@ -88,20 +94,7 @@ async function benchPostgres(): Promise<void> {
 async function benchDynamoDb(): Promise<void> {
   const ddb = makeDynamoDbClient();
   const table = `lethe-bench-profiles-${Date.now().toString(36)}`;
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "customer_id", AttributeType: "S" },
-        { AttributeName: "section", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "customer_id", KeyType: "HASH" },
-        { AttributeName: "section", KeyType: "RANGE" },
-      ],
-    }),
-  );
+  await createProfileTable(ddb, table);
   try {
     const ids = Array.from({ length: ddbSubjects }, (_, i) => `customer-${i + 1}`);
     // Two items per subject (a profile and its preferences), and as many of other subjects.
@@ -119,6 +112,18 @@ async function benchDynamoDb(): Promise<void> {
         batch = out.UnprocessedItems as typeof batch;
       }
     }
+    // The reference, in the same run: one plain GetItem round trip to the emulator.
+    const rounds = 50;
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++)
+      await ddb.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { customer_id: { S: "nobody" }, section: { S: "profile" } },
+        }),
+      );
+    const roundTripMs = (performance.now() - t0) / rounds;
+    console.log(`DynamoDB (moto): reference GetItem round trip ${roundTripMs.toFixed(1)} ms`);
     for (const concurrency of [1, 16]) {
       const store = dynamoDbStore(
         ddb,
@@ -142,7 +147,8 @@ async function benchDynamoDb(): Promise<void> {
         throw new Error(`DynamoDB: deleted ${erased.deleted} of ${slice.length * 2}`);
       console.log(
         `DynamoDB (moto), ${String(concurrency).padStart(2)} in flight: ${slice.length.toLocaleString("en")} subjects ` +
-          `(2 items each) erased in ${ms.toFixed(0)} ms (${rate(slice.length, ms)}; a Query and 2 conditional DeleteItems per subject)`,
+          `(2 items each) erased in ${ms.toFixed(0)} ms (${rate(slice.length, ms)}; ` +
+          `${(ms / slice.length / roundTripMs).toFixed(1)} reference round trips per subject: a Query and 2 conditional DeleteItems each)`,
       );
     }
   } finally {

@@ -1,6 +1,6 @@
 // Local fixtures for the stores beyond the lake, shared by tests and benchmarks: the machine's
 // PostgreSQL (127.0.0.1:5432, trust auth, database `test`) in a scratch schema per run, and
-// Secrets Manager secrets in the emulator.
+// Secrets Manager secrets and DynamoDB tables in the emulator.
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import {
@@ -8,6 +8,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 export const localPostgres = {
   host: "127.0.0.1",
@@ -53,4 +54,23 @@ export async function putSecret(sm: SecretsManagerClient, name: string, value: s
 /** The connection secret of the local test server, as RDS shapes it. */
 export function localPostgresSecret(overrides: Partial<typeof localPostgres> = {}): string {
   return JSON.stringify({ engine: "postgres", ...localPostgres, ...overrides });
+}
+
+/** A profile table keyed by `customer_id` (partition) and `section` (sort), on demand. */
+export async function createProfileTable(ddb: DynamoDBClient, name: string): Promise<string> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "customer_id", AttributeType: "S" },
+        { AttributeName: "section", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "customer_id", KeyType: "HASH" },
+        { AttributeName: "section", KeyType: "RANGE" },
+      ],
+    }),
+  );
+  return name;
 }

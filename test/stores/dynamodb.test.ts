@@ -16,6 +16,7 @@ import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { DynamoDbStoreConfig } from "../../runtime/contracts/stores";
 import { dynamoDbStore, DynamoDbSender } from "../../runtime/stores/dynamodb";
 import { StoreError } from "../../runtime/stores/store";
+import { createProfileTable } from "../../tools/storeFixtures";
 
 describe("stores: DynamoDB", () => {
   const ddb = makeDynamoDbClient();
@@ -43,20 +44,7 @@ describe("stores: DynamoDB", () => {
   const fast = { backoffBaseMs: 1 };
 
   before(async () => {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: keyedTable,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "customer_id", AttributeType: "S" },
-          { AttributeName: "section", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "customer_id", KeyType: "HASH" },
-          { AttributeName: "section", KeyType: "RANGE" },
-        ],
-      }),
-    );
+    await createProfileTable(ddb, keyedTable);
     await ddb.send(
       new CreateTableCommand({
         TableName: indexedTable,
