@@ -1,10 +1,12 @@
 // The store functions under Pulumi mocks: one function per configured store, each with a role that
 // can do only what its store needs; and `lethe:stores` validation naming the store and the field.
 import { expect } from "chai";
-import { buildLetheUnderMocks, MockedProgram } from "../support/pulumiMocks";
-import { configDefaults, ConfigError, validateConfig } from "../../infra/config";
+import { buildLetheUnderMocks, installPulumiMocks, MockedProgram } from "../support/pulumiMocks";
+import { configDefaults, ConfigError, readLetheConfig, validateConfig } from "../../infra/config";
 import { StoreConfig } from "../../runtime/contracts/stores";
 import { envNames } from "../../runtime/contracts/env";
+import { recordRegistrations } from "../../tools/policy/mockedRun";
+import { evaluate } from "../policies/evaluate";
 
 interface Statement {
   Sid?: string;
@@ -183,6 +185,31 @@ describe("infra: store functions under mocks", () => {
       expect(refuse(entry)).to.throw(ConfigError, `lethe:stores: ${message}`);
     });
   }
+
+  it("violates no rule of the policy pack with every kind of store configured", async () => {
+    let recorder: ReturnType<typeof recordRegistrations> | undefined;
+    await buildLetheUnderMocks({ stores }, () => {
+      recorder = recordRegistrations();
+    });
+    expect(
+      recorder!.resources.filter((r) => r.type === "aws:lambda/function:Function").length,
+    ).to.be.at.least(4);
+    expect(await evaluate(recorder!.resources)).to.deep.equal([]);
+  });
+
+  it("reads lethe:stores as a JSON string from the stack (default: none), refusing bad JSON", () => {
+    installPulumiMocks({});
+    expect(readLetheConfig().stores).to.deep.equal([]);
+    installPulumiMocks({ "lethe:stores": JSON.stringify(stores.slice(0, 1)) });
+    expect(readLetheConfig().stores).to.deep.equal(stores.slice(0, 1));
+    installPulumiMocks({ "lethe:stores": "[{name: profiles}]" });
+    expect(() => readLetheConfig()).to.throw(ConfigError, /^lethe:stores: must be a JSON array of stores: /);
+    installPulumiMocks({ "lethe:stores": '{"name": "profiles"}' });
+    expect(() => readLetheConfig()).to.throw(
+      ConfigError,
+      'lethe:stores: must be a list of stores, got {"name":"profiles"}',
+    );
+  });
 
   it("refuses two stores of one name", () => {
     expect(() => validateConfig({ ...configDefaults, stores: [stores[0], stores[0]] })).to.throw(
