@@ -147,6 +147,11 @@ export function postgresStore(
         `statement timed out after ${timeoutMs} ms${on} (statement_timeout); ` +
           "the transaction was rolled back and nothing was erased",
       );
+    // Data exceptions (class 22) quote the offending value, which would be a subject's ID.
+    if (e.code?.startsWith("22"))
+      return fail(
+        `an ID does not fit the ID column's type${on} (SQLSTATE ${e.code}); the transaction was rolled back and nothing was erased`,
+      );
     return fail(
       `PostgreSQL error${on} (${e.code ?? "no code"}): ${e.message}; the transaction was rolled back`,
     );

@@ -133,17 +133,21 @@ export async function runStoreTask(deps: StoreTaskDeps, event: StoreTaskEvent): 
     ...(event.requestId ? { requestId: event.requestId } : {}),
   };
   let subjects: number | undefined;
+  let known: readonly string[] = [];
   const ids = async (): Promise<string[]> => {
     const keys = await deps.readIds(event.manifest);
     const values = storeIds(store, keys);
     subjects = values.length;
+    known = values;
     return values;
   };
   const needsAttention = async (
-    reason: string,
+    raw: string,
     counts: Partial<StoreTaskReply> = {},
   ): Promise<StoreTaskReply> => {
     if (subjects === undefined) await ids().catch(() => undefined);
+    // A store's or subsystem's own error text may quote a value it was sent: never pass one on.
+    const reason = redactIds(raw, known);
     await deps.sendAlert(
       ownerAlertMessage({
         store,
@@ -235,4 +239,11 @@ export async function runStoreTask(deps: StoreTaskDeps, event: StoreTaskEvent): 
     if (error instanceof StoreError) return needsAttention(error.reason);
     throw error;
   }
+}
+
+/** Replaces every occurrence of any of the IDs in a text meant for people (alerts, replies, logs). */
+export function redactIds(text: string, ids: readonly string[]): string {
+  let out = text;
+  for (const id of ids) if (id !== "" && out.includes(id)) out = out.split(id).join("[subject id]");
+  return out;
 }

@@ -108,6 +108,29 @@ describe("stores: PostgreSQL", () => {
     expect(await rows("points")).to.equal(1);
   });
 
+  it("an ID that does not fit the column's type fails without quoting it, and erases nothing", async () => {
+    await db.query(`CREATE TABLE "${schema.name}".points (member_no bigint)`);
+    await db.query(`INSERT INTO "${schema.name}".points VALUES (1001)`);
+    const store = postgresStore(
+      config({
+        tables: [
+          { table: `${schema.name}.customers`, idColumn: "id" },
+          { table: `${schema.name}.points`, idColumn: "member_no" },
+        ],
+      }),
+      secretReader(sm),
+    );
+    const error = await store
+      .erase(["1001", "c1-not-a-number"], { fencingToken: 1 })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).to.equal(
+      `store "accounts": an ID does not fit the ID column's type on table ${schema.name}.points (SQLSTATE 22P02); ` +
+        "the transaction was rolled back and nothing was erased",
+    );
+    expect(await rows("points")).to.equal(1);
+    expect(await rows("customers"), "the customers DELETE before it was rolled back").to.equal(4);
+  });
+
   for (const [what, tables, expected] of [
     [
       "a missing table",
