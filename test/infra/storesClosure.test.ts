@@ -85,7 +85,7 @@ describe("infra: the store functions' serialized code", () => {
     );
     const key = "erasure-manifests/batch_id=b9/manifest.jsonl";
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"id":["k-1"]}\n{"id":["k-2"]}\n' }),
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"key":["k-1"]}\n{"key":["k-2"]}\n' }),
     );
     await db.query(`CREATE TABLE "${schema.name}".t (cid text)`);
     await db.query(`INSERT INTO "${schema.name}".t VALUES ('k-1'), ('k-1'), ('k-2'), ('k-3')`);
