@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declaredSettings, findProjectFile } from "../runtime/contracts/projectConfig";
 import { falsePositiveRateFromPerMillion } from "../runtime/ingest/settings";
+import { StoreConfig, StoreConfigError, validateStores } from "../runtime/contracts/stores";
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -55,10 +56,15 @@ export interface LetheConfig {
   ingestProcessorBufferingIntervalSeconds: number;
   /** Firehose buffering in front of the transformation Lambda: MiB (Lambda payloads are at most 6 MB). */
   ingestProcessorBufferingSizeMb: number;
+  /** Stores beyond the lake (DynamoDB, PostgreSQL, external subsystems), each with its owner. */
+  stores: StoreConfig[];
 }
 
-/** Each setting's type, as Pulumi.yaml declares it; the defaults come from Pulumi.yaml alone. */
-export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boolean"> = {
+/**
+ * Each setting's type, as Pulumi.yaml declares it ("json": a string holding JSON, since Pulumi project
+ * config cannot declare object types); the defaults come from Pulumi.yaml alone.
+ */
+export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boolean" | "json"> = {
   erasureDeadlineDays: "integer",
   noncurrentVersionExpirationDays: "integer",
   athenaBytesScannedCutoff: "integer",
@@ -84,6 +90,7 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   ingestConfirmCacheMaxEntries: "integer",
   ingestProcessorBufferingIntervalSeconds: "integer",
   ingestProcessorBufferingSizeMb: "integer",
+  stores: "json",
 };
 
 export const projectFile = findProjectFile(__dirname);
@@ -103,11 +110,17 @@ export function readProjectDefaults(file = projectFile): LetheConfig {
   const out: Record<string, unknown> = {};
   for (const k of known) {
     const d = declared[k];
-    const jsType = settingTypes[k] === "integer" ? "number" : settingTypes[k];
-    if (!d || d.type !== settingTypes[k] || typeof d.default !== jsType) {
-      throw new Error(`${file}: lethe:${k} must be declared with type ${settingTypes[k]} and a default`);
+    const kind = settingTypes[k];
+    const yamlType = kind === "json" ? "string" : kind;
+    const jsType = kind === "integer" ? "number" : yamlType;
+    if (!d || d.type !== yamlType || typeof d.default !== jsType) {
+      throw new Error(`${file}: lethe:${k} must be declared with type ${yamlType} and a default`);
     }
-    out[k] = d.default;
+    try {
+      out[k] = kind === "json" ? JSON.parse(d.default as string) : d.default;
+    } catch (e) {
+      throw new Error(`${file}: lethe:${k}'s default must be JSON: ${(e as Error).message}`);
+    }
   }
   return out as unknown as LetheConfig;
 }
@@ -197,12 +210,40 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "ingestConfirmCacheMaxEntries", 1, 10_000_000);
   integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);
   integerIn(c, "ingestProcessorBufferingSizeMb", 1, 3);
+  checkStores(c.stores);
   return c;
 }
 
+/** Checks `lethe:stores`: each store's fields (runtime/contracts/stores.ts) and what a deployment needs. */
+export function checkStores(stores: unknown): void {
+  let valid: StoreConfig[];
+  try {
+    valid = validateStores(stores);
+  } catch (e) {
+    if (e instanceof StoreConfigError) throw new ConfigError("stores", e.message);
+    throw e;
+  }
+  for (const s of valid) {
+    if (s.kind === "postgres" && s.network === undefined)
+      throw new ConfigError(
+        "stores",
+        `store "${s.name}": network {vpcId, subnetIds, securityGroupIds} is required: the function runs in the database's VPC`,
+      );
+  }
+}
+
 /** Reads the `lethe:` namespace of the current stack's configuration: every key Pulumi.yaml declares. */
+/** A structured setting's value: JSON text, refused with the key named when it does not parse. */
+function parseJsonSetting(k: keyof LetheConfig, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(k, `must be JSON: ${(e as Error).message}`);
+  }
+}
+
 export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfig {
-  const read = (k: keyof LetheConfig): number | string | boolean => {
+  const read = (k: keyof LetheConfig): unknown => {
     const raw = config.get(k);
     if (raw === undefined || raw === "") return configDefaults[k];
     switch (settingTypes[k]) {
@@ -217,6 +258,8 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
         return raw === "true";
       case "string":
         return raw;
+      case "json":
+        return parseJsonSetting(k, raw);
     }
   };
   const c = Object.fromEntries((Object.keys(settingTypes) as (keyof LetheConfig)[]).map((k) => [k, read(k)]));

@@ -21,6 +21,7 @@ export const locksTable = lethe.outputs.locksTable;
 export const errorsTable = lethe.outputs.errorsTable;
 export const auditTable = lethe.outputs.auditTable;
 export const ledgerTable = lethe.outputs.ledgerTable;
+export const storeFunctions = lethe.outputs.storeFunctions;
 export const purgeQueueUrl = lethe.outputs.purgeQueueUrl;
 export const purgeDeadLetterQueueUrl = lethe.outputs.purgeDeadLetterQueueUrl;
 export const alertTopicArn = lethe.outputs.alertTopicArn;

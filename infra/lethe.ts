@@ -17,6 +17,10 @@ import type { StackOutputs } from "../runtime/contracts/stack";
 
 /** The stack outputs, as the program builds them (runtime/contracts/stack.ts names their values). */
 export type LetheOutputs = { [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
+import { StoreFunctions } from "./erasure/stores";
+
+/** Where the find step writes batch manifests in the lake bucket (the store functions read them). */
+export const storeManifestPrefix = "erasure-manifests/";
 
 export interface LetheStack {
   lake: DataLake;
@@ -30,6 +34,7 @@ export interface LetheStack {
   auditBucket: SecureBucket;
   /** The environment every function that writes the requests, errors or audit tables gets. */
   erasureEnvironment: Record<string, pulumi.Input<string>>;
+  stores: StoreFunctions;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: LetheOutputs;
 }
@@ -106,6 +111,16 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     metrics: guard.alarmedMetrics,
   });
 
+  const stores = new StoreFunctions("lethe-stores", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    stores: config.stores,
+    manifestBucketArn: lake.lake.arn,
+    manifestPrefix: storeManifestPrefix,
+    alertTopicArn: alerts.topic.arn,
+    logRetentionDays: config.logRetentionDays,
+  });
+
   const outputs: LetheOutputs = {
     kmsKeyArn: lake.kmsKeyArn,
     subjectHashKeyArn: subjectHashKey.arn,
@@ -130,6 +145,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     ingestGuardFunction: guard.transformer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
     erasureSettings: pulumi.output(erasureSettings),
+    storeFunctions: pulumi.output(
+      Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [k, f.function.name])),
+    ),
   };
   return {
     lake,
@@ -140,6 +158,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     guard,
     subjectHashKey,
     auditBucket,
+    stores,
     erasureEnvironment: erasureFunctionEnvironment,
     outputs,
   };

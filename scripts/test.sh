@@ -11,6 +11,13 @@ npx tsc --noEmit -p tsconfig.json
 echo "lethe: lint (eslint, prettier --check)" >&2
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "lethe: run 'npm run format'" >&2; exit 1; }
+# The store tests use this machine's PostgreSQL (127.0.0.1:5432, trust auth, database `test`): start it when down.
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "lethe: starting PostgreSQL" >&2
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  pg_isready -h 127.0.0.1 -p 5432 -t 30 >/dev/null
+fi
+psql -h 127.0.0.1 -U postgres -d test -c "SELECT 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres test
 echo "lethe: tests (mocha)" >&2
 if [ "$#" -eq 0 ]; then set -- "test/**/*.test.ts"; fi
 npx mocha "$@"

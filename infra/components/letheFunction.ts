@@ -58,6 +58,8 @@ export interface LetheFunctionArgs {
   kmsViaServices?: string[];
   logRetentionDays: pulumi.Input<number>;
   tags: pulumi.Input<Tags>;
+  /** Runs the function in a VPC (e.g. a database's); the caller grants the network-interface actions. */
+  vpcConfig?: { subnetIds: pulumi.Input<string[]>; securityGroupIds: pulumi.Input<string[]> };
 }
 
 /** The services every Lethe function uses the stack key through: its environment and its DLQ. */
@@ -164,6 +166,7 @@ export class LetheFunction extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds,
         reservedConcurrentExecutions: args.reservedConcurrentExecutions,
         deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
+        vpcConfig: args.vpcConfig,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         kmsKeyArn: args.kmsKeyArn,
         environment: {

@@ -9,6 +9,7 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 export interface AwsClientSettings {
   /** Overrides AWS_ENDPOINT_URL. */
@@ -84,4 +85,8 @@ export function makeGlueClient(settings?: AwsClientSettings): GlueClient {
 
 export function makeKmsClient(settings?: AwsClientSettings): KMSClient {
   return new KMSClient(resolveClientConfig(settings));
+}
+
+export function makeSecretsManagerClient(settings?: AwsClientSettings): SecretsManagerClient {
+  return new SecretsManagerClient(resolveClientConfig(settings));
 }

@@ -40,6 +40,8 @@ export const envNames = {
   errorRetentionDays: "LETHE_ERROR_RETENTION_DAYS",
   auditRetentionDays: "LETHE_AUDIT_RETENTION_DAYS",
   failedRequestIdGraceDays: "LETHE_FAILED_REQUEST_ID_GRACE_DAYS",
+  // the store functions (one per configured store)
+  store: "LETHE_STORE",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

@@ -40,6 +40,8 @@ export interface StackOutputs {
   erasureDeadlineDays: number;
   /** The erasure settings every workflow function gets (deadline, retentions, grace). */
   erasureSettings: ErasureSettings;
+  /** Each configured store's function, by store name. */
+  storeFunctions: Record<string, string>;
   filterBuilderFunction: string;
   ingestGuardFunction: string;
 }

@@ -1,0 +1,58 @@
+// What the three store handlers share: the store's settings from the environment (checked at cold
+// start), the manifest reader, the owner alert publisher, and a log line of counts per call.
+import { Logger } from "@aws-lambda-powertools/logger";
+import { makeS3Client, makeSnsClient } from "../aws/clients";
+import { Env, envNames, requiredEnv } from "../contracts/env";
+import { StoreConfig, StoreKind, validateStore, ValidateStoreOptions } from "../contracts/stores";
+import { readManifest } from "../erasure/manifest";
+import { publishOwnerAlert } from "./ownerAlert";
+import { parseStoreTaskEvent, runStoreTask, StoreTaskDeps, StoreTaskReply } from "./storeTask";
+
+export type StoreHandler = (event: unknown) => Promise<StoreTaskReply>;
+
+/** Reads `envNames.store` and checks it is a valid store of the kind the handler serves. */
+export function storeFromEnv<K extends StoreKind>(
+  env: Env,
+  kind: K,
+  options: ValidateStoreOptions = {},
+): Extract<StoreConfig, { kind: K }> {
+  const raw = requiredEnv(env, envNames.store);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`environment variable ${envNames.store} is not JSON`);
+  }
+  const store = validateStore(parsed, envNames.store, options);
+  if (store.kind !== kind)
+    throw new Error(`${envNames.store} names a ${store.kind} store; this function serves ${kind} stores`);
+  return store as Extract<StoreConfig, { kind: K }>;
+}
+
+export function createStoreHandler(
+  env: Env,
+  store: StoreConfig,
+  clients: Pick<StoreTaskDeps, "tableStore" | "subsystem">,
+): StoreHandler {
+  const logger = new Logger({ serviceName: `lethe-store-${store.kind}` });
+  const s3 = makeS3Client();
+  const sns = makeSnsClient();
+  const topicArn = requiredEnv(env, envNames.alertTopicArn);
+  const deps: StoreTaskDeps = {
+    store,
+    ...clients,
+    readIds: (ref) => readManifest(s3, ref),
+    sendAlert: async (alert) => {
+      const messageId = await publishOwnerAlert(sns, topicArn, alert);
+      logger.warn("owner alerted", { store: store.name, owner: store.owner, messageId });
+    },
+  };
+  return async (event) => {
+    const parsed = parseStoreTaskEvent(event, store);
+    const reply = await runStoreTask(deps, parsed);
+    // The reply holds counts only: it is safe to log whole.
+    const { message, ...counts } = reply;
+    logger.info(message, counts);
+    return reply;
+  };
+}
