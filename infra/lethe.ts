@@ -9,6 +9,8 @@ import { ErasureTables } from "./erasure/erasureTables";
 import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
+import { resolveDataMappers } from "./erasure/dataMappers";
+import { DataMapper } from "../runtime/contracts/mappers";
 
 export interface LetheStack {
   lake: DataLake;
@@ -17,6 +19,8 @@ export interface LetheStack {
   queues: PurgeQueues;
   alerts: Alerts;
   guard: IngestGuard;
+  /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
+  dataMappers: pulumi.Output<DataMapper[]>;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -29,7 +33,13 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     ingestErrorRetentionDays: config.ingestErrorRetentionDays,
     athenaBytesScannedCutoff: config.athenaBytesScannedCutoff,
     athenaResultsRetentionDays: config.athenaResultsRetentionDays,
+    manifestRetentionDays: config.manifestRetentionDays,
     manageGlueCatalogEncryption: config.manageGlueCatalogEncryption,
+  });
+  const dataMappers = resolveDataMappers(config.dataMappers, {
+    database: lake.database.name,
+    eventsLocation: lake.eventsLocation,
+    lakeBucket: lake.lake.bucketName,
   });
   const tables = new ErasureTables("lethe-tables", {
     tags,
@@ -84,6 +94,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     athenaResultsBucket: lake.results.bucketName,
     glueDatabase: lake.database.name,
     glueTable: lake.table.name,
+    manifestTable: lake.manifestTable.name,
+    dataMappers: dataMappers.apply((m) => m.map(({ name, location }) => ({ name, location }))),
     athenaWorkgroup: lake.workgroup.name,
     ingestStream: ingest.streamName,
     requestsTable: tables.tables.requests.name,
@@ -99,5 +111,5 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     ingestGuardFunction: guard.transformer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
   };
-  return { lake, ingest, tables, queues, alerts, guard, outputs };
+  return { lake, ingest, tables, queues, alerts, guard, dataMappers, outputs };
 }

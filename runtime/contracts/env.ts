@@ -15,6 +15,8 @@ export const envNames = {
   cacheMaxEntries: "LETHE_CONFIRM_CACHE_MAX_ENTRIES",
   // every function that reports or audits a subject
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
+  // find, indexer and purge: the lake's data mappers (JSON array of DataMapper)
+  dataMappers: "LETHE_DATA_MAPPERS",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

@@ -1,0 +1,127 @@
+// lethe:dataMappers: validation messages that name the mapper and field, the default mapping Lethe's
+// own events table, and IAM statements confined to each mapper's location.
+import { expect } from "chai";
+import { installPulumiMocks, mockIdentity, valueOf } from "../support/pulumiMocks";
+import { configDefaults, ConfigError, DataMapperSetting, validateConfig } from "../../infra/config";
+import { assertOutsideLethe, mapperReadStatements } from "../../infra/erasure/dataMappers";
+import { createLethe } from "../../infra/lethe";
+import { dataMappersFromEnv, DataMapper } from "../../runtime/contracts/mappers";
+
+const orders: DataMapperSetting = {
+  name: "orders",
+  glueDatabase: "sales",
+  glueTable: "orders",
+  location: "s3://sales-lake/orders/",
+  idColumns: ["tenant", "user.id"],
+  format: "jsonl.gz",
+  partitionColumns: ["dt"],
+};
+
+function refused(mapper: unknown): string {
+  try {
+    validateConfig({ ...configDefaults, dataMappers: [mapper as DataMapperSetting] });
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("the mapper was accepted");
+}
+
+describe("infra: data mappers", () => {
+  it("accepts an external table with a composite key and a dotted struct path", () => {
+    const c = validateConfig({ ...configDefaults, dataMappers: [...configDefaults.dataMappers, orders] });
+    expect(c.dataMappers.map((m) => m.name)).to.deep.equal(["events", "orders"]);
+  });
+
+  it("refuses bad mappers with a message naming the mapper and the field", () => {
+    expect(refused({ ...orders, name: "Orders!" })).to.match(
+      /lethe:dataMappers: mapper "Orders!": name must match/,
+    );
+    expect(refused({ ...orders, format: "csv" })).to.match(
+      /mapper "orders": format must be one of parquet, jsonl, jsonl.gz, got "csv"/,
+    );
+    expect(refused({ ...orders, idColumns: [] })).to.match(
+      /mapper "orders": idColumns must be a non-empty list/,
+    );
+    expect(refused({ ...orders, idColumns: ["user..id"] })).to.match(
+      /mapper "orders": idColumns .*"user..id" is not one/,
+    );
+    expect(refused({ ...orders, location: undefined })).to.match(
+      /mapper "orders": location must be the table's location/,
+    );
+    expect(refused({ ...orders, location: "s3://sales-lake/orders" })).to.match(/location must be/);
+    expect(refused({ ...orders, glueDatabase: undefined, location: undefined })).to.match(
+      /mapper "orders": glueDatabase is required/,
+    );
+    expect(refused({ ...orders, partitionColumns: ["tenant"] })).to.match(
+      /must not repeat an ID column \(tenant\)/,
+    );
+    expect(refused({ ...orders, colour: "blue" })).to.match(/mapper "orders": unknown field "colour"/);
+    expect(() =>
+      validateConfig({ ...configDefaults, dataMappers: [orders, { ...orders, glueTable: "other" }] }),
+    ).to.throw(/mapper "orders": name is used by another mapper/);
+    expect(() => validateConfig({ ...configDefaults, dataMappers: [] })).to.throw(/non-empty list/);
+  });
+
+  it("maps Lethe's events table by default, with the program's database and location", async () => {
+    installPulumiMocks();
+    const stack = createLethe(validateConfig({ ...configDefaults }), "dev");
+    const [mapper] = await valueOf(stack.dataMappers);
+    const lake = mockIdentity("aws:s3/bucket:Bucket", "lethe-lake-data").name;
+    expect(mapper).to.deep.equal({
+      name: "events",
+      glueDatabase: "lethe_dev",
+      glueTable: "events",
+      location: `s3://${lake}/events/`,
+      idColumns: ["customer_id"],
+      format: "parquet",
+      partitionColumns: ["dt"],
+    });
+    // What a function gets in its environment parses back to the same mappers.
+    expect(dataMappersFromEnv({ M: JSON.stringify([mapper]) }, "M")).to.deep.equal([mapper]);
+  });
+
+  it("refuses a mapper whose location overlaps Lethe's own manifests or filter", () => {
+    const at = (location: string): DataMapper => ({
+      ...orders,
+      location,
+      glueDatabase: "db",
+      partitionColumns: [],
+    });
+    expect(() => assertOutsideLethe(at("s3://lake/"), "lake")).to.throw(
+      /mapper "orders": location s3:\/\/lake\/ overlaps Lethe's own s3:\/\/lake\/erasure-manifests\//,
+    );
+    expect(() => assertOutsideLethe(at("s3://lake/ingest-guard/opt-out-filter/x/"), "lake")).to.throw(
+      /overlaps/,
+    );
+    expect(() => assertOutsideLethe(at("s3://lake/events/"), "lake")).not.to.throw();
+    expect(() => assertOutsideLethe(at("s3://other/"), "lake")).not.to.throw();
+  });
+
+  it("grants read access to exactly the mapper's location and Glue table", () => {
+    const mapper: DataMapper = {
+      ...orders,
+      glueDatabase: "sales",
+      location: "s3://sales-lake/orders/",
+      partitionColumns: ["dt"],
+    };
+    const statements = mapperReadStatements(mapper, {
+      partition: "aws",
+      region: "eu-west-1",
+      account: "111122223333",
+    });
+    expect(statements.flatMap((s) => [s.Action].flat()).sort()).to.deep.equal([
+      "glue:GetPartitions",
+      "glue:GetTable",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:ListBucketVersions",
+    ]);
+    expect(statements[0].Resource).to.equal("arn:aws:s3:::sales-lake/orders/*");
+    expect(statements[1].Resource).to.equal("arn:aws:s3:::sales-lake");
+    expect(statements[1].Condition).to.deep.equal({ StringLike: { "s3:prefix": "orders/*" } });
+    expect(statements[2].Resource).to.include("arn:aws:glue:eu-west-1:111122223333:table/sales/orders");
+    expect(statements.every((s) => s.Effect === "Allow")).to.equal(true);
+  });
+});
