@@ -1,7 +1,7 @@
 // lethe:dataMappers: validation messages that name the mapper and field, the default mapping Lethe's
 // own events table, and IAM statements confined to each mapper's location.
 import { expect } from "chai";
-import { installPulumiMocks, mockIdentity, valueOf } from "../support/pulumiMocks";
+import { buildLetheUnderMocks, installPulumiMocks, mockIdentity, valueOf } from "../support/pulumiMocks";
 import { configDefaults, ConfigError, DataMapperSetting, validateConfig } from "../../infra/config";
 import { assertOutsideLethe, mapperReadStatements } from "../../infra/erasure/dataMappers";
 import { createLethe } from "../../infra/lethe";
@@ -123,5 +123,28 @@ describe("infra: data mappers", () => {
     expect(statements[1].Condition).to.deep.equal({ StringLike: { "s3:prefix": "orders/*" } });
     expect(statements[2].Resource).to.include("arn:aws:glue:eu-west-1:111122223333:table/sales/orders");
     expect(statements.every((s) => s.Effect === "Allow")).to.equal(true);
+  });
+
+  it("expires manifests before the deadline and catalogs them for Athena's join, partitioned by batch", async () => {
+    const p = await buildLetheUnderMocks();
+    const rules = p.named("lethe-lake-data-lifecycle").inputs.rules;
+    const rule = rules.find((r: { id: string }) => r.id === "expire-erasure-manifests");
+    expect(rule.filter.prefix).to.equal("erasure-manifests/");
+    expect(rule.expiration.days)
+      .to.equal(configDefaults.manifestRetentionDays)
+      .and.below(configDefaults.erasureDeadlineDays);
+    const t = p.named("lethe-lake-manifests").inputs;
+    expect(t.parameters["projection.batch_id.type"]).to.equal("injected");
+    expect(t.parameters["storage.location.template"]).to.match(
+      /\/erasure-manifests\/batch_id=\$\{batch_id\}\/$/,
+    );
+    expect(t.storageDescriptor.columns).to.deep.include({
+      name: "id",
+      type: "array<string>",
+      comment: t.storageDescriptor.columns[0].comment,
+    });
+    expect(() => validateConfig({ ...configDefaults, manifestRetentionDays: 30 })).to.throw(
+      /manifestRetentionDays: must be shorter/,
+    );
   });
 });
