@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DataMapperSetting } from "../config";
 import { PolicyStatement } from "../components/letheFunction";
 import { DataMapper, parseS3Location } from "../../runtime/contracts/mappers";
-import { ingestErrorRoot, manifestRoot } from "../../runtime/contracts/lakeSchema";
+import { ingestErrorRoot, manifestRoot, planRoot } from "../../runtime/contracts/lakeSchema";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 
 export interface LakeFacts {
@@ -17,7 +17,7 @@ export interface LakeFacts {
 }
 
 /** Prefixes of the lake bucket that hold Lethe's own objects: no mapper may read or rewrite them. */
-export const lethePrefixes = [manifestRoot, defaultFilterPrefix, ingestErrorRoot];
+export const lethePrefixes = [manifestRoot, planRoot, defaultFilterPrefix, ingestErrorRoot];
 
 export function resolveDataMappers(
   settings: DataMapperSetting[],

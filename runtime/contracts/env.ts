@@ -17,6 +17,8 @@ export const envNames = {
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
   // find, indexer and purge: the lake's data mappers (JSON array of DataMapper)
   dataMappers: "LETHE_DATA_MAPPERS",
+  // the indexer: the index metastore table
+  indexTable: "LETHE_INDEX_TABLE",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

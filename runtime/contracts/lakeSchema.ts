@@ -32,3 +32,6 @@ export const manifestTable = {
   partitionKey: "batch_id",
   idColumn: "id",
 } as const;
+
+/** Batch plans (object paths, versions and row counts; no IDs) live in the lake bucket under this prefix. */
+export const planRoot = "erasure-plans/";
