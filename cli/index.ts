@@ -7,6 +7,7 @@ const groups: Record<string, () => CommandGroup> = {
   bloom: () => require("./bloom").bloomCommands,
   parquet: () => require("./parquet").parquetCommands,
   demo: () => require("./demo").demoCommands,
+  index: () => require("./indexCommands").indexCommands,
 };
 
 function help(): string {

@@ -26,3 +26,4 @@ export const alertTopicArn = lethe.outputs.alertTopicArn;
 export const erasureDeadlineDays = lethe.outputs.erasureDeadlineDays;
 export const filterBuilderFunction = lethe.outputs.filterBuilderFunction;
 export const ingestGuardFunction = lethe.outputs.ingestGuardFunction;
+export const indexerFunction = lethe.outputs.indexerFunction;

@@ -10,6 +10,9 @@ import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
 import { resolveDataMappers } from "./erasure/dataMappers";
+import { MetastoreIndexer, NotificationTarget } from "./erasure/metastoreIndexer";
+import { eventsTable } from "../runtime/contracts/lakeSchema";
+import { parseS3Location } from "../runtime/contracts/mappers";
 import { DataMapper } from "../runtime/contracts/mappers";
 
 export interface LetheStack {
@@ -19,6 +22,7 @@ export interface LetheStack {
   queues: PurgeQueues;
   alerts: Alerts;
   guard: IngestGuard;
+  indexer: MetastoreIndexer;
   /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
   dataMappers: pulumi.Output<DataMapper[]>;
   /** What `pulumi up` prints and a reviewer reads. */
@@ -75,6 +79,23 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       bufferingSizeMb: config.ingestProcessorBufferingSizeMb,
     },
   });
+  // Notifications per bucket, from the settings (known before deployment): the events table is in the lake bucket.
+  const notifications: Record<string, NotificationTarget> = {};
+  for (const m of config.dataMappers) {
+    const at = m.location ? parseS3Location(m.location) : undefined;
+    const label = at ? at.bucket.replace(/[^a-z0-9-]/g, "-") : "lake";
+    const target = (notifications[label] ??= { bucket: at ? at.bucket : lake.lake.bucketName, prefixes: [] });
+    target.prefixes.push(at ? at.prefix : eventsTable.prefix);
+  }
+  const indexer = new MetastoreIndexer("lethe-index", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    indexTableName: tables.tables.index.name,
+    indexTableArn: tables.tables.index.arn,
+    dataMappers,
+    notifications,
+  });
   const queues = new PurgeQueues("lethe-purge", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -85,7 +106,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     alertEmail: config.alertEmail,
-    deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
+    deadLetterQueues: {
+      purge: queues.deadLetterQueue.name,
+      indexer: indexer.indexer.deadLetterQueue.name,
+      ...guard.deadLetterQueueNames,
+    },
   });
 
   const outputs: Record<string, pulumi.Output<unknown>> = {
@@ -95,7 +120,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     glueDatabase: lake.database.name,
     glueTable: lake.table.name,
     manifestTable: lake.manifestTable.name,
-    dataMappers: dataMappers.apply((m) => m.map(({ name, location }) => ({ name, location }))),
+    dataMappers,
     athenaWorkgroup: lake.workgroup.name,
     ingestStream: ingest.streamName,
     requestsTable: tables.tables.requests.name,
@@ -109,7 +134,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     alertTopicArn: alerts.topic.arn,
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
+    indexerFunction: indexer.indexer.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
   };
-  return { lake, ingest, tables, queues, alerts, guard, dataMappers, outputs };
+  return { lake, ingest, tables, queues, alerts, guard, indexer, dataMappers, outputs };
 }

@@ -147,4 +147,41 @@ describe("infra: data mappers", () => {
       /manifestRetentionDays: must be shorter/,
     );
   });
+
+  it("deploys the indexer reading exactly the mappers' locations, notified on their prefixes only", async () => {
+    const p = await buildLetheUnderMocks({ dataMappers: [...configDefaults.dataMappers, orders] });
+    const lake = mockIdentity("aws:s3/bucket:Bucket", "lethe-lake-data").name;
+    const notes = p.ofType("aws:s3/bucketNotification:BucketNotification");
+    const byBucket = Object.fromEntries(
+      notes.map((n) => [
+        n.inputs.bucket,
+        n.inputs.lambdaFunctions.map((f: { filterPrefix: string }) => f.filterPrefix),
+      ]),
+    );
+    expect(byBucket).to.deep.equal({ [lake]: ["events/"], "sales-lake": ["orders/"] });
+    for (const n of notes) {
+      for (const f of n.inputs.lambdaFunctions) {
+        expect(f.events).to.deep.equal(["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"]);
+      }
+    }
+    const policy = JSON.parse(p.named("lethe-index-function-policy").inputs.policy);
+    const objects = policy.Statement.filter((s: { Action: string[] }) =>
+      [s.Action].flat().includes("s3:GetObject"),
+    );
+    expect(objects.map((s: { Resource: string }) => s.Resource).sort()).to.deep.equal(
+      [`arn:aws:s3:::${lake}/events/*`, "arn:aws:s3:::sales-lake/orders/*"].sort(),
+    );
+    const fn = p.named("lethe-index-function-function").inputs;
+    const env = fn.environment.variables;
+    expect(JSON.parse(env.LETHE_DATA_MAPPERS).map((m: DataMapper) => m.location)).to.deep.equal([
+      `s3://${lake}/events/`,
+      "s3://sales-lake/orders/",
+    ]);
+    const permissions = p
+      .ofType("aws:lambda/permission:Permission")
+      .filter((r) => r.name.startsWith("lethe-index"));
+    expect(permissions.map((r) => r.inputs.sourceArn).sort()).to.deep.equal(
+      [`arn:aws:s3:::${lake}`, "arn:aws:s3:::sales-lake"].sort(),
+    );
+  });
 });
