@@ -27,3 +27,4 @@ export const erasureDeadlineDays = lethe.outputs.erasureDeadlineDays;
 export const filterBuilderFunction = lethe.outputs.filterBuilderFunction;
 export const ingestGuardFunction = lethe.outputs.ingestGuardFunction;
 export const indexerFunction = lethe.outputs.indexerFunction;
+export const findFunction = lethe.outputs.findFunction;

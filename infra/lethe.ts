@@ -11,6 +11,7 @@ import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
 import { resolveDataMappers } from "./erasure/dataMappers";
 import { MetastoreIndexer, NotificationTarget } from "./erasure/metastoreIndexer";
+import { FindTask } from "./erasure/findTask";
 import { eventsTable } from "../runtime/contracts/lakeSchema";
 import { parseS3Location } from "../runtime/contracts/mappers";
 import { DataMapper } from "../runtime/contracts/mappers";
@@ -23,6 +24,7 @@ export interface LetheStack {
   alerts: Alerts;
   guard: IngestGuard;
   indexer: MetastoreIndexer;
+  find: FindTask;
   /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
   dataMappers: pulumi.Output<DataMapper[]>;
   /** What `pulumi up` prints and a reviewer reads. */
@@ -96,6 +98,18 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     dataMappers,
     notifications,
   });
+  const find = new FindTask("lethe-find", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    dataMappers,
+    lakeBucketName: lake.lake.bucketName,
+    resultsBucketName: lake.results.bucketName,
+    workgroupName: lake.workgroup.name,
+    glueDatabaseName: lake.database.name,
+    indexTableName: tables.tables.index.name,
+    indexTableArn: tables.tables.index.arn,
+  });
   const queues = new PurgeQueues("lethe-purge", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -109,6 +123,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     deadLetterQueues: {
       purge: queues.deadLetterQueue.name,
       indexer: indexer.indexer.deadLetterQueue.name,
+      find: find.find.deadLetterQueue.name,
       ...guard.deadLetterQueueNames,
     },
   });
@@ -135,7 +150,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
     indexerFunction: indexer.indexer.function.name,
+    findFunction: find.find.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
   };
-  return { lake, ingest, tables, queues, alerts, guard, indexer, dataMappers, outputs };
+  return { lake, ingest, tables, queues, alerts, guard, indexer, find, dataMappers, outputs };
 }

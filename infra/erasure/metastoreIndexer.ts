@@ -36,7 +36,6 @@ export interface MetastoreIndexerArgs {
  * handler's modules must travel as files in the function's package.
  */
 export const indexerFactory = () =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (
     require("../../runtime/handlers/indexer") as typeof import("../../runtime/handlers/indexer")
   ).createIndexerHandler();

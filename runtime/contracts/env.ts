@@ -17,8 +17,12 @@ export const envNames = {
   subjectHashKey: "LETHE_SUBJECT_HASH_KEY",
   // find, indexer and purge: the lake's data mappers (JSON array of DataMapper)
   dataMappers: "LETHE_DATA_MAPPERS",
-  // the indexer: the index metastore table
+  // the indexer and find: the index metastore table
   indexTable: "LETHE_INDEX_TABLE",
+  // find: Athena's workgroup, the Glue database of the manifest table, the lake bucket (manifests, plans)
+  athenaWorkgroup: "LETHE_ATHENA_WORKGROUP",
+  glueDatabase: "LETHE_GLUE_DATABASE",
+  lakeBucket: "LETHE_LAKE_BUCKET",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

@@ -184,4 +184,33 @@ describe("infra: data mappers", () => {
       [`arn:aws:s3:::${lake}`, "arn:aws:s3:::sales-lake"].sort(),
     );
   });
+
+  it("deploys the find function with Athena in Lethe's workgroup, the manifests, plans and mappers' locations only", async () => {
+    const p = await buildLetheUnderMocks({ dataMappers: [...configDefaults.dataMappers, orders] });
+    const lake = mockIdentity("aws:s3/bucket:Bucket", "lethe-lake-data").name;
+    const policy = JSON.parse(p.named("lethe-find-function-policy").inputs.policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s: { Sid: string }) => [s.Sid, s]));
+    expect(bySid.RunFindQueries.Resource).to.match(/:workgroup\/lethe-dev$/);
+    expect(bySid.ReadManifests.Resource).to.equal(`arn:aws:s3:::${lake}/erasure-manifests/*`);
+    expect(bySid.WritePlans).to.deep.include({
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${lake}/erasure-plans/*`,
+    });
+    expect(bySid.ReadordersObjects.Resource).to.equal("arn:aws:s3:::sales-lake/orders/*");
+    expect(bySid.ReadeventsObjects.Resource).to.equal(`arn:aws:s3:::${lake}/events/*`);
+    const reads = policy.Statement.filter((s: { Action: string[] }) =>
+      [s.Action].flat().includes("s3:GetObject"),
+    );
+    expect(reads.map((s: { Resource: string }) => s.Resource).sort()).to.deep.equal(
+      [
+        `arn:aws:s3:::${lake}/events/*`,
+        "arn:aws:s3:::sales-lake/orders/*",
+        `arn:aws:s3:::${lake}/erasure-manifests/*`,
+        `arn:aws:s3:::${mockIdentity("aws:s3/bucket:Bucket", "lethe-lake-athena-results").name}/athena/*`,
+      ].sort(),
+    );
+    const env = p.named("lethe-find-function-function").inputs.environment.variables;
+    expect(env.LETHE_ATHENA_WORKGROUP).to.equal("lethe-dev");
+    expect(env.LETHE_GLUE_DATABASE).to.equal("lethe_dev");
+  });
 });
