@@ -9,11 +9,12 @@ import { headObject } from "../runtime/purge/s3Objects";
 import { scanObjectVersion } from "../runtime/purge/objectPurge";
 import { listMapperKeys } from "../runtime/erasure/find/localCopies";
 
-/** Uploads every file under `root` to `bucket` with its relative path as key; returns the keys. */
+/** Uploads every file under `root` to `bucket`, keyed `keyPrefix` + its relative path; returns the keys. */
 export async function uploadTree(
   s3: S3Client,
   root: string,
   bucket: string,
+  keyPrefix = "",
   concurrency = 8,
 ): Promise<string[]> {
   const files: string[] = [];
@@ -27,7 +28,7 @@ export async function uploadTree(
   walk(root);
   files.sort();
   let next = 0;
-  const keys = files.map((f) => path.relative(root, f).split(path.sep).join("/"));
+  const keys = files.map((f) => keyPrefix + path.relative(root, f).split(path.sep).join("/"));
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < files.length) {
