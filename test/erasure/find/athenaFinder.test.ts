@@ -11,6 +11,13 @@ import { provisionLocalStack, LocalStack } from "../../../tools/provision";
 import { athenaPollsBeforeDone, emulate, queueAthenaRows } from "../../support/athenaEmulation";
 import { manifestFor, rawManifest } from "./lake";
 
+/** The error a promise rejects with (undefined when it resolves). */
+const failureOf = (p: Promise<unknown>): Promise<Error | undefined> =>
+  p.then(
+    () => undefined,
+    (e: Error) => e,
+  );
+
 describe("find: the Athena finder's client path (emulator)", function () {
   this.timeout(120_000);
   const s3 = makeS3Client();
@@ -125,12 +132,7 @@ describe("find: the Athena finder's client path (emulator)", function () {
       }),
     });
     const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, keys);
-    const error = await finderWith(athena)
-      .findObjects(mapper, manifest)
-      .then(
-        () => undefined,
-        (e: Error) => e,
-      );
+    const error = await failureOf(finderWith(athena).findObjects(mapper, manifest));
     expect(error).to.be.instanceOf(FindQueryError);
     expect((error as FindQueryError).cutoff).to.equal(true);
     expect(error!.message).to.match(
@@ -148,12 +150,7 @@ describe("find: the Athena finder's client path (emulator)", function () {
       }),
     });
     const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, keys);
-    const error = await finderWith(athena)
-      .findObjects(mapper, manifest)
-      .then(
-        () => undefined,
-        (e: Error) => e,
-      );
+    const error = await failureOf(finderWith(athena).findObjects(mapper, manifest));
     expect(error).to.be.instanceOf(FindQueryError);
     expect((error as FindQueryError).cutoff).to.equal(false);
     expect(error!.message).to.match(/mapper "orders": Athena query \S+ failed: HIVE_BAD_DATA: bad file/);
@@ -174,12 +171,7 @@ describe("find: the Athena finder's client path (emulator)", function () {
     const calls = emulate(athena, {});
     const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [["7"]]);
     const refused = async (m: DataMapper, pattern: RegExp, ref = manifest) => {
-      const error = await finderWith(athena)
-        .findObjects(m, ref)
-        .then(
-          () => undefined,
-          (e: Error) => e,
-        );
+      const error = await failureOf(finderWith(athena).findObjects(m, ref));
       expect(error, String(pattern)).to.be.instanceOf(FindInputError);
       expect(error!.message).to.match(pattern);
     };
