@@ -3,3 +3,4 @@
 export * from "./finder";
 export { athenaFinder, athenaFindQuery, type AthenaFinderSettings } from "./athenaFinder";
 export { resolveIdColumns, checkKeys, type IdColumn } from "./idColumns";
+export { finderForStack, type FinderTarget } from "./forStack";

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { makeS3Client } from "../../../runtime/aws/clients";
 import { DataMapper } from "../../../runtime/contracts/mappers";
 import { duckDbFinder } from "../../../runtime/erasure/find/duckdbFinder";
-import { FindInputError } from "../../../runtime/erasure/find";
+import { FindInputError, finderForStack } from "../../../runtime/erasure/find";
 import { bruteForceFind } from "../../../tools/lakeTree";
 import { createEncryptedBucket, provisionLocalStack, LocalStack } from "../../../tools/provision";
 import { keysFor, manifestFor, mappersOver, rawManifest, uploadLake } from "./lake";
@@ -55,7 +55,9 @@ describe("find: the embedded engine (DuckDB) agrees with a brute-force scan", fu
     const ids = keysFor(mapper);
     const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, ids);
     const since = new Date("2024-03-04T10:00:00Z");
-    const found = await duckDbFinder({ s3 }, { cacheDir }).findObjects(mapper, manifest, { since });
+    // A local stack's finder is this engine.
+    const finder = finderForStack({ local: true, cacheDir }, { s3 }) as ReturnType<typeof duckDbFinder>;
+    const found = await finder.findObjects(mapper, manifest, { since });
     const brute = (await bruteForceFind(s3, mapper, ids)).paths.filter(
       (p) => /dt=([^/]+)/.exec(p)![1] >= "2024-03-04",
     );
