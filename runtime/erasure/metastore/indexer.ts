@@ -33,6 +33,8 @@ export interface IndexOutcome {
   /** Subjects written (indexed) or entries removed. */
   entries: number;
   rows?: number;
+  /** Bytes of the version read (the footer and ID column chunks of a Parquet object). */
+  bytesRead?: number;
   reason?: string;
 }
 
