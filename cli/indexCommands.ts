@@ -4,9 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { subcommandGroup, UsageError } from "./command";
 import { makeDocumentClient, makeS3Client } from "../runtime/aws/clients";
-import { envNames } from "../runtime/contracts/env";
 import { DataMapper, dataMappersFromEnv } from "../runtime/contracts/mappers";
-import { subjectHash } from "../runtime/erasure/subjectHash";
+import { indexHasherFromEnv } from "../runtime/erasure/metastore/indexHasher";
 import { backfillMapper } from "../runtime/erasure/metastore/backfill";
 
 const usage = `lethe index backfill [--mapper M] [--all-versions] [--stack-outputs <file>] [--checkpoint-dir <dir>]
@@ -69,7 +68,7 @@ async function backfill(args: string[]): Promise<number> {
     doc: makeDocumentClient(),
     indexTable: outputs.indexTable,
     mappers: outputs.dataMappers,
-    hashSubject: (k: readonly string[]) => subjectHash(k, process.env[envNames.subjectHashKey] ?? ""),
+    hashSubject: await indexHasherFromEnv(process.env),
   };
   for (const mapper of mappers) {
     const checkpointFile = path.join(

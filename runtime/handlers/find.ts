@@ -10,7 +10,7 @@ import { Env, envNames, requiredEnv } from "../contracts/env";
 import { dataMappersFromEnv } from "../contracts/mappers";
 import { ManifestRef } from "../contracts/messages";
 import { UsageError } from "../contracts/errors";
-import { subjectHash } from "../erasure/subjectHash";
+import { indexHasherFromEnv } from "../erasure/metastore/indexHasher";
 import { athenaFinder } from "../erasure/find/athenaFinder";
 import { planBatch, PlanSummary, summarisePlan, writePlan } from "../erasure/plan";
 
@@ -58,17 +58,16 @@ export function createFindHandler(env: Env = process.env): (event: unknown) => P
       manifestDatabase: requiredEnv(env, envNames.glueDatabase),
     },
   );
-  const index = {
-    doc: makeDocumentClient(),
-    table: requiredEnv(env, envNames.indexTable),
-    hashSubject: (k: readonly string[]) => subjectHash(k, env[envNames.subjectHashKey] ?? ""),
-  };
+  const doc = makeDocumentClient();
+  const table = requiredEnv(env, envNames.indexTable);
+  const hasher = indexHasherFromEnv(env);
   const target = {
     bucket: requiredEnv(env, envNames.lakeBucket),
     kmsKeyArn: requiredEnv(env, envNames.kmsKeyArn),
   };
   return async (event) => {
     const { manifest, since } = parseFindEvent(event);
+    const index = { doc, table, hashSubject: await hasher };
     const plan = await planBatch({ s3, finder, index }, mappers, manifest, { since });
     const ref = await writePlan(s3, target, plan);
     const summary = summarisePlan(plan);

@@ -5,7 +5,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { makeDocumentClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { dataMappersFromEnv } from "../contracts/mappers";
-import { subjectHash } from "../erasure/subjectHash";
+import { indexHasherFromEnv } from "../erasure/metastore/indexHasher";
 import { handleObjectEvent, IndexOutcome, objectEvents } from "../erasure/metastore/indexer";
 
 export interface IndexerReply {
@@ -22,11 +22,12 @@ export function createIndexerHandler(env: Env = process.env): (event: unknown) =
     doc: makeDocumentClient(),
     indexTable: requiredEnv(env, envNames.indexTable),
     mappers: dataMappersFromEnv(env, envNames.dataMappers),
-    hashSubject: (key: readonly string[]) => subjectHash(key, env[envNames.subjectHashKey] ?? ""),
   };
+  const hasher = indexHasherFromEnv(env);
   return async (event) => {
     const outcomes: IndexOutcome[] = [];
-    for (const e of objectEvents(event)) outcomes.push(await handleObjectEvent(deps, e));
+    const withHasher = { ...deps, hashSubject: await hasher };
+    for (const e of objectEvents(event)) outcomes.push(await handleObjectEvent(withHasher, e));
     const count = (a: IndexOutcome["action"]) => outcomes.filter((o) => o.action === a).length;
     const message = `${count("indexed")} version(s) indexed, ${count("removed")} removed, ${count("ignored")} ignored`;
     logger.info(message, { outcomes });

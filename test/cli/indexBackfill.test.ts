@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { lookupSubjects } from "../../runtime/erasure/metastore/indexStore";
-import { subjectHash } from "../../runtime/erasure/subjectHash";
+import { indexHasherFromEnv } from "../../runtime/erasure/metastore/indexHasher";
 import { createEncryptedBucket, provisionLocalStack } from "../../tools/provision";
 import { uploadTree } from "../../tools/lakeTree";
 import { keysIn } from "../purge/pyarrow";
@@ -66,8 +66,11 @@ describe("cli: lethe index backfill", function () {
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.match(/^orders-customer: indexed 10 version\(s\), \d+ entries\n$/);
     expect(r.err.split("\n").filter((l) => l.startsWith("orders-customer: "))).to.have.length(10);
-    const entries = await lookupSubjects(makeDocumentClient(), stack.tables.index, [subject], (k) =>
-      subjectHash(k, "cli-secret"),
+    const entries = await lookupSubjects(
+      makeDocumentClient(),
+      stack.tables.index,
+      [subject],
+      await indexHasherFromEnv({ LETHE_SUBJECT_HASH_KEY: "cli-secret" }),
     );
     expect(entries.map((e) => e.key)).to.include("orders/dt=2024-03-03/part-01.parquet");
     expect(fs.existsSync(path.join(checkpoints, "index-backfill-orders-customer.json"))).to.equal(true);

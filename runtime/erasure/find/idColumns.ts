@@ -2,7 +2,6 @@
 // a string or integer leaf, anything else refused; and the batch's keys checked against those types,
 // so a query only ever runs with IDs every column can hold.
 import { DataMapper } from "../../contracts/mappers";
-import { subjectHash } from "../subjectHash";
 import { FindInputError } from "./finder";
 
 export type IdKind = { kind: "string" } | { kind: "integer"; bits: 8 | 16 | 32 | 64 };
@@ -107,14 +106,17 @@ export function resolveIdColumns(mapper: DataMapper, columns: ColumnTypes): IdCo
 
 const canonicalInteger = /^-?(0|[1-9][0-9]*)$/;
 
-/** Refuses a batch that is empty, has keys of the wrong arity, or a part an integer column cannot hold. */
+/**
+ * Refuses a batch that is empty, has keys of the wrong arity, or a part an integer column cannot hold.
+ * A subject is named by its place in the manifest (written once, so the place is stable), never its ID.
+ */
 export function checkKeys(mapper: string, columns: IdColumn[], keys: readonly (readonly string[])[]): void {
   if (keys.length === 0) throw new FindInputError(mapper, "the batch has no subject IDs");
-  for (const key of keys) {
+  keys.forEach((key, n) => {
     if (key.length !== columns.length) {
       throw new FindInputError(
         mapper,
-        `subject ${subjectHash(key)} has ${key.length} ID part(s), the mapper has ${columns.length} ID column(s)`,
+        `subject ${n + 1} of the batch has ${key.length} ID part(s), the mapper has ${columns.length} ID column(s)`,
       );
     }
     columns.forEach((c, i) => {
@@ -124,11 +126,11 @@ export function checkKeys(mapper: string, columns: IdColumn[], keys: readonly (r
       if (!canonicalInteger.test(part) || BigInt(part) < -limit || BigInt(part) >= limit) {
         throw new FindInputError(
           mapper,
-          `subject ${subjectHash(key)}: part ${i + 1} is not a valid ${c.type} for ID column '${c.path}'`,
+          `subject ${n + 1} of the batch: part ${i + 1} is not a valid ${c.type} for ID column '${c.path}'`,
         );
       }
     });
-  }
+  });
 }
 
 /** A SQL identifier path (`"user"."id"`), after checking it can be quoted safely. */

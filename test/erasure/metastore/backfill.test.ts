@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeDocumentClient, makeS3Client } from "../../../runtime/aws/clients";
-import { subjectHash } from "../../../runtime/erasure/subjectHash";
+import { testHasher } from "./testHasher";
 import { backfillMapper } from "../../../runtime/erasure/metastore/backfill";
 import { lookupSubjects } from "../../../runtime/erasure/metastore/indexStore";
 import { createEncryptedBucket, provisionLocalStack, LocalStack } from "../../../tools/provision";
@@ -17,7 +17,7 @@ describe("index metastore: backfill", function () {
   this.timeout(300_000);
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
-  const hashSubject = (k: readonly string[]) => subjectHash(k, "backfill-secret");
+  const hashSubject = testHasher("backfill-secret");
   let stack: LocalStack;
   let lakeDir: string;
   let work: string;

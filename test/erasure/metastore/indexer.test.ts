@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeDocumentClient, makeS3Client } from "../../../runtime/aws/clients";
 import { DataMapper } from "../../../runtime/contracts/mappers";
-import { subjectHash } from "../../../runtime/erasure/subjectHash";
+import { testHasher } from "./testHasher";
 import { handleObjectEvent, IndexerDeps, objectEvents } from "../../../runtime/erasure/metastore/indexer";
 import { lookupSubjects } from "../../../runtime/erasure/metastore/indexStore";
 import { duckDbFinder } from "../../../runtime/erasure/find/duckdbFinder";
@@ -22,7 +22,7 @@ describe("index metastore: indexer, lookups and the plan", function () {
   this.timeout(300_000);
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
-  const hashSubject = (k: readonly string[]) => subjectHash(k, "index-test-secret");
+  const hashSubject = testHasher("index-test-secret");
   let stack: LocalStack;
   let bucket: string;
   let lakeDir: string;
