@@ -11,6 +11,7 @@ const groups: Record<string, () => CommandGroup> = {
   down: () => require("./localStack").downCommands,
   functions: () => require("./functions").functionsCommands,
   invoke: () => require("./functions").invokeCommands,
+  index: () => require("./indexCommands").indexCommands,
 };
 
 function help(): string {

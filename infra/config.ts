@@ -4,6 +4,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { declaredSettings, findProjectFile } from "../runtime/contracts/projectConfig";
 import { falsePositiveRateFromPerMillion } from "../runtime/ingest/settings";
 import { StoreConfig, StoreConfigError, validateStores } from "../runtime/contracts/stores";
+import { eventsTable } from "../runtime/contracts/lakeSchema";
+import {
+  columnPathPattern,
+  dataMapperFormats,
+  DataMapperFormat,
+  mapperNamePattern,
+} from "../runtime/contracts/mappers";
+
+/**
+ * One entry of `lethe:dataMappers`. `glueDatabase` and `location` may be left out only for the events
+ * table Lethe creates (the program fills in its database and location); every other table names both.
+ */
+export interface DataMapperSetting {
+  name: string;
+  glueDatabase?: string;
+  glueTable: string;
+  location?: string;
+  idColumns: string[];
+  format: DataMapperFormat;
+  partitionColumns?: string[];
+}
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -58,6 +79,10 @@ export interface LetheConfig {
   ingestProcessorBufferingSizeMb: number;
   /** Stores beyond the lake (DynamoDB, PostgreSQL, external subsystems), each with its owner. */
   stores: StoreConfig[];
+  /** Days before a batch's manifest (its subjects' raw IDs) expires; shorter than the deadline. */
+  manifestRetentionDays: number;
+  /** The Glue tables Lethe finds and forgets subjects in. */
+  dataMappers: DataMapperSetting[];
 }
 
 /**
@@ -91,6 +116,8 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   ingestProcessorBufferingIntervalSeconds: "integer",
   ingestProcessorBufferingSizeMb: "integer",
   stores: "json",
+  manifestRetentionDays: "integer",
+  dataMappers: "json",
 };
 
 export const projectFile = findProjectFile(__dirname);
@@ -211,7 +238,86 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);
   integerIn(c, "ingestProcessorBufferingSizeMb", 1, 3);
   checkStores(c.stores);
+  integerIn(c, "manifestRetentionDays", 1, 365);
+  if (c.manifestRetentionDays >= c.erasureDeadlineDays) {
+    throw new ConfigError(
+      "manifestRetentionDays",
+      `must be shorter than lethe:erasureDeadlineDays (${c.erasureDeadlineDays}), got ${c.manifestRetentionDays}: ` +
+        "a manifest holds the subjects' raw IDs",
+    );
+  }
+  validateDataMappers(c.dataMappers);
   return c;
+}
+
+const glueNamePattern = /^[a-z0-9_]{1,255}$/;
+const locationPattern = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([^*?\s]+\/)?$/;
+
+/** Checks every data mapper, throwing a ConfigError naming the mapper and the field. */
+export function validateDataMappers(mappers: unknown): void {
+  const fail = (message: string): never => {
+    throw new ConfigError("dataMappers", message);
+  };
+  if (!Array.isArray(mappers) || mappers.length === 0) fail("must be a non-empty list of data mappers");
+  const names = new Set<string>();
+  (mappers as unknown[]).forEach((raw, i) => {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail(`entry ${i} must be an object`);
+    const m = raw as Record<string, unknown>;
+    const label = typeof m.name === "string" ? `mapper "${m.name}"` : `entry ${i}`;
+    const bad = (field: string, rule: string): never =>
+      fail(`${label}: ${field} ${rule}, got ${JSON.stringify(m[field])}`);
+    const known = [
+      "name",
+      "glueDatabase",
+      "glueTable",
+      "location",
+      "idColumns",
+      "format",
+      "partitionColumns",
+    ];
+    for (const k of Object.keys(m))
+      if (!known.includes(k)) fail(`${label}: unknown field ${JSON.stringify(k)}`);
+    if (typeof m.name !== "string" || !mapperNamePattern.test(m.name))
+      bad("name", "must match [a-z][a-z0-9-]* (at most 32 characters)");
+    if (names.has(m.name as string)) fail(`${label}: name is used by another mapper`);
+    names.add(m.name as string);
+    if (typeof m.glueTable !== "string" || !glueNamePattern.test(m.glueTable))
+      bad("glueTable", "must be a Glue table name (lower case, digits, _)");
+    if (m.glueDatabase === undefined) {
+      if (m.glueTable !== eventsTable.name)
+        bad("glueDatabase", `is required for any table but Lethe's own ${eventsTable.name}`);
+      if (m.location !== undefined)
+        bad("location", "must be left out for Lethe's own table (the program knows it)");
+    } else {
+      if (typeof m.glueDatabase !== "string" || !glueNamePattern.test(m.glueDatabase))
+        bad("glueDatabase", "must be a Glue database name (lower case, digits, _)");
+      if (typeof m.location !== "string" || !locationPattern.test(m.location))
+        bad("location", "must be the table's location, s3://bucket/prefix/ (ending in /)");
+    }
+    const columns = (field: string, required: boolean): string[] => {
+      const v = m[field];
+      if (v === undefined && !required) return [];
+      if (!Array.isArray(v) || (required && v.length === 0))
+        bad(field, required ? "must be a non-empty list of column names" : "must be a list of column names");
+      for (const c of v as unknown[]) {
+        if (typeof c !== "string" || !columnPathPattern.test(c))
+          bad(
+            field,
+            `must hold column names (dotted paths into structs allowed); ${JSON.stringify(c)} is not one`,
+          );
+      }
+      if (new Set(v as string[]).size !== (v as string[]).length) bad(field, "must not name a column twice");
+      return v as string[];
+    };
+    const ids = columns("idColumns", true);
+    const partitions = columns("partitionColumns", false);
+    if (partitions.some((p) => p.includes(".")))
+      bad("partitionColumns", "must name top-level partition columns");
+    const both = ids.filter((c) => partitions.includes(c));
+    if (both.length > 0) bad("partitionColumns", `must not repeat an ID column (${both.join(", ")})`);
+    if (!dataMapperFormats.includes(m.format as DataMapperFormat))
+      bad("format", `must be one of ${dataMapperFormats.join(", ")}`);
+  });
 }
 
 /** Checks `lethe:stores`: each store's fields (runtime/contracts/stores.ts) and what a deployment needs. */
@@ -232,7 +338,6 @@ export function checkStores(stores: unknown): void {
   }
 }
 
-/** Reads the `lethe:` namespace of the current stack's configuration: every key Pulumi.yaml declares. */
 /** A structured setting's value: JSON text, refused with the key named when it does not parse. */
 function parseJsonSetting(k: keyof LetheConfig, raw: string): unknown {
   try {
@@ -242,6 +347,7 @@ function parseJsonSetting(k: keyof LetheConfig, raw: string): unknown {
   }
 }
 
+/** Reads the `lethe:` namespace of the current stack's configuration: every key Pulumi.yaml declares. */
 export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfig {
   const read = (k: keyof LetheConfig): unknown => {
     const raw = config.get(k);

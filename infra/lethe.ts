@@ -21,6 +21,12 @@ import { StoreFunctions } from "./erasure/stores";
 
 /** Where the find step writes batch manifests in the lake bucket (the store functions read them). */
 export const storeManifestPrefix = "erasure-manifests/";
+import { resolveDataMappers } from "./erasure/dataMappers";
+import { MetastoreIndexer, NotificationTarget } from "./erasure/metastoreIndexer";
+import { FindTask } from "./erasure/findTask";
+import { eventsTable } from "../runtime/contracts/lakeSchema";
+import { parseS3Location } from "../runtime/contracts/mappers";
+import { DataMapper } from "../runtime/contracts/mappers";
 
 export interface LetheStack {
   lake: DataLake;
@@ -35,6 +41,10 @@ export interface LetheStack {
   /** The environment every function that writes the requests, errors or audit tables gets. */
   erasureEnvironment: Record<string, pulumi.Input<string>>;
   stores: StoreFunctions;
+  indexer: MetastoreIndexer;
+  find: FindTask;
+  /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
+  dataMappers: pulumi.Output<DataMapper[]>;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: LetheOutputs;
 }
@@ -47,6 +57,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     ingestErrorRetentionDays: config.ingestErrorRetentionDays,
     athenaBytesScannedCutoff: config.athenaBytesScannedCutoff,
     athenaResultsRetentionDays: config.athenaResultsRetentionDays,
+    manifestRetentionDays: config.manifestRetentionDays,
     manageGlueCatalogEncryption: config.manageGlueCatalogEncryption,
   });
   const subjectHashKey = new SubjectHashKey("lethe-subject-hash", { tags });
@@ -61,6 +72,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     ...erasureEnvironment(erasureSettings),
     [envNames.subjectHashKeyArn]: subjectHashKey.arn,
   };
+  const dataMappers = resolveDataMappers(config.dataMappers, {
+    database: lake.database.name,
+    eventsLocation: lake.eventsLocation,
+    lakeBucket: lake.lake.bucketName,
+  });
   const tables = new ErasureTables("lethe-tables", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -97,6 +113,35 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       bufferingSizeMb: config.ingestProcessorBufferingSizeMb,
     },
   });
+  // Notifications per bucket, from the settings (known before deployment): the events table is in the lake bucket.
+  const notifications: Record<string, NotificationTarget> = {};
+  for (const m of config.dataMappers) {
+    const at = m.location ? parseS3Location(m.location) : undefined;
+    const label = at ? at.bucket.replace(/[^a-z0-9-]/g, "-") : "lake";
+    const target = (notifications[label] ??= { bucket: at ? at.bucket : lake.lake.bucketName, prefixes: [] });
+    target.prefixes.push(at ? at.prefix : eventsTable.prefix);
+  }
+  const indexer = new MetastoreIndexer("lethe-index", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    indexTableName: tables.tables.index.name,
+    indexTableArn: tables.tables.index.arn,
+    dataMappers,
+    notifications,
+  });
+  const find = new FindTask("lethe-find", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    dataMappers,
+    lakeBucketName: lake.lake.bucketName,
+    resultsBucketName: lake.results.bucketName,
+    workgroupName: lake.workgroup.name,
+    glueDatabaseName: lake.database.name,
+    indexTableName: tables.tables.index.name,
+    indexTableArn: tables.tables.index.arn,
+  });
   const queues = new PurgeQueues("lethe-purge", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -107,7 +152,12 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     alertEmail: config.alertEmail,
-    deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
+    deadLetterQueues: {
+      purge: queues.deadLetterQueue.name,
+      indexer: indexer.indexer.deadLetterQueue.name,
+      find: find.find.deadLetterQueue.name,
+      ...guard.deadLetterQueueNames,
+    },
     metrics: guard.alarmedMetrics,
   });
 
@@ -129,6 +179,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     athenaResultsBucket: lake.results.bucketName,
     glueDatabase: lake.database.name,
     glueTable: lake.table.name,
+    manifestTable: lake.manifestTable.name,
+    dataMappers,
     athenaWorkgroup: lake.workgroup.name,
     ingestStream: ingest.streamName,
     requestsTable: tables.tables.requests.name,
@@ -143,6 +195,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     alertTopicArn: alerts.topic.arn,
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
+    indexerFunction: indexer.indexer.function.name,
+    findFunction: find.find.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
     erasureSettings: pulumi.output(erasureSettings),
     storeFunctions: pulumi.output(
@@ -159,6 +213,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     subjectHashKey,
     auditBucket,
     stores,
+    indexer,
+    find,
+    dataMappers,
     erasureEnvironment: erasureFunctionEnvironment,
     outputs,
   };

@@ -6,7 +6,12 @@ import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { EncryptionKey } from "../components/encryptionKey";
 import { SecureBucket } from "../components/secureBucket";
-import { eventsTable, ingestErrorRoot } from "../../runtime/contracts/lakeSchema";
+import {
+  eventsTable,
+  ingestErrorRoot,
+  manifestRoot,
+  manifestTable,
+} from "../../runtime/contracts/lakeSchema";
 
 export interface DataLakeArgs {
   tags: pulumi.Input<Tags>;
@@ -15,6 +20,8 @@ export interface DataLakeArgs {
   ingestErrorRetentionDays: pulumi.Input<number>;
   athenaBytesScannedCutoff: pulumi.Input<number>;
   athenaResultsRetentionDays: pulumi.Input<number>;
+  /** Days before a batch manifest (raw subject IDs, under the manifest prefix) expires. */
+  manifestRetentionDays: pulumi.Input<number>;
   /** Manage the account-wide Glue Data Catalog encryption settings from this stack. */
   manageGlueCatalogEncryption: boolean;
   /** The first day partition projection offers (yyyy-MM-dd). */
@@ -27,6 +34,10 @@ export class DataLake extends pulumi.ComponentResource {
   readonly results: SecureBucket;
   readonly database: aws.glue.CatalogDatabase;
   readonly table: aws.glue.CatalogTable;
+  /** The batch manifests as Athena sees them, joined by the find queries. */
+  readonly manifestTable: aws.glue.CatalogTable;
+  /** `s3://<lake>/events/`: the events table's location. */
+  readonly eventsLocation: pulumi.Output<string>;
   readonly workgroup: aws.athena.Workgroup;
   readonly kmsKeyArn: pulumi.Output<string>;
 
@@ -49,6 +60,13 @@ export class DataLake extends pulumi.ComponentResource {
             status: "Enabled",
             filter: { prefix: ingestErrorRoot },
             expiration: { days: args.ingestErrorRetentionDays },
+          },
+          {
+            // Manifests hold the raw IDs of a batch: gone before the deadline whatever happens to the batch.
+            id: "expire-erasure-manifests",
+            status: "Enabled",
+            filter: { prefix: manifestRoot },
+            expiration: { days: args.manifestRetentionDays },
           },
         ],
         tags: args.tags,
@@ -91,6 +109,7 @@ export class DataLake extends pulumi.ComponentResource {
     );
 
     const location = pulumi.interpolate`s3://${this.lake.bucketName}/${eventsTable.prefix}`;
+    this.eventsLocation = location;
     this.table = new aws.glue.CatalogTable(
       `${name}-events`,
       {
@@ -127,6 +146,45 @@ export class DataLake extends pulumi.ComponentResource {
       parent,
     );
 
+    // Partition projection with an injected batch id: each find query names its batch, so a new
+    // manifest is joinable the moment it is written (no AddPartition, no crawler).
+    const manifests = pulumi.interpolate`s3://${this.lake.bucketName}/${manifestRoot}`;
+    this.manifestTable = new aws.glue.CatalogTable(
+      `${name}-manifests`,
+      {
+        databaseName: this.database.name,
+        name: manifestTable.name,
+        tableType: "EXTERNAL_TABLE",
+        description: "Erasure batch manifests: one JSON line per subject, read only by the find queries",
+        parameters: {
+          EXTERNAL: "TRUE",
+          classification: "json",
+          "projection.enabled": "true",
+          [`projection.${manifestTable.partitionKey}.type`]: "injected",
+          "storage.location.template": pulumi.interpolate`${manifests}${manifestTable.partitionKey}=\${${manifestTable.partitionKey}}/`,
+        },
+        partitionKeys: [{ name: manifestTable.partitionKey, type: "string", comment: "The batch" }],
+        storageDescriptor: {
+          location: manifests,
+          inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+          outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+          serDeInfo: {
+            name: "json",
+            serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+            parameters: { "ignore.malformed.json": "FALSE" },
+          },
+          columns: [
+            {
+              name: manifestTable.idColumn,
+              type: "array<string>",
+              comment: "The subject's key, one part per ID column",
+            },
+          ],
+        },
+      },
+      parent,
+    );
+
     this.workgroup = new aws.athena.Workgroup(
       `${name}-workgroup`,
       {
@@ -154,6 +212,7 @@ export class DataLake extends pulumi.ComponentResource {
       resultsBucket: this.results.bucketName,
       database: this.database.name,
       table: this.table.name,
+      manifestTable: this.manifestTable.name,
       workgroup: this.workgroup.name,
     });
   }

@@ -42,6 +42,10 @@ export const envNames = {
   failedRequestIdGraceDays: "LETHE_FAILED_REQUEST_ID_GRACE_DAYS",
   // the store functions (one per configured store)
   store: "LETHE_STORE",
+  // find: Athena's workgroup, the Glue database of the manifest table, the lake bucket (manifests, plans)
+  athenaWorkgroup: "LETHE_ATHENA_WORKGROUP",
+  glueDatabase: "LETHE_GLUE_DATABASE",
+  lakeBucket: "LETHE_LAKE_BUCKET",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

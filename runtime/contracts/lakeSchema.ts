@@ -19,3 +19,19 @@ export const firehosePrefix = `${eventsTable.prefix}${eventsTable.partitionKey}=
 /** Records Firehose could not convert go here, never silently dropped. */
 export const ingestErrorRoot = "ingest-errors/";
 export const firehoseErrorPrefix = `${ingestErrorRoot}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
+
+/**
+ * Batch manifests (the subjects' raw IDs) live in the lake bucket under this prefix, outside every
+ * data mapper's location, and expire before the erasure deadline.
+ */
+export const manifestRoot = "erasure-manifests/";
+
+/** The Glue table over the manifests: one JSON line `{"id": [part, ...]}` per subject, partitioned by batch. */
+export const manifestTable = {
+  name: "erasure_manifests",
+  partitionKey: "batch_id",
+  idColumn: "id",
+} as const;
+
+/** Batch plans (object paths, versions and row counts; no IDs) live in the lake bucket under this prefix. */
+export const planRoot = "erasure-plans/";

@@ -1,8 +1,17 @@
 // A data mapper: one Glue table of the lake that Lethe finds and forgets subjects in. The program
 // reads them from `lethe:dataMappers`, validates them, and hands them to the find, indexer and purge
 // functions (as JSON in `envNames.dataMappers`); the runtime never reads Pulumi config itself.
+import { Env, requiredEnv } from "./env";
 
 export type DataMapperFormat = "parquet" | "jsonl" | "jsonl.gz";
+
+export const dataMapperFormats: readonly DataMapperFormat[] = ["parquet", "jsonl", "jsonl.gz"];
+
+/** Mapper names: short, stable, safe in resource names, S3 keys and messages. */
+export const mapperNamePattern = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** An ID column: a column name, or a dotted path into structs (`user.id`). */
+export const columnPathPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export interface DataMapper {
   /** Short stable name (`[a-z][a-z0-9-]*`): used in messages, ledgers, reports and resource names. */
@@ -23,4 +32,36 @@ export function parseS3Location(location: string): { bucket: string; prefix: str
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (!m) throw new Error(`not an s3:// location: ${JSON.stringify(location)}`);
   return { bucket: m[1], prefix: m[2] };
+}
+
+/** Whether `s3://bucket/key` lies under the mapper's location. */
+export function mapperHolds(mapper: DataMapper, bucket: string, key: string): boolean {
+  const loc = parseS3Location(mapper.location);
+  return loc.bucket === bucket && key.startsWith(loc.prefix);
+}
+
+/** The mappers a function was given (the program validated them; this checks the shape it relies on). */
+export function dataMappersFromEnv(env: Env, name: string): DataMapper[] {
+  const raw = requiredEnv(env, name);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`environment variable ${name} is not JSON`);
+  }
+  if (!Array.isArray(parsed))
+    throw new Error(`environment variable ${name} must be a JSON array of data mappers`);
+  for (const m of parsed as DataMapper[]) {
+    if (
+      typeof m?.name !== "string" ||
+      typeof m.location !== "string" ||
+      !Array.isArray(m.idColumns) ||
+      m.idColumns.length === 0 ||
+      !dataMapperFormats.includes(m.format)
+    ) {
+      throw new Error(`environment variable ${name}: data mapper ${JSON.stringify(m?.name)} is incomplete`);
+    }
+    parseS3Location(m.location);
+  }
+  return parsed as DataMapper[];
 }

@@ -1,5 +1,7 @@
 // The resources of one Lethe stack that the runtime and its tools work with, by name: what the
 // program's outputs (`pulumi stack output --json`, or a local stack's outputs file) tell a caller.
+import type { DataMapper } from "./mappers";
+
 /** The erasure settings (days), from the stack config, that the workflow functions obey. */
 export interface ErasureSettings {
   /** Days from receipt to verified completion (GDPR: one month). */
@@ -25,6 +27,10 @@ export interface StackOutputs {
   athenaResultsBucket: string;
   glueDatabase: string;
   glueTable: string;
+  /** The Glue table over batch manifests (Athena joins it). */
+  manifestTable: string;
+  /** The data mappers with Lethe's own events table filled in. */
+  dataMappers: DataMapper[];
   athenaWorkgroup: string;
   ingestStream: string;
   requestsTable: string;
@@ -44,6 +50,8 @@ export interface StackOutputs {
   storeFunctions: Record<string, string>;
   filterBuilderFunction: string;
   ingestGuardFunction: string;
+  indexerFunction: string;
+  findFunction: string;
 }
 
 /**

@@ -30,7 +30,7 @@ export const tableShapes = {
     ],
   },
   index: {
-    description: "Index metastore: customer key -> every location holding their data",
+    description: "Index metastore: a subject's keyed hash -> every object version holding their rows",
     hashKey: "pk",
     rangeKey: "sk",
     attributes: [
@@ -86,3 +86,24 @@ export const tableShapes = {
 } satisfies Record<string, TableShape>;
 
 export type TableRole = keyof typeof tableShapes;
+
+/**
+ * An index entry: `pk` is the subject's keyed hash (never the ID), `sk` names the object version, so
+ * the `byLocation` index finds every entry of a version when it is deleted.
+ */
+export interface IndexEntry {
+  pk: string;
+  sk: string;
+  mapper: string;
+  bucket: string;
+  key: string;
+  /** "null" for an object written while versioning was off. */
+  versionId: string;
+  /** Rows of the subject in that version. */
+  rows: number;
+  indexedAt: string;
+}
+
+export function indexSortKey(mapper: string, bucket: string, key: string, versionId: string): string {
+  return `${mapper}#s3://${bucket}/${key}#${versionId}`;
+}

@@ -1,79 +1,129 @@
-// A batch's subject IDs on S3: one JSON object per line, `{"key": ["part", ...]}` (one part per ID
-// column, composite keys in column order), written once with SSE-KMS and read back pinned to the
-// version written. IDs live here and nowhere else (not in messages, items or state payloads).
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { ManifestRef } from "../contracts/messages";
+// A batch's subject IDs, written once to S3 as JSON Lines (`{"id": [part, ...]}` per subject), SSE-KMS,
+// under `erasure-manifests/batch_id=<batch>/` in the lake bucket: the prefix expires before the erasure
+// deadline, and the Glue manifest table (partition projection on batch_id) lets Athena join it. The
+// IDs travel nowhere else: messages and state payloads carry the ManifestRef only.
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { manifestRoot, manifestTable } from "../contracts/lakeSchema";
+import { ManifestRef } from "../contracts/messages";
+import { SubjectKey } from "./subjectHash";
 
-/** A manifest that cannot be used: absent, or not the format above. */
+export interface WriteManifestArgs {
+  bucket: string;
+  /** Defaults to `erasure-manifests/`; must end with "/". */
+  prefix?: string;
+  batchId: string;
+  /** One array of parts per subject (one part for a single ID column). */
+  keys: readonly (readonly SubjectKey[])[];
+  kmsKeyArn: string;
+}
+
+/** A manifest that cannot be written or used: `corrupt` when what S3 holds is not a manifest. */
 export class ManifestError extends Error {
   constructor(
-    readonly reason: "missing" | "corrupt",
     message: string,
+    readonly reason: "invalid" | "corrupt" = "invalid",
   ) {
     super(message);
+    this.message = message;
     this.name = "ManifestError";
   }
 }
 
-export interface ManifestTarget {
-  bucket: string;
-  key: string;
-  kmsKeyArn: string;
+/** Batch ids become an S3 key segment and a partition value: letters, digits, `-` and `_` only. */
+export const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function manifestKey(batchId: string, prefix = manifestRoot): string {
+  if (!batchIdPattern.test(batchId)) {
+    throw new ManifestError(`batch id ${JSON.stringify(batchId)} must be 1-128 letters, digits, - or _`);
+  }
+  if (prefix !== "" && !prefix.endsWith("/"))
+    throw new ManifestError(`manifest prefix ${prefix} must end with /`);
+  return `${prefix}${manifestTable.partitionKey}=${batchId}/manifest.jsonl`;
 }
 
-export async function writeManifest(
-  s3: S3Client,
-  target: ManifestTarget,
-  keys: readonly (readonly string[])[],
-): Promise<ManifestRef> {
-  const body = keys.map((key) => JSON.stringify({ key })).join("\n") + (keys.length ? "\n" : "");
-  const put = await s3.send(
-    new PutObjectCommand({
-      Bucket: target.bucket,
-      Key: target.key,
-      Body: body,
-      ContentType: "application/x-ndjson",
-      ServerSideEncryption: "aws:kms",
-      SSEKMSKeyId: target.kmsKeyArn,
-    }),
-  );
-  return { bucket: target.bucket, key: target.key, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+/** The batch a manifest belongs to (the partition Athena's join selects). */
+export function manifestBatchId(ref: ManifestRef): string {
+  const m = new RegExp(`(?:^|/)${manifestTable.partitionKey}=([A-Za-z0-9_-]+)/[^/]+$`).exec(ref.key);
+  if (!m) throw new ManifestError(`s3://${ref.bucket}/${ref.key} is not a batch manifest`);
+  return m[1];
 }
 
-/** One array of key parts per subject. Throws ManifestError naming the line (never its content). */
-export async function readManifest(s3: S3Client, ref: ManifestRef): Promise<string[][]> {
-  let text: string;
+/** Checks and de-duplicates the keys: same number of parts each, no empty part, at least one key. */
+export function normaliseKeys(keys: readonly (readonly SubjectKey[])[]): string[][] {
+  if (keys.length === 0) throw new ManifestError("the batch has no subject IDs");
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  let width = -1;
+  keys.forEach((key, i) => {
+    const parts = (key as readonly SubjectKey[]).flat();
+    if (parts.length === 0 || parts.some((p) => typeof p !== "string" || p === "")) {
+      throw new ManifestError(`subject ${i + 1} has an empty ID part`);
+    }
+    if (width === -1) width = parts.length;
+    if (parts.length !== width) {
+      throw new ManifestError(`subject ${i + 1} has ${parts.length} ID part(s), the first has ${width}`);
+    }
+    const canonical = JSON.stringify(parts);
+    if (!seen.has(canonical)) {
+      seen.add(canonical);
+      out.push(parts);
+    }
+  });
+  return out;
+}
+
+/** Writes the batch's manifest once (a second write for the same batch is refused) and returns where. */
+export async function writeManifest(s3: S3Client, args: WriteManifestArgs): Promise<ManifestRef> {
+  const key = manifestKey(args.batchId, args.prefix);
+  const body = normaliseKeys(args.keys)
+    .map((parts) => JSON.stringify({ [manifestTable.idColumn]: parts }))
+    .join("\n");
   try {
-    const o = await s3.send(
-      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: args.bucket,
+        Key: key,
+        Body: `${body}\n`,
+        ContentType: "application/x-ndjson",
+        ServerSideEncryption: "aws:kms",
+        SSEKMSKeyId: args.kmsKeyArn,
+        IfNoneMatch: "*",
+      }),
     );
-    text = await o.Body!.transformToString("utf8");
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === "NoSuchKey" || e.name === "NoSuchVersion" || e.$metadata?.httpStatusCode === 404) {
-      throw new ManifestError("missing", `manifest s3://${ref.bucket}/${ref.key} does not exist`);
+    return { bucket: args.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+  } catch (e) {
+    if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 412) {
+      throw new ManifestError(`batch ${args.batchId} already has a manifest (s3://${args.bucket}/${key})`);
     }
-    throw err;
+    throw e;
   }
-  const keys: string[][] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "") continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new ManifestError("corrupt", `manifest s3://${ref.bucket}/${ref.key}: line ${i + 1} is not JSON`);
-    }
-    const key = (parsed as { key?: unknown } | null)?.key;
-    if (!Array.isArray(key) || key.length === 0 || !key.every((p) => typeof p === "string" && p !== "")) {
-      throw new ManifestError(
-        "corrupt",
-        `manifest s3://${ref.bucket}/${ref.key}: line ${i + 1} has no "key" array of non-empty strings`,
-      );
-    }
-    keys.push(key as string[]);
-  }
-  return keys;
+}
+
+/** The batch's keys, one array of parts per subject, from exactly the version written. */
+export async function readManifest(s3: S3Client, ref: ManifestRef): Promise<string[][]> {
+  const o = await s3.send(
+    new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
+  );
+  const text = await o.Body!.transformToString("utf-8");
+  const where = `s3://${ref.bucket}/${ref.key}`;
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, i) => {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        throw new ManifestError(`${where}: line ${i + 1} is not JSON`, "corrupt");
+      }
+      const parts = (entry as Record<string, unknown> | null)?.[manifestTable.idColumn];
+      if (
+        !Array.isArray(parts) ||
+        parts.length === 0 ||
+        parts.some((p) => typeof p !== "string" || p === "")
+      ) {
+        throw new ManifestError(`${where}: line ${i + 1} is not a manifest entry`, "corrupt");
+      }
+      return parts as string[];
+    });
 }

@@ -70,11 +70,12 @@ export async function putLakeObject(lake: TestLake, key: string, body: Uint8Arra
 }
 
 export async function putManifest(lake: TestLake, subjects: string[]): Promise<ManifestRef> {
-  return writeManifest(
-    lake.s3,
-    { bucket: lake.bucket, key: `manifests/${randomUUID()}.jsonl`, kmsKeyArn: lake.kmsKeyArn },
-    subjects.map((s) => [s]),
-  );
+  return writeManifest(lake.s3, {
+    bucket: lake.bucket,
+    batchId: `forget-${randomUUID()}`,
+    keys: subjects.map((s) => [s]),
+    kmsKeyArn: lake.kmsKeyArn,
+  });
 }
 
 export function purgeMessage(

@@ -98,7 +98,7 @@ describe("infra: the Lethe program under mocks", () => {
   });
 
   it("catalogs the events table as partitioned Parquet with date projection on dt", () => {
-    const t = p.ofType("aws:glue/catalogTable:CatalogTable")[0].inputs;
+    const t = p.named("lethe-lake-events").inputs;
     expect(t.storageDescriptor.columns.map((c: { name: string }) => c.name)).to.deep.equal([
       "customer_id",
       "event_time",
@@ -135,7 +135,7 @@ describe("infra: the Lethe program under mocks", () => {
     const conv = s3.dataFormatConversionConfiguration;
     expect(conv.enabled).to.equal(true);
     expect(conv.outputFormatConfiguration.serializer.parquetSerDe.compression).to.equal("GZIP");
-    const table = p.ofType("aws:glue/catalogTable:CatalogTable")[0].inputs;
+    const table = p.named("lethe-lake-events").inputs;
     const db = p.ofType("aws:glue/catalogDatabase:CatalogDatabase")[0].inputs;
     expect(conv.schemaConfiguration.databaseName).to.equal(db.name);
     expect(conv.schemaConfiguration.tableName).to.equal(table.name);

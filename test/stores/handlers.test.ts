@@ -51,7 +51,7 @@ describe("stores: task handlers", () => {
       new PutObjectCommand({
         Bucket: bucket,
         Key: manifest.key,
-        Body: subjects.map((id) => JSON.stringify({ key: [id] })).join("\n") + "\n",
+        Body: subjects.map((id) => JSON.stringify({ id: [id] })).join("\n") + "\n",
       }),
     );
     topicArn = (await sns.send(new CreateTopicCommand({ Name: `lethe-test-alerts-${run}` }))).TopicArn!;

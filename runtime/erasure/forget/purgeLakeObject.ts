@@ -308,7 +308,7 @@ async function purgeUnderLock(
 function manifestFailure(err: unknown, message: PurgeObjectMessage): unknown {
   const where = `manifest s3://${message.manifest.bucket}/${message.manifest.key}`;
   if (err instanceof ManifestError) {
-    return invalidMessage(err.reason === "missing" ? "manifest-missing" : "manifest-corrupt", err.message);
+    return invalidMessage("manifest-corrupt", err.message);
   }
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   if (e.name === "NoSuchKey" || e.name === "NoSuchVersion" || e.$metadata?.httpStatusCode === 404) {

@@ -1,0 +1,157 @@
+// The find function: Athena queries in Lethe's workgroup over each mapper's table joined with the
+// manifest table, index lookups, and the plan written to the lake bucket. It may read the mappers'
+// locations, the manifests and Athena's results, write plans and Athena's results, nothing else.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Tags } from "../components/tags";
+import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { mappersReadStatements } from "./dataMappers";
+import { envNames } from "../../runtime/contracts/env";
+import { DataMapper, parseS3Location } from "../../runtime/contracts/mappers";
+import { manifestRoot, manifestTable, planRoot } from "../../runtime/contracts/lakeSchema";
+
+export interface FindTaskArgs {
+  tags: pulumi.Input<Tags>;
+  kmsKeyArn: pulumi.Input<string>;
+  logRetentionDays: pulumi.Input<number>;
+  dataMappers: pulumi.Input<DataMapper[]>;
+  lakeBucketName: pulumi.Input<string>;
+  resultsBucketName: pulumi.Input<string>;
+  workgroupName: pulumi.Input<string>;
+  glueDatabaseName: pulumi.Input<string>;
+  indexTableName: pulumi.Input<string>;
+  indexTableArn: pulumi.Input<string>;
+}
+
+/** Loaded at start-up, like the indexer (its Parquet modules travel as files in the package). */
+export const findFactory = () =>
+  (
+    require("../../runtime/handlers/find") as typeof import("../../runtime/handlers/find")
+  ).createFindHandler();
+
+export class FindTask extends pulumi.ComponentResource {
+  readonly find: LetheFunction;
+
+  constructor(name: string, args: FindTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lethe:erasure:FindTask", name, {}, opts);
+    const parent = { parent: this };
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    const partition = aws.getPartitionOutput({}, parent);
+
+    const mappers = pulumi.output(args.dataMappers) as pulumi.Output<DataMapper[]>;
+    const statements = pulumi
+      .all([
+        partition.partition,
+        region.region,
+        identity.accountId,
+        args.lakeBucketName,
+        args.resultsBucketName,
+        args.workgroupName,
+        args.glueDatabaseName,
+        args.indexTableArn,
+      ])
+      .apply(([part, regionName, account, lake, results, workgroup, database, indexTable]) => {
+        const glue = `arn:${part}:glue:${regionName}:${account}`;
+        const s3 = `arn:${part}:s3:::`;
+        const own: PolicyStatement[] = [
+          {
+            Sid: "RunFindQueries",
+            Effect: "Allow",
+            Action: [
+              "athena:StartQueryExecution",
+              "athena:GetQueryExecution",
+              "athena:GetQueryResults",
+              "athena:StopQueryExecution",
+            ],
+            Resource: `arn:${part}:athena:${regionName}:${account}:workgroup/${workgroup}`,
+          },
+          {
+            Sid: "ReadManifestTable",
+            Effect: "Allow",
+            Action: ["glue:GetTable", "glue:GetPartitions"],
+            Resource: [
+              `${glue}:catalog`,
+              `${glue}:database/${database}`,
+              `${glue}:table/${database}/${manifestTable.name}`,
+            ],
+          },
+          {
+            Sid: "ReadManifests",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: `${s3}${lake}/${manifestRoot}*`,
+          },
+          {
+            Sid: "ListManifests",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: `${s3}${lake}`,
+            Condition: { StringLike: { "s3:prefix": `${manifestRoot}*` } },
+          },
+          {
+            Sid: "WritePlans",
+            Effect: "Allow",
+            Action: "s3:PutObject",
+            Resource: `${s3}${lake}/${planRoot}*`,
+          },
+          {
+            Sid: "AthenaResults",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+            Resource: `${s3}${results}/athena/*`,
+          },
+          {
+            Sid: "AthenaBuckets",
+            Effect: "Allow",
+            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+            Resource: [`${s3}${results}`, `${s3}${lake}`],
+          },
+          { Sid: "ReadIndex", Effect: "Allow", Action: "dynamodb:Query", Resource: indexTable },
+        ];
+        return { own, scope: { partition: part, region: regionName, account } };
+      })
+      .apply(({ own, scope }) =>
+        mappers.apply((m) => [
+          ...mappersReadStatements(m, scope),
+          // Athena asks where each source bucket is before reading it.
+          {
+            Sid: "LocateMapperBuckets",
+            Effect: "Allow" as const,
+            Action: "s3:GetBucketLocation",
+            Resource: [
+              ...new Set(m.map((x) => `arn:${scope.partition}:s3:::${parseS3Location(x.location).bucket}`)),
+            ],
+          },
+          ...own,
+        ]),
+      );
+
+    this.find = new LetheFunction(
+      `${name}-function`,
+      {
+        shortName: "find",
+        description:
+          "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
+        callbackFactory: findFactory,
+        statements,
+        environment: {
+          [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
+          [envNames.indexTable]: args.indexTableName,
+          [envNames.athenaWorkgroup]: args.workgroupName,
+          [envNames.glueDatabase]: args.glueDatabaseName,
+          [envNames.lakeBucket]: args.lakeBucketName,
+          [envNames.kmsKeyArn]: args.kmsKeyArn,
+          POWERTOOLS_SERVICE_NAME: "lethe-find",
+        },
+        memorySizeMb: 512,
+        timeoutSeconds: 900,
+        kmsKeyArn: args.kmsKeyArn,
+        logRetentionDays: args.logRetentionDays,
+        tags: args.tags,
+      },
+      parent,
+    );
+    this.registerOutputs({ findFunction: this.find.function.name });
+  }
+}

@@ -1,0 +1,146 @@
+// The plan of a batch: per data mapper, the objects to rewrite and the versions of each that hold the
+// subjects' rows (Athena's or DuckDB's current objects, united with the index metastore's versions),
+// with the rows the index expects. Written to S3 as JSON (paths and counts only, never an ID), and
+// summarised for the batch record in counts and bytes scanned.
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DataMapper } from "../contracts/mappers";
+import { ManifestRef } from "../contracts/messages";
+import { planRoot } from "../contracts/lakeSchema";
+import { Finder, FindOptions } from "./find/finder";
+import { HashSubject, lookupSubjects } from "./metastore/indexStore";
+import { manifestBatchId, readManifest } from "./manifest";
+
+export interface PlannedObject {
+  bucket: string;
+  key: string;
+  /** The finder found a match in the current version. */
+  current: boolean;
+  /** Versions the index knows hold matching rows ("null" for a pre-versioning object). */
+  versionIds: string[];
+  /** Rows the index expects to remove across those versions (0 when only the finder knew the object). */
+  expectedRows: number;
+}
+
+export interface MapperPlan {
+  mapper: string;
+  objects: PlannedObject[];
+  bytesScanned: number;
+}
+
+export interface BatchPlan {
+  batchId: string;
+  manifest: ManifestRef;
+  createdAt: string;
+  mappers: MapperPlan[];
+}
+
+export interface PlanSummary {
+  batchId: string;
+  objects: number;
+  versions: number;
+  expectedRows: number;
+  bytesScanned: number;
+  mappers: {
+    mapper: string;
+    objects: number;
+    versions: number;
+    expectedRows: number;
+    bytesScanned: number;
+  }[];
+}
+
+export interface PlanDeps {
+  s3: S3Client;
+  finder: Finder;
+  /** The index metastore; without it the plan holds the finder's current objects only. */
+  index?: { doc: DynamoDBDocumentClient; table: string; hashSubject: HashSubject };
+}
+
+function s3Parts(path: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(path);
+  if (!m) throw new Error(`not an s3:// object path: ${path}`);
+  return { bucket: m[1], key: m[2] };
+}
+
+export async function planBatch(
+  deps: PlanDeps,
+  mappers: DataMapper[],
+  manifest: ManifestRef,
+  options: FindOptions = {},
+  now = new Date(),
+): Promise<BatchPlan> {
+  const entries = deps.index
+    ? await lookupSubjects(
+        deps.index.doc,
+        deps.index.table,
+        await readManifest(deps.s3, manifest),
+        deps.index.hashSubject,
+      )
+    : [];
+  const plans: MapperPlan[] = [];
+  for (const mapper of mappers) {
+    const found = await deps.finder.findObjects(mapper, manifest, options);
+    const objects = new Map<string, PlannedObject>();
+    const at = (bucket: string, key: string) => {
+      const id = `${bucket}/${key}`;
+      let o = objects.get(id);
+      if (!o) objects.set(id, (o = { bucket, key, current: false, versionIds: [], expectedRows: 0 }));
+      return o;
+    };
+    for (const p of found.paths) {
+      const { bucket, key } = s3Parts(p);
+      at(bucket, key).current = true;
+    }
+    for (const e of entries.filter((x) => x.mapper === mapper.name)) {
+      const o = at(e.bucket, e.key);
+      if (!o.versionIds.includes(e.versionId)) o.versionIds.push(e.versionId);
+      o.expectedRows += e.rows;
+    }
+    const list = [...objects.values()].sort((a, b) =>
+      `${a.bucket}/${a.key}`.localeCompare(`${b.bucket}/${b.key}`),
+    );
+    for (const o of list) o.versionIds.sort();
+    plans.push({ mapper: mapper.name, objects: list, bytesScanned: found.bytesScanned });
+  }
+  return { batchId: manifestBatchId(manifest), manifest, createdAt: now.toISOString(), mappers: plans };
+}
+
+export function summarisePlan(plan: BatchPlan): PlanSummary {
+  const mappers = plan.mappers.map((m) => ({
+    mapper: m.mapper,
+    objects: m.objects.length,
+    versions: m.objects.reduce((n, o) => n + Math.max(o.versionIds.length, o.current ? 1 : 0), 0),
+    expectedRows: m.objects.reduce((n, o) => n + o.expectedRows, 0),
+    bytesScanned: m.bytesScanned,
+  }));
+  const sum = (f: (m: (typeof mappers)[number]) => number) => mappers.reduce((n, m) => n + f(m), 0);
+  return {
+    batchId: plan.batchId,
+    objects: sum((m) => m.objects),
+    versions: sum((m) => m.versions),
+    expectedRows: sum((m) => m.expectedRows),
+    bytesScanned: sum((m) => m.bytesScanned),
+    mappers,
+  };
+}
+
+/** Writes the plan once per batch under `erasure-plans/batch_id=<batch>/plan.json`, SSE-KMS. */
+export async function writePlan(
+  s3: S3Client,
+  target: { bucket: string; kmsKeyArn: string; prefix?: string },
+  plan: BatchPlan,
+): Promise<{ bucket: string; key: string; versionId?: string }> {
+  const key = `${target.prefix ?? planRoot}batch_id=${plan.batchId}/plan.json`;
+  const put = await s3.send(
+    new PutObjectCommand({
+      Bucket: target.bucket,
+      Key: key,
+      Body: JSON.stringify(plan),
+      ContentType: "application/json",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: target.kmsKeyArn,
+    }),
+  );
+  return { bucket: target.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+}

@@ -1,0 +1,154 @@
+// The embedded engine against a brute-force scan of every object, on a pyarrow-written lake across
+// dt= partitions: string, integer, composite and struct keys; GZIP and SNAPPY Parquet; JSON Lines.
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { makeS3Client } from "../../../runtime/aws/clients";
+import { DataMapper } from "../../../runtime/contracts/mappers";
+import { duckDbFinder } from "../../../runtime/erasure/find/duckdbFinder";
+import { FindInputError, finderForStack } from "../../../runtime/erasure/find";
+import { bruteForceFind } from "../../../tools/lakeTree";
+import type { LocalStack } from "../../../runtime/contracts/stack";
+import { sharedLocalStack } from "../../support/localStack";
+import { createBucketLike } from "../../../tools/localStack/copies";
+import { keysFor, manifestFor, mappersOver, rawManifest, uploadLake } from "./lake";
+
+describe("find: the embedded engine (DuckDB) agrees with a brute-force scan", function () {
+  this.timeout(300_000);
+  const s3 = makeS3Client();
+  let stack: LocalStack;
+  let bucket: string;
+  let mappers: Record<string, DataMapper>;
+  let keys: string[];
+  let cacheDir: string;
+
+  before(async () => {
+    stack = await sharedLocalStack();
+    bucket = await createBucketLike("lakeBucket", `${stack.lakeBucket}-shop`, stack.kmsKeyArn);
+    keys = await uploadLake(s3, bucket);
+    mappers = mappersOver(bucket);
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-find-cache-"));
+  });
+  after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  for (const which of ["byCustomer", "byAccount", "byTenantUser", "clicks", "visits"]) {
+    it(`finds exactly the objects the scan finds: ${which}`, async () => {
+      const mapper = mappers[which];
+      const ids = keysFor(mapper);
+      const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, ids);
+      const found = await duckDbFinder({ s3 }, { cacheDir }).findObjects(mapper, manifest);
+      const brute = await bruteForceFind(s3, mapper, ids);
+      const all = keys.filter((k) => k.startsWith(mapper.glueTable + "/"));
+      expect(brute.paths.length, "the batch is in some objects, not all").to.be.within(2, all.length - 1);
+      expect(found.paths).to.deep.equal(brute.paths);
+      expect(new Set(found.paths.map((p) => /dt=([^/]+)/.exec(p)![1])).size).to.be.greaterThan(1);
+      if (mapper.format === "parquet") {
+        // Only the footer and the ID columns' chunks were read.
+        expect(found.bytesScanned)
+          .to.be.greaterThan(0)
+          .and.below(brute.lakeBytes * 0.6);
+      } else expect(found.bytesScanned).to.equal(brute.lakeBytes);
+    });
+  }
+
+  it("prunes to partitions written since a given time, and reuses cached copies", async () => {
+    const mapper = mappers.byTenantUser;
+    const ids = keysFor(mapper);
+    const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, ids);
+    const since = new Date("2024-03-04T10:00:00Z");
+    // A local stack's finder is this engine.
+    const finder = finderForStack({ local: true, cacheDir }, { s3 }) as ReturnType<typeof duckDbFinder>;
+    const found = await finder.findObjects(mapper, manifest, { since });
+    const brute = (await bruteForceFind(s3, mapper, ids)).paths.filter(
+      (p) => /dt=([^/]+)/.exec(p)![1] >= "2024-03-04",
+    );
+    expect(brute).to.have.length.greaterThan(0);
+    expect(found.paths).to.deep.equal(brute);
+    expect(found.objectsRead).to.equal(30);
+    // Asked again, it reads the same bytes from its cached copies and fetches nothing.
+    const again = await finder.findObjects(mapper, manifest, { since });
+    expect(again.paths).to.deep.equal(found.paths);
+    expect(again.bytesScanned).to.equal(found.bytesScanned);
+    expect(again.bytesFetched).to.equal(0);
+  });
+
+  describe("refuses bad input before any query, naming the mapper", () => {
+    const refused = async (mapper: DataMapper, ids: string[][] | string, pattern: RegExp) => {
+      const manifest =
+        typeof ids === "string"
+          ? await rawManifest(s3, stack.lakeBucket, ids)
+          : await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, ids);
+      try {
+        await duckDbFinder({ s3 }, { cacheDir }).findObjects(mapper, manifest);
+      } catch (e) {
+        expect(e).to.be.instanceOf(FindInputError);
+        expect((e as Error).message).to.match(pattern);
+        return;
+      }
+      throw new Error("accepted");
+    };
+
+    it("a missing column, a float or timestamp ID column, a missing struct field", async () => {
+      const m = mappers.byCustomer;
+      await refused(
+        { ...m, idColumns: ["nope"] },
+        [["x"]],
+        /mapper "orders-customer": ID column 'nope' is not a column/,
+      );
+      await refused(
+        { ...m, idColumns: ["amount"] },
+        [["1"]],
+        /ID column 'amount' has type DOUBLE; only string and integer/,
+      );
+      await refused(
+        { ...m, idColumns: ["event_time"] },
+        [["1"]],
+        /ID column 'event_time' has type TIMESTAMP/,
+      );
+      await refused({ ...m, idColumns: ["user.nope"] }, [["1"]], /the struct has no field 'nope'/);
+      await refused(
+        { ...mappers.clicks, idColumns: ["amount"] },
+        [["1"]],
+        /mapper "clicks": ID column 'amount' has type DOUBLE/,
+      );
+    });
+
+    it("an ID that is not valid for an integer column, a key of the wrong arity, an empty batch", async () => {
+      await refused(
+        mappers.byAccount,
+        [["100017"], ["12a"]],
+        /part 1 is not a valid BIGINT for ID column 'account_no'/,
+      );
+      await refused(
+        mappers.byTenantUser,
+        [["t1", "007"]],
+        /part 2 is not a valid BIGINT for ID column 'user.id'/,
+      );
+      await refused(mappers.byTenantUser, [["t1"]], /has 1 ID part\(s\), the mapper has 2 ID column\(s\)/);
+      await refused(mappers.byCustomer, "", /mapper "orders-customer": the batch has no subject IDs/);
+    });
+
+    it("an unknown format", async () => {
+      await refused(
+        { ...mappers.byCustomer, format: "csv" as never },
+        [["c00017"]],
+        /format "csv" is not one of parquet, jsonl, jsonl.gz/,
+      );
+    });
+
+    it("never puts an ID in an error message", async () => {
+      try {
+        await duckDbFinder({ s3 }, { cacheDir }).findObjects(
+          mappers.byAccount,
+          await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [["secret-id-42"]]),
+        );
+      } catch (e) {
+        expect((e as Error).message).to.not.contain("secret-id-42");
+        expect((e as Error).message).to.match(/subject 1 of the batch: part 1 is not a valid BIGINT/);
+        return;
+      }
+      throw new Error("accepted");
+    });
+  });
+});
