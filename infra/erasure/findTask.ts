@@ -2,6 +2,7 @@
 // manifest table, index lookups, and the plan written to the lake bucket. It may read the mappers'
 // locations, the manifests and Athena's results, write plans and Athena's results, nothing else.
 import * as pulumi from "@pulumi/pulumi";
+import { createFindHandler } from "../../runtime/handlers/find";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
@@ -23,11 +24,7 @@ export interface FindTaskArgs {
   indexTableArn: pulumi.Input<string>;
 }
 
-/** Loaded at start-up, like the indexer (its Parquet modules travel as files in the package). */
-export const findFactory = () =>
-  (
-    require("../../runtime/handlers/find") as typeof import("../../runtime/handlers/find")
-  ).createFindHandler();
+export const findFactory = () => createFindHandler();
 
 export class FindTask extends pulumi.ComponentResource {
   readonly find: LetheFunction;

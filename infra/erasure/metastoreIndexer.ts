@@ -5,6 +5,7 @@
 // A bucket has one notification configuration: for a mapper in a bucket Lethe does not create, this
 // takes that configuration over (the platform team merges any notifications of their own into it).
 import * as pulumi from "@pulumi/pulumi";
+import { createIndexerHandler } from "../../runtime/handlers/indexer";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction } from "../components/letheFunction";
@@ -35,10 +36,7 @@ export interface MetastoreIndexerArgs {
  * (runtime/purge/parquetFormat.ts) holds typed arrays closure serialization cannot capture, so the
  * handler's modules must travel as files in the function's package.
  */
-export const indexerFactory = () =>
-  (
-    require("../../runtime/handlers/indexer") as typeof import("../../runtime/handlers/indexer")
-  ).createIndexerHandler();
+export const indexerFactory = () => createIndexerHandler();
 
 export class MetastoreIndexer extends pulumi.ComponentResource {
   readonly indexer: LetheFunction;
