@@ -16,9 +16,12 @@ export interface AlertsArgs {
 
 export class Alerts extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
+  private readonly baseName: string;
+  private readonly tags: pulumi.Input<Tags>;
 
   constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:alerts:Alerts", name, {}, opts);
+    this.baseName = name;
     const parent = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, parent);
 
@@ -57,9 +60,19 @@ export class Alerts extends pulumi.ComponentResource {
         parent,
       );
     }
-    for (const [label, queueName] of Object.entries(args.deadLetterQueues)) {
+    this.tags = args.tags;
+    this.watchDeadLetterQueues(args.deadLetterQueues);
+    this.registerOutputs({ topicArn: this.topic.arn });
+  }
+
+  /**
+   * Alarms on each dead-letter queue (by a short label) once it holds a message. Also for queues of
+   * components built after the topic (functions that need the topic's ARN).
+   */
+  watchDeadLetterQueues(queues: Record<string, pulumi.Input<string>>): void {
+    for (const [label, queueName] of Object.entries(queues)) {
       new aws.cloudwatch.MetricAlarm(
-        `${name}-${label}-dlq-not-empty`,
+        `${this.baseName}-${label}-dlq-not-empty`,
         {
           alarmDescription: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
           namespace: "AWS/SQS",
@@ -73,11 +86,10 @@ export class Alerts extends pulumi.ComponentResource {
           treatMissingData: "notBreaching",
           alarmActions: [this.topic.arn],
           okActions: [this.topic.arn],
-          tags: args.tags,
+          tags: this.tags,
         },
-        parent,
+        { parent: this },
       );
     }
-    this.registerOutputs({ topicArn: this.topic.arn });
   }
 }

@@ -15,6 +15,14 @@ export interface LetheConfig {
   purgeQueueMaxReceiveCount: number;
   /** Seconds a received purge message stays hidden from other workers. */
   purgeQueueVisibilityTimeoutSeconds: number;
+  /** Purge function: MiB of memory (also bounds the largest object it accepts: a quarter of it). */
+  purgeFunctionMemoryMb: number;
+  /** Purge function: seconds per invocation; shorter than purgeQueueVisibilityTimeoutSeconds. */
+  purgeFunctionTimeoutSeconds: number;
+  /** Purge function: reserved concurrency, the most objects purged at once. */
+  purgeFunctionReservedConcurrency: number;
+  /** Purge queue messages (objects) per purge invocation, purged one after another. */
+  purgeBatchSize: number;
   /** Optional e-mail address subscribed to the alert topic ("" for none). */
   alertEmail: string;
   /** Days a finished erasure request is kept before DynamoDB TTL removes it. */
@@ -58,6 +66,10 @@ export const configDefaults: LetheConfig = {
   athenaResultsRetentionDays: 7,
   purgeQueueMaxReceiveCount: 5,
   purgeQueueVisibilityTimeoutSeconds: 900,
+  purgeFunctionMemoryMb: 2048,
+  purgeFunctionTimeoutSeconds: 600,
+  purgeFunctionReservedConcurrency: 10,
+  purgeBatchSize: 2,
   alertEmail: "",
   requestRetentionDays: 365,
   errorRetentionDays: 90,
@@ -114,6 +126,17 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "athenaResultsRetentionDays", 1, 365);
   integerIn(c, "purgeQueueMaxReceiveCount", 1, 1000);
   integerIn(c, "purgeQueueVisibilityTimeoutSeconds", 30, 43200);
+  integerIn(c, "purgeFunctionMemoryMb", 512, 10240);
+  integerIn(c, "purgeFunctionTimeoutSeconds", 30, 900);
+  if (c.purgeQueueVisibilityTimeoutSeconds <= c.purgeFunctionTimeoutSeconds) {
+    throw new ConfigError(
+      "purgeQueueVisibilityTimeoutSeconds",
+      `must be longer than lethe:purgeFunctionTimeoutSeconds (${c.purgeFunctionTimeoutSeconds}), got ${c.purgeQueueVisibilityTimeoutSeconds}: ` +
+        "a message would reappear to a second worker while the first is still purging its object",
+    );
+  }
+  integerIn(c, "purgeFunctionReservedConcurrency", 1, 1000);
+  integerIn(c, "purgeBatchSize", 1, 10);
   if (c.alertEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c.alertEmail)) {
     throw new ConfigError(
       "alertEmail",
@@ -179,6 +202,10 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
     athenaResultsRetentionDays: num("athenaResultsRetentionDays"),
     purgeQueueMaxReceiveCount: num("purgeQueueMaxReceiveCount"),
     purgeQueueVisibilityTimeoutSeconds: num("purgeQueueVisibilityTimeoutSeconds"),
+    purgeFunctionMemoryMb: num("purgeFunctionMemoryMb"),
+    purgeFunctionTimeoutSeconds: num("purgeFunctionTimeoutSeconds"),
+    purgeFunctionReservedConcurrency: num("purgeFunctionReservedConcurrency"),
+    purgeBatchSize: num("purgeBatchSize"),
     alertEmail: config.get("alertEmail") ?? configDefaults.alertEmail,
     requestRetentionDays: num("requestRetentionDays"),
     errorRetentionDays: num("errorRetentionDays"),

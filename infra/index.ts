@@ -24,3 +24,6 @@ export const alertTopicArn = lethe.outputs.alertTopicArn;
 export const erasureDeadlineDays = lethe.outputs.erasureDeadlineDays;
 export const filterBuilderFunction = lethe.outputs.filterBuilderFunction;
 export const ingestGuardFunction = lethe.outputs.ingestGuardFunction;
+export const ledgerTable = lethe.outputs.ledgerTable;
+export const purgeFunction = lethe.outputs.purgeFunction;
+export const errorsFunction = lethe.outputs.errorsFunction;

@@ -9,6 +9,10 @@ import { ErasureTables } from "./erasure/erasureTables";
 import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
+import { PurgeWorkers } from "./erasure/purgeWorkers";
+import { eventsTable } from "../runtime/contracts/lakeSchema";
+import type { DataMapper } from "../runtime/contracts/mappers";
+import { manifestPrefix } from "../runtime/contracts/messages";
 
 export interface LetheStack {
   lake: DataLake;
@@ -17,6 +21,7 @@ export interface LetheStack {
   queues: PurgeQueues;
   alerts: Alerts;
   guard: IngestGuard;
+  workers: PurgeWorkers;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -77,6 +82,44 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     alertEmail: config.alertEmail,
     deadLetterQueues: { purge: queues.deadLetterQueue.name, ...guard.deadLetterQueueNames },
   });
+  // The configured data mappers (lethe:dataMappers) when the program has them, else the events table.
+  const configured = (config as Partial<{ dataMappers: DataMapper[] }>).dataMappers;
+  const dataMappers: pulumi.Input<DataMapper[]> = configured?.length
+    ? configured
+    : pulumi.all([lake.lake.bucketName, lake.database.name, lake.table.name]).apply(([bucket, db, table]) => [
+        {
+          name: eventsTable.name,
+          glueDatabase: db,
+          glueTable: table,
+          location: `s3://${bucket}/${eventsTable.prefix}`,
+          idColumns: [eventsTable.idColumn],
+          format: "parquet" as const,
+          partitionColumns: [eventsTable.partitionKey],
+        },
+      ]);
+  const workers = new PurgeWorkers("lethe-forget", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    dataMappers,
+    manifestLocation: pulumi.interpolate`s3://${lake.lake.bucketName}/${manifestPrefix}`,
+    tables: {
+      locks: tables.tables.locks,
+      ledger: tables.tables.ledger,
+      index: tables.tables.index,
+      errors: tables.tables.errors,
+    },
+    purgeQueue: queues.queue,
+    purgeDeadLetterQueue: queues.deadLetterQueue,
+    alertTopicArn: alerts.topic.arn,
+    memorySizeMb: config.purgeFunctionMemoryMb,
+    timeoutSeconds: config.purgeFunctionTimeoutSeconds,
+    reservedConcurrency: config.purgeFunctionReservedConcurrency,
+    batchSize: config.purgeBatchSize,
+    ledgerRetentionDays: config.requestRetentionDays,
+    errorRetentionDays: config.errorRetentionDays,
+  });
+  alerts.watchDeadLetterQueues(workers.deadLetterQueueNames);
 
   const outputs: Record<string, pulumi.Output<unknown>> = {
     kmsKeyArn: lake.kmsKeyArn,
@@ -91,13 +134,16 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     optOutTable: tables.tables.optOut.name,
     locksTable: tables.tables.locks.name,
     errorsTable: tables.tables.errors.name,
+    ledgerTable: tables.tables.ledger.name,
     auditTable: tables.tables.audit.name,
     purgeQueueUrl: queues.queue.url,
     purgeDeadLetterQueueUrl: queues.deadLetterQueue.url,
     alertTopicArn: alerts.topic.arn,
     filterBuilderFunction: guard.builder.function.name,
     ingestGuardFunction: guard.transformer.function.name,
+    purgeFunction: workers.purge.function.name,
+    errorsFunction: workers.errors.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
   };
-  return { lake, ingest, tables, queues, alerts, guard, outputs };
+  return { lake, ingest, tables, queues, alerts, guard, workers, outputs };
 }

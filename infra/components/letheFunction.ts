@@ -46,6 +46,12 @@ export interface LetheFunctionArgs {
   /** Concurrency cap (and guarantee); undefined for the account's unreserved pool. */
   reservedConcurrentExecutions?: pulumi.Input<number>;
   kmsKeyArn: pulumi.Input<string>;
+  /**
+   * AWS services (e.g. ["s3", "dynamodb"]) through which the role may use the stack key, besides Lambda
+   * (environment variables) and SQS (its dead-letter queue): the key's use is then limited by
+   * `kms:ViaService`. Undefined: the key may be used directly.
+   */
+  stackKeyViaServices?: string[];
   logRetentionDays: pulumi.Input<number>;
   tags: pulumi.Input<Tags>;
 }
@@ -121,6 +127,17 @@ export class LetheFunction extends pulumi.ComponentResource {
             Effect: "Allow",
             Action: ["kms:GenerateDataKey", "kms:Decrypt"],
             Resource: keyArn,
+            ...(args.stackKeyViaServices
+              ? {
+                  Condition: {
+                    StringEquals: {
+                      "kms:ViaService": ["lambda", "sqs", ...args.stackKeyViaServices].map(
+                        (service) => `${service}.${regionName}.amazonaws.com`,
+                      ),
+                    },
+                  },
+                }
+              : {}),
           },
         ];
         return JSON.stringify({ Version: "2012-10-17", Statement: [...own, ...statements] });

@@ -1,6 +1,9 @@
 // The shapes that pass between Lethe's functions (SQS messages, state-machine payloads, console
 // events). None of them carries a subject's ID: IDs live only in the batch manifest on S3.
 
+/** The lake bucket's prefix batch manifests are written under (the purge function may only read it). */
+export const manifestPrefix = "lethe-manifests/";
+
 /** A batch's subject IDs, written once to S3 (KMS, under an expiring prefix). */
 export interface ManifestRef {
   bucket: string;

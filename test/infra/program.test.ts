@@ -148,7 +148,7 @@ describe("infra: the Lethe program under mocks", () => {
   it("creates every erasure table on-demand, CMK-encrypted, with PITR, TTL and the GDPR tag", () => {
     const tables = p.ofType("aws:dynamodb/table:Table");
     expect(tables.map((t) => t.inputs.tags["lethe:table"]).sort()).to.deep.equal(
-      ["audit", "errors", "index", "locks", "optOut", "requests"].sort(),
+      ["audit", "errors", "index", "ledger", "locks", "optOut", "requests"].sort(),
     );
     for (const t of tables) {
       expect(t.inputs.billingMode).to.equal("PAY_PER_REQUEST");
@@ -276,6 +276,9 @@ describe("infra: configuration", () => {
       "errorsTable",
       "purgeQueueUrl",
       "purgeDeadLetterQueueUrl",
+      "purgeFunction",
+      "errorsFunction",
+      "ledgerTable",
       "alertTopicArn",
     ]);
     expect(await valueOf(mod.purgeQueueUrl)).to.match(/^https:\/\/sqs\./);
