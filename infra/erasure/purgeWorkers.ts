@@ -49,7 +49,6 @@ export interface PurgeWorkersArgs {
  * package must carry `runtime/` (LetheFunction's packaging of the engine does that).
  */
 export const purgeFactory = (): ReturnType<typeof createPurgeHandler> =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (
     require("../../runtime/handlers/purge") as typeof import("../../runtime/handlers/purge")
   ).createPurgeHandler();
