@@ -6,23 +6,19 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  Message,
-} from "@aws-sdk/client-sqs";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient, makeSnsClient, makeSqsClient } from "../../runtime/aws/clients";
-import { envNames } from "../../runtime/contracts/env";
+import { makeDocumentClient } from "../../runtime/aws/clients";
 import { ForgetLedger, objectLockKey } from "../../runtime/erasure/forget";
-import { createPurgeHandler, PurgeQueueRecord } from "../../runtime/handlers/purge";
+import { createPurgeHandler } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";
-import { LocalStack, provisionLocalStack } from "../../tools/provision";
 import {
+  HandlerStack,
   TestLake,
+  context,
   createTestLake,
+  drain,
+  handlerStack,
+  sqsRecord,
   downloadVersions,
   lakeBytes,
   lakeMutex,
@@ -31,84 +27,6 @@ import {
   putManifest,
   survivingSubjects,
 } from "./forgetFixtures";
-
-const context = { getRemainingTimeInMillis: () => 600_000 };
-
-/** Lambda's shape of an SQS message (lower-case attribute fields). */
-export function sqsRecord(m: Message): PurgeQueueRecord {
-  return {
-    messageId: m.MessageId!,
-    body: m.Body!,
-    eventSource: "aws:sqs",
-    attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1" },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        { stringValue: v.StringValue, dataType: v.DataType },
-      ]),
-    ),
-  };
-}
-
-export async function drain(queueUrl: string, wantAtLeast = 0, waitSeconds = 1): Promise<Message[]> {
-  const sqs = makeSqsClient();
-  const out: Message[] = [];
-  for (let empty = 0; empty < 3 || out.length < wantAtLeast;) {
-    const got = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: waitSeconds,
-        MessageAttributeNames: ["All"],
-        MessageSystemAttributeNames: ["All"],
-        VisibilityTimeout: 600,
-      }),
-    );
-    if (!got.Messages?.length) {
-      empty++;
-      if (empty > 20) break;
-      continue;
-    }
-    out.push(...got.Messages);
-  }
-  return out;
-}
-
-export interface HandlerStack {
-  stack: LocalStack;
-  env: Record<string, string>;
-  alertQueueUrl: string;
-}
-
-export async function handlerStack(lake: TestLake): Promise<HandlerStack> {
-  const stack = await provisionLocalStack();
-  const sns = makeSnsClient();
-  const sqs = makeSqsClient();
-  const topic = await sns.send(new CreateTopicCommand({ Name: `lethe-alerts-${randomUUID().slice(0, 8)}` }));
-  const alertQueueUrl = (
-    await sqs.send(new CreateQueueCommand({ QueueName: `lethe-alerts-${randomUUID().slice(0, 8)}` }))
-  ).QueueUrl!;
-  const alertQueueArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertQueueUrl, AttributeNames: ["QueueArn"] }))
-  ).Attributes!.QueueArn!;
-  await sns.send(
-    new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: "sqs", Endpoint: alertQueueArn }),
-  );
-  const env = {
-    [envNames.dataMappers]: JSON.stringify([lake.mapper]),
-    [envNames.locksTable]: lake.lockTable,
-    [envNames.ledgerTable]: stack.tables.ledger,
-    [envNames.indexTable]: stack.tables.index,
-    [envNames.errorsTable]: stack.tables.errors,
-    [envNames.purgeQueueUrl]: stack.purgeQueueUrl,
-    [envNames.purgeDeadLetterQueueUrl]: stack.purgeDeadLetterQueueUrl,
-    [envNames.alertTopicArn]: topic.TopicArn!,
-    [envNames.purgeLockWaitSeconds]: "1",
-    [envNames.purgeWorkReserveSeconds]: "10",
-    [envNames.purgeMaxObjectBytes]: String(1024 * 1024),
-  };
-  return { stack, env, alertQueueUrl };
-}
 
 describe("forget: the purge and errors handlers (moto)", () => {
   let lake: TestLake;
