@@ -24,6 +24,8 @@ export interface PollOptions {
   idleReceives?: number;
   /** The function timeout the handler is told it has. */
   timeoutMs?: number;
+  /** Also stop as soon as this says so (checked between receives). */
+  stop?: () => boolean;
 }
 
 export function lambdaRecord(m: Message): SqsEventRecord {
@@ -49,9 +51,15 @@ export async function pollQueue(
   handler: SqsHandler,
   options: PollOptions = {},
 ): Promise<{ invocations: number; messages: number; failures: number }> {
-  const { batchSize = 1, visibilityTimeoutSeconds = 30, idleReceives = 3, timeoutMs = 600_000 } = options;
+  const {
+    batchSize = 1,
+    visibilityTimeoutSeconds = 30,
+    idleReceives = 3,
+    timeoutMs = 600_000,
+    stop,
+  } = options;
   const totals = { invocations: 0, messages: 0, failures: 0 };
-  for (let idle = 0; idle < idleReceives;) {
+  for (let idle = 0; idle < idleReceives && !stop?.();) {
     const got = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
