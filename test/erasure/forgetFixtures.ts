@@ -111,7 +111,8 @@ export function lakeMutex(lake: TestLake, name: string, overrides = {}): MutexCl
     clientName: name,
     dynamoDbClient: lake.ddb,
     tableName: lake.lockTable,
-    defaultLeaseDuration: 3,
+    // Long enough for a purge whose event loop a loaded machine stalls for seconds.
+    defaultLeaseDuration: 15,
     autoRenew: true,
     refreshWaitTime: 0.05,
     maxTimeout: 60,

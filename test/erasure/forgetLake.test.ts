@@ -129,8 +129,7 @@ describe("forget: a lake purged by concurrent workers (moto, pyarrow)", function
     const ledger = new ForgetLedger(doc, h.stack.tables.ledger);
     const depsFor = (name: string): ForgetServiceDeps => ({
       s3: lake.s3,
-      // A lease long enough for a purge whose event loop the loaded machine stalls.
-      mutex: lakeMutex(lake, name, { defaultLeaseDuration: 15 }),
+      mutex: lakeMutex(lake, name),
       mappers: [lake.mapper],
       ledger,
     });
