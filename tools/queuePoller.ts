@@ -77,10 +77,12 @@ export async function pollQueue(
     }
     idle = 0;
     const started = Date.now();
+    // A handler that throws fails its whole batch, as an invocation error does in Lambda.
     const reply = (await handler(
       { Records: messages.map(lambdaRecord) },
       { getRemainingTimeInMillis: () => timeoutMs - (Date.now() - started) },
-    )) as { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
+    ).catch(() => ({ batchItemFailures: messages.map((m) => ({ itemIdentifier: m.MessageId! })) }))) as
+      { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
     const failed = new Set((reply?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length) {

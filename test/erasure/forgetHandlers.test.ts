@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient } from "../../runtime/aws/clients";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
+import { pollQueue } from "../../tools/queuePoller";
 import { ForgetLedger, objectLockKey } from "../../runtime/erasure/forget";
 import { createPurgeHandler } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";
@@ -126,6 +128,49 @@ describe("forget: the purge and errors handlers (moto)", () => {
     const second = await purge({ Records: [sqsRecord(requeued)] }, context);
     expect(second).to.deep.equal({ batchItemFailures: [] });
     expect(await survivingSubjects(lake, [k], lake.customers.slice(0, 2))).to.deep.equal({});
+  });
+
+  it("sends an object that keeps failing through the queue's redrive to the errors table, with one alert", async () => {
+    // Every attempt crashes before its write: the batch item fails, SQS redelivers it until
+    // maxReceiveCount (5 in the provisioned queue) and then moves it to the dead-letter queue.
+    const crash = () => Promise.reject(new Error("injected: the write never happens"));
+    const purge = createPurgeHandler(h.env, { hooks: { beforeWrite: crash } });
+    const errors = createErrorsHandler(h.env);
+    const batch = randomUUID();
+    const k = key();
+    await putLakeObject(lake, k, lakeBytes(lake, 4));
+    const sqs = makeSqsClient();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: h.stack.purgeQueueUrl,
+        MessageBody: JSON.stringify(
+          purgeMessage(lake, batch, k, await putManifest(lake, lake.customers.slice(0, 2))),
+        ),
+      }),
+    );
+    const purged = await pollQueue(sqs, h.stack.purgeQueueUrl, purge, {
+      visibilityTimeoutSeconds: 1,
+      idleReceives: 4,
+    });
+    expect(purged.failures).to.equal(5);
+    const filed = await pollQueue(sqs, h.stack.purgeDeadLetterQueueUrl, errors, { batchSize: 10 });
+    expect(filed.messages).to.equal(1);
+    const item = await doc.send(
+      new QueryCommand({
+        TableName: h.stack.tables.errors,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `batch#${batch}` },
+      }),
+    );
+    expect(item.Items).to.have.length(1);
+    expect(item.Items![0]).to.include({ kind: "retries-exhausted", key: k });
+    expect(item.Items![0].receiveCount).to.be.at.least(5);
+    const alerts = (await drain(h.alertQueueUrl, 1)).filter((a) =>
+      (JSON.parse(a.Body!).Message as string).includes(k),
+    );
+    expect(alerts).to.have.length(1);
+    expect(await downloadVersions(lake, k)).to.have.length(1);
+    expect((await new ForgetLedger(doc, h.stack.tables.ledger).summary(batch)).objectsFailed).to.equal(1);
   });
 
   it("answers a console event with a readable report, and 'already done' the second time", async () => {
