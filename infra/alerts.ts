@@ -27,9 +27,12 @@ export interface AlarmedMetric {
 
 export class Alerts extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
+  private readonly baseName: string;
+  private readonly tags: pulumi.Input<Tags>;
 
   constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:alerts:Alerts", name, {}, opts);
+    this.baseName = name;
     const parent = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, parent);
 
@@ -68,39 +71,47 @@ export class Alerts extends pulumi.ComponentResource {
         parent,
       );
     }
-    const dlqAlarms = Object.entries(args.deadLetterQueues).map(
-      ([label, queueName]): [string, AlarmedMetric] => [
-        `${label}-dlq-not-empty`,
-        {
-          description: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: queueName },
-        },
-      ],
-    );
-    // Every alarm fires on the first non-zero value in a 5-minute period and clears when it is zero again.
-    for (const [label, metric] of [...dlqAlarms, ...Object.entries(args.metrics ?? {})]) {
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${label}`,
-        {
-          alarmDescription: metric.description,
-          namespace: metric.namespace,
-          metricName: metric.metricName,
-          dimensions: metric.dimensions,
-          statistic: "Maximum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 0,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [this.topic.arn],
-          okActions: [this.topic.arn],
-          tags: args.tags,
-        },
-        parent,
-      );
-    }
+    this.tags = args.tags;
+    this.watchDeadLetterQueues(args.deadLetterQueues);
+    for (const [label, metric] of Object.entries(args.metrics ?? {})) this.alarm(label, metric);
     this.registerOutputs({ topicArn: this.topic.arn });
+  }
+
+  /**
+   * Alarms on each dead-letter queue (by a short label) once it holds a message. Also for queues of
+   * components built after the topic (functions that need the topic's ARN).
+   */
+  watchDeadLetterQueues(queues: Record<string, pulumi.Input<string>>): void {
+    for (const [label, queueName] of Object.entries(queues)) {
+      this.alarm(`${label}-dlq-not-empty`, {
+        description: `Lethe ${label}: a message reached the dead-letter queue; an erasure step needs attention`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: queueName },
+      });
+    }
+  }
+
+  /** Every alarm fires on the first non-zero value in a 5-minute period and clears when it is zero again. */
+  private alarm(label: string, metric: AlarmedMetric): void {
+    new aws.cloudwatch.MetricAlarm(
+      `${this.baseName}-${label}`,
+      {
+        alarmDescription: metric.description,
+        namespace: metric.namespace,
+        metricName: metric.metricName,
+        dimensions: metric.dimensions,
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [this.topic.arn],
+        okActions: [this.topic.arn],
+        tags: this.tags,
+      },
+      { parent: this },
+    );
   }
 }

@@ -39,6 +39,14 @@ export interface LetheConfig {
   purgeQueueMaxReceiveCount: number;
   /** Seconds a received purge message stays hidden from other workers. */
   purgeQueueVisibilityTimeoutSeconds: number;
+  /** Purge function: MiB of memory (also bounds the largest object it accepts: a quarter of it). */
+  purgeFunctionMemoryMb: number;
+  /** Purge function: seconds per invocation; shorter than purgeQueueVisibilityTimeoutSeconds. */
+  purgeFunctionTimeoutSeconds: number;
+  /** Purge function: reserved concurrency, the most objects purged at once. */
+  purgeFunctionReservedConcurrency: number;
+  /** Purge queue messages (objects) per purge invocation, purged one after another. */
+  purgeBatchSize: number;
   /** Optional e-mail address subscribed to the alert topic ("" for none). */
   alertEmail: string;
   /** Days a finished erasure request is kept before DynamoDB TTL removes it. */
@@ -96,6 +104,10 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   athenaResultsRetentionDays: "integer",
   purgeQueueMaxReceiveCount: "integer",
   purgeQueueVisibilityTimeoutSeconds: "integer",
+  purgeFunctionMemoryMb: "integer",
+  purgeFunctionTimeoutSeconds: "integer",
+  purgeFunctionReservedConcurrency: "integer",
+  purgeBatchSize: "integer",
   alertEmail: "string",
   requestRetentionDays: "integer",
   errorRetentionDays: "integer",
@@ -196,6 +208,17 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "athenaResultsRetentionDays", 1, 365);
   integerIn(c, "purgeQueueMaxReceiveCount", 1, 1000);
   integerIn(c, "purgeQueueVisibilityTimeoutSeconds", 30, 43200);
+  integerIn(c, "purgeFunctionMemoryMb", 512, 10240);
+  integerIn(c, "purgeFunctionTimeoutSeconds", 30, 900);
+  if (c.purgeQueueVisibilityTimeoutSeconds <= c.purgeFunctionTimeoutSeconds) {
+    throw new ConfigError(
+      "purgeQueueVisibilityTimeoutSeconds",
+      `must be longer than lethe:purgeFunctionTimeoutSeconds (${c.purgeFunctionTimeoutSeconds}), got ${c.purgeQueueVisibilityTimeoutSeconds}: ` +
+        "a message would reappear to a second worker while the first is still purging its object",
+    );
+  }
+  integerIn(c, "purgeFunctionReservedConcurrency", 1, 1000);
+  integerIn(c, "purgeBatchSize", 1, 10);
   if (c.alertEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c.alertEmail)) {
     throw new ConfigError(
       "alertEmail",

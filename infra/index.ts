@@ -33,3 +33,5 @@ export const filterBuilderFunction = lethe.outputs.filterBuilderFunction;
 export const ingestGuardFunction = lethe.outputs.ingestGuardFunction;
 export const indexerFunction = lethe.outputs.indexerFunction;
 export const findFunction = lethe.outputs.findFunction;
+export const purgeFunction = lethe.outputs.purgeFunction;
+export const errorsFunction = lethe.outputs.errorsFunction;

@@ -19,14 +19,13 @@ import type { StackOutputs } from "../runtime/contracts/stack";
 export type LetheOutputs = { [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
 import { StoreFunctions } from "./erasure/stores";
 
-/** Where the find step writes batch manifests in the lake bucket (the store functions read them). */
-export const storeManifestPrefix = "erasure-manifests/";
 import { resolveDataMappers } from "./erasure/dataMappers";
 import { MetastoreIndexer, NotificationTarget } from "./erasure/metastoreIndexer";
 import { FindTask } from "./erasure/findTask";
-import { eventsTable } from "../runtime/contracts/lakeSchema";
+import { eventsTable, manifestRoot } from "../runtime/contracts/lakeSchema";
 import { parseS3Location } from "../runtime/contracts/mappers";
 import { DataMapper } from "../runtime/contracts/mappers";
+import { PurgeWorkers } from "./erasure/purgeWorkers";
 
 export interface LetheStack {
   lake: DataLake;
@@ -45,6 +44,7 @@ export interface LetheStack {
   find: FindTask;
   /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
   dataMappers: pulumi.Output<DataMapper[]>;
+  workers: PurgeWorkers;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: LetheOutputs;
 }
@@ -160,13 +160,36 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     },
     metrics: guard.alarmedMetrics,
   });
+  const workers = new PurgeWorkers("lethe-forget", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    dataMappers,
+    manifestLocation: pulumi.interpolate`s3://${lake.lake.bucketName}/${manifestRoot}`,
+    tables: {
+      locks: tables.tables.locks,
+      ledger: tables.tables.ledger,
+      index: tables.tables.index,
+      errors: tables.tables.errors,
+    },
+    purgeQueue: queues.queue,
+    purgeDeadLetterQueue: queues.deadLetterQueue,
+    alertTopicArn: alerts.topic.arn,
+    memorySizeMb: config.purgeFunctionMemoryMb,
+    timeoutSeconds: config.purgeFunctionTimeoutSeconds,
+    reservedConcurrency: config.purgeFunctionReservedConcurrency,
+    batchSize: config.purgeBatchSize,
+    ledgerRetentionDays: config.requestRetentionDays,
+    errorRetentionDays: config.errorRetentionDays,
+  });
+  alerts.watchDeadLetterQueues(workers.deadLetterQueueNames);
 
   const stores = new StoreFunctions("lethe-stores", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     stores: config.stores,
     manifestBucketArn: lake.lake.arn,
-    manifestPrefix: storeManifestPrefix,
+    manifestPrefix: manifestRoot,
     alertTopicArn: alerts.topic.arn,
     logRetentionDays: config.logRetentionDays,
   });
@@ -197,6 +220,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     ingestGuardFunction: guard.transformer.function.name,
     indexerFunction: indexer.indexer.function.name,
     findFunction: find.find.function.name,
+    purgeFunction: workers.purge.function.name,
+    errorsFunction: workers.errors.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
     erasureSettings: pulumi.output(erasureSettings),
     storeFunctions: pulumi.output(
@@ -215,6 +240,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     stores,
     indexer,
     find,
+    workers,
     dataMappers,
     erasureEnvironment: erasureFunctionEnvironment,
     outputs,

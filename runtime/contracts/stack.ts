@@ -52,6 +52,8 @@ export interface StackOutputs {
   ingestGuardFunction: string;
   indexerFunction: string;
   findFunction: string;
+  purgeFunction: string;
+  errorsFunction: string;
 }
 
 /**

@@ -80,7 +80,7 @@ export function createErrorsHandler(
         event as never,
         async (r: PurgeQueueRecord) => file(fromDeadLetter(r)),
         processor,
-        {},
+        { throwOnFullBatchFailure: false },
       );
     }
     return {

@@ -138,7 +138,7 @@ export function createPurgeHandler(
           event as never,
           (r: PurgeQueueRecord) => handleRecord(r, context),
           processor,
-          { context: context as never, processInParallel: false },
+          { context: context as never, processInParallel: false, throwOnFullBatchFailure: false },
         );
       }
       const out = await forgetObject(event, depsFor(context));

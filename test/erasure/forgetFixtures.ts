@@ -1,13 +1,29 @@
 // A small versioned, SSE-KMS lake in moto for the forget tests: Parquet objects written by the sample
 // lake generator, a lock table, a manifest per batch, and pyarrow's reading of every version.
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
+import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  Message,
+} from "@aws-sdk/client-sqs";
+import type { PurgeQueueRecord } from "../../runtime/handlers/purge";
+import { envNames } from "../../runtime/contracts/env";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { sharedLocalStack } from "../support/localStack";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { makeDynamoDbClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
+import {
+  makeDynamoDbClient,
+  makeKmsClient,
+  makeS3Client,
+  makeSnsClient,
+  makeSqsClient,
+} from "../../runtime/aws/clients";
 import type { DataMapper } from "../../runtime/contracts/mappers";
 import type { ManifestRef, PurgeObjectMessage } from "../../runtime/contracts/messages";
 import { writeManifest } from "../../runtime/erasure/manifest";
@@ -16,9 +32,8 @@ import { createBucketLike } from "../../tools/localStack/copies";
 import { createLockTable } from "../../tools/lockTable";
 import { sampleParquet } from "../../tools/sampleLake";
 import { tempDir } from "../purge/pyarrow";
-
-const root = path.resolve(__dirname, "..", "..");
-const python = path.join(root, ".venv", "bin", "python");
+import { pyarrowView } from "../../tools/pyarrowLake";
+export { pyarrowView } from "../../tools/pyarrowLake";
 
 export interface TestLake {
   s3: S3Client;
@@ -98,7 +113,8 @@ export function lakeMutex(lake: TestLake, name: string, overrides = {}): MutexCl
     clientName: name,
     dynamoDbClient: lake.ddb,
     tableName: lake.lockTable,
-    defaultLeaseDuration: 3,
+    // Long enough for a purge whose event loop a loaded machine stalls for seconds.
+    defaultLeaseDuration: 15,
     autoRenew: true,
     refreshWaitTime: 0.05,
     maxTimeout: 60,
@@ -138,23 +154,6 @@ export function writeLocal(lake: TestLake, bytes: Uint8Array): string {
   return file;
 }
 
-export interface PyarrowView {
-  keys: Record<string, string[]>;
-  survivors: { problems: string[]; rows: number }[];
-}
-
-/** pyarrow reads every file once: the IDs each holds, and whether purged files kept every other row. */
-export function pyarrowView(
-  keys: string[],
-  survivors: { original: string; purged: string; ids: string[] }[] = [],
-): PyarrowView {
-  const out = execFileSync(python, [path.join(__dirname, "lake_check.py")], {
-    input: JSON.stringify({ column: "customer_id", keys, survivors }),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(out.toString());
-}
-
 /** IDs of `subjects` still present in any version of the given keys, per key (empty: all gone). */
 export async function survivingSubjects(
   lake: TestLake,
@@ -173,4 +172,82 @@ export async function survivingSubjects(
     if (found.length) left[key] = found;
   }
   return left;
+}
+
+export const context = { getRemainingTimeInMillis: () => 600_000 };
+
+/** Lambda's shape of an SQS message (lower-case attribute fields). */
+export function sqsRecord(m: Message): PurgeQueueRecord {
+  return {
+    messageId: m.MessageId!,
+    body: m.Body!,
+    eventSource: "aws:sqs",
+    attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1" },
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        { stringValue: v.StringValue, dataType: v.DataType },
+      ]),
+    ),
+  };
+}
+
+export async function drain(queueUrl: string, wantAtLeast = 0, waitSeconds = 1): Promise<Message[]> {
+  const sqs = makeSqsClient();
+  const out: Message[] = [];
+  for (let empty = 0; empty < 3 || out.length < wantAtLeast;) {
+    const got = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+        VisibilityTimeout: 600,
+      }),
+    );
+    if (!got.Messages?.length) {
+      empty++;
+      if (empty > 20) break;
+      continue;
+    }
+    out.push(...got.Messages);
+  }
+  return out;
+}
+
+export interface HandlerStack {
+  stack: LocalStack;
+  env: Record<string, string>;
+  alertQueueUrl: string;
+}
+
+export async function handlerStack(lake: TestLake): Promise<HandlerStack> {
+  const stack = await sharedLocalStack();
+  const sns = makeSnsClient();
+  const sqs = makeSqsClient();
+  const topic = await sns.send(new CreateTopicCommand({ Name: `lethe-alerts-${randomUUID().slice(0, 8)}` }));
+  const alertQueueUrl = (
+    await sqs.send(new CreateQueueCommand({ QueueName: `lethe-alerts-${randomUUID().slice(0, 8)}` }))
+  ).QueueUrl!;
+  const alertQueueArn = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertQueueUrl, AttributeNames: ["QueueArn"] }))
+  ).Attributes!.QueueArn!;
+  await sns.send(
+    new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: "sqs", Endpoint: alertQueueArn }),
+  );
+  const env = {
+    [envNames.dataMappers]: JSON.stringify([lake.mapper]),
+    [envNames.locksTable]: lake.lockTable,
+    [envNames.ledgerTable]: stack.ledgerTable,
+    [envNames.indexTable]: stack.indexTable,
+    [envNames.errorsTable]: stack.errorsTable,
+    [envNames.purgeQueueUrl]: stack.purgeQueueUrl,
+    [envNames.purgeDeadLetterQueueUrl]: stack.purgeDeadLetterQueueUrl,
+    [envNames.alertTopicArn]: topic.TopicArn!,
+    [envNames.purgeLockWaitSeconds]: "1",
+    [envNames.purgeWorkReserveSeconds]: "10",
+    [envNames.purgeMaxObjectBytes]: String(1024 * 1024),
+  };
+  return { stack, env, alertQueueUrl };
 }

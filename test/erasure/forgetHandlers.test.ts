@@ -6,24 +6,21 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  Message,
-} from "@aws-sdk/client-sqs";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient, makeSnsClient, makeSqsClient } from "../../runtime/aws/clients";
-import { envNames } from "../../runtime/contracts/env";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
+import { pollQueue } from "../../tools/queuePoller";
 import { ForgetLedger, objectLockKey } from "../../runtime/erasure/forget";
-import { createPurgeHandler, PurgeQueueRecord } from "../../runtime/handlers/purge";
+import { createPurgeHandler } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";
-import type { LocalStack } from "../../runtime/contracts/stack";
-import { sharedLocalStack } from "../support/localStack";
 import {
+  HandlerStack,
   TestLake,
+  context,
   createTestLake,
+  drain,
+  handlerStack,
+  sqsRecord,
   downloadVersions,
   lakeBytes,
   lakeMutex,
@@ -32,84 +29,6 @@ import {
   putManifest,
   survivingSubjects,
 } from "./forgetFixtures";
-
-const context = { getRemainingTimeInMillis: () => 600_000 };
-
-/** Lambda's shape of an SQS message (lower-case attribute fields). */
-export function sqsRecord(m: Message): PurgeQueueRecord {
-  return {
-    messageId: m.MessageId!,
-    body: m.Body!,
-    eventSource: "aws:sqs",
-    attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1" },
-    messageAttributes: Object.fromEntries(
-      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-        k,
-        { stringValue: v.StringValue, dataType: v.DataType },
-      ]),
-    ),
-  };
-}
-
-export async function drain(queueUrl: string, wantAtLeast = 0, waitSeconds = 1): Promise<Message[]> {
-  const sqs = makeSqsClient();
-  const out: Message[] = [];
-  for (let empty = 0; empty < 3 || out.length < wantAtLeast;) {
-    const got = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: waitSeconds,
-        MessageAttributeNames: ["All"],
-        MessageSystemAttributeNames: ["All"],
-        VisibilityTimeout: 600,
-      }),
-    );
-    if (!got.Messages?.length) {
-      empty++;
-      if (empty > 20) break;
-      continue;
-    }
-    out.push(...got.Messages);
-  }
-  return out;
-}
-
-export interface HandlerStack {
-  stack: LocalStack;
-  env: Record<string, string>;
-  alertQueueUrl: string;
-}
-
-export async function handlerStack(lake: TestLake): Promise<HandlerStack> {
-  const stack = await sharedLocalStack();
-  const sns = makeSnsClient();
-  const sqs = makeSqsClient();
-  const topic = await sns.send(new CreateTopicCommand({ Name: `lethe-alerts-${randomUUID().slice(0, 8)}` }));
-  const alertQueueUrl = (
-    await sqs.send(new CreateQueueCommand({ QueueName: `lethe-alerts-${randomUUID().slice(0, 8)}` }))
-  ).QueueUrl!;
-  const alertQueueArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertQueueUrl, AttributeNames: ["QueueArn"] }))
-  ).Attributes!.QueueArn!;
-  await sns.send(
-    new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: "sqs", Endpoint: alertQueueArn }),
-  );
-  const env = {
-    [envNames.dataMappers]: JSON.stringify([lake.mapper]),
-    [envNames.locksTable]: lake.lockTable,
-    [envNames.ledgerTable]: stack.ledgerTable,
-    [envNames.indexTable]: stack.indexTable,
-    [envNames.errorsTable]: stack.errorsTable,
-    [envNames.purgeQueueUrl]: stack.purgeQueueUrl,
-    [envNames.purgeDeadLetterQueueUrl]: stack.purgeDeadLetterQueueUrl,
-    [envNames.alertTopicArn]: topic.TopicArn!,
-    [envNames.purgeLockWaitSeconds]: "1",
-    [envNames.purgeWorkReserveSeconds]: "10",
-    [envNames.purgeMaxObjectBytes]: String(1024 * 1024),
-  };
-  return { stack, env, alertQueueUrl };
-}
 
 describe("forget: the purge and errors handlers (moto)", () => {
   let lake: TestLake;
@@ -209,6 +128,49 @@ describe("forget: the purge and errors handlers (moto)", () => {
     const second = await purge({ Records: [sqsRecord(requeued)] }, context);
     expect(second).to.deep.equal({ batchItemFailures: [] });
     expect(await survivingSubjects(lake, [k], lake.customers.slice(0, 2))).to.deep.equal({});
+  });
+
+  it("sends an object that keeps failing through the queue's redrive to the errors table, with one alert", async () => {
+    // Every attempt crashes before its write: the batch item fails, SQS redelivers it until
+    // maxReceiveCount (5 in the provisioned queue) and then moves it to the dead-letter queue.
+    const crash = () => Promise.reject(new Error("injected: the write never happens"));
+    const purge = createPurgeHandler(h.env, { hooks: { beforeWrite: crash } });
+    const errors = createErrorsHandler(h.env);
+    const batch = randomUUID();
+    const k = key();
+    await putLakeObject(lake, k, lakeBytes(lake, 4));
+    const sqs = makeSqsClient();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: h.stack.purgeQueueUrl,
+        MessageBody: JSON.stringify(
+          purgeMessage(lake, batch, k, await putManifest(lake, lake.customers.slice(0, 2))),
+        ),
+      }),
+    );
+    const purged = await pollQueue(sqs, h.stack.purgeQueueUrl, purge, {
+      visibilityTimeoutSeconds: 1,
+      idleReceives: 4,
+    });
+    expect(purged.failures).to.equal(5);
+    const filed = await pollQueue(sqs, h.stack.purgeDeadLetterQueueUrl, errors, { batchSize: 10 });
+    expect(filed.messages).to.equal(1);
+    const item = await doc.send(
+      new QueryCommand({
+        TableName: h.stack.errorsTable,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `batch#${batch}` },
+      }),
+    );
+    expect(item.Items).to.have.length(1);
+    expect(item.Items![0]).to.include({ kind: "retries-exhausted", key: k });
+    expect(item.Items![0].receiveCount).to.be.at.least(5);
+    const alerts = (await drain(h.alertQueueUrl, 1)).filter((a) =>
+      (JSON.parse(a.Body!).Message as string).includes(k),
+    );
+    expect(alerts).to.have.length(1);
+    expect(await downloadVersions(lake, k)).to.have.length(1);
+    expect((await new ForgetLedger(doc, h.stack.ledgerTable).summary(batch)).objectsFailed).to.equal(1);
   });
 
   it("answers a console event with a readable report, and 'already done' the second time", async () => {

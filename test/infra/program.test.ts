@@ -291,6 +291,9 @@ describe("infra: configuration", () => {
       "errorsTable",
       "purgeQueueUrl",
       "purgeDeadLetterQueueUrl",
+      "purgeFunction",
+      "errorsFunction",
+      "ledgerTable",
       "alertTopicArn",
     ]);
     expect(await valueOf(mod.purgeQueueUrl)).to.match(/^https:\/\/sqs\./);

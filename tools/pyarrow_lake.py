@@ -1,6 +1,8 @@
-"""pyarrow's view of purged lake objects, for the forget tests (one process for many files).
+"""pyarrow's side of the forget tests and benchmark (one process for many files).
 
-stdin: {"column": "customer_id", "keys": [file, ...], "survivors": [{"original", "purged", "ids"}, ...]}
+`make OUTDIR COUNT ROWS CUSTOMERS SEED`: writes COUNT small GZIP Parquet objects as pyarrow writes them
+(several row groups), customers `cust-0000`..., and prints their file names.
+Otherwise, stdin: {"column": "customer_id", "keys": [file, ...], "survivors": [{"original", "purged", "ids"}, ...]}
 stdout: {"keys": {file: [distinct non-null ids]}, "survivors": [{"problems": [...], "rows": n}, ...]}
 """
 import json
@@ -11,7 +13,32 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
+def make(outdir, count, rows, customers, seed):
+    import os
+    import random
+
+    rnd = random.Random(int(seed))
+    names = []
+    for n in range(int(count)):
+        ids = [f"cust-{rnd.randrange(int(customers)):04d}" for _ in range(int(rows))]
+        t = pa.table(
+            {
+                "customer_id": pa.array(ids, type=pa.string()),
+                "event_time": pa.array([1764460800000 + rnd.randrange(86400000) for _ in ids], type=pa.timestamp("ms")),
+                "event_type": pa.array([rnd.choice(["page_view", "purchase", "login"]) for _ in ids]),
+                "payload": pa.array([json.dumps({"n": n, "i": i}) for i in range(len(ids))]),
+            }
+        )
+        name = os.path.join(outdir, f"part-{n:05d}.parquet")
+        pq.write_table(t, name, compression="gzip", row_group_size=max(1, int(rows) // 3))
+        names.append(name)
+    print(json.dumps(names))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "make":
+        make(*sys.argv[2:7])
+        return
     spec = json.load(sys.stdin)
     column = spec["column"]
     out = {"keys": {}, "survivors": []}
