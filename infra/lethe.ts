@@ -127,6 +127,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     logRetentionDays: config.logRetentionDays,
     indexTableName: tables.tables.index.name,
     indexTableArn: tables.tables.index.arn,
+    subjectHashKeyArn: subjectHashKey.arn,
     dataMappers,
     notifications,
   });
@@ -141,6 +142,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     glueDatabaseName: lake.database.name,
     indexTableName: tables.tables.index.name,
     indexTableArn: tables.tables.index.arn,
+    subjectHashKeyArn: subjectHashKey.arn,
   });
   const queues = new PurgeQueues("lethe-purge", {
     tags,

@@ -2,6 +2,7 @@
 // manifest table, index lookups, and the plan written to the lake bucket. It may read the mappers'
 // locations, the manifests and Athena's results, write plans and Athena's results, nothing else.
 import * as pulumi from "@pulumi/pulumi";
+import { keySubjectHashes } from "../components/subjectHashKey";
 import { createFindHandler } from "../../runtime/handlers/find";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
@@ -22,6 +23,8 @@ export interface FindTaskArgs {
   glueDatabaseName: pulumi.Input<string>;
   indexTableName: pulumi.Input<string>;
   indexTableArn: pulumi.Input<string>;
+  /** The KMS HMAC key the index is keyed with (the find function looks subjects up by their hash). */
+  subjectHashKeyArn: pulumi.Input<string>;
 }
 
 export const findFactory = () => createFindHandler();
@@ -131,10 +134,13 @@ export class FindTask extends pulumi.ComponentResource {
         description:
           "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
         callbackFactory: findFactory,
-        statements,
+        statements: pulumi
+          .all([statements, args.subjectHashKeyArn])
+          .apply(([list, hashKey]) => [...list, keySubjectHashes(hashKey)]),
         environment: {
           [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
           [envNames.indexTable]: args.indexTableName,
+          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
           [envNames.athenaWorkgroup]: args.workgroupName,
           [envNames.glueDatabase]: args.glueDatabaseName,
           [envNames.lakeBucket]: args.lakeBucketName,

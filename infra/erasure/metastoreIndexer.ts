@@ -5,6 +5,7 @@
 // A bucket has one notification configuration: for a mapper in a bucket Lethe does not create, this
 // takes that configuration over (the platform team merges any notifications of their own into it).
 import * as pulumi from "@pulumi/pulumi";
+import { keySubjectHashes } from "../components/subjectHashKey";
 import { createIndexerHandler } from "../../runtime/handlers/indexer";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
@@ -27,15 +28,12 @@ export interface MetastoreIndexerArgs {
   indexTableName: pulumi.Input<string>;
   indexTableArn: pulumi.Input<string>;
   dataMappers: pulumi.Input<DataMapper[]>;
+  /** The KMS HMAC key the index is keyed with. */
+  subjectHashKeyArn: pulumi.Input<string>;
   /** One entry per bucket holding mapper locations (keyed by a stable label for resource names). */
   notifications: Record<string, NotificationTarget>;
 }
 
-/**
- * Loaded when the function starts rather than captured: the Parquet reader it reaches
- * (runtime/purge/parquetFormat.ts) holds typed arrays closure serialization cannot capture, so the
- * handler's modules must travel as files in the function's package.
- */
 export const indexerFactory = () => createIndexerHandler();
 
 export class MetastoreIndexer extends pulumi.ComponentResource {
@@ -57,8 +55,16 @@ export class MetastoreIndexer extends pulumi.ComponentResource {
           "Indexes each new lake object version by subject hash (ID columns only); removes deleted versions",
         callbackFactory: indexerFactory,
         statements: pulumi
-          .all([args.dataMappers, args.indexTableArn, partition.partition, region.region, identity.accountId])
-          .apply(([mappers, table, part, regionName, account]) => [
+          .all([
+            args.dataMappers,
+            args.indexTableArn,
+            partition.partition,
+            region.region,
+            identity.accountId,
+            args.subjectHashKeyArn,
+          ])
+          .apply(([mappers, table, part, regionName, account, hashKey]) => [
+            keySubjectHashes(hashKey),
             ...mappersReadStatements(mappers, { partition: part, region: regionName, account }),
             {
               Sid: "WriteIndex",
@@ -70,6 +76,7 @@ export class MetastoreIndexer extends pulumi.ComponentResource {
         environment: {
           [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
           [envNames.indexTable]: args.indexTableName,
+          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
           POWERTOOLS_SERVICE_NAME: "lethe-indexer",
         },
         memorySizeMb: 1024,

@@ -9,7 +9,7 @@
 import { LRUCache } from "lru-cache";
 import { OptOutLookup } from "./optOutRegistry";
 import { FilterProvider } from "./filterSource";
-import { jsonRecordKey } from "../purge/jsonRecordKey";
+import { jsonRecordKey } from "../erasure/jsonRecordKey";
 
 export interface FirehoseRecord {
   recordId: string;

@@ -6,7 +6,7 @@ import * as zlib from "node:zlib";
 import { KeyMatcher, keyText } from "./matcher";
 import { PurgeStats } from "./parquetPurge";
 import { CorruptObjectError, messageOf } from "./corruptObject";
-import { jsonRecordKey } from "./jsonRecordKey";
+import { jsonRecordKey } from "../erasure/jsonRecordKey";
 
 const gunzip = promisify(zlib.gunzip);
 const gzip = promisify(zlib.gzip);

@@ -30,11 +30,10 @@ describe("infra: ingest guard functions under mocks", () => {
   });
 
   it("deploys both functions on nodejs22.x with their own roles and no managed policies", () => {
-    const fns = p.ofType("aws:lambda/function:Function");
-    expect(fns.map((f) => f.inputs.name).sort()).to.deep.equal([
-      "lethe-dev-filter-builder",
-      "lethe-dev-ingest-guard",
-    ]);
+    const fns = p
+      .ofType("aws:lambda/function:Function")
+      .filter((f) => ["lethe-dev-filter-builder", "lethe-dev-ingest-guard"].includes(f.inputs.name));
+    expect(fns).to.have.length(2);
     for (const f of fns) {
       expect(f.inputs.runtime).to.equal("nodejs22.x");
       expect(f.inputs.handler).to.equal("__index.handler");

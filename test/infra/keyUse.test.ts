@@ -45,11 +45,12 @@ describe("infra: key use and reach under mocks", () => {
         .filter((s) => actionsOf(s).some((a) => /^kms:(Decrypt|GenerateDataKey)/.test(a)))
         .map((s) => ({ name, s })),
     );
-    expect(grants.map((g) => g.name).sort()).to.deep.equal([
-      "lethe-guard-builder-policy",
-      "lethe-guard-transformer-policy",
-      "lethe-ingest-policy",
-    ]);
+    // Every function's role uses the stack key (its environment, its dead letters), and Firehose's.
+    const functionRoles = p
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .map((r) => r.name)
+      .filter((n) => n.endsWith("-function-policy") || /^lethe-guard-(builder|transformer)-policy$/.test(n));
+    expect(grants.map((g) => g.name)).to.include.members([...functionRoles, "lethe-ingest-policy"]);
     const services = (s: Statement) => [s.Condition?.StringEquals?.["kms:ViaService"] ?? []].flat().sort();
     for (const { name, s } of grants) {
       expect(s.Resource, name).to.equal(stackKey);
@@ -70,13 +71,17 @@ describe("infra: key use and reach under mocks", () => {
     ]);
   });
 
-  it("lets only the filter builder compute subject hashes, with kms:GenerateMac on the HMAC key alone", () => {
+  it("lets only the functions that hash subjects (filter builder, indexer, find) use the HMAC key, with kms:GenerateMac alone", () => {
     const mac = rolePolicies(p).flatMap(({ name, statements }) =>
       statements.filter((s) => actionsOf(s).some((a) => a.includes("Mac"))).map((s) => ({ name, s })),
     );
-    expect(mac.map((m) => [m.name, actionsOf(m.s), m.s.Resource])).to.deep.equal([
-      ["lethe-guard-builder-policy", ["kms:GenerateMac"], hashKey],
-    ]);
+    expect(mac.map((m) => [m.name, actionsOf(m.s), m.s.Resource]).sort()).to.deep.equal(
+      [
+        ["lethe-find-function-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-guard-builder-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-index-function-policy", ["kms:GenerateMac"], hashKey],
+      ].sort(),
+    );
     const builder = p
       .ofType("aws:lambda/function:Function")
       .find((f) => f.inputs.name === "lethe-dev-filter-builder")!;

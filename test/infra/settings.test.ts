@@ -33,16 +33,37 @@ const keys = Object.keys(declared) as (keyof LetheConfig)[];
 /** A valid value other than the default, for each setting. */
 function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
   const d = configDefaults[k];
-  const strings: Partial<Record<keyof LetheConfig, string>> = {
+  const others: Partial<Record<keyof LetheConfig, unknown>> = {
     alertEmail: "privacy-ops@example.com",
     ingestFilterBuildSchedule: "rate(5 minutes)",
+    stores: [
+      {
+        name: "profiles",
+        kind: "dynamodb",
+        owner: "crm@example.com",
+        table: "profiles",
+        idAttribute: "customerId",
+      },
+    ],
+    dataMappers: [
+      ...configDefaults.dataMappers,
+      {
+        name: "orders",
+        glueDatabase: "shop",
+        glueTable: "orders",
+        location: "s3://shop-lake/orders/",
+        idColumns: ["customer_id"],
+        format: "parquet",
+        partitionColumns: ["dt"],
+      },
+    ],
   };
   const candidates: unknown[] =
     typeof d === "boolean"
       ? [!d]
       : typeof d === "number"
         ? [d + 1, d - 1, ...logRetentionValues.filter((v) => v !== d)]
-        : [strings[k]];
+        : [others[k]];
   for (const c of candidates) {
     if (c === undefined) continue;
     try {
@@ -67,12 +88,17 @@ describe("infra: every setting has one default and a consumer", () => {
   it("reads every key Pulumi.yaml declares, with the type it declares, and no other", async () => {
     expect(keys.sort()).to.deep.equal(Object.keys(settingTypes).sort());
     for (const k of keys) {
-      expect(declared[k].type, k).to.equal(settingTypes[k]);
+      // A structured setting is declared as a string holding JSON (Pulumi config types cannot be objects).
+      const json = settingTypes[k] === "json";
+      expect(declared[k].type, k).to.equal(json ? "string" : settingTypes[k]);
       expect(declared[k].description, k).to.be.a("string").and.have.length.greaterThan(10);
-      expect(configDefaults[k], k).to.deep.equal(declared[k].default);
+      expect(configDefaults[k], k).to.deep.equal(
+        json ? JSON.parse(String(declared[k].default)) : declared[k].default,
+      );
     }
     // Every key set on the stack comes back from readLetheConfig.
-    const stackConfig = Object.fromEntries(keys.map((k) => [`lethe:${k}`, String(alternate(k))]));
+    const text = (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v));
+    const stackConfig = Object.fromEntries(keys.map((k) => [`lethe:${k}`, text(alternate(k))]));
     installPulumiMocks(stackConfig);
     const read = readLetheConfig(new pulumi.Config("lethe"));
     for (const k of keys) expect(read[k], k).to.deep.equal(alternate(k));

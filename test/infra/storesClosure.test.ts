@@ -12,6 +12,7 @@ import { CreateTopicCommand } from "@aws-sdk/client-sns";
 import { Client } from "pg";
 import { installPulumiMocks } from "../support/pulumiMocks";
 import { storeFunctionFactories } from "../../infra/erasure/stores";
+import { functionContents } from "../../infra/components/runtimePackage";
 import { envNames } from "../../runtime/contracts/env";
 import { makeS3Client, makeSecretsManagerClient, makeSnsClient } from "../../runtime/aws/clients";
 import {
@@ -30,12 +31,15 @@ const packageOf = (s: string) => (s.startsWith("@") ? s.split("/").slice(0, 2).j
 describe("infra: the store functions' serialized code", () => {
   const dir = path.join(root, "tmp", `store-closures-${randomUUID().slice(0, 8)}`);
   const code: Record<string, string> = {};
+  const contents: Record<string, string[]> = {};
   let db: Client;
   let schema: { name: string; drop(): Promise<void> };
 
   before(async () => {
     installPulumiMocks();
     for (const [kind, factory] of Object.entries(storeFunctionFactories)) {
+      // As LetheFunction does: the runtime ships as compiled files the closure requires.
+      contents[kind] = functionContents(kind, factory).packages;
       const closure = await pulumi.runtime.serializeFunction(factory, {
         serialize: () => true,
         exportName: "handler",
@@ -56,18 +60,22 @@ describe("infra: the store functions' serialized code", () => {
     await db.end();
   });
 
-  it("requires only Node built-ins and packages in dependencies, never Pulumi or a local path", () => {
+  it("requires its compiled handler, Node built-ins and dependencies only, and carries the store's packages", () => {
     const expected: Record<string, string[]> = {
       dynamodb: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-sns", "@aws-sdk/client-s3"],
       postgres: ["pg", "@aws-sdk/client-secrets-manager"],
       subsystem: ["@aws-sdk/client-secrets-manager"],
     };
     for (const [kind, text] of Object.entries(code)) {
+      expect(contents[kind], kind).to.include.members(expected[kind]).and.not.include("parquet-wasm");
       const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-      expect(required.map(packageOf), kind).to.include.members(expected[kind]);
+      expect(required, kind).to.include(
+        `@lethe/runtime/handlers/stores${kind[0].toUpperCase()}${kind.slice(1)}.js`,
+      );
       for (const spec of required) {
         const builtin = builtinModules.includes(spec.replace(/^node:/, ""));
-        expect(builtin || dependencies.includes(packageOf(spec)), `${kind}: ${spec}`).to.equal(true);
+        const ours = spec.startsWith("@lethe/runtime/");
+        expect(builtin || ours || dependencies.includes(packageOf(spec)), `${kind}: ${spec}`).to.equal(true);
       }
       expect(text, kind).to.not.match(/require\("@pulumi\//);
       expect(text, kind).to.not.match(/require\("\.\.?\//);
@@ -85,7 +93,7 @@ describe("infra: the store functions' serialized code", () => {
     );
     const key = "erasure-manifests/batch_id=b9/manifest.jsonl";
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"key":["k-1"]}\n{"key":["k-2"]}\n' }),
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"id":["k-1"]}\n{"id":["k-2"]}\n' }),
     );
     await db.query(`CREATE TABLE "${schema.name}".t (cid text)`);
     await db.query(`INSERT INTO "${schema.name}".t VALUES ('k-1'), ('k-1'), ('k-2'), ('k-3')`);

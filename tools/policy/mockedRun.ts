@@ -274,10 +274,11 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_00
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
   let exported: Record<string, unknown> = {};
-  // Closure serialization looks for the program's package.json from the working directory up; a
-  // program without one runs on this project's packages (shareProjectPackages), so from here.
+  // Closure serialization looks for the program's package.json from the working directory up, and
+  // packaged functions name their files relative to it: run from the directory holding the program's
+  // package.json; a program without one runs on this project's packages (shareProjectPackages), so here.
   const cwd = process.cwd();
-  process.chdir(packageJsonAbove(dir) ? dir : projectRoot);
+  process.chdir(packageJsonDirAbove(dir) ?? projectRoot);
   try {
     let bodyDone = Date.now();
     try {
@@ -339,10 +340,10 @@ async function resolveExports(
   return Object.fromEntries(entries.map(([k], i) => [k, values[i]]));
 }
 
-function packageJsonAbove(dir: string): boolean {
+function packageJsonDirAbove(dir: string): string | undefined {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, "package.json"))) return true;
-    if (path.dirname(d) === d) return false;
+    if (fs.existsSync(path.join(d, "package.json"))) return d;
+    if (path.dirname(d) === d) return undefined;
   }
 }
 

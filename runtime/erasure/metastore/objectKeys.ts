@@ -4,7 +4,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { DataMapper } from "../../contracts/mappers";
 import { keyColumn, keyText } from "../../purge/matcher";
-import { jsonRecordKey } from "../../purge/jsonRecordKey";
+import { jsonRecordKey } from "../jsonRecordKey";
 import { F, chunkRange, readFooter } from "../../purge/parquetFormat";
 import { readTopLevelFields, topLevelFieldsOf } from "../../purge/rowGroupPurge";
 import { getStructList } from "../../purge/thriftCompact";

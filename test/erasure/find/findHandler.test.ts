@@ -62,6 +62,7 @@ describe("find: the find function's handler (emulator)", function () {
       [envNames.glueDatabase]: db,
       [envNames.lakeBucket]: stack.lakeBucket,
       [envNames.kmsKeyArn]: stack.kmsKeyArn,
+      [envNames.subjectHashKeyArn]: stack.subjectHashKeyArn,
     });
     const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [
       ["cust-secret-1"],

@@ -3,7 +3,7 @@
 // its exact integer value (JSON.parse would round integers beyond 2^53 to a neighbour, so numbers are
 // read again from their source text); anything else holds no ID.
 import { parse } from "lossless-json";
-import { jsonNumberAsIntegerId } from "../erasure/subjectIds";
+import { jsonNumberAsIntegerId } from "./subjectIds";
 
 /** A JSON number kept as its source text. */
 class NumberText {
