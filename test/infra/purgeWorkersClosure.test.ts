@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { builtinModules } from "node:module";
 import { randomUUID } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { functionContents } from "../../infra/components/runtimePackage";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { installPulumiMocks } from "../support/pulumiMocks";
 import { errorsFactory } from "../../infra/erasure/purgeWorkers";
@@ -31,6 +32,8 @@ describe("infra: the errors function's serialized code", () => {
 
   before(async () => {
     installPulumiMocks();
+    // As LetheFunction does: the runtime ships as compiled files the closure requires.
+    functionContents("errors", errorsFactory);
     code = (
       await pulumi.runtime.serializeFunction(errorsFactory, {
         serialize: () => true,
@@ -46,10 +49,12 @@ describe("infra: the errors function's serialized code", () => {
     for (const name of [...Object.values(envNames), ...Object.keys(quiet)]) delete process.env[name];
   });
 
-  it("requires only built-ins and dependencies, and files a dead letter with one alert when run", async () => {
+  it("requires its compiled handler, built-ins and dependencies only, and files a dead letter with one alert when run", async () => {
     for (const spec of [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])) {
       const ok =
-        builtinModules.includes(spec.replace(/^node:/, "")) || dependencies.includes(packageOf(spec));
+        builtinModules.includes(spec.replace(/^node:/, "")) ||
+        spec.startsWith("@lethe/runtime/") || // the runtime ships as compiled files (runtimePackage.ts)
+        dependencies.includes(packageOf(spec));
       expect(ok, `${spec} is neither built in nor a dependency`).to.equal(true);
     }
     const lake = await createTestLake();

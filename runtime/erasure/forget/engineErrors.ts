@@ -1,5 +1,6 @@
 // Errors of the purge engine that no retry can cure: the object's format, encoding or content is one
 // the engine refuses, so the message is recorded for a person at once instead of being retried.
+import { CorruptObjectError } from "../../purge/corruptObject";
 import { JsonLinesError } from "../../purge/jsonLines";
 import { MatchSpecError } from "../../purge/matcher";
 import { ParquetFormatError } from "../../purge/parquetFormat";
@@ -13,6 +14,8 @@ export function isEngineRefusal(err: unknown): boolean {
     err instanceof ParquetFormatError ||
     err instanceof UnfaithfulRewriteError ||
     err instanceof JsonLinesError ||
+    // A corrupt object stays corrupt: a person decides (restore, drop the object, accept the loss).
+    err instanceof CorruptObjectError ||
     err instanceof MatchSpecError
   );
 }
