@@ -24,3 +24,23 @@ export interface PurgeObjectMessage {
   /** Verify rounds send objects again; the ledger keys each object's outcome by round. */
   round?: number;
 }
+
+/** One SQS message as Lambda delivers it (lower-case attribute fields). */
+export interface PurgeQueueRecord {
+  messageId: string;
+  body: string;
+  eventSource?: string;
+  messageAttributes?: Record<string, { stringValue?: string; dataType?: string }>;
+  attributes?: { ApproximateReceiveCount?: string };
+}
+
+/** An SQS event source's event (rather than a console test event). */
+export function isSqsEvent(event: unknown): event is { Records: PurgeQueueRecord[] } {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  return (
+    Array.isArray(records) &&
+    records.every(
+      (r) => typeof r === "object" && r !== null && typeof (r as PurgeQueueRecord).body === "string",
+    )
+  );
+}

@@ -8,18 +8,14 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { makeDocumentClient, makeSnsClient } from "../aws/clients";
 import { Env } from "../contracts/env";
-import {
-  ForgetFailureKind,
-  ForgetLedger,
-  PurgeErrorRecord,
-  alertPurgeError,
-  errorsSettingsFromEnv,
-  failureKindAttribute,
-  failureReasonAttribute,
-  labelOf,
-  recordPurgeError,
-} from "../erasure/forget";
-import { isSqsEvent, PurgeQueueRecord } from "./purge";
+// Module by module, not the forget barrel: this function must not carry the purge engine.
+import type { ForgetFailureKind } from "../erasure/forget/errors";
+import { ForgetLedger } from "../erasure/forget/ledger";
+import { PurgeErrorRecord, alertPurgeError, recordPurgeError } from "../erasure/forget/errorRecords";
+import { errorsSettingsFromEnv } from "../erasure/forget/settings";
+import { failureKindAttribute, failureReasonAttribute } from "../erasure/forget/requeue";
+import { labelOf } from "../erasure/forget/message";
+import { isSqsEvent, PurgeQueueRecord } from "../contracts/messages";
 
 export const errorsServiceName = "lethe-purge-errors";
 

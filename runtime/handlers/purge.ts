@@ -8,6 +8,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeDynamoDbClient, makeS3Client, makeSqsClient } from "../aws/clients";
+import { isSqsEvent, PurgeQueueRecord } from "../contracts/messages";
 import { Env } from "../contracts/env";
 import {
   ForgetHooks,
@@ -28,13 +29,6 @@ import type { PurgeOptions } from "../purge/parquetPurge";
 export const purgeServiceName = "lethe-purge";
 
 /** The parts of a Lambda SQS record the handler reads. */
-export interface PurgeQueueRecord {
-  messageId: string;
-  body: string;
-  eventSource?: string;
-  messageAttributes?: Record<string, { stringValue?: string; dataType?: string }>;
-  attributes?: { ApproximateReceiveCount?: string };
-}
 
 export interface LambdaContextLike {
   getRemainingTimeInMillis(): number;
@@ -49,16 +43,6 @@ export interface PurgeHandlerOptions {
 }
 
 export type PurgeReply = { batchItemFailures: { itemIdentifier: string }[] } | ObjectReport;
-
-export function isSqsEvent(event: unknown): event is { Records: PurgeQueueRecord[] } {
-  const records = (event as { Records?: unknown } | null)?.Records;
-  return (
-    Array.isArray(records) &&
-    records.every(
-      (r) => typeof r === "object" && r !== null && typeof (r as PurgeQueueRecord).body === "string",
-    )
-  );
-}
 
 export function createPurgeHandler(
   env: Env = process.env,
@@ -150,3 +134,6 @@ export function createPurgeHandler(
     }
   };
 }
+
+export { isSqsEvent };
+export type { PurgeQueueRecord };

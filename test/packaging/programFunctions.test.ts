@@ -102,7 +102,7 @@ describe("packaging: the program's functions as pulumi up zips them", () => {
         expect(fn.packages, fn.shortName).to.not.include(devOnly);
       }
     }
-    for (const name of ["ingest-guard", "filter-builder"]) {
+    for (const name of ["ingest-guard", "filter-builder", "purge-errors"]) {
       const fn = fns.find((f) => f.shortName === name)!;
       expect(fn.packages).to.not.include("parquet-wasm");
       expect(fn.packages).to.not.include("apache-arrow");
