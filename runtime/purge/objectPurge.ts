@@ -10,7 +10,6 @@ import {
   DeleteObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommandOutput,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectCommandInput,
   S3Client,
@@ -22,7 +21,7 @@ import { PurgeOptions, PurgeStats, purgeParquet, scanParquet } from "./parquetPu
 import { ObjectFormat, detectFormat } from "./purgeBytes";
 import { purgeJsonLines, scanJsonLines } from "./jsonLines";
 import { writeAtomically } from "./localFiles";
-import { ObjectVersion, headObject, versionSource } from "./s3Objects";
+import { ObjectVersion, headObject, keyVersionPages, versionSource } from "./s3Objects";
 
 export type ObjectPurgeStatus = "purged" | "no-match" | "conflict";
 
@@ -236,26 +235,13 @@ async function olderVersions(
 ): Promise<string[]> {
   const out: string[] = [];
   let seenOurs = false;
-  let keyMarker: string | undefined;
-  let versionMarker: string | undefined;
-  for (;;) {
-    const page = await s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: key,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionMarker,
-      }),
-    );
-    for (const v of page.Versions ?? []) {
-      if (v.Key !== key || !v.VersionId) continue;
-      if (seenOurs) out.push(v.VersionId);
+  for await (const page of keyVersionPages(s3, bucket, key)) {
+    for (const v of page.versions) {
+      if (seenOurs) out.push(v.VersionId!);
       else if (v.VersionId === versionId) seenOurs = true;
     }
-    if (!page.IsTruncated) return out;
-    keyMarker = page.NextKeyMarker;
-    versionMarker = page.NextVersionIdMarker;
   }
+  return out;
 }
 
 async function versionsHolding(

@@ -1,6 +1,14 @@
 // S3 object versions as byte sources: ranged GETs pinned to one version (and its ETag), so a Parquet
 // object is read footer first and then one row group at a time, never whole.
-import { GetObjectCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteMarkerEntry,
+  GetObjectCommand,
+  HeadObjectCommand,
+  HeadObjectCommandOutput,
+  ListObjectVersionsCommand,
+  ObjectVersion as ObjectVersionEntry,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { ByteSource } from "./parquetFormat";
 
 export interface ObjectVersion {
@@ -45,4 +53,33 @@ export function versionSource(s3: S3Client, v: ObjectVersion): ByteSource {
       return bytes;
     },
   };
+}
+
+/**
+ * The version listing of exactly `key` (not of keys it prefixes), page by page in S3's order: each
+ * page's object versions and delete markers, newest first within each.
+ */
+export async function* keyVersionPages(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): AsyncGenerator<{ versions: ObjectVersionEntry[]; deleteMarkers: DeleteMarkerEntry[] }> {
+  let keyMarker: string | undefined;
+  let versionMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionMarker,
+      }),
+    );
+    const ofKey = <T extends { Key?: string; VersionId?: string }>(entries: T[] | undefined) =>
+      (entries ?? []).filter((v) => v.Key === key && v.VersionId);
+    yield { versions: ofKey(page.Versions), deleteMarkers: ofKey(page.DeleteMarkers) };
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    versionMarker = page.NextVersionIdMarker;
+  }
 }

@@ -1,8 +1,8 @@
 // The version list of one key, as S3 has it now: every object version (the `null` version of an
 // object written before versioning included) and every delete marker, newest first. The purge works
 // from this list rather than from ETags, so identical bytes and copies are seen as the versions they are.
-import { HeadObjectCommand, ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
-import type { ObjectVersion } from "../../purge/s3Objects";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { keyVersionPages, type ObjectVersion } from "../../purge/s3Objects";
 
 export interface ListedVersion {
   versionId: string;
@@ -19,35 +19,21 @@ export interface VersionList {
 
 export async function listKeyVersions(s3: S3Client, bucket: string, key: string): Promise<VersionList> {
   const all: (ListedVersion & { at: number; order: number })[] = [];
-  let keyMarker: string | undefined;
-  let versionMarker: string | undefined;
   let order = 0;
-  for (;;) {
-    const page = await s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: key,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionMarker,
-      }),
-    );
+  for await (const page of keyVersionPages(s3, bucket, key)) {
     const entries = [
-      ...(page.Versions ?? []).map((v) => ({ ...v, deleteMarker: false })),
-      ...(page.DeleteMarkers ?? []).map((v) => ({ ...v, deleteMarker: true })),
+      ...page.versions.map((v) => ({ ...v, deleteMarker: false })),
+      ...page.deleteMarkers.map((v) => ({ ...v, deleteMarker: true })),
     ];
     for (const v of entries) {
-      if (v.Key !== key || !v.VersionId) continue;
       all.push({
-        versionId: v.VersionId,
+        versionId: v.VersionId!,
         isLatest: v.IsLatest === true,
         deleteMarker: v.deleteMarker,
         at: v.LastModified?.getTime() ?? 0,
         order: order++,
       });
     }
-    if (!page.IsTruncated) break;
-    keyMarker = page.NextKeyMarker;
-    versionMarker = page.NextVersionIdMarker;
   }
   all.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || b.at - a.at || a.order - b.order);
   const out = all.map(({ versionId, isLatest, deleteMarker }) => ({ versionId, isLatest, deleteMarker }));
