@@ -53,6 +53,7 @@ export class ErasureTables extends pulumi.ComponentResource {
       ledger: make("ledger"),
       errors: make("errors"),
       audit: make("audit"),
+      idempotency: make("idempotency"),
     };
     this.registerOutputs(Object.fromEntries(Object.entries(this.tables).map(([k, t]) => [k, t.name])));
   }

@@ -32,6 +32,16 @@ export const envNames = {
   // the erasure workflow's functions
   requestsTable: "LETHE_REQUESTS_TABLE",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
+  /** Where each request's report (JSON; keyed hashes only) is written. */
+  reportBucket: "LETHE_REPORT_BUCKET",
+  /** The erasure state machine the batch function starts and the cancel function stops. */
+  stateMachineArn: "LETHE_STATE_MACHINE_ARN",
+  /** The request function's Powertools idempotency table. */
+  idempotencyTable: "LETHE_IDEMPOTENCY_TABLE",
+  /** Most subject IDs one batch collects. */
+  batchMaxSubjects: "LETHE_BATCH_MAX_SUBJECTS",
+  /** The filter builder the request function triggers after registering opt-outs. */
+  filterBuilderFunction: "LETHE_FILTER_BUILDER_FUNCTION",
   // every function that reports, indexes or audits a subject: the stack's KMS HMAC key
   subjectHashKeyArn: "LETHE_SUBJECT_HASH_KEY_ARN",
   // every function that writes the requests, errors or audit tables

@@ -33,5 +33,12 @@ export const manifestTable = {
   idColumn: "id",
 } as const;
 
+/**
+ * Each request's subject IDs, as the intake received them (one JSON line per subject), live in the
+ * lake bucket under this prefix (KMS, expiring before the deadline) until the report task drops them:
+ * a request of 10,000 IDs does not fit a DynamoDB item, and IDs never go into one.
+ */
+export const requestIdsRoot = "erasure-requests/";
+
 /** Batch plans (object paths, versions and row counts; no IDs) live in the lake bucket under this prefix. */
 export const planRoot = "erasure-plans/";

@@ -83,6 +83,12 @@ export const tableShapes = {
       { name: "at", type: "S" },
     ],
   },
+  idempotency: {
+    description:
+      "Powertools idempotency records of the request function: an Idempotency-Key's first reply, replayed to a retry",
+    hashKey: "id",
+    attributes: [{ name: "id", type: "S" }],
+  },
 } satisfies Record<string, TableShape>;
 
 export type TableRole = keyof typeof tableShapes;

@@ -2,9 +2,10 @@
 // is the forget ledger's summary item (tableShapes.ledger, `batch#<id>` / `summary`): the purge
 // function adds its counters there and reads its state there, so a cancel is seen by every worker.
 // Its state moves like a request's (stateMoves.ts), and its requests move with it.
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { ErasureState } from "../contracts/requests";
+import { UsageError } from "../contracts/errors";
 import { ManifestRef } from "../contracts/messages";
 import { batchPartitionKey, summarySortKey } from "./forget/ledger";
 import { moveState, StateMoveRefused, StateMoveTarget } from "./stateMoves";
@@ -30,6 +31,14 @@ export interface BatchRecord {
   };
   /** Why the batch needs attention, was rejected or cancelled. */
   reason?: string;
+  /** Each step's times and counts, as its task recorded them (the report lists them). */
+  steps?: Record<string, BatchStep>;
+}
+
+export interface BatchStep {
+  startedAt: string;
+  endedAt?: string;
+  counts?: Record<string, number>;
 }
 
 export interface BatchTables {
@@ -123,4 +132,51 @@ export async function moveBatch(
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
+}
+
+/**
+ * Records one step's times and counts on the batch (`steps.<step>`), whole: a task calls it when the
+ * step starts and again when it ends. Refused for a batch that does not exist.
+ */
+export async function recordStep(
+  t: BatchTables,
+  batchId: string,
+  step: string,
+  value: BatchStep,
+): Promise<void> {
+  const key = { pk: batchPartitionKey(batchId), sk: summarySortKey };
+  const names = { "#steps": "steps", "#step": step };
+  try {
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.ledgerTable,
+        Key: key,
+        ConditionExpression: "attribute_exists(pk) AND attribute_exists(#steps)",
+        UpdateExpression: "SET #steps.#step = :v",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ":v": value },
+      }),
+    );
+  } catch (err) {
+    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    // The first step of a batch: create the map (still only on an existing batch).
+    try {
+      await t.doc.send(
+        new UpdateCommand({
+          TableName: t.ledgerTable,
+          Key: key,
+          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#steps)",
+          UpdateExpression: "SET #steps = :m",
+          ExpressionAttributeNames: { "#steps": "steps" },
+          ExpressionAttributeValues: { ":m": { [step]: value } },
+        }),
+      );
+    } catch (again) {
+      if ((again as Error).name !== "ConditionalCheckFailedException") throw again;
+      const batch = await getBatch(t, batchId);
+      if (!batch) throw new UsageError(`batch ${batchId} does not exist`);
+      // Another step created the map meanwhile.
+      await recordStep(t, batchId, step, value);
+    }
+  }
 }

@@ -1,0 +1,73 @@
+// The report of one erasure request: what the `report` task writes to the report bucket (JSON), what
+// `status` points at, and what `lethe report` renders as Markdown or an HTML certificate. Subjects
+// appear only as keyed hashes (HMAC with the stack's subject hash key): the report proves what was
+// erased without holding what it erased.
+import type { ErasureState } from "./requests";
+
+/** Where a request's report lives in the report bucket. */
+export function reportKey(requestId: string): string {
+  return `reports/request_id=${requestId}/report.json`;
+}
+
+/** One step of the batch's run, as the state machine's tasks recorded it on the batch. */
+export interface ReportStep {
+  /** find | approval | forget | verify | report, and the stores' names. */
+  step: string;
+  startedAt: string;
+  endedAt?: string;
+  /** Counts of what the step did (objects, rows, bytes...). */
+  counts?: Record<string, number>;
+}
+
+/** What one data mapper (a lake table) or store gave up. */
+export interface ReportTarget {
+  kind: "lake" | "dynamodb" | "postgres" | "subsystem";
+  name: string;
+  outcome: "erased" | "nothing-found" | "failed" | "needs-attention";
+  objectsRewritten?: number;
+  versionsDeleted?: number;
+  rowsRemoved: number;
+  bytesScanned?: number;
+  /** Why it failed, for a person (never an ID). */
+  reason?: string;
+}
+
+export interface ReportAuditEntry {
+  at: string;
+  event: string;
+  /** Counts and keyed hashes only. */
+  detail?: Record<string, unknown>;
+}
+
+export interface ErasureReport {
+  /** Bumped when a field changes meaning. */
+  reportVersion: 1;
+  requestId: string;
+  batchId: string;
+  state: ErasureState;
+  receivedAt: string;
+  deadline: string;
+  completedAt?: string;
+  /** Who filed it and why, as the intake recorded them. */
+  requestedBy?: string;
+  reason?: string;
+  /** The subjects, as keyed hashes (`hmac-sha256:<hex>`), and how many. */
+  subjectHashes: string[];
+  subjectCount: number;
+  steps: ReportStep[];
+  targets: ReportTarget[];
+  verification: {
+    /** Matching rows found by the last verify, over every version of every object and the new partitions. */
+    remainingRows: number;
+    rounds: number;
+    verifiedAt?: string;
+    /** What verify looked at: objects and versions read, partitions written since the find began. */
+    objectsChecked: number;
+    versionsChecked: number;
+  };
+  /** Confirms the raw IDs were dropped from the manifest, the request record and the ID files. */
+  rawIdsDropped: boolean;
+  approval?: { decision: "approve" | "reject"; by?: string; reason?: string; decidedAt?: string };
+  audit: ReportAuditEntry[];
+  generatedAt: string;
+}
