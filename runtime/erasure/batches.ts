@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { ErasureState } from "../contracts/requests";
 import { UsageError } from "../contracts/errors";
+import type { ReportTarget } from "../contracts/report";
 import { ManifestRef } from "../contracts/messages";
 import { batchPartitionKey, summarySortKey } from "./forget/ledger";
 import { moveState, StateMoveRefused, StateMoveTarget } from "./stateMoves";
@@ -33,6 +34,8 @@ export interface BatchRecord {
   reason?: string;
   /** Each step's times and counts, as its task recorded them (the report lists them). */
   steps?: Record<string, BatchStep>;
+  /** Each store's outcome (DynamoDB, PostgreSQL, subsystems), by store name, as its branch recorded it. */
+  storeOutcomes?: Record<string, ReportTarget>;
 }
 
 export interface BatchStep {
