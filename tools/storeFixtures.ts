@@ -74,3 +74,30 @@ export async function createProfileTable(ddb: DynamoDBClient, name: string): Pro
   );
   return name;
 }
+
+/** A profile table keyed by `profile_id`, reachable by customer through the GSI `indexName` on `customer_id`. */
+export async function createIndexedProfileTable(
+  ddb: DynamoDBClient,
+  name: string,
+  indexName = "by-customer",
+): Promise<string> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "profile_id", AttributeType: "S" },
+        { AttributeName: "customer_id", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "profile_id", KeyType: "HASH" }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: indexName,
+          KeySchema: [{ AttributeName: "customer_id", KeyType: "HASH" }],
+          Projection: { ProjectionType: "KEYS_ONLY" },
+        },
+      ],
+    }),
+  );
+  return name;
+}

@@ -235,7 +235,11 @@ export async function runBatchStoreTask(
   // A subsystem: one exchange, then done, or a Wait before the next one.
   const polls = event.action === "poll" ? (prior?.counts?.polls ?? 0) + 1 : 0;
   const reply = await call(event.action);
-  const counts = counted(reply, { polls, ...(reply.erased !== undefined ? { erased: reply.erased } : {}) });
+  // A poll does not read the manifest: the subjects' count stays as the submit recorded it.
+  const counts = {
+    ...(event.action === "poll" ? prior?.counts : {}),
+    ...counted(reply, { polls, ...(reply.erased !== undefined ? { erased: reply.erased } : {}) }),
+  };
   if (reply.status === "NEEDS_ATTENTION") return finish("needs-attention", 0, counts, reply.reason);
   if (reply.status === "COMPLETED") return finish("erased", reply.erased ?? 0, counts);
   await recordStep(deps.batches, event.batchId, stepName, { startedAt, counts });
