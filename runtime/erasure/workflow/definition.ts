@@ -71,7 +71,7 @@ function task(resource: string, timeoutSeconds: number, next: string | undefined
 /**
  * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`. Each task gets what
  * its Parameters pick and returns what it adds under its ResultPath (counts and locations, never an ID):
- * find -> the plan summary; pollLedger -> `{ done, pastDeadline }`; verify -> `{ hits, retry, nextRound,
+ * find -> the plan summary; pollLedger -> `{ done, pastDeadline, failed }`; verify -> `{ hits, retry, nextRound,
  * plan }`; requestApproval's token is answered with `{ decision: "approve" | "reject", ... }`.
  */
 export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string, unknown> {
@@ -135,6 +135,8 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
     ForgetDone: {
       Type: "Choice",
       Choices: [
+        // Done, but with objects the purge could not forget (their reasons at $.forget.reason).
+        { Variable: "$.forget.failed", BooleanEquals: true, Next: "NeedsAttention" },
         { Variable: "$.forget.done", BooleanEquals: true, Next: "Drain" },
         { Variable: "$.forget.pastDeadline", BooleanEquals: true, Next: "NeedsAttention" },
       ],
