@@ -41,11 +41,48 @@ function causeText(cause: string | undefined): string {
   return cause;
 }
 
-export function attentionReason(state: ExecutionState): string {
-  if (state.failure) {
-    const cause = causeText(state.failure.Cause);
-    return `${state.failure.Error ?? "Error"}${cause ? `: ${cause}` : ""}`.slice(0, 2000);
+interface BranchOutcome {
+  ok?: boolean;
+  store?: string;
+  outcome?: string;
+  reason?: string;
+  failure?: { Error?: string; Cause?: string };
+  forget?: ExecutionState["forget"];
+  verify?: ExecutionState["verify"];
+}
+
+function failureText(f: { Error?: string; Cause?: string }): string {
+  const cause = causeText(f.Cause);
+  return `${f.Error ?? "Error"}${cause ? `: ${cause}` : ""}`;
+}
+
+/** EraseEverywhere's outcome (`{lake, dynamodb: [...], ...}`, as JSON in the Cause): each branch that failed, and why. */
+function outcomeReasons(cause: string | undefined): string | undefined {
+  let outcome: Record<string, BranchOutcome | BranchOutcome[]>;
+  try {
+    outcome = JSON.parse(cause ?? "");
+  } catch {
+    return undefined;
   }
+  if (typeof outcome !== "object" || outcome === null || !("lake" in outcome)) return undefined;
+  const reasons: string[] = [];
+  const lake = outcome.lake as BranchOutcome;
+  if (lake && lake.ok === false) {
+    const detail = branchState(lake) ?? (lake.failure ? failureText(lake.failure) : "not erased");
+    const named =
+      lake.failure?.Error && !detail.startsWith(lake.failure.Error) ? `${lake.failure.Error}: ` : "";
+    reasons.push(`lake: ${named}${detail}`);
+  }
+  for (const [kind, entries] of Object.entries(outcome)) {
+    if (kind === "lake" || !Array.isArray(entries)) continue;
+    for (const e of entries.filter((x) => x.ok === false)) {
+      reasons.push(`store ${e.store ?? kind}: ${e.reason ?? e.outcome ?? "not erased"}`);
+    }
+  }
+  return reasons.length ? reasons.join("; ") : undefined;
+}
+
+function branchState(state: ExecutionState): string | undefined {
   if (state.forget?.reason && (state.forget.failed || state.forget.pastDeadline)) return state.forget.reason;
   if (state.verify?.hits) {
     return (
@@ -53,6 +90,16 @@ export function attentionReason(state: ExecutionState): string {
       `subject row(s) after ${state.verify.rounds ?? "every"} round(s)`
     );
   }
+  return undefined;
+}
+
+export function attentionReason(state: ExecutionState): string {
+  if (state.failure) {
+    const text = outcomeReasons(state.failure.Cause) ?? failureText(state.failure);
+    return text.slice(0, 2000);
+  }
+  const own = branchState(state);
+  if (own) return own;
   return "the execution ended without a reason it could name; see its history";
 }
 
