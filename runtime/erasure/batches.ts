@@ -36,6 +36,20 @@ export interface BatchRecord {
   steps?: Record<string, BatchStep>;
   /** Each store's outcome (DynamoDB, PostgreSQL, subsystems), by store name, as its branch recorded it. */
   storeOutcomes?: Record<string, ReportTarget>;
+  /** Each forget round as enqueued (by round number): what pollLedger counts against. */
+  forgetRounds?: Record<string, ForgetRound>;
+}
+
+/**
+ * One round of forget: the objects enqueued, and the ledger's settled and failed counters just before
+ * (the summary's counters add up over every round of the batch).
+ */
+export interface ForgetRound {
+  objects: number;
+  settledBefore: number;
+  failedBefore: number;
+  enqueuedAt: string;
+  plan: { bucket: string; key: string; versionId?: string };
 }
 
 export interface BatchStep {

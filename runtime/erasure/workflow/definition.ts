@@ -91,7 +91,7 @@ function task(
 /**
  * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`. Each task gets what
  * its Parameters pick and returns what it adds under its ResultPath (counts and locations, never an ID):
- * find -> the plan summary; pollLedger -> `{ done, pastDeadline }`; verify -> `{ hits, retry, nextRound,
+ * find -> the plan summary; pollLedger -> `{ done, pastDeadline, failed }`; verify -> `{ hits, retry, nextRound,
  * plan }`; requestApproval's token is answered with `{ decision: "approve" | "reject", ... }`.
  * EraseEverywhere (a Parallel: the lake's loop and each store kind's Map) puts every branch's outcome
  * at `$.outcome` (storeBranches.ts); Report runs only when all are ok, else NeedsAttention gets
@@ -182,7 +182,8 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
     },
   };
   return {
-    Comment: "Lethe erasure batch: find, plan, approval, then the lake (forget, drain, verify) and the stores in parallel, report",
+    Comment:
+      "Lethe erasure batch: find, plan, approval, then the lake (forget, drain, verify) and the stores in parallel, report",
     StartAt: "Start",
     States: states,
   };
@@ -225,6 +226,8 @@ function lakeStates(s: WorkflowDefinitionSettings): Record<string, State> {
     ForgetDone: {
       Type: "Choice",
       Choices: [
+        // Done, but with objects the purge could not forget (their reasons at $.forget.reason).
+        { Variable: "$.forget.failed", BooleanEquals: true, Next: "LakeForgetFailed" },
         { Variable: "$.forget.done", BooleanEquals: true, Next: "Drain" },
         { Variable: "$.forget.pastDeadline", BooleanEquals: true, Next: "LakePastDeadline" },
       ],
@@ -273,6 +276,11 @@ function lakeStates(s: WorkflowDefinitionSettings): Record<string, State> {
     LakePastDeadline: notErased(
       "Lethe.ForgetPastDeadline",
       "The lake's purges were not done by the request's deadline",
+      { "round.$": "$.round", "forget.$": "$.forget" },
+    ),
+    LakeForgetFailed: notErased(
+      "Lethe.ForgetFailed",
+      "Objects of the lake could not be purged (see the errors table)",
       { "round.$": "$.round", "forget.$": "$.forget" },
     ),
     LakeNotVerified: notErased(
