@@ -1,8 +1,8 @@
 // The erasure definition's store branches, run in the local interpreter with the real store handlers:
 // a DynamoDB profile table reached through a GSI (moto), a parent and a child table in the machine's
-// PostgreSQL, and subsystem HTTP doubles (sync; async, done after a few polls). The lake branch's
-// tasks (and find, report, needs-attention) are test-only stand-ins: these tests are about the
-// stores' branches, the lake's tasks have their own. Failures: a subsystem that always fails, one
+// PostgreSQL, and subsystem HTTP doubles (sync; async, done after a few polls), and the real
+// needsAttention task. The lake branch's tasks (and find, report) are test-only stand-ins: these
+// tests are about the stores' branches, the lake's tasks have their own. Failures: a subsystem that always fails, one
 // that never finishes before a shortened deadline, a PostgreSQL statement timeout, a DynamoDB
 // throttle, a store function that crashes: each alerts its owner once, the batch ends
 // NEEDS_ATTENTION with the reasons, and the other stores still complete.
@@ -28,9 +28,10 @@ import {
 } from "../../runtime/aws/clients";
 import { envNames } from "../../runtime/contracts/env";
 import { DynamoDbStoreConfig, StoreConfig } from "../../runtime/contracts/stores";
-import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/erasure/batches";
+import { BatchTables, createBatch, getBatch } from "../../runtime/erasure/batches";
 import { manifestKey } from "../../runtime/erasure/manifest";
 import { workflowDefinition, workflowTasks, WorkflowStore } from "../../runtime/erasure/workflow/definition";
+import { createNeedsAttentionHandler } from "../../runtime/handlers/needsAttention";
 import { createStoresDynamodbHandler } from "../../runtime/handlers/storesDynamodb";
 import { createStoresPostgresHandler } from "../../runtime/handlers/storesPostgres";
 import { createStoresSubsystemHandler } from "../../runtime/handlers/storesSubsystem";
@@ -210,7 +211,7 @@ describe("stores: the state machine's store branches, run locally", function () 
     });
   };
 
-  /** Test-only stand-ins for the lake branch's and the batch's own tasks (they have their own tests). */
+  /** Test-only stand-ins for find, the lake branch's tasks and report (they have their own tests); the real needsAttention. */
   function laneStandIns(calls: { state: string; input: unknown }[]): Record<string, Handler> {
     const record =
       (state: string, answer: (input: unknown) => unknown | Promise<unknown>) => async (input: unknown) => {
@@ -220,15 +221,17 @@ describe("stores: the state machine's store branches, run locally", function () 
     return {
       Find: record("Find", () => ({ objects: 0 })),
       EnqueuePurges: record("EnqueuePurges", () => ({ enqueued: 0 })),
-      PollLedger: record("PollLedger", () => ({ done: true, pastDeadline: false })),
+      PollLedger: record("PollLedger", () => ({ done: true, pastDeadline: false, failed: false })),
       Verify: record("Verify", () => ({ hits: 0 })),
       Report: record("Report", () => ({ reports: 1 })),
-      // As the workflow's needs-attention task will: the batch moves with the failure as its reason.
-      NeedsAttention: record("NeedsAttention", async (input) => {
-        const { batchId, failure } = input as { batchId: string; failure: { Cause: string } };
-        await moveBatch(tables, batchId, "NEEDS_ATTENTION", { reason: failure.Cause });
-        return { alerted: true };
-      }),
+      NeedsAttention: record(
+        "NeedsAttention",
+        createNeedsAttentionHandler({
+          [envNames.ledgerTable]: tables.ledgerTable,
+          [envNames.requestsTable]: tables.requestsTable,
+          [envNames.alertTopicArn]: topicArn,
+        }),
+      ),
     };
   }
 
@@ -277,7 +280,7 @@ describe("stores: the state machine's store branches, run locally", function () 
     return { result, calls, batch: (await getBatch(tables, batchId))! };
   }
 
-  /** Owner alerts on the topic for one batch, read off the subscribed queue. */
+  /** Owner alerts on the topic for one batch, read off the subscribed queue (the operators' batch alert has no store). */
   async function alertsOf(batchId: string): Promise<{ text: string; store: string; owner: string }[]> {
     const out: { text: string; store: string; owner: string; batchId: string }[] = [];
     for (;;) {
@@ -288,14 +291,16 @@ describe("stores: the state machine's store branches, run locally", function () 
       for (const m of got.Messages) {
         const body = JSON.parse(m.Body!) as {
           Message: string;
-          MessageAttributes: Record<string, { Value: string }>;
+          MessageAttributes?: Record<string, { Value: string }>;
         };
-        out.push({
-          text: body.Message,
-          store: body.MessageAttributes.store.Value,
-          owner: body.MessageAttributes.owner.Value,
-          batchId: body.MessageAttributes.batchId.Value,
-        });
+        const a = body.MessageAttributes ?? {};
+        if (a.store)
+          out.push({
+            text: body.Message,
+            store: a.store.Value,
+            owner: a.owner.Value,
+            batchId: a.batchId.Value,
+          });
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
       }
     }
@@ -433,11 +438,13 @@ describe("stores: the state machine's store branches, run locally", function () 
     expect(o.archive.reason).to.equal(`not done by the deadline ${deadline} (last answer: still pending)`);
     expect(never.double.jobsCreated).to.equal(1);
 
-    // The batch needs attention, with every branch's outcome as the reason.
+    // The batch needs attention, with each failed store's reason.
     expect(batch.status).to.equal("NEEDS_ATTENTION");
-    for (const name of ["profiles", "accounts", "crm", "archive"])
-      expect(batch.reason).to.include(`"store":"${name}"`);
-    expect(batch.reason).to.include("beyond the retry budget").and.include("statement timed out");
+    expect(batch.reason).to.include(`store profiles: ${o.profiles.reason}`);
+    expect(batch.reason).to.include(`store accounts: ${o.accounts.reason}`);
+    expect(batch.reason).to.include(`store crm: ${o.crm.reason}`);
+    expect(batch.reason).to.include(`store archive: ${o.archive.reason}`);
+    expect(batch.reason).not.to.include("billing");
 
     const alerts = await alertsOf(batchId);
     expect(alerts.map((a) => a.store).sort()).to.deep.equal(["accounts", "archive", "crm", "profiles"]);
