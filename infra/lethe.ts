@@ -193,6 +193,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     manifestBucketArn: lake.lake.arn,
     manifestPrefix: manifestRoot,
     alertTopicArn: alerts.topic.arn,
+    ledgerTable: tables.tables.ledger,
     logRetentionDays: config.logRetentionDays,
   });
 

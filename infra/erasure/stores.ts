@@ -1,7 +1,8 @@
 // The stores beyond the lake (`lethe:stores`): one function per store, each with a role that can do
 // only what that store needs: Query and DeleteItem on its DynamoDB table; the connection secret and
 // the database's VPC for PostgreSQL; the signing secret for a subsystem. Every store function also
-// reads batch manifests and publishes owner alerts. The state machine calls them (issue "Orchestrate").
+// reads batch manifests, publishes owner alerts, and records its outcome and step on the batch record
+// (the ledger table's summary item) when the state machine's store branches call it.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
@@ -20,6 +21,8 @@ export interface StoreFunctionsArgs {
   manifestBucketArn: pulumi.Input<string>;
   manifestPrefix: string;
   alertTopicArn: pulumi.Input<string>;
+  /** The ledger table, whose batch records take each store's outcome and step. */
+  ledgerTable: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   logRetentionDays: pulumi.Input<number>;
 }
 
@@ -127,8 +130,9 @@ export class StoreFunctions extends pulumi.ComponentResource {
           identity.accountId,
           args.manifestBucketArn,
           args.alertTopicArn,
+          args.ledgerTable.arn,
         ])
-        .apply(([part, regionName, account, bucketArn, topicArn]): PolicyStatement[] => [
+        .apply(([part, regionName, account, bucketArn, topicArn, ledgerArn]): PolicyStatement[] => [
           ...storeStatements(store, { partition: part, region: regionName, account }),
           {
             Sid: "ReadBatchManifests",
@@ -137,10 +141,17 @@ export class StoreFunctions extends pulumi.ComponentResource {
             Resource: `${bucketArn}/${args.manifestPrefix}*`,
           },
           { Sid: "AlertOwners", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+          {
+            Sid: "RecordBatchOutcome",
+            Effect: "Allow",
+            Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            Resource: ledgerArn,
+          },
         ]);
       const environment: Record<string, pulumi.Input<string>> = {
         [envNames.store]: JSON.stringify(store),
         [envNames.alertTopicArn]: args.alertTopicArn,
+        [envNames.ledgerTable]: args.ledgerTable.name,
         POWERTOOLS_SERVICE_NAME: `lethe-store-${store.kind}`,
       };
       // Node 20+ Lambda runtimes load the RDS CA bundle only when asked: TLS to Aurora/RDS verifies against it.
@@ -152,6 +163,8 @@ export class StoreFunctions extends pulumi.ComponentResource {
           description: `Finds, erases and verifies subjects in the ${store.kind} store ${store.name} (owner ${store.owner})`,
           callbackFactory: storeFunctionFactories[store.kind] as aws.lambda.CallbackFactory<unknown, unknown>,
           statements,
+          // The manifest (SSE-KMS) and the ledger table are encrypted with the stack key.
+          kmsViaServices: ["s3", "dynamodb"],
           environment,
           // One batch of up to 10,000 subjects per call: PostgreSQL's transaction or DynamoDB's queries.
           memorySizeMb: 512,

@@ -1,7 +1,12 @@
 // The store functions under Pulumi mocks: one function per configured store, each with a role that
 // can do only what its store needs; and `lethe:stores` validation naming the store and the field.
 import { expect } from "chai";
-import { buildLetheUnderMocks, installPulumiMocks, MockedProgram } from "../support/pulumiMocks";
+import {
+  buildLetheUnderMocks,
+  installPulumiMocks,
+  MockedProgram,
+  mockIdentity,
+} from "../support/pulumiMocks";
 import { configDefaults, ConfigError, readLetheConfig, validateConfig } from "../../infra/config";
 import { StoreConfig } from "../../runtime/contracts/stores";
 import { envNames } from "../../runtime/contracts/env";
@@ -54,6 +59,12 @@ describe("infra: store functions under mocks", () => {
   before(async () => {
     p = await buildLetheUnderMocks({ stores });
   });
+  const ledger = () => {
+    const t = p.named("lethe-tables-ledger");
+    return t.inputs.name
+      ? { name: t.inputs.name as string, arn: mockIdentity(t.type, t.name).arn }
+      : mockIdentity(t.type, t.name);
+  };
   const statements = (store: string): Statement[] =>
     JSON.parse(p.named(`lethe-stores-${store}-policy`).inputs.policy).Statement;
   const own = (store: string) =>
@@ -75,6 +86,7 @@ describe("infra: store functions under mocks", () => {
     const fn = p.named("lethe-stores-sessions-function").inputs;
     expect(JSON.parse(fn.environment.variables[envNames.store])).to.deep.equal(stores[1]);
     expect(fn.environment.variables[envNames.alertTopicArn]).to.match(/^arn:aws:sns:/);
+    expect(fn.environment.variables[envNames.ledgerTable]).to.equal(ledger().name);
   });
 
   it("DynamoDB: Query on the table or its index and DeleteItem on the table, nothing else", () => {
@@ -83,7 +95,10 @@ describe("infra: store functions under mocks", () => {
       ["dynamodb:DeleteItem", "arn:aws:dynamodb:eu-west-1:123456789012:table/customer-profiles"],
       [["s3:GetObject", "s3:GetObjectVersion"], own("profiles")[2].Resource],
       ["sns:Publish", own("profiles")[3].Resource],
+      [["dynamodb:GetItem", "dynamodb:UpdateItem"], own("profiles")[4].Resource],
     ]);
+    // The batch record (the ledger's summary item) takes the store's outcome and step.
+    expect(own("profiles")[4].Resource).to.equal(ledger().arn);
     expect(own("profiles")[2].Resource).to.match(/^arn:aws:s3:::.*\/erasure-manifests\/\*$/);
     expect(own("sessions")[0].Resource).to.equal(
       "arn:aws:dynamodb:eu-west-1:123456789012:table/sessions/index/by-customer",
@@ -124,6 +139,7 @@ describe("infra: store functions under mocks", () => {
       "ReadSigningSecret",
       "ReadBatchManifests",
       "AlertOwners",
+      "RecordBatchOutcome",
     ]);
   });
 
