@@ -14,7 +14,14 @@ import { installPulumiMocks } from "../support/pulumiMocks";
 import { storeFunctionFactories } from "../../infra/erasure/stores";
 import { functionContents } from "../../infra/components/runtimePackage";
 import { envNames } from "../../runtime/contracts/env";
-import { makeS3Client, makeSecretsManagerClient, makeSnsClient } from "../../runtime/aws/clients";
+import {
+  makeDocumentClient,
+  makeS3Client,
+  makeSecretsManagerClient,
+  makeSnsClient,
+} from "../../runtime/aws/clients";
+import { createBatch, getBatch } from "../../runtime/erasure/batches";
+import { createTableLike } from "../../tools/localStack/copies";
 import {
   connectLocalPostgres,
   localPostgresSecret,
@@ -56,6 +63,7 @@ describe("infra: the store functions' serialized code", () => {
     fs.rmSync(dir, { recursive: true, force: true });
     delete process.env[envNames.store];
     delete process.env[envNames.alertTopicArn];
+    delete process.env[envNames.ledgerTable];
     await schema.drop();
     await db.end();
   });
@@ -82,7 +90,7 @@ describe("infra: the store functions' serialized code", () => {
     }
   });
 
-  it("the PostgreSQL function erases and verifies from its serialized code", async () => {
+  it("the PostgreSQL function erases and verifies from its serialized code, as the console and the state machine call it", async () => {
     const s3 = makeS3Client();
     const bucket = `lethe-test-store-closure-${Date.now().toString(36)}`;
     await s3.send(
@@ -124,15 +132,41 @@ describe("infra: the store functions' serialized code", () => {
     });
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
-    let erased, verified;
+    let erased, verified, forgotten;
+    const tables = {
+      doc: makeDocumentClient(),
+      ledgerTable: await createTableLike("ledger", `lethe-test-closure-ledger-${randomUUID().slice(0, 8)}`),
+      requestsTable: "",
+    };
+    process.env[envNames.ledgerTable] = tables.ledgerTable;
     try {
       erased = await handler(event("erase"), {});
       verified = await handler(event("verify"), {});
+      // The state machine's form: the batch record names the manifest and takes the outcome.
+      await db.query(`INSERT INTO "${schema.name}".t VALUES ('k-2')`);
+      await createBatch(tables, {
+        batchId: "b9",
+        requestIds: [],
+        subjectCount: 2,
+        manifest: { bucket, key },
+        deadline: "2027-01-31T00:00:00.000Z",
+        createdAt: new Date().toISOString(),
+      });
+      forgotten = await handler({ batchId: "b9", store: "closure", action: "forget" }, {});
     } finally {
       process.stdout.write = write;
     }
     expect(erased).to.include({ status: "OK", deleted: 3, subjects: 2 });
     expect(verified).to.include({ status: "COMPLETED", remaining: 0 });
     expect(Number((await db.query(`SELECT count(*) AS n FROM "${schema.name}".t`)).rows[0].n)).to.equal(1);
+    expect(forgotten).to.deep.equal({
+      done: true,
+      nextAction: null,
+      waitSeconds: 0,
+      result: { store: "closure", kind: "postgres", ok: true, outcome: "erased", rowsRemoved: 1 },
+    });
+    expect((await getBatch(tables, "b9"))!.storeOutcomes).to.deep.equal({
+      closure: { kind: "postgres", name: "closure", outcome: "erased", rowsRemoved: 1 },
+    });
   });
 });
