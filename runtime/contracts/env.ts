@@ -52,6 +52,8 @@ export const envNames = {
   failedRequestIdGraceDays: "LETHE_FAILED_REQUEST_ID_GRACE_DAYS",
   // the store functions (one per configured store)
   store: "LETHE_STORE",
+  /** "true" lets a subsystem store call http:// on 127.0.0.1 or localhost: set by local runs only, never by the program. */
+  subsystemAllowLoopbackHttp: "LETHE_SUBSYSTEM_ALLOW_LOOPBACK_HTTP",
   // find: Athena's workgroup, the Glue database of the manifest table, the lake bucket (manifests, plans)
   athenaWorkgroup: "LETHE_ATHENA_WORKGROUP",
   glueDatabase: "LETHE_GLUE_DATABASE",

@@ -4,7 +4,7 @@
 // {"batchId": "b1", "requestId": "r1", "action": "submit", "store": "crm", "manifest": {"bucket": "...", "key": "..."},
 //  "deadline": "2026-12-31T00:00:00Z"}
 import { makeSecretsManagerClient } from "../aws/clients";
-import { Env } from "../contracts/env";
+import { Env, envNames } from "../contracts/env";
 import { secretReader } from "../stores/secrets";
 import { subsystemClient, SubsystemClientOptions } from "../stores/subsystem";
 import { createStoreHandler, StoreHandler, storeFromEnv } from "../stores/storeHandler";
@@ -13,7 +13,11 @@ export function createStoresSubsystemHandler(
   env: Env = process.env,
   options: Pick<SubsystemClientOptions, "allowLoopbackHttp"> = {},
 ): StoreHandler {
-  const store = storeFromEnv(env, "subsystem", options);
+  // A local run (the packaged function against the HTTP test double) says so in the environment.
+  const allowLoopbackHttp = options.allowLoopbackHttp ?? env[envNames.subsystemAllowLoopbackHttp] === "true";
+  const store = storeFromEnv(env, "subsystem", { allowLoopbackHttp });
   const secrets = secretReader(makeSecretsManagerClient());
-  return createStoreHandler(env, store, { subsystem: subsystemClient(store, secrets, options) });
+  return createStoreHandler(env, store, {
+    subsystem: subsystemClient(store, secrets, { allowLoopbackHttp }),
+  });
 }

@@ -8,7 +8,7 @@ import {
   workflowTasks,
   WorkflowStore,
 } from "../../runtime/erasure/workflow/definition";
-import { storeTaskStateNames } from "../../runtime/erasure/workflow/storeBranches";
+import { storeTaskStateNames, workflowStores } from "../../runtime/erasure/workflow/storeBranches";
 
 type State = Record<string, unknown> & { Type: string };
 type Machine = { StartAt: string; States: Record<string, State> };
@@ -157,6 +157,18 @@ describe("erasure workflow: the stores' branches in the definition", () => {
     expect(storeTaskStateNames("subsystem")).to.deep.equal(["SubsystemStoreCall", "SubsystemStoreFailed"]);
     for (const kind of ["dynamodb", "postgres", "subsystem"] as const)
       for (const name of storeTaskStateNames(kind)) expect(states[name].Type).to.equal("Task");
+  });
+
+  it("takes lethe:stores' entries with each store function's ARN", () => {
+    expect(
+      workflowStores(
+        [
+          { name: "crm", kind: "subsystem" as const },
+          { name: "profiles", kind: "dynamodb" as const },
+        ],
+        (name) => arn(`store-${name}`),
+      ),
+    ).to.deep.equal([store("crm", "subsystem"), store("profiles", "dynamodb")]);
   });
 
   it("refuses stores it cannot build branches for, naming the store", () => {

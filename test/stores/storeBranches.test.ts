@@ -195,7 +195,8 @@ describe("stores: the state machine's store branches, run locally", function () 
   const realHandler = (store: StoreConfig): Handler => {
     if (store.kind === "dynamodb") return createStoresDynamodbHandler(env(store));
     if (store.kind === "postgres") return createStoresPostgresHandler(env(store));
-    return createStoresSubsystemHandler(env(store), { allowLoopbackHttp: true });
+    // As a local run sets it for the packaged function: the double is plain HTTP on 127.0.0.1.
+    return createStoresSubsystemHandler({ ...env(store), [envNames.subsystemAllowLoopbackHttp]: "true" });
   };
   /** The real DynamoDB store handler over a client whose DeleteItem calls fail as `fault` says (moto cannot throttle). */
   const faultyDynamoHandler = (store: DynamoDbStoreConfig, fault: () => Error): Handler => {

@@ -10,6 +10,7 @@
 import { checkWorkflowStores, eraseEverywhereStates, WorkflowStore } from "./storeBranches";
 
 export type { WorkflowStore } from "./storeBranches";
+export { workflowStores } from "./storeBranches";
 
 /** The Task states, each backed by one thin handler (runtime/handlers/<task>). */
 export const workflowTasks = [

@@ -223,6 +223,14 @@ export function eraseEverywhereStates(
   };
 }
 
+/** The definition's stores from `lethe:stores` and the ARN of each store's function (`store-<name>`). */
+export function workflowStores(
+  stores: readonly { name: string; kind: StoreKind }[],
+  functionArnOf: (storeName: string) => string,
+): WorkflowStore[] {
+  return stores.map((s) => ({ name: s.name, kind: s.kind, functionArn: functionArnOf(s.name) }));
+}
+
 /** Checks the stores the definition is given: unique names, a kind, a function each. */
 export function checkWorkflowStores(stores: readonly WorkflowStore[]): void {
   const seen = new Set<string>();
