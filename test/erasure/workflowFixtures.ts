@@ -38,10 +38,11 @@ export function pyarrowFiles(
 /** pyarrow's reading of each file: rows of `ids`, and problems against its original minus those rows. */
 export function pyarrowCheck(
   ids: string[],
-  files: { path: string; original?: string }[],
+  files: { path: string; original?: string; removed?: string[] }[],
+  removed: string[] = ids,
 ): { matching: number; rows: number; problems: string[] }[] {
   const out = execFileSync(python, [script, "check"], {
-    input: JSON.stringify({ column: "customer_id", ids, files }),
+    input: JSON.stringify({ column: "customer_id", ids, removed, files }),
     maxBuffer: 1 << 28,
   });
   return JSON.parse(out.toString());

@@ -3,9 +3,10 @@
 `make OUTDIR SPEC`: SPEC is JSON {"days": [...], "perDay": n, "rows": n, "customers": n, "seed": s,
 "prefix": "run"}; writes GZIP Parquet with INT96 timestamps and no ARROW:schema (as Firehose/Hive
 write), several row groups, and prints [{"file", "day", "name"}].
-`check`: stdin {"column", "ids": [...], "files": [{"path", "original"?}]}; stdout per file
-{"matching": rows of the ids, "rows": n, "problems": [...]} where problems compares a purged file
-with its original minus the ids' rows (schema and every other row, bit for bit as pyarrow reads them).
+`check`: stdin {"column", "ids": [...], "removed"?: [...], "files": [{"path", "original"?, "removed"?}]};
+stdout per file {"matching": rows of the ids, "rows": n, "problems": [...]} where problems compares a
+purged file with its original minus the rows of `removed` (default the ids; every ID erased from it so
+far): schema and every other row, bit for bit as pyarrow reads them.
 """
 import datetime
 import json
@@ -59,7 +60,8 @@ def check():
         entry = {"matching": int(pc.sum(hit).as_py() or 0), "rows": t.num_rows, "problems": []}
         if f.get("original"):
             original = pq.read_table(f["original"])
-            keep = pc.invert(pc.fill_null(pc.is_in(original.column(column).cast(pa.string()), value_set=ids), False))
+            removed = pa.array(f.get("removed", spec.get("removed", spec["ids"])), type=pa.string())
+            keep = pc.invert(pc.fill_null(pc.is_in(original.column(column).cast(pa.string()), value_set=removed), False))
             expected = original.filter(keep)
             if not t.schema.equals(original.schema, check_metadata=False):
                 entry["problems"].append("schema differs")
