@@ -65,7 +65,7 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
       handlerOverrides: { Report: reportStandIn(tablesOf(stack, doc)) },
     };
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
   /** `n` subjects present in the lake no earlier test took, drawn from `from` objects (all by default). */
   function subjects(n: number, from: LakeObject[] = lake): string[] {

@@ -200,7 +200,7 @@ export async function startLocalBatch(
   let running = true;
   const sqs = makeSqsClient();
   const purge = functionNamed("purge", fns, stack);
-  const errors = functionNamed("errors", fns, stack);
+  const errors = functionNamed("purge-errors", fns, stack) ?? functionNamed("errors", fns, stack);
   const drains: Promise<unknown>[] = [];
   const drain = (queueUrl: string, fn: PackagedFunction) =>
     pollQueue(sqs, queueUrl, handlerOf(fn) as unknown as SqsHandler, {
