@@ -58,7 +58,7 @@ describe("local workflow: the deployed definition in process", () => {
     const calls: Calls = [];
     const handlers = recording(calls, {
       Find: () => ({ round: 0, objects: 4 }),
-      PollLedger: (n) => ({ done: n % 3 === 0, pastDeadline: false }),
+      PollLedger: (n) => ({ done: n % 3 === 0, pastDeadline: false, failed: false }),
       Verify: (n) => (n === 1 ? { hits: 2, retry: true, nextRound: 1, plan: { objects: 1 } } : { hits: 0 }),
       Report: () => ({ location: "s3://reports/b-1.json" }),
     });
@@ -111,7 +111,7 @@ describe("local workflow: the deployed definition in process", () => {
     await startLocalExecution(
       {
         definition: definition(false),
-        handlers: recording(late, { PollLedger: () => ({ done: false, pastDeadline: true }) }),
+        handlers: recording(late, { PollLedger: () => ({ done: false, pastDeadline: true, failed: false }) }),
         waitSeconds: noWaits,
       },
       input,
@@ -123,7 +123,7 @@ describe("local workflow: the deployed definition in process", () => {
       {
         definition: definition(false, 2),
         handlers: recording(stubborn, {
-          PollLedger: () => ({ done: true }),
+          PollLedger: () => ({ done: true, failed: false }),
           Verify: (n) => ({ hits: 1, retry: n < 2, nextRound: n, plan: {} }),
         }),
         waitSeconds: noWaits,
@@ -138,7 +138,10 @@ describe("local workflow: the deployed definition in process", () => {
     it(`waits for the approval token, then ${decision === "approve" ? "forgets" : "reports without forgetting"}`, async () => {
       const calls: Calls = [];
       let delivered: string | undefined;
-      const handlers = recording(calls, { PollLedger: () => ({ done: true }), Verify: () => ({ hits: 0 }) });
+      const handlers = recording(calls, {
+        PollLedger: () => ({ done: true, failed: false }),
+        Verify: () => ({ hits: 0 }),
+      });
       const execution = startLocalExecution(
         {
           definition: definition(true),
