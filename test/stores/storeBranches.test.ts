@@ -274,11 +274,17 @@ describe("stores: the state machine's store branches, run locally", function () 
       { definition, handlers, waitSeconds: { WaitForLedger: 0, Drain: 0, ...waitSeconds } },
       { batchId, deadline },
     );
+    // Every event of the run, nested branches' and Map items' too: the execution history's size.
+    const counted = (async () => {
+      let n = 0;
+      for await (const _event of execution.events) n++;
+      return n;
+    })();
     const result = await execution.result.then(
       (out) => ({ ok: true as const, out: out as Record<string, unknown> }),
       (error: unknown) => ({ ok: false as const, error: error as { cause?: Error } }),
     );
-    return { result, calls, batch: (await getBatch(tables, batchId))! };
+    return { result, calls, events: await counted, batch: (await getBatch(tables, batchId))! };
   }
 
   /** Owner alerts on the topic for one batch, read off the subscribed queue (the operators' batch alert has no store). */
@@ -328,12 +334,14 @@ describe("stores: the state machine's store branches, run locally", function () 
     const { batchId, subjects, keeper } = await newBatch(deadline);
     const crm = await subsystem("crm", "sync", "sync");
     const archive = await subsystem("archive", "async", "async");
-    const { result, calls, batch } = await runBatch(
+    const { result, calls, batch, events } = await runBatch(
       batchId,
       deadline,
       [{ config: profiles }, { config: accounts() }, { config: crm.config }, { config: archive.config }],
       { SubsystemStoreWait: 0 },
     );
+    console.log(`      (execution history: ${events} events)`);
+    expect(events).to.be.below(200);
 
     expect(result.ok, JSON.stringify(result)).to.equal(true);
     expect(calls.map((c) => c.state)).to.deep.equal([
