@@ -40,6 +40,9 @@ export const envNames = {
   idempotencyTable: "LETHE_IDEMPOTENCY_TABLE",
   /** Most subject IDs one batch collects. */
   batchMaxSubjects: "LETHE_BATCH_MAX_SUBJECTS",
+  /** The audit trail (hashed identifiers only), and where details too large for an item go. */
+  auditTable: "LETHE_AUDIT_TABLE",
+  auditBucket: "LETHE_AUDIT_BUCKET",
   /** The filter builder the request function triggers after registering opt-outs. */
   filterBuilderFunction: "LETHE_FILTER_BUILDER_FUNCTION",
   // every function that reports, indexes or audits a subject: the stack's KMS HMAC key
