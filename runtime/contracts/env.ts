@@ -32,6 +32,9 @@ export const envNames = {
   // the erasure workflow's functions
   requestsTable: "LETHE_REQUESTS_TABLE",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
+  /** The audit trail (hashed identifiers only) and the bucket its oversized details go to. */
+  auditTable: "LETHE_AUDIT_TABLE",
+  auditBucket: "LETHE_AUDIT_BUCKET",
   /** Where each request's report (JSON; keyed hashes only) is written. */
   reportBucket: "LETHE_REPORT_BUCKET",
   /** The erasure state machine the batch function starts and the cancel function stops. */
