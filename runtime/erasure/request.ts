@@ -142,6 +142,8 @@ async function putKms(
 
 export interface NewErasureRequest {
   subjects: readonly unknown[];
+  /** Given when the caller registered the subjects under this id first (the intake does). */
+  requestId?: string;
   requestedBy?: string;
   reason?: string;
   idempotencyKey?: string;
@@ -158,7 +160,7 @@ export async function recordErasureRequest(
     : (input as NewErasureRequest);
   const keys = normaliseSubjects(given.subjects);
   const now = (settings.now ?? (() => new Date()))();
-  const requestId = randomUUID();
+  const requestId = given.requestId ?? randomUUID();
   const idsFile = await putKms(
     settings,
     requestIdsKey(requestId),
