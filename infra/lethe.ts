@@ -159,6 +159,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     indexTableName: tables.tables.index.name,
     indexTableArn: tables.tables.index.arn,
     subjectHashKeyArn: subjectHashKey.arn,
+    batchTables: { requests: tables.tables.requests, ledger: tables.tables.ledger },
   });
   const queues = new PurgeQueues("lethe-purge", {
     tags,
@@ -267,6 +268,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     maxVerifyRounds: workflowSettings.maxVerifyRounds,
     approvalTimeoutSeconds: workflowSettings.approvalTimeoutSeconds,
     taskTimeoutSeconds: workflowSettings.taskTimeoutSeconds,
+    stores: config.stores.map((st) => ({
+      name: st.name,
+      kind: st.kind,
+      functionArn: stores.functions[st.name].arn,
+    })),
   });
   const operators = new OperatorFunctions("lethe-operations", {
     tags,
@@ -281,6 +287,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       idempotency: tableRef(tables.tables.idempotency),
     },
     lakeBucketName: lake.lake.bucketName,
+    auditBucketName: auditBucket.bucketName,
     reportBucketName: reportBucket.bucketName,
     alertTopicArn: alerts.topic.arn,
     subjectHashKeyArn: subjectHashKey.arn,

@@ -7,6 +7,8 @@ import { createFindHandler } from "../../runtime/handlers/find";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { tableGrant } from "../components/grants";
+import type { TableRef } from "./purgeWorkers";
 import { mappersReadStatements } from "./dataMappers";
 import { envNames } from "../../runtime/contracts/env";
 import { DataMapper, parseS3Location } from "../../runtime/contracts/mappers";
@@ -25,6 +27,11 @@ export interface FindTaskArgs {
   indexTableArn: pulumi.Input<string>;
   /** The KMS HMAC key the index is keyed with (the find function looks subjects up by their hash). */
   subjectHashKeyArn: pulumi.Input<string>;
+  /**
+   * The batch records (ledger) and requests the state machine's find moves (FINDING, steps.find);
+   * find's own grants, not verify's (verify gets its own).
+   */
+  batchTables: { requests: TableRef; ledger: TableRef };
 }
 
 export const findFactory = () => createFindHandler();
@@ -149,8 +156,20 @@ export class FindTask extends pulumi.ComponentResource {
         description:
           "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
         callbackFactory: findFactory,
-        statements: this.statements,
-        environment: { ...this.environment, POWERTOOLS_SERVICE_NAME: "lethe-find" },
+        statements: pulumi
+          .all([this.statements, args.batchTables.requests.arn, args.batchTables.ledger.arn])
+          .apply(([list, requests, ledger]) => [
+            ...list,
+            tableGrant("MoveBatch", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [ledger]),
+            tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [requests]),
+          ]),
+        environment: {
+          ...this.environment,
+          [envNames.requestsTable]: args.batchTables.requests.name,
+          [envNames.ledgerTable]: args.batchTables.ledger.name,
+          POWERTOOLS_SERVICE_NAME: "lethe-find",
+        },
+        kmsViaServices: ["s3", "dynamodb"],
         memorySizeMb: 512,
         timeoutSeconds: 900,
         kmsKeyArn: args.kmsKeyArn,

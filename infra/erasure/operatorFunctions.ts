@@ -27,6 +27,8 @@ export interface OperatorFunctionsArgs {
   erasureEnvironment: Record<string, pulumi.Input<string>>;
   tables: { requests: TableRef; ledger: TableRef; audit: TableRef; optOut: TableRef; idempotency: TableRef };
   lakeBucketName: pulumi.Input<string>;
+  /** Where audit details too large for an item go (under audit/). */
+  auditBucketName: pulumi.Input<string>;
   reportBucketName: pulumi.Input<string>;
   alertTopicArn: pulumi.Input<string>;
   subjectHashKeyArn: pulumi.Input<string>;
@@ -66,6 +68,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       optOut: t.optOut.arn,
       idempotency: t.idempotency.arn,
       lake: args.lakeBucketName,
+      auditBucket: args.auditBucketName,
       reports: args.reportBucketName,
       topic: args.alertTopicArn,
       hashKey: args.subjectHashKeyArn,
@@ -73,8 +76,15 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       machine: args.stateMachineArn,
     });
     type Refs = pulumi.Unwrap<typeof refs>;
-    const audit = (r: Refs) => tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]);
-    const auditEnv = { [envNames.auditTable]: t.audit.name };
+    const audit = (r: Refs): PolicyStatement[] => [
+      tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]),
+      objectGrant("AuditDetails", ["s3:PutObject"], r.auditBucket, ["audit/"]),
+    ];
+    const auditEnv = {
+      [envNames.auditTable]: t.audit.name,
+      [envNames.auditBucket]: args.auditBucketName,
+      [envNames.kmsKeyArn]: args.kmsKeyArn,
+    };
 
     const make = (
       shortName: OperatorFunctionName,
@@ -135,7 +145,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
             ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
             [r.optOut],
           ),
-          audit(r),
+          ...audit(r),
           objectGrant("KeepRequestIds", ["s3:PutObject"], r.lake, [requestIdsRoot]),
           {
             Sid: "RebuildFilter",
@@ -151,7 +161,6 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.optOutTable]: t.optOut.name,
           [envNames.lakeBucket]: args.lakeBucketName,
           [envNames.filterBuilderFunction]: args.filterBuilder.name,
-          [envNames.kmsKeyArn]: args.kmsKeyArn,
         },
         // Requests of 10,000 IDs are parsed, hashed and written in one invocation.
         { memorySizeMb: 1024, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
@@ -172,7 +181,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
             ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             [r.ledger],
           ),
-          audit(r),
+          ...audit(r),
           objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
           objectGrant("WriteManifests", ["s3:PutObject"], r.lake, [manifestRoot]),
           { Sid: "StartErasure", Effect: "Allow", Action: "states:StartExecution", Resource: r.machine },
@@ -184,7 +193,6 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.lakeBucket]: args.lakeBucketName,
           [envNames.stateMachineArn]: args.stateMachineArn,
           [envNames.batchMaxSubjects]: pulumi.output(args.batchMaxSubjects).apply(String),
-          [envNames.kmsKeyArn]: args.kmsKeyArn,
         },
         // One batcher at a time: two would race for the same open requests.
         {
@@ -212,7 +220,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("DecideBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
-          audit(r),
+          ...audit(r),
           {
             Sid: "AnswerTaskToken",
             Effect: "Allow",
@@ -234,7 +242,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("CancelBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("CancelRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
-          audit(r),
+          ...audit(r),
           {
             Sid: "StopErasure",
             Effect: "Allow",

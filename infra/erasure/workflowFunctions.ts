@@ -1,7 +1,7 @@
 // The state machine's task functions besides find: request-approval (task token out, plan summary to
 // SNS), enqueue-purges (one purge message per planned object), poll-ledger (the batch's counters),
 // verify (find again, with find's own grants), report (reports out, raw IDs dropped) and
-// needs-attention (the batch's end when anything went wrong). Each has its own role, naming exactly
+// needs-attention (the batch's end when anything went wrong: the batch and its requests moved, SNS). Each has its own role, naming exactly
 // the tables, prefixes, queue and topic it touches.
 import * as pulumi from "@pulumi/pulumi";
 import { Tags } from "../components/tags";
@@ -164,6 +164,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
         (r) => [
           ...batchGrants(r),
           tableGrant("ReadLedger", ["dynamodb:Query"], [r.ledger]),
+          objectGrant("ReadPlans", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [planRoot]),
           listGrant("ListPlans", r.lake, [planRoot]),
         ],
         args.find.environment,
@@ -185,6 +186,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           tableGrant("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [r.audit]),
           objectGrant("AuditDetails", ["s3:GetObject", "s3:PutObject"], r.auditBucket, ["audit/"]),
           objectGrant("WriteReports", ["s3:PutObject", "s3:GetObject"], r.reports, ["reports/"]),
+          objectGrant("ReadPlans", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [planRoot]),
           objectGrant(
             "DropRawIds",
             ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
@@ -207,12 +209,8 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
         "needs-attention",
         "Ends a batch NEEDS_ATTENTION with the reason, audits it and alerts SNS",
         needsAttentionFactory,
-        (r) => [
-          ...batchGrants(r),
-          tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]),
-          publishGrant(r.topic),
-        ],
-        { [envNames.alertTopicArn]: args.alertTopicArn, [envNames.auditTable]: t.audit.name },
+        (r) => [...batchGrants(r), publishGrant(r.topic)],
+        { [envNames.alertTopicArn]: args.alertTopicArn },
         { ...small, kmsViaServices: ["dynamodb", "sns"] },
       ),
     };

@@ -35,9 +35,6 @@ export const envNames = {
   auditTable: "LETHE_AUDIT_TABLE",
   auditBucket: "LETHE_AUDIT_BUCKET",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
-  /** The audit trail (hashed identifiers only) and the bucket its oversized details go to. */
-  auditTable: "LETHE_AUDIT_TABLE",
-  auditBucket: "LETHE_AUDIT_BUCKET",
   /** Where each request's report (JSON; keyed hashes only) is written. */
   reportBucket: "LETHE_REPORT_BUCKET",
   /** The erasure state machine the batch function starts and the cancel function stops. */
@@ -46,9 +43,6 @@ export const envNames = {
   idempotencyTable: "LETHE_IDEMPOTENCY_TABLE",
   /** Most subject IDs one batch collects. */
   batchMaxSubjects: "LETHE_BATCH_MAX_SUBJECTS",
-  /** The audit trail (hashed identifiers only), and where details too large for an item go. */
-  auditTable: "LETHE_AUDIT_TABLE",
-  auditBucket: "LETHE_AUDIT_BUCKET",
   /** The filter builder the request function triggers after registering opt-outs. */
   filterBuilderFunction: "LETHE_FILTER_BUILDER_FUNCTION",
   // every function that reports, indexes or audits a subject: the stack's KMS HMAC key

@@ -15,6 +15,37 @@ import { workflowDefinition, workflowTasks } from "../../runtime/erasure/workflo
 import { watchedStates } from "../../runtime/erasure/deadlines";
 import { requestIdsRoot } from "../../runtime/contracts/lakeSchema";
 import type { StackOutputs } from "../../runtime/contracts/stack";
+import type { Env } from "../../runtime/contracts/env";
+import { createRequestHandler } from "../../runtime/handlers/request";
+import { createBatchHandler } from "../../runtime/handlers/batch";
+import { createStatusHandler } from "../../runtime/handlers/status";
+import { createApprovalHandler } from "../../runtime/handlers/approval";
+import { createCancelHandler } from "../../runtime/handlers/cancel";
+import { createDeadlineHandler } from "../../runtime/handlers/deadline";
+import { createFindHandler } from "../../runtime/handlers/find";
+import { createRequestApprovalHandler } from "../../runtime/handlers/requestApproval";
+import { createEnqueuePurgesHandler } from "../../runtime/handlers/enqueuePurges";
+import { createPollLedgerHandler } from "../../runtime/handlers/pollLedger";
+import { createVerifyHandler } from "../../runtime/handlers/verify";
+import { createReportHandler } from "../../runtime/handlers/report";
+import { createNeedsAttentionHandler } from "../../runtime/handlers/needsAttention";
+
+/** Each function's handler factory, by the function's component name. */
+const factories: Record<string, (env: Env) => unknown> = {
+  "lethe-find-function": createFindHandler,
+  "lethe-tasks-request-approval": createRequestApprovalHandler,
+  "lethe-tasks-enqueue-purges": createEnqueuePurgesHandler,
+  "lethe-tasks-poll-ledger": createPollLedgerHandler,
+  "lethe-tasks-verify": createVerifyHandler,
+  "lethe-tasks-report": createReportHandler,
+  "lethe-tasks-needs-attention": createNeedsAttentionHandler,
+  "lethe-operations-request": createRequestHandler,
+  "lethe-operations-batch": createBatchHandler,
+  "lethe-operations-status": createStatusHandler,
+  "lethe-operations-approval": createApprovalHandler,
+  "lethe-operations-cancel": createCancelHandler,
+  "lethe-operations-deadline": createDeadlineHandler,
+};
 
 interface Statement {
   Sid?: string;
@@ -41,6 +72,19 @@ const workflowFunctions: Record<string, string> = {
 const lambdaArn = (short: string) =>
   `arn:aws:lambda:${mockRegion}:${mockAccount}:function:lethe-dev-${short}`;
 const machineArn = `arn:aws:states:${mockRegion}:${mockAccount}:stateMachine:lethe-dev-erasure`;
+type State = Record<string, unknown>;
+
+/** Every Task state, nested ones (Parallel branches, Map iterators) by their path. */
+function taskStates(states: Record<string, State>, path = ""): [string, State][] {
+  return Object.entries(states).flatMap(([name, s]): [string, State][] => {
+    const here: [string, State][] = s.Type === "Task" ? [[`${path}${name}`, s]] : [];
+    const branches = [...((s.Branches as { States: Record<string, State> }[]) ?? [])];
+    const inner = (s.ItemProcessor ?? s.Iterator) as { States: Record<string, State> } | undefined;
+    if (inner) branches.push(inner);
+    return [...here, ...branches.flatMap((b) => taskStates(b.States, `${path}${name}/`))];
+  });
+}
+
 const settings = { approvalRequired: true, approvalTimeoutHours: 48, drainSeconds: 1200 };
 
 describe("infra: the erasure workflow in the program under mocks", () => {
@@ -77,13 +121,13 @@ describe("infra: the erasure workflow in the program under mocks", () => {
     const ours = new Set(
       p.ofType("aws:lambda/function:Function").map((f) => lambdaArn(f.inputs.name.slice(10))),
     );
-    const tasks = Object.entries(definition.States as Record<string, Record<string, unknown>>).filter(
-      ([, s]) => s.Type === "Task",
-    );
+    const tasks = taskStates(definition.States);
     expect(tasks.map(([n]) => n)).to.include.members([
       "Find",
       "RequestApproval",
-      "Verify",
+      "EraseEverywhere/EnqueuePurges",
+      "EraseEverywhere/PollLedger",
+      "EraseEverywhere/Verify",
       "Report",
       "NeedsAttention",
     ]);
@@ -94,12 +138,8 @@ describe("infra: the erasure workflow in the program under mocks", () => {
           : (s.Resource as string);
       expect(ours.has(target), `${name} runs ${target}`).to.equal(true);
       expect(s.Retry, name).to.be.an("array").with.length.greaterThan(0);
-      // Every task's failure ends the batch NEEDS_ATTENTION; that task's own end is the Fail state.
-      if (name !== "NeedsAttention")
-        expect(
-          (s.Catch as { Next: string }[]).map((c) => c.Next),
-          name,
-        ).to.deep.equal(["NeedsAttention"]);
+      // Every task's failure is caught (the batch ends NEEDS_ATTENTION); that task's own end is the Fail state.
+      if (name !== "NeedsAttention") expect(s.Catch, name).to.be.an("array").with.length.greaterThan(0);
       else expect(s.Next).to.equal("Failed");
     }
   });
@@ -187,19 +227,21 @@ describe("infra: the erasure workflow in the program under mocks", () => {
         .filter((s) => [s.Action].flat().some((a) => a === "s3:PutObject" || a.startsWith("s3:Delete")))
         .flatMap((s) => [s.Resource].flat())
         .sort();
-    expect(s3Writes("lethe-operations-request")).to.deep.equal([`arn:aws:s3:::${lake}/${requestIdsRoot}*`]);
+    const audit = mockIdentity("aws:s3/bucket:Bucket", "lethe-audit").name;
+    expect(s3Writes("lethe-operations-request")).to.deep.equal([
+      `arn:aws:s3:::${audit}/audit/*`,
+      `arn:aws:s3:::${lake}/${requestIdsRoot}*`,
+    ]);
     expect(s3Writes("lethe-tasks-report")).to.include.members([
       `arn:aws:s3:::${reports}/reports/*`,
       `arn:aws:s3:::${lake}/erasure-requests/*`,
       `arn:aws:s3:::${lake}/erasure-manifests/*`,
     ]);
-    for (const c of [
-      "lethe-operations-status",
-      "lethe-operations-approval",
-      "lethe-operations-cancel",
-      "lethe-tasks-poll-ledger",
-    ])
+    for (const c of ["lethe-operations-status", "lethe-tasks-poll-ledger", "lethe-tasks-request-approval"])
       expect(s3Writes(c), c).to.deep.equal([]);
+    // Approval and cancel write only the audit details bucket.
+    for (const c of ["lethe-operations-approval", "lethe-operations-cancel"])
+      expect(s3Writes(c), c).to.deep.equal([`arn:aws:s3:::${audit}/audit/*`]);
     const rules = p.named("lethe-reports-lifecycle").inputs.rules;
     expect(rules.find((r: { id: string }) => r.id === "expire-current-objects").expiration.days).to.equal(
       configDefaults.reportRetentionDays,
@@ -242,6 +284,13 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       p.named("lethe-tables-idempotency").inputs.name ?? request[envNames.idempotencyTable],
     );
     expect(request[envNames.filterBuilderFunction]).to.equal("lethe-dev-filter-builder");
+  });
+
+  it("gives each handler every environment variable it reads at cold start", () => {
+    for (const [component, factory] of Object.entries(factories)) {
+      const env = p.named(`${component}-function`).inputs.environment.variables as Env;
+      expect(() => factory(env), component).not.to.throw();
+    }
   });
 
   it("alarms on the deadline metrics, on every function's dead-letter queue and on every function's errors", () => {
@@ -325,6 +374,30 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       batchMaxSubjects: configDefaults.batchMaxSubjects,
       deadlineWarningDays: configDefaults.deadlineWarningDays,
     });
+  });
+});
+
+describe("infra: the stores' branches in the deployed state machine", () => {
+  it("runs each configured store's function from the definition, and the machine's role may invoke it", async () => {
+    const p = await buildLetheUnderMocks({
+      stores: [
+        {
+          name: "profiles",
+          kind: "dynamodb",
+          owner: "crm@example.com",
+          table: "profiles",
+          idAttribute: "customerId",
+        },
+      ],
+    });
+    const store = lambdaArn("store-profiles");
+    const definition = p.named("lethe-workflow-machine").inputs.definition as string;
+    expect(JSON.parse(definition).States.EraseEverywhere).to.be.an("object");
+    expect(definition).to.include(JSON.stringify({ name: "profiles", functionArn: store }).slice(1, -1));
+    const invoke = (JSON.parse(p.named("lethe-workflow-policy").inputs.policy).Statement as Statement[]).find(
+      (s) => s.Sid === "InvokeTaskFunctions",
+    )!;
+    expect(invoke.Resource).to.include.members([store, `${store}:*`]);
   });
 });
 
