@@ -2,7 +2,7 @@
 // open requests and starts one execution per batch; on a schedule), status, approval (answers the
 // execution's task token), cancel (stops a batch's execution) and deadline (on a schedule: alerts
 // before and after a request's deadline). Each has its own role: exact tables, prefixes, the state
-// machine (batch may only start it, cancel only stop its executions, approval only answer its tokens).
+// machine (batch may only start it, cancel only stop its executions, approval only answer its task tokens).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
@@ -220,11 +220,11 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("DecideBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
-          ...audit(r),
           {
             Sid: "AnswerTaskToken",
             Effect: "Allow",
-            Action: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+            // A rejection is a decision too: the task succeeds with it and the machine ends the batch.
+            Action: "states:SendTaskSuccess",
             Resource: r.machine,
           },
         ],
@@ -242,11 +242,10 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("CancelBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("CancelRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
-          ...audit(r),
           {
             Sid: "StopErasure",
             Effect: "Allow",
-            Action: ["states:StopExecution", "states:DescribeExecution"],
+            Action: "states:StopExecution",
             Resource: executionsOf(r.machine),
           },
         ],

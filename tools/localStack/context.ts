@@ -8,10 +8,9 @@ import {
   makeS3Client,
   makeSnsClient,
   makeSqsClient,
+  makeSfnClient,
   AwsClientSettings,
-  resolveClientConfig,
 } from "../../runtime/aws/clients";
-import { SFNClient } from "@aws-sdk/client-sfn";
 import type { CollectedResource } from "../policy/mockedRun";
 
 export type LocalClients = ReturnType<typeof localClients>;
@@ -25,7 +24,7 @@ export function localClients(settings: AwsClientSettings) {
     s3: makeS3Client(settings),
     sns: makeSnsClient(settings),
     sqs: makeSqsClient(settings),
-    sfn: new SFNClient(resolveClientConfig(settings)),
+    sfn: makeSfnClient(settings),
   };
 }
 
