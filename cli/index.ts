@@ -12,6 +12,7 @@ const groups: Record<string, () => CommandGroup> = {
   functions: () => require("./functions").functionsCommands,
   invoke: () => require("./functions").invokeCommands,
   index: () => require("./indexCommands").indexCommands,
+  report: () => require("./report").reportCommands,
 };
 
 function help(): string {
