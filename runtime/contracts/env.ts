@@ -59,6 +59,10 @@ export const envNames = {
   athenaWorkgroup: "LETHE_ATHENA_WORKGROUP",
   glueDatabase: "LETHE_GLUE_DATABASE",
   lakeBucket: "LETHE_LAKE_BUCKET",
+  /** `athena` (deployed, the default) or `embedded` (local stacks: DuckDB over local copies). */
+  findEngine: "LETHE_FIND_ENGINE",
+  /** The embedded engine's cache of object copies (default: a folder in the temp directory). */
+  findCacheDir: "LETHE_FIND_CACHE_DIR",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {
