@@ -55,7 +55,7 @@ type StateShape = {
 };
 
 /** Every state by name, those inside Parallel branches and Map iterators too (names are unique). */
-function allStates(definition: Record<string, unknown>): Record<string, StateShape> {
+export function allStates(definition: Record<string, unknown>): Record<string, StateShape> {
   const out: Record<string, StateShape> = {};
   for (const [name, state] of Object.entries(definition.States as Record<string, StateShape>)) {
     out[name] = state;
