@@ -14,8 +14,10 @@ import { BatchTables, createBatch, moveBatch, recordStep } from "../runtime/eras
 import { ForgetLedger } from "../runtime/erasure/forget/ledger";
 import { batchPartitionKey, summarySortKey } from "../runtime/erasure/forget/ledger";
 import { writeManifest } from "../runtime/erasure/manifest";
-import type { SubjectHasher } from "../runtime/erasure/subjectHash";
-import type { ReportTaskInput } from "../runtime/erasure/workflow/tasks/report";
+import { loadSubjectHasher, SubjectHasher } from "../runtime/erasure/subjectHash";
+import type { ReportTaskDeps, ReportTaskInput } from "../runtime/erasure/workflow/tasks/report";
+import { makeDocumentClient, makeKmsClient, makeS3Client } from "../runtime/aws/clients";
+import type { LocalStack } from "../runtime/contracts/stack";
 
 export interface SampleBatchStack {
   doc: DynamoDBDocumentClient;
@@ -50,6 +52,35 @@ export interface SampleBatchOptions {
   subjectsPerRequest?: number;
   /** Prepended to the raw IDs, e.g. a string a renderer must escape. */
   idPrefix?: string;
+}
+
+/** The report task's dependencies over a local stack (and a report bucket), and what seeding needs. */
+export async function sampleReportSetup(
+  stack: LocalStack,
+  reportBucket: string,
+): Promise<{ deps: ReportTaskDeps; seedStack: SampleBatchStack; hasher: SubjectHasher }> {
+  const s3 = makeS3Client();
+  const doc = makeDocumentClient();
+  const hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
+  const erasure = stack.erasureSettings;
+  const audit = {
+    tableName: stack.auditTable,
+    erasure,
+    overflow: { s3, bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
+  };
+  const tables = { doc, ledgerTable: stack.ledgerTable, requestsTable: stack.requestsTable };
+  return {
+    hasher,
+    deps: {
+      ...tables,
+      s3,
+      audit,
+      reportBucket: { bucket: reportBucket, kmsKeyArn: stack.kmsKeyArn },
+      erasure,
+      hasher: async () => hasher,
+    },
+    seedStack: { doc, s3, tables, audit, lakeBucket: stack.lakeBucket, kmsKeyArn: stack.kmsKeyArn, hasher },
+  };
 }
 
 const iso = (t: number) => new Date(t).toISOString();
