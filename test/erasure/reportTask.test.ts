@@ -10,7 +10,7 @@ import { UsageError } from "../../runtime/contracts/errors";
 import { ErasureReport, reportUri } from "../../runtime/contracts/report";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { decideApproval } from "../../runtime/erasure/approval";
-import { getBatch } from "../../runtime/erasure/batches";
+import { getBatch, recordStep } from "../../runtime/erasure/batches";
 import { readReport } from "../../runtime/erasure/report/reportStore";
 import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { reportBatch, ReportTaskDeps } from "../../runtime/erasure/workflow/tasks/report";
@@ -240,6 +240,10 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
     const b = await seed({ ending: "verified" });
     let err = await failure(reportBatch(deps, { ...b.state, verify: { hits: 3 } }));
     expect(err?.message).to.match(/has not verified clean \(verify.hits is 3\)/);
+    // Without verify's reply (a console event), what verify recorded on the batch decides.
+    await recordStep(deps, b.batchId, "verify", { startedAt: new Date().toISOString(), counts: { hits: 2 } });
+    err = await failure(reportBatch(deps, { batchId: b.batchId, round: 0 }));
+    expect(err?.message).to.match(/has not verified clean \(verify.hits is 2\)/);
     expect(await versionsUnder(s3, stack.lakeBucket, b.manifestPrefix)).to.equal(2);
     expect((await getBatch(deps, b.batchId))!.status).to.equal("VERIFYING");
     const out = await doc.send(
