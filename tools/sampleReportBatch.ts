@@ -14,8 +14,11 @@ import { BatchTables, createBatch, moveBatch, recordStep } from "../runtime/eras
 import { ForgetLedger } from "../runtime/erasure/forget/ledger";
 import { batchPartitionKey, summarySortKey } from "../runtime/erasure/forget/ledger";
 import { writeManifest } from "../runtime/erasure/manifest";
-import type { SubjectHasher } from "../runtime/erasure/subjectHash";
-import type { ReportTaskInput } from "../runtime/erasure/workflow/tasks/report";
+import { writePlan } from "../runtime/erasure/plan";
+import { loadSubjectHasher, SubjectHasher } from "../runtime/erasure/subjectHash";
+import type { ReportTaskDeps, ReportTaskInput } from "../runtime/erasure/workflow/tasks/report";
+import { makeDocumentClient, makeKmsClient, makeS3Client } from "../runtime/aws/clients";
+import type { LocalStack } from "../runtime/contracts/stack";
 
 export interface SampleBatchStack {
   doc: DynamoDBDocumentClient;
@@ -50,6 +53,35 @@ export interface SampleBatchOptions {
   subjectsPerRequest?: number;
   /** Prepended to the raw IDs, e.g. a string a renderer must escape. */
   idPrefix?: string;
+}
+
+/** The report task's dependencies over a local stack (and a report bucket), and what seeding needs. */
+export async function sampleReportSetup(
+  stack: LocalStack,
+  reportBucket: string,
+): Promise<{ deps: ReportTaskDeps; seedStack: SampleBatchStack; hasher: SubjectHasher }> {
+  const s3 = makeS3Client();
+  const doc = makeDocumentClient();
+  const hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
+  const erasure = stack.erasureSettings;
+  const audit = {
+    tableName: stack.auditTable,
+    erasure,
+    overflow: { s3, bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
+  };
+  const tables = { doc, ledgerTable: stack.ledgerTable, requestsTable: stack.requestsTable };
+  return {
+    hasher,
+    deps: {
+      ...tables,
+      s3,
+      audit,
+      reportBucket: { bucket: reportBucket, kmsKeyArn: stack.kmsKeyArn },
+      erasure,
+      hasher: async () => hasher,
+    },
+    seedStack: { doc, s3, tables, audit, lakeBucket: stack.lakeBucket, kmsKeyArn: stack.kmsKeyArn, hasher },
+  };
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -156,6 +188,50 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
       { mapper: "clicks", objects: 1, versions: 1, expectedRows: 4, bytesScanned: bytesScanned.clicks },
     ],
   };
+  // Find's plan on S3, and what the find task hands on as `$.plan`: its location and totals.
+  const obj = (key: string, versionIds: string[], expectedRows: number, current = true) => ({
+    bucket: s.lakeBucket,
+    key,
+    current,
+    versionIds,
+    expectedRows,
+  });
+  const planRef = await writePlan(
+    s.s3,
+    { bucket: s.lakeBucket, kmsKeyArn: s.kmsKeyArn },
+    {
+      batchId,
+      manifest,
+      createdAt: iso(t0 + 3_612_000),
+      mappers: [
+        {
+          mapper: "events",
+          bytesScanned: bytesScanned.events,
+          objects: [
+            obj("events/dt=2027-02-27/part-0.parquet", ["v1", "v2"], 12),
+            obj("events/dt=2027-02-28/part-0.parquet", ["v1", "v2"], 15),
+            obj("events/dt=2027-02-28/part-1.parquet", ["v1"], 9),
+            obj("events/dt=2027-03-01/part-0.parquet", [], 0),
+          ],
+        },
+        {
+          mapper: "clicks",
+          bytesScanned: bytesScanned.clicks,
+          objects: [obj("clicks/dt=2027-02-28/part-0.json", ["v1"], 4)],
+        },
+      ],
+    },
+  );
+  const planState = {
+    batchId,
+    round: 0,
+    location: planRef,
+    objects: planSummary.objects,
+    versions: planSummary.versions,
+    expectedRows: planSummary.expectedRows,
+    bytesScanned: planSummary.bytesScanned,
+    mappers: planSummary.mappers.length,
+  };
   await recordStep(s.tables, batchId, "find", {
     startedAt: iso(t0 + 3_600_000),
     endedAt: iso(t0 + 3_612_000),
@@ -184,7 +260,7 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
       subjects,
       rawIdKeys,
       manifestPrefix: manifest.key.slice(0, manifest.key.lastIndexOf("/") + 1),
-      state: { batchId, deadline: iso(t0 + 30 * 86_400_000), round: 0, plan: { summary: planSummary } },
+      state: { batchId, deadline: iso(t0 + 30 * 86_400_000), round: 0, plan: planState },
       ledger,
       bytesScanned,
       storeOutcomes: {},
@@ -269,7 +345,7 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
       batchId,
       deadline: iso(t0 + 30 * 86_400_000),
       round: 0,
-      plan: { summary: planSummary },
+      plan: planState,
       verify: { hits: 0 },
     },
     ledger,

@@ -2,7 +2,7 @@
 // plan, verify, approval, ...}`): writes each request's report to the report bucket, drops the raw IDs
 // everywhere, and ends a verified batch COMPLETED. Replies with each request's report location and
 // counts, never an ID.
-// Console test event: {"batchId": "<a VERIFYING batch>", "round": 0, "verify": {"hits": 0}}
+// Console test event (events/report.json): {"batchId": "<a batch verify left VERIFYING with 0 hits>", "round": 0}
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";

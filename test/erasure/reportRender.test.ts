@@ -104,7 +104,9 @@ describe("report renderings: Markdown and the HTML certificate", function () {
       for (const id of rawIds()) expect(text + (await page.content())).to.not.include(id);
       // The payload is text on the page, not markup.
       expect(text).to.include("<script>window.__xss = 1</script>");
-      expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).to.equal(undefined);
+      expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).to.equal(
+        undefined,
+      );
       expect(await page.locator("script, img, svg, iframe, link").count()).to.equal(0);
       expect(requests).to.deep.equal([]);
       await page.emulateMedia({ media: "print" });

@@ -3,21 +3,19 @@
 // every version of every object that held raw IDs is gone, the records hold none, the batch and its
 // requests are COMPLETED; a rerun, and a retry after a run that died half-way, finish the same job.
 import { expect } from "chai";
-import { randomUUID } from "node:crypto";
 import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
+import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import { ErasureReport, reportUri } from "../../runtime/contracts/report";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { decideApproval } from "../../runtime/erasure/approval";
-import { getBatch } from "../../runtime/erasure/batches";
+import { getBatch, recordStep } from "../../runtime/erasure/batches";
 import { readReport } from "../../runtime/erasure/report/reportStore";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { reportBatch, ReportTaskDeps } from "../../runtime/erasure/workflow/tasks/report";
-import { createBucketLike } from "../../tools/localStack";
-import { SampleBatch, SampleBatchStack, seedSampleBatch } from "../../tools/sampleReportBatch";
-import { sharedLocalStack } from "../support/localStack";
+import type { SampleBatch } from "../../tools/sampleReportBatch";
+import { reportFixture, ReportFixture } from "../support/sampleReports";
 
 /** The error a promise fails with (undefined when it succeeds). */
 async function failure(p: Promise<unknown>): Promise<Error | undefined> {
@@ -52,34 +50,14 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
   let stack: LocalStack;
   let hasher: SubjectHasher;
   let deps: ReportTaskDeps;
-  let seed: SampleBatchStack;
+  let seed: ReportFixture["seed"];
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
 
   before(async () => {
-    stack = await sharedLocalStack();
-    hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
-    const reportBucket = await createBucketLike(
-      "lakeBucket",
-      `lethe-reports-${randomUUID().slice(0, 8)}`,
-      stack.kmsKeyArn,
-    );
-    const erasure = stack.erasureSettings;
-    const audit = {
-      tableName: stack.auditTable,
-      erasure,
-      overflow: { s3, bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
-    };
-    const tables = { doc, ledgerTable: stack.ledgerTable, requestsTable: stack.requestsTable };
-    deps = {
-      ...tables,
-      s3,
-      audit,
-      reportBucket: { bucket: reportBucket, kmsKeyArn: stack.kmsKeyArn },
-      erasure,
-      hasher: async () => hasher,
-    };
-    seed = { doc, s3, tables, audit, lakeBucket: stack.lakeBucket, kmsKeyArn: stack.kmsKeyArn, hasher };
+    const f = await reportFixture();
+    ({ stack, hasher, deps } = f);
+    seed = f.seed;
   });
 
   async function request(id: string): Promise<Record<string, unknown>> {
@@ -111,7 +89,7 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
   }
 
   it("a verified batch: each request's report, every version holding raw IDs deleted, COMPLETED", async () => {
-    const b = await seedSampleBatch(seed, { ending: "verified" });
+    const b = await seed({ ending: "verified" });
     expect(await versionsUnder(s3, stack.lakeBucket, b.manifestPrefix)).to.equal(2);
     expect(await versionsUnder(s3, stack.lakeBucket, b.rawIdKeys[0])).to.equal(2);
 
@@ -189,7 +167,7 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
   });
 
   it("a rerun finishes with the same result and changes nothing (no second audit entry)", async () => {
-    const b = await seedSampleBatch(seed, { ending: "verified" });
+    const b = await seed({ ending: "verified" });
     const first = await reportBatch(deps, b.state);
     const before = await reportsOf(b);
     const again = await reportBatch(deps, b.state);
@@ -202,7 +180,7 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
   });
 
   it("a retry after a run that died half-way (one ID file deleted, the next not) completes the job", async () => {
-    const b = await seedSampleBatch(seed, { ending: "verified" });
+    const b = await seed({ ending: "verified" });
     // The second request's ID-file deletion fails, as a Lambda timing out there would.
     let deletes = 0;
     const dying = {
@@ -230,7 +208,7 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
   });
 
   it("a rejected batch: REJECTED reports with the reason, raw IDs dropped, nothing moved", async () => {
-    const b = await seedSampleBatch(seed, { ending: "rejected" });
+    const b = await seed({ ending: "rejected" });
     const resumed: unknown[] = [];
     await decideApproval(
       { ...deps, resume: async (_t, output) => void resumed.push(output) },
@@ -259,9 +237,13 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
   });
 
   it("refuses a batch that has not verified clean, and an unknown batch, changing nothing", async () => {
-    const b = await seedSampleBatch(seed, { ending: "verified" });
+    const b = await seed({ ending: "verified" });
     let err = await failure(reportBatch(deps, { ...b.state, verify: { hits: 3 } }));
     expect(err?.message).to.match(/has not verified clean \(verify.hits is 3\)/);
+    // Without verify's reply (a console event), what verify recorded on the batch decides.
+    await recordStep(deps, b.batchId, "verify", { startedAt: new Date().toISOString(), counts: { hits: 2 } });
+    err = await failure(reportBatch(deps, { batchId: b.batchId, round: 0 }));
+    expect(err?.message).to.match(/has not verified clean \(verify.hits is 2\)/);
     expect(await versionsUnder(s3, stack.lakeBucket, b.manifestPrefix)).to.equal(2);
     expect((await getBatch(deps, b.batchId))!.status).to.equal("VERIFYING");
     const out = await doc.send(

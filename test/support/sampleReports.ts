@@ -1,15 +1,19 @@
 // Reports made the way the stack makes them: a sample batch (tools/sampleReportBatch.ts) in the
 // shared local stack, run through the report task, read back from its report bucket.
 import { randomUUID } from "node:crypto";
-import { makeDocumentClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
 import type { ErasureReport } from "../../runtime/contracts/report";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { readReport } from "../../runtime/erasure/report/reportStore";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { decideApproval } from "../../runtime/erasure/approval";
 import { reportBatch, ReportTaskDeps, ReportTaskReply } from "../../runtime/erasure/workflow/tasks/report";
 import { createBucketLike } from "../../tools/localStack";
-import { SampleBatch, SampleBatchOptions, seedSampleBatch } from "../../tools/sampleReportBatch";
+import {
+  SampleBatch,
+  SampleBatchOptions,
+  sampleReportSetup,
+  seedSampleBatch,
+} from "../../tools/sampleReportBatch";
 import { sharedLocalStack } from "./localStack";
 
 export interface ReportFixture {
@@ -29,37 +33,12 @@ let shared: Promise<ReportFixture> | undefined;
 export function reportFixture(): Promise<ReportFixture> {
   shared ??= (async () => {
     const stack = await sharedLocalStack();
-    const s3 = makeS3Client();
-    const doc = makeDocumentClient();
-    const hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
     const bucket = (stack as unknown as { reportBucket?: string }).reportBucket;
     const reportBucket =
       bucket ??
       (await createBucketLike("lakeBucket", `lethe-reports-${randomUUID().slice(0, 8)}`, stack.kmsKeyArn));
-    const erasure = stack.erasureSettings;
-    const audit = {
-      tableName: stack.auditTable,
-      erasure,
-      overflow: { s3, bucket: stack.auditBucket, kmsKeyArn: stack.kmsKeyArn },
-    };
-    const tables = { doc, ledgerTable: stack.ledgerTable, requestsTable: stack.requestsTable };
-    const deps: ReportTaskDeps = {
-      ...tables,
-      s3,
-      audit,
-      reportBucket: { bucket: reportBucket, kmsKeyArn: stack.kmsKeyArn },
-      erasure,
-      hasher: async () => hasher,
-    };
-    const seedStack = {
-      doc,
-      s3,
-      tables,
-      audit,
-      lakeBucket: stack.lakeBucket,
-      kmsKeyArn: stack.kmsKeyArn,
-      hasher,
-    };
+    const { deps, seedStack, hasher } = await sampleReportSetup(stack, reportBucket);
+    const s3 = deps.s3;
     const seed = (o: SampleBatchOptions) => seedSampleBatch(seedStack, o);
     return {
       stack,

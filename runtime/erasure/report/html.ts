@@ -32,8 +32,10 @@ h2 { font-size: 12.5pt; color: #24476b; border-bottom: 1px solid #c9d3de; paddin
 .tone-warn .verdict { border-color: #7a5300; background: #fffaf0; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
 th, td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid #e1e6ec; }
+td:last-child { overflow-wrap: anywhere; }
 th { background: #f2f5f8; font-weight: 600; font-size: 9.5pt; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .facts th { width: 32%; background: none; color: #555; font-weight: normal; }
 .totals { display: grid; grid-template-columns: repeat(5, 1fr); gap: 8px; margin: 8px 0 4px; }
 .total { border: 1px solid #c9d3de; border-radius: 4px; padding: 6px 8px; }
@@ -57,13 +59,13 @@ function rowsOf(pairs: [string, string][]): string {
     .join("\n");
 }
 
-function table(head: string[], rows: string[][], numeric: number[] = []): string {
+/** A table; `numeric` columns align right, `times` columns do not wrap. */
+function table(head: string[], rows: string[][], numeric: number[] = [], times: number[] = []): string {
   const th = head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join("");
+  const cls = (i: number) =>
+    numeric.includes(i) ? ' class="num"' : times.includes(i) ? ' class="time"' : "";
   const body = rows
-    .map(
-      (r) =>
-        `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ""}>${escapeHtml(c)}</td>`).join("")}</tr>`,
-    )
+    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${escapeHtml(c)}</td>`).join("")}</tr>`)
     .join("\n");
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
@@ -88,8 +90,10 @@ export function renderReportHtml(report: ErasureReport): string {
       "steps",
       "Steps",
       table(
-        ["Step", "Started", "Ended", "Took", "Counts"],
+        ["Step", "Started (UTC)", "Ended (UTC)", "Took", "Counts"],
         v.steps.map((s) => [s.step, s.started, s.ended, s.took, s.counts]),
+        [],
+        [1, 2, 3],
       ),
     ),
     section(
@@ -147,6 +151,8 @@ export function renderReportHtml(report: ErasureReport): string {
       `<div class="small">${table(
         ["At", "Event", "Detail"],
         v.audit.map((a) => [a.at, a.event, a.detail]),
+        [],
+        [0],
       )}</div>`,
     ),
     `<footer id="footer">${e(v.footer)}</footer>`,

@@ -1,6 +1,8 @@
 // What each data mapper gave up in a batch, for the report: the forget ledger's per-object outcomes
 // (every round) added up by mapper, beside what the plan found and the bytes its find scanned.
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchPlan, summarisePlan } from "../plan";
 import type { ReportTarget } from "../../contracts/report";
 import { batchPartitionKey, LedgerEntry } from "../forget/ledger";
 
@@ -116,6 +118,31 @@ export function plannedMappers(plan: unknown): PlannedMapper[] {
       expectedRows: num(m.expectedRows),
       bytesScanned: num(m.bytesScanned),
     }));
+}
+
+/**
+ * Find's per-mapper summary for the batch. The state's `$.plan` is where a round's plan is on S3 plus
+ * its totals (after a verify round, verify's plan, not find's): find's own plan is `plan.json` in that
+ * plan's folder. A state that carries the per-mapper summary itself is taken as it is.
+ */
+export async function findPlanMappers(s3: S3Client, plan: unknown): Promise<PlannedMapper[]> {
+  const inline = plannedMappers(plan);
+  if (inline.length > 0) return inline;
+  const p = plan as {
+    location?: { bucket?: unknown; key?: unknown };
+    plan?: { bucket?: unknown; key?: unknown };
+  };
+  const at = p?.location ?? p?.plan;
+  if (!at || typeof at.bucket !== "string" || typeof at.key !== "string") return [];
+  const key = `${at.key.slice(0, at.key.lastIndexOf("/") + 1)}plan.json`;
+  try {
+    const o = await s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: key }));
+    const found = JSON.parse(await o.Body!.transformToString("utf8")) as BatchPlan;
+    return Array.isArray(found?.mappers) ? summarisePlan(found).mappers : [];
+  } catch (err) {
+    if ((err as Error).name === "NoSuchKey") return [];
+    throw err;
+  }
 }
 
 function num(v: unknown): number {

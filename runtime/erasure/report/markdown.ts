@@ -5,14 +5,16 @@ import { reportView } from "./reportView";
 
 /** Markdown-inert text on one line: backslash-escapes the inline syntax characters, HTML-escapes `<`, `>` and `&`. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/\r?\n|\r/g, " ")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    // Values sit inside table cells, bold or italics, never at a line's start: these are the
-    // characters that could still open emphasis, code, a link or a cell there.
-    .replace(/([\\`*_[\]|~])/g, "\\$1");
+  return (
+    text
+      .replace(/\r?\n|\r/g, " ")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      // Values sit inside table cells, bold or italics, never at a line's start: these are the
+      // characters that could still open emphasis, code, a link or a cell there.
+      .replace(/([\\`*_[\]|~])/g, "\\$1")
+  );
 }
 
 function table(head: string[], rows: string[][]): string[] {
@@ -40,7 +42,7 @@ export function renderReportMarkdown(report: ErasureReport): string {
     "## Steps",
     "",
     ...table(
-      ["Step", "Started", "Ended", "Took", "Counts"],
+      ["Step", "Started (UTC)", "Ended (UTC)", "Took", "Counts"],
       v.steps.map((s) => [s.step, s.started, s.ended, s.took, s.counts]),
     ),
     "",

@@ -147,8 +147,9 @@ export function reportView(r: ErasureReport): ReportView {
     totals,
     steps: r.steps.map((s) => ({
       step: s.step,
-      started: formatTime(s.startedAt),
-      ended: formatTime(s.endedAt),
+      // The table's header says UTC once.
+      started: formatTime(s.startedAt).replace(/ UTC$/, ""),
+      ended: formatTime(s.endedAt).replace(/ UTC$/, ""),
       took: formatDuration(s.startedAt, s.endedAt),
       counts: countsText(s.counts),
     })),

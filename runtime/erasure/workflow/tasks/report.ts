@@ -19,7 +19,7 @@ import { ttlAttribute } from "../../../contracts/tables";
 import { appendAudit, AuditEntry, AuditSettings, readAudit } from "../../audit";
 import { BatchRecord, BatchTables, getBatch, moveBatch, recordStep } from "../../batches";
 import { ForgetLedger } from "../../forget/ledger";
-import { ledgerByMapper, lakeTargets, plannedMappers } from "../../report/lakeTargets";
+import { findPlanMappers, ledgerByMapper, lakeTargets } from "../../report/lakeTargets";
 import { deleteEveryVersion } from "../../report/everyVersion";
 import { ReportBucket, readReport, writeReport } from "../../report/reportStore";
 import { hashIdFile, rawIdAttributes } from "../../report/requestIds";
@@ -41,7 +41,7 @@ export interface ReportTaskInput {
   batchId: string;
   deadline?: string;
   round?: number;
-  /** Find's reply (`{summary: PlanSummary}`), or after a verify round the plan verify made. */
+  /** Where the round's plan is (`{location, objects, ...}`): find's, or after a verify round verify's. */
   plan?: unknown;
   verify?: { hits?: number };
   approval?: { decision?: string };
@@ -120,9 +120,11 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
         `report: batch ${batchId} is ${batch.status}; only a verified batch (VERIFYING) completes`,
       );
     }
-    if (batch.status === "VERIFYING" && input.verify?.hits !== 0) {
+    // The state's verify reply, else (a console event) what verify recorded on the batch.
+    const hits = input.verify ? input.verify.hits : batch.steps?.verify?.counts?.hits;
+    if (batch.status === "VERIFYING" && hits !== 0) {
       throw new Error(
-        `report: batch ${batchId} has not verified clean (verify.hits is ${JSON.stringify(input.verify?.hits)})`,
+        `report: batch ${batchId} has not verified clean (verify.hits is ${JSON.stringify(hits)})`,
       );
     }
   }
@@ -132,7 +134,7 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
 
   // What the batch did, the same for each of its requests.
   const ledger = await new ForgetLedger(deps.doc, deps.ledgerTable).summary(batchId);
-  const planned = plannedMappers(input.plan);
+  const planned = await findPlanMappers(deps.s3, input.plan);
   const targets: ReportTarget[] = [
     ...lakeTargets(planned, await ledgerByMapper(deps.doc, deps.ledgerTable, batchId), !rejected),
     ...Object.values(batch.storeOutcomes ?? {}).sort((a, b) => a.name.localeCompare(b.name)),
