@@ -13,6 +13,11 @@ const groups: Record<string, () => CommandGroup> = {
   invoke: () => require("./functions").invokeCommands,
   index: () => require("./indexCommands").indexCommands,
   report: () => require("./report").reportCommands,
+  erase: () => require("./erasure").eraseCommands,
+  status: () => require("./erasure").statusCommands,
+  approve: () => require("./erasure").approveCommands,
+  reject: () => require("./erasure").rejectCommands,
+  cancel: () => require("./erasure").cancelCommands,
 };
 
 function help(): string {
