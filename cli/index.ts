@@ -12,6 +12,12 @@ const groups: Record<string, () => CommandGroup> = {
   functions: () => require("./functions").functionsCommands,
   invoke: () => require("./functions").invokeCommands,
   index: () => require("./indexCommands").indexCommands,
+  report: () => require("./report").reportCommands,
+  erase: () => require("./erasure").eraseCommands,
+  status: () => require("./erasure").statusCommands,
+  approve: () => require("./erasure").approveCommands,
+  reject: () => require("./erasure").rejectCommands,
+  cancel: () => require("./erasure").cancelCommands,
 };
 
 function help(): string {

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 bash scripts/ensure-node-deps.sh
 bash scripts/ensure-venv.sh
+bash scripts/ensure-chromium.sh
 echo "lethe: type-check (tsc --noEmit)" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "lethe: lint (eslint, prettier --check)" >&2

@@ -21,6 +21,8 @@ export interface BatchRecord {
   deadline: string;
   createdAt: string;
   executionId?: string;
+  /** When the report task ended it COMPLETED. */
+  completedAt?: string;
   /** While (and after) the batch waits for a person: the token that resumes it, and the decision. */
   approval?: {
     taskToken: string;

@@ -35,7 +35,14 @@ describe("cli: lethe up --local / down --local", () => {
     const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
     const { exports } = await programDeclarations();
     expect(Object.keys(outputs).sort()).to.deep.equal(
-      [...Object.keys(exports), "endpoint", "local", "stack", "localResources"].sort(),
+      [
+        ...Object.keys(exports),
+        "endpoint",
+        "local",
+        "stack",
+        "localResources",
+        "stateMachineDefinition",
+      ].sort(),
     );
     expect(outputs).to.include({ endpoint: process.env.AWS_ENDPOINT_URL, local: true, stack: "dev" });
     expect(JSON.parse(first.out)).to.deep.equal(outputs);

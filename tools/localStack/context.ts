@@ -8,6 +8,7 @@ import {
   makeS3Client,
   makeSnsClient,
   makeSqsClient,
+  makeSfnClient,
   AwsClientSettings,
 } from "../../runtime/aws/clients";
 import type { CollectedResource } from "../policy/mockedRun";
@@ -23,6 +24,7 @@ export function localClients(settings: AwsClientSettings) {
     s3: makeS3Client(settings),
     sns: makeSnsClient(settings),
     sqs: makeSqsClient(settings),
+    sfn: makeSfnClient(settings),
   };
 }
 

@@ -1,0 +1,199 @@
+// What the Markdown and HTML renderings of a report show, worked out once: totals, the verdict, the
+// deadline kept or missed, step durations, and values as a person reads them (bytes, times). Plain
+// strings: each renderer escapes them for its own format.
+import type { ErasureReport, ReportTarget } from "../../contracts/report";
+
+export interface ReportView {
+  title: string;
+  verdict: string;
+  /** `ok` for COMPLETED, `stop` for REJECTED/CANCELLED, `warn` otherwise. */
+  tone: "ok" | "stop" | "warn";
+  facts: [string, string][];
+  totals: [string, string][];
+  steps: { step: string; started: string; ended: string; took: string; counts: string }[];
+  targets: {
+    kind: string;
+    name: string;
+    outcome: string;
+    planned: string;
+    objects: string;
+    versions: string;
+    rows: string;
+    scanned: string;
+    reason: string;
+  }[];
+  verification: [string, string][];
+  approval: [string, string][];
+  rawIds: string;
+  subjects: string[];
+  audit: { at: string; event: string; detail: string }[];
+  footer: string;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]} (${n.toLocaleString("en-GB")} bytes)`;
+}
+
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  return Number.isNaN(t)
+    ? iso
+    : new Date(t)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, " UTC");
+}
+
+export function formatDuration(from: string | undefined, to: string | undefined): string {
+  if (!from || !to) return "—";
+  const ms = Date.parse(to) - Date.parse(from);
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${s.toFixed(1)} s`;
+  const m = s / 60;
+  return m < 120 ? `${m.toFixed(1)} min` : `${(m / 60).toFixed(1)} h`;
+}
+
+const count = (n: number | undefined) => (n === undefined ? "—" : n.toLocaleString("en-GB"));
+
+function countsText(counts: Record<string, unknown> | undefined): string {
+  if (!counts) return "";
+  return Object.entries(counts)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? v.toLocaleString("en-GB") : String(v)}`)
+    .join(", ");
+}
+
+/** An audit detail as one line: long lists are counted, not spelled out (the subjects are listed once). */
+function detailText(detail: Record<string, unknown> | undefined): string {
+  if (!detail) return "";
+  return Object.entries(detail)
+    .map(([k, v]) => {
+      if (Array.isArray(v)) return `${k}: ${v.length > 3 ? `${v.length} items` : v.map(String).join(", ")}`;
+      if (v && typeof v === "object") return `${k}: ${JSON.stringify(v)}`;
+      return `${k}: ${String(v)}`;
+    })
+    .join("; ");
+}
+
+const outcomeLabel: Record<ReportTarget["outcome"], string> = {
+  erased: "erased",
+  "nothing-found": "nothing found",
+  failed: "FAILED",
+  "needs-attention": "needs attention",
+  "not-run": "not run (rejected)",
+};
+
+export function reportView(r: ErasureReport): ReportView {
+  const sum = (f: (t: ReportTarget) => number | undefined) => r.targets.reduce((n, t) => n + (f(t) ?? 0), 0);
+  const deadlineKept =
+    r.completedAt !== undefined ? Date.parse(r.completedAt) <= Date.parse(r.deadline) : undefined;
+  const verdict =
+    r.state === "COMPLETED"
+      ? `Erased and verified: no matching row remains in any version of any object or store checked` +
+        (deadlineKept === false ? " (after the deadline)" : "")
+      : r.state === "REJECTED"
+        ? `Rejected: nothing was erased${r.approval?.reason ? ` (${r.approval.reason})` : ""}`
+        : `Not completed: the request is ${r.state}`;
+  const facts: [string, string][] = [
+    ["Request", r.requestId],
+    ["State", r.state],
+    ["Received", formatTime(r.receivedAt)],
+    ["Deadline", formatTime(r.deadline)],
+    [
+      "Completed",
+      r.completedAt
+        ? `${formatTime(r.completedAt)} (${deadlineKept ? "within the deadline" : "AFTER the deadline"})`
+        : "—",
+    ],
+    ["Requested by", r.requestedBy ?? "—"],
+    ["Reason", r.reason ?? "—"],
+    ["Subjects", count(r.subjectCount)],
+    [
+      "Batch",
+      `${r.batchId} (${count(r.batch?.requestCount)} request(s), ${count(r.batch?.subjectCount)} subject(s))`,
+    ],
+  ];
+  const totals: [string, string][] = [
+    ["Rows removed", count(sum((t) => t.rowsRemoved))],
+    ["Objects rewritten", count(sum((t) => t.objectsRewritten))],
+    ["Object versions deleted", count(sum((t) => t.versionsDeleted))],
+    ["Bytes scanned by find", formatBytes(sum((t) => t.bytesScanned))],
+    [
+      "Verification",
+      r.verification
+        ? r.verification.remainingRows === 0
+          ? "passed: 0 matching rows remain"
+          : `FAILED: ${count(r.verification.remainingRows)} matching row(s) remain`
+        : "not run",
+    ],
+  ];
+  const v = r.verification;
+  return {
+    title: "Certificate of erasure",
+    verdict,
+    tone:
+      r.state === "COMPLETED" ? "ok" : r.state === "REJECTED" || r.state === "CANCELLED" ? "stop" : "warn",
+    facts,
+    totals,
+    steps: r.steps.map((s) => ({
+      step: s.step,
+      // The table's header says UTC once.
+      started: formatTime(s.startedAt).replace(/ UTC$/, ""),
+      ended: formatTime(s.endedAt).replace(/ UTC$/, ""),
+      took: formatDuration(s.startedAt, s.endedAt),
+      counts: countsText(s.counts),
+    })),
+    targets: r.targets.map((t) => ({
+      kind: t.kind,
+      name: t.name,
+      outcome: outcomeLabel[t.outcome] ?? t.outcome,
+      planned:
+        t.objectsPlanned === undefined
+          ? "—"
+          : `${count(t.objectsPlanned)} object(s), ${count(t.versionsPlanned)} version(s), ${count(t.rowsExpected)} row(s)`,
+      objects: count(t.objectsRewritten),
+      versions: count(t.versionsDeleted),
+      rows: count(t.rowsRemoved),
+      scanned: t.bytesScanned === undefined ? "—" : formatBytes(t.bytesScanned),
+      reason: t.reason ?? "",
+    })),
+    verification: v
+      ? [
+          ["Matching rows remaining", count(v.remainingRows)],
+          ["Verify rounds", count(v.rounds)],
+          ["Objects checked", count(v.objectsChecked)],
+          ["Object versions checked", count(v.versionsChecked)],
+          ["Bytes scanned by verify", v.bytesScanned === undefined ? "—" : formatBytes(v.bytesScanned)],
+          ["Verified", formatTime(v.verifiedAt)],
+        ]
+      : [],
+    approval: r.approval
+      ? [
+          ["Decision", r.approval.decision === "approve" ? "approved" : "rejected"],
+          ["By", r.approval.by ?? "—"],
+          ["Reason", r.approval.reason || "—"],
+          ["Decided", formatTime(r.approval.decidedAt)],
+        ]
+      : [],
+    rawIds: r.rawIdsDropped
+      ? `Dropped ${formatTime(r.rawIds?.droppedAt)}: ${count(r.rawIds?.versionsDeleted)} S3 object version(s) ` +
+        "holding them (the batch manifest, the request's ID file) deleted, every version; none remains in " +
+        "Lethe's tables."
+      : "NOT dropped yet.",
+    subjects: r.subjectHashes,
+    audit: r.audit.map((e) => ({ at: formatTime(e.at), event: e.event, detail: detailText(e.detail) })),
+    footer:
+      `Report version ${r.reportVersion}, generated ${formatTime(r.generatedAt)}. Subjects appear only as keyed ` +
+      "hashes (HMAC-SHA-256 under the stack's KMS key): this document holds no customer ID.",
+  };
+}
