@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/erasure/batches";
+import { BatchTables, createBatch } from "../../runtime/erasure/batches";
 import { writeManifest } from "../../runtime/erasure/manifest";
 
 const python = path.resolve(__dirname, "../../.venv/bin/python");
@@ -122,20 +122,6 @@ export async function makeBatch(
     createdAt: now.toISOString(),
   });
   return { batchId, deadline, requestIds };
-}
-
-/**
- * The report task until branch `report` lands (test harness only, never shipped): a verified batch
- * ends COMPLETED; a rejected one stays REJECTED.
- */
-export function reportStandIn(t: BatchTables) {
-  return async (input: unknown) => {
-    const { batchId } = input as { batchId: string };
-    const batch = await getBatch(t, batchId);
-    if (batch?.status === "REJECTED") return { batchId, status: "REJECTED" };
-    await moveBatch(t, batchId, "COMPLETED");
-    return { batchId, status: "COMPLETED" };
-  };
 }
 
 /** Every version of `key`, downloaded. */

@@ -20,14 +20,12 @@ import {
   LakeObject,
   makeBatch,
   pyarrowCheck,
-  reportStandIn,
   tablesOf,
   tempDir,
   versionFiles,
   writeLake,
 } from "./workflowFixtures";
 
-const program = path.resolve(__dirname, "../fixtures/workflow-functions");
 const today = new Date().toISOString().slice(0, 10);
 const days = Array.from({ length: 8 }, (_, i) =>
   new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10),
@@ -57,12 +55,10 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
       prefix: `wf-${Date.now()}`,
     });
     options = {
-      packaging: { program },
       drainSeconds: 1,
       ledgerPollSeconds: 1,
       batchPollMs: 200,
       findCacheDir: path.join(dir, "find-cache"),
-      handlerOverrides: { Report: reportStandIn(tablesOf(stack, doc)) },
     };
   });
   after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,4 @@
-// The workflow's task functions from packaged code (test/fixtures/workflow-functions declares each
-// over its real factory): each zip carries its handler's compiled closure and no embedded engine,
+// The workflow's task functions from packaged code, as the program declares them: each zip carries its handler's compiled closure and no embedded engine,
 // refuses a bad state payload naming the field, and needs-attention moves a batch (or leaves a
 // cancelled one as it ended) when run against the emulator.
 import { expect } from "chai";
@@ -12,8 +11,6 @@ import { loadPackagedHandler, packagedFunction } from "../../tools/packaging";
 import { batchFunctionEnvironment } from "../../tools/localErasure";
 import { sharedLocalStack } from "../support/localStack";
 import { makeBatch, tablesOf } from "../erasure/workflowFixtures";
-
-const program = path.resolve(__dirname, "../fixtures/workflow-functions");
 
 const handlers: [string, string, unknown, RegExp][] = [
   ["find", "runtime/handlers/find.ts", { batchId: "no such/batch" }, /find: batchId must be a batch id/],
@@ -38,7 +35,7 @@ describe("packaging: the workflow's task functions run from packaged code", func
 
   for (const [shortName, entry, event, refusal] of handlers) {
     it(`${shortName}: carries ${entry}, refuses a bad payload naming the field`, async () => {
-      const fn = await packagedFunction(shortName, { program });
+      const fn = await packagedFunction(shortName);
       expect(fn.entries).to.include(entry);
       expect(fs.existsSync(path.join(fn.dir, "node_modules/@duckdb"))).to.equal(false);
       const handler = loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack));
@@ -50,7 +47,7 @@ describe("packaging: the workflow's task functions run from packaged code", func
   }
 
   it("needs-attention: moves a batch and its requests with the reason; a cancelled batch stays CANCELLED", async () => {
-    const fn = await packagedFunction("needs-attention", { program });
+    const fn = await packagedFunction("needs-attention");
     const handler = loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack));
     const t = tablesOf(stack, makeDocumentClient());
     const s3 = makeS3Client();

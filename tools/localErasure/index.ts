@@ -76,8 +76,13 @@ export function localDefinition(
   options: LocalBatchOptions,
 ): Record<string, unknown> {
   const recorded = (stack as unknown as { stateMachineDefinition?: unknown }).stateMachineDefinition;
-  if (typeof recorded === "string") return JSON.parse(recorded);
-  if (recorded && typeof recorded === "object") return recorded as Record<string, unknown>;
+  const settings = (stack as Partial<LocalStack>).workflowSettings;
+  // An explicit approval setting other than the stack's builds the definition anew (the same builder,
+  // one setting changed): a run with approval on against a stack deployed without it.
+  const asRecorded =
+    options.approvalRequired === undefined || options.approvalRequired === settings?.approvalRequired;
+  if (asRecorded && typeof recorded === "string") return JSON.parse(recorded);
+  if (asRecorded && recorded && typeof recorded === "object") return recorded as Record<string, unknown>;
   const region = (stack as unknown as { region?: string }).region ?? "eu-west-1";
   const arn = (task: WorkflowTask) => {
     const fn = fns.find((f) => f.shortName === taskFunctions[task]);
@@ -86,12 +91,12 @@ export function localDefinition(
   };
   return workflowDefinition({
     functionArns: Object.fromEntries(workflowTasks.map((t) => [t, arn(t)])) as Record<WorkflowTask, string>,
-    approvalRequired: options.approvalRequired ?? false,
+    approvalRequired: options.approvalRequired ?? settings?.approvalRequired ?? false,
     drainSeconds: options.drainSeconds ?? 10,
     ledgerPollSeconds: options.ledgerPollSeconds ?? 1,
-    maxVerifyRounds: options.maxVerifyRounds ?? 3,
-    approvalTimeoutSeconds: 72 * 3600,
-    taskTimeoutSeconds: 900,
+    maxVerifyRounds: options.maxVerifyRounds ?? settings?.maxVerifyRounds ?? 3,
+    approvalTimeoutSeconds: settings?.approvalTimeoutSeconds ?? 72 * 3600,
+    taskTimeoutSeconds: settings?.taskTimeoutSeconds ?? 900,
   });
 }
 
