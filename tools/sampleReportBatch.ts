@@ -104,7 +104,8 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
   const rawIdKeys: string[] = [];
 
   for (let r = 0; r < 2; r++) {
-    const key = `${requestIdsRoot}request_id=${requestIds[r]}/ids.jsonl`;
+    // As the intake lays them out: `erasure-requests/<requestId>/ids.jsonl`.
+    const key = `${requestIdsRoot}${requestIds[r]}/ids.jsonl`;
     const body = subjects[r].map((id) => JSON.stringify({ id: [id] })).join("\n") + "\n";
     const put = async (text: string) =>
       s.s3.send(

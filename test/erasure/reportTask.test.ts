@@ -3,8 +3,8 @@
 // every version of every object that held raw IDs is gone, the records hold none, the batch and its
 // requests are COMPLETED; a rerun, and a retry after a run that died half-way, finish the same job.
 import { expect } from "chai";
-import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import { ErasureReport, reportUri } from "../../runtime/contracts/report";
@@ -205,6 +205,25 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
     expect(reports[0].subjectHashes).to.have.members(b.subjects[0].map((id) => hasher.hash(id)));
     expect(reports.map((r) => r.state)).to.deep.equal(["COMPLETED", "COMPLETED"]);
     expect(reports[0].audit.filter((e) => e.event === "raw-ids-dropped")).to.have.length(1);
+  });
+
+  it("a large request's hashes come from its hashes file beside the ID file (which is kept: no raw ID)", async () => {
+    const b = await seed({ ending: "verified" });
+    const key = b.rawIdKeys[0].replace(/ids\.jsonl$/, "subject-hashes.json");
+    const hashes = b.subjects[0].map((id) => hasher.hash(id)).reverse();
+    await s3.send(new PutObjectCommand({ Bucket: stack.lakeBucket, Key: key, Body: JSON.stringify(hashes) }));
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.requestsTable,
+        Key: { requestId: b.requestIds[0] },
+        UpdateExpression: "SET subjectHashesFile = :f",
+        ExpressionAttributeValues: { ":f": { bucket: stack.lakeBucket, key } },
+      }),
+    );
+    await reportBatch(deps, b.state);
+    expect((await reportsOf(b))[0].subjectHashes).to.deep.equal(hashes);
+    expect(await versionsUnder(s3, stack.lakeBucket, key)).to.equal(1);
+    await expectRawIdsGone(b);
   });
 
   it("a rejected batch: REJECTED reports with the reason, raw IDs dropped, nothing moved", async () => {

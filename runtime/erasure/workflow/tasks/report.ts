@@ -8,7 +8,7 @@
 // its report before any raw ID is deleted (a retry reads them back from there), deleting what is gone
 // already deletes nothing, counts of what was deleted are kept on the records, the state move is made
 // only from VERIFYING, and audit entries are appended once per batch.
-import { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../../../contracts/errors";
 import type { ManifestRef } from "../../../contracts/messages";
@@ -287,10 +287,28 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
   };
 }
 
-/** The record's hashes, else its ID file's, else (a retry after the file went) the report's. */
+/**
+ * The record's hashes, else its hashes file's (a large request's, beside its ID file), else its ID
+ * file's, else (a retry after the file went) the report's.
+ */
 async function subjectHashesOf(deps: ReportTaskDeps, item: RequestItem): Promise<string[]> {
   if (Array.isArray(item.subjectHashes) && item.subjectHashes.length > 0)
     return item.subjectHashes as string[];
+  const hashesFile = item.subjectHashesFile as Partial<ManifestRef> | undefined;
+  if (hashesFile && typeof hashesFile.bucket === "string" && typeof hashesFile.key === "string") {
+    const o = await deps.s3.send(
+      new GetObjectCommand({
+        Bucket: hashesFile.bucket,
+        Key: hashesFile.key,
+        VersionId: hashesFile.versionId,
+      }),
+    );
+    const list = JSON.parse(await o.Body!.transformToString("utf8")) as unknown;
+    if (Array.isArray(list) && list.every((h) => typeof h === "string")) return list as string[];
+    throw new Error(
+      `report: s3://${hashesFile.bucket}/${hashesFile.key} is not a JSON array of subject hashes`,
+    );
+  }
   const file = idsFileOf(item);
   if (file) {
     const fromFile = await hashIdFile(deps.s3, file, await deps.hasher());
