@@ -1,5 +1,4 @@
-// The report function from packaged code: test/fixtures/report-function declares it the way the
-// program declares its functions; packaged exactly as `pulumi up` would, it reports a sample batch of
+// The report function from packaged code, as the program declares it and `pulumi up` packages it: it reports a sample batch of
 // the local stack (the state machine's state as its event), drops the batch's raw IDs, and a second
 // invocation (a Lambda retry) finishes with the same reply.
 import { expect } from "chai";
@@ -13,15 +12,13 @@ import { loadPackagedHandler, PackagedFunction, packagedFunction, zipFunction } 
 import { captureStdout } from "../support/captureStdout";
 import { reportFixture, ReportFixture } from "../support/sampleReports";
 
-const program = path.resolve(__dirname, "../fixtures/report-function");
-
 describe("packaging: the report function runs from its package", function () {
   this.timeout(300_000);
   let fn: PackagedFunction;
   let f: ReportFixture;
 
   before(async () => {
-    fn = await packagedFunction("report", { program });
+    fn = await packagedFunction("report");
     f = await reportFixture();
   });
 
