@@ -20,7 +20,10 @@ export function batchTablesFromEnv(env: Env, doc = makeDocumentClient()): BatchT
  * Built at cold start; the index's hasher (a KMS call) is awaited on first use. The batch tables are
  * read from the environment on first use too: find's console event (a manifest) needs none.
  */
-export function findingDepsFromEnv(env: Env): () => Promise<FindingDeps> {
+export function findingDepsFromEnv(environment: Env): () => Promise<FindingDeps> {
+  // A Lambda's environment is fixed at cold start: read later, process.env may be another function's
+  // (local runs overlay each packaged function's environment per call, several at once).
+  const env = { ...environment };
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
   const target = finderTargetFromEnv(env);
