@@ -1,8 +1,6 @@
-// The intake functions from packaged code (test/fixtures/intake-functions declares them as the
-// program does), run against the emulator: a request filed (its filter rebuild through Lambda Invoke),
+// The intake functions from packaged code, as the program declares them, run against the emulator: a request filed (its filter rebuild through Lambda Invoke),
 // batched into a Step Functions execution (moto), its status read, the batch cancelled (StopExecution).
 import { expect } from "chai";
-import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { CreateStateMachineCommand, DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeSfnClient } from "../../runtime/aws/clients";
@@ -14,8 +12,6 @@ import { serveLocalLambda, LocalLambda } from "../../tools/localLambda";
 import { filterBuilderEnvironment, intakeEnvironment } from "../../tools/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
-const program = path.resolve(__dirname, "../fixtures/intake-functions");
-
 describe("packaging: the intake functions run from packaged code", () => {
   let stack: LocalStack;
   let lambda: LocalLambda;
@@ -26,7 +22,7 @@ describe("packaging: the intake functions run from packaged code", () => {
     this.timeout(300_000);
     stack = await sharedLocalStack();
     for (const name of ["request", "batch", "status", "approval", "cancel"])
-      fns[name] = await packagedFunction(name, { program });
+      fns[name] = await packagedFunction(name);
     const builder = createFilterBuilderHandler(filterBuilderEnvironment(stack));
     lambda = await serveLocalLambda({ [stack.filterBuilderFunction]: (e) => builder(e) });
     const run = randomUUID().slice(0, 8);
