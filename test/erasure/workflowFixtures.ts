@@ -7,10 +7,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { BatchTables, createBatch } from "../../runtime/erasure/batches";
 import { writeManifest } from "../../runtime/erasure/manifest";
+import { moveErasureRequest, recordErasureRequest } from "../../runtime/erasure/request";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { makeKmsClient } from "../../runtime/aws/clients";
 
 const python = path.resolve(__dirname, "../../.venv/bin/python");
 const script = path.join(__dirname, "workflow_lake.py");
@@ -78,7 +81,10 @@ export function tablesOf(stack: LocalStack, doc: DynamoDBDocumentClient): BatchT
   return { doc, ledgerTable: stack.ledgerTable, requestsTable: stack.requestsTable };
 }
 
-/** Requests (one per `perRequest` subjects) in BATCHED, the batch's manifest, and the batch record. */
+/**
+ * Requests (one per `perRequest` subjects) recorded as the intake records them (IDs file, keyed
+ * hashes), moved to BATCHED; the batch's manifest; and the batch record.
+ */
 export async function makeBatch(
   stack: LocalStack,
   s3: S3Client,
@@ -88,24 +94,23 @@ export async function makeBatch(
 ): Promise<{ batchId: string; deadline: string; requestIds: string[] }> {
   const batchId = `wf-${randomUUID().slice(0, 8)}`;
   const now = new Date();
-  const deadline = new Date(now.getTime() + 30 * 86_400_000).toISOString();
+  hasher ??= loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
+  const settings = {
+    doc: t.doc,
+    s3,
+    tableName: t.requestsTable,
+    bucket: stack.lakeBucket,
+    kmsKeyArn: stack.kmsKeyArn,
+    erasure: stack.erasureSettings,
+    now: () => now,
+  };
   const requestIds: string[] = [];
+  let deadline = "";
   for (let i = 0; i < ids.length; i += perRequest) {
-    const requestId = randomUUID();
-    requestIds.push(requestId);
-    await t.doc.send(
-      new PutCommand({
-        TableName: t.requestsTable,
-        Item: {
-          requestId,
-          status: "BATCHED",
-          batchId,
-          receivedAt: now.toISOString(),
-          deadline,
-          subjectCount: ids.slice(i, i + perRequest).length,
-        },
-      }),
-    );
+    const { request } = await recordErasureRequest(settings, await hasher, ids.slice(i, i + perRequest));
+    await moveErasureRequest(settings, request.requestId, "BATCHED", { batchId });
+    requestIds.push(request.requestId);
+    deadline = request.deadline;
   }
   const manifest = await writeManifest(s3, {
     bucket: stack.lakeBucket,
@@ -123,6 +128,8 @@ export async function makeBatch(
   });
   return { batchId, deadline, requestIds };
 }
+
+let hasher: Promise<SubjectHasher> | undefined;
 
 /** Every version of `key`, downloaded. */
 export async function versionFiles(

@@ -60,12 +60,13 @@ function functionNamed(
   stack: LocalStack,
 ): PackagedFunction | undefined {
   const bare = lambdaArnName.exec(name)?.[1] ?? name;
-  return fns.find(
-    (f) =>
-      f.functionName === bare ||
-      stack.localResources?.[f.functionName] === bare ||
-      f.shortName === bare ||
-      bare.endsWith(`-${f.shortName}`),
+  // In order of certainty: "lethe-dev-request-approval" also ends with "-approval".
+  return (
+    fns.find((f) => f.functionName === bare || stack.localResources?.[f.functionName] === bare) ??
+    fns.find((f) => f.shortName === bare) ??
+    fns
+      .filter((f) => bare.endsWith(`-${f.shortName}`))
+      .sort((a, b) => b.shortName.length - a.shortName.length)[0]
   );
 }
 

@@ -44,7 +44,14 @@ export interface ReportTaskInput {
   /** Where the round's plan is (`{location, objects, ...}`): find's, or after a verify round verify's. */
   plan?: unknown;
   verify?: { hits?: number };
+  /** The stores' Parallel puts the lake branch's verify reply here. */
+  outcome?: { lake?: { verify?: { hits?: number } } };
   approval?: { decision?: string };
+}
+
+/** Verify's last reply: at the top of the state, or inside the lake's branch outcome. */
+function lastVerify(input: ReportTaskInput): { hits?: number } | undefined {
+  return input.verify ?? input.outcome?.lake?.verify;
 }
 
 export interface ReportedRequest {
@@ -121,7 +128,8 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
       );
     }
     // The state's verify reply, else (a console event) what verify recorded on the batch.
-    const hits = input.verify ? input.verify.hits : batch.steps?.verify?.counts?.hits;
+    const verified = lastVerify(input);
+    const hits = verified ? verified.hits : batch.steps?.verify?.counts?.hits;
     if (batch.status === "VERIFYING" && hits !== 0) {
       throw new Error(
         `report: batch ${batchId} has not verified clean (verify.hits is ${JSON.stringify(hits)})`,
@@ -368,7 +376,7 @@ export function buildReport(f: ReportFacts): ErasureReport {
       : {
           verification: {
             // Report runs only after verify found nothing (checked above), or on the retry of a batch it completed.
-            remainingRows: f.input.verify?.hits ?? 0,
+            remainingRows: lastVerify(f.input)?.hits ?? 0,
             rounds: vc.rounds ?? (f.input.round ?? 0) + 1,
             ...(verify?.endedAt ? { verifiedAt: verify.endedAt } : {}),
             objectsChecked: vc.objectsChecked ?? vc.objects ?? 0,
