@@ -98,11 +98,14 @@ describe("cli: lethe bloom", () => {
         ["bloom", "build", "--ids", ids, "--fpr", "abc", "--out", path.join(dir, "x")],
         /--fpr must be a number/,
       ],
-      [["bloom", "build", "--ids", ids, "--out", path.join(dir, "x")], /missing --fpr/],
+      [
+        ["bloom", "build", "--ids", ids, "--out", path.join(dir, "x")],
+        /required option '--fpr <rate>' not specified/,
+      ],
       [["bloom", "check", "--filter", ids, "--ids", ids], /ids\.txt: not a Lethe bloom filter/],
       [["bloom", "check", "--filter", path.join(dir, "nope.bloom"), "--ids", ids], /cannot read filter/],
-      [["bloom", "frobnicate"], /unknown bloom subcommand 'frobnicate'/],
-      [["bloom", "check", "--filter"], /option '--filter' needs a value/],
+      [["bloom", "frobnicate"], /unknown command 'frobnicate'/],
+      [["bloom", "check", "--filter"], /option '--filter <file>' argument missing/],
     ];
     const blank = path.join(dir, "blank.txt");
     fs.writeFileSync(blank, "cust-7\n\ncust-8\n");
