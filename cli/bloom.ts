@@ -2,7 +2,7 @@
 // against a filter file, offline. Same code and file format as the deployed filter builder.
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
-import { UsageError, action, examples } from "./command";
+import { UsageError, action, examples, jsonOption } from "./command";
 import type { BloomFilter } from "../runtime/ingest/bloomFilter";
 
 // Loaded when a command runs: `lethe --help` loads only the definitions.
@@ -32,7 +32,7 @@ interface IdOptions {
   idsJson?: string;
 }
 
-function build(flags: IdOptions & { fpr: string; out: string }): number {
+function build(flags: IdOptions & { fpr: string; out: string; json?: boolean }): number {
   const outPath = flags.out;
   const rawFpr = flags.fpr;
   const fpr = Number(rawFpr);
@@ -47,6 +47,18 @@ function build(flags: IdOptions & { fpr: string; out: string }): number {
   } catch (err) {
     throw new UsageError(`cannot write '${outPath}': ${(err as NodeJS.ErrnoException).code}`);
   }
+  if (flags.json) {
+    const report = {
+      items: filter.itemCount,
+      bits: filter.bitCount,
+      hashes: filter.hashCount,
+      bytes: bytes.length,
+      expectedFalsePositiveRate: filter.expectedFalsePositiveRate(),
+      written: outPath,
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    return 0;
+  }
   process.stdout.write(
     [
       `items: ${filter.itemCount}`,
@@ -60,7 +72,7 @@ function build(flags: IdOptions & { fpr: string; out: string }): number {
   return 0;
 }
 
-function check(flags: IdOptions & { filter: string; list?: boolean }): number {
+function check(flags: IdOptions & { filter: string; list?: boolean; json?: boolean }): number {
   const filterPath = flags.filter;
   const { BloomFilter, BloomFormatError } = filters();
   let filter: BloomFilter;
@@ -71,14 +83,18 @@ function check(flags: IdOptions & { filter: string; list?: boolean }): number {
     throw err;
   }
   const ids = readIds(flags);
-  let present = 0;
-  for (const id of ids) {
-    if (filter.has(id)) {
-      present++;
-      if (flags.list) process.stdout.write(`${id}\n`);
-    }
+  const present = ids.filter((id) => filter.has(id));
+  if (flags.json) {
+    const report = {
+      checked: ids.length,
+      possiblyPresent: present.length,
+      ...(flags.list ? { ids: present } : {}),
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    return 0;
   }
-  process.stdout.write(`possibly present: ${present} of ${ids.length}\n`);
+  if (flags.list) for (const id of present) process.stdout.write(`${id}\n`);
+  process.stdout.write(`possibly present: ${present.length} of ${ids.length}\n`);
   return 0;
 }
 
@@ -98,7 +114,8 @@ export function registerBloom(program: Command): void {
           .command("build")
           .description("build a bloom filter from IDs at a false-positive rate 0 < rate < 1")
           .requiredOption("--fpr <rate>", "false-positive rate, e.g. 0.0001")
-          .requiredOption("--out <file>", "where the filter goes"),
+          .requiredOption("--out <file>", "where the filter goes")
+          .addOption(jsonOption()),
       ),
       build,
     ),
@@ -111,10 +128,14 @@ export function registerBloom(program: Command): void {
           .command("check")
           .description("count (and with --list print) the IDs the filter reports as possibly present")
           .requiredOption("--filter <file>", "a filter from `lethe bloom build`")
-          .option("--list", "print each possibly-present ID"),
+          .option("--list", "print each possibly-present ID")
+          .addOption(jsonOption()),
       ),
       check,
     ),
-    ["lethe bloom check --filter optout.bloom --ids query.txt --list"],
+    [
+      "lethe bloom check --filter optout.bloom --ids query.txt --list",
+      "lethe bloom check --filter optout.bloom --ids-json query.json --json",
+    ],
   );
 }

@@ -1,13 +1,14 @@
 // `lethe policy check`: the offline CrossGuard gate (see tools/policy/gate.ts).
 import * as path from "node:path";
 import { Command } from "commander";
-import { action, examples } from "./command";
+import { action, examples, jsonOption } from "./command";
 
 interface CheckOptions {
   program?: string;
   config?: string;
   stack?: string;
   policyPack?: string;
+  json?: boolean;
 }
 
 async function check(o: CheckOptions): Promise<number> {
@@ -18,7 +19,15 @@ async function check(o: CheckOptions): Promise<number> {
   const packDir = path.resolve(o.policyPack ?? path.join(projectRoot(), "policies"));
   try {
     const result = await runGate({ program: o.program, packDir, configFile: o.config, stack: o.stack });
-    process.stdout.write(formatReport(result, packDir) + "\n");
+    if (o.json) {
+      const report = {
+        pack: result.info,
+        resources: result.run.resources.length,
+        diagnostics: result.diagnostics,
+        seconds: result.seconds,
+      };
+      process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    } else process.stdout.write(formatReport(result, packDir) + "\n");
     return result.diagnostics.some((d) => d.enforcementLevel === "mandatory") ? 1 : 0;
   } catch (err) {
     if (err instanceof ProgramError || err instanceof PackError) {
@@ -41,7 +50,8 @@ export function registerPolicy(program: Command): void {
         .option("--program <path>", "the program's entry module or project directory (default this project)")
         .option("--config <file>", "a policy-pack-config.json")
         .option("--stack <name>", "the stack whose Pulumi.<name>.yaml config the program runs with")
-        .option("--policy-pack <dir>", "the policy pack (default policies/)"),
+        .option("--policy-pack <dir>", "the policy pack (default policies/)")
+        .addOption(jsonOption()),
       check,
     ),
     ["lethe policy check", "lethe policy check --stack prod --config policy-config.json"],
