@@ -48,7 +48,7 @@ function plainProgress(
       if (intervalMs > 0 && now - last < intervalMs && done !== total) return;
       last = now;
       const count = total === undefined ? "" : `${done}/${total}`;
-      stream.write(`${title}: ${[count, text].filter(Boolean).join(" ")}\n`);
+      stream.write(`${[`${title}:`, count, text].filter(Boolean).join(" ")}\n`);
     },
     log: (line) => void stream.write(`${line}\n`),
     done: (summary) => void (summary !== undefined && stream.write(`${title}: ${summary}\n`)),
@@ -81,6 +81,35 @@ function barProgress(title: string, total: number | undefined, stream: NodeJS.Wr
       bar.stop();
       multi.stop();
       if (summary !== undefined) stream.write(`${title}: ${summary}\n`);
+    },
+  };
+}
+
+export interface StepProgress {
+  /** The work is at `step`, with `done` of `total` units when known; a new step ends the one before. */
+  at(step: string, done?: number, total?: number, text?: string): void;
+  /** Ends the last step; `summary` (when given) is printed last. */
+  done(summary?: string): void;
+}
+
+/**
+ * Step-by-step progress of a job seen from outside (`erase --wait` polling a batch: find, approval,
+ * forget with objects done/total, verify, report): one bar, or plain lines, per step.
+ */
+export function stepProgress(title: string, options: ProgressOptions = {}): StepProgress {
+  let current: { step: string; total: number | undefined; progress: Progress } | undefined;
+  return {
+    at(step, done = 0, total, text) {
+      if (!current || current.step !== step || current.total !== total) {
+        current?.progress.done();
+        current = { step, total, progress: startProgress(`${title} ${step}`, total, options) };
+      }
+      current.progress.update(done, text);
+    },
+    done(summary) {
+      current?.progress.done();
+      current = undefined;
+      if (summary !== undefined) (options.stream ?? process.stderr).write(`${title}: ${summary}\n`);
     },
   };
 }
