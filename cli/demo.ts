@@ -1,6 +1,6 @@
 // `lethe demo`: the main job on the embedded local default. Starts the local AWS emulator (unless
 // AWS_ENDPOINT_URL names one), lays out Lethe's data plane and a sample lake, erases customers end
-// to end, and prints the report. Exit 0 when the erasure verified, 1 when it did not.
+// to end, and prints the report. Exit 0 when the erasure completed, 1 when it did not.
 import { randomUUID } from "node:crypto";
 import { Command } from "commander";
 import { UsageError, action, examples, wholeNumber } from "./command";
@@ -55,7 +55,7 @@ async function demo(o: DemoOptions): Promise<number> {
       concurrency: 2,
     });
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    return report.status === "VERIFIED" ? 0 : 1;
+    return report.status === "COMPLETED" ? 0 : 1;
   } finally {
     await emulator?.stop();
   }
@@ -76,6 +76,6 @@ export function registerDemo(program: Command): void {
       demo,
     ),
     ["lethe demo", "lethe demo --erase cust-0001,cust-0002 --rows 5000 > report.json"],
-    "0 the erasure verified; 1 it did not; 2 usage error",
+    "0 the erasure completed; 1 it did not; 2 usage error",
   );
 }

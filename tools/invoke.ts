@@ -100,12 +100,11 @@ export interface InvokeOptions extends PackagingOptions {
   logs?: (chunk: string) => void;
 }
 
-async function invokeLocally(
+/** The environment `fn` runs with in process against a local stack: the program's, localized, and the emulator. */
+export function localFunctionEnvironment(
   fn: PackagedFunction,
   outputs: StackOutputs,
-  event: unknown,
-  logs: (chunk: string) => void,
-): Promise<{ reply: unknown; failed: boolean }> {
+): Record<string, string> {
   if (typeof outputs.endpoint !== "string" || outputs.endpoint === "") {
     throw new UsageError("the local stack outputs have no endpoint: run `lethe up --local` again");
   }
@@ -117,6 +116,16 @@ async function invokeLocally(
   // An emulator takes any credentials; keep the caller's when set.
   if (!process.env.AWS_ACCESS_KEY_ID)
     Object.assign(env, { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  return env;
+}
+
+async function invokeLocally(
+  fn: PackagedFunction,
+  outputs: StackOutputs,
+  event: unknown,
+  logs: (chunk: string) => void,
+): Promise<{ reply: unknown; failed: boolean }> {
+  const env = localFunctionEnvironment(fn, outputs);
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array) => {
     logs(chunk.toString());

@@ -7,6 +7,8 @@ import { createFindHandler } from "../../runtime/handlers/find";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { tableGrant } from "../components/grants";
+import type { TableRef } from "./purgeWorkers";
 import { mappersReadStatements } from "./dataMappers";
 import { envNames } from "../../runtime/contracts/env";
 import { DataMapper, parseS3Location } from "../../runtime/contracts/mappers";
@@ -25,12 +27,20 @@ export interface FindTaskArgs {
   indexTableArn: pulumi.Input<string>;
   /** The KMS HMAC key the index is keyed with (the find function looks subjects up by their hash). */
   subjectHashKeyArn: pulumi.Input<string>;
+  /**
+   * The batch records (ledger) and requests the state machine's find moves (FINDING, steps.find);
+   * find's own grants, not verify's (verify gets its own).
+   */
+  batchTables: { requests: TableRef; ledger: TableRef };
 }
 
 export const findFactory = () => createFindHandler();
 
 export class FindTask extends pulumi.ComponentResource {
   readonly find: LetheFunction;
+  /** What finding needs (the verify task re-finds with the same grants and settings). */
+  readonly statements: pulumi.Output<PolicyStatement[]>;
+  readonly environment: Record<string, pulumi.Input<string>>;
 
   constructor(name: string, args: FindTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:erasure:FindTask", name, {}, opts);
@@ -127,6 +137,18 @@ export class FindTask extends pulumi.ComponentResource {
         ]),
       );
 
+    this.statements = pulumi
+      .all([statements, args.subjectHashKeyArn])
+      .apply(([list, hashKey]) => [...list, keySubjectHashes(hashKey)]);
+    this.environment = {
+      [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
+      [envNames.indexTable]: args.indexTableName,
+      [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
+      [envNames.athenaWorkgroup]: args.workgroupName,
+      [envNames.glueDatabase]: args.glueDatabaseName,
+      [envNames.lakeBucket]: args.lakeBucketName,
+      [envNames.kmsKeyArn]: args.kmsKeyArn,
+    };
     this.find = new LetheFunction(
       `${name}-function`,
       {
@@ -135,18 +157,19 @@ export class FindTask extends pulumi.ComponentResource {
           "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
         callbackFactory: findFactory,
         statements: pulumi
-          .all([statements, args.subjectHashKeyArn])
-          .apply(([list, hashKey]) => [...list, keySubjectHashes(hashKey)]),
+          .all([this.statements, args.batchTables.requests.arn, args.batchTables.ledger.arn])
+          .apply(([list, requests, ledger]) => [
+            ...list,
+            tableGrant("MoveBatch", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [ledger]),
+            tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [requests]),
+          ]),
         environment: {
-          [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
-          [envNames.indexTable]: args.indexTableName,
-          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
-          [envNames.athenaWorkgroup]: args.workgroupName,
-          [envNames.glueDatabase]: args.glueDatabaseName,
-          [envNames.lakeBucket]: args.lakeBucketName,
-          [envNames.kmsKeyArn]: args.kmsKeyArn,
+          ...this.environment,
+          [envNames.requestsTable]: args.batchTables.requests.name,
+          [envNames.ledgerTable]: args.batchTables.ledger.name,
           POWERTOOLS_SERVICE_NAME: "lethe-find",
         },
+        kmsViaServices: ["s3", "dynamodb"],
         memorySizeMb: 512,
         timeoutSeconds: 900,
         kmsKeyArn: args.kmsKeyArn,

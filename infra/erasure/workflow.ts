@@ -7,7 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { serviceTrustPolicy } from "../components/policyDocuments";
-import { WorkflowTask, workflowDefinition, workflowTasks } from "../../runtime/erasure/workflow/definition";
+import {
+  WorkflowStore,
+  WorkflowTask,
+  workflowDefinition,
+  workflowTasks,
+} from "../../runtime/erasure/workflow/definition";
 
 export interface ErasureWorkflowArgs {
   tags: pulumi.Input<Tags>;
@@ -21,6 +26,8 @@ export interface ErasureWorkflowArgs {
   maxVerifyRounds: number;
   approvalTimeoutSeconds: number;
   taskTimeoutSeconds: number;
+  /** The stores beyond the lake, each with its function: one branch each beside the lake's. */
+  stores?: { name: string; kind: WorkflowStore["kind"]; functionArn: pulumi.Input<string> }[];
 }
 
 export class ErasureWorkflow extends pulumi.ComponentResource {
@@ -60,53 +67,61 @@ export class ErasureWorkflow extends pulumi.ComponentResource {
       parent,
     );
     const arns = pulumi.all(workflowTasks.map((t) => pulumi.output(args.functionArns[t])));
+    const stores = pulumi.all(
+      (args.stores ?? []).map((st) =>
+        pulumi.output(st.functionArn).apply((functionArn): WorkflowStore => ({ ...st, functionArn })),
+      ),
+    );
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
         role: this.role.id,
-        policy: pulumi.all([arns, args.kmsKeyArn, region.region]).apply(([functions, keyArn, regionName]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "InvokeTaskFunctions",
-                Effect: "Allow",
-                Action: "lambda:InvokeFunction",
-                Resource: [...new Set(functions)].flatMap((f) => [f, `${f}:*`]),
-              },
-              {
-                Sid: "EncryptExecutionData",
-                Effect: "Allow",
-                Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-                Resource: keyArn,
-                Condition: {
-                  StringEquals: { "kms:ViaService": `states.${regionName}.amazonaws.com` },
+        policy: pulumi
+          .all([arns, stores, args.kmsKeyArn, region.region])
+          .apply(([tasks, storeList, keyArn, regionName]) => {
+            const functions = [...tasks, ...storeList.map((st) => st.functionArn)];
+            return JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Sid: "InvokeTaskFunctions",
+                  Effect: "Allow",
+                  Action: "lambda:InvokeFunction",
+                  Resource: [...new Set(functions)].flatMap((f) => [f, `${f}:*`]),
                 },
-              },
-              {
-                // Log delivery to CloudWatch Logs: these actions take no resource ARN (AWS documents "*").
-                Sid: "DeliverLogs",
-                Effect: "Allow",
-                Action: [
-                  "logs:CreateLogDelivery",
-                  "logs:GetLogDelivery",
-                  "logs:UpdateLogDelivery",
-                  "logs:DeleteLogDelivery",
-                  "logs:ListLogDeliveries",
-                  "logs:PutResourcePolicy",
-                  "logs:DescribeResourcePolicies",
-                  "logs:DescribeLogGroups",
-                ],
-                Resource: "*",
-              },
-            ],
+                {
+                  Sid: "EncryptExecutionData",
+                  Effect: "Allow",
+                  Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+                  Resource: keyArn,
+                  Condition: {
+                    StringEquals: { "kms:ViaService": `states.${regionName}.amazonaws.com` },
+                  },
+                },
+                {
+                  // Log delivery to CloudWatch Logs: these actions take no resource ARN (AWS documents "*").
+                  Sid: "DeliverLogs",
+                  Effect: "Allow",
+                  Action: [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                  ],
+                  Resource: "*",
+                },
+              ],
+            });
           }),
-        ),
       },
       parent,
     );
 
-    this.definition = arns.apply((functions) =>
+    this.definition = pulumi.all([arns, stores]).apply(([functions, storeList]) =>
       JSON.stringify(
         workflowDefinition({
           functionArns: Object.fromEntries(workflowTasks.map((t, i) => [t, functions[i]])) as Record<
@@ -119,6 +134,7 @@ export class ErasureWorkflow extends pulumi.ComponentResource {
           maxVerifyRounds: args.maxVerifyRounds,
           approvalTimeoutSeconds: args.approvalTimeoutSeconds,
           taskTimeoutSeconds: args.taskTimeoutSeconds,
+          stores: storeList,
         }),
       ),
     );

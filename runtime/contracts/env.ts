@@ -31,6 +31,9 @@ export const envNames = {
   ledgerRetentionDays: "LETHE_LEDGER_RETENTION_DAYS",
   // the erasure workflow's functions
   requestsTable: "LETHE_REQUESTS_TABLE",
+  /** The audit trail (hashed IDs only) and the bucket its too-large details go to. */
+  auditTable: "LETHE_AUDIT_TABLE",
+  auditBucket: "LETHE_AUDIT_BUCKET",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
   /** Where each request's report (JSON; keyed hashes only) is written. */
   reportBucket: "LETHE_REPORT_BUCKET",
@@ -56,6 +59,10 @@ export const envNames = {
   athenaWorkgroup: "LETHE_ATHENA_WORKGROUP",
   glueDatabase: "LETHE_GLUE_DATABASE",
   lakeBucket: "LETHE_LAKE_BUCKET",
+  /** `athena` (deployed, the default) or `embedded` (local stacks: DuckDB over local copies). */
+  findEngine: "LETHE_FIND_ENGINE",
+  /** The embedded engine's cache of object copies (default: a folder in the temp directory). */
+  findCacheDir: "LETHE_FIND_CACHE_DIR",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

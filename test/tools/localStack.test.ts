@@ -26,6 +26,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand } from
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetDatabasesCommand, GetTableCommand } from "@aws-sdk/client-glue";
 import { GetWorkGroupCommand, ListWorkGroupsCommand } from "@aws-sdk/client-athena";
+import { DescribeStateMachineCommand, ListStateMachinesCommand } from "@aws-sdk/client-sfn";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { startLocalEmulator, LocalEmulator } from "../../tools/emulator";
@@ -79,9 +80,16 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
     await emulator?.stop();
   });
 
-  it("writes exactly the program's output keys with local values, plus endpoint, local, stack and localResources", () => {
+  it("writes exactly the program's output keys with local values, plus endpoint, local, stack, localResources and the definition", () => {
     expect(Object.keys(stack).sort()).to.deep.equal(
-      [...Object.keys(run.exports), "endpoint", "local", "stack", "localResources"].sort(),
+      [
+        ...Object.keys(run.exports),
+        "endpoint",
+        "local",
+        "stack",
+        "localResources",
+        "stateMachineDefinition",
+      ].sort(),
     );
     expect(stack).to.include({ endpoint: emulator.endpoint, local: true, stack: "dev" });
     // Same physical names as the program under mocks; emulator-assigned identifiers mapped.
@@ -307,6 +315,22 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
     expect(wg.Configuration!.EnforceWorkGroupConfiguration).to.equal(c.enforceWorkgroupConfiguration);
   });
 
+  it("records the deployed state machine's definition as local mode runs it, and makes the machine", async () => {
+    const [machine] = declaredOf("aws:sfn/stateMachine:StateMachine");
+    const deployed = JSON.parse(machine.inputs.definition as string);
+    // The deployed definition and the local one are the same JSON: tasks name the same functions.
+    expect(stack.stateMachineDefinition).to.deep.equal(deployed);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lethe-outputs-")), "local.json");
+    writeOutputsFile(file, stack);
+    expect(readOutputsFile(file).stateMachineDefinition).to.deep.equal(deployed);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    const held = await aws.sfn.send(
+      new DescribeStateMachineCommand({ stateMachineArn: stack.stateMachineArn }),
+    );
+    expect(JSON.parse(held.definition!)).to.deep.equal(deployed);
+    expect(held.name).to.equal(machine.outputs.name);
+  });
+
   /** What the emulator holds, counted through its list APIs. */
   async function inventory() {
     const keys = (await aws.kms.send(new ListKeysCommand({}))).Keys!;
@@ -326,6 +350,9 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
         .sort(),
       workgroups: ((await aws.athena.send(new ListWorkGroupsCommand({}))).WorkGroups ?? [])
         .map((w) => w.Name)
+        .sort(),
+      stateMachines: ((await aws.sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [])
+        .map((m) => m.name)
         .sort(),
     };
   }
@@ -347,7 +374,14 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
     const down = await downLocal({ outputs: file });
     expect(down.removed["aws:dynamodb/table:Table"]).to.equal(declaredOf("aws:dynamodb/table:Table").length);
     const after = await inventory();
-    expect(after).to.deep.include({ enabledKeys: 0, buckets: [], tables: [], queues: [], databases: [] });
+    expect(after).to.deep.include({
+      enabledKeys: 0,
+      buckets: [],
+      tables: [],
+      queues: [],
+      databases: [],
+      stateMachines: [],
+    });
     expect(after.aliases.filter((a) => !a!.startsWith("alias/aws/"))).to.deep.equal([]);
     expect(after.workgroups).to.not.include(stack.athenaWorkgroup);
     const key = (await aws.kms.send(new DescribeKeyCommand({ KeyId: stack.kmsKeyArn }))).KeyMetadata!;

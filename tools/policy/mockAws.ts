@@ -50,6 +50,16 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
     case "aws:dynamodb/table:Table":
       state.arn = `arn:aws:dynamodb:${region}:${mockAccount}:table/${physical}`;
       break;
+    case "aws:sfn/stateMachine:StateMachine":
+      state.arn = `arn:aws:states:${region}:${mockAccount}:stateMachine:${physical}`;
+      id = state.arn as string;
+      break;
+    case "aws:cloudwatch/eventRule:EventRule":
+      state.arn = `arn:aws:events:${region}:${mockAccount}:rule/${physical}`;
+      break;
+    case "aws:cloudwatch/dashboard:Dashboard":
+      state.dashboardName = inputs.dashboardName ?? physical;
+      break;
   }
   return { id, state };
 }

@@ -251,9 +251,10 @@ function collected(req: any, resp: any): CollectedResource {
 /**
  * Runs the program under mocks in this process and returns every registered resource. `@pulumi/*`
  * packages always resolve from this project (one Pulumi runtime), and so does any package the
- * program does not have itself.
+ * program does not have itself. Serializing some thirty function closures takes tens of seconds on
+ * a busy machine, hence the generous limit.
  */
-export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 30_000): Promise<ProgramRun> {
+export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 180_000): Promise<ProgramRun> {
   const { entry, dir, project, stack, config } = prepared;
   const region = config["aws:region"] ?? "eu-west-1";
   shareProjectPackages();

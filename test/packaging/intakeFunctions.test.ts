@@ -1,0 +1,123 @@
+// The intake functions from packaged code (test/fixtures/intake-functions declares them as the
+// program does), run against the emulator: a request filed (its filter rebuild through Lambda Invoke),
+// batched into a Step Functions execution (moto), its status read, the batch cancelled (StopExecution).
+import { expect } from "chai";
+import * as path from "node:path";
+import { randomUUID } from "node:crypto";
+import { CreateStateMachineCommand, DescribeExecutionCommand } from "@aws-sdk/client-sfn";
+import { makeSfnClient } from "../../runtime/aws/clients";
+import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { loadPackagedHandler, packagedFunction, PackagedFunction, zipFunction } from "../../tools/packaging";
+import { createTableLike } from "../../tools/localStack";
+import { serveLocalLambda, LocalLambda } from "../../tools/localLambda";
+import { filterBuilderEnvironment, intakeEnvironment } from "../../tools/intakeEnvironment";
+import { sharedLocalStack } from "../support/localStack";
+
+const program = path.resolve(__dirname, "../fixtures/intake-functions");
+
+describe("packaging: the intake functions run from packaged code", () => {
+  let stack: LocalStack;
+  let lambda: LocalLambda;
+  let env: Record<string, string>;
+  const fns: Record<string, PackagedFunction> = {};
+
+  before(async function () {
+    this.timeout(300_000);
+    stack = await sharedLocalStack();
+    for (const name of ["request", "batch", "status", "approval", "cancel"])
+      fns[name] = await packagedFunction(name, { program });
+    const builder = createFilterBuilderHandler(filterBuilderEnvironment(stack));
+    lambda = await serveLocalLambda({ [stack.filterBuilderFunction]: (e) => builder(e) });
+    const run = randomUUID().slice(0, 8);
+    const machine = await makeSfnClient().send(
+      new CreateStateMachineCommand({
+        name: `lethe-packaged-${run}`,
+        definition: JSON.stringify({
+          StartAt: "W",
+          States: { W: { Type: "Wait", Seconds: 3600, End: true } },
+        }),
+        roleArn: "arn:aws:iam::123456789012:role/lethe-test-sfn",
+      }),
+    );
+    env = {
+      ...intakeEnvironment(stack, {
+        idempotencyTable: await createTableLike("idempotency", `idempotency-${run}`),
+        stateMachineArn: machine.stateMachineArn!,
+        batchMaxSubjects: 10_000,
+      }),
+      // Tables of their own: the batch takes every open request it finds.
+      LETHE_REQUESTS_TABLE: await createTableLike("requests", `requests-${run}`),
+      LETHE_LEDGER_TABLE: await createTableLike("ledger", `ledger-${run}`),
+      AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL!,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      POWERTOOLS_LOG_LEVEL: "WARN",
+    };
+  });
+  after(() => lambda?.close());
+
+  it("carries the idempotency utility, the Lambda and Step Functions clients where they are used", async function () {
+    this.timeout(300_000);
+    expect(fns.request.directPackages).to.include.members([
+      "@aws-lambda-powertools/idempotency",
+      "@aws-sdk/client-lambda",
+    ]);
+    expect(fns.batch.directPackages).to.include("@aws-sdk/client-sfn");
+    expect(fns.request.entries).to.deep.equal(["runtime/handlers/request.ts"]);
+    const { bytes } = await zipFunction(fns.request);
+    console.log(`      request: zip ${(bytes / 1e6).toFixed(2)} MB, ${fns.request.packages.length} packages`);
+  });
+
+  it("files, batches, answers status and cancels, from the packaged handlers", async () => {
+    const run = randomUUID().slice(0, 8);
+    const request = loadPackagedHandler(fns.request, env);
+    const filed = (await request({ ids: [`pk-${run}-1`, `pk-${run}-2`], idempotencyKey: `pk-${run}` })) as {
+      requestId: string;
+      status: string;
+      deadline: string;
+    };
+    expect(filed.status).to.equal("RECEIVED");
+    expect(lambda.invocations[stack.filterBuilderFunction]).to.equal(1);
+    expect(await request({ ids: [`pk-${run}-1`, `pk-${run}-2`], idempotencyKey: `pk-${run}` })).to.deep.equal(
+      filed,
+    );
+
+    const batched = (await loadPackagedHandler(fns.batch, env)({ now: true })) as {
+      status: string;
+      batchId: string;
+      executionId: string;
+      requestIds: string[];
+    };
+    expect(batched).to.deep.include({ status: "STARTED", requestIds: [filed.requestId] });
+    const execution = await makeSfnClient().send(
+      new DescribeExecutionCommand({ executionArn: batched.executionId }),
+    );
+    expect(execution.name).to.equal(batched.batchId);
+
+    const status = (await loadPackagedHandler(fns.status, env)({ requestId: filed.requestId })) as {
+      state: string;
+      batch: { batchId: string };
+    };
+    expect(status.state).to.equal("BATCHED");
+    expect(status.batch.batchId).to.equal(batched.batchId);
+
+    const approval = loadPackagedHandler(fns.approval, env);
+    let refused: Error | undefined;
+    try {
+      await approval({ batchId: batched.batchId, decision: "approve" });
+    } catch (err) {
+      refused = err as Error;
+    }
+    expect(refused?.name).to.equal("UsageError");
+    expect(refused?.message).to.equal(`batch ${batched.batchId} is BATCHED, not waiting for approval`);
+
+    const cancelled = (await loadPackagedHandler(fns.cancel, env)({ batchId: batched.batchId })) as {
+      requestsCancelled: string[];
+    };
+    expect(cancelled.requestsCancelled).to.deep.equal([filed.requestId]);
+    const stopped = await makeSfnClient().send(
+      new DescribeExecutionCommand({ executionArn: batched.executionId }),
+    );
+    expect(stopped.status).to.equal("ABORTED");
+  });
+});

@@ -1,0 +1,234 @@
+// `startLocalBatch`: one erasure batch run to its end in this process against a local stack, the
+// same definition the program deploys (the outputs file's `stateMachineDefinition` when present,
+// else built by workflowDefinition from the stack's settings). Every Task state runs the packaged
+// handler of its function (tools/packaging.ts) with the local stack's environment; Waits are
+// shortened; while the execution runs, the purge queue is drained in process by the packaged purge
+// function and its dead-letter queue by the errors function (tools/queuePoller.ts), as Lambda's
+// event source mappings would. Approval: the task-token waiter polls the batch record for the
+// decision the approval function recorded. Cancel: a batch seen CANCELLED aborts the execution.
+import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { getBatch } from "../../runtime/erasure/batches";
+import { WorkflowTask, workflowDefinition, workflowTasks } from "../../runtime/erasure/workflow/definition";
+import { loadPackagedHandler, PackagedFunction, packagedFunctions, PackagingOptions } from "../packaging";
+import { pollQueue, SqsHandler } from "../queuePoller";
+import { allStates, LocalExecution, startLocalExecution } from "../localWorkflow";
+import { batchFunctionEnvironment, FunctionEnvironmentOptions } from "./environment";
+
+export interface LocalBatchInput {
+  batchId: string;
+  deadline: string;
+}
+
+export interface LocalBatchOptions extends FunctionEnvironmentOptions {
+  /** The Drain wait (default 10 s). */
+  drainSeconds?: number;
+  /** The wait between two ledger polls (default 1 s). */
+  ledgerPollSeconds?: number;
+  /** Used when the stack's outputs carry no definition (default false, 3). */
+  approvalRequired?: boolean;
+  maxVerifyRounds?: number;
+  /** The program whose packaged functions run (default this project's). */
+  packaging?: PackagingOptions;
+  /** Task state name -> handler, in place of the packaged function (test harnesses only). */
+  handlerOverrides?: Record<string, (input: unknown) => Promise<unknown>>;
+  /** How often the batch record is read for an approval decision or a cancel (default 500 ms). */
+  batchPollMs?: number;
+  /** Purge queue pollers running at once (default 2), each taking up to 10 messages. */
+  purgeConcurrency?: number;
+  /** Purge messages' visibility timeout while drained here (default 30 s). */
+  visibilityTimeoutSeconds?: number;
+}
+
+/** The task each top-level Task state runs, by the function's short name (CONTRACT.md). */
+export const taskFunctions: Record<WorkflowTask, string> = {
+  find: "find",
+  requestApproval: "request-approval",
+  enqueuePurges: "enqueue-purges",
+  pollLedger: "poll-ledger",
+  verify: "verify",
+  report: "report",
+  needsAttention: "needs-attention",
+};
+
+const lambdaArnName = /^arn:aws[a-z-]*:lambda:[^:]+:[^:]+:function:([^:]+)/;
+
+/** The function a Task's resource (or a lambda:invoke integration's FunctionName) names. */
+function functionNamed(
+  name: string,
+  fns: PackagedFunction[],
+  stack: LocalStack,
+): PackagedFunction | undefined {
+  const bare = lambdaArnName.exec(name)?.[1] ?? name;
+  return fns.find(
+    (f) =>
+      f.functionName === bare ||
+      stack.localResources?.[f.functionName] === bare ||
+      f.shortName === bare ||
+      bare.endsWith(`-${f.shortName}`),
+  );
+}
+
+/** The definition a local batch runs: the outputs file's, else built from the stack's settings. */
+export function localDefinition(
+  stack: LocalStack,
+  fns: PackagedFunction[],
+  options: LocalBatchOptions,
+): Record<string, unknown> {
+  const recorded = (stack as unknown as { stateMachineDefinition?: unknown }).stateMachineDefinition;
+  if (typeof recorded === "string") return JSON.parse(recorded);
+  if (recorded && typeof recorded === "object") return recorded as Record<string, unknown>;
+  const region = (stack as unknown as { region?: string }).region ?? "eu-west-1";
+  const arn = (task: WorkflowTask) => {
+    const fn = fns.find((f) => f.shortName === taskFunctions[task]);
+    const name = fn?.functionName ?? `lethe-${stack.stack}-${taskFunctions[task]}`;
+    return `arn:aws:lambda:${region}:000000000000:function:${name}`;
+  };
+  return workflowDefinition({
+    functionArns: Object.fromEntries(workflowTasks.map((t) => [t, arn(t)])) as Record<WorkflowTask, string>,
+    approvalRequired: options.approvalRequired ?? false,
+    drainSeconds: options.drainSeconds ?? 10,
+    ledgerPollSeconds: options.ledgerPollSeconds ?? 1,
+    maxVerifyRounds: options.maxVerifyRounds ?? 3,
+    approvalTimeoutSeconds: 72 * 3600,
+    taskTimeoutSeconds: 900,
+  });
+}
+
+type Handler = (input: unknown) => Promise<unknown>;
+
+export async function startLocalBatch(
+  stack: LocalStack,
+  input: LocalBatchInput,
+  options: LocalBatchOptions = {},
+): Promise<LocalExecution> {
+  const fns = await packagedFunctions(options.packaging);
+  const definition = localDefinition(stack, fns, options);
+  const loaded = new Map<string, Handler>();
+  const handlerOf = (fn: PackagedFunction): Handler => {
+    let h = loaded.get(fn.shortName);
+    if (!h) {
+      h = loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, options)) as Handler;
+      loaded.set(fn.shortName, h);
+    }
+    return h;
+  };
+  const mustFind = (name: string, state: string) => {
+    const fn = functionNamed(name, fns, stack);
+    if (!fn) {
+      throw new Error(
+        `local batch: state ${state} calls ${name}, which the program does not declare (it has ${fns.map((f) => f.shortName).join(", ")})`,
+      );
+    }
+    return fn;
+  };
+
+  const handlers: Record<string, Handler> = {};
+  const waitSeconds: Record<string, number> = {};
+  for (const [name, state] of Object.entries(allStates(definition))) {
+    if (state.Type === "Wait") {
+      // The drain is the one long wait; the others pace polls.
+      waitSeconds[name] = name === "Drain" ? (options.drainSeconds ?? 10) : (options.ledgerPollSeconds ?? 1);
+      continue;
+    }
+    if (state.Type !== "Task") continue;
+    const override = options.handlerOverrides?.[name];
+    if (override) {
+      handlers[name] = override;
+    } else if (/^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/.test(state.Resource ?? "")) {
+      // The Lambda integration: the function comes with the parameters; the reply goes under Payload
+      // (for a task-token state the runner hands the handler the Payload itself).
+      const tokenState = state.Resource!.endsWith(".waitForTaskToken");
+      const named = (state as { Parameters?: { FunctionName?: string } }).Parameters?.FunctionName;
+      const fixed = named && !named.includes("$") ? mustFind(named, name) : undefined;
+      handlers[name] = tokenState
+        ? (payload) => handlerOf(fixed ?? mustFind(String(named), name))(payload)
+        : async (params) => {
+            const p = params as { FunctionName: string; Payload?: unknown };
+            const reply = await handlerOf(fixed ?? mustFind(p.FunctionName, name))(p.Payload);
+            return { Payload: reply, StatusCode: 200 };
+          };
+    } else {
+      const fn = mustFind(state.Resource ?? name, name);
+      handlers[name] = (event) => handlerOf(fn)(event);
+    }
+  }
+
+  const tables = {
+    doc: makeDocumentClient(),
+    ledgerTable: stack.ledgerTable,
+    requestsTable: stack.requestsTable,
+  };
+  const pause = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    });
+  const pollMs = options.batchPollMs ?? 500;
+
+  const execution = startLocalExecution(
+    {
+      definition,
+      handlers,
+      waitSeconds,
+      retryPauseMs: {},
+      // The approval function records the decision on the batch; the token must be this execution's.
+      awaitTaskToken: async (token, signal) => {
+        while (!signal.aborted) {
+          const batch = await getBatch(tables, input.batchId);
+          const a = batch?.approval;
+          if (a?.taskToken === token && a.decision)
+            return { decision: a.decision, by: a.by, reason: a.reason };
+          if (batch?.status === "CANCELLED")
+            throw Object.assign(new Error(`batch ${input.batchId} was cancelled`), {
+              name: "Lethe.Cancelled",
+            });
+          await pause(pollMs, signal);
+        }
+        throw new Error("the execution ended while waiting for approval");
+      },
+    },
+    input,
+  );
+
+  // Lambda's event source mappings, in process: the purge queue and its dead-letter queue.
+  let running = true;
+  const sqs = makeSqsClient();
+  const purge = functionNamed("purge", fns, stack);
+  const errors = functionNamed("errors", fns, stack);
+  const drains: Promise<unknown>[] = [];
+  const drain = (queueUrl: string, fn: PackagedFunction) =>
+    pollQueue(sqs, queueUrl, handlerOf(fn) as unknown as SqsHandler, {
+      batchSize: 10,
+      idleReceives: Number.POSITIVE_INFINITY,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      timeoutMs: fn.timeoutSeconds * 1000,
+      stop: () => !running,
+    }).catch(() => undefined);
+  if (purge)
+    for (let i = 0; i < (options.purgeConcurrency ?? 2); i++) drains.push(drain(stack.purgeQueueUrl, purge));
+  if (errors && stack.purgeDeadLetterQueueUrl) drains.push(drain(stack.purgeDeadLetterQueueUrl, errors));
+
+  // A cancel is seen on the batch record.
+  const watching = new AbortController();
+  const watch = (async () => {
+    while (!watching.signal.aborted) {
+      await pause(pollMs, watching.signal);
+      if (watching.signal.aborted) break;
+      const batch = await getBatch(tables, input.batchId).catch(() => undefined);
+      if (batch?.status === "CANCELLED") {
+        execution.abort();
+        break;
+      }
+    }
+  })();
+
+  const result = execution.result.finally(async () => {
+    running = false;
+    watching.abort();
+    await Promise.all([...drains, watch]);
+  });
+  return { ...execution, result };
+}
+
+export { batchFunctionEnvironment, stackEnvironment } from "./environment";
