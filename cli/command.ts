@@ -72,3 +72,67 @@ export function wholeNumber(name: string, min: number): (v: string) => number {
 
 /** Collects a repeatable option's values. */
 export const collect = (v: string, previous: string[] = []) => [...previous, v];
+
+/**
+ * A group in the style of the hand-written dispatcher this CLI had (usage text + `run(args)`), kept
+ * runnable until it is ported to commander: see registerLegacyGroup.
+ */
+export interface CommandGroup {
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** A legacy group whose first argument names the subcommand (`lethe erase ...`). */
+export function subcommandGroup(
+  group: string,
+  usage: string,
+  subcommands: Record<string, (args: string[]) => number | Promise<number>>,
+): CommandGroup {
+  return {
+    usage,
+    async run(args) {
+      const [sub, ...rest] = args;
+      const handler = sub === undefined ? undefined : subcommands[sub];
+      if (!handler) {
+        throw new UsageError(
+          `${sub ? `unknown ${group} subcommand '${sub}'` : `missing ${group} subcommand`}\n\n${usage}`,
+        );
+      }
+      return handler(rest);
+    },
+  };
+}
+
+/**
+ * Registers a legacy group as one command that hands its arguments to the group's own parser;
+ * `--help` prints the group's usage. Port it to commander (options declared, `action`, `examples`).
+ */
+export function registerLegacyGroup(
+  program: Command,
+  name: string,
+  description: string,
+  load: () => CommandGroup,
+): Command {
+  const cmd = program
+    .command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[args...]");
+  return action(cmd, async (args: string[]) => {
+    const group = load();
+    if (args.includes("--help") || args.includes("-h")) {
+      process.stdout.write(
+        `Usage: lethe ${name} [arguments]\n\n${group.usage.trimEnd()}\n\n` +
+          `Examples:\n${group.usage
+            .split("\n")
+            .filter((l) => l.startsWith("lethe "))
+            .map((l) => `  $ ${l}`)
+            .join("\n")}\n\nExit codes: 0 done; 1 failed; 2 usage error.\n`,
+      );
+      return exitCodes.ok;
+    }
+    return group.run(args);
+  });
+}
