@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { registerBloom } from "./bloom";
 import { registerDemo } from "./demo";
+import { registerErasure } from "./erasure";
 import { registerFunctions } from "./functions";
 import { registerIndex } from "./indexCommands";
 import { registerLocalStack } from "./localStack";
@@ -16,6 +17,7 @@ import { registerRequests } from "./requests";
 /** Each group's registration; a new group adds its line. */
 const groups: ((program: Command) => void)[] = [
   registerLocalStack,
+  registerErasure,
   registerRequests,
   registerFunctions,
   registerIndex,

@@ -49,9 +49,14 @@ describe("request function: intake of an erasure request", () => {
     const builder = createFilterBuilderHandler(filterBuilderEnvironment(stack));
     lambda = await serveLocalLambda({ [stack.filterBuilderFunction]: (e) => builder(e) });
     process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
-    env = intakeEnvironment(stack, {
-      idempotencyTable: await createTableLike("idempotency", `idempotency-${randomUUID().slice(0, 8)}`),
-    });
+    const run = randomUUID().slice(0, 8);
+    env = {
+      ...intakeEnvironment(stack, {
+        idempotencyTable: await createTableLike("idempotency", `idempotency-${run}`),
+      }),
+      // A table of its own: the open requests filed here must not join another test's batch.
+      LETHE_REQUESTS_TABLE: await createTableLike("requests", `requests-${run}`),
+    };
   });
   after(async () => {
     if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
@@ -95,7 +100,7 @@ describe("request function: intake of an erasure request", () => {
     });
     expect(out.records.map((r) => r.result)).to.deep.equal(["Dropped", "Dropped", "Ok"]);
 
-    const item = (await getErasureRequest(makeDocumentClient(), stack.requestsTable, reply.requestId))!;
+    const item = (await getErasureRequest(makeDocumentClient(), env.LETHE_REQUESTS_TABLE, reply.requestId))!;
     expect(item).to.deep.include({
       status: "RECEIVED",
       deadline: reply.deadline,
@@ -121,7 +126,7 @@ describe("request function: intake of an erasure request", () => {
       ],
     });
     expect(reply.subjects).to.equal(2);
-    const item = (await getErasureRequest(makeDocumentClient(), stack.requestsTable, reply.requestId))!;
+    const item = (await getErasureRequest(makeDocumentClient(), env.LETHE_REQUESTS_TABLE, reply.requestId))!;
     expect(await readRequestIds(makeS3Client(), item)).to.deep.equal([
       ["acme", `c-${run}`],
       ["globex", `c-${run}`],
@@ -131,7 +136,7 @@ describe("request function: intake of an erasure request", () => {
   it("refuses bad IDs with one error per bad ID, naming its position, and records nothing", async () => {
     const run = randomUUID().slice(0, 8);
     const handler = createRequestHandler(env);
-    const count = await requestCount(stack.requestsTable);
+    const count = await requestCount(env.LETHE_REQUESTS_TABLE);
     const calls = lambda.invocations[stack.filterBuilderFunction] ?? 0;
     const err = await refusal(handler({ ids: [`ok-${run}`, "", 42, " ", `ok-${run}-2`] }));
     expect(err).to.be.instanceOf(UsageError);
@@ -152,7 +157,7 @@ describe("request function: intake of an erasure request", () => {
       expect(e, JSON.stringify(event).slice(0, 80)).to.be.instanceOf(UsageError);
       expect(e.message).to.match(message);
     }
-    expect(await requestCount(stack.requestsTable)).to.equal(count);
+    expect(await requestCount(env.LETHE_REQUESTS_TABLE)).to.equal(count);
     expect(lambda.invocations[stack.filterBuilderFunction] ?? 0).to.equal(calls);
     const registry = new OptOutRegistry(makeDocumentClient(), stack.optOutTable);
     expect((await registry.optedOut([`ok-${run}`, `ok-${run}-2`])).size).to.equal(0);
@@ -162,12 +167,12 @@ describe("request function: intake of an erasure request", () => {
     const run = randomUUID().slice(0, 8);
     const event = { ids: [`idem-${run}`], idempotencyKey: `ticket-${run}`, reason: "art. 17" };
     const first = await createRequestHandler(env)(event);
-    const count = await requestCount(stack.requestsTable);
+    const count = await requestCount(env.LETHE_REQUESTS_TABLE);
     const calls = lambda.invocations[stack.filterBuilderFunction];
     // Another cold start (a retried Lambda call lands anywhere).
     const again = await createRequestHandler(env)({ ...event });
     expect(again).to.deep.equal(first);
-    expect(await requestCount(stack.requestsTable)).to.equal(count);
+    expect(await requestCount(env.LETHE_REQUESTS_TABLE)).to.equal(count);
     expect(lambda.invocations[stack.filterBuilderFunction]).to.equal(calls);
     const trail = await readAudit(makeDocumentClient(), stack.auditTable, first.requestId);
     expect(trail).to.have.length(1);
@@ -175,7 +180,7 @@ describe("request function: intake of an erasure request", () => {
     const reused = await refusal(createRequestHandler(env)({ ...event, ids: [`other-${run}`] }));
     expect(reused).to.be.instanceOf(UsageError);
     expect(reused.message).to.match(/idempotency key "ticket-.*" was used for another request/);
-    expect(await requestCount(stack.requestsTable)).to.equal(count);
+    expect(await requestCount(env.LETHE_REQUESTS_TABLE)).to.equal(count);
 
     // Without a key every call is a request of its own.
     const a = await createRequestHandler(env)({ ids: [`nokey-${run}`] });
@@ -194,7 +199,7 @@ describe("request function: intake of an erasure request", () => {
       `      10,000 IDs filed in ${seconds.toFixed(1)} s (opt-outs, filter rebuild, IDs file, audit)`,
     );
     expect(reply.subjects).to.equal(10_000);
-    const item = (await getErasureRequest(makeDocumentClient(), stack.requestsTable, reply.requestId))!;
+    const item = (await getErasureRequest(makeDocumentClient(), env.LETHE_REQUESTS_TABLE, reply.requestId))!;
     expect(item.subjectCount).to.equal(10_000);
     expect(JSON.stringify(item).length).to.be.below(2_000);
     expect((await readRequestIds(makeS3Client(), item))!.map((k) => k[0])).to.deep.equal(ids);

@@ -1,0 +1,251 @@
+// The work behind `lethe erase|status|approve|reject|cancel`, against the stack in an outputs file.
+// A local stack (`lethe up --local`): the packaged functions run in this process with the stack's
+// environment; the request function's filter rebuild reaches the packaged filter builder through
+// Lambda Invoke served here (tools/localLambda.ts), and with --wait the batch function's execution
+// starts here too (tools/localStepFunctions.ts) and runs to its end with startLocalBatch. A deployed
+// stack: Lambda Invoke of its functions, and `status` polled until the request ends.
+import * as fs from "node:fs";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { makeLambdaClient } from "../runtime/aws/clients";
+import { UsageError } from "../runtime/contracts/errors";
+import { endStates, ErasureState } from "../runtime/contracts/requests";
+import type { LocalStack } from "../runtime/contracts/stack";
+import { normaliseSubjects } from "../runtime/erasure/request";
+import { parseIdLines, SubjectIdError } from "../runtime/erasure/subjectIds";
+import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
+import { loadPackagedHandler, packagedFunction, PackagingOptions } from "./packaging";
+import { batchFunctionEnvironment, stackEnvironment, startLocalBatch } from "./localErasure";
+import { serveLocalLambda } from "./localLambda";
+import { serveLocalStepFunctions } from "./localStepFunctions";
+import { defaultLocalCredentials } from "./localStack/endpoint";
+
+export interface ErasureCommandOptions {
+  stackOutputsFile?: string;
+  /** A deployed stack by name (`pulumi stack output --json --stack <name>`; tools/stackOutputs.ts). */
+  stack?: string;
+  /** The local Drain wait (default 10 s). */
+  drainSeconds?: number;
+  /** Between two status polls of a deployed stack (default 10 s). */
+  pollSeconds?: number;
+  packaging?: PackagingOptions;
+  /** Progress lines (stderr). */
+  progress?: (line: string) => void;
+}
+
+/** The names a refusal from a function's packaged copy of the runtime carries. */
+const refusalNames = ["UsageError", "InvalidErasureRequest"];
+
+function stackOf(opts: ErasureCommandOptions): StackOutputs {
+  return resolveStackOutputs({ stackOutputs: opts.stackOutputsFile, stack: opts.stack }).outputs;
+}
+
+type Invoke = (shortName: string, event: unknown) => Promise<unknown>;
+
+async function refusalsAsUsage<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (refusalNames.includes((err as Error)?.name)) throw new UsageError((err as Error).message);
+    throw err;
+  }
+}
+
+/** Runs a function of the stack: its packaged code in process (local) or Lambda Invoke (deployed). */
+function invoker(
+  outputs: StackOutputs,
+  opts: ErasureCommandOptions,
+  extraEnv: Record<string, string> = {},
+): Invoke {
+  if (outputs.local) {
+    const stack = outputs as unknown as LocalStack;
+    return async (shortName, event) => {
+      const fn = await packagedFunction(shortName, opts.packaging);
+      const handler = loadPackagedHandler(fn, {
+        ...batchFunctionEnvironment(fn, stack),
+        AWS_ENDPOINT_URL: stack.endpoint,
+        ...extraEnv,
+      });
+      return refusalsAsUsage(() => handler(event));
+    };
+  }
+  const lambda = makeLambdaClient();
+  return async (shortName, event) => {
+    const key = `${shortName.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}Function`;
+    const name = outputs[key];
+    if (typeof name !== "string")
+      throw new UsageError(`the stack outputs have no ${key}: not this program's stack`);
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+    const reply = JSON.parse(out.Payload ? Buffer.from(out.Payload).toString("utf8") : "null");
+    if (out.FunctionError) {
+      const e = reply as { errorType?: string; errorMessage?: string };
+      if (refusalNames.includes(e?.errorType ?? "")) throw new UsageError(e.errorMessage ?? "refused");
+      throw new Error(`${name} failed: ${e?.errorType}: ${e?.errorMessage}`);
+    }
+    return reply;
+  };
+}
+
+export interface EraseInput {
+  ids: string[];
+  idsFile?: string;
+  reason?: string;
+  requestedBy?: string;
+  wait?: boolean;
+}
+
+/** The IDs of the command line and the IDs file, checked before anything is sent (one line per problem). */
+export function eraseSubjects(input: EraseInput): (string | string[])[] {
+  const keys: (string | string[])[] = [...input.ids];
+  if (input.idsFile !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(input.idsFile, "utf8");
+    } catch (err) {
+      throw new UsageError(
+        `cannot read --ids-file '${input.idsFile}': ${(err as NodeJS.ErrnoException).code}`,
+      );
+    }
+    const columns = (text.split("\n")[0] ?? "").replace(/\r$/, "").split("\t").length;
+    try {
+      keys.push(...parseIdLines(text, columns).map((k) => (k.length === 1 ? k[0] : k)));
+    } catch (err) {
+      if (err instanceof SubjectIdError) throw new UsageError(`--ids-file ${input.idsFile}: ${err.message}`);
+      throw err;
+    }
+  }
+  if (keys.length === 0) throw new UsageError("erase: give at least one customer ID (or --ids-file <file>)");
+  normaliseSubjects(keys);
+  return keys;
+}
+
+export interface EraseResult {
+  request: { requestId: string; status: string; deadline: string; subjects: number };
+  batch?: Record<string, unknown>;
+  /** The request's status at the end (with --wait). */
+  status?: Record<string, unknown>;
+  /** True when the request ended COMPLETED (or, without --wait, was filed). */
+  ok: boolean;
+}
+
+export async function erase(input: EraseInput, opts: ErasureCommandOptions = {}): Promise<EraseResult> {
+  const ids = eraseSubjects(input);
+  const outputs = stackOf(opts);
+  const progress = opts.progress ?? (() => undefined);
+  const event = {
+    ids,
+    ...(input.reason ? { reason: input.reason } : {}),
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+  };
+  if (!outputs.local) {
+    const invoke = invoker(outputs, opts);
+    const request = (await invoke("request", event)) as EraseResult["request"];
+    progress(`request ${request.requestId} received; deadline ${request.deadline}`);
+    const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
+    if (!input.wait) return { request, batch, ok: true };
+    const status = await pollStatus(invoke, request.requestId, opts, progress);
+    return { request, batch, status, ok: status.state === "COMPLETED" };
+  }
+
+  // Local: the filter builder (invoked by the request function) is served here as Lambda would.
+  const stack = outputs as unknown as LocalStack;
+  // The runner reads the batch record and drains the queues from this process too.
+  process.env.AWS_ENDPOINT_URL = stack.endpoint;
+  defaultLocalCredentials();
+  // Packaged handlers running at once each set their environment for a call and restore it after; a
+  // handler reading a variable late (a lazy getter) must still find the stack's value once another
+  // call has restored: so the stack's values are this process's own.
+  Object.assign(process.env, stackEnvironment(stack));
+  const builderFn = await packagedFunction("filter-builder", opts.packaging);
+  const builder = loadPackagedHandler(builderFn, {
+    ...batchFunctionEnvironment(builderFn, stack),
+    AWS_ENDPOINT_URL: stack.endpoint,
+  });
+  const lambda = await serveLocalLambda({
+    [builderFn.functionName]: (e) => builder(e),
+    ...(stack.localResources?.[builderFn.functionName]
+      ? { [stack.localResources[builderFn.functionName]]: (e: unknown) => builder(e) }
+      : {}),
+    [String(stack.filterBuilderFunction)]: (e) => builder(e),
+  });
+  let result: Promise<unknown> | undefined;
+  const sfn = await serveLocalStepFunctions(async (name, executionInput, arn) => {
+    const execution = await startLocalBatch(stack, executionInput as { batchId: string; deadline: string }, {
+      drainSeconds: opts.drainSeconds ?? 10,
+      packaging: opts.packaging,
+    });
+    result = execution.result;
+    return `${arn.replace(":stateMachine:", ":execution:")}:${name}`;
+  });
+  try {
+    const invoke = invoker(outputs, opts, {
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+    });
+    const request = (await invoke("request", event)) as EraseResult["request"];
+    progress(`request ${request.requestId} received; deadline ${request.deadline}`);
+    // Locally an execution runs in this process only: without --wait the request waits for the next batch.
+    if (!input.wait) return { request, ok: true };
+    const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
+    progress(`batch ${String(batch.batchId ?? "-")}: ${String(batch.message)}`);
+    if (result) await result.catch((err: Error) => progress(`execution failed: ${err.message}`));
+    const status = (await invoke("status", { requestId: request.requestId })) as Record<string, unknown>;
+    return { request, batch, status, ok: status.state === "COMPLETED" };
+  } finally {
+    await lambda.close();
+    await sfn.close();
+  }
+}
+
+async function pollStatus(
+  invoke: Invoke,
+  requestId: string,
+  opts: ErasureCommandOptions,
+  progress: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  let last = "";
+  for (;;) {
+    const status = (await invoke("status", { requestId })) as Record<string, unknown>;
+    const state = status.state as ErasureState;
+    if (state !== last) progress(`request ${requestId}: ${state}`);
+    last = state;
+    if (endStates.includes(state)) return status;
+    await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 10) * 1000));
+  }
+}
+
+export async function requestStatusOf(requestId: string, opts: ErasureCommandOptions = {}): Promise<unknown> {
+  return invoker(stackOf(opts), opts)("status", { requestId });
+}
+
+export async function decide(
+  batchId: string,
+  decision: "approve" | "reject",
+  extra: { reason?: string; by?: string },
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  return invoker(stackOf(opts), opts)("approval", { batchId, decision, ...extra });
+}
+
+/** Cancels a request, or (when no request has that id) the batch of that id. */
+export async function cancel(
+  id: string,
+  reason: string | undefined,
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  const invoke = invoker(stackOf(opts), opts);
+  const extra = reason ? { reason } : {};
+  try {
+    return await invoke("cancel", { requestId: id, ...extra });
+  } catch (err) {
+    if (!(err instanceof UsageError) || err.message !== `request ${id} does not exist`) throw err;
+  }
+  try {
+    return await invoke("cancel", { batchId: id, ...extra });
+  } catch (err) {
+    if (err instanceof UsageError && err.message === `batch ${id} does not exist`)
+      throw new UsageError(`cancel: no request or batch ${id}`);
+    throw err;
+  }
+}
