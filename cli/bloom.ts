@@ -1,40 +1,15 @@
 // `lethe bloom build|check`: build an opt-out filter from a file of IDs (one per line) and check IDs
 // against a filter file, offline. Same code and file format as the deployed filter builder.
 import * as fs from "node:fs";
-import { CommandGroup, UsageError, subcommandGroup } from "./command";
-import { BloomFilter, BloomFormatError } from "../runtime/ingest/bloomFilter";
-import { readIdFile } from "./idFiles";
+import { Command, Option } from "commander";
+import { UsageError, action, examples, jsonOption } from "./command";
+import type { BloomFilter } from "../runtime/ingest/bloomFilter";
 
-const usage = `lethe bloom build (--ids <file> | --ids-json <file>) --fpr <rate> --out <file>
-    build a bloom filter from IDs at false-positive rate 0 < rate < 1 (--ids: one ID per line,
-    exactly as written; --ids-json: a JSON array of strings)
-lethe bloom check --filter <file> (--ids <file> | --ids-json <file>) [--list]
-    count (and with --list print) the IDs the filter reports as possibly present`;
-
-function parseFlags(args: string[], known: Record<string, "value" | "flag">): Record<string, string | true> {
-  const out: Record<string, string | true> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}'`);
-    const name = a.slice(2);
-    const kind = known[name];
-    if (!kind) throw new UsageError(`unknown option '${a}'`);
-    if (kind === "flag") {
-      out[name] = true;
-      continue;
-    }
-    const v = args[++i];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`option '${a}' needs a value`);
-    out[name] = v;
-  }
-  return out;
-}
-
-function required(flags: Record<string, string | true>, name: string): string {
-  const v = flags[name];
-  if (typeof v !== "string") throw new UsageError(`missing --${name}`);
-  return v;
-}
+// Loaded when a command runs: `lethe --help` loads only the definitions.
+const filters = () =>
+  require("../runtime/ingest/bloomFilter") as typeof import("../runtime/ingest/bloomFilter");
+const readIdFile: typeof import("./idFiles").readIdFile = (...args) =>
+  (require("./idFiles") as typeof import("./idFiles")).readIdFile(...args);
 
 function readFile(path: string, what: string): Buffer {
   try {
@@ -46,30 +21,43 @@ function readFile(path: string, what: string): Buffer {
 }
 
 /** The IDs of --ids or --ids-json (one of them), by the rules of runtime/erasure/subjectIds.ts. */
-function readIds(flags: Record<string, string | true>): string[] {
-  const lines = flags.ids;
-  const json = flags["ids-json"];
-  if (typeof lines === "string" && typeof json === "string")
-    throw new UsageError("give one ID list: --ids or --ids-json");
-  if (typeof json === "string") return readIdFile(json, "json", 1).map(([id]) => id);
-  return readIdFile(required(flags, "ids"), "lines", 1).map(([id]) => id);
+function readIds(flags: IdOptions): string[] {
+  if (flags.idsJson !== undefined) return readIdFile(flags.idsJson, "json", 1).map(([id]) => id);
+  if (flags.ids === undefined) throw new UsageError("missing --ids <file> (or --ids-json <file>)");
+  return readIdFile(flags.ids, "lines", 1).map(([id]) => id);
 }
 
-function build(args: string[]): number {
-  const flags = parseFlags(args, { ids: "value", "ids-json": "value", fpr: "value", out: "value" });
-  const outPath = required(flags, "out");
-  const rawFpr = required(flags, "fpr");
+interface IdOptions {
+  ids?: string;
+  idsJson?: string;
+}
+
+function build(flags: IdOptions & { fpr: string; out: string; json?: boolean }): number {
+  const outPath = flags.out;
+  const rawFpr = flags.fpr;
   const fpr = Number(rawFpr);
   if (!Number.isFinite(fpr) || fpr <= 0 || fpr >= 1) {
     throw new UsageError(`--fpr must be a number between 0 and 1 (exclusive), got '${rawFpr}'`);
   }
   const ids = [...new Set(readIds(flags))];
-  const filter = BloomFilter.from(ids, fpr);
+  const filter = filters().BloomFilter.from(ids, fpr);
   const bytes = filter.serialize();
   try {
     fs.writeFileSync(outPath, bytes);
   } catch (err) {
     throw new UsageError(`cannot write '${outPath}': ${(err as NodeJS.ErrnoException).code}`);
+  }
+  if (flags.json) {
+    const report = {
+      items: filter.itemCount,
+      bits: filter.bitCount,
+      hashes: filter.hashCount,
+      bytes: bytes.length,
+      expectedFalsePositiveRate: filter.expectedFalsePositiveRate(),
+      written: outPath,
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    return 0;
   }
   process.stdout.write(
     [
@@ -84,9 +72,9 @@ function build(args: string[]): number {
   return 0;
 }
 
-function check(args: string[]): number {
-  const flags = parseFlags(args, { filter: "value", ids: "value", "ids-json": "value", list: "flag" });
-  const filterPath = required(flags, "filter");
+function check(flags: IdOptions & { filter: string; list?: boolean; json?: boolean }): number {
+  const filterPath = flags.filter;
+  const { BloomFilter, BloomFormatError } = filters();
   let filter: BloomFilter;
   try {
     filter = BloomFilter.deserialize(readFile(filterPath, "filter"), filterPath);
@@ -95,15 +83,59 @@ function check(args: string[]): number {
     throw err;
   }
   const ids = readIds(flags);
-  let present = 0;
-  for (const id of ids) {
-    if (filter.has(id)) {
-      present++;
-      if (flags.list) process.stdout.write(`${id}\n`);
-    }
+  const present = ids.filter((id) => filter.has(id));
+  if (flags.json) {
+    const report = {
+      checked: ids.length,
+      possiblyPresent: present.length,
+      ...(flags.list ? { ids: present } : {}),
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    return 0;
   }
-  process.stdout.write(`possibly present: ${present} of ${ids.length}\n`);
+  if (flags.list) for (const id of present) process.stdout.write(`${id}\n`);
+  process.stdout.write(`possibly present: ${present.length} of ${ids.length}\n`);
   return 0;
 }
 
-export const bloomCommands: CommandGroup = subcommandGroup("bloom", usage, { build, check });
+const idOptions = (cmd: Command) =>
+  cmd
+    .addOption(new Option("--ids <file>", "IDs, one per line, exactly as written").conflicts("idsJson"))
+    .addOption(new Option("--ids-json <file>", "IDs as a JSON array of strings"));
+
+export function registerBloom(program: Command): void {
+  const bloom = program
+    .command("bloom")
+    .description("build an opt-out bloom filter from IDs, and check IDs against one, offline");
+  examples(
+    action(
+      idOptions(
+        bloom
+          .command("build")
+          .description("build a bloom filter from IDs at a false-positive rate 0 < rate < 1")
+          .requiredOption("--fpr <rate>", "false-positive rate, e.g. 0.0001")
+          .requiredOption("--out <file>", "where the filter goes")
+          .addOption(jsonOption()),
+      ),
+      build,
+    ),
+    ["lethe bloom build --ids ids.txt --fpr 0.0001 --out optout.bloom"],
+  );
+  examples(
+    action(
+      idOptions(
+        bloom
+          .command("check")
+          .description("count (and with --list print) the IDs the filter reports as possibly present")
+          .requiredOption("--filter <file>", "a filter from `lethe bloom build`")
+          .option("--list", "print each possibly-present ID")
+          .addOption(jsonOption()),
+      ),
+      check,
+    ),
+    [
+      "lethe bloom check --filter optout.bloom --ids query.txt --list",
+      "lethe bloom check --filter optout.bloom --ids-json query.json --json",
+    ],
+  );
+}

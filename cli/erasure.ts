@@ -1,22 +1,9 @@
-// `lethe erase|status|approve|reject|cancel`: file an erasure and follow it, against the stack in an
-// outputs file (default .lethe/local.json; tools/erasureCommands.ts does the work). Parsing and
-// printing only. Exit codes: 0 done (erase --wait: COMPLETED), 1 the erasure did not complete,
-// 2 bad input (nothing was changed).
-import { parseArgs, ParseArgsConfig } from "node:util";
-import { CommandGroup, UsageError } from "./command";
-import { defaultStackOutputsFile } from "../tools/invoke";
-
-const outputsOption = { "stack-outputs": { type: "string" } } as const;
-const outputsUsage = `[--stack-outputs <file>]`;
-
-function parse(args: string[], options: ParseArgsConfig["options"], usage: string) {
-  try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-  }
-}
+// `lethe erase|status|approve|reject|cancel`: file an erasure and follow it, against the stack given by
+// --stack-outputs / --stack (default .lethe/local.json; tools/erasureCommands.ts does the work).
+// Parsing and printing only. Exit codes: 0 done (erase --wait: COMPLETED), 1 the erasure did not
+// complete, 2 bad input (nothing was changed).
+import { Command } from "commander";
+import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
 
 function print(value: unknown, json: boolean, text: (v: Record<string, unknown>) => string): void {
   process.stdout.write(
@@ -24,136 +11,160 @@ function print(value: unknown, json: boolean, text: (v: Record<string, unknown>)
   );
 }
 
-const eraseUsage = `lethe erase <id>... [--ids-file <file>] [--reason <text>] [--requested-by <who>] [--wait] [--json] [--drain-seconds <n>] ${outputsUsage}
-    file an erasure request for the customer IDs (and the IDs file: one per line, composite keys
-    tab-separated) against the stack in the outputs file (default ${defaultStackOutputsFile}); with
-    --wait, run its batch to the end (locally in this process) and exit 0 only when it COMPLETED`;
+const stackOf = (o: StackFlags) => ({ stackOutputsFile: o.stackOutputs, stack: o.stack });
 
-export const eraseCommands: CommandGroup = {
-  usage: eraseUsage,
-  async run(args) {
-    const { values, positionals } = parse(
-      args,
-      {
-        ...outputsOption,
-        "ids-file": { type: "string" },
-        reason: { type: "string" },
-        "requested-by": { type: "string" },
-        wait: { type: "boolean" },
-        json: { type: "boolean" },
-        "drain-seconds": { type: "string" },
-      },
-      eraseUsage,
-    );
-    const drain = values["drain-seconds"] === undefined ? 10 : Number(values["drain-seconds"]);
-    if (!Number.isInteger(drain) || drain < 0)
-      throw new UsageError(
-        `--drain-seconds must be a whole number of seconds, got '${values["drain-seconds"]}'`,
-      );
-    const { erase } = await import("../tools/erasureCommands");
-    const result = await erase(
-      {
-        ids: positionals,
-        idsFile: values["ids-file"] as string | undefined,
-        reason: values.reason as string | undefined,
-        requestedBy: values["requested-by"] as string | undefined,
-        wait: values.wait === true,
-      },
-      {
-        stackOutputsFile: values["stack-outputs"] as string | undefined,
-        drainSeconds: drain,
-        progress: (line) => void process.stderr.write(`lethe erase: ${line}\n`),
-      },
-    );
-    print(result, values.json === true, (r) => {
-      const req = r.request as Record<string, unknown>;
-      const status = r.status as Record<string, unknown> | undefined;
-      return status
-        ? `request ${req.requestId}: ${status.state}${status.reason ? ` (${status.reason})` : ""}${status.report ? `; report ${status.report}` : ""}`
-        : `request ${req.requestId}: ${req.status}, ${req.subjects} subject(s), deadline ${req.deadline}`;
-    });
-    return result.ok ? 0 : 1;
-  },
-};
+interface EraseOptions extends StackFlags {
+  idsFile?: string;
+  reason?: string;
+  requestedBy?: string;
+  wait?: boolean;
+  json?: boolean;
+  drainSeconds: number;
+}
 
-const statusUsage = `lethe status <requestId> [--json] ${outputsUsage}
-    a request's state, deadline, days left, its batch's counts and its report's location`;
-
-export const statusCommands: CommandGroup = {
-  usage: statusUsage,
-  async run(args) {
-    const { values, positionals } = parse(args, { ...outputsOption, json: { type: "boolean" } }, statusUsage);
-    if (positionals.length !== 1) throw new UsageError(`name one request\n\n${statusUsage}`);
-    const { requestStatusOf } = await import("../tools/erasureCommands");
-    const s = await requestStatusOf(positionals[0], { stackOutputsFile: values["stack-outputs"] as string });
-    print(s, values.json === true, (v) =>
-      [
-        `request ${v.requestId}: ${v.state}`,
-        `  deadline ${v.deadline} (${v.daysLeft} day(s) left${v.overdue ? ", OVERDUE" : ""})`,
-        ...(v.batch
-          ? [
-              `  batch ${(v.batch as Record<string, unknown>).batchId}: ${(v.batch as Record<string, unknown>).state}`,
-            ]
-          : []),
-        ...(v.report ? [`  report ${v.report}`] : []),
-      ].join("\n"),
-    );
-    return 0;
-  },
-};
-
-function decisionCommand(decision: "approve" | "reject"): CommandGroup {
-  const usage =
-    decision === "approve"
-      ? `lethe approve <batchId> [--by <who>] ${outputsUsage}\n    approve a batch waiting on its plan: purging starts`
-      : `lethe reject <batchId> --reason <text> [--by <who>] ${outputsUsage}\n    reject a batch waiting on its plan: its requests end REJECTED`;
-  return {
-    usage,
-    async run(args) {
-      const { values, positionals } = parse(
-        args,
-        { ...outputsOption, reason: { type: "string" }, by: { type: "string" } },
-        usage,
-      );
-      if (positionals.length !== 1) throw new UsageError(`name one batch\n\n${usage}`);
-      if (decision === "reject" && !values.reason)
-        throw new UsageError(`reject needs --reason <text>\n\n${usage}`);
-      const { decide } = await import("../tools/erasureCommands");
-      const reply = (await decide(
-        positionals[0],
-        decision,
-        {
-          ...(values.reason ? { reason: values.reason as string } : {}),
-          by: (values.by as string | undefined) ?? process.env.USER ?? "cli",
-        },
-        { stackOutputsFile: values["stack-outputs"] as string | undefined },
-      )) as { message: string };
-      process.stdout.write(`${reply.message}\n`);
-      return 0;
+async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
+  const { erase } = await import("../tools/erasureCommands");
+  const result = await erase(
+    { ids, idsFile: o.idsFile, reason: o.reason, requestedBy: o.requestedBy, wait: o.wait === true },
+    {
+      ...stackOf(o),
+      drainSeconds: o.drainSeconds,
+      progress: (line) => void process.stderr.write(`lethe erase: ${line}\n`),
     },
+  );
+  print(result, o.json === true, (r) => {
+    const req = r.request as Record<string, unknown>;
+    const status = r.status as Record<string, unknown> | undefined;
+    return status
+      ? `request ${req.requestId}: ${status.state}${status.reason ? ` (${status.reason})` : ""}${status.report ? `; report ${status.report}` : ""}`
+      : `request ${req.requestId}: ${req.status}, ${req.subjects} subject(s), deadline ${req.deadline}`;
+  });
+  return result.ok ? 0 : 1;
+}
+
+async function statusCommand(requestId: string, o: StackFlags & { json?: boolean }): Promise<number> {
+  const { requestStatusOf } = await import("../tools/erasureCommands");
+  const s = await requestStatusOf(requestId, stackOf(o));
+  print(s, o.json === true, (v) =>
+    [
+      `request ${v.requestId}: ${v.state}`,
+      `  deadline ${v.deadline} (${v.daysLeft} day(s) left${v.overdue ? ", OVERDUE" : ""})`,
+      ...(v.batch
+        ? [
+            `  batch ${(v.batch as Record<string, unknown>).batchId}: ${(v.batch as Record<string, unknown>).state}`,
+          ]
+        : []),
+      ...(v.report ? [`  report ${v.report}`] : []),
+    ].join("\n"),
+  );
+  return 0;
+}
+
+function decisionCommand(decision: "approve" | "reject") {
+  return async (batchId: string, o: StackFlags & { reason?: string; by?: string }): Promise<number> => {
+    if (decision === "reject" && !o.reason) throw new UsageError("reject needs --reason <text>");
+    const { decide } = await import("../tools/erasureCommands");
+    const reply = (await decide(
+      batchId,
+      decision,
+      { ...(o.reason ? { reason: o.reason } : {}), by: o.by ?? process.env.USER ?? "cli" },
+      stackOf(o),
+    )) as { message: string };
+    process.stdout.write(`${reply.message}\n`);
+    return 0;
   };
 }
 
-export const approveCommands = decisionCommand("approve");
-export const rejectCommands = decisionCommand("reject");
+async function cancelCommand(id: string, o: StackFlags & { reason?: string }): Promise<number> {
+  const { cancel } = await import("../tools/erasureCommands");
+  const reply = (await cancel(id, o.reason, stackOf(o))) as { message: string };
+  process.stdout.write(`${reply.message}\n`);
+  return 0;
+}
 
-const cancelUsage = `lethe cancel <requestId|batchId> [--reason <text>] ${outputsUsage}
-    cancel a request not yet batched, or a batch (its execution stops, its requests end CANCELLED)`;
-
-export const cancelCommands: CommandGroup = {
-  usage: cancelUsage,
-  async run(args) {
-    const { values, positionals } = parse(
-      args,
-      { ...outputsOption, reason: { type: "string" } },
-      cancelUsage,
-    );
-    if (positionals.length !== 1) throw new UsageError(`name one request or batch\n\n${cancelUsage}`);
-    const { cancel } = await import("../tools/erasureCommands");
-    const reply = (await cancel(positionals[0], values.reason as string | undefined, {
-      stackOutputsFile: values["stack-outputs"] as string | undefined,
-    })) as { message: string };
-    process.stdout.write(`${reply.message}\n`);
-    return 0;
-  },
-};
+export function registerErasure(program: Command): void {
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("erase")
+          .description(
+            "file an erasure request for the customer IDs; with --wait, run its batch to the end (locally in this process) and exit 0 only when it COMPLETED",
+          )
+          .argument("[ids...]", "customer IDs")
+          .option("--ids-file <file>", "more IDs, one per line (composite keys tab-separated)")
+          .option("--reason <text>", "why (recorded with the request)")
+          .option("--requested-by <who>", "who asked (recorded with the request)")
+          .option("--wait", "follow the request's batch to its end")
+          .option(
+            "--drain-seconds <n>",
+            "locally, how long the batch waits for more requests",
+            wholeNumber("drain-seconds", 0),
+            10,
+          )
+          .addOption(jsonOption()),
+      ),
+      eraseCommand,
+    ),
+    [
+      "lethe erase cust-0042 cust-0137 --reason 'customer request #123' --wait",
+      "lethe erase --ids-file ids.txt --stack prod --json",
+    ],
+    "0 filed (with --wait: COMPLETED); 1 the erasure did not complete; 2 usage error, nothing changed",
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("status")
+          .description("a request's state, deadline, days left, its batch and its report's location")
+          .argument("<requestId>", "the request")
+          .addOption(jsonOption()),
+      ),
+      statusCommand,
+    ),
+    ["lethe status 5f0c…", "lethe status 5f0c… --stack prod --json"],
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("approve")
+          .description("approve a batch waiting on its plan: purging starts")
+          .argument("<batchId>", "the batch")
+          .option("--by <who>", "who approves (default $USER)"),
+      ),
+      decisionCommand("approve"),
+    ),
+    ["lethe approve batch-2026-12-01-0001 --by dpo@example.com"],
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("reject")
+          .description("reject a batch waiting on its plan: its requests end REJECTED")
+          .argument("<batchId>", "the batch")
+          .option("--reason <text>", "why (required)")
+          .option("--by <who>", "who rejects (default $USER)"),
+      ),
+      decisionCommand("reject"),
+    ),
+    ["lethe reject batch-2026-12-01-0001 --reason 'plan touches the finance lake'"],
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("cancel")
+          .description(
+            "cancel a request not yet batched, or a batch (its execution stops, its requests end CANCELLED)",
+          )
+          .argument("<id>", "a request ID or a batch ID")
+          .option("--reason <text>", "why"),
+      ),
+      cancelCommand,
+    ),
+    ["lethe cancel 5f0c… --reason 'filed twice'"],
+  );
+}

@@ -1,21 +1,8 @@
 // `lethe functions` and `lethe invoke`: the program's Lambda functions as `pulumi up` would package
 // them, and one of them run with a console event against a local or deployed stack (tools/invoke.ts).
-import { parseArgs, ParseArgsConfig } from "node:util";
-import { CommandGroup, UsageError } from "./command";
-import { defaultStackOutputsFile, FunctionSummary, invokeFunction, listFunctions } from "../tools/invoke";
-
-function parse(
-  args: string[],
-  options: ParseArgsConfig["options"],
-  usage: string,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-  }
-}
+import { Command } from "commander";
+import { StackFlags, action, examples, jsonOption, stackOptions } from "./command";
+import type { FunctionSummary } from "../tools/invoke";
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -37,47 +24,55 @@ function table(fns: FunctionSummary[]): string {
     .join("\n");
 }
 
-const functionsUsage = `lethe functions [--json] [--stack <name>]
-    the program's Lambda functions (run under mocks, packaged as pulumi up would): handler, memory,
-    timeout, zip size and the packages each carries`;
+async function functions(values: { json?: boolean; stack?: string }): Promise<number> {
+  const { listFunctions } = await import("../tools/invoke");
+  const fns = await listFunctions({ stack: values.stack });
+  process.stdout.write((values.json ? JSON.stringify(fns, null, 2) : table(fns)) + "\n");
+  return 0;
+}
 
-export const functionsCommands: CommandGroup = {
-  usage: functionsUsage,
-  async run(args) {
-    const { values, positionals } = parse(
-      args,
-      { json: { type: "boolean" }, stack: { type: "string" } },
-      functionsUsage,
-    );
-    if (positionals.length)
-      throw new UsageError(`unexpected argument '${positionals[0]}'\n\n${functionsUsage}`);
-    const fns = await listFunctions({ stack: values.stack as string | undefined });
-    process.stdout.write((values.json ? JSON.stringify(fns, null, 2) : table(fns)) + "\n");
-    return 0;
-  },
-};
+async function invoke(name: string, values: StackFlags & { event: string }): Promise<number> {
+  const { invokeFunction } = await import("../tools/invoke");
+  const result = await invokeFunction(name, values.event, {
+    stackOutputsFile: values.stackOutputs,
+    stack: values.stack,
+  });
+  process.stdout.write(JSON.stringify(result.reply, null, 2) + "\n");
+  return result.failed ? 1 : 0;
+}
 
-const invokeUsage = `lethe invoke <function> --event <file> [--stack-outputs <file>] [--stack <name>]
-    run the function's packaged code with the event (e.g. events/<function>.json) against the stack in
-    the outputs file (default ${defaultStackOutputsFile}, from \`lethe up --local\`: in this process;
-    \`pulumi stack output --json\` of a deployed stack: Lambda Invoke) and print its reply as JSON.
-    Exit 1 when the function failed`;
-
-export const invokeCommands: CommandGroup = {
-  usage: invokeUsage,
-  async run(args) {
-    const { values, positionals } = parse(
-      args,
-      { event: { type: "string" }, "stack-outputs": { type: "string" }, stack: { type: "string" } },
-      invokeUsage,
-    );
-    if (positionals.length !== 1) throw new UsageError(`name one function\n\n${invokeUsage}`);
-    if (typeof values.event !== "string") throw new UsageError(`missing --event <file>\n\n${invokeUsage}`);
-    const result = await invokeFunction(positionals[0], values.event, {
-      stackOutputsFile: values["stack-outputs"] as string | undefined,
-      stack: values.stack as string | undefined,
-    });
-    process.stdout.write(JSON.stringify(result.reply, null, 2) + "\n");
-    return result.failed ? 1 : 0;
-  },
-};
+export function registerFunctions(program: Command): void {
+  examples(
+    action(
+      program
+        .command("functions")
+        .description(
+          "the program's Lambda functions (run under mocks, packaged as pulumi up would): handler, memory, timeout, zip size and the packages each carries",
+        )
+        .addOption(jsonOption())
+        .option("--stack <name>", "the Pulumi stack whose config the program runs with (default dev)"),
+      functions,
+    ),
+    ["lethe functions", "lethe functions --json | jq '.[].shortName'"],
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("invoke")
+          .description(
+            "run a function's packaged code with a console event against a stack and print its reply (JSON): a local stack's in this process, a deployed stack's with Lambda Invoke",
+          )
+          .argument("<function>", "the function's short name (see `lethe functions`)")
+          .requiredOption("--event <file>", "the event, e.g. events/<function>.json"),
+      ),
+      invoke,
+    ),
+    [
+      "lethe invoke filter-builder --event events/filter-builder.json",
+      "lethe invoke find --event events/find.json --stack-outputs prod-outputs.json",
+      "lethe invoke deadline --event events/deadline.json --stack prod",
+    ],
+    "0 the function replied; 1 the function failed; 2 usage error",
+  );
+}

@@ -1,48 +1,22 @@
-// `lethe <group> <subcommand> ...`: each group lives in its own module, loaded only when used.
-import { CommandGroup, UsageError } from "./command";
-
-const groups: Record<string, () => CommandGroup> = {
-  // group name -> loader; each feature adds its own line.
-  policy: () => require("./policy").policyCommands,
-  bloom: () => require("./bloom").bloomCommands,
-  parquet: () => require("./parquet").parquetCommands,
-  demo: () => require("./demo").demoCommands,
-  up: () => require("./localStack").upCommands,
-  down: () => require("./localStack").downCommands,
-  functions: () => require("./functions").functionsCommands,
-  invoke: () => require("./functions").invokeCommands,
-  index: () => require("./indexCommands").indexCommands,
-  report: () => require("./report").reportCommands,
-  erase: () => require("./erasure").eraseCommands,
-  status: () => require("./erasure").statusCommands,
-  approve: () => require("./erasure").approveCommands,
-  reject: () => require("./erasure").rejectCommands,
-  cancel: () => require("./erasure").cancelCommands,
-};
-
-function help(): string {
-  const lines = ["usage: lethe <command> [options]", ""];
-  for (const name of Object.keys(groups).sort()) lines.push(groups[name]().usage.trimEnd(), "");
-  return lines.join("\n");
-}
+// `lethe <command> ...`: runs the program (cli/program.ts) and turns what happened into the exit code.
+import { CommanderError } from "commander";
+import { actionExitCode, exitCodes, isUsageError } from "./command";
+import { buildProgram } from "./program";
 
 export async function main(argv: string[]): Promise<number> {
-  const [group, ...rest] = argv;
-  if (!group || group === "help" || group === "--help" || group === "-h") {
-    process.stdout.write(help() + "\n");
-    return group ? 0 : 2;
-  }
-  const load = groups[group];
-  if (!load) {
-    process.stderr.write(`lethe: unknown command '${group}'\n\n${help()}\n`);
-    return 2;
-  }
+  const program = buildProgram();
   try {
-    return await load().run(rest);
+    await program.parseAsync(argv, { from: "user" });
+    return actionExitCode();
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof CommanderError) {
+      // --help and --version end the parse with exit code 0; any other parse error is a usage error,
+      // including a group named without its subcommand (commander prints the group's help).
+      return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (isUsageError(err)) {
       process.stderr.write(`lethe: ${err.message}\n`);
-      return 2;
+      return exitCodes.usage;
     }
     throw err;
   }

@@ -2,101 +2,87 @@
 // the work is runtime/erasure/metastore/backfill.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { subcommandGroup, UsageError } from "./command";
-import { makeDocumentClient, makeS3Client } from "../runtime/aws/clients";
-import { DataMapper, dataMappersFromEnv } from "../runtime/contracts/mappers";
-import { envNames } from "../runtime/contracts/env";
-import { indexHasherFromEnv } from "../runtime/erasure/metastore/indexHasher";
-import { backfillMapper } from "../runtime/erasure/metastore/backfill";
+import { Command } from "commander";
+import { StackFlags, UsageError, action, examples, jsonOption, stackOptions } from "./command";
+import { startProgress } from "./progress";
 
-const usage = `lethe index backfill [--mapper M] [--all-versions] [--stack-outputs <file>] [--checkpoint-dir <dir>]
-    index every current object (every version with --all-versions) of each data mapper, or of M;
-    resumable: progress is kept in <dir>/index-backfill-<mapper>.json (default .lethe/)`;
-
-interface BackfillArgs {
+interface BackfillOptions extends StackFlags {
   mapper?: string;
-  allVersions: boolean;
-  stackOutputs?: string;
+  allVersions?: boolean;
   checkpointDir: string;
+  json?: boolean;
 }
 
-export function parseBackfillArgs(args: string[]): BackfillArgs {
-  const out: BackfillArgs = { allVersions: false, checkpointDir: ".lethe" };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--mapper") out.mapper = value();
-    else if (a === "--all-versions") out.allVersions = true;
-    else if (a === "--stack-outputs") out.stackOutputs = value();
-    else if (a === "--checkpoint-dir") out.checkpointDir = value();
-    else throw new UsageError(`unknown option ${a}\n\n${usage}`);
-  }
-  return out;
-}
+async function backfill(opts: BackfillOptions): Promise<number> {
+  const { resolveStackOutputs, requiredOutput, useStackEnvironment } = await import("../tools/stackOutputs");
+  const { makeDocumentClient, makeS3Client } = await import("../runtime/aws/clients");
+  const { dataMappersFromEnv } = await import("../runtime/contracts/mappers");
+  const { envNames } = await import("../runtime/contracts/env");
+  const { indexHasherFromEnv } = await import("../runtime/erasure/metastore/indexHasher");
+  const { backfillMapper } = await import("../runtime/erasure/metastore/backfill");
 
-function stackOutputs(file: string | undefined): {
-  indexTable: string;
-  subjectHashKeyArn: string;
-  dataMappers: DataMapper[];
-} {
-  if (!file)
-    throw new UsageError("--stack-outputs <file> is required (pulumi stack output --json > outputs.json)");
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`cannot read stack outputs ${file}: ${(e as Error).message}`);
-  }
-  for (const key of ["indexTable", "subjectHashKeyArn"])
-    if (typeof raw[key] !== "string") throw new UsageError(`${file} has no ${key} output`);
-  const mappers = dataMappersFromEnv({ M: JSON.stringify(raw.dataMappers ?? null) }, "M");
-  return {
-    indexTable: raw.indexTable as string,
-    subjectHashKeyArn: raw.subjectHashKeyArn as string,
-    dataMappers: mappers,
-  };
-}
-
-async function backfill(args: string[]): Promise<number> {
-  const opts = parseBackfillArgs(args);
-  const outputs = stackOutputs(opts.stackOutputs);
-  const mappers = opts.mapper
-    ? outputs.dataMappers.filter((m) => m.name === opts.mapper)
-    : outputs.dataMappers;
+  const resolved = resolveStackOutputs(opts);
+  const indexTable = requiredOutput(resolved, "indexTable");
+  const subjectHashKeyArn = requiredOutput(resolved, "subjectHashKeyArn");
+  const dataMappers = dataMappersFromEnv({ M: JSON.stringify(resolved.outputs.dataMappers ?? null) }, "M");
+  useStackEnvironment(resolved.outputs);
+  const mappers = opts.mapper ? dataMappers.filter((m) => m.name === opts.mapper) : dataMappers;
   if (mappers.length === 0) {
     throw new UsageError(
-      `no data mapper named ${opts.mapper}; the stack has ${outputs.dataMappers.map((m) => m.name).join(", ")}`,
+      `no data mapper named ${opts.mapper}; the stack has ${dataMappers.map((m) => m.name).join(", ")}`,
     );
   }
   fs.mkdirSync(opts.checkpointDir, { recursive: true });
   const deps = {
     s3: makeS3Client(),
     doc: makeDocumentClient(),
-    indexTable: outputs.indexTable,
-    mappers: outputs.dataMappers,
+    indexTable,
+    mappers: dataMappers,
     // The stack's HMAC key, as its functions use it, so the CLI writes the hashes find looks up.
-    hashSubject: await indexHasherFromEnv({ [envNames.subjectHashKeyArn]: outputs.subjectHashKeyArn }),
+    hashSubject: await indexHasherFromEnv({ [envNames.subjectHashKeyArn]: subjectHashKeyArn }),
   };
+  const results: { mapper: string; versions: number; entries: number }[] = [];
   for (const mapper of mappers) {
     const checkpointFile = path.join(
       opts.checkpointDir,
       `index-backfill-${mapper.name}${opts.allVersions ? "-all" : ""}.json`,
     );
+    // How many versions there are is not known before listing them all: a count, not a bar.
+    const progress = startProgress(mapper.name, undefined);
     const done = await backfillMapper(deps, mapper, {
-      allVersions: opts.allVersions,
+      allVersions: opts.allVersions === true,
       checkpointFile,
       onProgress: (p) =>
-        process.stderr.write(
-          `${p.mapper}: ${p.versions} version(s), ${p.entries} entries, at ${p.lastKey}\n`,
-        ),
-    });
-    process.stdout.write(`${mapper.name}: indexed ${done.versions} version(s), ${done.entries} entries\n`);
+        progress.update(p.versions, `${p.versions} version(s), ${p.entries} entries, at ${p.lastKey}`),
+    }).finally(() => progress.done());
+    results.push({ mapper: mapper.name, versions: done.versions, entries: done.entries });
+    if (!opts.json)
+      process.stdout.write(`${mapper.name}: indexed ${done.versions} version(s), ${done.entries} entries\n`);
   }
+  if (opts.json) process.stdout.write(JSON.stringify({ indexed: results }, null, 2) + "\n");
   return 0;
 }
 
-export const indexCommands = subcommandGroup("index", usage, { backfill });
+export function registerIndex(program: Command): void {
+  const index = program.command("index").description("the index metastore: which object versions hold whom");
+  examples(
+    action(
+      stackOptions(
+        index
+          .command("backfill")
+          .description(
+            "index every current object (every version with --all-versions) of each data mapper, or of one; resumable: progress is kept in <dir>/index-backfill-<mapper>.json",
+          )
+          .option("--mapper <name>", "only this data mapper")
+          .option("--all-versions", "every object version, not only the current ones")
+          .option("--checkpoint-dir <dir>", "where the resume points are kept", ".lethe")
+          .addOption(jsonOption()),
+      ),
+      backfill,
+    ),
+    [
+      "lethe index backfill --stack-outputs outputs.json",
+      "lethe index backfill --stack prod --mapper orders-customer --all-versions",
+    ],
+  );
+}

@@ -1,45 +1,40 @@
 // `lethe parquet purge|scan`: the file-level purge engine on local files.
 import * as fs from "node:fs";
-import { CommandGroup, UsageError, subcommandGroup } from "./command";
-import { KeyMatcher, MatchSpecError, keyMatcher, keyParts } from "../runtime/purge/matcher";
-import { purgeParquetFile, withFileSource } from "../runtime/purge/localFiles";
-import { ParquetFormatError, UnfaithfulRewriteError, scanParquet } from "../runtime/purge/parquetPurge";
-import { CorruptObjectError } from "../runtime/purge/corruptObject";
+import { Command, Option } from "commander";
+import { UsageError, action, collect, examples } from "./command";
+import type { KeyMatcher } from "../runtime/purge/matcher";
 import { readIdFile } from "./idFiles";
 
-const usage = `lethe parquet purge <in> <out> --column <name> [--column <name> ...] (--ids <file> | --ids-json <file>)
-    write <out> without the rows whose key is in the ID list; prints row counts. --ids: one ID per
-    line, exactly as written (only the line ending is removed), composite keys tab-separated in
-    column order; --ids-json: a JSON array of strings, or of arrays of strings for composite keys
-    (IDs with any characters). A dotted column name reaches into a struct
-lethe parquet scan <file> --column <name> [--column <name> ...] (--ids <file> | --ids-json <file>)
-    print which IDs occur in <file> and in how many rows`;
-
 interface Parsed {
-  positional: string[];
   columns: string[];
   ids?: { path: string; format: "lines" | "json" };
 }
 
-function parseArgs(args: string[]): Parsed {
-  const out: Parsed = { positional: [], columns: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--column" || a === "--ids" || a === "--ids-json") {
-      const v = args[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      if (a === "--column") out.columns.push(v);
-      else if (out.ids) throw new UsageError("give one ID list: --ids or --ids-json, once");
-      else out.ids = { path: v, format: a === "--ids" ? "lines" : "json" };
-    } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
-    else out.positional.push(a);
-  }
-  if (out.columns.length === 0) throw new UsageError("at least one --column is required");
-  if (!out.ids) throw new UsageError("--ids <file> is required (or --ids-json <file>)");
-  return out;
+interface ParquetOptions {
+  column: string[];
+  ids?: string;
+  idsJson?: string;
 }
 
+function parsed(o: ParquetOptions): Parsed {
+  if (o.ids === undefined && o.idsJson === undefined)
+    throw new UsageError("--ids <file> is required (or --ids-json <file>)");
+  return {
+    columns: o.column,
+    ids: o.ids !== undefined ? { path: o.ids, format: "lines" } : { path: o.idsJson!, format: "json" },
+  };
+}
+
+// The engine is loaded when a command runs: parquet-wasm is heavy, and `lethe --help` loads this file.
+const engine = () => ({
+  ...(require("../runtime/purge/matcher") as typeof import("../runtime/purge/matcher")),
+  ...(require("../runtime/purge/localFiles") as typeof import("../runtime/purge/localFiles")),
+  ...(require("../runtime/purge/parquetPurge") as typeof import("../runtime/purge/parquetPurge")),
+  ...(require("../runtime/purge/corruptObject") as typeof import("../runtime/purge/corruptObject")),
+});
+
 function loadMatcher(p: Parsed): KeyMatcher {
+  const { MatchSpecError, keyMatcher } = engine();
   const { path, format } = p.ids!;
   const keys = readIdFile(path, format, p.columns.length);
   try {
@@ -61,6 +56,7 @@ function requireReadable(file: string): void {
 
 /** Engine errors caused by the input become usage errors (exit 2) naming the file. */
 async function asUsage<T>(file: string, run: () => Promise<T>): Promise<T> {
+  const { ParquetFormatError, MatchSpecError, CorruptObjectError, UnfaithfulRewriteError } = engine();
   try {
     return await run();
   } catch (err) {
@@ -76,10 +72,9 @@ async function asUsage<T>(file: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function purge(args: string[]): Promise<number> {
-  const p = parseArgs(args);
-  if (p.positional.length !== 2) throw new UsageError("purge needs <in> and <out>");
-  const [input, output] = p.positional;
+async function purge(input: string, output: string, options: ParquetOptions): Promise<number> {
+  const p = parsed(options);
+  const { purgeParquetFile } = engine();
   requireReadable(input);
   const matcher = loadMatcher(p);
   const stats = await asUsage(input, () => purgeParquetFile(input, output, matcher));
@@ -93,10 +88,9 @@ async function purge(args: string[]): Promise<number> {
   return 0;
 }
 
-async function scan(args: string[]): Promise<number> {
-  const p = parseArgs(args);
-  if (p.positional.length !== 1) throw new UsageError("scan needs one <file>");
-  const [file] = p.positional;
+async function scan(file: string, options: ParquetOptions): Promise<number> {
+  const p = parsed(options);
+  const { withFileSource, scanParquet, keyParts } = engine();
   requireReadable(file);
   const matcher = loadMatcher(p);
   const found = await asUsage(file, () => withFileSource(file, (source) => scanParquet(source, matcher)));
@@ -111,4 +105,56 @@ async function scan(args: string[]): Promise<number> {
   return 0;
 }
 
-export const parquetCommands: CommandGroup = subcommandGroup("parquet", usage, { purge, scan });
+const keyOptions = (cmd: Command) =>
+  cmd
+    .requiredOption(
+      "--column <name>",
+      "a key column (repeat for a composite key, in order; a dotted name reaches into a struct)",
+      collect,
+    )
+    .addOption(
+      new Option(
+        "--ids <file>",
+        "IDs one per line, exactly as written (only the line ending is removed); composite keys tab-separated in column order",
+      ).conflicts("idsJson"),
+    )
+    .addOption(
+      new Option(
+        "--ids-json <file>",
+        "a JSON array of strings, or of arrays of strings for composite keys (IDs with any characters)",
+      ),
+    );
+
+export function registerParquet(program: Command): void {
+  const parquet = program
+    .command("parquet")
+    .description("the file-level purge engine on local Parquet files");
+  examples(
+    action(
+      keyOptions(
+        parquet
+          .command("purge")
+          .description("write <out> without the rows whose key is in the ID list; prints row counts (JSON)")
+          .argument("<in>", "the Parquet file to read")
+          .argument("<out>", "where the purged copy goes"),
+      ),
+      purge,
+    ),
+    [
+      "lethe parquet purge part-0.parquet clean.parquet --column customer_id --ids ids.txt",
+      "lethe parquet purge in.parquet out.parquet --column tenant --column user.id --ids-json keys.json",
+    ],
+  );
+  examples(
+    action(
+      keyOptions(
+        parquet
+          .command("scan")
+          .description("print which IDs occur in <file> and in how many rows (JSON)")
+          .argument("<file>", "the Parquet file to read"),
+      ),
+      scan,
+    ),
+    ["lethe parquet scan part-0.parquet --column customer_id --ids ids.txt"],
+  );
+}

@@ -3,6 +3,7 @@
 import { spawn, ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as fs from "node:fs";
+import { projectRoot } from "../runtime/contracts/projectConfig";
 
 export interface LocalEmulator {
   endpoint: string;
@@ -11,7 +12,7 @@ export interface LocalEmulator {
   stop(): Promise<void>;
 }
 
-const root = path.resolve(__dirname, "..");
+const root = projectRoot();
 
 export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmulator> {
   const python = path.join(root, ".venv", "bin", "python");

@@ -12,7 +12,7 @@ import { endStates, ErasureState } from "../runtime/contracts/requests";
 import type { LocalStack } from "../runtime/contracts/stack";
 import { normaliseSubjects } from "../runtime/erasure/request";
 import { parseIdLines, SubjectIdError } from "../runtime/erasure/subjectIds";
-import { defaultStackOutputsFile, readStackOutputs, StackOutputs } from "./invoke";
+import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
 import { loadPackagedHandler, packagedFunction, PackagingOptions } from "./packaging";
 import { batchFunctionEnvironment, stackEnvironment, startLocalBatch } from "./localErasure";
 import { serveLocalLambda } from "./localLambda";
@@ -21,6 +21,8 @@ import { defaultLocalCredentials } from "./localStack/endpoint";
 
 export interface ErasureCommandOptions {
   stackOutputsFile?: string;
+  /** A deployed stack by name (`pulumi stack output --json --stack <name>`; tools/stackOutputs.ts). */
+  stack?: string;
   /** The local Drain wait (default 10 s). */
   drainSeconds?: number;
   /** Between two status polls of a deployed stack (default 10 s). */
@@ -34,12 +36,7 @@ export interface ErasureCommandOptions {
 const refusalNames = ["UsageError", "InvalidErasureRequest"];
 
 function stackOf(opts: ErasureCommandOptions): StackOutputs {
-  const file = opts.stackOutputsFile ?? defaultStackOutputsFile;
-  if (!opts.stackOutputsFile && !fs.existsSync(file))
-    throw new UsageError(
-      `no stack outputs: ${file} does not exist (run \`lethe up --local\` or pass --stack-outputs)`,
-    );
-  return readStackOutputs(file);
+  return resolveStackOutputs({ stackOutputs: opts.stackOutputsFile, stack: opts.stack }).outputs;
 }
 
 type Invoke = (shortName: string, event: unknown) => Promise<unknown>;

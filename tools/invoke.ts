@@ -3,7 +3,6 @@
 // written by `lethe up --local`) runs the packaged code in this process with the environment the
 // program gives the function, its mocked identifiers replaced by the local ones; a deployed stack's
 // outputs (`pulumi stack output --json`) name the function to call with Lambda Invoke.
-import * as fs from "node:fs";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { UsageError } from "../runtime/contracts/errors";
 import { resolveClientConfig } from "../runtime/aws/clients";
@@ -16,8 +15,10 @@ import {
   PackagingOptions,
   zipFunction,
 } from "./packaging";
+import { readJsonFile, resolveStackOutputs, StackOutputs } from "./stackOutputs";
 
-export const defaultStackOutputsFile = ".lethe/local.json";
+export { defaultStackOutputsFile, readJsonFile, readStackOutputs } from "./stackOutputs";
+export type { StackOutputs } from "./stackOutputs";
 
 export interface FunctionSummary {
   shortName: string;
@@ -55,54 +56,19 @@ export async function listFunctions(opts: PackagingOptions = {}): Promise<Functi
   return out;
 }
 
-/** What `pulumi stack output --json` prints, or `lethe up --local`'s file (same keys and more). */
-export interface StackOutputs {
-  local?: boolean;
-  /** The emulator a local stack lives in. */
-  endpoint?: string;
-  /** Mocked identifier (ARN, URL, key id, name) -> its value in the local stack, where they differ. */
-  localResources?: Record<string, string>;
-  stack?: string;
-  region?: string;
-  [output: string]: unknown;
-}
-
-export function readJsonFile(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} '${file}': ${code === "ENOENT" ? "no such file" : code}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${what} '${file}' is not JSON: ${(err as Error).message}`);
-  }
-}
-
-export function readStackOutputs(file: string): StackOutputs {
-  const outputs = readJsonFile(file, "stack outputs file");
-  if (!outputs || typeof outputs !== "object" || Array.isArray(outputs)) {
-    throw new UsageError(`stack outputs file '${file}' is not a JSON object of stack outputs`);
-  }
-  return outputs as StackOutputs;
-}
-
 /** The deployed (or local) name of `fn` in `outputs`, after checking they are this program's stack. */
-function functionNameIn(outputs: StackOutputs, file: string, fn: PackagedFunction): string {
+function functionNameIn(outputs: StackOutputs, source: string, fn: PackagedFunction): string {
   const name = outputs[fn.outputKey];
   if (typeof name !== "string" || name === "") {
     const keys = Object.keys(outputs).slice(0, 8).join(", ");
     throw new UsageError(
-      `'${file}' has no ${fn.outputKey} output: not the outputs of this program's stack (it has ${keys || "no keys"})`,
+      `${source} has no ${fn.outputKey} output: not the outputs of this program's stack (it has ${keys || "no keys"})`,
     );
   }
   const expected = outputs.local ? [fn.functionName, outputs.localResources?.[fn.functionName]] : [];
   if (outputs.local ? !expected.includes(name) : !name.endsWith(`-${fn.shortName}`)) {
     throw new UsageError(
-      `'${file}' is another stack's outputs: its ${fn.outputKey} is '${name}', the program's is '${fn.functionName}'`,
+      `${source} is another stack's outputs: its ${fn.outputKey} is '${name}', the program's is '${fn.functionName}'`,
     );
   }
   return name;
@@ -128,7 +94,7 @@ export interface InvokeResult {
 }
 
 export interface InvokeOptions extends PackagingOptions {
-  /** Defaults to `.lethe/local.json`. */
+  /** The stack's outputs file; without it `stack` names a deployed stack (tools/stackOutputs.ts), else `.lethe/local.json`. */
   stackOutputsFile?: string;
   /** Where the function's own output (its logs) goes; default stderr, so stdout holds the reply. */
   logs?: (chunk: string) => void;
@@ -207,21 +173,15 @@ export async function invokeFunction(
   opts: InvokeOptions = {},
 ): Promise<InvokeResult> {
   const event = readJsonFile(eventFile, "event file");
-  const file = opts.stackOutputsFile ?? defaultStackOutputsFile;
-  if (!opts.stackOutputsFile && !fs.existsSync(file)) {
-    throw new UsageError(
-      `no stack outputs: ${file} does not exist (run \`lethe up --local\` or pass --stack-outputs)`,
-    );
-  }
-  const outputs = readStackOutputs(file);
+  const { outputs, source } = resolveStackOutputs({ stackOutputs: opts.stackOutputsFile, stack: opts.stack });
   const stack = opts.stack ?? "dev";
   if (outputs.stack !== undefined && outputs.stack !== stack) {
     throw new UsageError(
-      `'${file}' holds the outputs of stack '${outputs.stack}', not '${stack}' (see --stack)`,
+      `${source} holds the outputs of stack '${outputs.stack}', not '${stack}' (see --stack)`,
     );
   }
   const fn = await packagedFunction(shortName, opts);
-  const functionName = functionNameIn(outputs, file, fn);
+  const functionName = functionNameIn(outputs, source, fn);
   const logs = opts.logs ?? ((chunk: string) => void process.stderr.write(chunk));
   const { reply, failed } = outputs.local
     ? await invokeLocally(fn, outputs, event, logs)

@@ -14,9 +14,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ZipFile } from "yazl";
 import { UsageError } from "../runtime/contracts/errors";
+import { projectRoot as findProjectRoot } from "../runtime/contracts/projectConfig";
 import { CollectedResource, prepareProgram, runUnderMocks } from "./policy/mockedRun";
 
-const projectRoot = path.resolve(__dirname, "..");
+const projectRoot = findProjectRoot();
 const functionType = "aws:lambda/function:Function";
 const letheFunctionType = "lethe:compute:LetheFunction";
 const runtimeInZip = "node_modules/@lethe/runtime/";

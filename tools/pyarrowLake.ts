@@ -2,10 +2,11 @@
 // lake of small objects as pyarrow writes them, and pyarrow's reading of purged objects.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { projectRoot } from "../runtime/contracts/projectConfig";
 
-const root = path.resolve(__dirname, "..");
+const root = projectRoot();
 const python = path.join(root, ".venv", "bin", "python");
-const script = path.join(__dirname, "pyarrow_lake.py");
+const script = path.join(root, "tools", "pyarrow_lake.py");
 
 /** Writes `count` GZIP Parquet files of `rows` rows over customers `cust-0000`.. into `dir`. */
 export function makePyarrowLake(

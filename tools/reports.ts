@@ -6,35 +6,20 @@ import { makeDocumentClient, makeS3Client } from "../runtime/aws/clients";
 import { UsageError } from "../runtime/contracts/errors";
 import type { ErasureReport } from "../runtime/contracts/report";
 import { readReport } from "../runtime/erasure/report/reportStore";
-import { readStackOutputs, StackOutputs } from "./invoke";
+import { requiredOutput, resolveStackOutputs, StackChoice, useStackEnvironment } from "./stackOutputs";
 
 /** Request ids become an S3 key segment: letters, digits, `-` and `_` only. */
 const requestIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 
-function clientSettings(outputs: StackOutputs): { endpoint?: string; region?: string } {
-  if (outputs.local && !process.env.AWS_ACCESS_KEY_ID) {
-    // An emulator takes any credentials; keep the caller's when set.
-    process.env.AWS_ACCESS_KEY_ID = "testing";
-    process.env.AWS_SECRET_ACCESS_KEY = "testing";
-  }
-  return {
-    ...(outputs.local && typeof outputs.endpoint === "string" ? { endpoint: outputs.endpoint } : {}),
-    ...(typeof outputs.region === "string" ? { region: outputs.region } : {}),
-  };
-}
-
-export async function fetchReport(requestId: string, stackOutputsFile: string): Promise<ErasureReport> {
+export async function fetchReport(requestId: string, choice: StackChoice): Promise<ErasureReport> {
   if (!requestIdPattern.test(requestId)) {
     throw new UsageError(`request id ${JSON.stringify(requestId)} must be 1-128 letters, digits, - or _`);
   }
-  const outputs = readStackOutputs(stackOutputsFile);
-  const bucket = outputs.reportBucket;
-  if (typeof bucket !== "string" || bucket === "") {
-    throw new UsageError(
-      `'${stackOutputsFile}' has no reportBucket output: not a stack with the report task`,
-    );
-  }
-  const settings = clientSettings(outputs);
+  const resolved = resolveStackOutputs(choice);
+  const { outputs } = resolved;
+  const bucket = requiredOutput(resolved, "reportBucket");
+  useStackEnvironment(outputs);
+  const settings = typeof outputs.region === "string" ? { region: outputs.region } : {};
   const report = await readReport(makeS3Client(settings), bucket, requestId);
   if (report) return report;
   // Say why there is none: an unknown request, or one still under way.

@@ -22,6 +22,14 @@ export function findProjectFile(from = __dirname): string {
   }
 }
 
+/**
+ * The project's root (the folder of its Pulumi.yaml). Found by walking up rather than from a fixed
+ * depth, so modules compiled elsewhere (the CLI's .lethe/build/) find the same project files.
+ */
+export function projectRoot(from = __dirname): string {
+  return path.dirname(findProjectFile(from));
+}
+
 /** Every `lethe:` setting Pulumi.yaml declares, by key. */
 export function declaredSettings(file = findProjectFile()): Record<string, DeclaredSetting> {
   const project = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, DeclaredSetting> };

@@ -66,6 +66,37 @@ describe("cli: lethe bloom", () => {
     expect(listed.out).to.equal("cust-7\ncust-1999\npossibly present: 2 of 4\n");
   });
 
+  it("reports as JSON on stdout with --json", () => {
+    const built = lethe(
+      "bloom",
+      "build",
+      "--ids",
+      path.join(dir, "ids.txt"),
+      "--fpr=0.0001",
+      "--out",
+      path.join(dir, "g.bloom"),
+      "--json",
+    );
+    expect(built.code, built.err).to.equal(0);
+    expect(JSON.parse(built.out)).to.include({ items: 2000, bits: 38368, hashes: 13, bytes: 4828 });
+    const checked = lethe(
+      "bloom",
+      "check",
+      "--filter",
+      path.join(dir, "g.bloom"),
+      "--ids",
+      path.join(dir, "query.txt"),
+      "--list",
+      "--json",
+    );
+    expect(checked.code, checked.err).to.equal(0);
+    expect(JSON.parse(checked.out)).to.deep.equal({
+      checked: 4,
+      possiblyPresent: 2,
+      ids: ["cust-7", "cust-1999"],
+    });
+  });
+
   it("checks IDs given as a JSON list (--ids-json) the same way", () => {
     const json = path.join(dir, "query.json");
     fs.writeFileSync(json, JSON.stringify(["cust-7", "someone-else", "cust-1999", "nobody"]));
@@ -98,11 +129,14 @@ describe("cli: lethe bloom", () => {
         ["bloom", "build", "--ids", ids, "--fpr", "abc", "--out", path.join(dir, "x")],
         /--fpr must be a number/,
       ],
-      [["bloom", "build", "--ids", ids, "--out", path.join(dir, "x")], /missing --fpr/],
+      [
+        ["bloom", "build", "--ids", ids, "--out", path.join(dir, "x")],
+        /required option '--fpr <rate>' not specified/,
+      ],
       [["bloom", "check", "--filter", ids, "--ids", ids], /ids\.txt: not a Lethe bloom filter/],
       [["bloom", "check", "--filter", path.join(dir, "nope.bloom"), "--ids", ids], /cannot read filter/],
-      [["bloom", "frobnicate"], /unknown bloom subcommand 'frobnicate'/],
-      [["bloom", "check", "--filter"], /option '--filter' needs a value/],
+      [["bloom", "frobnicate"], /unknown command 'frobnicate'/],
+      [["bloom", "check", "--filter"], /option '--filter <file>' argument missing/],
     ];
     const blank = path.join(dir, "blank.txt");
     fs.writeFileSync(blank, "cust-7\n\ncust-8\n");

@@ -46,7 +46,7 @@ describe("cli: lethe erase / status / approve / reject / cancel", () => {
       ],
       [["erase", "c-1", "--drain-seconds", "soon"], /^lethe: --drain-seconds must be a whole number/],
       [["reject", "batch-1", "--stack-outputs", missing], /^lethe: reject needs --reason <text>/],
-      [["status", "--stack-outputs", missing], /^lethe: name one request/],
+      [["status", "--stack-outputs", missing], /^lethe: missing required argument 'requestId'/],
       [
         ["erase", "c-1", "--stack-outputs", missing],
         /^lethe: cannot read stack outputs file '.*none\.json': no such file$/,

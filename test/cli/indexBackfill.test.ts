@@ -85,5 +85,6 @@ describe("cli: lethe index backfill", function () {
     const missing = await lethe("index", "backfill");
     expect(missing.code).to.equal(2);
     expect(missing.err).to.match(/--stack-outputs <file> is required/);
+    expect(missing.err).to.match(/or --stack <name>/);
   });
 });

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { programDeclarations } from "../../tools/localStack";
+import { inTerminal } from "./terminal";
 
 const bin = path.resolve(__dirname, "../../bin/lethe");
 
@@ -31,6 +32,9 @@ describe("cli: lethe up --local / down --local", () => {
   it("provisions the harness's emulator, writes .lethe/local.json with the stack's output keys, and converges", async () => {
     const first = lethe(["up", "--local"], { cwd: dir });
     expect(first.code, first.err).to.equal(0);
+    // Not a terminal: progress as plain lines (resources done of total), no escape codes.
+    expect(first.err).to.match(/^lethe up --local: \d+\/\d+ \S+/m);
+    expect(first.err).to.not.include("\x1b[");
     const file = path.join(dir, ".lethe", "local.json");
     const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
     const { exports } = await programDeclarations();
@@ -53,8 +57,14 @@ describe("cli: lethe up --local / down --local", () => {
     );
     expect(table.Table?.TableStatus).to.equal("ACTIVE");
 
-    const second = lethe(["up", "--local", "--outputs", path.join(dir, "again.json")]);
-    expect(second.code, second.err).to.equal(0);
+    // Again in a terminal: a progress bar of the resources (on stderr, which is the terminal too).
+    const second = inTerminal(["up", "--local", "--outputs", path.join(dir, "again.json")]);
+    expect(second.code, second.out).to.equal(0);
+    const resources = Number(/(\d+)\/\1 100%/.exec(second.out)?.[1]);
+    expect(resources).to.be.greaterThan(10);
+    expect(second.out).to.include("lethe up --local [").and.include("\u2588");
+    expect(second.out).to.include("\x1b[1G"); // the bar is redrawn in place
+    expect(second.out).to.match(/lethe up --local: stack dev in .*: \d+ resources in/);
     expect(JSON.parse(fs.readFileSync(path.join(dir, "again.json"), "utf8"))).to.deep.equal(outputs);
   });
 
@@ -80,7 +90,7 @@ describe("cli: lethe up --local / down --local", () => {
       env: { ...process.env, AWS_ENDPOINT_URL: endpoint },
     });
     expect(r.code).to.equal(2);
-    expect(r.err.trim().split("\n")).to.have.length(1);
+    expect(r.err.split("\n").filter((l) => l.startsWith("lethe: "))).to.have.length(1);
     expect(r.err).to.include(endpoint);
     expect(fs.existsSync(path.join(dir, "never.json"))).to.equal(false);
   });

@@ -73,7 +73,7 @@ describe("cli: lethe report", function () {
 
     const format = lethe(report.requestId, "--format", "pdf", "--stack-outputs", outputs);
     expect(format.status).to.equal(2);
-    expect(format.stderr.trimEnd()).to.equal("lethe: --format must be one of json, md, html, got 'pdf'");
+    expect(format.stderr).to.match(/^lethe: .*--format.*'pdf'.*json, md, html/);
 
     const bad = lethe("../x", "--stack-outputs", outputs);
     expect(bad.status).to.equal(2);

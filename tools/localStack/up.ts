@@ -17,6 +17,8 @@ export interface ProvisionOptions {
   stack?: string;
   /** The program (default: this project's). */
   program?: string;
+  /** Called after each resource the program declares is made (or skipped): done of total, and which. */
+  onResource?: (done: number, total: number, resource: string) => void;
 }
 
 export interface ProvisionSummary {
@@ -57,11 +59,12 @@ export async function provisionLocalStack(
     localResources: {},
   };
   const summary: ProvisionSummary = { provisioned: {}, skipped: {}, seconds: 0 };
-  for (const r of run.resources) {
-    if (!r.custom || r.type.startsWith("pulumi:")) continue;
+  const resources = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+  for (const [i, r] of resources.entries()) {
     const translator = translators[r.type];
     if (!translator) {
       count(summary.skipped, r.type);
+      options.onResource?.(i + 1, resources.length, `${shortType(r.type)} ${r.name} (not emulated)`);
       continue;
     }
     try {
@@ -70,6 +73,7 @@ export async function provisionLocalStack(
       throw provisioningError(endpoint, `${r.type} ${r.name}`, err);
     }
     count(summary.provisioned, r.type);
+    options.onResource?.(i + 1, resources.length, `${shortType(r.type)} ${r.name}`);
   }
   const outputs = localize(run.exports, ctx.localResources) as unknown as StackOutputs;
   const stateMachineDefinition = declaredDefinition(run, ctx.localResources);

@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { mockCall, mockState } from "./mockAws";
+import { projectRoot as findProjectRoot } from "../../runtime/contracts/projectConfig";
+import { ensureTypeScriptLoader } from "../typescriptLoader";
 
 /** A resource as the Pulumi engine hands it to an analyzer. */
 export interface CollectedResource {
@@ -44,7 +46,7 @@ export interface ProgramRun {
 
 export class ProgramError extends Error {}
 
-const projectRoot = path.join(__dirname, "..", "..");
+const projectRoot = findProjectRoot();
 
 /** The program's project: nearest Pulumi.yaml at or above the entry (name, config declarations, main). */
 function findProject(start: string): { dir: string; doc: Record<string, unknown> } | undefined {
@@ -284,6 +286,7 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 180_0
     let bodyDone = Date.now();
     try {
       // A second run in this process must execute the program again, under the new mocks.
+      if (entry.endsWith(".ts")) ensureTypeScriptLoader();
       delete require.cache[require.resolve(entry)];
       const loaded = require(entry);
       // Pulumi runs an exported function (sync or async) as the program body.
