@@ -7,7 +7,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { BatchTables, batchTarget, getBatch, moveBatch } from "./batches";
-import { StateMoveRefused } from "./stateMoves";
+import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 import { UsageError } from "../contracts/errors";
 
 export interface ApprovalDecisionEvent {
@@ -126,7 +126,7 @@ export async function decideApproval(
       throw err;
     const batch = await getBatch(deps, e.batchId);
     const wanted = e.decision === "approve" ? "FORGETTING" : "REJECTED";
-    if (!batch) throw new StateMoveRefused(`batch ${e.batchId}`, undefined, wanted);
+    if (!batch) throw new ItemNotFound(`batch ${e.batchId}`, wanted);
     const refused = new StateMoveRefused(`batch ${e.batchId}`, batch.status, wanted);
     if (batch.approval?.decision) {
       // A second decision: the first stands (an approval link used twice, two approvers).
