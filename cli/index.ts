@@ -12,6 +12,7 @@ const groups: Record<string, () => CommandGroup> = {
   functions: () => require("./functions").functionsCommands,
   invoke: () => require("./functions").invokeCommands,
   index: () => require("./indexCommands").indexCommands,
+  api: () => require("./api").apiCommands,
 };
 
 function help(): string {

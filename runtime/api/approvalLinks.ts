@@ -7,6 +7,7 @@
 // one is refused (runtime/erasure/approval.ts), whichever link or route it came through.
 import { createHash } from "node:crypto";
 import { GenerateMacCommand, KMSClient, VerifyMacCommand } from "@aws-sdk/client-kms";
+import { Env, envNames, numberEnv } from "../contracts/env";
 
 /** Domain separation: a MAC over a link can be nothing else. */
 export const approvalLinkLabel = "lethe/approval-link/v1\n";
@@ -136,4 +137,20 @@ export async function readLinkToken(
     return { ok: false, problem: "forged" };
   if (claims.x * 1000 <= now.getTime()) return { ok: false, problem: "expired", claims };
   return { ok: true, claims };
+}
+
+/**
+ * The link settings of a function that notifies approvers (request-approval), from its environment:
+ * undefined when the stack has no HTTP API (no base URL or key), so the notification carries only the
+ * commands.
+ */
+export function approvalLinkSettingsFromEnv(env: Env, kms: KMSClient): ApprovalLinkSettings | undefined {
+  const baseUrl = env[envNames.apiBaseUrl];
+  const keyArn = env[envNames.approvalLinkKeyArn];
+  if (!baseUrl || !keyArn) return undefined;
+  return {
+    signer: kmsLinkSigner(kms, keyArn),
+    baseUrl,
+    ttlHours: numberEnv(env, envNames.approvalLinkTtlHours, 1, 24 * 30, defaultApprovalLinkTtlHours),
+  };
 }

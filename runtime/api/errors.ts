@@ -101,3 +101,12 @@ export function failureOf(err: unknown): FunctionFailure {
     ...(e?.current !== undefined ? { current: e.current } : {}),
   };
 }
+
+/**
+ * What a throttled call answers: the stage's gateway response deployed (infra/api/erasureApi.ts uses
+ * this body), the local server's limiter locally.
+ */
+export const throttledBody = {
+  code: "throttled",
+  message: "too many requests: the API's rate or burst limit was reached; retry after a moment",
+} as const satisfies { code: ApiErrorCode; message: string };

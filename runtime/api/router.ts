@@ -289,7 +289,7 @@ async function answerLink(
         requests: batch.requestIds.length,
         subjects: batch.subjectCount,
         deadline: batch.deadline,
-        ...((batch.approval as { plan?: Record<string, string | number | boolean> }).plan ?? {}),
+        ...(batch.approval?.plan ?? {}),
       };
       return html(
         200,

@@ -3,7 +3,7 @@
 // approval) with Lambda Invoke; the listing, the OpenAPI document and the approval-link pages it
 // answers itself. Replies and logs name no customer ID (the console functions' replies hold none).
 import { Logger } from "@aws-lambda-powertools/logger";
-import { makeDocumentClient, makeKmsClient } from "../aws/clients";
+import { AwsClientSettings, makeDocumentClient, makeKmsClient } from "../aws/clients";
 import { makeLambdaClient } from "../aws/lambdaClient";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { getBatch } from "../erasure/batches";
@@ -16,8 +16,8 @@ import { ApiDeps, ApiEvent, ApiResult, createApiRouter } from "../api/router";
 export const apiServiceName = "lethe-api";
 
 /** The router's dependencies from the function's environment (the local server builds its own `call`). */
-export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"]): ApiDeps {
-  const doc = makeDocumentClient();
+export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsClientSettings): ApiDeps {
+  const doc = makeDocumentClient(clients);
   const tables = {
     doc,
     requestsTable: requiredEnv(env, envNames.requestsTable),
@@ -29,7 +29,7 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"]): ApiDeps {
   return {
     call:
       call ??
-      lambdaCaller(makeLambdaClient(), {
+      lambdaCaller(makeLambdaClient(clients), {
         request: requiredEnv(env, envNames.requestFunction),
         status: requiredEnv(env, envNames.statusFunction),
         cancel: requiredEnv(env, envNames.cancelFunction),
@@ -37,7 +37,7 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"]): ApiDeps {
       }),
     listRequests: (query) => listRequests(tables, query),
     getBatch: (batchId) => getBatch(tables, batchId),
-    ...(linkKey ? { linkSigner: kmsLinkSigner(makeKmsClient(), linkKey) } : {}),
+    ...(linkKey ? { linkSigner: kmsLinkSigner(makeKmsClient(clients), linkKey) } : {}),
     openapi: () => document,
   };
 }
