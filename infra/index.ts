@@ -35,3 +35,7 @@ export const indexerFunction = lethe.outputs.indexerFunction;
 export const findFunction = lethe.outputs.findFunction;
 export const purgeFunction = lethe.outputs.purgeFunction;
 export const errorsFunction = lethe.outputs.errorsFunction;
+export const apiUrl = lethe.outputs.apiUrl;
+export const apiFunction = lethe.outputs.apiFunction;
+export const approvalLinkKeyArn = lethe.outputs.approvalLinkKeyArn;
+export const apiThrottle = lethe.outputs.apiThrottle;

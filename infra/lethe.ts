@@ -26,6 +26,7 @@ import { eventsTable, manifestRoot } from "../runtime/contracts/lakeSchema";
 import { parseS3Location } from "../runtime/contracts/mappers";
 import { DataMapper } from "../runtime/contracts/mappers";
 import { PurgeWorkers } from "./erasure/purgeWorkers";
+import { consoleFunctionNames, ErasureApi } from "./api/erasureApi";
 
 export interface LetheStack {
   lake: DataLake;
@@ -45,6 +46,8 @@ export interface LetheStack {
   /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
   dataMappers: pulumi.Output<DataMapper[]>;
   workers: PurgeWorkers;
+  /** The HTTP API; its linkEnvironment goes to the function that sends approval notifications. */
+  api: ErasureApi;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: LetheOutputs;
 }
@@ -196,6 +199,22 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     logRetentionDays: config.logRetentionDays,
   });
 
+  const api = new ErasureApi("lethe-api", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    requestsTableName: tables.tables.requests.name,
+    requestsTableArn: tables.tables.requests.arn,
+    ledgerTableName: tables.tables.ledger.name,
+    ledgerTableArn: tables.tables.ledger.arn,
+    functionNames: consoleFunctionNames(stack),
+    authorizer: config.apiAuthorizer as "iam" | "cognito",
+    cognitoUserPoolArn: config.apiCognitoUserPoolArn || undefined,
+    throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
+    waf: config.apiWaf,
+    approvalLinkTtlHours: config.approvalLinkTtlHours,
+  });
+
   const outputs: LetheOutputs = {
     kmsKeyArn: lake.kmsKeyArn,
     subjectHashKeyArn: subjectHashKey.arn,
@@ -226,6 +245,13 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     errorsFunction: workers.errors.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
     erasureSettings: pulumi.output(erasureSettings),
+    apiUrl: api.url,
+    apiFunction: api.api.function.name,
+    approvalLinkKeyArn: api.linkKey.arn,
+    apiThrottle: pulumi.output({
+      rateLimit: config.apiThrottleRateLimit,
+      burstLimit: config.apiThrottleBurstLimit,
+    }),
     storeFunctions: pulumi.output(
       Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [k, f.function.name])),
     ),
@@ -243,6 +269,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     indexer,
     find,
     workers,
+    api,
     dataMappers,
     erasureEnvironment: erasureFunctionEnvironment,
     outputs,

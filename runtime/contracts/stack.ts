@@ -54,6 +54,13 @@ export interface StackOutputs {
   findFunction: string;
   purgeFunction: string;
   errorsFunction: string;
+  /** The HTTP API's base URL (stage included). */
+  apiUrl: string;
+  apiFunction: string;
+  /** The KMS HMAC key approval links are signed with. */
+  approvalLinkKeyArn: string;
+  /** The API stage's throttling (the local API server applies the same). */
+  apiThrottle: { rateLimit: number; burstLimit: number };
 }
 
 /**
