@@ -1,6 +1,6 @@
 // `lethe demo`: the main job on the embedded local default. Starts the local AWS emulator (unless
 // AWS_ENDPOINT_URL names one), lays out Lethe's data plane and a sample lake, erases customers end
-// to end, and prints the report. Exit 0 when the erasure verified, 1 when it did not.
+// to end, and prints the report. Exit 0 when the erasure completed, 1 when it did not.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { CommandGroup, UsageError } from "./command";
@@ -71,7 +71,7 @@ export const demoCommands: CommandGroup = {
         concurrency: 2,
       });
       process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-      return report.status === "VERIFIED" ? 0 : 1;
+      return report.status === "COMPLETED" ? 0 : 1;
     } finally {
       await emulator?.stop();
     }

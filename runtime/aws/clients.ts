@@ -1,5 +1,7 @@
 // The one place AWS SDK v3 clients are built. Every client takes its endpoint from AWS_ENDPOINT_URL
-// when set (moto, LocalStack), so the same code runs against an emulator or a real account.
+// when set (moto, LocalStack), so the same code runs against an emulator or a real account; a
+// service-specific AWS_ENDPOINT_URL_<SERVICE> (the SDKs' standard name) wins for that service, which
+// is how local mode serves what the emulator cannot run (Lambda Invoke of packaged functions).
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -10,6 +12,8 @@ import { FirehoseClient } from "@aws-sdk/client-firehose";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
 
 export interface AwsClientSettings {
   /** Overrides AWS_ENDPOINT_URL. */
@@ -26,8 +30,15 @@ export interface ResolvedClientConfig {
   maxAttempts?: number;
 }
 
-export function resolveClientConfig(settings: AwsClientSettings = {}): ResolvedClientConfig {
-  const endpoint = settings.endpoint ?? emptyToUndefined(process.env.AWS_ENDPOINT_URL);
+export function resolveClientConfig(
+  settings: AwsClientSettings = {},
+  /** The service's endpoint variable suffix (`LAMBDA` reads AWS_ENDPOINT_URL_LAMBDA first). */
+  service?: string,
+): ResolvedClientConfig {
+  const endpoint =
+    settings.endpoint ??
+    (service ? emptyToUndefined(process.env[`AWS_ENDPOINT_URL_${service}`]) : undefined) ??
+    emptyToUndefined(process.env.AWS_ENDPOINT_URL);
   const region =
     settings.region ??
     emptyToUndefined(process.env.AWS_REGION) ??
@@ -89,4 +100,12 @@ export function makeKmsClient(settings?: AwsClientSettings): KMSClient {
 
 export function makeSecretsManagerClient(settings?: AwsClientSettings): SecretsManagerClient {
   return new SecretsManagerClient(resolveClientConfig(settings));
+}
+
+export function makeLambdaClient(settings?: AwsClientSettings): LambdaClient {
+  return new LambdaClient(resolveClientConfig(settings, "LAMBDA"));
+}
+
+export function makeSfnClient(settings?: AwsClientSettings): SFNClient {
+  return new SFNClient(resolveClientConfig(settings, "SFN"));
 }

@@ -31,6 +31,9 @@ export const envNames = {
   ledgerRetentionDays: "LETHE_LEDGER_RETENTION_DAYS",
   // the erasure workflow's functions
   requestsTable: "LETHE_REQUESTS_TABLE",
+  /** The audit trail (hashed IDs only) and the bucket its too-large details go to. */
+  auditTable: "LETHE_AUDIT_TABLE",
+  auditBucket: "LETHE_AUDIT_BUCKET",
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
   /** Where each request's report (JSON; keyed hashes only) is written. */
   reportBucket: "LETHE_REPORT_BUCKET",

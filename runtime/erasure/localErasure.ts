@@ -4,7 +4,12 @@
 // filter, and show the ingest guard dropping the subjects' new records. Reports hashed IDs only.
 import { ListObjectVersionsCommand, S3Client } from "@aws-sdk/client-s3";
 import { makeDocumentClient, makeDynamoDbClient, makeKmsClient, makeS3Client } from "../aws/clients";
-import { recordErasureRequest, markErasureStatus, sweepFailedRequestIds } from "./request";
+import {
+  ErasureRequestSettings,
+  moveErasureRequest,
+  recordErasureRequest,
+  sweepFailedRequestIds,
+} from "./request";
 import { appendAudit, AuditSettings } from "./audit";
 import { loadSubjectHasher } from "./subjectHash";
 import { ErasureSettings } from "./settings";
@@ -54,7 +59,7 @@ export interface DemoReport {
     passed: boolean;
   };
   ingestGuard: { recordsIn: number; dropped: number; passed: number; subjectsRecordsLetThrough: number };
-  status: "VERIFIED" | "FAILED";
+  status: "COMPLETED" | "NEEDS_ATTENTION";
   seconds: number;
 }
 
@@ -83,7 +88,14 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const doc = makeDocumentClient();
   const bucket = d.stack.lakeBucket;
   const hasher = await loadSubjectHasher(makeKmsClient(), d.stack.subjectHashKeyArn);
-  const requests = { tableName: d.stack.requestsTable, erasure: d.erasure };
+  const requests: ErasureRequestSettings = {
+    doc,
+    s3,
+    tableName: d.stack.requestsTable,
+    bucket,
+    kmsKeyArn: d.stack.kmsKeyArn,
+    erasure: d.erasure,
+  };
   const audit: AuditSettings = {
     tableName: d.stack.auditTable,
     erasure: d.erasure,
@@ -92,10 +104,13 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   const matcher = keyMatcher([eventsTable.idColumn], d.subjects);
 
   // 0. What the scheduled deadline function will do: failed requests past their grace lose their IDs.
-  await sweepFailedRequestIds(doc, requests);
+  await sweepFailedRequestIds(requests);
 
   // 1. Record the request and its legal deadline.
-  const request = await recordErasureRequest(doc, requests, hasher, d.subjects);
+  const { request } = await recordErasureRequest(requests, hasher, d.subjects);
+  // The demo is its own one-request batch: it walks the states the state machine would.
+  await moveErasureRequest(requests, request.requestId, "BATCHED");
+  await moveErasureRequest(requests, request.requestId, "FINDING");
   await appendAudit(doc, audit, request.requestId, "recorded", {
     subjects: request.subjectHashes,
     deadline: request.deadline,
@@ -113,7 +128,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   });
 
   // 3. Forget: one writer per object, serialised by the DynamoDB mutex.
-  await markErasureStatus(doc, requests, request.requestId, "PURGING");
+  await moveErasureRequest(requests, request.requestId, "FORGETTING");
   const mutex = new MutexClient({
     clientName: "lethe-demo",
     tableName: d.stack.locksTable,
@@ -141,6 +156,7 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   });
 
   // 4. Verify: rescan every object, and check no older version survives where rows were removed.
+  await moveErasureRequest(requests, request.requestId, "VERIFYING");
   const rescanned = await inBatches(d.objects, 4, async (o) => scanObject(s3, bucket, o.key, matcher));
   const left = rescanned.reduce((a, n) => a + n, 0);
   const olderLeft = (await inBatches(holding, 4, (h) => olderVersionCount(s3, bucket, h.key))).reduce(
@@ -195,13 +211,13 @@ export async function runLocalErasure(d: DemoSettings): Promise<DemoReport> {
   ).length;
   const dropped = reply.records.filter((r) => r.result === "Dropped").length;
 
-  const status = verified && letThrough === 0 ? "VERIFIED" : "FAILED";
-  await markErasureStatus(doc, requests, request.requestId, status);
+  const status = verified && letThrough === 0 ? "COMPLETED" : "NEEDS_ATTENTION";
+  await moveErasureRequest(requests, request.requestId, status);
   return {
     requestId: request.requestId,
     receivedAt: request.receivedAt,
     deadline: request.deadline,
-    subjects: request.subjectHashes,
+    subjects: request.subjectHashes ?? [],
     find: {
       objectsScanned: d.objects.length,
       objectsHoldingSubjects: holding.length,

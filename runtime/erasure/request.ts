@@ -1,7 +1,17 @@
-// An erasure request as Lethe records it: who (raw keys, kept only while the work is open), when it
-// arrived, the legal deadline, and its state. Verified requests drop the raw keys and get a TTL; failed
-// ones keep them for a retry until the deadline plus a grace, then drop them and say so.
+// An erasure request as Lethe records it: when it arrived, the legal deadline, its state (the states
+// of runtime/contracts/requests.ts, moved by stateMoves.ts), how many subjects it names and their keyed
+// hashes. The raw IDs never go into the item: they are written once to S3 (SSE-KMS) under
+// `erasure-requests/<requestId>/` in the lake bucket, and the item points at exactly that version.
+// A completed request drops its raw IDs and gets a TTL; one that needs attention keeps them for a
+// retry until its deadline plus a grace, then drops them and says so.
 import { randomUUID } from "node:crypto";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,39 +19,66 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { ErasureState } from "../contracts/requests";
+import { manifestTable, requestIdsRoot } from "../contracts/lakeSchema";
+import { UsageError } from "../contracts/errors";
 import { SubjectHasher, SubjectKey, canonicalSubject } from "./subjectHash";
 import { ErasureSettings } from "./settings";
 import { SubjectIdError, validateSubjectKeys } from "./subjectIds";
+import { moveState, StateMoveTarget } from "./stateMoves";
 
-export type ErasureStatus = "RECEIVED" | "PURGING" | "VERIFIED" | "FAILED";
-
-/** The states in which a request has failed and keeps its raw IDs only until deadline plus grace. */
-export const failedStatuses: readonly ErasureStatus[] = ["FAILED"];
+/** An S3 object version: where a request's raw IDs (or its subjects' hashes) are. */
+export interface S3FileRef {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
 
 export interface ErasureRequest {
   requestId: string;
-  /** Raw customer keys; removed when the request finishes. */
-  subjects?: string[][];
-  /** Keyed hashes of the subjects: what reports and the audit trail show. */
-  subjectHashes: string[];
+  status: ErasureState;
   receivedAt: string;
   deadline: string;
-  status: ErasureStatus;
+  /** Distinct subjects the request names. */
+  subjectCount: number;
+  /** Keyed hashes of the subjects, when they fit the item (see `subjectHashesFile` otherwise). */
+  subjectHashes?: string[];
+  /** The keyed hashes of a large request's subjects (a JSON array), beside its IDs file. */
+  subjectHashesFile?: S3FileRef;
+  /** The raw IDs (JSON Lines `{"id": [part, ...]}`); removed with the object when the request finishes. */
+  idsFile?: S3FileRef;
+  requestedBy?: string;
+  reason?: string;
+  idempotencyKey?: string;
+  batchId?: string;
+  /** The s3:// URI of its report. */
+  report?: string;
   /** Epoch seconds at which DynamoDB TTL may remove a finished request. */
   ttl?: number;
   /** Present once the raw IDs of an unfinished request were dropped: when and why. */
   subjectsDropped?: { at: string; reason: string };
 }
 
+/** The states in which a request has failed and keeps its raw IDs only until deadline plus grace. */
+export const failedStatuses: readonly ErasureState[] = ["NEEDS_ATTENTION"];
+
+/** Requests with more subjects keep their hashes in S3: 38-character hashes, well under DynamoDB's 400 KB item. */
+export const maxHashesInItem = 2_000;
+
 export interface ErasureRequestSettings {
+  doc: DynamoDBDocumentClient;
+  s3: S3Client;
   tableName: string;
+  /** The lake bucket (the IDs files live under requestIdsRoot). */
+  bucket: string;
+  kmsKeyArn: string;
   erasure: ErasureSettings;
   now?: () => Date;
 }
 
 const dayMs = 86_400_000;
 
-export class InvalidErasureRequest extends Error {
+export class InvalidErasureRequest extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = "InvalidErasureRequest";
@@ -50,15 +87,15 @@ export class InvalidErasureRequest extends Error {
 
 /**
  * Normalises the subjects of a request by the rules of subjectIds.ts (exact IDs, no blank parts, keys of
- * the first key's arity), duplicates removed.
+ * the first key's arity), duplicates removed. Every bad ID is named by its position.
  */
-export function normaliseSubjects(subjects: readonly SubjectKey[]): string[][] {
+export function normaliseSubjects(subjects: readonly unknown[]): string[][] {
   if (subjects.length === 0)
     throw new InvalidErasureRequest("an erasure request needs at least one customer ID");
   const first = subjects[0];
   let keys: string[][];
   try {
-    keys = validateSubjectKeys(subjects, typeof first === "string" ? 1 : first.length);
+    keys = validateSubjectKeys(subjects, Array.isArray(first) && first.length > 0 ? first.length : 1);
   } catch (err) {
     if (err instanceof SubjectIdError) throw new InvalidErasureRequest(err.message);
     throw err;
@@ -75,70 +112,145 @@ export function normaliseSubjects(subjects: readonly SubjectKey[]): string[][] {
   return out;
 }
 
+export function requestIdsKey(requestId: string): string {
+  return `${requestIdsRoot}${requestId}/ids.jsonl`;
+}
+
+function subjectHashesKey(requestId: string): string {
+  return `${requestIdsRoot}${requestId}/subject-hashes.json`;
+}
+
+async function putKms(
+  s: ErasureRequestSettings,
+  key: string,
+  body: string,
+  type: string,
+): Promise<S3FileRef> {
+  const put = await s.s3.send(
+    new PutObjectCommand({
+      Bucket: s.bucket,
+      Key: key,
+      Body: body,
+      ContentType: type,
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: s.kmsKeyArn,
+      IfNoneMatch: "*",
+    }),
+  );
+  return { bucket: s.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+}
+
+export interface NewErasureRequest {
+  subjects: readonly unknown[];
+  /** Given when the caller registered the subjects under this id first (the intake does). */
+  requestId?: string;
+  requestedBy?: string;
+  reason?: string;
+  idempotencyKey?: string;
+}
+
+/** Records a request in RECEIVED: its IDs file first (so an item never points at nothing), then the item. */
 export async function recordErasureRequest(
-  doc: DynamoDBDocumentClient,
   settings: ErasureRequestSettings,
   hasher: SubjectHasher,
-  subjects: readonly SubjectKey[],
-): Promise<ErasureRequest> {
-  const keys = normaliseSubjects(subjects);
+  input: NewErasureRequest | readonly SubjectKey[],
+): Promise<{ request: ErasureRequest; subjects: string[][] }> {
+  const given: NewErasureRequest = Array.isArray(input)
+    ? { subjects: input as readonly SubjectKey[] }
+    : (input as NewErasureRequest);
+  const keys = normaliseSubjects(given.subjects);
   const now = (settings.now ?? (() => new Date()))();
+  const requestId = given.requestId ?? randomUUID();
+  const idsFile = await putKms(
+    settings,
+    requestIdsKey(requestId),
+    keys.map((parts) => JSON.stringify({ [manifestTable.idColumn]: parts })).join("\n") + "\n",
+    "application/x-ndjson",
+  );
+  const hashes = keys.map((k) => hasher.hash(k));
   const request: ErasureRequest = {
-    requestId: randomUUID(),
-    subjects: keys,
-    subjectHashes: keys.map((k) => hasher.hash(k)),
+    requestId,
+    status: "RECEIVED",
     receivedAt: now.toISOString(),
     deadline: new Date(now.getTime() + settings.erasure.deadlineDays * dayMs).toISOString(),
-    status: "RECEIVED",
+    subjectCount: keys.length,
+    ...(hashes.length <= maxHashesInItem
+      ? { subjectHashes: hashes }
+      : {
+          subjectHashesFile: await putKms(
+            settings,
+            subjectHashesKey(requestId),
+            JSON.stringify(hashes),
+            "application/json",
+          ),
+        }),
+    idsFile,
+    ...(given.requestedBy ? { requestedBy: given.requestedBy } : {}),
+    ...(given.reason ? { reason: given.reason } : {}),
+    ...(given.idempotencyKey ? { idempotencyKey: given.idempotencyKey } : {}),
   };
-  await doc.send(
+  await settings.doc.send(
     new PutCommand({
       TableName: settings.tableName,
       Item: request,
       ConditionExpression: "attribute_not_exists(requestId)",
     }),
   );
-  return request;
+  return { request, subjects: keys };
 }
 
-export async function markErasureStatus(
-  doc: DynamoDBDocumentClient,
+/** The request's raw IDs, from exactly the version it recorded; undefined once they were dropped. */
+export async function readRequestIds(s3: S3Client, request: ErasureRequest): Promise<string[][] | undefined> {
+  if (!request.idsFile) return undefined;
+  const { bucket, key, versionId } = request.idsFile;
+  const o = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  const text = await o.Body!.transformToString("utf-8");
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => (JSON.parse(l) as Record<string, string[]>)[manifestTable.idColumn]);
+}
+
+/** The request's subject hashes, wherever they are kept. */
+export async function readSubjectHashes(s3: S3Client, request: ErasureRequest): Promise<string[]> {
+  if (request.subjectHashes) return request.subjectHashes;
+  if (!request.subjectHashesFile) return [];
+  const { bucket, key, versionId } = request.subjectHashesFile;
+  const o = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  return JSON.parse(await o.Body!.transformToString("utf-8")) as string[];
+}
+
+export function requestMoveTarget(tableName: string, requestId: string): StateMoveTarget {
+  return { tableName, key: { requestId }, stateAttribute: "status", what: `request ${requestId}` };
+}
+
+/**
+ * Moves the request to `to` (refused, StateMoveRefused, when its state does not allow it). A request
+ * that ends COMPLETED drops its raw IDs and gets its TTL; one that ends NEEDS_ATTENTION after its
+ * deadline plus the grace drops them at once.
+ */
+export async function moveErasureRequest(
   settings: ErasureRequestSettings,
   requestId: string,
-  status: ErasureStatus,
-): Promise<void> {
+  to: ErasureState,
+  set: Record<string, unknown> = {},
+): Promise<ErasureRequest> {
   const now = (settings.now ?? (() => new Date()))();
-  const ttl = Math.floor(now.getTime() / 1000) + settings.erasure.requestRetentionDays * 86_400;
-  if (status === "VERIFIED") {
-    // A verified request no longer needs the raw IDs: keep only hashes, and let TTL expire it.
-    await doc.send(
-      new UpdateCommand({
-        TableName: settings.tableName,
-        Key: { requestId },
-        ConditionExpression: "attribute_exists(requestId)",
-        UpdateExpression: "SET #s = :s, #ttl = :ttl REMOVE subjects",
-        ExpressionAttributeNames: { "#s": "status", "#ttl": "ttl" },
-        ExpressionAttributeValues: { ":s": status, ":ttl": ttl },
-      }),
-    );
-    return;
+  const moved = (await moveState(
+    settings.doc,
+    requestMoveTarget(settings.tableName, requestId),
+    to,
+    set,
+  )) as unknown as ErasureRequest;
+  if (to === "COMPLETED") {
+    await dropRawIds(settings, moved, now, undefined);
+    return (await getErasureRequest(settings.doc, settings.tableName, requestId))!;
   }
-  const r = await doc.send(
-    new UpdateCommand({
-      TableName: settings.tableName,
-      Key: { requestId },
-      ConditionExpression: "attribute_exists(requestId)",
-      UpdateExpression: "SET #s = :s",
-      ExpressionAttributeNames: { "#s": "status" },
-      ExpressionAttributeValues: { ":s": status },
-      ReturnValues: "ALL_NEW",
-    }),
-  );
-  // A request that fails after its deadline plus the grace has no time left to keep raw IDs.
-  const updated = r.Attributes as ErasureRequest | undefined;
-  if (updated && rawIdsExpired(updated, settings.erasure.failedRequestIdGraceDays, now)) {
-    await dropRawIds(doc, settings, updated, now);
+  if (rawIdsExpired(moved, settings.erasure.failedRequestIdGraceDays, now)) {
+    await dropRawIds(settings, moved, now, rawIdsDroppedReason);
+    return (await getErasureRequest(settings.doc, settings.tableName, requestId))!;
   }
+  return moved;
 }
 
 /**
@@ -146,7 +258,7 @@ export async function markErasureStatus(
  * retry is no longer lawful to prepare); undefined for one that is still open or already has none.
  */
 export function rawIdsKeptUntil(request: ErasureRequest, graceDays: number): Date | undefined {
-  if (!failedStatuses.includes(request.status) || request.subjects === undefined) return undefined;
+  if (!failedStatuses.includes(request.status) || request.idsFile === undefined) return undefined;
   return new Date(Date.parse(request.deadline) + graceDays * dayMs);
 }
 
@@ -158,25 +270,54 @@ export function rawIdsExpired(request: ErasureRequest, graceDays: number, now: D
 
 export const rawIdsDroppedReason = "failed request past its deadline plus the grace: raw IDs dropped";
 
+/** Deletes every version of the object (the IDs must not survive as a noncurrent version). */
+export async function deleteEveryVersion(s3: S3Client, bucket: string, key: string): Promise<number> {
+  let deleted = 0;
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker, VersionIdMarker }),
+    );
+    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+      .filter((v) => v.Key === key)
+      .map((v) => ({ Key: key, VersionId: v.VersionId }));
+    if (objects.length > 0) {
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+      deleted += objects.length;
+    }
+    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (KeyMarker);
+  return deleted;
+}
+
+/**
+ * Drops the request's raw IDs: every version of its IDs file, then the pointer, and sets its TTL. With
+ * a reason (an unfinished request), only a request still in the state it was read in, and says why.
+ */
 async function dropRawIds(
-  doc: DynamoDBDocumentClient,
   settings: ErasureRequestSettings,
   request: ErasureRequest,
   now: Date,
+  reason: string | undefined,
 ): Promise<boolean> {
+  if (!request.idsFile) return false;
+  await deleteEveryVersion(settings.s3, request.idsFile.bucket, request.idsFile.key);
+  const ttl = Math.floor(now.getTime() / 1000) + settings.erasure.requestRetentionDays * 86_400;
   try {
-    await doc.send(
+    await settings.doc.send(
       new UpdateCommand({
         TableName: settings.tableName,
         Key: { requestId: request.requestId },
-        // Only the failed request that still holds IDs: a retry that moved it on keeps them.
-        ConditionExpression: "#s = :failed AND attribute_exists(subjects)",
-        UpdateExpression: "SET subjectsDropped = :d, #ttl = :ttl REMOVE subjects",
+        // A retry that moved the request on in the meantime keeps its state; the IDs are gone either way.
+        ConditionExpression: "#s = :s AND attribute_exists(idsFile)",
+        UpdateExpression: `SET #ttl = :ttl${reason ? ", subjectsDropped = :d" : ""} REMOVE idsFile`,
         ExpressionAttributeNames: { "#s": "status", "#ttl": "ttl" },
         ExpressionAttributeValues: {
-          ":failed": request.status,
-          ":d": { at: now.toISOString(), reason: rawIdsDroppedReason },
-          ":ttl": Math.floor(now.getTime() / 1000) + settings.erasure.requestRetentionDays * 86_400,
+          ":s": request.status,
+          ":ttl": ttl,
+          ...(reason ? { ":d": { at: now.toISOString(), reason } } : {}),
         },
       }),
     );
@@ -191,17 +332,14 @@ async function dropRawIds(
  * Drops the raw IDs of every failed request past its deadline plus the grace (the requests table's
  * byStatus index, ordered by deadline). Returns the requests it changed. Run on a schedule.
  */
-export async function sweepFailedRequestIds(
-  doc: DynamoDBDocumentClient,
-  settings: ErasureRequestSettings,
-): Promise<string[]> {
+export async function sweepFailedRequestIds(settings: ErasureRequestSettings): Promise<string[]> {
   const now = (settings.now ?? (() => new Date()))();
   const cutoff = new Date(now.getTime() - settings.erasure.failedRequestIdGraceDays * dayMs);
   const dropped: string[] = [];
   for (const status of failedStatuses) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await doc.send(
+      const page = await settings.doc.send(
         new QueryCommand({
           TableName: settings.tableName,
           IndexName: "byStatus",
@@ -213,7 +351,7 @@ export async function sweepFailedRequestIds(
       );
       for (const r of (page.Items ?? []) as ErasureRequest[]) {
         if (!rawIdsExpired(r, settings.erasure.failedRequestIdGraceDays, now)) continue;
-        if (await dropRawIds(doc, settings, r, now)) dropped.push(r.requestId);
+        if (await dropRawIds(settings, r, now, rawIdsDroppedReason)) dropped.push(r.requestId);
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);

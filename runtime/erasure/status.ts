@@ -4,7 +4,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../contracts/errors";
 import { ErasureState } from "../contracts/requests";
-import { BatchTables, getBatch } from "./batches";
+import { BatchStep, BatchTables, getBatch } from "./batches";
 import { daysLeft } from "./deadlines";
 import { ForgetLedger } from "./forget/ledger";
 import { ItemNotFound } from "./stateMoves";
@@ -26,6 +26,8 @@ export interface RequestStatus {
     objectsFailed: number;
     rowsRemoved: number;
     versionsDeleted: number;
+    /** Each step's times and counts, as its task recorded them. */
+    steps: Record<string, BatchStep>;
   };
   report?: string;
 }
@@ -61,7 +63,7 @@ export async function requestStatus(
     overdue: Date.parse(deadline) < now.getTime() && state !== "COMPLETED",
     ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
     ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
-    ...(typeof item.reportLocation === "string" ? { report: item.reportLocation } : {}),
+    ...(typeof item.report === "string" ? { report: item.report } : {}),
   };
   if (typeof item.batchId === "string") {
     const batch = await getBatch(deps, item.batchId);
@@ -75,6 +77,7 @@ export async function requestStatus(
         objectsFailed: counters.objectsFailed,
         rowsRemoved: counters.rowsRemoved,
         versionsDeleted: counters.versionsDeleted,
+        steps: batch.steps ?? {},
       };
   }
   return out;

@@ -3,6 +3,7 @@
 // positives here; the filter builder pages through every ID.
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
@@ -13,6 +14,10 @@ import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 export const OPT_OUT_KEY = "customerId";
 /** BatchGetItem's limit per request. */
 const BATCH_GET_LIMIT = 100;
+/** BatchWriteItem's limit per request. */
+const BATCH_WRITE_LIMIT = 25;
+/** BatchWriteItem calls in flight at once when registering many IDs. */
+const WRITE_CONCURRENCY = 8;
 
 export interface OptOutEntry {
   customerId: string;
@@ -57,6 +62,41 @@ export class OptOutRegistry implements OptOutLookup {
     if (!requestRef) throw new Error("opt-out registry: a request reference is required");
     const item: OptOutEntry = { customerId, requestRef, optedOutAt: at.toISOString() };
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  /**
+   * Registers many opt-outs at once (BatchWriteItem, 25 a call, several calls in flight, unprocessed
+   * items retried with back-off), as an erasure's intake does for up to 10,000 subjects.
+   */
+  async addMany(customerIds: readonly string[], requestRef: string, at: Date = new Date()): Promise<void> {
+    if (!requestRef) throw new Error("opt-out registry: a request reference is required");
+    customerIds.forEach(assertId);
+    const optedOutAt = at.toISOString();
+    const unique = [...new Set(customerIds)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_WRITE_LIMIT)
+      chunks.push(unique.slice(i, i + BATCH_WRITE_LIMIT));
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++];
+        let requests = chunk.map((customerId) => ({
+          PutRequest: { Item: { customerId, requestRef, optedOutAt } as OptOutEntry },
+        }));
+        for (let attempt = 0; requests.length > 0; attempt++) {
+          if (attempt > this.maxRetries)
+            throw new Error(
+              `opt-out registry: ${requests.length} opt-outs still unprocessed after ${this.maxRetries} retries (throttled)`,
+            );
+          if (attempt > 0) await sleep(this.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+          const out = await this.doc.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+          );
+          requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks.length) }, worker));
   }
 
   /** Opts a customer back in. */

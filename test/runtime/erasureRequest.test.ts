@@ -1,19 +1,24 @@
 // Erasure requests and the audit trail against the local emulator.
 import { expect } from "chai";
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
 import {
   ErasureRequest,
+  ErasureRequestSettings,
   InvalidErasureRequest,
   getErasureRequest,
-  markErasureStatus,
+  moveErasureRequest,
   normaliseSubjects,
   rawIdsDroppedReason,
   rawIdsExpired,
+  readRequestIds,
+  readSubjectHashes,
   recordErasureRequest,
   sweepFailedRequestIds,
 } from "../../runtime/erasure/request";
+import { StateMoveRefused } from "../../runtime/erasure/stateMoves";
+import type { ErasureState } from "../../runtime/contracts/requests";
 import { appendAudit, AuditSettings, readAudit } from "../../runtime/erasure/audit";
 import { dynamoItemBytes } from "../../runtime/erasure/itemSize";
 import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
@@ -44,6 +49,19 @@ describe("erasure requests and audit trail", () => {
     hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
   });
 
+  const requests = (now?: () => Date): ErasureRequestSettings => ({
+    doc: doc(),
+    s3: makeS3Client(),
+    tableName: stack.requestsTable,
+    bucket: stack.lakeBucket,
+    kmsKeyArn: stack.kmsKeyArn,
+    erasure,
+    now,
+  });
+  const walkTo = async (s: ErasureRequestSettings, requestId: string, states: ErasureState[]) => {
+    for (const state of states) await moveErasureRequest(s, requestId, state);
+  };
+
   it("refuses an empty request, an empty key part and keys of different arity, naming the subject", () => {
     expect(() => normaliseSubjects([])).to.throw(InvalidErasureRequest, /at least one customer ID/);
     expect(() => normaliseSubjects(["a", " "])).to.throw(InvalidErasureRequest, /ID 2: the ID is blank/);
@@ -54,32 +72,80 @@ describe("erasure requests and audit trail", () => {
     expect(normaliseSubjects(["a", "a", "b"])).to.deep.equal([["a"], ["b"]]);
   });
 
-  it("records the deadline, and on verification drops the raw IDs and sets a TTL", async () => {
+  it("records the deadline with the raw IDs in S3 (KMS), not in the item; completion drops them and sets a TTL", async () => {
     const now = new Date("2026-11-29T10:00:00Z");
-    const settings = { tableName: stack.requestsTable, erasure, now: () => now };
-    const r = await recordErasureRequest(doc(), settings, hasher, ["cust-42", "cust-7"]);
+    const settings = requests(() => now);
+    const { request: r } = await recordErasureRequest(settings, hasher, {
+      subjects: ["cust-42", "cust-7", "cust-42"],
+      requestedBy: "dpo@example.com",
+      reason: "art. 17 request",
+    });
     expect(r.deadline).to.equal("2026-12-29T10:00:00.000Z");
     const stored = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
-    expect(stored?.subjects).to.deep.equal([["cust-42"], ["cust-7"]]);
-    expect(stored?.status).to.equal("RECEIVED");
+    expect(stored).to.deep.include({
+      status: "RECEIVED",
+      subjectCount: 2,
+      requestedBy: "dpo@example.com",
+      reason: "art. 17 request",
+    });
+    expect(JSON.stringify(stored)).to.not.include("cust-42");
+    expect(stored?.idsFile).to.deep.include({
+      bucket: stack.lakeBucket,
+      key: `erasure-requests/${r.requestId}/ids.jsonl`,
+    });
+    const head = await makeS3Client().send(
+      new HeadObjectCommand({ Bucket: stack.lakeBucket, Key: stored!.idsFile!.key }),
+    );
+    expect(head.ServerSideEncryption).to.equal("aws:kms");
+    expect(await readRequestIds(makeS3Client(), stored!)).to.deep.equal([["cust-42"], ["cust-7"]]);
 
-    await markErasureStatus(doc(), settings, r.requestId, "VERIFIED");
+    await walkTo(settings, r.requestId, ["BATCHED", "FINDING", "FORGETTING", "VERIFYING", "COMPLETED"]);
     const done = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
-    expect(done?.status).to.equal("VERIFIED");
-    expect(done?.subjects).to.equal(undefined);
+    expect(done?.status).to.equal("COMPLETED");
+    expect(done?.idsFile).to.equal(undefined);
     expect(done?.subjectHashes).to.deep.equal([hasher.hash("cust-42"), hasher.hash("cust-7")]);
     expect(done?.ttl).to.equal(Math.floor(now.getTime() / 1000) + 90 * 86_400);
+    const versions = await makeS3Client().send(
+      new ListObjectVersionsCommand({ Bucket: stack.lakeBucket, Prefix: stored!.idsFile!.key }),
+    );
+    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).to.have.length(0);
   });
 
-  it("refuses to update a request that was never recorded", async () => {
-    const settings = { tableName: stack.requestsTable, erasure };
+  it("keeps the hashes of a 10,000-subject request beside its IDs file, not in the item", async () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => `big-${i}`);
+    const { request } = await recordErasureRequest(requests(), hasher, ids);
+    const stored = (await getErasureRequest(doc(), stack.requestsTable, request.requestId))!;
+    expect(stored.subjectCount).to.equal(10_000);
+    expect(stored.subjectHashes).to.equal(undefined);
+    expect(dynamoItemBytes(stored)).to.be.below(2_000);
+    const hashes = await readSubjectHashes(makeS3Client(), stored);
+    expect(hashes).to.have.length(10_000);
+    expect(hashes[9_999]).to.equal(hasher.hash("big-9999"));
+    expect((await readRequestIds(makeS3Client(), stored))!.length).to.equal(10_000);
+  });
+
+  it("refuses a move its state does not allow, and one of a request that was never recorded", async () => {
     let err: unknown;
     try {
-      await markErasureStatus(doc(), settings, "no-such-request", "VERIFIED");
+      await moveErasureRequest(requests(), "no-such-request", "BATCHED");
     } catch (e) {
       err = e;
     }
-    expect((err as Error)?.name).to.equal("ConditionalCheckFailedException");
+    expect(err).to.be.instanceOf(StateMoveRefused);
+    expect((err as Error).message).to.equal("request no-such-request does not exist");
+    const { request } = await recordErasureRequest(requests(), hasher, ["cust-move-1"]);
+    err = undefined;
+    try {
+      await moveErasureRequest(requests(), request.requestId, "COMPLETED");
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).to.equal(
+      `request ${request.requestId} is RECEIVED; it cannot become COMPLETED`,
+    );
+    expect((await getErasureRequest(doc(), stack.requestsTable, request.requestId))?.status).to.equal(
+      "RECEIVED",
+    );
   });
 
   it("keeps every audit step in order, without raw IDs", async () => {
@@ -134,54 +200,61 @@ describe("erasure requests and audit trail", () => {
   it("drops a failed request's raw IDs once its deadline plus the grace has passed, and says so", async () => {
     const t0 = new Date("2026-10-01T00:00:00Z");
     let now = t0;
-    const settings = { tableName: stack.requestsTable, erasure, now: () => now };
-    const r = await recordErasureRequest(doc(), settings, hasher, ["cust-fail-1"]);
+    const settings = requests(() => now);
+    const { request: r } = await recordErasureRequest(settings, hasher, ["cust-fail-1"]);
     now = new Date(t0.getTime() + 86_400_000);
-    await markErasureStatus(doc(), settings, r.requestId, "FAILED");
+    await walkTo(settings, r.requestId, ["BATCHED", "NEEDS_ATTENTION"]);
     const cutoff = Date.parse(r.deadline) + erasure.failedRequestIdGraceDays * 86_400_000;
 
     now = new Date(cutoff - 1);
-    expect(await sweepFailedRequestIds(doc(), settings)).to.not.include(r.requestId);
+    expect(await sweepFailedRequestIds(settings)).to.not.include(r.requestId);
     const kept = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
-    expect(kept?.subjects).to.deep.equal([["cust-fail-1"]]);
+    expect(await readRequestIds(makeS3Client(), kept!)).to.deep.equal([["cust-fail-1"]]);
     expect(rawIdsExpired(kept!, erasure.failedRequestIdGraceDays, now)).to.equal(false);
 
     now = new Date(cutoff);
     expect(rawIdsExpired(kept!, erasure.failedRequestIdGraceDays, now)).to.equal(true);
-    expect(await sweepFailedRequestIds(doc(), settings)).to.include(r.requestId);
+    expect(await sweepFailedRequestIds(settings)).to.include(r.requestId);
     const dropped = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
-    expect(dropped?.subjects).to.equal(undefined);
-    expect(dropped?.status).to.equal("FAILED");
+    expect(dropped?.idsFile).to.equal(undefined);
+    expect(dropped?.status).to.equal("NEEDS_ATTENTION");
     expect(dropped?.subjectsDropped).to.deep.equal({ at: now.toISOString(), reason: rawIdsDroppedReason });
     expect(dropped?.subjectHashes).to.deep.equal([hasher.hash("cust-fail-1")]);
     expect(dropped?.ttl).to.equal(Math.floor(cutoff / 1000) + erasure.requestRetentionDays * 86_400);
-    expect(await sweepFailedRequestIds(doc(), settings)).to.not.include(r.requestId);
+    expect(await sweepFailedRequestIds(settings)).to.not.include(r.requestId);
+    const versions = await makeS3Client().send(
+      new ListObjectVersionsCommand({ Bucket: stack.lakeBucket, Prefix: kept!.idsFile!.key }),
+    );
+    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).to.have.length(0);
   });
 
   it("drops the raw IDs at once when a request fails after its deadline plus the grace", async () => {
     const t0 = new Date("2026-08-01T00:00:00Z");
     let now = t0;
-    const settings = { tableName: stack.requestsTable, erasure, now: () => now };
-    const r = await recordErasureRequest(doc(), settings, hasher, ["cust-late-1"]);
+    const settings = requests(() => now);
+    const { request: r } = await recordErasureRequest(settings, hasher, ["cust-late-1"]);
     now = new Date(Date.parse(r.deadline) + (erasure.failedRequestIdGraceDays + 1) * 86_400_000);
-    await markErasureStatus(doc(), settings, r.requestId, "FAILED");
+    await walkTo(settings, r.requestId, ["BATCHED", "NEEDS_ATTENTION"]);
     const stored = await getErasureRequest(doc(), stack.requestsTable, r.requestId);
-    expect(stored?.subjects).to.equal(undefined);
+    expect(stored?.idsFile).to.equal(undefined);
     expect(stored?.subjectsDropped?.reason).to.equal(rawIdsDroppedReason);
   });
 
-  it("keeps the raw IDs of open and verified-pending requests whatever the date", () => {
+  it("keeps the raw IDs of open requests whatever the date", () => {
     const base: ErasureRequest = {
       requestId: "r",
-      subjects: [["x"]],
+      idsFile: { bucket: "b", key: "erasure-requests/r/ids.jsonl" },
+      subjectCount: 1,
       subjectHashes: [],
       receivedAt: "2020-01-01T00:00:00.000Z",
       deadline: "2020-01-31T00:00:00.000Z",
-      status: "PURGING",
+      status: "FORGETTING",
     };
     const later = new Date("2030-01-01T00:00:00Z");
     expect(rawIdsExpired(base, 0, later)).to.equal(false);
-    expect(rawIdsExpired({ ...base, status: "FAILED" }, 0, later)).to.equal(true);
-    expect(rawIdsExpired({ ...base, status: "FAILED", subjects: undefined }, 0, later)).to.equal(false);
+    expect(rawIdsExpired({ ...base, status: "NEEDS_ATTENTION" }, 0, later)).to.equal(true);
+    expect(rawIdsExpired({ ...base, status: "NEEDS_ATTENTION", idsFile: undefined }, 0, later)).to.equal(
+      false,
+    );
   });
 });

@@ -1,0 +1,47 @@
+// Approval Lambda (`lethe approve|reject`, the console): takes the first decision on a batch waiting
+// for approval, records it on the batch (a rejection ends it and its requests REJECTED with the
+// reason) and resumes the execution: Step Functions SendTaskSuccess deployed; locally the runner's
+// waiter polls the batch record for the decision, so a local task token needs no call.
+// Console test event: events/approval.json
+//   {"batchId": "...", "decision": "approve" | "reject", "reason": "...", "by": "..."}
+import { Logger } from "@aws-lambda-powertools/logger";
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { makeDocumentClient, makeSfnClient } from "../aws/clients";
+import { Env, envNames, requiredEnv } from "../contracts/env";
+import { ApprovalDecisionDeps, ApprovalDecisionReply, decideApproval } from "../erasure/approval";
+import { asUsageError } from "./refusals";
+
+export const approvalServiceName = "lethe-approval";
+
+/** The local runner's task tokens (tools/localWorkflow.ts): `local-<executionId>`. */
+export const localTaskTokenPrefix = "local-";
+
+export function sfnResume(): ApprovalDecisionDeps["resume"] {
+  const sfn = makeSfnClient();
+  return async (taskToken, output) => {
+    if (taskToken.startsWith(localTaskTokenPrefix)) return;
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  };
+}
+
+export interface ApprovalHandlerDeps {
+  resume?: ApprovalDecisionDeps["resume"];
+}
+
+export function createApprovalHandler(
+  env: Env = process.env,
+  deps: ApprovalHandlerDeps = {},
+): (event: unknown) => Promise<ApprovalDecisionReply> {
+  const logger = new Logger({ serviceName: approvalServiceName });
+  const decision: ApprovalDecisionDeps = {
+    doc: makeDocumentClient(),
+    requestsTable: requiredEnv(env, envNames.requestsTable),
+    ledgerTable: requiredEnv(env, envNames.ledgerTable),
+    resume: deps.resume ?? sfnResume(),
+  };
+  return async (event) => {
+    const reply = await asUsageError(() => decideApproval(decision, event));
+    logger.info(reply.message, { batchId: reply.batchId, decision: reply.decision });
+    return reply;
+  };
+}

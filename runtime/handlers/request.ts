@@ -1,0 +1,127 @@
+// Request Lambda (`POST /requests`, `lethe erase`, the console): files an erasure request. Checks every
+// ID, registers the subjects in the opt-out registry and has the filter builder publish a new filter
+// before it replies, records the request (raw IDs in S3, never in the item) and replies with its id,
+// deadline and status. An idempotency key (Powertools idempotency) makes a retry get the first reply
+// and record nothing; the same key with other IDs is refused.
+// Console test event: events/request.json.
+import { Logger } from "@aws-lambda-powertools/logger";
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import {
+  makeDocumentClient,
+  makeDynamoDbClient,
+  makeKmsClient,
+  makeLambdaClient,
+  makeS3Client,
+} from "../aws/clients";
+import { Env, envNames, requiredEnv } from "../contracts/env";
+import { UsageError } from "../contracts/errors";
+import { tableShapes, ttlAttribute } from "../contracts/tables";
+import { fileErasureRequest, IntakeDeps, parseRequestEvent, RequestReply } from "../erasure/intake";
+import { erasureSettingsFromEnv } from "../erasure/settings";
+import { lazySubjectHasher } from "../erasure/subjectHash";
+import { OptOutRegistry } from "../ingest/optOutRegistry";
+
+export const requestServiceName = "lethe-request";
+
+/** How long a reply is replayed to a retry with the same idempotency key. */
+export const idempotencyWindowSeconds = 86_400;
+
+export interface RequestHandlerDeps {
+  /** Publishes a new ingest filter now; default: invoke the filter-builder function and wait for it. */
+  rebuildFilter?: IntakeDeps["rebuildFilter"];
+}
+
+/** Invokes the filter builder synchronously (RequestResponse): the filter is published when it returns. */
+export function invokeFilterBuilder(functionName: string): IntakeDeps["rebuildFilter"] {
+  const lambda = makeLambdaClient();
+  return async () => {
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from("{}") }),
+    );
+    const text = out.Payload ? Buffer.from(out.Payload).toString("utf8") : "null";
+    const reply = JSON.parse(text) as { status?: string; generation?: number; errorMessage?: string };
+    if (out.FunctionError)
+      throw new Error(`the filter builder ${functionName} failed: ${reply?.errorMessage ?? text}`);
+    return { status: String(reply?.status ?? "unknown"), generation: reply?.generation };
+  };
+}
+
+export function createRequestHandler(
+  env: Env = process.env,
+  deps: RequestHandlerDeps = {},
+): (event: unknown, context?: unknown) => Promise<RequestReply> {
+  const logger = new Logger({ serviceName: requestServiceName });
+  const doc = makeDocumentClient();
+  const s3 = makeS3Client();
+  const erasure = erasureSettingsFromEnv(env);
+  const hasher = lazySubjectHasher(makeKmsClient(), requiredEnv(env, envNames.subjectHashKeyArn));
+  const kmsKeyArn = requiredEnv(env, envNames.kmsKeyArn);
+  const rebuildFilter =
+    deps.rebuildFilter ?? invokeFilterBuilder(requiredEnv(env, envNames.filterBuilderFunction));
+  const registry = new OptOutRegistry(doc, requiredEnv(env, envNames.optOutTable));
+  const requests = {
+    doc,
+    s3,
+    tableName: requiredEnv(env, envNames.requestsTable),
+    bucket: requiredEnv(env, envNames.lakeBucket),
+    kmsKeyArn,
+    erasure,
+  };
+  const audit = {
+    tableName: requiredEnv(env, envNames.auditTable),
+    erasure,
+    overflow: { s3, bucket: requiredEnv(env, envNames.auditBucket), kmsKeyArn },
+  };
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: requiredEnv(env, envNames.idempotencyTable),
+    keyAttr: tableShapes.idempotency.hashKey,
+    expiryAttr: ttlAttribute,
+    awsSdkV3Client: makeDynamoDbClient(),
+  });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: "idempotencyKey",
+    // A key reused with other IDs (or another reason) is a mistake, not a retry.
+    payloadValidationJmesPath: "[ids, customerIds, reason, requestedBy]",
+    expiresAfterSeconds: idempotencyWindowSeconds,
+  });
+  const file = makeIdempotent(
+    async (event: unknown) =>
+      fileErasureRequest({ requests, hasher: await hasher(), registry, rebuildFilter, audit }, event),
+    {
+      persistenceStore,
+      // The same function name deployed and local: a key means the same request wherever it runs.
+      keyPrefix: requestServiceName,
+      config,
+    },
+  );
+
+  return async (event, context) => {
+    const checked = parseRequestEvent(event);
+    // Deployed, an in-progress record expires with the invocation's remaining time.
+    if (typeof (context as { getRemainingTimeInMillis?: unknown })?.getRemainingTimeInMillis === "function")
+      config.registerLambdaContext(context as Parameters<IdempotencyConfig["registerLambdaContext"]>[0]);
+    try {
+      const reply = await file(event);
+      logger.info(reply.message, {
+        requestId: reply.requestId,
+        subjects: reply.subjects,
+        idempotencyKeyGiven: checked.idempotencyKey !== undefined,
+      });
+      return reply;
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "IdempotencyValidationError")
+        throw new UsageError(
+          `request: idempotency key ${JSON.stringify(checked.idempotencyKey)} was used for another request (other IDs or reason)`,
+        );
+      if (name === "IdempotencyAlreadyInProgressError")
+        throw new UsageError(
+          `request: a request with idempotency key ${JSON.stringify(checked.idempotencyKey)} is being filed right now; retry in a moment`,
+        );
+      if (!(err instanceof UsageError)) logger.error("request failed", { error: (err as Error).message });
+      throw err;
+    }
+  };
+}
