@@ -63,9 +63,9 @@ export interface FunctionFailure {
 }
 
 /**
- * The API error for a console function's failure. UsageError (bad input) is 400; StateMoveRefused is
- * 404 when the item does not exist (it names no current state) and 409 when its state forbids the
- * move; anything else is 500 with a fixed message, since an unexpected error's text may hold anything.
+ * The API error for a console function's failure. UsageError (bad input) is 400; an unknown id
+ * (UnknownIdError from the handlers, ItemNotFound from the modules) is 404; a move the state does not
+ * allow (MoveNotAllowedError, StateMoveRefused) is 409; anything else is 500 with a fixed message, since an unexpected error's text may hold anything.
  */
 export function apiErrorOf(failure: FunctionFailure): ApiError {
   switch (failure.errorType) {
@@ -74,7 +74,10 @@ export function apiErrorOf(failure: FunctionFailure): ApiError {
     case "SubjectIdError":
       return new ApiError("invalid_input", failure.errorMessage);
     case "ItemNotFound":
+    case "UnknownIdError":
       return new ApiError("not_found", failure.errorMessage);
+    case "MoveNotAllowedError":
+      return new ApiError("state_conflict", failure.errorMessage);
     case "StateMoveRefused":
       return notFoundMessage(failure.errorMessage) && failure.current === undefined
         ? new ApiError("not_found", failure.errorMessage)

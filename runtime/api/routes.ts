@@ -93,8 +93,8 @@ const requestBody: JsonSchema = {
   additionalProperties: false,
   properties: {
     customerIds: { type: "array", minItems: 1, maxItems: maxIdsPerRequest, items: customerId },
-    reason: text(1000, "why the data is erased (kept with the request)"),
-    requestedBy: text(256, "who asked (a system or a person)"),
+    reason: { ...text(1000, "why the data is erased (kept with the request)"), minLength: 1 },
+    requestedBy: { ...text(1000, "who asked (a system or a person; default: the caller)"), minLength: 1 },
   },
 };
 
@@ -107,6 +107,7 @@ const requestReply: JsonSchema = {
     deadline: { type: "string", format: "date-time" },
     receivedAt: { type: "string", format: "date-time" },
     subjects: { type: "integer", minimum: 0 },
+    message: { type: "string" },
   },
 };
 

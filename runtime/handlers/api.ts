@@ -3,8 +3,7 @@
 // approval) with Lambda Invoke; the listing, the OpenAPI document and the approval-link pages it
 // answers itself. Replies and logs name no customer ID (the console functions' replies hold none).
 import { Logger } from "@aws-lambda-powertools/logger";
-import { AwsClientSettings, makeDocumentClient, makeKmsClient } from "../aws/clients";
-import { makeLambdaClient } from "../aws/lambdaClient";
+import { AwsClientSettings, makeDocumentClient, makeKmsClient, makeLambdaClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { getBatch } from "../erasure/batches";
 import { listRequests } from "../erasure/requestList";
