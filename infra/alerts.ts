@@ -1,6 +1,7 @@
 // Where operators hear about trouble: an encrypted SNS topic (optionally e-mailed) and alarms on
 // every dead-letter queue, since a message there is an erasure that has not happened, and on metrics
-// that must stay at zero (the ingest guard's FilterStale: it no longer trusts a filter).
+// that must stay at zero (the ingest guard's FilterStale: it no longer trusts a filter; the deadline
+// function's due-soon and overdue requests; every function's errors).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "./components/tags";
@@ -23,6 +24,8 @@ export interface AlarmedMetric {
   namespace: string;
   metricName: string;
   dimensions: Record<string, pulumi.Input<string>>;
+  /** How the period's values are combined (default Maximum: any non-zero value alarms). */
+  statistic?: "Maximum" | "Sum";
 }
 
 export class Alerts extends pulumi.ComponentResource {
@@ -73,7 +76,7 @@ export class Alerts extends pulumi.ComponentResource {
     }
     this.tags = args.tags;
     this.watchDeadLetterQueues(args.deadLetterQueues);
-    for (const [label, metric] of Object.entries(args.metrics ?? {})) this.alarm(label, metric);
+    this.watchMetrics(args.metrics ?? {});
     this.registerOutputs({ topicArn: this.topic.arn });
   }
 
@@ -92,6 +95,24 @@ export class Alerts extends pulumi.ComponentResource {
     }
   }
 
+  /** Alarms on metrics that must stay at zero (by a short label), e.g. the deadline function's. */
+  watchMetrics(metrics: Record<string, AlarmedMetric>): void {
+    for (const [label, metric] of Object.entries(metrics)) this.alarm(label, metric);
+  }
+
+  /** Alarms on each function's errors (by a short label): an invocation that threw is a step not done. */
+  watchFunctionErrors(functions: Record<string, pulumi.Input<string>>): void {
+    for (const [label, functionName] of Object.entries(functions)) {
+      this.alarm(`${label}-errors`, {
+        description: `Lethe ${label}: the function failed; see its log group and dead-letter queue`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: functionName },
+        statistic: "Sum",
+      });
+    }
+  }
+
   /** Every alarm fires on the first non-zero value in a 5-minute period and clears when it is zero again. */
   private alarm(label: string, metric: AlarmedMetric): void {
     new aws.cloudwatch.MetricAlarm(
@@ -101,7 +122,7 @@ export class Alerts extends pulumi.ComponentResource {
         namespace: metric.namespace,
         metricName: metric.metricName,
         dimensions: metric.dimensions,
-        statistic: "Maximum",
+        statistic: metric.statistic ?? "Maximum",
         period: 300,
         evaluationPeriods: 1,
         threshold: 0,

@@ -103,6 +103,26 @@ export interface LetheConfig {
   apiWaf: boolean;
   /** Hours an approve/reject link in an approval notification works. */
   approvalLinkTtlHours: number;
+  /** Wait for a human's approval of each batch's plan before anything is purged. */
+  approvalRequired: boolean;
+  /** EventBridge schedule on which open requests are collected into a batch. */
+  batchSchedule: string;
+  /** Most subject IDs one batch collects (requests are never split across batches). */
+  batchMaxSubjects: number;
+  /** Seconds the workflow waits after forget for records in flight at intake to land; at least the ingest path's latency. */
+  drainSeconds: number;
+  /** Seconds between two polls of a batch's ledger while its objects are purged. */
+  ledgerPollSeconds: number;
+  /** Verify rounds that may send new hits back to forget before the batch needs attention. */
+  maxVerifyRounds: number;
+  /** Hours an approver has to decide on a plan before the batch needs attention. */
+  approvalTimeoutHours: number;
+  /** Days before a request's deadline the deadline function starts alerting. */
+  deadlineWarningDays: number;
+  /** EventBridge schedule on which the deadline function sweeps open requests. */
+  deadlineSchedule: string;
+  /** Days a request's report (keyed hashes only: the proof of erasure) is kept in the report bucket. */
+  reportRetentionDays: number;
 }
 
 /**
@@ -148,6 +168,16 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   apiThrottleBurstLimit: "integer",
   apiWaf: "boolean",
   approvalLinkTtlHours: "integer",
+  approvalRequired: "boolean",
+  batchSchedule: "string",
+  batchMaxSubjects: "integer",
+  drainSeconds: "integer",
+  ledgerPollSeconds: "integer",
+  maxVerifyRounds: "integer",
+  approvalTimeoutHours: "integer",
+  deadlineWarningDays: "integer",
+  deadlineSchedule: "string",
+  reportRetentionDays: "integer",
 };
 
 export const projectFile = findProjectFile(__dirname);
@@ -264,14 +294,7 @@ export function validateConfig(c: LetheConfig): LetheConfig {
     );
   }
   integerIn(c, "ingestFilterFalsePositivesPerMillion", 1, 100000);
-  if (
-    !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(c.ingestFilterBuildSchedule)
-  ) {
-    throw new ConfigError(
-      "ingestFilterBuildSchedule",
-      `must be an EventBridge schedule such as "rate(15 minutes)" or "cron(0/15 * * * ? *)", got ${JSON.stringify(c.ingestFilterBuildSchedule)}`,
-    );
-  }
+  checkSchedule(c, "ingestFilterBuildSchedule");
   integerIn(c, "ingestFilterRefreshSeconds", 0, 86400);
   integerIn(c, "ingestFilterMaxStalenessSeconds", 0, 86400);
   integerIn(c, "ingestConfirmCacheTtlSeconds", 1, 86400);
@@ -289,7 +312,74 @@ export function validateConfig(c: LetheConfig): LetheConfig {
     );
   }
   validateDataMappers(c.dataMappers);
+  validateWorkflowSettings(c);
   return c;
+}
+
+const schedulePattern = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
+
+function checkSchedule(c: LetheConfig, key: keyof LetheConfig): void {
+  const v = c[key];
+  if (typeof v !== "string" || !schedulePattern.test(v)) {
+    throw new ConfigError(
+      key,
+      `must be an EventBridge schedule such as "rate(15 minutes)" or "cron(0/15 * * * ? *)", got ${JSON.stringify(v)}`,
+    );
+  }
+}
+
+/**
+ * Seconds a record that was in the ingest path when a request arrived may still take to land in the
+ * lake: the transformer's Firehose buffer, the filter refresh (the rebuilt filter reaches it), the
+ * cached "opted out" answers, and Firehose's S3 buffer. The drain wait must be at least this.
+ */
+export function ingestLatencySeconds(c: LetheConfig): number {
+  return (
+    c.ingestProcessorBufferingIntervalSeconds +
+    c.ingestFilterRefreshSeconds +
+    c.ingestConfirmCacheTtlSeconds +
+    c.firehoseBufferingIntervalSeconds
+  );
+}
+
+/** The erasure workflow's settings (batching, the state machine's waits and bounds, deadlines). */
+function validateWorkflowSettings(c: LetheConfig): void {
+  if (typeof c.approvalRequired !== "boolean")
+    throw new ConfigError(
+      "approvalRequired",
+      `must be true or false, got ${JSON.stringify(c.approvalRequired)}`,
+    );
+  checkSchedule(c, "batchSchedule");
+  integerIn(c, "batchMaxSubjects", 1, 10_000);
+  integerIn(c, "drainSeconds", 0, 86_400);
+  const latency = ingestLatencySeconds(c);
+  if (c.drainSeconds < latency) {
+    throw new ConfigError(
+      "drainSeconds",
+      `must be at least the ingest path's latency, ${latency} s (ingest processor buffering + filter refresh + ` +
+        `confirmation cache TTL + Firehose buffering), got ${c.drainSeconds}: records in flight at intake would land after verify`,
+    );
+  }
+  integerIn(c, "ledgerPollSeconds", 5, 3600);
+  integerIn(c, "maxVerifyRounds", 1, 10);
+  integerIn(c, "approvalTimeoutHours", 1, 24 * 90);
+  if (c.approvalTimeoutHours >= c.erasureDeadlineDays * 24) {
+    throw new ConfigError(
+      "approvalTimeoutHours",
+      `must be shorter than lethe:erasureDeadlineDays (${c.erasureDeadlineDays} days), got ${c.approvalTimeoutHours}: ` +
+        "a batch waiting for approval would outlive its requests' deadline",
+    );
+  }
+  integerIn(c, "deadlineWarningDays", 1, 90);
+  if (c.deadlineWarningDays >= c.erasureDeadlineDays) {
+    throw new ConfigError(
+      "deadlineWarningDays",
+      `must be shorter than lethe:erasureDeadlineDays (${c.erasureDeadlineDays}), got ${c.deadlineWarningDays}: ` +
+        "every request would be due soon from the day it arrives",
+    );
+  }
+  checkSchedule(c, "deadlineSchedule");
+  integerIn(c, "reportRetentionDays", 1, 3650);
 }
 
 const glueNamePattern = /^[a-z0-9_]{1,255}$/;

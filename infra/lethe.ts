@@ -26,7 +26,15 @@ import { eventsTable, manifestRoot } from "../runtime/contracts/lakeSchema";
 import { parseS3Location } from "../runtime/contracts/mappers";
 import { DataMapper } from "../runtime/contracts/mappers";
 import { PurgeWorkers } from "./erasure/purgeWorkers";
-import { consoleFunctionNames, ErasureApi } from "./api/erasureApi";
+import { consoleFunctionNames, ErasureApi, signApprovalLinks } from "./api/erasureApi";
+import { longestTaskSeconds, WorkflowFunctions } from "./erasure/workflowFunctions";
+import { OperatorFunctions } from "./erasure/operatorFunctions";
+import { ErasureWorkflow } from "./erasure/workflow";
+import { OperationsDashboard } from "./dashboard";
+import { LetheFunction } from "./components/letheFunction";
+import { deadlineMetrics, deadlineServiceName } from "../runtime/handlers/deadline";
+import type { WorkflowSettings } from "../runtime/contracts/stack";
+import * as aws from "@pulumi/aws";
 
 export interface LetheStack {
   lake: DataLake;
@@ -48,6 +56,14 @@ export interface LetheStack {
   workers: PurgeWorkers;
   /** The HTTP API; its linkEnvironment goes to the function that sends approval notifications. */
   api: ErasureApi;
+  /** Where each request's report (keyed hashes only) goes; expires after reportRetentionDays. */
+  reportBucket: SecureBucket;
+  /** The state machine's task functions besides find. */
+  tasks: WorkflowFunctions;
+  workflow: ErasureWorkflow;
+  /** request, batch, status, approval, cancel, deadline (with the batch and deadline schedules). */
+  operators: OperatorFunctions;
+  dashboard: OperationsDashboard;
   /** What `pulumi up` prints and a reviewer reads. */
   outputs: LetheOutputs;
 }
@@ -215,6 +231,139 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     approvalLinkTtlHours: config.approvalLinkTtlHours,
   });
 
+  const reportBucket = new SecureBucket("lethe-reports", {
+    kmsKeyArn: lake.kmsKeyArn,
+    noncurrentVersionExpirationDays: 1,
+    expirationDays: config.reportRetentionDays,
+    tags,
+  });
+  const tableRef = (t: aws.dynamodb.Table) => ({ name: t.name, arn: t.arn });
+  const tasks = new WorkflowFunctions("lethe-tasks", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    erasureEnvironment: erasureFunctionEnvironment,
+    tables: {
+      requests: tableRef(tables.tables.requests),
+      ledger: tableRef(tables.tables.ledger),
+      audit: tableRef(tables.tables.audit),
+    },
+    lakeBucketName: lake.lake.bucketName,
+    auditBucketName: auditBucket.bucketName,
+    reportBucketName: reportBucket.bucketName,
+    purgeQueue: queues.queue,
+    alertTopicArn: alerts.topic.arn,
+    subjectHashKeyArn: subjectHashKey.arn,
+    find: { statements: find.statements, environment: find.environment },
+    approvalLinks: {
+      environment: api.linkEnvironment,
+      statements: api.linkKey.arn.apply((k) => [signApprovalLinks(k)]),
+    },
+  });
+  const workflowSettings: WorkflowSettings = {
+    approvalRequired: config.approvalRequired,
+    drainSeconds: config.drainSeconds,
+    ledgerPollSeconds: config.ledgerPollSeconds,
+    maxVerifyRounds: config.maxVerifyRounds,
+    approvalTimeoutSeconds: config.approvalTimeoutHours * 3600,
+    taskTimeoutSeconds: longestTaskSeconds,
+    batchMaxSubjects: config.batchMaxSubjects,
+    deadlineWarningDays: config.deadlineWarningDays,
+  };
+  const t = tasks.functions;
+  const workflow = new ErasureWorkflow("lethe-workflow", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    functionArns: {
+      find: find.find.arn,
+      requestApproval: t.requestApproval.arn,
+      enqueuePurges: t.enqueuePurges.arn,
+      pollLedger: t.pollLedger.arn,
+      verify: t.verify.arn,
+      report: t.report.arn,
+      needsAttention: t.needsAttention.arn,
+    },
+    approvalRequired: workflowSettings.approvalRequired,
+    drainSeconds: workflowSettings.drainSeconds,
+    ledgerPollSeconds: workflowSettings.ledgerPollSeconds,
+    maxVerifyRounds: workflowSettings.maxVerifyRounds,
+    approvalTimeoutSeconds: workflowSettings.approvalTimeoutSeconds,
+    taskTimeoutSeconds: workflowSettings.taskTimeoutSeconds,
+  });
+  const operators = new OperatorFunctions("lethe-operations", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    erasureEnvironment: erasureFunctionEnvironment,
+    tables: {
+      requests: tableRef(tables.tables.requests),
+      ledger: tableRef(tables.tables.ledger),
+      audit: tableRef(tables.tables.audit),
+      optOut: tableRef(tables.tables.optOut),
+      idempotency: tableRef(tables.tables.idempotency),
+    },
+    lakeBucketName: lake.lake.bucketName,
+    reportBucketName: reportBucket.bucketName,
+    alertTopicArn: alerts.topic.arn,
+    subjectHashKeyArn: subjectHashKey.arn,
+    filterBuilder: { name: guard.builder.function.name, arn: guard.builder.arn },
+    stateMachineArn: workflow.stateMachine.arn,
+    batchSchedule: config.batchSchedule,
+    batchMaxSubjects: config.batchMaxSubjects,
+    deadlineSchedule: config.deadlineSchedule,
+    deadlineWarningDays: config.deadlineWarningDays,
+  });
+  const o = operators.functions;
+  alerts.watchDeadLetterQueues({ ...tasks.deadLetterQueueNames, ...operators.deadLetterQueueNames });
+  alerts.watchMetrics({
+    "requests-due-soon": {
+      description: `Lethe: an erasure request is due within ${config.deadlineWarningDays} day(s); see lethe status and the deadline alert`,
+      namespace: "Lethe",
+      metricName: deadlineMetrics.dueSoon,
+      dimensions: { service: deadlineServiceName },
+    },
+    "requests-overdue": {
+      description:
+        "Lethe: an erasure request is past its legal deadline; see lethe status and the deadline alert",
+      namespace: "Lethe",
+      metricName: deadlineMetrics.overdue,
+      dimensions: { service: deadlineServiceName },
+    },
+  });
+  // Every function of the stack, by its short name: errors alarmed and on the dashboard.
+  const everyFunction: Record<string, LetheFunction> = {
+    "filter-builder": guard.builder,
+    "ingest-guard": guard.transformer,
+    indexer: indexer.indexer,
+    find: find.find,
+    purge: workers.purge,
+    "purge-errors": workers.errors,
+    "request-approval": t.requestApproval,
+    "enqueue-purges": t.enqueuePurges,
+    "poll-ledger": t.pollLedger,
+    verify: t.verify,
+    report: t.report,
+    "needs-attention": t.needsAttention,
+    ...o,
+    ...Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [`store-${k}`, f])),
+  };
+  const functionNames = Object.fromEntries(
+    Object.entries(everyFunction).map(([k, f]) => [k, f.function.name]),
+  );
+  alerts.watchFunctionErrors(functionNames);
+  const dashboard = new OperationsDashboard("lethe-operations-view", {
+    region: aws.getRegionOutput().region,
+    deadLetterQueues: {
+      "purge-queue": queues.deadLetterQueue.name,
+      ...Object.fromEntries(
+        Object.entries(everyFunction).map(([k, f]) => [`${k}-function`, f.deadLetterQueue.name]),
+      ),
+    },
+    functions: functionNames,
+    stateMachineArn: workflow.stateMachine.arn,
+  });
+
   const outputs: LetheOutputs = {
     kmsKeyArn: lake.kmsKeyArn,
     subjectHashKeyArn: subjectHashKey.arn,
@@ -255,6 +404,24 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     storeFunctions: pulumi.output(
       Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [k, f.function.name])),
     ),
+    reportBucket: reportBucket.bucketName,
+    idempotencyTable: tables.tables.idempotency.name,
+    stateMachineArn: workflow.stateMachine.arn,
+    operationsDashboard: dashboard.dashboard.dashboardName,
+    approvalRequired: pulumi.output(config.approvalRequired),
+    workflowSettings: pulumi.output(workflowSettings),
+    requestFunction: o.request.function.name,
+    batchFunction: o.batch.function.name,
+    statusFunction: o.status.function.name,
+    approvalFunction: o.approval.function.name,
+    cancelFunction: o.cancel.function.name,
+    deadlineFunction: o.deadline.function.name,
+    requestApprovalFunction: t.requestApproval.function.name,
+    enqueuePurgesFunction: t.enqueuePurges.function.name,
+    pollLedgerFunction: t.pollLedger.function.name,
+    verifyFunction: t.verify.function.name,
+    reportFunction: t.report.function.name,
+    needsAttentionFunction: t.needsAttention.function.name,
   };
   return {
     lake,
@@ -270,6 +437,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     find,
     workers,
     api,
+    reportBucket,
+    tasks,
+    workflow,
+    operators,
+    dashboard,
     dataMappers,
     erasureEnvironment: erasureFunctionEnvironment,
     outputs,

@@ -46,6 +46,25 @@ export interface LocalExecution {
   abort(): void;
 }
 
+type StateShape = {
+  Type: string;
+  Resource?: string;
+  Branches?: Record<string, unknown>[];
+  Iterator?: Record<string, unknown>;
+  ItemProcessor?: Record<string, unknown>;
+};
+
+/** Every state by name, those inside Parallel branches and Map iterators too (names are unique). */
+function allStates(definition: Record<string, unknown>): Record<string, StateShape> {
+  const out: Record<string, StateShape> = {};
+  for (const [name, state] of Object.entries(definition.States as Record<string, StateShape>)) {
+    out[name] = state;
+    const nested = [...(state.Branches ?? []), state.Iterator ?? state.ItemProcessor].filter(Boolean);
+    for (const machine of nested) Object.assign(out, allStates(machine as Record<string, unknown>));
+  }
+  return out;
+}
+
 const taskTokenResource = /^arn:aws:states:::lambda:invoke\.waitForTaskToken$/;
 
 export function startLocalExecution(options: LocalWorkflowOptions, input: Json): LocalExecution {
@@ -53,7 +72,7 @@ export function startLocalExecution(options: LocalWorkflowOptions, input: Json):
   // Loaded here so the CLI's other commands do not pay for it.
   const { StateMachine: Machine } =
     require("aws-local-stepfunctions") as typeof import("aws-local-stepfunctions");
-  const states = options.definition.States as Record<string, { Type: string; Resource?: string }>;
+  const states = allStates(options.definition);
   const aborter = new AbortController();
   const executionId = randomUUID();
   const taskToken = `local-${executionId}`;

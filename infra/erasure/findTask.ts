@@ -31,6 +31,9 @@ export const findFactory = () => createFindHandler();
 
 export class FindTask extends pulumi.ComponentResource {
   readonly find: LetheFunction;
+  /** What finding needs (the verify task re-finds with the same grants and settings). */
+  readonly statements: pulumi.Output<PolicyStatement[]>;
+  readonly environment: Record<string, pulumi.Input<string>>;
 
   constructor(name: string, args: FindTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:erasure:FindTask", name, {}, opts);
@@ -127,6 +130,18 @@ export class FindTask extends pulumi.ComponentResource {
         ]),
       );
 
+    this.statements = pulumi
+      .all([statements, args.subjectHashKeyArn])
+      .apply(([list, hashKey]) => [...list, keySubjectHashes(hashKey)]);
+    this.environment = {
+      [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
+      [envNames.indexTable]: args.indexTableName,
+      [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
+      [envNames.athenaWorkgroup]: args.workgroupName,
+      [envNames.glueDatabase]: args.glueDatabaseName,
+      [envNames.lakeBucket]: args.lakeBucketName,
+      [envNames.kmsKeyArn]: args.kmsKeyArn,
+    };
     this.find = new LetheFunction(
       `${name}-function`,
       {
@@ -134,19 +149,8 @@ export class FindTask extends pulumi.ComponentResource {
         description:
           "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
         callbackFactory: findFactory,
-        statements: pulumi
-          .all([statements, args.subjectHashKeyArn])
-          .apply(([list, hashKey]) => [...list, keySubjectHashes(hashKey)]),
-        environment: {
-          [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
-          [envNames.indexTable]: args.indexTableName,
-          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
-          [envNames.athenaWorkgroup]: args.workgroupName,
-          [envNames.glueDatabase]: args.glueDatabaseName,
-          [envNames.lakeBucket]: args.lakeBucketName,
-          [envNames.kmsKeyArn]: args.kmsKeyArn,
-          POWERTOOLS_SERVICE_NAME: "lethe-find",
-        },
+        statements: this.statements,
+        environment: { ...this.environment, POWERTOOLS_SERVICE_NAME: "lethe-find" },
         memorySizeMb: 512,
         timeoutSeconds: 900,
         kmsKeyArn: args.kmsKeyArn,

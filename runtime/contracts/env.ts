@@ -70,6 +70,10 @@ export const envNames = {
   approvalLinkTtlHours: "LETHE_APPROVAL_LINK_TTL_HOURS",
   /** The API's base URL (stage included), which approval links start with. */
   apiBaseUrl: "LETHE_API_BASE_URL",
+  /** `athena` (deployed, the default) or `embedded` (local stacks: DuckDB over local copies). */
+  findEngine: "LETHE_FIND_ENGINE",
+  /** The embedded engine's cache of object copies (default: a folder in the temp directory). */
+  findCacheDir: "LETHE_FIND_CACHE_DIR",
 } as const;
 
 export function requiredEnv(env: Env, name: string): string {

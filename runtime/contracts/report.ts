@@ -9,6 +9,11 @@ export function reportKey(requestId: string): string {
   return `reports/request_id=${requestId}/report.json`;
 }
 
+/** The report's location as the request record and `status` give it. */
+export function reportUri(bucket: string, requestId: string): string {
+  return `s3://${bucket}/${reportKey(requestId)}`;
+}
+
 /** One step of the batch's run, as the state machine's tasks recorded it on the batch. */
 export interface ReportStep {
   /** find | approval | forget | verify | report, and the stores' names. */
@@ -23,7 +28,12 @@ export interface ReportStep {
 export interface ReportTarget {
   kind: "lake" | "dynamodb" | "postgres" | "subsystem";
   name: string;
-  outcome: "erased" | "nothing-found" | "failed" | "needs-attention";
+  /** `not-run`: the batch was rejected before anything was erased. */
+  outcome: "erased" | "nothing-found" | "failed" | "needs-attention" | "not-run";
+  /** What the plan found (lake mappers): objects, their versions and the rows the index expected. */
+  objectsPlanned?: number;
+  versionsPlanned?: number;
+  rowsExpected?: number;
   objectsRewritten?: number;
   versionsDeleted?: number;
   rowsRemoved: number;
@@ -54,9 +64,15 @@ export interface ErasureReport {
   /** The subjects, as keyed hashes (`hmac-sha256:<hex>`), and how many. */
   subjectHashes: string[];
   subjectCount: number;
+  /**
+   * The batch the request was erased in. Objects are rewritten once per batch, so the steps, targets
+   * and verification below are the batch's: they cover this request's subjects and its batch-mates'.
+   */
+  batch: { requestCount: number; subjectCount: number };
   steps: ReportStep[];
   targets: ReportTarget[];
-  verification: {
+  /** Absent when the batch was rejected before anything was erased (nothing to verify). */
+  verification?: {
     /** Matching rows found by the last verify, over every version of every object and the new partitions. */
     remainingRows: number;
     rounds: number;
@@ -64,9 +80,13 @@ export interface ErasureReport {
     /** What verify looked at: objects and versions read, partitions written since the find began. */
     objectsChecked: number;
     versionsChecked: number;
+    /** Bytes verify's re-find scanned (Athena), when it recorded them. */
+    bytesScanned?: number;
   };
   /** Confirms the raw IDs were dropped from the manifest, the request record and the ID files. */
   rawIdsDropped: boolean;
+  /** When they were dropped, and how many S3 object versions holding them were deleted. */
+  rawIds?: { droppedAt: string; versionsDeleted: number };
   approval?: { decision: "approve" | "reject"; by?: string; reason?: string; decidedAt?: string };
   audit: ReportAuditEntry[];
   generatedAt: string;

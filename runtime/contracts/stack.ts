@@ -16,6 +16,26 @@ export interface ErasureSettings {
   failedRequestIdGraceDays: number;
 }
 
+/** The erasure workflow's settings, from the stack config: what the state machine's definition is built from. */
+export interface WorkflowSettings {
+  /** Each batch waits for a human's decision on its plan before anything is purged. */
+  approvalRequired: boolean;
+  /** The Drain wait (records in flight at intake land before verify). */
+  drainSeconds: number;
+  /** Pause between two polls of a batch's ledger. */
+  ledgerPollSeconds: number;
+  /** Verify rounds that may send new hits back to forget. */
+  maxVerifyRounds: number;
+  /** The approval task token's timeout. */
+  approvalTimeoutSeconds: number;
+  /** How long one task may run (the longest task function's timeout). */
+  taskTimeoutSeconds: number;
+  /** Most subject IDs one batch collects. */
+  batchMaxSubjects: number;
+  /** Days before a deadline the deadline function alerts. */
+  deadlineWarningDays: number;
+}
+
 /** The program's stack outputs (infra/index.ts exports exactly these). */
 export interface StackOutputs {
   kmsKeyArn: string;
@@ -61,6 +81,28 @@ export interface StackOutputs {
   approvalLinkKeyArn: string;
   /** The API stage's throttling (the local API server applies the same). */
   apiThrottle: { rateLimit: number; burstLimit: number };
+  /** Where each request's report (JSON, keyed hashes only) is written: reports/request_id=<id>/report.json. */
+  reportBucket: string;
+  /** The request function's Powertools idempotency table. */
+  idempotencyTable: string;
+  /** The erasure state machine (one execution per batch, named by the batch id). */
+  stateMachineArn: string;
+  /** The operators' CloudWatch dashboard. */
+  operationsDashboard: string;
+  approvalRequired: boolean;
+  workflowSettings: WorkflowSettings;
+  requestFunction: string;
+  batchFunction: string;
+  statusFunction: string;
+  approvalFunction: string;
+  cancelFunction: string;
+  deadlineFunction: string;
+  requestApprovalFunction: string;
+  enqueuePurgesFunction: string;
+  pollLedgerFunction: string;
+  verifyFunction: string;
+  reportFunction: string;
+  needsAttentionFunction: string;
 }
 
 /**
@@ -78,6 +120,11 @@ export interface LocalStack extends StackOutputs {
    * emulator, mapped to its local value: rewrite a function's mocked environment with it.
    */
   localResources: Record<string, string>;
+  /**
+   * The state machine's definition as the program declares it, with mocked identifiers made local:
+   * what the local runner executes (the very JSON `pulumi up` deploys).
+   */
+  stateMachineDefinition?: Record<string, unknown>;
 }
 
 /** An object of a sample lake and what it holds (for the demo and tests to check against). */

@@ -21,6 +21,8 @@ export interface BatchRecord {
   deadline: string;
   createdAt: string;
   executionId?: string;
+  /** When the report task ended it COMPLETED. */
+  completedAt?: string;
   /** While (and after) the batch waits for a person: the token that resumes it, and the decision. */
   approval?: {
     taskToken: string;
@@ -38,6 +40,20 @@ export interface BatchRecord {
   steps?: Record<string, BatchStep>;
   /** Each store's outcome (DynamoDB, PostgreSQL, subsystems), by store name, as its branch recorded it. */
   storeOutcomes?: Record<string, ReportTarget>;
+  /** Each forget round as enqueued (by round number): what pollLedger counts against. */
+  forgetRounds?: Record<string, ForgetRound>;
+}
+
+/**
+ * One round of forget: the objects enqueued, and the ledger's settled and failed counters just before
+ * (the summary's counters add up over every round of the batch).
+ */
+export interface ForgetRound {
+  objects: number;
+  settledBefore: number;
+  failedBefore: number;
+  enqueuedAt: string;
+  plan: { bucket: string; key: string; versionId?: string };
 }
 
 export interface BatchStep {
@@ -183,5 +199,54 @@ export async function recordStep(
       // Another step created the map meanwhile.
       await recordStep(t, batchId, step, value);
     }
+  }
+}
+
+/**
+ * Records one store's outcome on the batch (`storeOutcomes.<store>`, whole) and returns the outcome it
+ * replaced, if any: a store task alerts the store's owner only when a failure is new, so a retried or
+ * repeated call does not alert twice. Refused for a batch that does not exist.
+ */
+export async function recordStoreOutcome(
+  t: BatchTables,
+  batchId: string,
+  store: string,
+  outcome: ReportTarget,
+): Promise<ReportTarget | undefined> {
+  const key = { pk: batchPartitionKey(batchId), sk: summarySortKey };
+  try {
+    const out = await t.doc.send(
+      new UpdateCommand({
+        TableName: t.ledgerTable,
+        Key: key,
+        ConditionExpression: "attribute_exists(pk) AND attribute_exists(#outcomes)",
+        UpdateExpression: "SET #outcomes.#store = :v",
+        ExpressionAttributeNames: { "#outcomes": "storeOutcomes", "#store": store },
+        ExpressionAttributeValues: { ":v": outcome },
+        ReturnValues: "UPDATED_OLD",
+      }),
+    );
+    return (out.Attributes?.storeOutcomes as Record<string, ReportTarget> | undefined)?.[store];
+  } catch (err) {
+    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+  }
+  // The batch's first store outcome: create the map (still only on an existing batch).
+  try {
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.ledgerTable,
+        Key: key,
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#outcomes)",
+        UpdateExpression: "SET #outcomes = :m",
+        ExpressionAttributeNames: { "#outcomes": "storeOutcomes" },
+        ExpressionAttributeValues: { ":m": { [store]: outcome } },
+      }),
+    );
+    return undefined;
+  } catch (err) {
+    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    if (!(await getBatch(t, batchId))) throw new UsageError(`batch ${batchId} does not exist`);
+    // Another store created the map meanwhile.
+    return recordStoreOutcome(t, batchId, store, outcome);
   }
 }

@@ -34,6 +34,8 @@ export interface DeadlineSweep {
   oldestOpenAgeDays: number;
   alertsSent: number;
   findings: DeadlineFinding[];
+  /** Requests in each watched state (the dashboard's "requests by state"). */
+  byState: Partial<Record<ErasureState, number>>;
 }
 
 /** Whole days from `now` to `deadline`, rounded down (a request due in 20 hours has 0 days left). */
@@ -165,5 +167,6 @@ export async function sweepDeadlines(deps: DeadlineSweepDeps): Promise<DeadlineS
     oldestOpenAgeDays: Math.max(0, (now.getTime() - oldest) / dayMs),
     alertsSent,
     findings,
+    byState: Object.fromEntries(watchedStates.map((s) => [s, open.filter((r) => r.status === s).length])),
   };
 }

@@ -2,7 +2,7 @@
 // subjects' rows (Athena's or DuckDB's current objects, united with the index metastore's versions),
 // with the rows the index expects. Written to S3 as JSON (paths and counts only, never an ID), and
 // summarised for the batch record in counts and bytes scanned.
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DataMapper } from "../contracts/mappers";
 import { ManifestRef } from "../contracts/messages";
@@ -125,13 +125,18 @@ export function summarisePlan(plan: BatchPlan): PlanSummary {
   };
 }
 
-/** Writes the plan once per batch under `erasure-plans/batch_id=<batch>/plan.json`, SSE-KMS. */
+/**
+ * Writes the plan under `erasure-plans/batch_id=<batch>/plan.json` (round 0, find's) or
+ * `plan-round-<n>.json` (the rounds verify sends back to forget), SSE-KMS.
+ */
 export async function writePlan(
   s3: S3Client,
   target: { bucket: string; kmsKeyArn: string; prefix?: string },
   plan: BatchPlan,
+  round = 0,
 ): Promise<{ bucket: string; key: string; versionId?: string }> {
-  const key = `${target.prefix ?? planRoot}batch_id=${plan.batchId}/plan.json`;
+  const name = round === 0 ? "plan.json" : `plan-round-${round}.json`;
+  const key = `${target.prefix ?? planRoot}batch_id=${plan.batchId}/${name}`;
   const put = await s3.send(
     new PutObjectCommand({
       Bucket: target.bucket,
@@ -143,4 +148,19 @@ export async function writePlan(
     }),
   );
   return { bucket: target.bucket, key, ...(put.VersionId ? { versionId: put.VersionId } : {}) };
+}
+
+/** A plan as writePlan wrote it, from exactly the version written. */
+export async function readPlan(
+  s3: S3Client,
+  ref: { bucket: string; key: string; versionId?: string },
+): Promise<BatchPlan> {
+  const o = await s3.send(
+    new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }),
+  );
+  const plan = JSON.parse(await o.Body!.transformToString("utf-8")) as BatchPlan;
+  if (!plan || typeof plan.batchId !== "string" || !Array.isArray(plan.mappers)) {
+    throw new Error(`s3://${ref.bucket}/${ref.key} is not a batch plan`);
+  }
+  return plan;
 }

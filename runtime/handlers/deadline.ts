@@ -15,7 +15,12 @@ export const deadlineMetrics = {
   dueSoon: "RequestsDueSoon",
   overdue: "RequestsOverdue",
   oldestOpenAgeDays: "OldestOpenRequestAgeDays",
+  /** Requests in one state, with dimension `state`. */
+  inState: "RequestsInState",
 } as const;
+
+/** The dimension of deadlineMetrics.inState. */
+export const requestStateDimension = "state";
 
 export function createDeadlineHandler(env: Env = process.env): (event?: unknown) => Promise<DeadlineSweep> {
   const logger = new Logger({ serviceName: deadlineServiceName });
@@ -33,6 +38,11 @@ export function createDeadlineHandler(env: Env = process.env): (event?: unknown)
     metrics.addMetric(deadlineMetrics.dueSoon, MetricUnit.Count, sweep.dueSoon);
     metrics.addMetric(deadlineMetrics.overdue, MetricUnit.Count, sweep.overdue);
     metrics.addMetric(deadlineMetrics.oldestOpenAgeDays, MetricUnit.Count, sweep.oldestOpenAgeDays);
+    for (const [state, n] of Object.entries(sweep.byState)) {
+      const m = metrics.singleMetric();
+      m.addDimension(requestStateDimension, state);
+      m.addMetric(deadlineMetrics.inState, MetricUnit.Count, n);
+    }
     metrics.publishStoredMetrics();
     logger.info("deadline sweep", { ...sweep, findings: sweep.findings.length });
     return sweep;

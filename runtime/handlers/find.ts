@@ -1,18 +1,20 @@
 // Find task: for one batch, find every data mapper's objects holding the batch's subjects (Athena
-// joined with the manifest, united with the index metastore's versions), write the plan to S3 and
-// reply with its location and summary (counts and bytes scanned; never an ID).
+// joined with the manifest, or the embedded engine on a local stack, united with the index
+// metastore's versions), write the plan to S3 and reply with its location and summary (counts and
+// bytes scanned; never an ID).
+// The state machine's event: {"batchId": "b1", "round": 0} (the batch moves to FINDING; `steps.find`).
 // Console test event: {"manifest": {"bucket": "<lake>", "key": "erasure-manifests/batch_id=b1/manifest.jsonl"}}
 // (optionally "since": "2024-03-01T00:00:00Z" to look only at partitions written since then).
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { makeAthenaClient, makeDocumentClient, makeGlueClient, makeS3Client } from "../aws/clients";
-import { Env, envNames, requiredEnv } from "../contracts/env";
-import { dataMappersFromEnv } from "../contracts/mappers";
+import { Env } from "../contracts/env";
 import { ManifestRef } from "../contracts/messages";
 import { UsageError } from "../contracts/errors";
-import { indexHasherFromEnv } from "../erasure/metastore/indexHasher";
-import { athenaFinder } from "../erasure/find/athenaFinder";
 import { planBatch, PlanSummary, summarisePlan, writePlan } from "../erasure/plan";
+import { parseBatchRound } from "../erasure/workflow/tasks/batchInput";
+import { findForBatch } from "../erasure/workflow/tasks/find";
+import type { PlanLocation } from "../erasure/workflow/tasks/planLocation";
+import { findingDepsFromEnv } from "./workflowDeps";
 
 export interface FindEvent {
   manifest: ManifestRef;
@@ -26,11 +28,15 @@ export interface FindReply {
   message: string;
 }
 
+export type FindTaskReply = PlanLocation & { message: string };
+
 export function parseFindEvent(event: unknown): { manifest: ManifestRef; since?: Date } {
   const e = event as Partial<FindEvent> | null;
   const m = e?.manifest;
   if (!m || typeof m.bucket !== "string" || typeof m.key !== "string") {
-    throw new UsageError('expected {"manifest": {"bucket": "...", "key": "...", "versionId": "..."}}');
+    throw new UsageError(
+      'expected {"batchId": "...", "round": 0} or {"manifest": {"bucket": "...", "key": "...", "versionId": "..."}}',
+    );
   }
   let since: Date | undefined;
   if (e?.since !== undefined) {
@@ -44,39 +50,42 @@ export function parseFindEvent(event: unknown): { manifest: ManifestRef; since?:
   };
 }
 
+function isBatchEvent(event: unknown): boolean {
+  return typeof event === "object" && event !== null && "batchId" in event && !("manifest" in event);
+}
+
 export const findServiceName = "lethe-find";
 
-export function createFindHandler(env: Env = process.env): (event: unknown) => Promise<FindReply> {
+export function createFindHandler(
+  env: Env = process.env,
+): (event: unknown) => Promise<FindReply | FindTaskReply> {
   const logger = new Logger({ serviceName: findServiceName });
   const metrics = new Metrics({ namespace: "Lethe", serviceName: findServiceName });
-  const s3 = makeS3Client();
-  const mappers = dataMappersFromEnv(env, envNames.dataMappers);
-  const finder = athenaFinder(
-    { athena: makeAthenaClient(), glue: makeGlueClient(), s3 },
-    {
-      workGroup: requiredEnv(env, envNames.athenaWorkgroup),
-      manifestDatabase: requiredEnv(env, envNames.glueDatabase),
-    },
-  );
-  const doc = makeDocumentClient();
-  const table = requiredEnv(env, envNames.indexTable);
-  const hasher = indexHasherFromEnv(env);
-  const target = {
-    bucket: requiredEnv(env, envNames.lakeBucket),
-    kmsKeyArn: requiredEnv(env, envNames.kmsKeyArn),
+  const depsReady = findingDepsFromEnv(env);
+  const publish = (s: { objects: number; bytesScanned: number }) => {
+    metrics.addMetric("FindBytesScanned", MetricUnit.Bytes, s.bytesScanned);
+    metrics.addMetric("FindObjects", MetricUnit.Count, s.objects);
+    metrics.publishStoredMetrics();
   };
   return async (event) => {
+    const deps = await depsReady();
+    if (isBatchEvent(event)) {
+      const located = await findForBatch(deps, parseBatchRound(event, "find"));
+      const message =
+        `batch ${located.batchId}: ${located.objects} object(s), ${located.versions} version(s), ` +
+        `${located.expectedRows} row(s) expected, ${located.bytesScanned} bytes scanned`;
+      publish(located);
+      logger.info(message, { plan: located });
+      return { ...located, message };
+    }
     const { manifest, since } = parseFindEvent(event);
-    const index = { doc, table, hashSubject: await hasher };
-    const plan = await planBatch({ s3, finder, index }, mappers, manifest, { since });
-    const ref = await writePlan(s3, target, plan);
+    const plan = await planBatch(deps, deps.mappers, manifest, { since });
+    const ref = await writePlan(deps.s3, deps.planTarget, plan);
     const summary = summarisePlan(plan);
     const message =
       `batch ${plan.batchId}: ${summary.objects} object(s), ${summary.versions} version(s), ` +
       `${summary.expectedRows} row(s) expected, ${summary.bytesScanned} bytes scanned`;
-    metrics.addMetric("FindBytesScanned", MetricUnit.Bytes, summary.bytesScanned);
-    metrics.addMetric("FindObjects", MetricUnit.Count, summary.objects);
-    metrics.publishStoredMetrics();
+    publish(summary);
     logger.info(message, { summary, plan: ref });
     return { batchId: plan.batchId, plan: ref, summary, message };
   };

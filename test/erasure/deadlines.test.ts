@@ -75,6 +75,15 @@ describe("erasure deadlines", () => {
     const first = await sweepDeadlines(deps);
     expect(first).to.include({ openRequests: 4, dueSoon: 1, overdue: 2, alertsSent: 3 });
     expect(first.oldestOpenAgeDays).to.be.closeTo(34.5, 1e-9);
+    expect(first.byState).to.deep.equal({
+      RECEIVED: 2,
+      BATCHED: 0,
+      FINDING: 0,
+      AWAITING_APPROVAL: 0,
+      FORGETTING: 1,
+      VERIFYING: 0,
+      NEEDS_ATTENTION: 1,
+    });
     expect(first.findings.map((f) => f.requestId)).to.deep.equal(["r-attention", "r-overdue", "r-due"]);
 
     const second = await sweepDeadlines(deps);

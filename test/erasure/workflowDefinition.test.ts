@@ -23,13 +23,27 @@ function settings(over: Partial<WorkflowDefinitionSettings> = {}): WorkflowDefin
   };
 }
 
+/** Every state by name, those inside Parallel branches and Map iterators too (names are unique). */
 function statesOf(def: Record<string, unknown>): Record<string, State> {
-  return def.States as Record<string, State>;
+  const out: Record<string, State> = {};
+  for (const [name, s] of Object.entries(def.States as Record<string, State>)) {
+    expect(out, `state name ${name} used twice`).not.to.have.property(name);
+    out[name] = s;
+    for (const inner of nestedMachines(s)) Object.assign(out, statesOf(inner));
+  }
+  return out;
 }
 
-/** Every state name a state can go to next (Next, Default, Choices, Catch). */
+function nestedMachines(s: State): Record<string, unknown>[] {
+  return [
+    ...((s.Branches as Record<string, unknown>[] | undefined) ?? []),
+    ...(s.Iterator ? [s.Iterator as Record<string, unknown>] : []),
+  ];
+}
+
+/** Every state name a state can go to next (Next, Default, Choices, Catch, a branch's or iterator's start). */
 function successors(s: State): string[] {
-  const out: string[] = [];
+  const out: string[] = nestedMachines(s).map((m) => m.StartAt as string);
   if (typeof s.Next === "string") out.push(s.Next);
   if (typeof s.Default === "string") out.push(s.Default);
   for (const c of (s.Choices as { Next: string }[] | undefined) ?? []) out.push(c.Next);
@@ -57,6 +71,7 @@ describe("erasure workflow: the state machine definition", () => {
       });
 
       it("retries every Task and sends every unhandled failure to NeedsAttention", () => {
+        const lake = (def.States as Record<string, State>).EraseEverywhere.Branches as { States: object }[];
         for (const [name, s] of Object.entries(states)) {
           if (s.Type !== "Task") continue;
           expect(s.Retry, name).to.be.an("array").with.length.above(0);
@@ -65,10 +80,11 @@ describe("erasure workflow: the state machine definition", () => {
             expect(s.Next).to.equal("Failed");
             continue;
           }
+          // Inside the lake's branch a failure ends the branch, so the stores' branches still finish.
           expect(s.Catch, name).to.deep.include({
             ErrorEquals: ["States.ALL"],
             ResultPath: "$.failure",
-            Next: "NeedsAttention",
+            Next: name in lake[0].States ? "LakeFailed" : "NeedsAttention",
           });
         }
         expect(states.Failed.Type).to.equal("Fail");
@@ -79,7 +95,7 @@ describe("erasure workflow: the state machine definition", () => {
         expect(def).not.to.have.property("QueryLanguage");
         expect(text).not.to.match(/"Assign"|"Arguments"|"Output"|\{%|"ItemReader"|"ItemProcessor"/);
         for (const s of Object.values(states))
-          expect(s.Type).to.be.oneOf(["Task", "Wait", "Choice", "Pass", "Fail"]);
+          expect(s.Type).to.be.oneOf(["Task", "Wait", "Choice", "Pass", "Fail", "Parallel", "Map"]);
       });
 
       it("polls the ledger with a Wait in a loop, so history does not grow with the number of objects", () => {
@@ -104,7 +120,7 @@ describe("erasure workflow: the state machine definition", () => {
     expect(JSON.stringify(states.RequestApproval.Parameters)).to.contain('"taskToken.$":"$$.Task.Token"');
     expect(states.RequestApproval.TimeoutSeconds).to.equal(72 * 3600);
     expect(states.ApprovalDecision.Choices).to.deep.equal([
-      { Variable: "$.approval.decision", StringEquals: "approve", Next: "EnqueuePurges" },
+      { Variable: "$.approval.decision", StringEquals: "approve", Next: "EraseEverywhere" },
     ]);
     expect(states.ApprovalDecision.Default).to.equal("Report");
   });

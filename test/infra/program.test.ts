@@ -54,6 +54,7 @@ describe("infra: the Lethe program under mocks", () => {
       "lethe-audit",
       "lethe-lake-athena-results",
       "lethe-lake-data",
+      "lethe-reports",
     ]);
     for (const b of buckets) {
       const v = p.named(`${b.name}-versioning`);

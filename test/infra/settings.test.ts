@@ -36,6 +36,8 @@ function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
   const others: Partial<Record<keyof LetheConfig, unknown>> = {
     alertEmail: "privacy-ops@example.com",
     ingestFilterBuildSchedule: "rate(5 minutes)",
+    batchSchedule: "cron(0 6 * * ? *)",
+    deadlineSchedule: "rate(1 day)",
     stores: [
       {
         name: "profiles",

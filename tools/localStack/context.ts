@@ -9,7 +9,9 @@ import {
   makeSnsClient,
   makeSqsClient,
   AwsClientSettings,
+  resolveClientConfig,
 } from "../../runtime/aws/clients";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import type { CollectedResource } from "../policy/mockedRun";
 
 export type LocalClients = ReturnType<typeof localClients>;
@@ -23,6 +25,7 @@ export function localClients(settings: AwsClientSettings) {
     s3: makeS3Client(settings),
     sns: makeSnsClient(settings),
     sqs: makeSqsClient(settings),
+    sfn: new SFNClient(resolveClientConfig(settings)),
   };
 }
 

@@ -5,7 +5,8 @@
 import { resolveClientConfig } from "../../runtime/aws/clients";
 import type { LocalStack, StackOutputs } from "../../runtime/contracts/stack";
 import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../emulator";
-import { declared, localClients, LocalContext, localize } from "./context";
+import { declared, localClients, LocalContext, localize, plainValue } from "./context";
+import type { ProgramRun } from "../policy/mockedRun";
 import { defaultStack, programDeclarations, programRegion } from "./declarations";
 import { checkEndpoint, defaultLocalCredentials, provisioningError } from "./endpoint";
 import { writeOutputsFile } from "./outputsFile";
@@ -71,11 +72,35 @@ export async function provisionLocalStack(
     count(summary.provisioned, r.type);
   }
   const outputs = localize(run.exports, ctx.localResources) as unknown as StackOutputs;
+  const stateMachineDefinition = declaredDefinition(run, ctx.localResources);
   summary.seconds = (Date.now() - started) / 1000;
   return {
-    stack: { ...outputs, endpoint, local: true, stack: stackName, localResources: ctx.localResources },
+    stack: {
+      ...outputs,
+      endpoint,
+      local: true,
+      stack: stackName,
+      localResources: ctx.localResources,
+      ...(stateMachineDefinition ? { stateMachineDefinition } : {}),
+    },
     summary,
   };
+}
+
+/**
+ * The erasure state machine's definition exactly as the program declares it (the JSON `pulumi up`
+ * deploys), mocked identifiers made local: what local mode runs.
+ */
+export function declaredDefinition(
+  run: ProgramRun,
+  localResources: Record<string, string>,
+): Record<string, unknown> | undefined {
+  const machines = run.resources.filter((r) => r.type === "aws:sfn/stateMachine:StateMachine");
+  if (machines.length > 1)
+    throw new Error(`the program declares ${machines.length} state machines; expected one`);
+  if (machines.length === 0) return undefined;
+  const { definition } = plainValue(machines[0].inputs) as { definition: string };
+  return JSON.parse(localize(definition, localResources));
 }
 
 export interface UpOptions extends ProvisionOptions {

@@ -61,6 +61,16 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
       state.invokeUrl = `https://${String(inputs.restApi)}.execute-api.${region}.amazonaws.com/${String(inputs.stageName)}`;
       state.arn = `arn:aws:apigateway:${region}::/restapis/${String(inputs.restApi)}/stages/${String(inputs.stageName)}`;
       break;
+    case "aws:sfn/stateMachine:StateMachine":
+      state.arn = `arn:aws:states:${region}:${mockAccount}:stateMachine:${physical}`;
+      id = state.arn as string;
+      break;
+    case "aws:cloudwatch/eventRule:EventRule":
+      state.arn = `arn:aws:events:${region}:${mockAccount}:rule/${physical}`;
+      break;
+    case "aws:cloudwatch/dashboard:Dashboard":
+      state.dashboardName = inputs.dashboardName ?? physical;
+      break;
   }
   return { id, state };
 }

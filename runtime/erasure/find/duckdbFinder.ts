@@ -28,6 +28,19 @@ export interface DuckDbFindResult extends FindResult {
   bytesFetched: number;
 }
 
+/**
+ * The engine, from this module's own packages or else the working directory's: local tooling runs a
+ * packaged function from a temporary directory, and its zip rightly lacks this devDependency.
+ */
+function loadDuckDb(): typeof import("@duckdb/node-api") {
+  try {
+    return require("@duckdb/node-api");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw err;
+    return require(require.resolve("@duckdb/node-api", { paths: [process.cwd()] }));
+  }
+}
+
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -83,7 +96,7 @@ export function duckDbFinder(clients: { s3: S3Client }, settings: DuckDbFinderSe
         bytesFetched: copies.reduce((n, c) => n + c.bytesFetched, 0),
       };
       if (copies.length === 0) return { paths: [], ...base };
-      const { DuckDBInstance } = await import("@duckdb/node-api");
+      const { DuckDBInstance } = loadDuckDb();
       const instance = await DuckDBInstance.create(":memory:", { threads: String(settings.threads ?? 2) });
       const conn = await instance.connect();
       try {

@@ -4,6 +4,9 @@
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Env, envNames, requiredEnv } from "../../contracts/env";
 import { Finder } from "./finder";
 import { athenaFinder } from "./athenaFinder";
 import type { DuckDbFinderSettings } from "./duckdbFinder";
@@ -25,4 +28,24 @@ export function finderForStack(
     { athena: clients.athena, glue: clients.glue, s3: clients.s3 },
     { workGroup: target.workGroup, manifestDatabase: target.manifestDatabase },
   );
+}
+
+/** The engine a function's environment names: Athena unless `LETHE_FIND_ENGINE=embedded` (local stacks). */
+export function finderTargetFromEnv(env: Env): FinderTarget {
+  const engine = env[envNames.findEngine] ?? "athena";
+  if (engine === "embedded") {
+    return {
+      local: true,
+      cacheDir: env[envNames.findCacheDir] || path.join(os.tmpdir(), "lethe-find-cache"),
+    };
+  }
+  if (engine !== "athena") {
+    throw new Error(
+      `environment variable ${envNames.findEngine} must be athena or embedded, got ${JSON.stringify(engine)}`,
+    );
+  }
+  return {
+    workGroup: requiredEnv(env, envNames.athenaWorkgroup),
+    manifestDatabase: requiredEnv(env, envNames.glueDatabase),
+  };
 }

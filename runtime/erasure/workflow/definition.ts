@@ -4,6 +4,12 @@
 //
 // Execution history stays small whatever the batch size: objects are purged by the SQS-fed purge
 // function, and the machine only polls the batch's ledger counters with a Wait between polls.
+//
+// After find (and approval) one Parallel state, EraseEverywhere, runs the lake's forget-verify loop
+// beside the stores' branches (storeBranches.ts); with no stores configured it has the lake alone.
+import { checkWorkflowStores, eraseEverywhereStates, WorkflowStore } from "./storeBranches";
+
+export type { WorkflowStore } from "./storeBranches";
 
 /** The Task states, each backed by one thin handler (runtime/handlers/<task>). */
 export const workflowTasks = [
@@ -32,6 +38,12 @@ export interface WorkflowDefinitionSettings {
   approvalTimeoutSeconds: number;
   /** How long one task may run (at least the longest task function's timeout). */
   taskTimeoutSeconds: number;
+  /** The stores beyond the lake (`lethe:stores`), each with its function's ARN; none by default. */
+  stores?: WorkflowStore[];
+  /** First pause between two polls of an async subsystem, doubled per poll (default 60). */
+  storePollSeconds?: number;
+  /** Longest pause between two polls of an async subsystem (default 3600). */
+  storeMaxPollSeconds?: number;
 }
 
 type State = Record<string, unknown>;
@@ -55,15 +67,23 @@ const lambdaRetry = [
 
 /** Any unhandled failure: keep the input, put the error beside it, and end the batch NEEDS_ATTENTION. */
 const toNeedsAttention = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "NeedsAttention" }];
+/** Inside the lake's branch a failure ends the branch (LakeFailed), so the stores' branches finish. */
+const toLakeFailed = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.failure", Next: "LakeFailed" }];
 
-function task(resource: string, timeoutSeconds: number, next: string | undefined, extra: State = {}): State {
+function task(
+  resource: string,
+  timeoutSeconds: number,
+  next: string | undefined,
+  extra: State = {},
+  catchers: readonly State[] = toNeedsAttention,
+): State {
   return {
     Type: "Task",
     Resource: resource,
     TimeoutSeconds: timeoutSeconds,
     ...extra,
     Retry: lambdaRetry,
-    Catch: toNeedsAttention,
+    Catch: catchers,
     ...(next ? { Next: next } : { End: true }),
   };
 }
@@ -71,8 +91,11 @@ function task(resource: string, timeoutSeconds: number, next: string | undefined
 /**
  * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`. Each task gets what
  * its Parameters pick and returns what it adds under its ResultPath (counts and locations, never an ID):
- * find -> the plan summary; pollLedger -> `{ done, pastDeadline }`; verify -> `{ hits, retry, nextRound,
+ * find -> the plan summary; pollLedger -> `{ done, pastDeadline, failed }`; verify -> `{ hits, retry, nextRound,
  * plan }`; requestApproval's token is answered with `{ decision: "approve" | "reject", ... }`.
+ * EraseEverywhere (a Parallel: the lake's loop and each store kind's Map) puts every branch's outcome
+ * at `$.outcome` (storeBranches.ts); Report runs only when all are ok, else NeedsAttention gets
+ * `$.failure` = `{ Error: "Lethe.NotErasedEverywhere", Cause: <the outcome as JSON> }`.
  */
 export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string, unknown> {
   for (const [name, n] of Object.entries({
@@ -81,6 +104,8 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
     maxVerifyRounds: s.maxVerifyRounds,
     approvalTimeoutSeconds: s.approvalTimeoutSeconds,
     taskTimeoutSeconds: s.taskTimeoutSeconds,
+    storePollSeconds: s.storePollSeconds ?? 60,
+    storeMaxPollSeconds: s.storeMaxPollSeconds ?? 3600,
   })) {
     if (!Number.isInteger(n) || n < (name === "drainSeconds" ? 0 : 1)) {
       throw new Error(
@@ -88,6 +113,8 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
       );
     }
   }
+  const stores = s.stores ?? [];
+  checkWorkflowStores(stores);
   const fn = s.functionArns;
   const states: Record<string, State> = {
     // The round lives at $.round, set here and by ForgetAgain, so no path depends on a task's reply
@@ -97,7 +124,7 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
       Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", round: 0 },
       Next: "Find",
     },
-    Find: task(fn.find, s.taskTimeoutSeconds, s.approvalRequired ? "RequestApproval" : "EnqueuePurges", {
+    Find: task(fn.find, s.taskTimeoutSeconds, s.approvalRequired ? "RequestApproval" : "EraseEverywhere", {
       Parameters: { "batchId.$": "$.batchId", "round.$": "$.round" },
       ResultPath: "$.plan",
     }),
@@ -118,52 +145,27 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
           },
           ApprovalDecision: {
             Type: "Choice",
-            Choices: [{ Variable: "$.approval.decision", StringEquals: "approve", Next: "EnqueuePurges" }],
+            Choices: [{ Variable: "$.approval.decision", StringEquals: "approve", Next: "EraseEverywhere" }],
             Default: "Report",
           },
         }
       : {}),
-    EnqueuePurges: task(fn.enqueuePurges, s.taskTimeoutSeconds, "WaitForLedger", {
-      Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", "plan.$": "$.plan" },
-      ResultPath: "$.forget",
-    }),
-    WaitForLedger: { Type: "Wait", Seconds: s.ledgerPollSeconds, Next: "PollLedger" },
-    PollLedger: task(fn.pollLedger, s.taskTimeoutSeconds, "ForgetDone", {
-      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", "round.$": "$.round" },
-      ResultPath: "$.forget",
-    }),
-    ForgetDone: {
-      Type: "Choice",
-      Choices: [
-        { Variable: "$.forget.done", BooleanEquals: true, Next: "Drain" },
-        { Variable: "$.forget.pastDeadline", BooleanEquals: true, Next: "NeedsAttention" },
-      ],
-      Default: "WaitForLedger",
-    },
-    Drain: { Type: "Wait", Seconds: s.drainSeconds, Next: "Verify" },
-    Verify: task(fn.verify, s.taskTimeoutSeconds, "VerifyResult", {
-      Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", maxRounds: s.maxVerifyRounds },
-      ResultPath: "$.verify",
-    }),
-    VerifyResult: {
-      Type: "Choice",
-      Choices: [
-        { Variable: "$.verify.hits", NumericEquals: 0, Next: "Report" },
-        { Variable: "$.verify.retry", BooleanEquals: true, Next: "ForgetAgain" },
-      ],
-      Default: "NeedsAttention",
-    },
-    // New hits (late arrivals, racing writers) become the next round's plan; verify numbers the round.
-    ForgetAgain: {
-      Type: "Pass",
-      Parameters: {
-        "batchId.$": "$.batchId",
-        "deadline.$": "$.deadline",
-        "round.$": "$.verify.nextRound",
-        "plan.$": "$.verify.plan",
+    ...eraseEverywhereStates(
+      { StartAt: "EnqueuePurges", States: lakeStates(s) },
+      {
+        stores,
+        storePollSeconds: s.storePollSeconds ?? 60,
+        storeMaxPollSeconds: s.storeMaxPollSeconds ?? 3600,
+        taskTimeoutSeconds: s.taskTimeoutSeconds,
+        retry: lambdaRetry,
       },
-      Next: "EnqueuePurges",
-    },
+      {
+        parallel: "EraseEverywhere",
+        done: "Report",
+        needsAttention: "NeedsAttention",
+        catchAll: toNeedsAttention,
+      },
+    ),
     Report: task(fn.report, s.taskTimeoutSeconds, undefined, { ResultPath: "$.report" }),
     NeedsAttention: {
       Type: "Task",
@@ -180,8 +182,111 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
     },
   };
   return {
-    Comment: "Lethe erasure batch: find, plan, approval, forget, drain, verify, report",
+    Comment:
+      "Lethe erasure batch: find, plan, approval, then the lake (forget, drain, verify) and the stores in parallel, report",
     StartAt: "Start",
     States: states,
+  };
+}
+
+/**
+ * The lake's branch of EraseEverywhere: enqueue, poll the ledger, drain, verify, and again while verify
+ * finds new hits. It ends with `{ ok, ... }` (LakeErased, or one of the Lake* outcomes that need
+ * attention), never with a Fail, so the stores' branches always finish.
+ */
+function lakeStates(s: WorkflowDefinitionSettings): Record<string, State> {
+  const fn = s.functionArns;
+  const notErased = (error: string, cause: string, extra: State = {}): State => ({
+    Type: "Pass",
+    Parameters: { kind: "lake", ok: false, failure: { Error: error, Cause: cause }, ...extra },
+    End: true,
+  });
+  return {
+    EnqueuePurges: task(
+      fn.enqueuePurges,
+      s.taskTimeoutSeconds,
+      "WaitForLedger",
+      {
+        Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", "plan.$": "$.plan" },
+        ResultPath: "$.forget",
+      },
+      toLakeFailed,
+    ),
+    WaitForLedger: { Type: "Wait", Seconds: s.ledgerPollSeconds, Next: "PollLedger" },
+    PollLedger: task(
+      fn.pollLedger,
+      s.taskTimeoutSeconds,
+      "ForgetDone",
+      {
+        Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", "round.$": "$.round" },
+        ResultPath: "$.forget",
+      },
+      toLakeFailed,
+    ),
+    ForgetDone: {
+      Type: "Choice",
+      Choices: [
+        // Done, but with objects the purge could not forget (their reasons at $.forget.reason).
+        { Variable: "$.forget.failed", BooleanEquals: true, Next: "LakeForgetFailed" },
+        { Variable: "$.forget.done", BooleanEquals: true, Next: "Drain" },
+        { Variable: "$.forget.pastDeadline", BooleanEquals: true, Next: "LakePastDeadline" },
+      ],
+      Default: "WaitForLedger",
+    },
+    Drain: { Type: "Wait", Seconds: s.drainSeconds, Next: "Verify" },
+    Verify: task(
+      fn.verify,
+      s.taskTimeoutSeconds,
+      "VerifyResult",
+      {
+        Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", maxRounds: s.maxVerifyRounds },
+        ResultPath: "$.verify",
+      },
+      toLakeFailed,
+    ),
+    VerifyResult: {
+      Type: "Choice",
+      Choices: [
+        { Variable: "$.verify.hits", NumericEquals: 0, Next: "LakeErased" },
+        { Variable: "$.verify.retry", BooleanEquals: true, Next: "ForgetAgain" },
+      ],
+      Default: "LakeNotVerified",
+    },
+    // New hits (late arrivals, racing writers) become the next round's plan; verify numbers the round.
+    ForgetAgain: {
+      Type: "Pass",
+      Parameters: {
+        "batchId.$": "$.batchId",
+        "deadline.$": "$.deadline",
+        "round.$": "$.verify.nextRound",
+        "plan.$": "$.verify.plan",
+      },
+      Next: "EnqueuePurges",
+    },
+    LakeErased: {
+      Type: "Pass",
+      Parameters: { kind: "lake", ok: true, "round.$": "$.round", "verify.$": "$.verify" },
+      End: true,
+    },
+    LakeFailed: {
+      Type: "Pass",
+      Parameters: { kind: "lake", ok: false, "round.$": "$.round", "failure.$": "$.failure" },
+      End: true,
+    },
+    LakePastDeadline: notErased(
+      "Lethe.ForgetPastDeadline",
+      "The lake's purges were not done by the request's deadline",
+      { "round.$": "$.round", "forget.$": "$.forget" },
+    ),
+    LakeForgetFailed: notErased(
+      "Lethe.ForgetFailed",
+      "Objects of the lake could not be purged (see the errors table)",
+      { "round.$": "$.round", "forget.$": "$.forget" },
+    ),
+    LakeNotVerified: notErased(
+      "Lethe.VerifyRoundsExhausted",
+      "Verify still found the subjects in the lake after the last round",
+      { "round.$": "$.round", "verify.$": "$.verify" },
+    ),
   };
 }

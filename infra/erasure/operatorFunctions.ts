@@ -1,0 +1,316 @@
+// The functions an operator (console, CLI) or a schedule invokes: request (intake), batch (collects
+// open requests and starts one execution per batch; on a schedule), status, approval (answers the
+// execution's task token), cancel (stops a batch's execution) and deadline (on a schedule: alerts
+// before and after a request's deadline). Each has its own role: exact tables, prefixes, the state
+// machine (batch may only start it, cancel only stop its executions, approval only answer its tokens).
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Tags } from "../components/tags";
+import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { executionsOf, objectGrant, publishGrant, tableGrant } from "../components/grants";
+import { keySubjectHashes } from "../components/subjectHashKey";
+import { envNames } from "../../runtime/contracts/env";
+import { manifestRoot, requestIdsRoot } from "../../runtime/contracts/lakeSchema";
+import { createRequestHandler } from "../../runtime/handlers/request";
+import { createBatchHandler } from "../../runtime/handlers/batch";
+import { createStatusHandler } from "../../runtime/handlers/status";
+import { createApprovalHandler } from "../../runtime/handlers/approval";
+import { createCancelHandler } from "../../runtime/handlers/cancel";
+import { createDeadlineHandler, deadlineServiceName } from "../../runtime/handlers/deadline";
+import type { TableRef } from "./purgeWorkers";
+
+export interface OperatorFunctionsArgs {
+  tags: pulumi.Input<Tags>;
+  kmsKeyArn: pulumi.Input<string>;
+  logRetentionDays: pulumi.Input<number>;
+  /** Every function gets the erasure settings (deadline, retentions) and the subject hash key. */
+  erasureEnvironment: Record<string, pulumi.Input<string>>;
+  tables: { requests: TableRef; ledger: TableRef; audit: TableRef; optOut: TableRef; idempotency: TableRef };
+  lakeBucketName: pulumi.Input<string>;
+  reportBucketName: pulumi.Input<string>;
+  alertTopicArn: pulumi.Input<string>;
+  subjectHashKeyArn: pulumi.Input<string>;
+  /** The filter builder intake triggers once the subjects are registered as opted out. */
+  filterBuilder: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
+  stateMachineArn: pulumi.Input<string>;
+  batchSchedule: pulumi.Input<string>;
+  batchMaxSubjects: pulumi.Input<number>;
+  deadlineSchedule: pulumi.Input<string>;
+  deadlineWarningDays: pulumi.Input<number>;
+}
+
+/** The factories the functions are serialized from (exported so a test can run exactly these). */
+export const requestFactory = () => createRequestHandler();
+export const batchFactory = () => createBatchHandler();
+export const statusFactory = () => createStatusHandler();
+export const approvalFactory = () => createApprovalHandler();
+export const cancelFactory = () => createCancelHandler();
+export const deadlineFactory = () => createDeadlineHandler();
+
+export type OperatorFunctionName = "request" | "batch" | "status" | "approval" | "cancel" | "deadline";
+
+export class OperatorFunctions extends pulumi.ComponentResource {
+  readonly functions: Record<OperatorFunctionName, LetheFunction>;
+  readonly schedules: { batch: aws.cloudwatch.EventRule; deadline: aws.cloudwatch.EventRule };
+  /** The functions' dead-letter queues by short name, for Alerts. */
+  readonly deadLetterQueueNames: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: OperatorFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lethe:erasure:OperatorFunctions", name, {}, opts);
+    const parent = { parent: this };
+    const t = args.tables;
+    const refs = pulumi.all({
+      requests: t.requests.arn,
+      ledger: t.ledger.arn,
+      audit: t.audit.arn,
+      optOut: t.optOut.arn,
+      idempotency: t.idempotency.arn,
+      lake: args.lakeBucketName,
+      reports: args.reportBucketName,
+      topic: args.alertTopicArn,
+      hashKey: args.subjectHashKeyArn,
+      filterBuilder: args.filterBuilder.arn,
+      machine: args.stateMachineArn,
+    });
+    type Refs = pulumi.Unwrap<typeof refs>;
+    const audit = (r: Refs) => tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]);
+    const auditEnv = { [envNames.auditTable]: t.audit.name };
+
+    const make = (
+      shortName: OperatorFunctionName,
+      description: string,
+      callbackFactory: () => unknown,
+      grants: (r: Refs) => PolicyStatement[],
+      environment: Record<string, pulumi.Input<string>>,
+      sizing: {
+        memorySizeMb: number;
+        timeoutSeconds: number;
+        kmsViaServices: string[];
+        reservedConcurrency?: number;
+      },
+    ): LetheFunction =>
+      new LetheFunction(
+        `${name}-${shortName}`,
+        {
+          shortName,
+          description,
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          callbackFactory: callbackFactory as any,
+          statements: refs.apply(grants),
+          environment: {
+            ...args.erasureEnvironment,
+            [envNames.requestsTable]: t.requests.name,
+            ...environment,
+            POWERTOOLS_SERVICE_NAME: shortName === "deadline" ? deadlineServiceName : `lethe-${shortName}`,
+          },
+          memorySizeMb: sizing.memorySizeMb,
+          timeoutSeconds: sizing.timeoutSeconds,
+          reservedConcurrentExecutions: sizing.reservedConcurrency,
+          kmsKeyArn: args.kmsKeyArn,
+          kmsViaServices: sizing.kmsViaServices,
+          logRetentionDays: args.logRetentionDays,
+          tags: args.tags,
+        },
+        parent,
+      );
+
+    this.functions = {
+      request: make(
+        "request",
+        "Files an erasure request: checks every ID, keeps them on S3, registers the opt-outs and rebuilds the filter",
+        requestFactory,
+        (r) => [
+          tableGrant(
+            "RecordRequests",
+            ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            [r.requests],
+          ),
+          tableGrant(
+            "Idempotency",
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            [r.idempotency],
+          ),
+          tableGrant(
+            "RegisterOptOuts",
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
+            [r.optOut],
+          ),
+          audit(r),
+          objectGrant("KeepRequestIds", ["s3:PutObject"], r.lake, [requestIdsRoot]),
+          {
+            Sid: "RebuildFilter",
+            Effect: "Allow",
+            Action: "lambda:InvokeFunction",
+            Resource: r.filterBuilder,
+          },
+          keySubjectHashes(r.hashKey),
+        ],
+        {
+          ...auditEnv,
+          [envNames.idempotencyTable]: t.idempotency.name,
+          [envNames.optOutTable]: t.optOut.name,
+          [envNames.lakeBucket]: args.lakeBucketName,
+          [envNames.filterBuilderFunction]: args.filterBuilder.name,
+          [envNames.kmsKeyArn]: args.kmsKeyArn,
+        },
+        // Requests of 10,000 IDs are parsed, hashed and written in one invocation.
+        { memorySizeMb: 1024, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
+      ),
+      batch: make(
+        "batch",
+        "Collects open requests into a batch (manifest on S3) and starts its erasure execution",
+        batchFactory,
+        (r) => [
+          tableGrant(
+            "CollectRequests",
+            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            [r.requests],
+            true,
+          ),
+          tableGrant(
+            "CreateBatches",
+            ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            [r.ledger],
+          ),
+          audit(r),
+          objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
+          objectGrant("WriteManifests", ["s3:PutObject"], r.lake, [manifestRoot]),
+          { Sid: "StartErasure", Effect: "Allow", Action: "states:StartExecution", Resource: r.machine },
+          keySubjectHashes(r.hashKey),
+        ],
+        {
+          ...auditEnv,
+          [envNames.ledgerTable]: t.ledger.name,
+          [envNames.lakeBucket]: args.lakeBucketName,
+          [envNames.stateMachineArn]: args.stateMachineArn,
+          [envNames.batchMaxSubjects]: pulumi.output(args.batchMaxSubjects).apply(String),
+          [envNames.kmsKeyArn]: args.kmsKeyArn,
+        },
+        // One batcher at a time: two would race for the same open requests.
+        {
+          memorySizeMb: 1024,
+          timeoutSeconds: 300,
+          kmsViaServices: ["dynamodb", "s3"],
+          reservedConcurrency: 1,
+        },
+      ),
+      status: make(
+        "status",
+        "Answers a request's state, deadline, days left, per-step counts and report location",
+        statusFactory,
+        (r) => [
+          tableGrant("ReadRequests", ["dynamodb:GetItem"], [r.requests]),
+          tableGrant("ReadBatches", ["dynamodb:GetItem"], [r.ledger]),
+        ],
+        { [envNames.ledgerTable]: t.ledger.name, [envNames.reportBucket]: args.reportBucketName },
+        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+      ),
+      approval: make(
+        "approval",
+        "Approves or rejects a batch waiting on its plan, resuming its execution",
+        approvalFactory,
+        (r) => [
+          tableGrant("DecideBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
+          tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+          audit(r),
+          {
+            Sid: "AnswerTaskToken",
+            Effect: "Allow",
+            Action: ["states:SendTaskSuccess", "states:SendTaskFailure"],
+            Resource: r.machine,
+          },
+        ],
+        {
+          ...auditEnv,
+          [envNames.ledgerTable]: t.ledger.name,
+          [envNames.stateMachineArn]: args.stateMachineArn,
+        },
+        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+      ),
+      cancel: make(
+        "cancel",
+        "Cancels a request's batch: stops its execution, its requests become CANCELLED",
+        cancelFactory,
+        (r) => [
+          tableGrant("CancelBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
+          tableGrant("CancelRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+          audit(r),
+          {
+            Sid: "StopErasure",
+            Effect: "Allow",
+            Action: ["states:StopExecution", "states:DescribeExecution"],
+            Resource: executionsOf(r.machine),
+          },
+        ],
+        {
+          ...auditEnv,
+          [envNames.ledgerTable]: t.ledger.name,
+          [envNames.stateMachineArn]: args.stateMachineArn,
+        },
+        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+      ),
+      deadline: make(
+        "deadline",
+        "Alerts requests due within the warning window or past their deadline; publishes the deadline metrics",
+        deadlineFactory,
+        (r) => [
+          tableGrant("SweepRequests", ["dynamodb:Query", "dynamodb:UpdateItem"], [r.requests], true),
+          publishGrant(r.topic),
+        ],
+        {
+          [envNames.alertTopicArn]: args.alertTopicArn,
+          [envNames.deadlineWarningDays]: pulumi.output(args.deadlineWarningDays).apply(String),
+        },
+        {
+          memorySizeMb: 256,
+          timeoutSeconds: 120,
+          kmsViaServices: ["dynamodb", "sns"],
+          reservedConcurrency: 1,
+        },
+      ),
+    };
+
+    const schedule = (label: "batch" | "deadline", expression: pulumi.Input<string>, description: string) => {
+      const fn = this.functions[label];
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${label}-schedule`,
+        { description, scheduleExpression: expression, tags: args.tags },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${label}-target`,
+        {
+          rule: rule.name,
+          arn: fn.arn,
+          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        },
+        parent,
+      );
+      new aws.lambda.Permission(
+        `${name}-${label}-permission`,
+        {
+          action: "lambda:InvokeFunction",
+          function: fn.function.name,
+          principal: "events.amazonaws.com",
+          sourceArn: rule.arn,
+        },
+        parent,
+      );
+      return rule;
+    };
+    this.schedules = {
+      batch: schedule("batch", args.batchSchedule, "Lethe: collect open erasure requests into a batch"),
+      deadline: schedule(
+        "deadline",
+        args.deadlineSchedule,
+        "Lethe: alert erasure requests near or past their deadline",
+      ),
+    };
+    this.deadLetterQueueNames = Object.fromEntries(
+      Object.entries(this.functions).map(([short, f]) => [`${short}-function`, f.deadLetterQueue.name]),
+    );
+    this.registerOutputs(
+      Object.fromEntries(Object.entries(this.functions).map(([k, f]) => [k, f.function.name])),
+    );
+  }
+}

@@ -1,0 +1,45 @@
+// Report task (the state machine's Report state; it gets the whole state, `{batchId, deadline, round,
+// plan, verify, approval, ...}`): writes each request's report to the report bucket, drops the raw IDs
+// everywhere, and ends a verified batch COMPLETED. Replies with each request's report location and
+// counts, never an ID.
+// Console test event: {"batchId": "<a VERIFYING batch>", "round": 0, "verify": {"hits": 0}}
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
+import { Env, envNames, requiredEnv } from "../contracts/env";
+import { erasureSettingsFromEnv } from "../erasure/settings";
+import { lazySubjectHasher } from "../erasure/subjectHash";
+import { reportBatch, ReportTaskReply } from "../erasure/workflow/tasks/report";
+
+export const reportServiceName = "lethe-report";
+
+export function createReportHandler(env: Env = process.env): (event: unknown) => Promise<ReportTaskReply> {
+  const logger = new Logger({ serviceName: reportServiceName });
+  const metrics = new Metrics({ namespace: "Lethe", serviceName: reportServiceName });
+  const s3 = makeS3Client();
+  const doc = makeDocumentClient();
+  const kmsKeyArn = requiredEnv(env, envNames.kmsKeyArn);
+  const erasure = erasureSettingsFromEnv(env);
+  const deps = {
+    doc,
+    s3,
+    ledgerTable: requiredEnv(env, envNames.ledgerTable),
+    requestsTable: requiredEnv(env, envNames.requestsTable),
+    audit: {
+      tableName: requiredEnv(env, envNames.auditTable),
+      erasure,
+      overflow: { s3, bucket: requiredEnv(env, envNames.auditBucket), kmsKeyArn },
+    },
+    reportBucket: { bucket: requiredEnv(env, envNames.reportBucket), kmsKeyArn },
+    erasure,
+    hasher: lazySubjectHasher(makeKmsClient(), requiredEnv(env, envNames.subjectHashKeyArn)),
+  };
+  return async (event) => {
+    const reply = await reportBatch(deps, event);
+    metrics.addMetric("ReportsWritten", MetricUnit.Count, reply.counts.requests);
+    metrics.addMetric("RawIdVersionsDeleted", MetricUnit.Count, reply.counts.rawIdVersionsDeleted);
+    metrics.publishStoredMetrics();
+    logger.info(reply.message, { batchId: reply.batchId, state: reply.state, counts: reply.counts });
+    return reply;
+  };
+}

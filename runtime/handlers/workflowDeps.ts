@@ -1,0 +1,54 @@
+// What the workflow's task handlers build from their environment, in one place: the batch tables,
+// and for find and verify the lake, the find engine, the index and where plans go.
+import { makeAthenaClient, makeDocumentClient, makeGlueClient, makeS3Client } from "../aws/clients";
+import { Env, envNames, requiredEnv } from "../contracts/env";
+import { dataMappersFromEnv } from "../contracts/mappers";
+import type { BatchTables } from "../erasure/batches";
+import { finderForStack, finderTargetFromEnv } from "../erasure/find/forStack";
+import { indexHasherFromEnv } from "../erasure/metastore/indexHasher";
+import type { FindingDeps } from "../erasure/workflow/tasks/planLocation";
+
+export function batchTablesFromEnv(env: Env, doc = makeDocumentClient()): BatchTables {
+  return {
+    doc,
+    ledgerTable: requiredEnv(env, envNames.ledgerTable),
+    requestsTable: requiredEnv(env, envNames.requestsTable),
+  };
+}
+
+/**
+ * Built at cold start; the index's hasher (a KMS call) is awaited on first use. The batch tables are
+ * read from the environment on first use too: find's console event (a manifest) needs none.
+ */
+export function findingDepsFromEnv(env: Env): () => Promise<FindingDeps> {
+  const s3 = makeS3Client();
+  const doc = makeDocumentClient();
+  const target = finderTargetFromEnv(env);
+  const finder = finderForStack(
+    target,
+    target.local ? { s3 } : { s3, athena: makeAthenaClient(), glue: makeGlueClient() },
+  );
+  const mappers = dataMappersFromEnv(env, envNames.dataMappers);
+  const indexTable = requiredEnv(env, envNames.indexTable);
+  const hasher = indexHasherFromEnv(env);
+  // A bad key fails the first invocation (awaited there), not the process.
+  hasher.catch(() => undefined);
+  const planTarget = {
+    bucket: requiredEnv(env, envNames.lakeBucket),
+    kmsKeyArn: requiredEnv(env, envNames.kmsKeyArn),
+  };
+  return async () => ({
+    doc,
+    get ledgerTable() {
+      return requiredEnv(env, envNames.ledgerTable);
+    },
+    get requestsTable() {
+      return requiredEnv(env, envNames.requestsTable);
+    },
+    s3,
+    finder,
+    mappers,
+    planTarget,
+    index: { doc, table: indexTable, hashSubject: await hasher },
+  });
+}
