@@ -295,7 +295,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     logRetentionDays: config.logRetentionDays,
-    erasureEnvironment: erasureFunctionEnvironment,
+    // The request function audits; details too large for an item go to the audit bucket.
+    erasureEnvironment: { ...erasureFunctionEnvironment, [envNames.auditBucket]: auditBucket.bucketName },
     tables: {
       requests: tableRef(tables.tables.requests),
       ledger: tableRef(tables.tables.ledger),

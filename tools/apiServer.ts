@@ -2,14 +2,17 @@
 // turned into the REST proxy event API Gateway would send and answered by the API function's router
 // (runtime/api/router.ts) with the environment the program gives the API function; the console
 // functions behind the routes run packaged, in this process, with their own local environment (as
-// `lethe invoke` runs them). The stage's throttling is a token bucket with the stack's rate and burst.
+// `lethe invoke` runs them), reached through Lambda Invoke served on loopback as deployed. The stage's throttling is a token bucket with the stack's rate and burst.
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { UsageError } from "../runtime/contracts/errors";
 import { envNames } from "../runtime/contracts/env";
 import { apiDepsFromEnv } from "../runtime/handlers/api";
-import { ApiDeps, ApiEvent, CallOutcome, ConsoleFunction, createApiRouter } from "../runtime/api/router";
-import { failureOf, throttledBody } from "../runtime/api/errors";
+import { ApiDeps, ApiEvent, ConsoleFunction, createApiRouter } from "../runtime/api/router";
+import { throttledBody } from "../runtime/api/errors";
+import { lambdaCaller } from "../runtime/api/lambdaCaller";
+import { makeLambdaClient } from "../runtime/aws/clients";
+import { LocalLambda, LocalLambdaHandler, serveLocalLambda } from "./localLambda";
 import { defaultStackOutputsFile, localizeEnvironment, readStackOutputs, StackOutputs } from "./invoke";
 import { lambdaEnvironment, loadPackagedHandler, PackagedHandler, packagedFunction } from "./packaging";
 
@@ -70,39 +73,47 @@ function localEnvironmentOf(env: Record<string, string>, outputs: StackOutputs):
   return out;
 }
 
-/** Each console function packaged and loaded once (a cold start), its failures as Lambda reports them. */
-function packagedCaller(
+/** The functions the API's console functions reach: themselves, and the filter builder (request). */
+const servedFunctions = ["request", "status", "cancel", "approval", "filter-builder"] as const;
+
+/**
+ * Lambda Invoke served locally (tools/localLambda.ts) for the console functions and what they call,
+ * each packaged and loaded once (a cold start) with its local environment: the API function's calls
+ * take the deployed path (lambdaCaller), and so does the request function's call to the filter builder.
+ */
+async function servePackagedFunctions(
   outputs: StackOutputs,
   stack: string,
   logs: (chunk: string) => void,
-): ApiDeps["call"] {
-  const handlers = new Map<ConsoleFunction, Promise<PackagedHandler>>();
-  const load = (fn: ConsoleFunction) => {
-    let h = handlers.get(fn);
-    if (!h) {
-      h = packagedFunction(fn, { stack }).then((p) =>
-        loadPackagedHandler(p, localEnvironmentOf(lambdaEnvironment(p), outputs)),
-      );
-      handlers.set(fn, h);
-    }
-    return h;
-  };
-  return async (fn, event): Promise<CallOutcome> => {
-    const handler = await load(fn);
-    // The functions log JSON to stdout, as in Lambda; keep it off the server's own output.
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array) => (
-      logs(chunk.toString()),
-      true
-    )) as typeof process.stdout.write;
-    try {
-      return { ok: true, reply: JSON.parse(JSON.stringify((await handler(event)) ?? null)) };
-    } catch (err) {
-      return { ok: false, failure: failureOf(err) };
-    } finally {
-      process.stdout.write = write;
-    }
-  };
+): Promise<{ lambda: LocalLambda; names: Record<ConsoleFunction, string> }> {
+  const handlers: Record<string, LocalLambdaHandler> = {};
+  let endpoint = "";
+  const names: Partial<Record<string, string>> = {};
+  for (const shortName of servedFunctions) {
+    const fn = await packagedFunction(shortName, { stack });
+    names[shortName] = fn.functionName;
+    let loaded: PackagedHandler | undefined;
+    handlers[fn.functionName] = async (event) => {
+      loaded ??= loadPackagedHandler(fn, {
+        ...localEnvironmentOf(lambdaEnvironment(fn), outputs),
+        AWS_ENDPOINT_URL_LAMBDA: endpoint,
+      });
+      // The functions log JSON to stdout, as in Lambda; keep it off the server's own output.
+      const write = process.stdout.write;
+      process.stdout.write = ((chunk: string | Uint8Array) => (
+        logs(chunk.toString()),
+        true
+      )) as typeof process.stdout.write;
+      try {
+        return JSON.parse(JSON.stringify((await loaded(event)) ?? null));
+      } finally {
+        process.stdout.write = write;
+      }
+    };
+  }
+  const lambda = await serveLocalLambda(handlers);
+  endpoint = lambda.endpoint;
+  return { lambda, names: names as Record<ConsoleFunction, string> };
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | "too large"> {
@@ -154,11 +165,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   // The deployed URL means nothing here: the document is served without `servers`.
   delete env[envNames.apiBaseUrl];
   const logs = opts.logs ?? (() => undefined);
+  const served = opts.call ? undefined : await servePackagedFunctions(outputs, stack, logs);
+  const clients = {
+    endpoint: outputs.endpoint,
+    ...(typeof outputs.region === "string" ? { region: outputs.region } : {}),
+  };
+  const call =
+    opts.call ??
+    lambdaCaller(makeLambdaClient({ ...clients, endpoint: served!.lambda.endpoint }), served!.names);
   const router = createApiRouter({
-    ...apiDepsFromEnv(env, opts.call ?? packagedCaller(outputs, stack, logs), {
-      endpoint: outputs.endpoint,
-      ...(typeof outputs.region === "string" ? { region: outputs.region } : {}),
-    }),
+    ...apiDepsFromEnv(env, call, clients),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const bucket = tokenBucket(opts.throttle ?? throttleOf(outputs));
@@ -204,6 +220,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served?.lambda.close();
+    },
   };
 }

@@ -5,7 +5,7 @@
 // code the console runs. Logs name routes and statuses only: no path, no body, no ID.
 import type { BatchRecord } from "../erasure/batches";
 import type { RequestListQuery, RequestPage } from "../erasure/requestList";
-import { ApiError, apiErrorOf, FunctionFailure } from "./errors";
+import { ApiError, apiErrorOf, failureOf, FunctionFailure } from "./errors";
 import { LinkSigner, readLinkToken, taskTokenDigest, LinkClaims } from "./approvalLinks";
 import { confirmationPage, decidedPage, refusedPage } from "./pages";
 import { matchPath, Route, routes } from "./routes";
@@ -161,7 +161,12 @@ async function callConsole(
   consoleEvent: Record<string, unknown>,
 ): Promise<unknown> {
   const outcome = await deps.call(fn, consoleEvent);
-  if (!outcome.ok) throw apiErrorOf(outcome.failure);
+  if (!outcome.ok) {
+    const e = apiErrorOf(outcome.failure);
+    // The failure's kind only: an unexpected error's message may hold anything.
+    if (e.status >= 500) deps.log?.({ level: "error", function: fn, error: outcome.failure.errorType });
+    throw e;
+  }
   return outcome.reply;
 }
 
@@ -357,7 +362,11 @@ export function createApiRouter(deps: ApiDeps): (event: ApiEvent) => Promise<Api
           : await answerJson(deps, route, event, params);
     } catch (err) {
       if (err instanceof ApiError) result = json(err.status, err.body());
-      else {
+      else if ((err as Error)?.name === "UsageError") {
+        // Bad input found by a module the API runs itself (the listing's cursor).
+        const e = apiErrorOf(failureOf(err));
+        result = json(e.status, e.body());
+      } else {
         log({ level: "error", operation, error: (err as Error)?.name ?? "Error" });
         const e = new ApiError(
           "internal_error",
