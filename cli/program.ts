@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
+import { registerApi } from "./api";
 import { registerBloom } from "./bloom";
 import { registerDemo } from "./demo";
 import { registerErasure } from "./erasure";
@@ -21,6 +22,7 @@ const groups: ((program: Command) => void)[] = [
   registerErasure,
   registerRequests,
   registerReport,
+  registerApi,
   registerFunctions,
   registerIndex,
   registerPolicy,

@@ -91,6 +91,18 @@ export interface LetheConfig {
   manifestRetentionDays: number;
   /** The Glue tables Lethe finds and forgets subjects in. */
   dataMappers: DataMapperSetting[];
+  /** HTTP API: who may call it, "iam" (SigV4) or "cognito" (a user pool's tokens). */
+  apiAuthorizer: string;
+  /** HTTP API: the Cognito user pool's ARN when apiAuthorizer is "cognito". */
+  apiCognitoUserPoolArn: string;
+  /** HTTP API: the stage's steady requests per second. */
+  apiThrottleRateLimit: number;
+  /** HTTP API: the stage's burst above the steady rate. */
+  apiThrottleBurstLimit: number;
+  /** HTTP API: put a WAF web ACL (AWS common rules, a rate limit per IP) in front of the stage. */
+  apiWaf: boolean;
+  /** Hours an approve/reject link in an approval notification works. */
+  approvalLinkTtlHours: number;
   /** Wait for a human's approval of each batch's plan before anything is purged. */
   approvalRequired: boolean;
   /** EventBridge schedule on which open requests are collected into a batch. */
@@ -150,6 +162,12 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   stores: "json",
   manifestRetentionDays: "integer",
   dataMappers: "json",
+  apiAuthorizer: "string",
+  apiCognitoUserPoolArn: "string",
+  apiThrottleRateLimit: "integer",
+  apiThrottleBurstLimit: "integer",
+  apiWaf: "boolean",
+  approvalLinkTtlHours: "integer",
   approvalRequired: "boolean",
   batchSchedule: "string",
   batchMaxSubjects: "integer",
@@ -285,6 +303,7 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "ingestProcessorBufferingSizeMb", 1, 3);
   checkStores(c.stores);
   integerIn(c, "manifestRetentionDays", 1, 365);
+  validateApiSettings(c);
   if (c.manifestRetentionDays >= c.erasureDeadlineDays) {
     throw new ConfigError(
       "manifestRetentionDays",
@@ -483,4 +502,23 @@ export function readLetheConfig(config = new pulumi.Config("lethe")): LetheConfi
   };
   const c = Object.fromEntries((Object.keys(settingTypes) as (keyof LetheConfig)[]).map((k) => [k, read(k)]));
   return validateConfig(c as unknown as LetheConfig);
+}
+
+function validateApiSettings(c: LetheConfig): void {
+  if (c.apiAuthorizer !== "iam" && c.apiAuthorizer !== "cognito")
+    throw new ConfigError(
+      "apiAuthorizer",
+      `must be "iam" or "cognito", got ${JSON.stringify(c.apiAuthorizer)}`,
+    );
+  if (
+    c.apiAuthorizer === "cognito" &&
+    !/^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+$/.test(c.apiCognitoUserPoolArn)
+  )
+    throw new ConfigError(
+      "apiCognitoUserPoolArn",
+      `must be a Cognito user pool ARN when lethe:apiAuthorizer is "cognito", got ${JSON.stringify(c.apiCognitoUserPoolArn)}`,
+    );
+  integerIn(c, "apiThrottleRateLimit", 1, 10_000);
+  integerIn(c, "apiThrottleBurstLimit", 1, 5_000);
+  integerIn(c, "approvalLinkTtlHours", 1, 720);
 }

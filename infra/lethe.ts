@@ -26,6 +26,7 @@ import { eventsTable, manifestRoot } from "../runtime/contracts/lakeSchema";
 import { parseS3Location } from "../runtime/contracts/mappers";
 import { DataMapper } from "../runtime/contracts/mappers";
 import { PurgeWorkers } from "./erasure/purgeWorkers";
+import { consoleFunctionNames, ErasureApi, signApprovalLinks } from "./api/erasureApi";
 import { longestTaskSeconds, WorkflowFunctions } from "./erasure/workflowFunctions";
 import { OperatorFunctions } from "./erasure/operatorFunctions";
 import { ErasureWorkflow } from "./erasure/workflow";
@@ -53,6 +54,8 @@ export interface LetheStack {
   /** The data mappers with Lethe's own table filled in: what the find, indexer and purge functions get. */
   dataMappers: pulumi.Output<DataMapper[]>;
   workers: PurgeWorkers;
+  /** The HTTP API; its linkEnvironment goes to the function that sends approval notifications. */
+  api: ErasureApi;
   /** Where each request's report (keyed hashes only) goes; expires after reportRetentionDays. */
   reportBucket: SecureBucket;
   /** The state machine's task functions besides find. */
@@ -214,6 +217,22 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     logRetentionDays: config.logRetentionDays,
   });
 
+  const api = new ErasureApi("lethe-api", {
+    tags,
+    kmsKeyArn: lake.kmsKeyArn,
+    logRetentionDays: config.logRetentionDays,
+    requestsTableName: tables.tables.requests.name,
+    requestsTableArn: tables.tables.requests.arn,
+    ledgerTableName: tables.tables.ledger.name,
+    ledgerTableArn: tables.tables.ledger.arn,
+    functionNames: consoleFunctionNames(stack),
+    authorizer: config.apiAuthorizer as "iam" | "cognito",
+    cognitoUserPoolArn: config.apiCognitoUserPoolArn || undefined,
+    throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
+    waf: config.apiWaf,
+    approvalLinkTtlHours: config.approvalLinkTtlHours,
+  });
+
   const reportBucket = new SecureBucket("lethe-reports", {
     kmsKeyArn: lake.kmsKeyArn,
     noncurrentVersionExpirationDays: 1,
@@ -238,6 +257,10 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     alertTopicArn: alerts.topic.arn,
     subjectHashKeyArn: subjectHashKey.arn,
     find: { statements: find.statements, environment: find.environment },
+    approvalLinks: {
+      environment: api.linkEnvironment,
+      statements: api.linkKey.arn.apply((k) => [signApprovalLinks(k)]),
+    },
   });
   const workflowSettings: WorkflowSettings = {
     approvalRequired: config.approvalRequired,
@@ -279,7 +302,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     logRetentionDays: config.logRetentionDays,
-    erasureEnvironment: erasureFunctionEnvironment,
+    // The request function audits; details too large for an item go to the audit bucket.
+    erasureEnvironment: { ...erasureFunctionEnvironment, [envNames.auditBucket]: auditBucket.bucketName },
     tables: {
       requests: tableRef(tables.tables.requests),
       ledger: tableRef(tables.tables.ledger),
@@ -379,6 +403,13 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     errorsFunction: workers.errors.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
     erasureSettings: pulumi.output(erasureSettings),
+    apiUrl: api.url,
+    apiFunction: api.api.function.name,
+    approvalLinkKeyArn: api.linkKey.arn,
+    apiThrottle: pulumi.output({
+      rateLimit: config.apiThrottleRateLimit,
+      burstLimit: config.apiThrottleBurstLimit,
+    }),
     storeFunctions: pulumi.output(
       Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [k, f.function.name])),
     ),
@@ -414,6 +445,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     indexer,
     find,
     workers,
+    api,
     reportBucket,
     tasks,
     workflow,

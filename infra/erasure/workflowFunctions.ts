@@ -34,6 +34,11 @@ export interface WorkflowFunctionsArgs {
   subjectHashKeyArn: pulumi.Input<string>;
   /** What the find function may do and is told: verify finds again, no more and no less. */
   find: { statements: pulumi.Input<PolicyStatement[]>; environment: Record<string, pulumi.Input<string>> };
+  /** The HTTP API's signed approval links (infra/api/erasureApi.ts): request-approval puts them in the notification. */
+  approvalLinks?: {
+    environment: Record<string, pulumi.Input<string>>;
+    statements: pulumi.Input<PolicyStatement[]>;
+  };
 }
 
 /** The factories the functions are serialized from (exported so a test can run exactly these). */
@@ -122,8 +127,9 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
         "Holds a batch's task token and sends its plan summary (counts, no IDs) and how to approve to SNS",
         requestApprovalFactory,
         (r) => [...batchGrants(r), publishGrant(r.topic)],
-        { [envNames.alertTopicArn]: args.alertTopicArn },
+        { [envNames.alertTopicArn]: args.alertTopicArn, ...args.approvalLinks?.environment },
         { ...small, kmsViaServices: ["dynamodb", "sns"] },
+        args.approvalLinks?.statements,
       ),
       enqueuePurges: make(
         "enqueue-purges",

@@ -61,6 +61,17 @@ export const envNames = {
   athenaWorkgroup: "LETHE_ATHENA_WORKGROUP",
   glueDatabase: "LETHE_GLUE_DATABASE",
   lakeBucket: "LETHE_LAKE_BUCKET",
+  // the API function: the console functions behind its routes (Lambda names), and approval links
+  requestFunction: "LETHE_REQUEST_FUNCTION",
+  statusFunction: "LETHE_STATUS_FUNCTION",
+  cancelFunction: "LETHE_CANCEL_FUNCTION",
+  approvalFunction: "LETHE_APPROVAL_FUNCTION",
+  /** The KMS HMAC key approval links are signed with (GenerateMac) and checked with (VerifyMac). */
+  approvalLinkKeyArn: "LETHE_APPROVAL_LINK_KEY_ARN",
+  /** Hours an approval link works (default 72). */
+  approvalLinkTtlHours: "LETHE_APPROVAL_LINK_TTL_HOURS",
+  /** The API's base URL (stage included), which approval links start with. */
+  apiBaseUrl: "LETHE_API_BASE_URL",
   /** `athena` (deployed, the default) or `embedded` (local stacks: DuckDB over local copies). */
   findEngine: "LETHE_FIND_ENGINE",
   /** The embedded engine's cache of object copies (default: a folder in the temp directory). */

@@ -8,3 +8,19 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/** Bad input naming a request or batch that does not exist (HTTP 404). */
+export class UnknownIdError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnknownIdError";
+  }
+}
+
+/** A request or batch whose state does not allow what was asked (HTTP 409). */
+export class MoveNotAllowedError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = "MoveNotAllowedError";
+  }
+}

@@ -74,6 +74,13 @@ export interface StackOutputs {
   findFunction: string;
   purgeFunction: string;
   errorsFunction: string;
+  /** The HTTP API's base URL (stage included). */
+  apiUrl: string;
+  apiFunction: string;
+  /** The KMS HMAC key approval links are signed with. */
+  approvalLinkKeyArn: string;
+  /** The API stage's throttling (the local API server applies the same). */
+  apiThrottle: { rateLimit: number; burstLimit: number };
   /** Where each request's report (JSON, keyed hashes only) is written: reports/request_id=<id>/report.json. */
   reportBucket: string;
   /** The request function's Powertools idempotency table. */

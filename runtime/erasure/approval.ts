@@ -7,7 +7,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { BatchTables, batchTarget, getBatch, moveBatch } from "./batches";
-import { StateMoveRefused } from "./stateMoves";
+import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 import { UsageError } from "../contracts/errors";
 
 export interface ApprovalDecisionEvent {
@@ -46,6 +46,14 @@ export interface ApprovalRequestDeps extends BatchTables {
   sns: SNSClient;
   alertTopicArn: string;
   now?: () => Date;
+  /**
+   * Signed approve/reject links for this round (runtime/api/approvalLinks.ts approvalLinksFor), when
+   * the stack has the HTTP API; the notification then carries them.
+   */
+  links?: (
+    batchId: string,
+    taskToken: string,
+  ) => Promise<{ approve: string; reject: string; expiresAt: string }>;
 }
 
 /** What the plan would do, for the approver: counts and bytes only. */
@@ -57,19 +65,30 @@ export async function requestApproval(
   input: { batchId: string; plan: PlanSummary; taskToken: string },
 ): Promise<{ batchId: string; status: "AWAITING_APPROVAL" }> {
   const now = (deps.now ?? (() => new Date()))().toISOString();
+  const figures = Object.fromEntries(
+    Object.entries(input.plan ?? {}).filter(
+      ([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean",
+    ),
+  );
+  // The plan rides with the approval so an approval link's confirmation page can show it.
   await moveBatch(deps, input.batchId, "AWAITING_APPROVAL", {
-    approval: { taskToken: input.taskToken, requestedAt: now },
+    approval: { taskToken: input.taskToken, requestedAt: now, plan: figures },
   });
-  const plan = Object.entries(input.plan ?? {})
-    .filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean")
+  const plan = Object.entries(figures)
     .map(([k, v]) => `  ${k}: ${v}`)
     .join("\n");
+  const links = deps.links ? await deps.links(input.batchId, input.taskToken) : undefined;
+  const byLink = links
+    ? `Approve in a browser: ${links.approve}\nReject in a browser:  ${links.reject}\n` +
+      `(each link opens a confirmation page first, works once and expires at ${links.expiresAt})\n\n`
+    : "";
   await deps.sns.send(
     new PublishCommand({
       TopicArn: deps.alertTopicArn,
       Subject: `Lethe: erasure batch ${input.batchId} waits for approval`.slice(0, 100),
       Message:
         `Erasure batch ${input.batchId} waits for your decision before anything is purged.\n\nThe plan:\n${plan}\n\n` +
+        byLink +
         `Approve: lethe approve ${input.batchId}\n` +
         `Reject:  lethe reject ${input.batchId} --reason "<why>"\n` +
         `Or invoke the approval function with {"batchId": "${input.batchId}", "decision": "approve", "by": "<you>"}.\n`,
@@ -126,7 +145,7 @@ export async function decideApproval(
       throw err;
     const batch = await getBatch(deps, e.batchId);
     const wanted = e.decision === "approve" ? "FORGETTING" : "REJECTED";
-    if (!batch) throw new StateMoveRefused(`batch ${e.batchId}`, undefined, wanted);
+    if (!batch) throw new ItemNotFound(`batch ${e.batchId}`, wanted);
     const refused = new StateMoveRefused(`batch ${e.batchId}`, batch.status, wanted);
     if (batch.approval?.decision) {
       // A second decision: the first stands (an approval link used twice, two approvers).

@@ -31,6 +31,8 @@ export interface BatchRecord {
     by?: string;
     reason?: string;
     decidedAt?: string;
+    /** The plan's figures (counts and bytes) as the approvers were told them. */
+    plan?: Record<string, number | string | boolean>;
   };
   /** Why the batch needs attention, was rejected or cancelled. */
   reason?: string;

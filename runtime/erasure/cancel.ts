@@ -7,7 +7,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../contracts/errors";
 import { endStates, ErasureState } from "../contracts/requests";
 import { BatchTables, getBatch, moveBatch, requestTarget } from "./batches";
-import { moveState, StateMoveRefused } from "./stateMoves";
+import { ItemNotFound, moveState, StateMoveRefused } from "./stateMoves";
 
 export interface CancelDeps extends BatchTables {
   /** Stops the batch's execution (Step Functions StopExecution deployed; the local runner's abort locally). */
@@ -59,7 +59,7 @@ export async function cancelErasure(
       }),
     )
   ).Item as { status?: ErasureState; batchId?: string } | undefined;
-  if (!request) throw new StateMoveRefused(`request ${target.requestId}`, undefined, "CANCELLED");
+  if (!request) throw new ItemNotFound(`request ${target.requestId}`, "CANCELLED");
   if (request.batchId && request.status && !endStates.includes(request.status)) {
     const batch = await getBatch(deps, request.batchId);
     const refused = new StateMoveRefused(`request ${target.requestId}`, request.status, "CANCELLED");

@@ -5,7 +5,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ErasureState, isErasureState, statesMovingTo } from "../contracts/requests";
 
-/** A move the item's current state does not allow (or an item that does not exist). */
+/** A move the item's current state does not allow; ItemNotFound (below) when there is no item. */
 export class StateMoveRefused extends Error {
   constructor(
     readonly what: string,
@@ -18,6 +18,27 @@ export class StateMoveRefused extends Error {
     this.message = message;
     this.name = "StateMoveRefused";
   }
+}
+
+/**
+ * A move (or a read) of an item that does not exist: a StateMoveRefused still (callers that refuse
+ * any move catch both), named apart so a caller, and Lambda's errorType, tell "unknown id" (HTTP 404)
+ * from "not allowed now" (409).
+ */
+export class ItemNotFound extends StateMoveRefused {
+  constructor(what: string, wanted: ErasureState) {
+    super(what, undefined, wanted);
+    this.name = "ItemNotFound";
+  }
+}
+
+/** The error for a move refused while the item is `current` (ItemNotFound when there is none). */
+export function refusedMove(
+  what: string,
+  current: ErasureState | undefined,
+  wanted: ErasureState,
+): StateMoveRefused {
+  return current === undefined ? new ItemNotFound(what, wanted) : new StateMoveRefused(what, current, wanted);
 }
 
 export interface StateMoveTarget {
@@ -80,7 +101,7 @@ export async function moveState(
         new GetCommand({ TableName: target.tableName, Key: target.key, ConsistentRead: true }),
       );
       const state = current.Item?.[target.stateAttribute];
-      throw new StateMoveRefused(target.what, isErasureState(state) ? state : undefined, to);
+      throw refusedMove(target.what, isErasureState(state) ? state : undefined, to);
     }
     throw err;
   }

@@ -7,7 +7,7 @@ import { ErasureState } from "../contracts/requests";
 import { BatchStep, BatchTables, getBatch } from "./batches";
 import { daysLeft } from "./deadlines";
 import { ForgetLedger } from "./forget/ledger";
-import { StateMoveRefused } from "./stateMoves";
+import { ItemNotFound } from "./stateMoves";
 
 export interface RequestStatus {
   requestId: string;
@@ -51,7 +51,7 @@ export async function requestStatus(
     )
   ).Item as Record<string, unknown> | undefined;
   // Unknown ids answer like an unknown item anywhere: "does not exist" (404 over HTTP).
-  if (!item) throw new StateMoveRefused(`request ${requestId}`, undefined, "RECEIVED");
+  if (!item) throw new ItemNotFound(`request ${requestId}`, "RECEIVED");
   const state = item.status as ErasureState;
   const deadline = String(item.deadline);
   const out: RequestStatus = {

@@ -2,7 +2,8 @@
 // `{"batchId": "...", "plan": {<counts>}, "taskToken": "..."}` and waits on the token; the batch records
 // the token and moves to AWAITING_APPROVAL, and the approvers get the plan's counts and how to decide.
 import { Logger } from "@aws-lambda-powertools/logger";
-import { makeSnsClient } from "../aws/clients";
+import { makeKmsClient, makeSnsClient } from "../aws/clients";
+import { approvalLinkSettingsFromEnv, approvalLinksFor } from "../api/approvalLinks";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { parseRequestApprovalInput, requestBatchApproval } from "../erasure/workflow/tasks/requestApproval";
 import { batchTablesFromEnv } from "./workflowDeps";
@@ -15,10 +16,19 @@ export function createRequestApprovalHandler(env: Env = process.env) {
     ...batchTablesFromEnv(env),
     sns: makeSnsClient(),
     alertTopicArn: requiredEnv(env, envNames.alertTopicArn),
+    ...linksFromEnv(env),
   };
   return async (event: unknown) => {
     const reply = await requestBatchApproval(deps, parseRequestApprovalInput(event));
     logger.info(reply.message, { batchId: reply.batchId });
     return reply;
   };
+}
+
+/** Signed approve/reject links in the notification when the stack has the HTTP API. */
+function linksFromEnv(env: Env) {
+  const settings = approvalLinkSettingsFromEnv(env, makeKmsClient());
+  return settings
+    ? { links: (batchId: string, taskToken: string) => approvalLinksFor(settings, batchId, taskToken) }
+    : {};
 }

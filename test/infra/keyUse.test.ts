@@ -75,6 +75,18 @@ describe("infra: key use and reach under mocks", () => {
     const mac = rolePolicies(p).flatMap(({ name, statements }) =>
       statements.filter((s) => actionsOf(s).some((a) => a.includes("Mac"))).map((s) => ({ name, s })),
     );
+    // The approval-link key is another HMAC key: request-approval signs links, the API verifies them.
+    const linkKey = p.outputs?.approvalLinkKeyArn;
+    expect(
+      mac
+        .filter((m) => m.s.Resource === linkKey)
+        .map((m) => [m.name, actionsOf(m.s)])
+        .sort(),
+    ).to.deep.equal([
+      ["lethe-api-function-policy", ["kms:VerifyMac"]],
+      ["lethe-tasks-request-approval-policy", ["kms:GenerateMac"]],
+    ]);
+    mac.splice(0, mac.length, ...mac.filter((m) => m.s.Resource !== linkKey));
     expect(mac.map((m) => [m.name, actionsOf(m.s), m.s.Resource]).sort()).to.deep.equal(
       [
         ["lethe-find-function-policy", ["kms:GenerateMac"], hashKey],

@@ -50,6 +50,17 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
     case "aws:dynamodb/table:Table":
       state.arn = `arn:aws:dynamodb:${region}:${mockAccount}:table/${physical}`;
       break;
+    case "aws:apigateway/restApi:RestApi":
+      id = hex7(name).padEnd(10, "0");
+      state.executionArn = `arn:aws:execute-api:${region}:${mockAccount}:${id}`;
+      state.arn = `arn:aws:apigateway:${region}::/restapis/${id}`;
+      state.rootResourceId = `${id}-root`;
+      break;
+    case "aws:apigateway/stage:Stage":
+      // The rest API's id is an Output resolved by now: the mocks get it as a plain input.
+      state.invokeUrl = `https://${String(inputs.restApi)}.execute-api.${region}.amazonaws.com/${String(inputs.stageName)}`;
+      state.arn = `arn:aws:apigateway:${region}::/restapis/${String(inputs.restApi)}/stages/${String(inputs.stageName)}`;
+      break;
     case "aws:sfn/stateMachine:StateMachine":
       state.arn = `arn:aws:states:${region}:${mockAccount}:stateMachine:${physical}`;
       id = state.arn as string;

@@ -1,0 +1,389 @@
+// The HTTP API's one route table. Everything about the API is derived from it: the OpenAPI document
+// (./openapi.ts; committed as docs/openapi.json and served at GET /openapi.json), the routes API
+// Gateway declares (infra/api/erasureApi.ts imports the document with one integration per route),
+// the dispatch in the API function (./router.ts) and the local server (tools/apiServer.ts).
+//
+// Each route names the console function behind it (CONTRACT: request, status, cancel, approval, by
+// the factory their handlers export) and how the HTTP call becomes that function's console event.
+import { erasureStates } from "../contracts/requests";
+import { ApiErrorCode, apiErrorCodes } from "./errors";
+import { JsonSchema } from "./schema";
+
+/** The console functions (shortName) routes call, plus what the API function answers itself. */
+export type RouteTarget =
+  | { function: "request" | "status" | "cancel" | "approval"; factory: string }
+  | { local: "requestList" | "openapi" | "approvalLinkPage" | "approvalLinkDecision" };
+
+export type HttpMethod = "GET" | "POST";
+
+export interface RouteResponse {
+  description: string;
+  /** JSON replies; absent for HTML pages. */
+  schema?: JsonSchema;
+  html?: boolean;
+}
+
+export interface Route {
+  operationId: string;
+  method: HttpMethod;
+  /** OpenAPI path template (`/requests/{id}`). */
+  path: string;
+  summary: string;
+  target: RouteTarget;
+  /**
+   * `caller`: IAM (SigV4) by default, or the Cognito authoriser when configured. `link`: no
+   * authoriser; the signed link in the path is the authority (approvers open it from an e-mail).
+   */
+  auth: "caller" | "link" | "none";
+  pathParameters?: Record<string, JsonSchema>;
+  query?: Record<string, JsonSchema & { required?: never }>;
+  headers?: Record<string, JsonSchema>;
+  body?: {
+    schema: JsonSchema;
+    contentType: "application/json" | "application/x-www-form-urlencoded";
+    required: boolean;
+  };
+  /** Bodies over this many bytes answer 413 before anything runs. */
+  maxBodyBytes: number;
+  /** The success reply. */
+  success: { status: number } & RouteResponse;
+  /** The error statuses this route can answer (each body is an ApiError). */
+  errors: number[];
+}
+
+const idSchema: JsonSchema = {
+  type: "string",
+  minLength: 1,
+  maxLength: 128,
+  pattern: "^[A-Za-z0-9._:-]+$",
+  description: "an id of letters, digits, '.', '_', ':' and '-'",
+};
+
+export const errorSchema: JsonSchema = {
+  type: "object",
+  required: ["code", "message"],
+  additionalProperties: false,
+  properties: {
+    code: { type: "string", enum: apiErrorCodes },
+    message: { type: "string", description: "what was wrong, naming the field; never a customer ID" },
+  },
+};
+
+const state: JsonSchema = { type: "string", enum: erasureStates };
+const text = (maxLength: number, description: string): JsonSchema => ({
+  type: "string",
+  maxLength,
+  description,
+});
+
+/** One customer: an ID, or the parts of a composite key in column order. */
+const customerId: JsonSchema = {
+  oneOf: [
+    { type: "string", minLength: 1, maxLength: 256 },
+    { type: "array", minItems: 1, maxItems: 8, items: { type: "string", minLength: 1, maxLength: 256 } },
+  ],
+  description: "a customer ID (string) or a composite key (array of strings)",
+};
+
+export const maxIdsPerRequest = 10_000;
+
+const requestBody: JsonSchema = {
+  type: "object",
+  required: ["customerIds"],
+  additionalProperties: false,
+  properties: {
+    customerIds: { type: "array", minItems: 1, maxItems: maxIdsPerRequest, items: customerId },
+    reason: { ...text(1000, "why the data is erased (kept with the request)"), minLength: 1 },
+    requestedBy: { ...text(1000, "who asked (a system or a person; default: the caller)"), minLength: 1 },
+  },
+};
+
+const requestReply: JsonSchema = {
+  type: "object",
+  required: ["requestId", "status", "deadline"],
+  properties: {
+    requestId: { type: "string" },
+    status: state,
+    deadline: { type: "string", format: "date-time" },
+    receivedAt: { type: "string", format: "date-time" },
+    subjects: { type: "integer", minimum: 0 },
+    message: { type: "string" },
+  },
+};
+
+const batchProgress: JsonSchema = {
+  type: "object",
+  required: ["batchId", "state"],
+  properties: {
+    batchId: { type: "string" },
+    state,
+    objectsPurged: { type: "integer" },
+    objectsNothingToDo: { type: "integer" },
+    objectsFailed: { type: "integer" },
+    rowsRemoved: { type: "integer" },
+    versionsDeleted: { type: "integer" },
+  },
+};
+
+const statusReply: JsonSchema = {
+  type: "object",
+  required: ["requestId", "state", "receivedAt", "deadline", "daysLeft", "overdue"],
+  properties: {
+    requestId: { type: "string" },
+    state,
+    receivedAt: { type: "string" },
+    deadline: { type: "string" },
+    daysLeft: { type: "number" },
+    overdue: { type: "boolean" },
+    subjects: { type: "integer" },
+    reason: { type: "string" },
+    batch: batchProgress,
+    report: { type: "string" },
+  },
+};
+
+/** `open`: every state but the end states; or one state by name. */
+export const listStates = ["open", ...erasureStates] as const;
+export const maxPageSize = 100;
+
+const listReply: JsonSchema = {
+  type: "object",
+  required: ["requests"],
+  properties: {
+    requests: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["requestId", "state", "deadline"],
+        properties: {
+          requestId: { type: "string" },
+          state,
+          deadline: { type: "string" },
+          receivedAt: { type: "string" },
+          subjects: { type: "integer" },
+          batchId: { type: "string" },
+        },
+      },
+    },
+    nextCursor: { type: "string", description: "pass as `cursor` for the next page; absent on the last" },
+  },
+};
+
+const cancelReply: JsonSchema = {
+  type: "object",
+  required: ["cancelled", "id", "message"],
+  properties: {
+    cancelled: { type: "string", enum: ["request", "batch"] },
+    id: { type: "string" },
+    requestsCancelled: { type: "array", items: { type: "string" } },
+    message: { type: "string" },
+  },
+};
+
+const decisionBody = (reasonRequired: boolean): JsonSchema => ({
+  type: "object",
+  additionalProperties: false,
+  ...(reasonRequired ? { required: ["reason"] } : {}),
+  properties: {
+    reason: { ...text(1000, "why"), ...(reasonRequired ? { minLength: 1 } : {}) },
+    by: text(256, "who decides (defaults to the caller's identity)"),
+  },
+});
+
+const decisionReply: JsonSchema = {
+  type: "object",
+  required: ["batchId", "decision", "status", "message"],
+  properties: {
+    batchId: { type: "string" },
+    decision: { type: "string", enum: ["approve", "reject"] },
+    status: { type: "string", enum: ["FORGETTING_NEXT", "REJECTED"] },
+    message: { type: "string" },
+  },
+};
+
+const linkToken: JsonSchema = {
+  type: "string",
+  minLength: 1,
+  maxLength: 2048,
+  pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
+  description: "a signed approval link token",
+};
+
+const kib = 1024;
+
+export const routes: readonly Route[] = [
+  {
+    operationId: "fileRequest",
+    method: "POST",
+    path: "/requests",
+    summary:
+      "File an erasure request (the `request` function's event); an Idempotency-Key replays the first reply",
+    target: { function: "request", factory: "createRequestHandler" },
+    auth: "caller",
+    headers: {
+      "Idempotency-Key": {
+        type: "string",
+        minLength: 1,
+        maxLength: 256,
+        description: "the same key within the idempotency window returns the first request's reply",
+      },
+    },
+    body: { schema: requestBody, contentType: "application/json", required: true },
+    // 10,000 composite IDs of a few dozen characters fit; API Gateway's own cap is 10 MiB.
+    maxBodyBytes: 1024 * kib,
+    success: { status: 201, description: "the request as recorded", schema: requestReply },
+    errors: [400, 413, 415, 429, 500],
+  },
+  {
+    operationId: "listRequests",
+    method: "GET",
+    path: "/requests",
+    summary: "Requests in a state (`open`: not yet ended), earliest deadline first, a page at a time",
+    target: { local: "requestList" },
+    auth: "caller",
+    query: {
+      state: { type: "string", enum: listStates, description: "`open` (default) or a state" },
+      limit: {
+        type: "integer",
+        minimum: 1,
+        maximum: maxPageSize,
+        description: `page size (default 25, at most ${maxPageSize})`,
+      },
+      cursor: {
+        type: "string",
+        maxLength: 2048,
+        pattern: "^[A-Za-z0-9_-]+$",
+        description: "nextCursor of the previous page",
+      },
+    },
+    maxBodyBytes: 0,
+    success: { status: 200, description: "one page of requests", schema: listReply },
+    errors: [400, 429, 500],
+  },
+  {
+    operationId: "getRequest",
+    method: "GET",
+    path: "/requests/{id}",
+    summary:
+      "A request's state, deadline, days left, its batch's progress and its report (the `status` reply)",
+    target: { function: "status", factory: "createStatusHandler" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the request's status", schema: statusReply },
+    errors: [400, 404, 429, 500],
+  },
+  {
+    operationId: "cancelRequest",
+    method: "POST",
+    path: "/requests/{id}/cancel",
+    summary: "Cancel a request that is not yet batched (409 names the batch to cancel otherwise)",
+    target: { function: "cancel", factory: "createCancelHandler" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    maxBodyBytes: 16 * kib,
+    success: { status: 200, description: "what was cancelled", schema: cancelReply },
+    errors: [400, 404, 409, 413, 429, 500],
+  },
+  {
+    operationId: "approveBatch",
+    method: "POST",
+    path: "/batches/{id}/approve",
+    summary: "Approve a batch waiting for approval: purging starts",
+    target: { function: "approval", factory: "createApprovalHandler" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    body: { schema: decisionBody(false), contentType: "application/json", required: false },
+    maxBodyBytes: 16 * kib,
+    success: { status: 200, description: "the decision taken", schema: decisionReply },
+    errors: [400, 404, 409, 413, 415, 429, 500],
+  },
+  {
+    operationId: "rejectBatch",
+    method: "POST",
+    path: "/batches/{id}/reject",
+    summary: "Reject a batch waiting for approval: its requests end REJECTED with the reason",
+    target: { function: "approval", factory: "createApprovalHandler" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    body: { schema: decisionBody(true), contentType: "application/json", required: true },
+    maxBodyBytes: 16 * kib,
+    success: { status: 200, description: "the decision taken", schema: decisionReply },
+    errors: [400, 404, 409, 413, 415, 429, 500],
+  },
+  {
+    operationId: "openApiDocument",
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This document",
+    target: { local: "openapi" },
+    auth: "none",
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the OpenAPI 3 document of this API", schema: { type: "object" } },
+    errors: [429, 500],
+  },
+  {
+    operationId: "showApprovalLink",
+    method: "GET",
+    path: "/approval-links/{token}",
+    summary: "An approval link from the notification: a confirmation page with the plan; decides nothing",
+    target: { local: "approvalLinkPage" },
+    auth: "link",
+    pathParameters: { token: linkToken },
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the confirmation page and its form", html: true },
+    errors: [400, 404, 409, 410, 429, 500],
+  },
+  {
+    operationId: "useApprovalLink",
+    method: "POST",
+    path: "/approval-links/{token}",
+    summary: "The confirmation page's form: takes the link's decision, once",
+    target: { local: "approvalLinkDecision" },
+    auth: "link",
+    pathParameters: { token: linkToken },
+    body: {
+      schema: {
+        type: "object",
+        properties: { reason: text(1000, "why (a rejection needs one)"), by: text(256, "who decides") },
+      },
+      contentType: "application/x-www-form-urlencoded",
+      required: false,
+    },
+    maxBodyBytes: 16 * kib,
+    success: { status: 200, description: "the decision taken", html: true },
+    errors: [400, 404, 409, 410, 413, 415, 429, 500],
+  },
+];
+
+/** What each error status means in this API (the OpenAPI document's descriptions). */
+export const errorStatusDescriptions: Record<number, { description: string; codes: ApiErrorCode[] }> = {
+  400: { description: "bad input: the message names the field", codes: ["invalid_input", "invalid_json"] },
+  404: { description: "no request or batch with that id", codes: ["not_found"] },
+  409: { description: "the move is not allowed in the item's current state", codes: ["state_conflict"] },
+  410: { description: "the approval link has expired", codes: ["link_expired"] },
+  413: { description: "the body is over the route's limit", codes: ["body_too_large"] },
+  415: { description: "the body is not of the route's content type", codes: ["unsupported_media_type"] },
+  429: { description: "throttled by the stage's rate or burst limit", codes: ["throttled"] },
+  500: { description: "an internal error (details in the function's logs)", codes: ["internal_error"] },
+};
+
+/** `/requests/{id}` against `/requests/r-1`: the path parameters, or undefined when it does not match. */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const t = template.split("/");
+  const p = path.split("/");
+  if (t.length !== p.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const m = /^\{(\w+)\}$/.exec(t[i]);
+    if (m) {
+      if (p[i] === "") return undefined;
+      try {
+        params[m[1]] = decodeURIComponent(p[i]);
+      } catch {
+        return undefined;
+      }
+    } else if (t[i] !== p[i]) return undefined;
+  }
+  return params;
+}

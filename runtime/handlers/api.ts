@@ -1,0 +1,51 @@
+// The API function: one Lambda behind every route of the HTTP API (API Gateway REST, proxy
+// integration). Each route calls the console function the console uses (request, status, cancel,
+// approval) with Lambda Invoke; the listing, the OpenAPI document and the approval-link pages it
+// answers itself. Replies and logs name no customer ID (the console functions' replies hold none).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { AwsClientSettings, makeDocumentClient, makeKmsClient, makeLambdaClient } from "../aws/clients";
+import { Env, envNames, requiredEnv } from "../contracts/env";
+import { getBatch } from "../erasure/batches";
+import { listRequests } from "../erasure/requestPages";
+import { kmsLinkSigner } from "../api/approvalLinks";
+import { lambdaCaller } from "../api/lambdaCaller";
+import { openApiDocument } from "../api/openapi";
+import { ApiDeps, ApiEvent, ApiResult, createApiRouter } from "../api/router";
+
+export const apiServiceName = "lethe-api";
+
+/** The router's dependencies from the function's environment (the local server builds its own `call`). */
+export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsClientSettings): ApiDeps {
+  const doc = makeDocumentClient(clients);
+  const tables = {
+    doc,
+    requestsTable: requiredEnv(env, envNames.requestsTable),
+    ledgerTable: requiredEnv(env, envNames.ledgerTable),
+  };
+  const linkKey = env[envNames.approvalLinkKeyArn];
+  const serverUrl = env[envNames.apiBaseUrl];
+  const document = openApiDocument(serverUrl ? { serverUrl } : {});
+  return {
+    call:
+      call ??
+      lambdaCaller(makeLambdaClient(clients), {
+        request: requiredEnv(env, envNames.requestFunction),
+        status: requiredEnv(env, envNames.statusFunction),
+        cancel: requiredEnv(env, envNames.cancelFunction),
+        approval: requiredEnv(env, envNames.approvalFunction),
+      }),
+    listRequests: (query) => listRequests(tables, query),
+    getBatch: (batchId) => getBatch(tables, batchId),
+    ...(linkKey ? { linkSigner: kmsLinkSigner(makeKmsClient(clients), linkKey) } : {}),
+    openapi: () => document,
+  };
+}
+
+export function createApiHandler(env: Env = process.env): (event: ApiEvent) => Promise<ApiResult> {
+  const logger = new Logger({ serviceName: apiServiceName });
+  return createApiRouter({
+    ...apiDepsFromEnv(env),
+    log: ({ level, ...entry }) =>
+      level === "error" ? logger.error("api", entry) : logger.info("api", entry),
+  });
+}

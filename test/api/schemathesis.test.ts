@@ -1,0 +1,59 @@
+// Schema-driven: schemathesis (the test venv, requirements-test.txt) generates calls for every
+// operation of the served /openapi.json against `lethe api --local`'s server and checks that none
+// answers 5xx and no answer contradicts the document (status, content type, body schema). Eight
+// examples per operation keep the run short (each filed request runs the request function).
+import { expect } from "chai";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ApiServer, startApiServer } from "../../tools/apiServer";
+import { sharedLocalStack } from "../support/localStack";
+
+const schemathesis = path.resolve(__dirname, "..", "..", ".venv", "bin", "schemathesis");
+
+describe("HTTP API: schemathesis against /openapi.json", function () {
+  this.timeout(900_000);
+  let server: ApiServer;
+
+  before(async () => {
+    const stack = await sharedLocalStack();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lethe-st-")), "local.json");
+    fs.writeFileSync(file, JSON.stringify(stack));
+    server = await startApiServer({
+      stackOutputsFile: file,
+      throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+    });
+  });
+  after(async () => server?.close());
+
+  it("finds no server error and no answer that contradicts the document", async () => {
+    expect(fs.existsSync(schemathesis), "schemathesis is in .venv (scripts/ensure-venv.sh)").to.equal(true);
+    const run = await new Promise<{ status: number | null; out: string }>((resolve) => {
+      // Asynchronously: the server answering it runs in this process.
+      const child: ChildProcess = spawn(
+        schemathesis,
+        [
+          "run",
+          `${server.url}/openapi.json`,
+          "--url",
+          server.url,
+          "--checks",
+          "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+          "--max-examples",
+          "8",
+          "--phases",
+          "examples,fuzzing",
+          "--no-color",
+        ],
+        { env: { ...process.env, SCHEMATHESIS_HOOKS: "" } },
+      );
+      let out = "";
+      child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+      child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+      child.on("close", (status) => resolve({ status, out }));
+    });
+    expect(run.status, run.out.slice(-6000)).to.equal(0);
+    expect(run.out).to.match(/passed/i);
+  });
+});

@@ -1,0 +1,228 @@
+// `lethe api --local`: the HTTP API over real HTTP on 127.0.0.1 against a local stack. Each call is
+// turned into the REST proxy event API Gateway would send and answered by the API function's router
+// (runtime/api/router.ts) with the environment the program gives the API function; the console
+// functions behind the routes run packaged, in this process, with their own local environment (as
+// `lethe invoke` runs them), reached through Lambda Invoke served on loopback as deployed. The stage's throttling is a token bucket with the stack's rate and burst.
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import { UsageError } from "../runtime/contracts/errors";
+import { envNames } from "../runtime/contracts/env";
+import { apiDepsFromEnv } from "../runtime/handlers/api";
+import { ApiDeps, ApiEvent, ConsoleFunction, createApiRouter } from "../runtime/api/router";
+import { throttledBody } from "../runtime/api/errors";
+import { lambdaCaller } from "../runtime/api/lambdaCaller";
+import { makeLambdaClient } from "../runtime/aws/clients";
+import { LocalLambda, LocalLambdaHandler, serveLocalLambda } from "./localLambda";
+import { defaultStackOutputsFile, localizeEnvironment, readStackOutputs, StackOutputs } from "./invoke";
+import { lambdaEnvironment, loadPackagedHandler, PackagedHandler, packagedFunction } from "./packaging";
+
+/** API Gateway's own cap on a request body; the routes' limits are lower. */
+const gatewayMaxBodyBytes = 10 * 1024 * 1024;
+
+export interface Throttle {
+  /** Requests per second, steady. */
+  rateLimit: number;
+  /** Requests at once above the steady rate. */
+  burstLimit: number;
+}
+
+export interface ApiServerOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  stackOutputsFile?: string;
+  stack?: string;
+  /** Defaults to the stack's `apiThrottle` output. */
+  throttle?: Throttle;
+  /** Replaces the packaged console functions (a test of the server alone). */
+  call?: ApiDeps["call"];
+  now?: () => Date;
+  /** Where the functions' own output (their logs) goes; default: dropped. */
+  logs?: (chunk: string) => void;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A token bucket: `take()` is false when the call must be throttled. */
+export function tokenBucket(t: Throttle, now = () => Date.now()): { take(): boolean } {
+  let tokens = t.burstLimit;
+  let at = now();
+  return {
+    take() {
+      const n = now();
+      tokens = Math.min(t.burstLimit, tokens + ((n - at) / 1000) * t.rateLimit);
+      at = n;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+  };
+}
+
+function localEnvironmentOf(env: Record<string, string>, outputs: StackOutputs): Record<string, string> {
+  const out: Record<string, string> = {
+    ...localizeEnvironment(env, outputs.localResources),
+    AWS_ENDPOINT_URL: String(outputs.endpoint),
+  };
+  if (typeof outputs.region === "string") out.AWS_REGION = outputs.region;
+  if (!process.env.AWS_ACCESS_KEY_ID)
+    Object.assign(out, { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  return out;
+}
+
+/** The functions the API's console functions reach: themselves, and the filter builder (request). */
+const servedFunctions = ["request", "status", "cancel", "approval", "filter-builder"] as const;
+
+/**
+ * Lambda Invoke served locally (tools/localLambda.ts) for the console functions and what they call,
+ * each packaged and loaded once (a cold start) with its local environment: the API function's calls
+ * take the deployed path (lambdaCaller), and so does the request function's call to the filter builder.
+ */
+async function servePackagedFunctions(
+  outputs: StackOutputs,
+  stack: string,
+  logs: (chunk: string) => void,
+): Promise<{ lambda: LocalLambda; names: Record<ConsoleFunction, string> }> {
+  const handlers: Record<string, LocalLambdaHandler> = {};
+  let endpoint = "";
+  const names: Partial<Record<string, string>> = {};
+  for (const shortName of servedFunctions) {
+    const fn = await packagedFunction(shortName, { stack });
+    names[shortName] = fn.functionName;
+    let loaded: PackagedHandler | undefined;
+    handlers[fn.functionName] = async (event) => {
+      loaded ??= loadPackagedHandler(fn, {
+        ...localEnvironmentOf(lambdaEnvironment(fn), outputs),
+        AWS_ENDPOINT_URL_LAMBDA: endpoint,
+      });
+      // The functions log JSON to stdout, as in Lambda; keep it off the server's own output.
+      const write = process.stdout.write;
+      process.stdout.write = ((chunk: string | Uint8Array) => (
+        logs(chunk.toString()),
+        true
+      )) as typeof process.stdout.write;
+      try {
+        return JSON.parse(JSON.stringify((await loaded(event)) ?? null));
+      } finally {
+        process.stdout.write = write;
+      }
+    };
+  }
+  const lambda = await serveLocalLambda(handlers);
+  endpoint = lambda.endpoint;
+  return { lambda, names: names as Record<ConsoleFunction, string> };
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | "too large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= gatewayMaxBodyBytes) chunks.push(c);
+    });
+    req.on("end", () => resolve(size > gatewayMaxBodyBytes ? "too large" : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function eventOf(req: http.IncomingMessage, body: Buffer): ApiEvent {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  return {
+    httpMethod: req.method ?? "GET",
+    path: url.pathname,
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : null,
+    body: body.length ? body.toString("base64") : null,
+    isBase64Encoded: body.length > 0,
+    requestContext: { requestId: `local-${Date.now()}`, identity: { userArn: "local:lethe-api" } },
+  };
+}
+
+function throttleOf(outputs: StackOutputs): Throttle {
+  const t = outputs.apiThrottle as Partial<Throttle> | undefined;
+  return { rateLimit: t?.rateLimit ?? 50, burstLimit: t?.burstLimit ?? 100 };
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const file = opts.stackOutputsFile ?? defaultStackOutputsFile;
+  const outputs = readStackOutputs(file);
+  if (!outputs.local || typeof outputs.endpoint !== "string")
+    throw new UsageError(
+      `'${file}' is not a local stack's outputs (run \`lethe up --local\`); a deployed stack has its API in API Gateway`,
+    );
+  const stack = opts.stack ?? outputs.stack ?? "dev";
+  const api = await packagedFunction("api", { stack });
+  const env = localEnvironmentOf(lambdaEnvironment(api), outputs);
+  // The deployed URL means nothing here: the document is served without `servers`.
+  delete env[envNames.apiBaseUrl];
+  const logs = opts.logs ?? (() => undefined);
+  const served = opts.call ? undefined : await servePackagedFunctions(outputs, stack, logs);
+  const clients = {
+    endpoint: outputs.endpoint,
+    ...(typeof outputs.region === "string" ? { region: outputs.region } : {}),
+  };
+  const call =
+    opts.call ??
+    lambdaCaller(makeLambdaClient({ ...clients, endpoint: served!.lambda.endpoint }), served!.names);
+  const router = createApiRouter({
+    ...apiDepsFromEnv(env, call, clients),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const bucket = tokenBucket(opts.throttle ?? throttleOf(outputs));
+  const server = http.createServer((req, res) => {
+    const answer = (status: number, headers: Record<string, string>, body: string) => {
+      res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+      res.end(body);
+    };
+    void (async () => {
+      const body = await readBody(req);
+      if (!bucket.take())
+        return answer(429, { "content-type": "application/json" }, JSON.stringify(throttledBody));
+      if (body === "too large")
+        return answer(
+          413,
+          { "content-type": "application/json" },
+          JSON.stringify({
+            code: "body_too_large",
+            message: `the body is over API Gateway's ${gatewayMaxBodyBytes} bytes`,
+          }),
+        );
+      const result = await router(eventOf(req, body));
+      answer(result.statusCode, result.headers, result.body);
+    })().catch(() =>
+      answer(
+        500,
+        { "content-type": "application/json" },
+        JSON.stringify({ code: "internal_error", message: "the local API server failed" }),
+      ),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new UsageError(`port ${opts.port} is in use; pick another with --port`)
+          : err,
+      ),
+    );
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served?.lambda.close();
+    },
+  };
+}
