@@ -1,5 +1,5 @@
 // Less reach under Pulumi mocks: every grant of the stack key is confined by kms:ViaService to the
-// services that use it, only the filter builder may compute subject hashes (kms:GenerateMac on the
+// services that use it, only the functions that hash subjects may compute hashes (kms:GenerateMac on the
 // HMAC key), the Firehose role touches only the objects under its own prefixes, and audit details
 // in S3 expire with the audit records.
 import { expect } from "chai";
@@ -71,7 +71,7 @@ describe("infra: key use and reach under mocks", () => {
     ]);
   });
 
-  it("lets only the functions that hash subjects (filter builder, indexer, find) use the HMAC key, with kms:GenerateMac alone", () => {
+  it("lets only the functions that hash subjects (filter builder, indexer, request, batch, find, verify, report) use the HMAC key, with kms:GenerateMac alone", () => {
     const mac = rolePolicies(p).flatMap(({ name, statements }) =>
       statements.filter((s) => actionsOf(s).some((a) => a.includes("Mac"))).map((s) => ({ name, s })),
     );
@@ -92,6 +92,10 @@ describe("infra: key use and reach under mocks", () => {
         ["lethe-find-function-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-guard-builder-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-index-function-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-operations-batch-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-operations-request-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-tasks-report-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-tasks-verify-policy", ["kms:GenerateMac"], hashKey],
       ].sort(),
     );
     const builder = p
