@@ -5,7 +5,6 @@
 // the same path as the end-to-end tests. Prints seconds per step (from the batch record's steps) and
 // in total, objects rewritten, bytes scanned by find, and the fraction of the lake find read.
 // Usage: npm run bench:erasure [-- --gb 1 --ids 200 --drain-seconds 1]
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,8 +15,7 @@ import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
 import { erase } from "../tools/erasureCommands";
 import { provisionLocalStack } from "../tools/localStack";
 import { uploadTree } from "../tools/lakeTree";
-
-const root = path.resolve(__dirname, "..");
+import { findLakeDir } from "./findLake";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,21 +27,6 @@ function arg(name: string, fallback: number): number {
 const gb = arg("gb", 1);
 const idCount = arg("ids", 200);
 const drainSeconds = arg("drain-seconds", 1);
-
-function lakeDir(): string {
-  const cache = process.env.LETHE_BENCH_CACHE ?? path.join(os.homedir(), ".cache", "lethe");
-  const dir = path.join(cache, `find-lake-${gb}gb-v2`);
-  if (!fs.existsSync(path.join(dir, ".complete"))) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`generating a ${gb} GB lake in ${dir} (once)...\n`);
-    execFileSync(
-      path.join(root, ".venv", "bin", "python"),
-      [path.join(__dirname, "make_find_lake.py"), dir, String(Math.round(gb * 1024 ** 3))],
-      { stdio: ["ignore", "inherit", "inherit"] },
-    );
-  }
-  return dir;
-}
 
 function treeBytes(dir: string): number {
   let n = 0;
@@ -58,7 +41,7 @@ const seconds = (from?: string, to?: string) =>
   from && to ? ((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1) : "-";
 
 async function main(): Promise<void> {
-  const dir = lakeDir();
+  const dir = findLakeDir(gb);
   const lakeBytes = treeBytes(path.join(dir, "events"));
   const emulator = await startLocalEmulator();
   useLocalEmulator(emulator.endpoint);

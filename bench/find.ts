@@ -4,7 +4,6 @@
 // bytes read, the fraction of the lake's bytes read, seconds.
 // The lake is generated once into a cache dir (LETHE_BENCH_CACHE, default ~/.cache/lethe), not git.
 // Usage: npm run bench:find [-- --gb 1]
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,30 +15,13 @@ import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
 import { provisionLocalStack } from "../tools/localStack";
 import { createBucketLike } from "../tools/localStack/copies";
 import { bruteForceFind, uploadTree } from "../tools/lakeTree";
+import { findLakeDir } from "./findLake";
 
-const root = path.resolve(__dirname, "..");
 const gbArg = process.argv.indexOf("--gb");
 const gb = gbArg > 0 ? Number(process.argv[gbArg + 1]) : 1;
 
-function lakeDir(): string {
-  const cache = process.env.LETHE_BENCH_CACHE ?? path.join(os.homedir(), ".cache", "lethe");
-  const dir = path.join(cache, `find-lake-${gb}gb-v2`);
-  if (!fs.existsSync(path.join(dir, ".complete"))) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`generating a ${gb} GB lake in ${dir} (once)...\n`);
-    execFileSync(
-      path.join(root, ".venv", "bin", "python"),
-      [path.join(__dirname, "make_find_lake.py"), dir, String(Math.round(gb * 1024 ** 3))],
-      {
-        stdio: ["ignore", "inherit", "inherit"],
-      },
-    );
-  }
-  return dir;
-}
-
 async function main(): Promise<void> {
-  const dir = lakeDir();
+  const dir = findLakeDir(gb);
   const emulator = await startLocalEmulator();
   useLocalEmulator(emulator.endpoint);
   try {
