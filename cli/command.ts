@@ -3,7 +3,7 @@
 // Exit codes: 0 success, 1 a failure or finding (e.g. a mandatory policy violation, a function that
 // failed), 2 could not run (bad input or usage, with a message naming the problem).
 import { Command, Option } from "commander";
-import { UsageError } from "../runtime/contracts/errors";
+import { refusalNamed, UsageError } from "../runtime/contracts/errors";
 
 export { UsageError };
 
@@ -11,7 +11,7 @@ export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** A UsageError by name: modules loaded from source (the Pulumi program's side) have their own class. */
 export function isUsageError(err: unknown): err is Error {
-  return err instanceof UsageError || (err instanceof Error && err.name === "UsageError");
+  return err instanceof UsageError || (err instanceof Error && refusalNamed(err.name, "") !== undefined);
 }
 
 let lastExitCode: number = exitCodes.ok;

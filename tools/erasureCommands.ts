@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { makeLambdaClient } from "../runtime/aws/clients";
-import { UsageError } from "../runtime/contracts/errors";
+import { refusalNamed, UsageError } from "../runtime/contracts/errors";
 import { endStates, ErasureState } from "../runtime/contracts/requests";
 import type { LocalStack } from "../runtime/contracts/stack";
 import { normaliseSubjects } from "../runtime/erasure/request";
@@ -32,9 +32,6 @@ export interface ErasureCommandOptions {
   progress?: (line: string) => void;
 }
 
-/** The names a refusal from a function's packaged copy of the runtime carries. */
-const refusalNames = ["UsageError", "InvalidErasureRequest"];
-
 function stackOf(opts: ErasureCommandOptions): StackOutputs {
   return resolveStackOutputs({ stackOutputs: opts.stackOutputsFile, stack: opts.stack }).outputs;
 }
@@ -45,8 +42,7 @@ async function refusalsAsUsage<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (refusalNames.includes((err as Error)?.name)) throw new UsageError((err as Error).message);
-    throw err;
+    throw refusalNamed((err as Error)?.name, (err as Error)?.message) ?? err;
   }
 }
 
@@ -80,7 +76,8 @@ function invoker(
     const reply = JSON.parse(out.Payload ? Buffer.from(out.Payload).toString("utf8") : "null");
     if (out.FunctionError) {
       const e = reply as { errorType?: string; errorMessage?: string };
-      if (refusalNames.includes(e?.errorType ?? "")) throw new UsageError(e.errorMessage ?? "refused");
+      const refusal = refusalNamed(e?.errorType, e?.errorMessage ?? "refused");
+      if (refusal) throw refusal;
       throw new Error(`${name} failed: ${e?.errorType}: ${e?.errorMessage}`);
     }
     return reply;

@@ -24,3 +24,21 @@ export class MoveNotAllowedError extends UsageError {
     this.name = "MoveNotAllowedError";
   }
 }
+
+/**
+ * A refusal by its name, as the same error from another copy of the runtime (a packaged function's
+ * own, or a Lambda reply's errorType) carries it: the matching class of this copy, else undefined.
+ */
+export function refusalNamed(name: string | undefined, message: string): UsageError | undefined {
+  switch (name) {
+    case "UnknownIdError":
+      return new UnknownIdError(message);
+    case "MoveNotAllowedError":
+      return new MoveNotAllowedError(message);
+    case "UsageError":
+    case "InvalidErasureRequest":
+      return new UsageError(message);
+    default:
+      return undefined;
+  }
+}
