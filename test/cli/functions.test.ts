@@ -19,7 +19,9 @@ function lethe(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe("cli: lethe functions / lethe invoke", () => {
+describe("cli: lethe functions / lethe invoke", function () {
+  // `lethe functions` packages and zips every function of the program (about 30) in a child process.
+  this.timeout(900_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-invoke-"));
   const write = (name: string, value: unknown) => {
     const file = path.join(dir, name);
