@@ -9,6 +9,11 @@ function daysText(r: ListedRequest): string {
   return r.overdue ? `${-r.daysLeft} overdue` : String(r.daysLeft);
 }
 
+/** An ISO time to the minute; "-" for a record that lacks it (written by hand, or by an older version). */
+function minutes(iso: string | undefined): string {
+  return typeof iso === "string" ? iso.slice(0, 16).replace("T", " ") : "-";
+}
+
 /** A table with a header row, columns padded to their widest cell. */
 export function requestTable(requests: readonly ListedRequest[]): string {
   const rows = [
@@ -16,8 +21,8 @@ export function requestTable(requests: readonly ListedRequest[]): string {
     ...requests.map((r) => [
       r.requestId,
       r.status,
-      r.receivedAt.slice(0, 16).replace("T", " "),
-      r.deadline.slice(0, 16).replace("T", " "),
+      minutes(r.receivedAt),
+      minutes(r.deadline),
       daysText(r),
       r.subjectCount === undefined ? "?" : String(r.subjectCount),
     ]),
