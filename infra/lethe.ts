@@ -324,7 +324,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     deadlineWarningDays: config.deadlineWarningDays,
   });
   const o = operators.functions;
-  alerts.watchDeadLetterQueues({ ...tasks.deadLetterQueueNames, ...operators.deadLetterQueueNames });
+  alerts.watchDeadLetterQueues({
+    ...tasks.deadLetterQueueNames,
+    ...operators.deadLetterQueueNames,
+    "api-function": api.api.deadLetterQueue.name,
+  });
   alerts.watchMetrics({
     "requests-due-soon": {
       description: `Lethe: an erasure request is due within ${config.deadlineWarningDays} day(s); see lethe status and the deadline alert`,
@@ -355,6 +359,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     report: t.report,
     "needs-attention": t.needsAttention,
     ...o,
+    api: api.api,
     ...Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [`store-${k}`, f])),
   };
   const functionNames = Object.fromEntries(

@@ -28,9 +28,13 @@ describe("infra: the Lethe program under mocks", () => {
     p = await build();
   });
 
-  it("creates one customer-managed KMS key with rotation, usable by our log groups, and one HMAC key", () => {
+  it("creates one customer-managed KMS key with rotation, usable by our log groups, and two HMAC keys (subject hashes, approval links)", () => {
     const keys = p.ofType("aws:kms/key:Key");
-    expect(keys.map((k) => k.name).sort()).to.deep.equal(["lethe-lake-cmk-key", "lethe-subject-hash-key"]);
+    expect(keys.map((k) => k.name).sort()).to.deep.equal([
+      "lethe-api-links-key",
+      "lethe-lake-cmk-key",
+      "lethe-subject-hash-key",
+    ]);
     const stackKey = p.named("lethe-lake-cmk-key");
     expect(stackKey.inputs.enableKeyRotation).to.equal(true);
     const hashKey = p.named("lethe-subject-hash-key").inputs;

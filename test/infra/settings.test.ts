@@ -30,6 +30,14 @@ type Declared = Record<string, { type: string; description: string; default: unk
 const declared = (yaml.load(fs.readFileSync(projectFile, "utf8")) as { config: Declared }).config;
 const keys = Object.keys(declared) as (keyof LetheConfig)[];
 
+/** Settings valid only beside another: the other's value that goes with the alternate. */
+const userPool = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example";
+function companions(k: keyof LetheConfig): Partial<LetheConfig> {
+  if (k === "apiAuthorizer") return { apiCognitoUserPoolArn: userPool };
+  if (k === "apiCognitoUserPoolArn") return { apiAuthorizer: "cognito" };
+  return {};
+}
+
 /** A valid value other than the default, for each setting. */
 function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
   const d = configDefaults[k];
@@ -38,6 +46,8 @@ function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
     ingestFilterBuildSchedule: "rate(5 minutes)",
     batchSchedule: "cron(0 6 * * ? *)",
     deadlineSchedule: "rate(1 day)",
+    apiAuthorizer: "cognito",
+    apiCognitoUserPoolArn: userPool,
     stores: [
       {
         name: "profiles",
@@ -69,7 +79,7 @@ function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
   for (const c of candidates) {
     if (c === undefined) continue;
     try {
-      validateConfig({ ...configDefaults, [k]: c });
+      validateConfig({ ...configDefaults, ...companions(k), [k]: c });
       return c as LetheConfig[keyof LetheConfig];
     } catch {
       // try the next one
@@ -158,7 +168,7 @@ describe("infra: every setting has one default and a consumer", () => {
     });
     for (const k of keys) {
       it(`lethe:${k}`, async () => {
-        const changed = snapshot(await buildLetheUnderMocks({ [k]: alternate(k) }));
+        const changed = snapshot(await buildLetheUnderMocks({ ...companions(k), [k]: alternate(k) }));
         expect(
           changed !== baseline,
           `lethe:${k} reaches no resource input, function environment or stack output`,
