@@ -83,7 +83,9 @@ describe("packaging: the program's functions as pulumi up zips them", () => {
     }
   });
 
-  it("carries only what each function needs (sizes in the output)", async () => {
+  it("carries only what each function needs (sizes in the output)", async function () {
+    // Zips every function of the program (about 30).
+    this.timeout(900_000);
     for (const fn of fns) {
       const { bytes } = await zipFunction(fn);
       console.log(
