@@ -156,6 +156,55 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
 }
 
 /**
+ * Sets `<attribute>.<entry>` on the batch record to `value`, creating the map on the batch's first
+ * entry, and returns the entry it replaced, if any. Refused for a batch that does not exist.
+ */
+async function setBatchMapEntry<T>(
+  t: BatchTables,
+  batchId: string,
+  attribute: "steps" | "storeOutcomes",
+  entry: string,
+  value: T,
+): Promise<T | undefined> {
+  const key = { pk: batchPartitionKey(batchId), sk: summarySortKey };
+  try {
+    const out = await t.doc.send(
+      new UpdateCommand({
+        TableName: t.ledgerTable,
+        Key: key,
+        ConditionExpression: "attribute_exists(pk) AND attribute_exists(#map)",
+        UpdateExpression: "SET #map.#entry = :v",
+        ExpressionAttributeNames: { "#map": attribute, "#entry": entry },
+        ExpressionAttributeValues: { ":v": value },
+        ReturnValues: "UPDATED_OLD",
+      }),
+    );
+    return (out.Attributes?.[attribute] as Record<string, T> | undefined)?.[entry];
+  } catch (err) {
+    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+  }
+  // The batch's first entry: create the map (still only on an existing batch).
+  try {
+    await t.doc.send(
+      new UpdateCommand({
+        TableName: t.ledgerTable,
+        Key: key,
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#map)",
+        UpdateExpression: "SET #map = :m",
+        ExpressionAttributeNames: { "#map": attribute },
+        ExpressionAttributeValues: { ":m": { [entry]: value } },
+      }),
+    );
+    return undefined;
+  } catch (err) {
+    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    if (!(await getBatch(t, batchId))) throw new UsageError(`batch ${batchId} does not exist`);
+    // Another entry created the map meanwhile.
+    return setBatchMapEntry(t, batchId, attribute, entry, value);
+  }
+}
+
+/**
  * Records one step's times and counts on the batch (`steps.<step>`), whole: a task calls it when the
  * step starts and again when it ends. Refused for a batch that does not exist.
  */
@@ -165,41 +214,7 @@ export async function recordStep(
   step: string,
   value: BatchStep,
 ): Promise<void> {
-  const key = { pk: batchPartitionKey(batchId), sk: summarySortKey };
-  const names = { "#steps": "steps", "#step": step };
-  try {
-    await t.doc.send(
-      new UpdateCommand({
-        TableName: t.ledgerTable,
-        Key: key,
-        ConditionExpression: "attribute_exists(pk) AND attribute_exists(#steps)",
-        UpdateExpression: "SET #steps.#step = :v",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ":v": value },
-      }),
-    );
-  } catch (err) {
-    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-    // The first step of a batch: create the map (still only on an existing batch).
-    try {
-      await t.doc.send(
-        new UpdateCommand({
-          TableName: t.ledgerTable,
-          Key: key,
-          ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#steps)",
-          UpdateExpression: "SET #steps = :m",
-          ExpressionAttributeNames: { "#steps": "steps" },
-          ExpressionAttributeValues: { ":m": { [step]: value } },
-        }),
-      );
-    } catch (again) {
-      if ((again as Error).name !== "ConditionalCheckFailedException") throw again;
-      const batch = await getBatch(t, batchId);
-      if (!batch) throw new UsageError(`batch ${batchId} does not exist`);
-      // Another step created the map meanwhile.
-      await recordStep(t, batchId, step, value);
-    }
-  }
+  await setBatchMapEntry(t, batchId, "steps", step, value);
 }
 
 /**
@@ -207,46 +222,11 @@ export async function recordStep(
  * replaced, if any: a store task alerts the store's owner only when a failure is new, so a retried or
  * repeated call does not alert twice. Refused for a batch that does not exist.
  */
-export async function recordStoreOutcome(
+export function recordStoreOutcome(
   t: BatchTables,
   batchId: string,
   store: string,
   outcome: ReportTarget,
 ): Promise<ReportTarget | undefined> {
-  const key = { pk: batchPartitionKey(batchId), sk: summarySortKey };
-  try {
-    const out = await t.doc.send(
-      new UpdateCommand({
-        TableName: t.ledgerTable,
-        Key: key,
-        ConditionExpression: "attribute_exists(pk) AND attribute_exists(#outcomes)",
-        UpdateExpression: "SET #outcomes.#store = :v",
-        ExpressionAttributeNames: { "#outcomes": "storeOutcomes", "#store": store },
-        ExpressionAttributeValues: { ":v": outcome },
-        ReturnValues: "UPDATED_OLD",
-      }),
-    );
-    return (out.Attributes?.storeOutcomes as Record<string, ReportTarget> | undefined)?.[store];
-  } catch (err) {
-    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-  }
-  // The batch's first store outcome: create the map (still only on an existing batch).
-  try {
-    await t.doc.send(
-      new UpdateCommand({
-        TableName: t.ledgerTable,
-        Key: key,
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#outcomes)",
-        UpdateExpression: "SET #outcomes = :m",
-        ExpressionAttributeNames: { "#outcomes": "storeOutcomes" },
-        ExpressionAttributeValues: { ":m": { [store]: outcome } },
-      }),
-    );
-    return undefined;
-  } catch (err) {
-    if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-    if (!(await getBatch(t, batchId))) throw new UsageError(`batch ${batchId} does not exist`);
-    // Another store created the map meanwhile.
-    return recordStoreOutcome(t, batchId, store, outcome);
-  }
+  return setBatchMapEntry(t, batchId, "storeOutcomes", store, outcome);
 }
