@@ -145,8 +145,25 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
     return { request, batch, status, ok: status.state === "COMPLETED" };
   }
 
-  // Local: the filter builder (invoked by the request function) is served here as Lambda would.
-  const stack = outputs as unknown as LocalStack;
+  // Local: this process serves the stack's functions for the call, with the stack's environment as its
+  // own; the caller's environment comes back afterwards (a test or a longer-lived caller goes on).
+  const callerEnvironment = { ...process.env };
+  try {
+    return await eraseLocally(outputs as unknown as LocalStack, event, input, opts, progress);
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in callerEnvironment)) delete process.env[name];
+    Object.assign(process.env, callerEnvironment);
+  }
+}
+
+async function eraseLocally(
+  stack: LocalStack,
+  event: Record<string, unknown>,
+  input: EraseInput,
+  opts: ErasureCommandOptions,
+  progress: (line: string) => void,
+): Promise<EraseResult> {
+  const outputs = stack as unknown as StackOutputs;
   // The runner reads the batch record and drains the queues from this process too.
   process.env.AWS_ENDPOINT_URL = stack.endpoint;
   defaultLocalCredentials();

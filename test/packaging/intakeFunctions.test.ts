@@ -104,7 +104,7 @@ describe("packaging: the intake functions run from packaged code", () => {
     } catch (err) {
       refused = err as Error;
     }
-    expect(refused?.name).to.equal("UsageError");
+    expect(refused?.name).to.equal("MoveNotAllowedError");
     expect(refused?.message).to.equal(`batch ${batched.batchId} is BATCHED, not waiting for approval`);
 
     const cancelled = (await loadPackagedHandler(fns.cancel, env)({ batchId: batched.batchId })) as {
