@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/**", ".venv/**", "dist/**", "tmp/**", "bench/out/**", "policies/node_modules/**"],
+    ignores: [
+      "node_modules/**",
+      ".venv/**",
+      "dist/**",
+      "tmp/**",
+      "bench/out/**",
+      "policies/node_modules/**",
+      ".lethe/**",
+      ".schemathesis/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,64 +1,87 @@
-// `lethe demo`: the main job on the embedded local default. Starts the local AWS emulator (unless
-// AWS_ENDPOINT_URL names one), lays out Lethe's data plane and a sample lake, erases customers end
-// to end, and prints the report. Exit 0 when the erasure completed, 1 when it did not.
-import { randomUUID } from "node:crypto";
+// `lethe demo`: the whole job on a local stack (tools/demo.ts does it): up, a sample lake through the
+// ingest path, an erasure through the state machine, the report, re-ingestion stopped. Progress on
+// stderr; on stdout a short summary ending in the request's state, or with --json the whole result.
+// Exit 0 when the erasure COMPLETED and no erased customer's new record reached the lake.
+import * as fs from "node:fs";
 import { Command } from "commander";
-import { UsageError, action, examples, wholeNumber } from "./command";
+import { UsageError, action, examples, jsonOption, wholeNumber } from "./command";
+import { stepProgress } from "./progress";
 
-interface DemoOptions {
+interface DemoFlags {
   erase: string;
   customers: number;
   objectsPerDay: number;
   rows: number;
+  json?: boolean;
+  reportOut?: string;
 }
 
-async function demo(o: DemoOptions): Promise<number> {
-  const { customers, objectsPerDay, rows } = o;
+const count = (n: number) => n.toLocaleString("en-GB");
+
+async function demo(o: DemoFlags): Promise<number> {
   const subjects = o.erase
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
   if (subjects.length === 0) throw new UsageError("--erase needs at least one customer ID");
-
+  if (o.reportOut && !/\.(html|md|json)$/.test(o.reportOut))
+    throw new UsageError(`--report-out ${o.reportOut}: name a .html, .md or .json file`);
+  // The functions' own logs would drown the demo's progress; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  const { startLocalEmulator, useLocalEmulator } = await import("../tools/emulator");
-  const { provisionLocalStack } = await import("../tools/localStack");
-  const { writeSampleLake } = await import("../tools/sampleLake");
-  const { localPipelineSettings } = await import("../tools/stackSettings");
-  const { runLocalErasure } = await import("../runtime/erasure/localErasure");
-  const { makeS3Client } = await import("../runtime/aws/clients");
+  const { runDemo, checkDemoOptions } = await import("../tools/demo");
+  const options = { subjects, customers: o.customers, objectsPerDay: o.objectsPerDay, rowsPerObject: o.rows };
+  checkDemoOptions(options);
+  const steps = stepProgress("lethe demo", { plainIntervalMs: 2000 });
+  const result = await runDemo(options, {
+    step: (step, done, total, text) => steps.at(step, done, total, text),
+    line: (text) => {
+      steps.done();
+      process.stderr.write(`lethe demo: ${text}\n`);
+    },
+  }).finally(() => steps.done());
 
-  const emulator = process.env.AWS_ENDPOINT_URL ? undefined : await startLocalEmulator();
-  try {
-    if (emulator) useLocalEmulator(emulator.endpoint);
-    process.stderr.write(`lethe demo: AWS endpoint ${process.env.AWS_ENDPOINT_URL ?? "(default AWS)"}\n`);
-    // The same provisioning as `lethe up --local`: the program's own declarations.
-    const { stack } = await provisionLocalStack();
-    const ids = Array.from({ length: customers }, (_, i) => `cust-${String(i).padStart(4, "0")}`);
-    const objects = await writeSampleLake(makeS3Client(), stack.lakeBucket, {
-      days: ["2026-11-27", "2026-11-28"],
-      objectsPerDay,
-      rowsPerObject: rows,
-      rowGroupRows: Math.max(1, Math.ceil(rows / 4)),
-      customers: ids,
-      runId: randomUUID().slice(0, 8),
-    });
-    process.stderr.write(
-      `lethe demo: lake s3://${stack.lakeBucket}/ with ${objects.length} Parquet objects, ${objects.length * rows} rows, ${customers} customers\n`,
-    );
-    const report = await runLocalErasure({
-      stack,
-      objects,
-      subjects,
-      ...localPipelineSettings(),
-      concurrency: 2,
-    });
-    process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    return report.status === "COMPLETED" ? 0 : 1;
-  } finally {
-    await emulator?.stop();
+  if (o.reportOut && result.report) {
+    const { renderReportHtml } = await import("../runtime/erasure/report/html");
+    const { renderReportMarkdown } = await import("../runtime/erasure/report/markdown");
+    const r = result.report;
+    const text = o.reportOut.endsWith(".html")
+      ? renderReportHtml(r)
+      : o.reportOut.endsWith(".md")
+        ? renderReportMarkdown(r)
+        : `${JSON.stringify(r, null, 2)}\n`;
+    fs.writeFileSync(o.reportOut, text);
+    process.stderr.write(`lethe demo: wrote the report to ${o.reportOut}\n`);
   }
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const { reportView } = await import("../runtime/erasure/report/reportView");
+    const lines = [
+      `Lake: ${count(result.lake.objects)} GZIP Parquet objects, ${count(result.lake.rows)} rows of ` +
+        `${count(result.lake.customers)} customers, written through the ingest guard`,
+    ];
+    if (result.report) {
+      const view = reportView(result.report);
+      lines.push(view.verdict);
+      const facts = new Map([...view.facts, ...view.totals]);
+      for (const key of ["Request", "Subjects", "Deadline", "Completed", "Rows removed", "Objects rewritten"])
+        lines.push(`  ${key.padEnd(24)}${facts.get(key) ?? "—"}`);
+      for (const key of ["Object versions deleted", "Verification"])
+        lines.push(`  ${key.padEnd(24)}${facts.get(key) ?? "—"}`);
+    } else {
+      lines.push(`Request ${result.erasure.request.requestId}: no report (${result.state})`);
+    }
+    const r = result.reingest;
+    lines.push(
+      `Re-ingestion: ${count(r.dropped)} of ${count(r.ofErasedCustomers)} new records of the erased customers ` +
+        `dropped by the ingest guard; ${count(r.reachedLake)} reached the lake`,
+      `Took ${result.seconds.toFixed(1)} s; the full report: lethe demo --json, or --report-out certificate.html`,
+      result.state,
+    );
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
+  return result.ok ? 0 : 1;
 }
 
 export function registerDemo(program: Command): void {
@@ -67,15 +90,26 @@ export function registerDemo(program: Command): void {
       program
         .command("demo")
         .description(
-          "erase customers from a sample lake end to end against the local AWS emulator; prints the report (JSON)",
+          "the whole job on a local stack: up, a sample lake through the ingest guard, an erasure through the state machine, its report, re-ingestion stopped",
         )
         .option("--erase <ids>", "comma-separated customer IDs to erase", "cust-0042,cust-0137")
         .option("--customers <n>", "customers in the sample lake", wholeNumber("customers", 1), 500)
-        .option("--objects-per-day <n>", "Parquet objects per day", wholeNumber("objects-per-day", 1), 3)
-        .option("--rows <n>", "rows per object", wholeNumber("rows", 10), 20000),
+        .option(
+          "--objects-per-day <n>",
+          "Parquet objects per day (two days)",
+          wholeNumber("objects-per-day", 1),
+          3,
+        )
+        .option("--rows <n>", "rows per object", wholeNumber("rows", 10), 20000)
+        .option("--report-out <file>", "also write the report: .html (the certificate), .md or .json")
+        .addOption(jsonOption()),
       demo,
     ),
-    ["lethe demo", "lethe demo --erase cust-0001,cust-0002 --rows 5000 > report.json"],
-    "0 the erasure completed; 1 it did not; 2 usage error",
+    [
+      "lethe demo",
+      "lethe demo --json | python3 -m json.tool",
+      "lethe demo --erase cust-0001,cust-0002 --rows 2000 --report-out certificate.html",
+    ],
+    "0 the erasure completed and no erased customer's new record reached the lake; 1 it did not; 2 usage error",
   );
 }

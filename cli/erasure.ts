@@ -4,6 +4,7 @@
 // complete, 2 bad input (nothing was changed).
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
+import { stepProgress } from "./progress";
 
 function print(value: unknown, json: boolean, text: (v: Record<string, unknown>) => string): void {
   process.stdout.write(
@@ -24,14 +25,19 @@ interface EraseOptions extends StackFlags {
 
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
   const { erase } = await import("../tools/erasureCommands");
+  const steps = stepProgress("lethe erase", { plainIntervalMs: 2000 });
   const result = await erase(
     { ids, idsFile: o.idsFile, reason: o.reason, requestedBy: o.requestedBy, wait: o.wait === true },
     {
       ...stackOf(o),
       drainSeconds: o.drainSeconds,
-      progress: (line) => void process.stderr.write(`lethe erase: ${line}\n`),
+      progress: (line) => {
+        steps.done();
+        process.stderr.write(`lethe erase: ${line}\n`);
+      },
+      onStep: (s) => steps.at(s.step, s.done, s.total, s.text),
     },
-  );
+  ).finally(() => steps.done());
   print(result, o.json === true, (r) => {
     const req = r.request as Record<string, unknown>;
     const status = r.status as Record<string, unknown> | undefined;

@@ -18,6 +18,7 @@ import { batchFunctionEnvironment, stackEnvironment, startLocalBatch } from "./l
 import { serveLocalLambda } from "./localLambda";
 import { serveLocalStepFunctions } from "./localStepFunctions";
 import { defaultLocalCredentials } from "./localStack/endpoint";
+import { batchStepOf, BatchStep } from "./batchSteps";
 
 export interface ErasureCommandOptions {
   stackOutputsFile?: string;
@@ -30,6 +31,8 @@ export interface ErasureCommandOptions {
   packaging?: PackagingOptions;
   /** Progress lines (stderr). */
   progress?: (line: string) => void;
+  /** With --wait: the step the batch is at, objects done of total while forgetting. */
+  onStep?: (step: BatchStep) => void;
 }
 
 function stackOf(opts: ErasureCommandOptions): StackOutputs {
@@ -202,8 +205,21 @@ async function eraseLocally(
     // Locally an execution runs in this process only: without --wait the request waits for the next batch.
     if (!input.wait) return { request, ok: true };
     const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
-    progress(`batch ${String(batch.batchId ?? "-")}: ${String(batch.message)}`);
-    if (result) await result.catch((err: Error) => progress(`execution failed: ${err.message}`));
+    progress(String(batch.message));
+    let settled = !result;
+    const execution = result
+      ?.catch((err: Error) => progress(`execution failed: ${err.message}`))
+      .finally(() => (settled = true));
+    // The execution runs in this process: follow its steps until it ends (fast polls: nothing is billed).
+    const followed = pollStatus(
+      invoke,
+      request.requestId,
+      { ...opts, pollSeconds: 1 },
+      progress,
+      () => settled,
+    );
+    await execution;
+    await followed;
     const status = (await invoke("status", { requestId: request.requestId })) as Record<string, unknown>;
     return { request, batch, status, ok: status.state === "COMPLETED" };
   } finally {
@@ -217,15 +233,23 @@ async function pollStatus(
   requestId: string,
   opts: ErasureCommandOptions,
   progress: (line: string) => void,
+  /** Stops following before an end state (the local execution ended). */
+  stopped: () => boolean = () => false,
 ): Promise<Record<string, unknown>> {
   let last = "";
+  let lastStep = "";
   for (;;) {
     const status = (await invoke("status", { requestId })) as Record<string, unknown>;
     const state = status.state as ErasureState;
     if (state !== last) progress(`request ${requestId}: ${state}`);
     last = state;
-    if (endStates.includes(state)) return status;
-    await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 10) * 1000));
+    const step = batchStepOf(status);
+    const stepKey = JSON.stringify(step);
+    if (step && stepKey !== lastStep) opts.onStep?.(step);
+    lastStep = stepKey;
+    if (endStates.includes(state) || stopped()) return status;
+    const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
+    while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -25,6 +25,64 @@ function lcg(seed: number): () => number {
   };
 }
 
+/** One event as producers send it to Firehose (and as the lake's Parquet holds it). */
+export interface SampleEvent {
+  customer_id: string;
+  /** Epoch milliseconds. */
+  event_time: number;
+  event_type: string;
+  payload: string;
+}
+
+/** `rows` events on `day` from customers picked at random (seeded: the same every run). */
+export function sampleEvents(customers: string[], rows: number, day: string, seed: number): SampleEvent[] {
+  const rnd = lcg(seed);
+  const start = Date.parse(`${day}T00:00:00Z`);
+  return Array.from({ length: rows }, () => ({
+    customer_id: customers[Math.floor(rnd() * customers.length)],
+    event_time: start + Math.floor(rnd() * 86_400_000),
+    event_type: ["page_view", "purchase", "login", "search"][Math.floor(rnd() * 4)],
+    payload: JSON.stringify({
+      session: Math.floor(rnd() * 1e9).toString(16),
+      value: Math.floor(rnd() * 1000),
+    }),
+  }));
+}
+
+/** Rows per customer, as a lake object's expected contents. */
+export function rowsByCustomerOf(events: SampleEvent[]): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const e of events) rows.set(e.customer_id, (rows.get(e.customer_id) ?? 0) + 1);
+  return rows;
+}
+
+/** Events as Firehose's Parquet conversion writes them: GZIP, row groups of `rowGroupRows`. */
+export function eventsToParquet(events: SampleEvent[], rowGroupRows: number): Uint8Array {
+  const table = new Table({
+    customer_id: vectorFromArray(
+      events.map((e) => e.customer_id),
+      new Utf8(),
+    ),
+    event_time: vectorFromArray(
+      events.map((e) => e.event_time),
+      new TimestampMillisecond(),
+    ),
+    event_type: vectorFromArray(
+      events.map((e) => e.event_type),
+      new Utf8(),
+    ),
+    payload: vectorFromArray(
+      events.map((e) => e.payload),
+      new Utf8(),
+    ),
+  });
+  const props = new WriterPropertiesBuilder()
+    .setCompression(Compression.GZIP)
+    .setMaxRowGroupSize(rowGroupRows)
+    .build();
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), props);
+}
+
 export function sampleParquet(
   customers: string[],
   rows: number,
@@ -32,35 +90,8 @@ export function sampleParquet(
   day: string,
   seed: number,
 ): { bytes: Uint8Array; rowsByCustomer: Map<string, number> } {
-  const rnd = lcg(seed);
-  const ids: string[] = [];
-  const times: number[] = [];
-  const types: string[] = [];
-  const payloads: string[] = [];
-  const rowsByCustomer = new Map<string, number>();
-  const start = Date.parse(`${day}T00:00:00Z`);
-  for (let i = 0; i < rows; i++) {
-    const id = customers[Math.floor(rnd() * customers.length)];
-    rowsByCustomer.set(id, (rowsByCustomer.get(id) ?? 0) + 1);
-    ids.push(id);
-    times.push(start + Math.floor(rnd() * 86_400_000));
-    types.push(["page_view", "purchase", "login", "search"][Math.floor(rnd() * 4)]);
-    payloads.push(
-      JSON.stringify({ session: Math.floor(rnd() * 1e9).toString(16), value: Math.floor(rnd() * 1000) }),
-    );
-  }
-  const table = new Table({
-    customer_id: vectorFromArray(ids, new Utf8()),
-    event_time: vectorFromArray(times, new TimestampMillisecond()),
-    event_type: vectorFromArray(types, new Utf8()),
-    payload: vectorFromArray(payloads, new Utf8()),
-  });
-  const props = new WriterPropertiesBuilder()
-    .setCompression(Compression.GZIP)
-    .setMaxRowGroupSize(rowGroupRows)
-    .build();
-  const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(table, "stream")), props);
-  return { bytes, rowsByCustomer };
+  const events = sampleEvents(customers, rows, day, seed);
+  return { bytes: eventsToParquet(events, rowGroupRows), rowsByCustomer: rowsByCustomerOf(events) };
 }
 
 export async function writeSampleLake(

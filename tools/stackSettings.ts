@@ -8,27 +8,9 @@ import {
   erasureSettingsFromConfig,
   erasureSettingsFromEnv,
 } from "../runtime/erasure/settings";
-import { falsePositiveRateFromPerMillion } from "../runtime/ingest/settings";
 
 export function localErasureSettings(overrides: Record<string, unknown> = {}): ErasureSettings {
   return erasureSettingsFromEnv(
     erasureEnvironment(erasureSettingsFromConfig({ ...declaredDefaults(), ...overrides })),
   );
-}
-
-/** What the demo's pipeline needs of a stack's settings: the erasure settings and the guard's rate. */
-export function localPipelineSettings(overrides: Record<string, unknown> = {}): {
-  erasure: ErasureSettings;
-  filterFalsePositiveRate: number;
-} {
-  const perMillion = { ...declaredDefaults(), ...overrides }.ingestFilterFalsePositivesPerMillion;
-  if (typeof perMillion !== "number") {
-    throw new Error(
-      `lethe:ingestFilterFalsePositivesPerMillion must be a number, got ${JSON.stringify(perMillion)}`,
-    );
-  }
-  return {
-    erasure: localErasureSettings(overrides),
-    filterFalsePositiveRate: falsePositiveRateFromPerMillion(perMillion),
-  };
 }

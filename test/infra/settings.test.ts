@@ -23,7 +23,7 @@ import {
   erasureSettingsFromConfig,
   erasureSettingsFromEnv,
 } from "../../runtime/erasure/settings";
-import { localPipelineSettings } from "../../tools/stackSettings";
+import { localErasureSettings } from "../../tools/stackSettings";
 import { envNames } from "../../runtime/contracts/env";
 
 type Declared = Record<string, { type: string; description: string; default: unknown }>;
@@ -148,10 +148,7 @@ describe("infra: every setting has one default and a consumer", () => {
       failedRequestIdGraceDays: configDefaults.failedRequestIdGraceDays,
     });
     // The local tools read the same defaults and pass them the same way.
-    expect(localPipelineSettings()).to.deep.equal({
-      erasure: erasureSettingsFromEnv(env),
-      filterFalsePositiveRate: configDefaults.ingestFilterFalsePositivesPerMillion / 1_000_000,
-    });
+    expect(localErasureSettings()).to.deep.equal(erasureSettingsFromEnv(env));
     const { [envNames.auditRetentionDays]: _gone, ...missing } = env;
     expect(() => erasureSettingsFromEnv(missing)).to.throw(/LETHE_AUDIT_RETENTION_DAYS is not set/);
     expect(() => erasureSettingsFromEnv({ ...env, [envNames.requestRetentionDays]: "1.5" })).to.throw(
