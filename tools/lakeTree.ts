@@ -9,12 +9,16 @@ import { headObject } from "../runtime/purge/s3Objects";
 import { scanObjectVersion } from "../runtime/purge/objectPurge";
 import { listMapperKeys } from "../runtime/erasure/find/localCopies";
 
-/** Uploads every file under `root` to `bucket`, keyed `keyPrefix` + its relative path; returns the keys. */
+/**
+ * Uploads every file under `root` to `bucket`, keyed `keyPrefix` + its relative path; returns the keys.
+ * `onUploaded` hears the count done of the total after each file.
+ */
 export async function uploadTree(
   s3: S3Client,
   root: string,
   bucket: string,
   keyPrefix = "",
+  onUploaded?: (done: number, total: number) => void,
   concurrency = 8,
 ): Promise<string[]> {
   const files: string[] = [];
@@ -28,6 +32,7 @@ export async function uploadTree(
   walk(root);
   files.sort();
   let next = 0;
+  let done = 0;
   const keys = files.map((f) => keyPrefix + path.relative(root, f).split(path.sep).join("/"));
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -36,6 +41,7 @@ export async function uploadTree(
         await s3.send(
           new PutObjectCommand({ Bucket: bucket, Key: keys[i], Body: fs.readFileSync(files[i]) }),
         );
+        onUploaded?.(++done, files.length);
       }
     }),
   );
