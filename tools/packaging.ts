@@ -264,14 +264,25 @@ export function lambdaEnvironment(fn: PackagedFunction): Record<string, string> 
   };
 }
 
-function withEnvironment<T>(env: Record<string, string>, run: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+/**
+ * The values variables had before the first of the calls now under way overlaid them. Calls overlap
+ * (a Parallel state's branches, purge workers): each restoring what it saw on entry would leave the
+ * environment of the one that entered before it, for good. So only the last call out restores, to these.
+ */
+const beforeCalls = new Map<string, string | undefined>();
+let callsUnderWay = 0;
+
+export function withEnvironment<T>(env: Record<string, string>, run: () => T): T {
+  for (const k of Object.keys(env)) if (!beforeCalls.has(k)) beforeCalls.set(k, process.env[k]);
   Object.assign(process.env, env);
+  callsUnderWay++;
   const restore = () => {
-    for (const [k, v] of Object.entries(saved)) {
+    if (--callsUnderWay > 0) return;
+    for (const [k, v] of beforeCalls) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+    beforeCalls.clear();
   };
   let result: T;
   try {

@@ -14,7 +14,11 @@ function lethe(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: "utf8",
     cwd: root,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // The functions' own log settings, not what an earlier test in this process may have left set.
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("POWERTOOLS_"))),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

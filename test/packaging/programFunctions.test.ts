@@ -138,6 +138,9 @@ describe("packaging: the program's functions as pulumi up zips them", () => {
       [envNames.filterPrefix]: location.prefix,
       [envNames.kmsKeyArn]: location.kmsKeyArn!,
       [envNames.subjectHashKeyArn]: await createSubjectHashKey(),
+      // What the deployed functions run with, whatever an earlier test in this process left set.
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_METRICS_DISABLED: "false",
     };
     const builder = loadPackagedHandler(await packagedFunction("filter-builder"), env);
     const guard = loadPackagedHandler(await packagedFunction("ingest-guard"), env);
