@@ -14,12 +14,11 @@ import { envNames } from "../runtime/contracts/env";
 import { UsageError } from "../runtime/contracts/errors";
 import type { ErasureReport } from "../runtime/contracts/report";
 import type { SampleObject } from "../runtime/contracts/stack";
-import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "./emulator";
+import type { LocalEmulator } from "./emulator";
 import { erase, EraseResult } from "./erasureCommands";
 import { batchFunctionEnvironment } from "./localErasure";
 import { deliverThroughGuard } from "./localFirehose";
-import { downLocal, programDeclarations, provisionLocalStack, writeOutputsFile } from "./localStack";
-import { programRegion } from "./localStack/declarations";
+import { downLocal, programDeclarations, upLocal } from "./localStack";
 import { loadPackagedHandler, packagedFunction } from "./packaging";
 import { fetchReport } from "./reports";
 import { sampleEvents } from "./sampleLake";
@@ -99,28 +98,19 @@ export async function runDemo(o: DemoOptions, progress: DemoProgress): Promise<D
   checkDemoOptions(o);
   const started = Date.now();
   const given = process.env.AWS_ENDPOINT_URL;
-  let emulator: LocalEmulator | undefined;
-  // The program runs under mocks while the emulator starts.
-  const declarations = programDeclarations();
-  if (given) {
-    await refuseExistingStack(given, String((await declarations).exports.requestsTable));
-  } else {
-    progress.line("starting the local AWS emulator");
-    const starting = startLocalEmulator();
-    const run = await declarations.catch(async (err) => {
-      await (await starting.catch(() => undefined))?.stop();
-      throw err;
-    });
-    emulator = await starting;
-    useLocalEmulator(emulator.endpoint, programRegion(run));
-  }
+  if (given) await refuseExistingStack(given, String((await programDeclarations()).exports.requestsTable));
+  else progress.line("starting the local AWS emulator");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-demo-"));
   const outputsFile = path.join(dir, "local.json");
+  let emulator: LocalEmulator | undefined;
   try {
-    const { stack, summary } = await provisionLocalStack({
+    // `lethe up --local`: into the given emulator, or into one it starts (stopped below).
+    const up = await upLocal({
+      outputs: outputsFile,
       onResource: (done, total, resource) => progress.step("up --local", done, total, resource),
     });
-    writeOutputsFile(outputsFile, stack);
+    const { stack, summary } = up;
+    emulator = up.emulator;
     const resources = Object.values(summary.provisioned).reduce((a, n) => a + n, 0);
     progress.line(
       `stack ${stack.stack} up in ${stack.endpoint}: ${resources} resources in ${summary.seconds.toFixed(1)} s`,
