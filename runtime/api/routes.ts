@@ -201,10 +201,13 @@ const decisionReply: JsonSchema = {
   },
 };
 
+// A token is about 300 characters (claims with a 128-character batch id, then the MAC). The bound
+// keeps the URL within what servers take: 512 characters, even percent-encoded at 12 bytes each
+// (4-byte UTF-8), stay under Node's 16 KiB and API Gateway's 10 KiB request-line limits.
 const linkToken: JsonSchema = {
   type: "string",
   minLength: 1,
-  maxLength: 2048,
+  maxLength: 512,
   pattern: "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$",
   description: "a signed approval link token",
 };
