@@ -16,7 +16,7 @@ import { erase } from "../tools/erasureCommands";
 import { provisionLocalStack } from "../tools/localStack";
 import { uploadTree } from "../tools/lakeTree";
 import { findLakeDir } from "./findLake";
-import { Progress, startProgress, stepProgress } from "../cli/progress";
+import { stepProgress } from "../cli/progress";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,18 +53,11 @@ async function main(): Promise<void> {
     fs.writeFileSync(outputsFile, JSON.stringify(stack));
     const s3 = makeS3Client();
     let t = Date.now();
-    let uploading: Progress | undefined;
-    const keys = await uploadTree(
-      s3,
-      path.join(dir, "events"),
-      stack.lakeBucket,
-      "events/",
-      (done, total) => {
-        uploading ??= startProgress("upload", total, { plainIntervalMs: 2000 });
-        uploading.update(done, "objects");
-      },
+    const bars = stepProgress("bench:erasure", { plainIntervalMs: 2000 });
+    const keys = await uploadTree(s3, path.join(dir, "events"), stack.lakeBucket, "events/", (done, total) =>
+      bars.at("upload", done, total, "objects"),
     );
-    uploading?.done();
+    bars.done();
     process.stderr.write(
       `uploaded ${keys.length} objects (${(lakeBytes / 1024 ** 2).toFixed(0)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
     );
@@ -74,19 +67,18 @@ async function main(): Promise<void> {
       (_, i) => `c${String((i * 997 + 13) % 200_000).padStart(6, "0")}`,
     );
     t = Date.now();
-    const stepBars = stepProgress("erase", { plainIntervalMs: 2000 });
     const result = await erase(
       { ids, reason: "bench", requestedBy: "bench:erasure", wait: true },
       {
         stackOutputsFile: outputsFile,
         drainSeconds,
         progress: (line) => {
-          stepBars.done();
+          bars.done();
           process.stderr.write(`  ${line}\n`);
         },
-        onStep: (step) => stepBars.at(step.step, step.done, step.total, step.text),
+        onStep: (step) => bars.at(`erase ${step.step}`, step.done, step.total, step.text),
       },
-    ).finally(() => stepBars.done());
+    ).finally(() => bars.done());
     const totalSeconds = (Date.now() - t) / 1000;
     const batchId = String(result.batch?.batchId ?? "");
     const doc = makeDocumentClient();

@@ -16,7 +16,7 @@ import { provisionLocalStack } from "../tools/localStack";
 import { createBucketLike } from "../tools/localStack/copies";
 import { bruteForceFind, uploadTree } from "../tools/lakeTree";
 import { findLakeDir } from "./findLake";
-import { Progress, startProgress } from "../cli/progress";
+import { stepProgress } from "../cli/progress";
 
 const gbArg = process.argv.indexOf("--gb");
 const gb = gbArg > 0 ? Number(process.argv[gbArg + 1]) : 1;
@@ -30,12 +30,11 @@ async function main(): Promise<void> {
     const stack = (await provisionLocalStack()).stack;
     const bucket = await createBucketLike("lakeBucket", `${stack.lakeBucket}-bench`, stack.kmsKeyArn);
     let t = Date.now();
-    let uploading: Progress | undefined;
-    const keys = await uploadTree(s3, path.join(dir, "events"), bucket, "events/", (done, total) => {
-      uploading ??= startProgress("upload", total, { plainIntervalMs: 2000 });
-      uploading.update(done, "objects");
-    });
-    uploading?.done();
+    const uploading = stepProgress("bench:find", { plainIntervalMs: 2000 });
+    const keys = await uploadTree(s3, path.join(dir, "events"), bucket, "events/", (done, total) =>
+      uploading.at("upload", done, total, "objects"),
+    );
+    uploading.done();
     process.stderr.write(`uploaded ${keys.length} objects in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     const mapper: DataMapper = {
       name: "events",

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import { Command } from "commander";
 import { UsageError, action, examples, jsonOption, wholeNumber } from "./command";
 import { stepProgress } from "./progress";
+import { formats, renderReport } from "./report";
 
 interface DemoFlags {
   erase: string;
@@ -18,20 +19,32 @@ interface DemoFlags {
 
 const count = (n: number) => n.toLocaleString("en-GB");
 
+/** What the summary shows of the report's facts and totals (reportView's names). */
+const summaryFacts = [
+  "Request",
+  "Subjects",
+  "Deadline",
+  "Completed",
+  "Rows removed",
+  "Objects rewritten",
+  "Object versions deleted",
+  "Verification",
+];
+
 async function demo(o: DemoFlags): Promise<number> {
   const subjects = o.erase
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
   if (subjects.length === 0) throw new UsageError("--erase needs at least one customer ID");
-  if (o.reportOut && !/\.(html|md|json)$/.test(o.reportOut))
+  const reportFormat = o.reportOut ? formats.find((f) => o.reportOut!.endsWith(`.${f}`)) : undefined;
+  if (o.reportOut && !reportFormat)
     throw new UsageError(`--report-out ${o.reportOut}: name a .html, .md or .json file`);
   // The functions' own logs would drown the demo's progress; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  const { runDemo, checkDemoOptions } = await import("../tools/demo");
+  const { runDemo } = await import("../tools/demo");
   const options = { subjects, customers: o.customers, objectsPerDay: o.objectsPerDay, rowsPerObject: o.rows };
-  checkDemoOptions(options);
   const steps = stepProgress("lethe demo", { plainIntervalMs: 2000 });
   const result = await runDemo(options, {
     step: (step, done, total, text) => steps.at(step, done, total, text),
@@ -41,16 +54,8 @@ async function demo(o: DemoFlags): Promise<number> {
     },
   }).finally(() => steps.done());
 
-  if (o.reportOut && result.report) {
-    const { renderReportHtml } = await import("../runtime/erasure/report/html");
-    const { renderReportMarkdown } = await import("../runtime/erasure/report/markdown");
-    const r = result.report;
-    const text = o.reportOut.endsWith(".html")
-      ? renderReportHtml(r)
-      : o.reportOut.endsWith(".md")
-        ? renderReportMarkdown(r)
-        : `${JSON.stringify(r, null, 2)}\n`;
-    fs.writeFileSync(o.reportOut, text);
+  if (o.reportOut && reportFormat && result.report) {
+    fs.writeFileSync(o.reportOut, await renderReport(result.report, reportFormat));
     process.stderr.write(`lethe demo: wrote the report to ${o.reportOut}\n`);
   }
   if (o.json) {
@@ -65,10 +70,7 @@ async function demo(o: DemoFlags): Promise<number> {
       const view = reportView(result.report);
       lines.push(view.verdict);
       const facts = new Map([...view.facts, ...view.totals]);
-      for (const key of ["Request", "Subjects", "Deadline", "Completed", "Rows removed", "Objects rewritten"])
-        lines.push(`  ${key.padEnd(24)}${facts.get(key) ?? "—"}`);
-      for (const key of ["Object versions deleted", "Verification"])
-        lines.push(`  ${key.padEnd(24)}${facts.get(key) ?? "—"}`);
+      for (const key of summaryFacts) lines.push(`  ${key.padEnd(24)}${facts.get(key) ?? "—"}`);
     } else {
       lines.push(`Request ${result.erasure.request.requestId}: no report (${result.state})`);
     }

@@ -2,24 +2,29 @@
 // Markdown, or as a self-contained printable HTML certificate of erasure. Parsing and printing only.
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
+import type { ErasureReport } from "../runtime/contracts/report";
 import { StackFlags, action, examples, stackOptions } from "./command";
 
-const formats = ["json", "md", "html"] as const;
-type Format = (typeof formats)[number];
+export const formats = ["json", "md", "html"] as const;
+export type Format = (typeof formats)[number];
 
 interface ReportOptions extends StackFlags {
   format: Format;
   out?: string;
 }
 
+/** The report as the format renders it (the renderers load on first use). */
+export async function renderReport(report: ErasureReport, format: Format): Promise<string> {
+  if (format === "html") return (await import("../runtime/erasure/report/html")).renderReportHtml(report);
+  if (format === "md")
+    return (await import("../runtime/erasure/report/markdown")).renderReportMarkdown(report);
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
 async function reportCommand(requestId: string, o: ReportOptions): Promise<number> {
   const { fetchReport } = await import("../tools/reports");
   const report = await fetchReport(requestId, { stackOutputs: o.stackOutputs, stack: o.stack });
-  let text: string;
-  if (o.format === "html") text = (await import("../runtime/erasure/report/html")).renderReportHtml(report);
-  else if (o.format === "md")
-    text = (await import("../runtime/erasure/report/markdown")).renderReportMarkdown(report);
-  else text = `${JSON.stringify(report, null, 2)}\n`;
+  const text = await renderReport(report, o.format);
   if (o.out) {
     fs.writeFileSync(o.out, text);
     process.stderr.write(`lethe: wrote the ${o.format} report of ${report.requestId} to ${o.out}\n`);

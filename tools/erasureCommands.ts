@@ -13,11 +13,11 @@ import type { LocalStack } from "../runtime/contracts/stack";
 import { normaliseSubjects } from "../runtime/erasure/request";
 import { parseIdLines, SubjectIdError } from "../runtime/erasure/subjectIds";
 import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
-import { loadPackagedHandler, packagedFunction, PackagingOptions } from "./packaging";
+import { loadPackagedHandler, packagedFunction, PackagingOptions, withEnvironment } from "./packaging";
 import { batchFunctionEnvironment, stackEnvironment, startLocalBatch } from "./localErasure";
 import { serveLocalLambda } from "./localLambda";
 import { serveLocalStepFunctions } from "./localStepFunctions";
-import { defaultLocalCredentials } from "./localStack/endpoint";
+import { localCredentialsEnvironment } from "./localStack/endpoint";
 import { batchStepOf, BatchStep } from "./batchSteps";
 
 export interface ErasureCommandOptions {
@@ -148,15 +148,14 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
     return { request, batch, status, ok: status.state === "COMPLETED" };
   }
 
-  // Local: this process serves the stack's functions for the call, with the stack's environment as its
-  // own; the caller's environment comes back afterwards (a test or a longer-lived caller goes on).
-  const callerEnvironment = { ...process.env };
-  try {
-    return await eraseLocally(outputs as unknown as LocalStack, event, input, opts, progress);
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in callerEnvironment)) delete process.env[name];
-    Object.assign(process.env, callerEnvironment);
-  }
+  // Local: this process serves the stack's functions and drains its queues. The stack's environment
+  // is this process's own while the erasure runs (a handler reading a variable late, after another
+  // call has ended, still finds it); the caller's comes back when it ends.
+  const stack = outputs as unknown as LocalStack;
+  return withEnvironment(
+    { AWS_ENDPOINT_URL: stack.endpoint, ...localCredentialsEnvironment(), ...stackEnvironment(stack) },
+    () => eraseLocally(stack, event, input, opts, progress),
+  );
 }
 
 async function eraseLocally(
@@ -167,13 +166,6 @@ async function eraseLocally(
   progress: (line: string) => void,
 ): Promise<EraseResult> {
   const outputs = stack as unknown as StackOutputs;
-  // The runner reads the batch record and drains the queues from this process too.
-  process.env.AWS_ENDPOINT_URL = stack.endpoint;
-  defaultLocalCredentials();
-  // Packaged handlers running at once each set their environment for a call and restore it after; a
-  // handler reading a variable late (a lazy getter) must still find the stack's value once another
-  // call has restored: so the stack's values are this process's own.
-  Object.assign(process.env, stackEnvironment(stack));
   const builderFn = await packagedFunction("filter-builder", opts.packaging);
   const builder = loadPackagedHandler(builderFn, {
     ...batchFunctionEnvironment(builderFn, stack),
@@ -219,8 +211,7 @@ async function eraseLocally(
       () => settled,
     );
     await execution;
-    await followed;
-    const status = (await invoke("status", { requestId: request.requestId })) as Record<string, unknown>;
+    const status = await followed;
     return { request, batch, status, ok: status.state === "COMPLETED" };
   } finally {
     await lambda.close();
@@ -233,12 +224,13 @@ async function pollStatus(
   requestId: string,
   opts: ErasureCommandOptions,
   progress: (line: string) => void,
-  /** Stops following before an end state (the local execution ended). */
+  /** Stops following before an end state (the local execution ended): the status read after it is the last. */
   stopped: () => boolean = () => false,
 ): Promise<Record<string, unknown>> {
   let last = "";
   let lastStep = "";
   for (;;) {
+    const wasStopped = stopped();
     const status = (await invoke("status", { requestId })) as Record<string, unknown>;
     const state = status.state as ErasureState;
     if (state !== last) progress(`request ${requestId}: ${state}`);
@@ -247,7 +239,7 @@ async function pollStatus(
     const stepKey = JSON.stringify(step);
     if (step && stepKey !== lastStep) opts.onStep?.(step);
     lastStep = stepKey;
-    if (endStates.includes(state) || stopped()) return status;
+    if (endStates.includes(state) || wasStopped) return status;
     const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
     while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
   }

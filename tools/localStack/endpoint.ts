@@ -34,9 +34,13 @@ export async function checkEndpoint(
 
 /** Emulators take any credentials; without any, the SDK would look for an instance role and hang. */
 export function defaultLocalCredentials(): void {
-  if (process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return;
-  process.env.AWS_ACCESS_KEY_ID = "testing";
-  process.env.AWS_SECRET_ACCESS_KEY = "testing";
+  Object.assign(process.env, localCredentialsEnvironment());
+}
+
+/** The variables defaultLocalCredentials sets: none when the environment already names credentials. */
+export function localCredentialsEnvironment(): Record<string, string> {
+  if (process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return {};
+  return { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" };
 }
 
 /** The error to raise when a call to the emulator failed: a UsageError when it does not speak AWS. */
