@@ -1,7 +1,14 @@
 // Local copies of a mapper's current objects for the embedded engine, in a cache directory laid out as
-// `<cache>/<bucket>/<key>` (so hive partitions read off the path). A Parquet copy holds only what a
-// find reads: the footer and the column chunks of the ID columns' top-level fields, at their original
-// offsets in a sparse file; the rest stays a hole the engine never touches. A JSON Lines copy is whole.
+// `<cache>/<bucket>/<key>.<tag>` (so hive partitions read off the path), the tag naming the version
+// (ETag) and the columns copied. A Parquet copy holds only what a find reads: the footer and the column
+// chunks of the ID columns' top-level fields, at their original offsets in a sparse file; the rest stays
+// a hole the engine never touches. A JSON Lines copy is whole.
+//
+// Finds run side by side over one cache (a local batch runs several; two batches may share objects), so
+// a copy never changes once it is in place: each is written under a name of its own and renamed into
+// place, and a finder reads exactly the versions it listed. Copies of a key's older versions are removed
+// once unused for longer than a function runs.
+import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -77,32 +84,62 @@ export async function copyMapperObjects(
   return out;
 }
 
+/** How long a copy of an older version stays after its last use: longer than a Lambda function runs. */
+const unusedCopyLifetimeMs = 20 * 60_000;
+
+/** Copies being made in this process, by file: finders side by side wait for one fetch. */
+const copiesUnderWay = new Map<string, Promise<LocalCopy>>();
+
 async function copyObject(
   s3: S3Client,
   mapper: DataMapper,
   v: ObjectVersion,
   cacheDir: string,
 ): Promise<LocalCopy> {
-  const file = path.join(cacheDir, v.bucket, ...v.key.split("/"));
-  const metaFile = path.join(cacheDir, ".copies", v.bucket, `${v.key}.json`);
-  const s3Path = `s3://${v.bucket}/${v.key}`;
   const columns =
     mapper.format === "parquet" ? [...new Set(mapper.idColumns.map((c) => c.split(".")[0]))].sort() : [];
+  const tag = createHash("sha256")
+    .update(`${v.etag}\0${columns.join("\0")}`)
+    .digest("hex")
+    .slice(0, 16);
+  const file = `${path.join(cacheDir, v.bucket, ...v.key.split("/"))}.${tag}`;
+  const underWay = copiesUnderWay.get(file);
+  if (underWay) return { ...(await underWay), bytesFetched: 0 };
+  const copy = reuseOrCopy(s3, mapper.format, v, columns, cacheDir, file).finally(() =>
+    copiesUnderWay.delete(file),
+  );
+  copiesUnderWay.set(file, copy);
+  return copy;
+}
+
+async function reuseOrCopy(
+  s3: S3Client,
+  format: DataMapper["format"],
+  v: ObjectVersion,
+  columns: string[],
+  cacheDir: string,
+  file: string,
+): Promise<LocalCopy> {
+  const s3Path = `s3://${v.bucket}/${v.key}`;
+  const metaFile = path.join(cacheDir, ".copies", `${path.relative(cacheDir, file)}.json`);
   const cached = readMeta(metaFile);
-  if (cached && cached.etag === v.etag && cached.columns.join() === columns.join() && fs.existsSync(file)) {
-    return { s3Path, file, bytesNeeded: cached.bytesNeeded, bytesFetched: 0 };
-  }
+  if (cached && touch(file)) return { s3Path, file, bytesNeeded: cached.bytesNeeded, bytesFetched: 0 };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.mkdirSync(path.dirname(metaFile), { recursive: true });
-  const bytes =
-    mapper.format === "parquet"
-      ? await sparseParquetCopy(s3, v, columns, file)
-      : await wholeCopy(s3, v, file);
-  fs.writeFileSync(
-    metaFile,
-    JSON.stringify({ etag: v.etag, columns, bytesNeeded: bytes } satisfies CopyMeta),
-  );
-  return { s3Path, file, bytesNeeded: bytes, bytesFetched: bytes };
+  const part = `${file}.${randomUUID()}.part`;
+  try {
+    const bytes =
+      format === "parquet" ? await sparseParquetCopy(s3, v, columns, part) : await wholeCopy(s3, v, part);
+    writeAtomically(
+      metaFile,
+      JSON.stringify({ etag: v.etag, columns, bytesNeeded: bytes } satisfies CopyMeta),
+    );
+    fs.renameSync(part, file);
+    removeUnusedCopies(cacheDir, file);
+    return { s3Path, file, bytesNeeded: bytes, bytesFetched: bytes };
+  } finally {
+    fs.rmSync(part, { force: true });
+  }
 }
 
 function readMeta(file: string): CopyMeta | undefined {
@@ -110,6 +147,45 @@ function readMeta(file: string): CopyMeta | undefined {
     return JSON.parse(fs.readFileSync(file, "utf8")) as CopyMeta;
   } catch {
     return undefined;
+  }
+}
+
+/** Marks a copy used now; false when it is not there. */
+function touch(file: string): boolean {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function writeAtomically(file: string, text: string): void {
+  const part = `${file}.${randomUUID()}.part`;
+  fs.writeFileSync(part, text);
+  fs.renameSync(part, file);
+}
+
+/** The copies of other versions of `file`'s key unused for a while, and their metadata. */
+function removeUnusedCopies(cacheDir: string, file: string): void {
+  const dir = path.dirname(file);
+  const name = path.basename(file);
+  const stem = name.slice(0, name.lastIndexOf(".") + 1);
+  const olderThan = Date.now() - unusedCopyLifetimeMs;
+  for (const other of fs.readdirSync(dir)) {
+    if (other === name || !other.startsWith(stem) || !/^[0-9a-f]{16}$/.test(other.slice(stem.length)))
+      continue;
+    const otherFile = path.join(dir, other);
+    try {
+      if (fs.statSync(otherFile).mtimeMs > olderThan) continue;
+      fs.rmSync(otherFile, { force: true });
+      fs.rmSync(path.join(cacheDir, ".copies", `${path.relative(cacheDir, otherFile)}.json`), {
+        force: true,
+      });
+    } catch {
+      // Another finder removed it first.
+    }
   }
 }
 
@@ -140,7 +216,7 @@ async function sparseParquetCopy(
       if (leaf && wanted.has(leaf.pathParts[0].toLowerCase())) ranges.push(chunkRange(chunk));
     });
   }
-  const fd = fs.openSync(`${file}.part`, "w");
+  const fd = fs.openSync(file, "w");
   let read = footerLength + 8 + MAGIC.length;
   try {
     fs.ftruncateSync(fd, v.size);
@@ -155,7 +231,6 @@ async function sparseParquetCopy(
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(`${file}.part`, file);
   return read;
 }
 

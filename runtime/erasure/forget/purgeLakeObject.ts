@@ -24,7 +24,7 @@ import { asEngineRefusal } from "./engineErrors";
 import { ForgetError, invalidMessage, lockBusy } from "./errors";
 import { fencingMetadata, recordedFencingToken } from "./fencing";
 import { validatePurgeMessage } from "./message";
-import { listKeyVersions, pinnedVersion } from "./versions";
+import { listKeyVersions, pinnedVersion, versionGone } from "./versions";
 
 export interface ForgetHooks {
   /** After the current version was read and purged in memory, before the conditional write. */
@@ -238,6 +238,8 @@ async function purgeUnderLock(
       const found = await scanObjectVersion(s3, v, matcher);
       return found.matches.size > 0;
     } catch (err) {
+      // Deleted since the listing (a lifecycle rule): it holds nothing, and the next listing agrees.
+      if (versionGone(err)) return false;
       throw asEngineRefusal(err, `${label} version ${versionId}`);
     }
   }
@@ -310,8 +312,7 @@ function manifestFailure(err: unknown, message: PurgeObjectMessage): unknown {
   if (err instanceof ManifestError) {
     return invalidMessage("manifest-corrupt", err.message);
   }
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (e.name === "NoSuchKey" || e.name === "NoSuchVersion" || e.$metadata?.httpStatusCode === 404) {
+  if (versionGone(err)) {
     return invalidMessage("manifest-missing", `${where} does not exist`);
   }
   if (err instanceof SyntaxError)

@@ -53,3 +53,17 @@ export async function pinnedVersion(
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
   return { bucket, key, etag: head.ETag!, versionId, size: head.ContentLength ?? 0, head };
 }
+
+/**
+ * Whether a read failed because the version (or the key) is no longer there: deleted since it was
+ * listed, by another batch's purge or a lifecycle rule. A version that is gone holds nothing.
+ */
+export function versionGone(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return (
+    e?.name === "NoSuchKey" ||
+    e?.name === "NoSuchVersion" ||
+    e?.name === "NotFound" ||
+    e?.$metadata?.httpStatusCode === 404
+  );
+}

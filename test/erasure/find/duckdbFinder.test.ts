@@ -4,6 +4,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeS3Client } from "../../../runtime/aws/clients";
 import { DataMapper } from "../../../runtime/contracts/mappers";
 import { duckDbFinder } from "../../../runtime/erasure/find/duckdbFinder";
@@ -71,6 +72,43 @@ describe("find: the embedded engine (DuckDB) agrees with a brute-force scan", fu
     expect(again.paths).to.deep.equal(found.paths);
     expect(again.bytesScanned).to.equal(found.bytesScanned);
     expect(again.bytesFetched).to.equal(0);
+  });
+
+  it("finds side by side over one cache, and a rewritten object is read at its new version", async () => {
+    const mapper = mappers.byCustomer;
+    const ids = keysFor(mapper);
+    const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, ids);
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-find-cache-"));
+    try {
+      // Two finders at once, copying the same objects into the same cache.
+      const [a, b] = await Promise.all([
+        duckDbFinder({ s3 }, { cacheDir: shared }).findObjects(mapper, manifest),
+        duckDbFinder({ s3 }, { cacheDir: shared }).findObjects(mapper, manifest),
+      ]);
+      const brute = await bruteForceFind(s3, mapper, ids);
+      expect(a.paths).to.deep.equal(brute.paths);
+      expect(b.paths).to.deep.equal(brute.paths);
+      expect(a.bytesFetched + b.bytesFetched, "each object fetched once").to.equal(a.bytesScanned);
+      // One found object rewritten with the rows of one that holds none of the batch.
+      const all = keys.filter((k) => k.startsWith(mapper.glueTable + "/"));
+      const holding = brute.paths[0].slice(`s3://${bucket}/`.length);
+      const clean = all.find((k) => !brute.paths.includes(`s3://${bucket}/${k}`))!;
+      const body = async (key: string) =>
+        (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray();
+      const original = await body(holding);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: holding, Body: await body(clean) }));
+      try {
+        const after = await duckDbFinder({ s3 }, { cacheDir: shared }).findObjects(mapper, manifest);
+        expect(after.paths).to.deep.equal(brute.paths.slice(1));
+        expect(after.bytesFetched, "only the new version fetched")
+          .to.be.greaterThan(0)
+          .and.below(a.bytesScanned);
+      } finally {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: holding, Body: original }));
+      }
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
   });
 
   describe("refuses bad input before any query, naming the mapper", () => {

@@ -10,7 +10,7 @@
 import { UsageError } from "../../../contracts/errors";
 import type { DataMapper } from "../../../contracts/mappers";
 import { moveBatch, recordStep } from "../../batches";
-import { listKeyVersions, pinnedVersion } from "../../forget/versions";
+import { listKeyVersions, pinnedVersion, versionGone } from "../../forget/versions";
 import { readManifest } from "../../manifest";
 import { BatchPlan, PlannedObject, planBatch, readPlan } from "../../plan";
 import { keyMatcher } from "../../../purge/matcher";
@@ -115,11 +115,18 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
     let rows = 0;
     for (const v of list.all) {
       if (v.deleteMarker) continue;
-      const found = await scanObjectVersion(
-        deps.s3,
-        await pinnedVersion(deps.s3, c.bucket, c.key, v.versionId),
-        matchers.get(c.mapper.name)!,
-      );
+      let found: Awaited<ReturnType<typeof scanObjectVersion>>;
+      try {
+        found = await scanObjectVersion(
+          deps.s3,
+          await pinnedVersion(deps.s3, c.bucket, c.key, v.versionId),
+          matchers.get(c.mapper.name)!,
+        );
+      } catch (err) {
+        // Deleted since the listing (another batch purging the same object): nothing left to check.
+        if (versionGone(err)) continue;
+        throw err;
+      }
       counts.versionsChecked++;
       let n = 0;
       for (const k of found.matches.values()) n += k;

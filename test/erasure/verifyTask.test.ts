@@ -1,0 +1,90 @@
+// The verify task against the emulator: it reads every version of every object holding a subject,
+// while another batch's purge may delete versions of the same objects under it.
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
+import { envNames } from "../../runtime/contracts/env";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { moveBatch } from "../../runtime/erasure/batches";
+import { listKeyVersions } from "../../runtime/erasure/forget/versions";
+import { parseVerifyInput, verifyBatch } from "../../runtime/erasure/workflow/tasks/verify";
+import { findingDepsFromEnv } from "../../runtime/handlers/workflowDeps";
+import { stackEnvironment } from "../../tools/localErasure/environment";
+import { sharedLocalStack } from "../support/localStack";
+import { LakeObject, makeBatch, tablesOf, tempDir, writeLake } from "./workflowFixtures";
+
+describe("erasure workflow: the verify task", function () {
+  this.timeout(300_000);
+  const s3 = makeS3Client();
+  const doc = makeDocumentClient();
+  let stack: LocalStack;
+  let dir: string;
+  let lake: LakeObject[];
+
+  before(async () => {
+    stack = await sharedLocalStack();
+    dir = tempDir();
+    lake = await writeLake(s3, stack.lakeBucket, dir, {
+      days: [new Date().toISOString().slice(0, 10)],
+      perDay: 2,
+      rows: 50,
+      customers: 400,
+      seed: 11,
+      prefix: `verify-${Date.now()}`,
+    });
+  });
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("passes over a version deleted between its listing and its read, and checks the rest", async () => {
+    const [held, other] = lake;
+    const ids = [...held.ids].filter((id) => !other.ids.has(id)).slice(0, 3);
+    expect(ids).to.have.length(3);
+    // A second version of the object, holding the subjects as the first does.
+    await s3.send(
+      new PutObjectCommand({ Bucket: stack.lakeBucket, Key: held.key, Body: fs.readFileSync(held.file) }),
+    );
+    const versions = await listKeyVersions(s3, stack.lakeBucket, held.key);
+    expect(versions.all).to.have.length(2);
+    const older = versions.all.find((v) => v !== versions.latest)!.versionId;
+
+    const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids);
+    await moveBatch(tablesOf(stack, doc), batch.batchId, "FINDING");
+    await moveBatch(tablesOf(stack, doc), batch.batchId, "FORGETTING");
+    const deps = await findingDepsFromEnv({
+      ...stackEnvironment(stack),
+      [envNames.findEngine]: "embedded",
+      [envNames.findCacheDir]: path.join(dir, "find-cache"),
+    })();
+    const reply = await verifyBatch(
+      { ...deps, s3: deletingBeforeRead(stack.lakeBucket, held.key, older) },
+      parseVerifyInput({ batchId: batch.batchId, round: 0, maxRounds: 3 }),
+    );
+    expect(
+      (await listKeyVersions(s3, stack.lakeBucket, held.key)).all,
+      "the older version deleted",
+    ).to.have.length(1);
+    expect(reply).to.include({ hits: 1, objectsChecked: 1, versionsChecked: 1, retry: true });
+    expect(reply.remainingRows).to.be.greaterThan(0);
+  });
+});
+
+/** An S3 client that deletes `versionId` of `key` just before its first read of that version. */
+function deletingBeforeRead(bucket: string, key: string, versionId: string): S3Client {
+  const client = makeS3Client();
+  const deleter = makeS3Client();
+  let deleted = false;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Key?: string; VersionId?: string };
+      if (!deleted && input.Key === key && input.VersionId === versionId) {
+        deleted = true;
+        await deleter.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "deleteBeforeRead" },
+  );
+  return client;
+}
