@@ -19,6 +19,7 @@ export type SqsHandler = (
 
 export interface PollOptions {
   batchSize?: number;
+  /** Each receive's visibility timeout (default: the queue's own, as an event source mapping has it). */
   visibilityTimeoutSeconds?: number;
   /** Stop after this many empty receives in a row (each waits up to 1 s). */
   idleReceives?: number;
@@ -51,13 +52,7 @@ export async function pollQueue(
   handler: SqsHandler,
   options: PollOptions = {},
 ): Promise<{ invocations: number; messages: number; failures: number }> {
-  const {
-    batchSize = 1,
-    visibilityTimeoutSeconds = 30,
-    idleReceives = 3,
-    timeoutMs = 600_000,
-    stop,
-  } = options;
+  const { batchSize = 1, visibilityTimeoutSeconds, idleReceives = 3, timeoutMs = 600_000, stop } = options;
   const totals = { invocations: 0, messages: 0, failures: 0 };
   for (let idle = 0; idle < idleReceives && !stop?.();) {
     const got = await sqs.send(

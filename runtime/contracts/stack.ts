@@ -125,6 +125,17 @@ export interface LocalStack extends StackOutputs {
    * what the local runner executes (the very JSON `pulumi up` deploys).
    */
   stateMachineDefinition?: Record<string, unknown>;
+  /** The Lambda event source mappings the program declares, which local mode runs in process. */
+  eventSources?: LocalEventSource[];
+}
+
+/** One declared SQS event source mapping: a queue, the function it invokes, messages per invocation. */
+export interface LocalEventSource {
+  /** The queue's name (its URL's last segment). */
+  queueName: string;
+  /** The function as the program names it (a mocked ARN: Lambda is not emulated). */
+  functionName: string;
+  batchSize: number;
 }
 
 /** An object of a sample lake and what it holds (for the demo and tests to check against). */

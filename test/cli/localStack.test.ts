@@ -46,6 +46,7 @@ describe("cli: lethe up --local / down --local", () => {
         "stack",
         "localResources",
         "stateMachineDefinition",
+        "eventSources",
       ].sort(),
     );
     expect(outputs).to.include({ endpoint: process.env.AWS_ENDPOINT_URL, local: true, stack: "dev" });

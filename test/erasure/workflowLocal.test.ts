@@ -114,6 +114,20 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
     return holding;
   }
 
+  /** A document client whose calls after its first wait 1.5 s each (many batch polls). */
+  function slowAfterFirstWrite() {
+    const slow = makeDocumentClient();
+    let calls = 0;
+    slow.middlewareStack.add(
+      (next) => async (args) => {
+        if (calls++ > 0) await new Promise((r) => setTimeout(r, 1500));
+        return next(args);
+      },
+      { step: "initialize", name: "slowAfterFirstWrite" },
+    );
+    return slow;
+  }
+
   async function expectNoRawId(ids: string[]) {
     const items = await everyItem(stack, doc);
     const leaks = items.filter((text) => ids.some((id) => text.includes(id)));
@@ -173,8 +187,10 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
     const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids);
     const execution = await startLocalBatch(stack, batch, { ...options, approvalRequired: true });
     await waitForStatus(batch.batchId, "AWAITING_APPROVAL");
+    // The approval function records the decision, then moves the batch: slowly here, so a runner that
+    // went on at the decision alone would report a batch not yet REJECTED.
     await decideApproval(
-      { ...tablesOf(stack, doc), resume: async () => undefined },
+      { ...tablesOf(stack, slowAfterFirstWrite()), resume: async () => undefined },
       { batchId: batch.batchId, decision: "reject", by: "a test", reason: "not this week" },
     );
     await execution.result;

@@ -80,7 +80,7 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
     await emulator?.stop();
   });
 
-  it("writes exactly the program's output keys with local values, plus endpoint, local, stack, localResources and the definition", () => {
+  it("writes exactly the program's output keys with local values, plus endpoint, local, stack, localResources, the definition and the event sources", () => {
     expect(Object.keys(stack).sort()).to.deep.equal(
       [
         ...Object.keys(run.exports),
@@ -89,6 +89,7 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
         "stack",
         "localResources",
         "stateMachineDefinition",
+        "eventSources",
       ].sort(),
     );
     expect(stack).to.include({ endpoint: emulator.endpoint, local: true, stack: "dev" });
@@ -313,6 +314,23 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
     });
     expect(wg.Configuration!.BytesScannedCutoffPerQuery).to.equal(c.bytesScannedCutoffPerQuery);
     expect(wg.Configuration!.EnforceWorkGroupConfiguration).to.equal(c.enforceWorkgroupConfiguration);
+  });
+
+  it("records each declared SQS event source mapping: the queue, the function, the batch size", () => {
+    const mappings = declaredOf("aws:lambda/eventSourceMapping:EventSourceMapping").map((m) => local(m));
+    expect(mappings).to.have.length.greaterThan(0);
+    expect(stack.eventSources).to.deep.equal(
+      mappings.map((m) => ({
+        queueName: String(m.eventSourceArn).split(":").pop(),
+        functionName: m.functionName,
+        batchSize: m.batchSize ?? 10,
+      })),
+    );
+    // The purge queue feeds the purge function the configured number of messages per invocation.
+    const purgeQueue = stack.purgeQueueUrl.split("/").pop();
+    const purge = stack.eventSources!.find((s) => s.queueName === purgeQueue)!;
+    expect(purge.functionName).to.match(/function:lethe-dev-purge(-|$)/);
+    expect(purge.batchSize).to.equal(2);
   });
 
   it("records the deployed state machine's definition as local mode runs it, and makes the machine", async () => {

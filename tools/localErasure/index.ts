@@ -34,9 +34,9 @@ export interface LocalBatchOptions extends FunctionEnvironmentOptions {
   handlerOverrides?: Record<string, (input: unknown) => Promise<unknown>>;
   /** How often the batch record is read for an approval decision or a cancel (default 500 ms). */
   batchPollMs?: number;
-  /** Purge queue pollers running at once (default 2), each taking up to 10 messages. */
+  /** Purge queue pollers running at once (default 2), each taking the declared batch size. */
   purgeConcurrency?: number;
-  /** Purge messages' visibility timeout while drained here (default 30 s). */
+  /** Purge messages' visibility timeout while drained here (default: the queue's, as declared). */
   visibilityTimeoutSeconds?: number;
 }
 
@@ -68,6 +68,24 @@ function functionNamed(
       .filter((f) => bare.endsWith(`-${f.shortName}`))
       .sort((a, b) => b.shortName.length - a.shortName.length)[0]
   );
+}
+
+/**
+ * Messages per invocation as the program's event source mapping from the queue to the function
+ * declares it; one when the outputs file predates recording them (never more work per receive than
+ * the visibility timeout was sized for).
+ */
+function declaredBatchSize(
+  stack: LocalStack,
+  queueUrl: string,
+  fn: PackagedFunction,
+  fns: PackagedFunction[],
+): number {
+  const queueName = queueUrl.split("/").pop();
+  const source = stack.eventSources?.find(
+    (s) => s.queueName === queueName && functionNamed(s.functionName, fns, stack) === fn,
+  );
+  return source?.batchSize ?? 1;
 }
 
 /** The definition a local batch runs: the outputs file's, else built from the stack's settings. */
@@ -188,8 +206,10 @@ export async function startLocalBatch(
         while (!signal.aborted) {
           const batch = await getBatch(tables, input.batchId);
           const a = batch?.approval;
-          if (a?.taskToken === token && a.decision)
-            return { decision: a.decision, by: a.by, reason: a.reason };
+          // The approval function moves a rejected batch to REJECTED before it resumes the execution:
+          // a rejection read before that move would run Report ahead of it.
+          const resumed = a?.decision === "approve" || (a?.decision && batch?.status !== "AWAITING_APPROVAL");
+          if (a?.taskToken === token && resumed) return { decision: a.decision, by: a.by, reason: a.reason };
           if (batch?.status === "CANCELLED")
             throw Object.assign(new Error(`batch ${input.batchId} was cancelled`), {
               name: "Lethe.Cancelled",
@@ -210,9 +230,9 @@ export async function startLocalBatch(
   const drains: Promise<unknown>[] = [];
   const drain = (queueUrl: string, fn: PackagedFunction) =>
     pollQueue(sqs, queueUrl, handlerOf(fn) as unknown as SqsHandler, {
-      batchSize: 10,
+      batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
       idleReceives: Number.POSITIVE_INFINITY,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       timeoutMs: fn.timeoutSeconds * 1000,
       stop: () => !running,
     }).catch(() => undefined);

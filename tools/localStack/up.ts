@@ -3,7 +3,7 @@
 // them, so each one's dependencies exist first. Running it again converges: every translator finds
 // what is already there.
 import { resolveClientConfig } from "../../runtime/aws/clients";
-import type { LocalStack, StackOutputs } from "../../runtime/contracts/stack";
+import type { LocalEventSource, LocalStack, StackOutputs } from "../../runtime/contracts/stack";
 import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../emulator";
 import { declared, localClients, LocalContext, localize, plainValue } from "./context";
 import type { ProgramRun } from "../policy/mockedRun";
@@ -86,6 +86,7 @@ export async function provisionLocalStack(
       stack: stackName,
       localResources: ctx.localResources,
       ...(stateMachineDefinition ? { stateMachineDefinition } : {}),
+      eventSources: declaredEventSources(run),
     },
     summary,
   };
@@ -105,6 +106,21 @@ export function declaredDefinition(
   if (machines.length === 0) return undefined;
   const { definition } = plainValue(machines[0].inputs) as { definition: string };
   return JSON.parse(localize(definition, localResources));
+}
+
+/** The SQS event source mappings as the program declares them (Lambda's default batch is 10). */
+export function declaredEventSources(run: ProgramRun): LocalEventSource[] {
+  return run.resources
+    .filter((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping")
+    .map(
+      (r) => plainValue(r.inputs) as { eventSourceArn?: string; functionName?: string; batchSize?: number },
+    )
+    .filter((inputs) => String(inputs.eventSourceArn).startsWith("arn:aws:sqs:"))
+    .map((inputs) => ({
+      queueName: String(inputs.eventSourceArn).split(":").pop()!,
+      functionName: String(inputs.functionName ?? ""),
+      batchSize: inputs.batchSize ?? 10,
+    }));
 }
 
 export interface UpOptions extends ProvisionOptions {

@@ -130,7 +130,7 @@ export async function markNeedsAttention(
       reason: batch.reason ?? reason,
       alerted: false,
       requests,
-      message: `batch ${batchId} had already ended ${batch.status}; left as it is`,
+      message: `batch ${batchId} had already ended ${batch.status}; left as it is (the failure after: ${reason})`,
     };
   }
   let status = "NEEDS_ATTENTION";
