@@ -17,6 +17,7 @@ interface UpOptions {
   local?: boolean;
   outputs?: string;
   stack?: string;
+  program?: string;
 }
 
 async function up(values: UpOptions): Promise<number> {
@@ -31,6 +32,7 @@ async function up(values: UpOptions): Promise<number> {
   const result = await upLocal({
     outputs,
     stack: values.stack,
+    program: values.program,
     onResource: (done, of, resource) => {
       progress ??= startProgress("lethe up --local", of, { plainIntervalMs: 2000 });
       progress.update(done, resource);
@@ -86,7 +88,11 @@ export function registerLocalStack(program: Command): void {
         )
         .option("--local", "into an emulator (required: deploy to AWS with `pulumi up`)")
         .option("--outputs <file>", "where the outputs go (default .lethe/local.json)")
-        .option("--stack <name>", "the Pulumi stack whose config the program runs with (default dev)"),
+        .option("--stack <name>", "the Pulumi stack whose config the program runs with (default dev)")
+        .option(
+          "--program <path>",
+          "the program's project directory or entry module (default this project); later commands take it from the outputs",
+        ),
       up,
     ),
     ["lethe up --local", "AWS_ENDPOINT_URL=http://127.0.0.1:5000 lethe up --local --outputs local.json"],

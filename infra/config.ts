@@ -87,6 +87,8 @@ export interface LetheConfig {
   ingestProcessorBufferingSizeMb: number;
   /** Stores beyond the lake (DynamoDB, PostgreSQL, external subsystems), each with its owner. */
   stores: StoreConfig[];
+  /** Accept http:// subsystem URLs on 127.0.0.1 or localhost (a local stack's test doubles). */
+  subsystemLoopbackHttp: boolean;
   /** Days before a batch's manifest (its subjects' raw IDs) expires; shorter than the deadline. */
   manifestRetentionDays: number;
   /** The Glue tables Lethe finds and forgets subjects in. */
@@ -160,6 +162,7 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   ingestProcessorBufferingIntervalSeconds: "integer",
   ingestProcessorBufferingSizeMb: "integer",
   stores: "json",
+  subsystemLoopbackHttp: "boolean",
   manifestRetentionDays: "integer",
   dataMappers: "json",
   apiAuthorizer: "string",
@@ -301,7 +304,7 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   integerIn(c, "ingestConfirmCacheMaxEntries", 1, 10_000_000);
   integerIn(c, "ingestProcessorBufferingIntervalSeconds", 0, 900);
   integerIn(c, "ingestProcessorBufferingSizeMb", 1, 3);
-  checkStores(c.stores);
+  checkStores(c.stores, c.subsystemLoopbackHttp);
   integerIn(c, "manifestRetentionDays", 1, 365);
   validateApiSettings(c);
   if (c.manifestRetentionDays >= c.erasureDeadlineDays) {
@@ -453,10 +456,10 @@ export function validateDataMappers(mappers: unknown): void {
 }
 
 /** Checks `lethe:stores`: each store's fields (runtime/contracts/stores.ts) and what a deployment needs. */
-export function checkStores(stores: unknown): void {
+export function checkStores(stores: unknown, allowLoopbackHttp = false): void {
   let valid: StoreConfig[];
   try {
-    valid = validateStores(stores);
+    valid = validateStores(stores, { allowLoopbackHttp });
   } catch (e) {
     if (e instanceof StoreConfigError) throw new ConfigError("stores", e.message);
     throw e;

@@ -215,6 +215,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     alertTopicArn: alerts.topic.arn,
     ledgerTable: tables.tables.ledger,
     logRetentionDays: config.logRetentionDays,
+    subsystemLoopbackHttp: config.subsystemLoopbackHttp,
   });
 
   const api = new ErasureApi("lethe-api", {

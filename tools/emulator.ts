@@ -26,8 +26,13 @@ export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmula
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });
   let stderr = "";
+  // LETHE_EMULATOR_LOG=<file>: the emulator's own log (its tracebacks), for a run that goes wrong.
+  const log = process.env.LETHE_EMULATOR_LOG
+    ? fs.createWriteStream(process.env.LETHE_EMULATOR_LOG)
+    : undefined;
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    log?.write(d);
   });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(

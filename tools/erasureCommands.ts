@@ -14,7 +14,7 @@ import { normaliseSubjects } from "../runtime/erasure/request";
 import { parseIdLines, SubjectIdError } from "../runtime/erasure/subjectIds";
 import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
 import { loadPackagedHandler, packagedFunction, PackagingOptions, withEnvironment } from "./packaging";
-import { batchFunctionEnvironment, stackEnvironment, startLocalBatch } from "./localErasure";
+import { batchFunctionEnvironment, stackEnvironment, stackPackaging, startLocalBatch } from "./localErasure";
 import { serveLocalLambda } from "./localLambda";
 import { serveLocalStepFunctions } from "./localStepFunctions";
 import { localCredentialsEnvironment } from "./localStack/endpoint";
@@ -58,7 +58,7 @@ function invoker(
   if (outputs.local) {
     const stack = outputs as unknown as LocalStack;
     return async (shortName, event) => {
-      const fn = await packagedFunction(shortName, opts.packaging);
+      const fn = await packagedFunction(shortName, stackPackaging(stack, opts.packaging));
       const handler = loadPackagedHandler(fn, {
         ...batchFunctionEnvironment(fn, stack),
         AWS_ENDPOINT_URL: stack.endpoint,
@@ -166,7 +166,7 @@ async function eraseLocally(
   progress: (line: string) => void,
 ): Promise<EraseResult> {
   const outputs = stack as unknown as StackOutputs;
-  const builderFn = await packagedFunction("filter-builder", opts.packaging);
+  const builderFn = await packagedFunction("filter-builder", stackPackaging(stack, opts.packaging));
   const builder = loadPackagedHandler(builderFn, {
     ...batchFunctionEnvironment(builderFn, stack),
     AWS_ENDPOINT_URL: stack.endpoint,

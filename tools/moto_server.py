@@ -5,9 +5,13 @@ the other end of that pipe, so when the parent exits for any reason (a failed te
 pipe closes and this process stops too: no emulator is ever left behind.
 """
 
+import copy
 import sys
 from threading import Lock
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
+
+from moto.s3 import models as s3_models
 
 from moto.moto_server import threaded_moto_server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -33,6 +37,42 @@ class AtomicDynamoDbDispatcher(DomainDispatcherApplication):
 
 
 threaded_moto_server.DomainDispatcherApplication = AtomicDynamoDbDispatcher  # type: ignore[misc]
+
+
+class _ListedKey(s3_models.FakeKey):  # type: ignore[misc]
+    """A listing's copy of a key version: it shares the version's bytes, so it never closes them."""
+
+    __module__ = "moto.s3.models"  # moto's model registry keys models by their service's module
+
+    def __del__(self) -> None:
+        pass
+
+    def dispose(self, garbage: bool = False) -> None:
+        pass
+
+
+def _listing_copy(version: Any) -> Any:
+    """A version's fields without its bytes: the listing sets is_latest on it and reads metadata."""
+    if isinstance(version, s3_models.FakeKey):
+        clone = object.__new__(_ListedKey)
+        clone.__dict__.update(version.__dict__)
+        return clone
+    return copy.copy(version)  # a delete marker: its key is shared, not copied
+
+
+def _deepcopy(value: Any, memo: Any = None) -> Any:
+    if isinstance(value, list) and all(
+        isinstance(v, (s3_models.FakeKey, s3_models.FakeDeleteMarker)) for v in value
+    ):
+        return [_listing_copy(v) for v in value]
+    return copy.deepcopy(value, memo)
+
+
+# moto's ListObjectVersions deep-copies every version of every key in the bucket, bytes included, on
+# each call (moto/s3/models.py list_object_versions): over a 1 GB lake each listing copied the lake
+# into temporary files, so purges slowed to a crawl and the disk filled. A listing copies the versions'
+# fields only; that module deep-copies nothing else.
+s3_models.copy = SimpleNamespace(copy=copy.copy, deepcopy=_deepcopy)  # type: ignore[attr-defined]
 
 
 def main() -> None:

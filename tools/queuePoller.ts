@@ -27,6 +27,8 @@ export interface PollOptions {
   timeoutMs?: number;
   /** Also stop as soon as this says so (checked between receives). */
   stop?: () => boolean;
+  /** Told of an invocation that threw (Lambda logs it as the invocation's error); default: stderr. */
+  onInvokeError?: (err: unknown) => void;
 }
 
 export function lambdaRecord(m: Message): SqsEventRecord {
@@ -52,7 +54,14 @@ export async function pollQueue(
   handler: SqsHandler,
   options: PollOptions = {},
 ): Promise<{ invocations: number; messages: number; failures: number }> {
-  const { batchSize = 1, visibilityTimeoutSeconds, idleReceives = 3, timeoutMs = 600_000, stop } = options;
+  const {
+    batchSize = 1,
+    visibilityTimeoutSeconds,
+    idleReceives = 3,
+    timeoutMs = 600_000,
+    stop,
+    onInvokeError = logInvokeError,
+  } = options;
   const totals = { invocations: 0, messages: 0, failures: 0 };
   for (let idle = 0; idle < idleReceives && !stop?.();) {
     const got = await sqs.send(
@@ -76,8 +85,10 @@ export async function pollQueue(
     const reply = (await handler(
       { Records: messages.map(lambdaRecord) },
       { getRemainingTimeInMillis: () => timeoutMs - (Date.now() - started) },
-    ).catch(() => ({ batchItemFailures: messages.map((m) => ({ itemIdentifier: m.MessageId! })) }))) as
-      { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
+    ).catch((err: unknown) => {
+      onInvokeError(err);
+      return { batchItemFailures: messages.map((m) => ({ itemIdentifier: m.MessageId! })) };
+    })) as { batchItemFailures?: { itemIdentifier: string }[] } | undefined;
     const failed = new Set((reply?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length) {
@@ -93,4 +104,12 @@ export async function pollQueue(
     totals.failures += failed.size;
   }
   return totals;
+}
+
+/** What Lambda's runtime writes for an invocation that threw. */
+function logInvokeError(err: unknown): void {
+  const e = err as Error;
+  process.stderr.write(
+    `${JSON.stringify({ level: "ERROR", message: "Invoke Error", errorType: e?.name, errorMessage: e?.message, stack: e?.stack?.split("\n").slice(1, 6) })}\n`,
+  );
 }

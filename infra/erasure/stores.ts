@@ -24,6 +24,8 @@ export interface StoreFunctionsArgs {
   /** The ledger table, whose batch records take each store's outcome and step. */
   ledgerTable: { name: pulumi.Input<string>; arn: pulumi.Input<string> };
   logRetentionDays: pulumi.Input<number>;
+  /** Subsystem functions accept http:// on 127.0.0.1/localhost (`lethe:subsystemLoopbackHttp`). */
+  subsystemLoopbackHttp?: boolean;
 }
 
 /** The factories the functions are serialized from (exported so a test can run exactly these). */
@@ -154,6 +156,8 @@ export class StoreFunctions extends pulumi.ComponentResource {
         [envNames.ledgerTable]: args.ledgerTable.name,
         POWERTOOLS_SERVICE_NAME: `lethe-store-${store.kind}`,
       };
+      if (store.kind === "subsystem" && args.subsystemLoopbackHttp)
+        environment[envNames.subsystemAllowLoopbackHttp] = "true";
       // Node 20+ Lambda runtimes load the RDS CA bundle only when asked: TLS to Aurora/RDS verifies against it.
       if (store.kind === "postgres") environment.NODE_EXTRA_CA_CERTS = "/var/runtime/ca-cert.pem";
       this.functions[store.name] = new LetheFunction(

@@ -115,6 +115,8 @@ export interface LocalStack extends StackOutputs {
   local: true;
   /** The Pulumi stack whose declarations were provisioned. */
   stack: string;
+  /** The program's project directory or entry module, when not this project (`lethe up --local --program`). */
+  program?: string;
   /**
    * Every identifier the program under mocks gives a resource (ARN, URL, key id) that differs in the
    * emulator, mapped to its local value: rewrite a function's mocked environment with it.

@@ -131,11 +131,11 @@ const fieldsByKind: Record<StoreKind, string[]> = {
  * Checks a list of store settings, throwing a StoreConfigError that names the store and the field.
  * Returns the stores typed; an empty list is valid (no stores beyond the lake).
  */
-export function validateStores(raw: unknown): StoreConfig[] {
+export function validateStores(raw: unknown, options: ValidateStoreOptions = {}): StoreConfig[] {
   if (!Array.isArray(raw)) throw new StoreConfigError(`must be a list of stores, got ${JSON.stringify(raw)}`);
   const names = new Set<string>();
   return raw.map((entry, i) => {
-    const store = validateStore(entry, `entry ${i}`);
+    const store = validateStore(entry, `entry ${i}`, options);
     if (names.has(store.name))
       throw new StoreConfigError(`store "${store.name}": name is used by another store`);
     names.add(store.name);

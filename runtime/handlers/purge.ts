@@ -86,6 +86,20 @@ export function createPurgeHandler(
   };
 
   const handleRecord = async (r: PurgeQueueRecord, context?: LambdaContextLike): Promise<ObjectReport> => {
+    try {
+      return await purgeRecord(r, context);
+    } catch (err) {
+      // The batch processor reports the record failed (SQS redelivers it) and says nothing of why.
+      const e = err as Error;
+      logger.error("purge message failed; SQS delivers it again", {
+        messageId: r.messageId,
+        error: { name: e?.name, message: e?.message },
+      });
+      throw err;
+    }
+  };
+
+  const purgeRecord = async (r: PurgeQueueRecord, context?: LambdaContextLike): Promise<ObjectReport> => {
     const out = await forgetObject(r.body, depsFor(context));
     const report = objectReport(out);
     record(out, report);

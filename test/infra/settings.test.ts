@@ -35,6 +35,20 @@ const userPool = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_
 function companions(k: keyof LetheConfig): Partial<LetheConfig> {
   if (k === "apiAuthorizer") return { apiCognitoUserPoolArn: userPool };
   if (k === "apiCognitoUserPoolArn") return { apiAuthorizer: "cognito" };
+  // Only a subsystem's function is told it may call a loopback URL.
+  if (k === "subsystemLoopbackHttp")
+    return {
+      stores: [
+        {
+          name: "crm",
+          kind: "subsystem",
+          owner: "crm@example.com",
+          url: "http://127.0.0.1:8080",
+          mode: "sync",
+          signingSecret: "crm-signing",
+        },
+      ],
+    };
   return {};
 }
 

@@ -227,6 +227,28 @@ describe("infra: store functions under mocks", () => {
     );
   });
 
+  it("accepts http:// on a loopback host only with lethe:subsystemLoopbackHttp, and gives the function the setting", async () => {
+    const local = { ...stores[3], url: "http://127.0.0.1:8080/crm" } as StoreConfig;
+    expect(() => validateConfig({ ...configDefaults, stores: [local] })).to.throw(
+      ConfigError,
+      'lethe:stores: store "crm": url must be an https:// URL',
+    );
+    expect(() =>
+      validateConfig({ ...configDefaults, stores: [local], subsystemLoopbackHttp: true }),
+    ).not.to.throw();
+    // Any other plain-HTTP URL is refused all the same.
+    const remote = { ...stores[3], url: "http://crm.example.com" } as StoreConfig;
+    expect(() =>
+      validateConfig({ ...configDefaults, stores: [remote], subsystemLoopbackHttp: true }),
+    ).to.throw(ConfigError, 'lethe:stores: store "crm": url must be an https:// URL');
+    const withFlag = await buildLetheUnderMocks({ stores: [local], subsystemLoopbackHttp: true });
+    const vars = withFlag.named("lethe-stores-crm-function").inputs.environment.variables;
+    expect(vars[envNames.subsystemAllowLoopbackHttp]).to.equal("true");
+    expect(p.named("lethe-stores-crm-function").inputs.environment.variables).not.to.have.property(
+      envNames.subsystemAllowLoopbackHttp,
+    );
+  });
+
   it("refuses two stores of one name", () => {
     expect(() => validateConfig({ ...configDefaults, stores: [stores[0], stores[0]] })).to.throw(
       ConfigError,

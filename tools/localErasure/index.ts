@@ -28,7 +28,7 @@ export interface LocalBatchOptions extends FunctionEnvironmentOptions {
   /** Used when the stack's outputs carry no definition (default false, 3). */
   approvalRequired?: boolean;
   maxVerifyRounds?: number;
-  /** The program whose packaged functions run (default this project's). */
+  /** The program whose packaged functions run (default this project's, with the stack's config). */
   packaging?: PackagingOptions;
   /** Task state name -> handler, in place of the packaged function (test harnesses only). */
   handlerOverrides?: Record<string, (input: unknown) => Promise<unknown>>;
@@ -88,6 +88,16 @@ function declaredBatchSize(
   return source?.batchSize ?? 1;
 }
 
+/** The program's functions as a local stack runs them: the program and stack config it was provisioned from. */
+export function stackPackaging(stack: LocalStack, given?: PackagingOptions): PackagingOptions {
+  return (
+    given ?? {
+      ...(stack.stack ? { stack: stack.stack } : {}),
+      ...(stack.program ? { program: stack.program } : {}),
+    }
+  );
+}
+
 /** The definition a local batch runs: the outputs file's, else built from the stack's settings. */
 export function localDefinition(
   stack: LocalStack,
@@ -126,7 +136,7 @@ export async function startLocalBatch(
   input: LocalBatchInput,
   options: LocalBatchOptions = {},
 ): Promise<LocalExecution> {
-  const fns = await packagedFunctions(options.packaging);
+  const fns = await packagedFunctions(stackPackaging(stack, options.packaging));
   const definition = localDefinition(stack, fns, options);
   const loaded = new Map<string, Handler>();
   const handlerOf = (fn: PackagedFunction): Handler => {
@@ -228,14 +238,21 @@ export async function startLocalBatch(
   const purge = functionNamed("purge", fns, stack);
   const errors = functionNamed("purge-errors", fns, stack) ?? functionNamed("errors", fns, stack);
   const drains: Promise<unknown>[] = [];
+  // Each poller is an execution environment of its own, as Lambda runs one invocation per environment
+  // at a time: a handler's state (Powertools' batch processor) is never shared by two invocations.
   const drain = (queueUrl: string, fn: PackagedFunction) =>
-    pollQueue(sqs, queueUrl, handlerOf(fn) as unknown as SqsHandler, {
-      batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
-      idleReceives: Number.POSITIVE_INFINITY,
-      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-      timeoutMs: fn.timeoutSeconds * 1000,
-      stop: () => !running,
-    }).catch(() => undefined);
+    pollQueue(
+      sqs,
+      queueUrl,
+      loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, options)) as unknown as SqsHandler,
+      {
+        batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
+        idleReceives: Number.POSITIVE_INFINITY,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        stop: () => !running,
+      },
+    ).catch(() => undefined);
   if (purge)
     for (let i = 0; i < (options.purgeConcurrency ?? 2); i++) drains.push(drain(stack.purgeQueueUrl, purge));
   if (errors && stack.purgeDeadLetterQueueUrl) drains.push(drain(stack.purgeDeadLetterQueueUrl, errors));

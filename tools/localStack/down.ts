@@ -22,7 +22,7 @@ export async function downLocal(options: { outputs: string; program?: string }):
   const source = `the endpoint in ${options.outputs}`;
   await checkEndpoint(local.endpoint, source);
   defaultLocalCredentials();
-  const run = await programDeclarations(local.stack, options.program);
+  const run = await programDeclarations(local.stack, options.program ?? local.program);
   const ctx: LocalContext = {
     clients: localClients({ endpoint: local.endpoint, maxAttempts: 2 }),
     endpoint: local.endpoint,

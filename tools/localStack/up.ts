@@ -2,6 +2,7 @@
 // AWS_ENDPOINT_URL (or an embedded one). Resources are made in the order the program registered
 // them, so each one's dependencies exist first. Running it again converges: every translator finds
 // what is already there.
+import * as path from "node:path";
 import { resolveClientConfig } from "../../runtime/aws/clients";
 import type { LocalEventSource, LocalStack, StackOutputs } from "../../runtime/contracts/stack";
 import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../emulator";
@@ -84,6 +85,7 @@ export async function provisionLocalStack(
       endpoint,
       local: true,
       stack: stackName,
+      ...(options.program ? { program: path.resolve(options.program) } : {}),
       localResources: ctx.localResources,
       ...(stateMachineDefinition ? { stateMachineDefinition } : {}),
       eventSources: declaredEventSources(run),
