@@ -8,7 +8,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 
 export const localPostgres = {
   host: "127.0.0.1",
@@ -100,4 +100,37 @@ export async function createIndexedProfileTable(
     }),
   );
   return name;
+}
+
+/** A parent table `customers (id)` and a child `orders (customer_id -> customers.id)` in `schema`. */
+export async function createCustomerTables(client: Client, schema: string): Promise<void> {
+  await client.query(`
+    CREATE TABLE "${schema}".customers (id text PRIMARY KEY, name text);
+    CREATE TABLE "${schema}".orders (id serial PRIMARY KEY,
+      customer_id text NOT NULL REFERENCES "${schema}".customers(id));
+  `);
+}
+
+/**
+ * One customer in every table store: `profiles` items in the profile table (createIndexedProfileTable's
+ * layout), a `customers` row and two `orders` rows (createCustomerTables').
+ */
+export async function seedCustomer(
+  stores: { ddb: DynamoDBClient; profileTable: string; db: Client; schema: string },
+  customer: string,
+  profiles: number,
+): Promise<void> {
+  for (let p = 0; p < profiles; p++)
+    await stores.ddb.send(
+      new PutItemCommand({
+        TableName: stores.profileTable,
+        Item: {
+          profile_id: { S: `${customer}-profile-${p}` },
+          customer_id: { S: customer },
+          body: { S: "x" },
+        },
+      }),
+    );
+  await stores.db.query(`INSERT INTO "${stores.schema}".customers VALUES ($1, 'n')`, [customer]);
+  await stores.db.query(`INSERT INTO "${stores.schema}".orders (customer_id) VALUES ($1), ($1)`, [customer]);
 }

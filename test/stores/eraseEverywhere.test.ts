@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { Client } from "pg";
 import { makeDynamoDbClient, makeS3Client, makeSecretsManagerClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
@@ -20,10 +20,12 @@ import { fetchReport } from "../../tools/reports";
 import { writeSampleLake } from "../../tools/sampleLake";
 import {
   connectLocalPostgres,
+  createCustomerTables,
   createIndexedProfileTable,
   localPostgresSecret,
   putSecret,
   scratchSchema,
+  seedCustomer,
 } from "../../tools/storeFixtures";
 import { startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
 
@@ -65,22 +67,9 @@ describe("stores: one lethe erase --wait over the lake and every kind of store",
     await createIndexedProfileTable(ddb, profileTable);
     db = await connectLocalPostgres();
     schema = await scratchSchema(db, "lethe_e2e");
-    await db.query(`
-      CREATE TABLE "${schema.name}".customers (id text PRIMARY KEY, name text);
-      CREATE TABLE "${schema.name}".orders (id serial PRIMARY KEY,
-        customer_id text NOT NULL REFERENCES "${schema.name}".customers(id));
-    `);
-    for (const c of [...subjects, keeper]) {
-      for (const p of [0, 1])
-        await ddb.send(
-          new PutItemCommand({
-            TableName: profileTable,
-            Item: { profile_id: { S: `${c}-profile-${p}` }, customer_id: { S: c }, body: { S: "x" } },
-          }),
-        );
-      await db.query(`INSERT INTO "${schema.name}".customers VALUES ($1, 'n')`, [c]);
-      await db.query(`INSERT INTO "${schema.name}".orders (customer_id) VALUES ($1), ($1)`, [c]);
-    }
+    await createCustomerTables(db, schema.name);
+    for (const c of [...subjects, keeper])
+      await seedCustomer({ ddb, profileTable, db, schema: schema.name }, c, 2);
     const sync = await startSubsystemDouble({ behaviour: "sync", secret: signingKey });
     const async = await startSubsystemDouble({ behaviour: "async", secret: signingKey, pollsUntilDone: 3 });
     doubles.push(sync, async);

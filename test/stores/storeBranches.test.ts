@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { DeleteItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
@@ -42,10 +42,12 @@ import { localStoreTaskHandlers } from "../../tools/localStoreTasks";
 import { startLocalExecution } from "../../tools/localWorkflow";
 import {
   connectLocalPostgres,
+  createCustomerTables,
   createIndexedProfileTable,
   localPostgresSecret,
   putSecret,
   scratchSchema,
+  seedCustomer,
 } from "../../tools/storeFixtures";
 import { DoubleBehaviour, startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
 
@@ -96,11 +98,7 @@ describe("stores: the state machine's store branches, run locally", function () 
     signingSecret = await putSecret(sm, `lethe-test/branch-signing-${run}`, signingKey);
     db = await connectLocalPostgres();
     schema = await scratchSchema(db);
-    await db.query(`
-      CREATE TABLE "${schema.name}".customers (id text PRIMARY KEY, name text);
-      CREATE TABLE "${schema.name}".orders (id serial PRIMARY KEY,
-        customer_id text NOT NULL REFERENCES "${schema.name}".customers(id));
-    `);
+    await createCustomerTables(db, schema.name);
   });
   afterEach(async () => {
     await Promise.all(doubles.map((d) => d.close()));
@@ -134,17 +132,8 @@ describe("stores: the state machine's store branches, run locally", function () 
       deadline,
       createdAt: new Date().toISOString(),
     });
-    for (const [i, c] of [...subjects, keeper].entries()) {
-      for (let p = 0; p <= i % 2; p++)
-        await ddb.send(
-          new PutItemCommand({
-            TableName: profileTable,
-            Item: { profile_id: { S: `${c}-profile-${p}` }, customer_id: { S: c }, body: { S: "x" } },
-          }),
-        );
-      await db.query(`INSERT INTO "${schema.name}".customers VALUES ($1, 'n')`, [c]);
-      await db.query(`INSERT INTO "${schema.name}".orders (customer_id) VALUES ($1), ($1)`, [c]);
-    }
+    for (const [i, c] of [...subjects, keeper].entries())
+      await seedCustomer({ ddb, profileTable, db, schema: schema.name }, c, 1 + (i % 2));
     return { batchId, subjects, keeper };
   }
 
