@@ -110,7 +110,10 @@ export function declaredDefinition(
   return JSON.parse(localize(definition, localResources));
 }
 
-/** The SQS event source mappings as the program declares them (Lambda's default batch is 10). */
+/**
+ * The SQS event source mappings as the program declares them (Lambda's default batch is 10), sorted:
+ * the program registers them in no fixed order, and the outputs of two runs are the same.
+ */
 export function declaredEventSources(run: ProgramRun): LocalEventSource[] {
   return run.resources
     .filter((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping")
@@ -122,7 +125,11 @@ export function declaredEventSources(run: ProgramRun): LocalEventSource[] {
       queueName: String(inputs.eventSourceArn).split(":").pop()!,
       functionName: String(inputs.functionName ?? ""),
       batchSize: inputs.batchSize ?? 10,
-    }));
+    }))
+    .sort((a, b) => {
+      const [x, y] = [a, b].map((s) => `${s.queueName}\0${s.functionName}`);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
 }
 
 export interface UpOptions extends ProvisionOptions {
