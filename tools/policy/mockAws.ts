@@ -9,10 +9,21 @@ function hex7(seed: string): string {
   return crypto.createHash("sha1").update(seed).digest("hex").slice(0, 7);
 }
 
-/** What AWS would return for a new resource: its inputs plus the computed identifiers rules join on. */
-export function mockState(type: string, name: string, inputs: Record<string, unknown>, region: string) {
+/**
+ * What AWS would return for a new resource: its inputs plus the computed identifiers rules join on.
+ * An auto-named resource's suffix depends on the stack as well, as Pulumi's random suffix does: two
+ * stacks provisioned into one emulator never share a table or a bucket.
+ */
+export function mockState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  region: string,
+  stack?: string,
+) {
   const service = type.split(":")[1]?.split("/")[0] ?? "mock";
-  const physical = (inputs.name as string | undefined) ?? `${name}-${hex7(type + name)}`;
+  const seed = stack ? `${stack}/${type}${name}` : type + name;
+  const physical = (inputs.name as string | undefined) ?? `${name}-${hex7(seed)}`;
   const state: Record<string, unknown> = { ...inputs, name: physical };
   let id = physical;
   state.arn = `arn:aws:${service}:${region}:${mockAccount}:${physical}`;

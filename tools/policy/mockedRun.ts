@@ -263,7 +263,7 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 180_0
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => mockState(args.type, args.name, args.inputs, region),
+      newResource: (args) => mockState(args.type, args.name, args.inputs, region, stack),
       call: (args) => mockCall(args.token, args.inputs, region),
     },
     project,
