@@ -116,16 +116,27 @@ export async function collectBatch(deps: BatchingDeps): Promise<BatchReply> {
   if (claimed.length === 0)
     return { status: "NO_OPEN_REQUESTS", message: "no open (RECEIVED) requests: no batch was made" };
 
-  const requestIds = claimed.map((r) => r.requestId);
-  const deadline = claimed.map((r) => r.deadline).sort()[0];
+  let requestIds = claimed.map((r) => r.requestId);
+  let deadline = claimed.map((r) => r.deadline).sort()[0];
   let created = false;
   try {
-    const keys: string[][] = [];
+    const read: { request: ErasureRequest; ids: string[][] }[] = [];
     for (const r of claimed) {
       const ids = await readRequestIds(deps.s3, r);
       if (!ids) throw new Error(`request ${r.requestId} has no IDs file (its raw IDs were dropped)`);
-      keys.push(...ids);
+      read.push({ request: r, ids });
     }
+    // A manifest's keys all have one arity (a one-part ID is not a composite key): requests whose keys
+    // have another arity than the oldest's go back to the pool, for a batch of their own.
+    const arity = read[0].ids[0]?.length;
+    const others = read.filter((x) => x.ids[0]?.length !== arity).map((x) => x.request.requestId);
+    if (others.length > 0) {
+      await releaseClaims(deps, batchId, others);
+      claimed.splice(0, claimed.length, ...claimed.filter((r) => !others.includes(r.requestId)));
+      requestIds = claimed.map((r) => r.requestId);
+      deadline = claimed.map((r) => r.deadline).sort()[0];
+    }
+    const keys = read.filter((x) => !others.includes(x.request.requestId)).flatMap((x) => x.ids);
     const manifest = await writeManifest(deps.s3, {
       bucket: deps.lakeBucket,
       batchId,

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { CreateStateMachineCommand, DescribeExecutionCommand } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeKmsClient, makeS3Client, makeSfnClient } from "../../runtime/aws/clients";
 import { collectBatch, BatchingDeps, ExecutionInput } from "../../runtime/erasure/batching";
 import { getBatch } from "../../runtime/erasure/batches";
@@ -131,6 +131,26 @@ describe("batch function: open requests into one batch and one execution", () =>
     if (second.status !== "STARTED") throw new Error(second.message);
     expect(second.requestIds).to.deep.equal([c.requestId]);
     expect((await collectBatch(d)).status).to.equal("NO_OPEN_REQUESTS");
+  });
+
+  it("batches only requests whose keys have the oldest's arity; the others wait for a batch of their own", async () => {
+    const single = await file(["s-1", "s-2"], "2026-11-01T00:00:00Z");
+    const composite = (
+      await recordErasureRequest(requests(new Date("2026-11-02T00:00:00Z")), hasher, [
+        ["tenant-1", "user-1"],
+        ["tenant-1", "user-2"],
+      ])
+    ).request;
+    const d = deps();
+    const first = await collectBatch(d);
+    expect(first.status === "STARTED" && first.requestIds).to.deep.equal([single.requestId]);
+    const left = await makeDocumentClient().send(
+      new GetCommand({ TableName: requestsTable, Key: { requestId: composite.requestId } }),
+    );
+    expect(left.Item).to.include({ status: "RECEIVED" }).and.not.have.property("batchId");
+    const second = await collectBatch(d);
+    expect(second.status === "STARTED" && second.requestIds).to.deep.equal([composite.requestId]);
+    expect(second.status === "STARTED" && second.subjects).to.equal(2);
   });
 
   it("takes a request larger than the limit as a batch of its own", async () => {
