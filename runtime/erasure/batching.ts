@@ -116,8 +116,7 @@ export async function collectBatch(deps: BatchingDeps): Promise<BatchReply> {
   if (claimed.length === 0)
     return { status: "NO_OPEN_REQUESTS", message: "no open (RECEIVED) requests: no batch was made" };
 
-  let requestIds = claimed.map((r) => r.requestId);
-  let deadline = claimed.map((r) => r.deadline).sort()[0];
+  const claimedIds = claimed.map((r) => r.requestId);
   let created = false;
   try {
     const read: { request: ErasureRequest; ids: string[][] }[] = [];
@@ -129,14 +128,12 @@ export async function collectBatch(deps: BatchingDeps): Promise<BatchReply> {
     // A manifest's keys all have one arity (a one-part ID is not a composite key): requests whose keys
     // have another arity than the oldest's go back to the pool, for a batch of their own.
     const arity = read[0].ids[0]?.length;
+    const batched = read.filter((x) => x.ids[0]?.length === arity);
     const others = read.filter((x) => x.ids[0]?.length !== arity).map((x) => x.request.requestId);
-    if (others.length > 0) {
-      await releaseClaims(deps, batchId, others);
-      claimed.splice(0, claimed.length, ...claimed.filter((r) => !others.includes(r.requestId)));
-      requestIds = claimed.map((r) => r.requestId);
-      deadline = claimed.map((r) => r.deadline).sort()[0];
-    }
-    const keys = read.filter((x) => !others.includes(x.request.requestId)).flatMap((x) => x.ids);
+    if (others.length > 0) await releaseClaims(deps, batchId, others);
+    const requestIds = batched.map((x) => x.request.requestId);
+    const deadline = batched.map((x) => x.request.deadline).sort()[0];
+    const keys = batched.flatMap((x) => x.ids);
     const manifest = await writeManifest(deps.s3, {
       bucket: deps.lakeBucket,
       batchId,
@@ -163,8 +160,8 @@ export async function collectBatch(deps: BatchingDeps): Promise<BatchReply> {
       }),
     );
     if (deps.audit)
-      for (const r of claimed)
-        await appendAudit(deps.doc, deps.audit, r.requestId, "batched", { batchId, executionId });
+      for (const requestId of requestIds)
+        await appendAudit(deps.doc, deps.audit, requestId, "batched", { batchId, executionId });
     return {
       status: "STARTED",
       batchId,
@@ -176,7 +173,7 @@ export async function collectBatch(deps: BatchingDeps): Promise<BatchReply> {
     };
   } catch (err) {
     // Nothing runs for this batch: its requests go back to the pool for the next run.
-    await releaseClaims(deps, batchId, requestIds);
+    await releaseClaims(deps, batchId, claimedIds);
     if (created)
       await moveState(deps.doc, batchTarget(deps, batchId), "CANCELLED", {
         reason: `its execution could not start (${(err as Error).message}); its requests were released`,

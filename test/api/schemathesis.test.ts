@@ -7,10 +7,10 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { requestTarget } from "../../runtime/erasure/batches";
+import { requestsInState } from "../../runtime/erasure/deadlines";
 import { moveState } from "../../runtime/erasure/stateMoves";
 import { ApiServer, startApiServer } from "../../tools/apiServer";
 import { sharedLocalStack } from "../support/localStack";
@@ -37,25 +37,11 @@ describe("HTTP API: schemathesis against /openapi.json", function () {
   after(async () => {
     await server?.close();
     const doc = makeDocumentClient();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName: stack.requestsTable,
-          IndexName: "byStatus",
-          KeyConditionExpression: "#s = :received",
-          ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: { ":received": "RECEIVED" },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const r of page.Items ?? [])
-        if (String(r.receivedAt) >= started)
-          await moveState(doc, requestTarget({ doc, ...stack }, String(r.requestId)), "CANCELLED").catch(
-            () => undefined,
-          );
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for (const r of await requestsInState(doc, stack.requestsTable, "RECEIVED"))
+      if (r.receivedAt >= started)
+        await moveState(doc, requestTarget({ doc, ...stack }, r.requestId), "CANCELLED").catch(
+          () => undefined,
+        );
   });
 
   it("finds no server error and no answer that contradicts the document", async () => {
