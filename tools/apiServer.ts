@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** Where the functions' own output (their logs) goes; default: dropped. */
   logs?: (chunk: string) => void;
+  /** Where the server's own error lines go (one per 500: the error's class and message); default stderr. */
+  errors?: (line: string) => void;
 }
 
 export interface ApiServer {
@@ -147,6 +149,13 @@ function eventOf(req: http.IncomingMessage, body: Buffer): ApiEvent {
   };
 }
 
+/** One line for an error the API answered 500 for: its class and message, never the request's data. */
+export function errorLine(entry: Record<string, unknown>): string {
+  const where = entry.operation ?? entry.function ?? "the server";
+  const message = entry.message ? `: ${String(entry.message)}` : "";
+  return `lethe api: 500 in ${String(where)}: ${String(entry.error ?? "Error")}${message}\n`;
+}
+
 function throttleOf(outputs: StackOutputs): Throttle {
   const t = outputs.apiThrottle as Partial<Throttle> | undefined;
   return { rateLimit: t?.rateLimit ?? 50, burstLimit: t?.burstLimit ?? 100 };
@@ -173,8 +182,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const call =
     opts.call ??
     lambdaCaller(makeLambdaClient({ ...clients, endpoint: served!.lambda.endpoint }), served!.names);
+  const errors = opts.errors ?? ((line: string) => void process.stderr.write(line));
   const router = createApiRouter({
     ...apiDepsFromEnv(env, call, clients),
+    log: (entry) => entry.level === "error" && errors(errorLine(entry)),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const bucket = tokenBucket(opts.throttle ?? throttleOf(outputs));
@@ -198,13 +209,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         );
       const result = await router(eventOf(req, body));
       answer(result.statusCode, result.headers, result.body);
-    })().catch(() =>
+    })().catch((err: Error) => {
+      errors(errorLine({ error: err?.name ?? "Error", message: err?.message ?? String(err) }));
       answer(
         500,
         { "content-type": "application/json" },
         JSON.stringify({ code: "internal_error", message: "the local API server failed" }),
-      ),
-    );
+      );
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>

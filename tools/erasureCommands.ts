@@ -134,7 +134,7 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
   const outputs = stackOf(opts);
   const progress = opts.progress ?? (() => undefined);
   const event = {
-    ids,
+    customerIds: ids,
     ...(input.reason ? { reason: input.reason } : {}),
     ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
   };

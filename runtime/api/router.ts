@@ -118,6 +118,8 @@ function parsedBody(event: ApiEvent, route: Route): Record<string, unknown> | un
   } else {
     value = Object.fromEntries(new URLSearchParams(text));
   }
+  for (const [name, refusal] of Object.entries(route.body.refusedFields ?? {}))
+    if (value && typeof value === "object" && name in value) throw new ApiError("invalid_input", refusal);
   const bad = schemaViolation(route.body.schema, value);
   if (bad) throw new ApiError("invalid_input", bad);
   return value as Record<string, unknown>;
@@ -163,8 +165,15 @@ async function callConsole(
   const outcome = await deps.call(fn, consoleEvent);
   if (!outcome.ok) {
     const e = apiErrorOf(outcome.failure);
-    // The failure's kind only: an unexpected error's message may hold anything.
-    if (e.status >= 500) deps.log?.({ level: "error", function: fn, error: outcome.failure.errorType });
+    // The caller gets a fixed message; the operators get the error's class and message (the console
+    // functions' errors name no customer ID), so a 500 can always be explained from the logs.
+    if (e.status >= 500)
+      deps.log?.({
+        level: "error",
+        function: fn,
+        error: outcome.failure.errorType,
+        message: outcome.failure.errorMessage,
+      });
     throw e;
   }
   return outcome.reply;
@@ -367,7 +376,8 @@ export function createApiRouter(deps: ApiDeps): (event: ApiEvent) => Promise<Api
         const e = apiErrorOf(failureOf(err));
         result = json(e.status, e.body());
       } else {
-        log({ level: "error", operation, error: (err as Error)?.name ?? "Error" });
+        const failure = failureOf(err);
+        log({ level: "error", operation, error: failure.errorType, message: failure.errorMessage });
         const e = new ApiError(
           "internal_error",
           "the request failed inside Lethe; the operators have the details",

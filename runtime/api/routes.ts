@@ -5,7 +5,7 @@
 //
 // Each route names the console function behind it (CONTRACT: request, status, cancel, approval, by
 // the factory their handlers export) and how the HTTP call becomes that function's console event.
-import { erasureStates } from "../contracts/requests";
+import { erasureStates, idsFieldRefusal } from "../contracts/requests";
 import { ApiErrorCode, apiErrorCodes } from "./errors";
 import { JsonSchema } from "./schema";
 
@@ -41,6 +41,8 @@ export interface Route {
   body?: {
     schema: JsonSchema;
     contentType: "application/json" | "application/x-www-form-urlencoded";
+    /** Fields refused by name before the schema is checked, with the message that says what to send. */
+    refusedFields?: Record<string, string>;
     required: boolean;
   };
   /** Bodies over this many bytes answer 413 before anything runs. */
@@ -92,7 +94,14 @@ const requestBody: JsonSchema = {
   required: ["customerIds"],
   additionalProperties: false,
   properties: {
-    customerIds: { type: "array", minItems: 1, maxItems: maxIdsPerRequest, items: customerId },
+    customerIds: {
+      type: "array",
+      minItems: 1,
+      maxItems: maxIdsPerRequest,
+      items: customerId,
+      description:
+        'the customers to erase; the same field as the console event\'s (events/request.json); "ids" is refused',
+    },
     reason: { ...text(1000, "why the data is erased (kept with the request)"), minLength: 1 },
     requestedBy: { ...text(1000, "who asked (a system or a person; default: the caller)"), minLength: 1 },
   },
@@ -231,7 +240,12 @@ export const routes: readonly Route[] = [
         description: "the same key within the idempotency window returns the first request's reply",
       },
     },
-    body: { schema: requestBody, contentType: "application/json", required: true },
+    body: {
+      schema: requestBody,
+      contentType: "application/json",
+      required: true,
+      refusedFields: { ids: idsFieldRefusal },
+    },
     // 10,000 composite IDs of a few dozen characters fit; API Gateway's own cap is 10 MiB.
     maxBodyBytes: 1024 * kib,
     success: { status: 201, description: "the request as recorded", schema: requestReply },

@@ -28,6 +28,22 @@ export interface ResolvedClientConfig {
   region: string;
   endpoint?: string;
   maxAttempts?: number;
+  /** Static dummy credentials for an emulator on loopback when the environment names none. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** What an emulator accepts: it checks no signature, and local mode must not need an AWS account. */
+export const localCredentials = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
+
+/** An endpoint on this machine (an emulator or a local server), never an AWS region's. */
+export function isLocalEndpoint(endpoint: string | undefined): boolean {
+  if (!endpoint) return false;
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
+  } catch {
+    return false;
+  }
 }
 
 export function resolveClientConfig(
@@ -44,10 +60,13 @@ export function resolveClientConfig(
     emptyToUndefined(process.env.AWS_REGION) ??
     emptyToUndefined(process.env.AWS_DEFAULT_REGION) ??
     "eu-west-1";
+  // The SDK's default chain would fail (CredentialsProviderError) where no AWS account is set up.
+  const local = isLocalEndpoint(endpoint) && !emptyToUndefined(process.env.AWS_ACCESS_KEY_ID);
   return {
     region,
     ...(endpoint ? { endpoint } : {}),
     ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+    ...(local ? { credentials: { ...localCredentials } } : {}),
   };
 }
 

@@ -43,3 +43,9 @@ export function statesMovingTo(to: ErasureState): ErasureState[] {
 export function isErasureState(s: unknown): s is ErasureState {
   return typeof s === "string" && (erasureStates as readonly string[]).includes(s);
 }
+
+/**
+ * An erasure request names its subjects in `customerIds`, in the console event, the HTTP API's body
+ * and the CLI's event alike; the old name `ids` is refused with this message rather than ignored.
+ */
+export const idsFieldRefusal = 'the IDs go in "customerIds"; "ids" is not a field of an erasure request';

@@ -2,10 +2,11 @@
 // every ID, stop the subjects' new records at once (opt-out registry + a filter rebuild, before the
 // reply), then record the request with its deadline and audit it (keyed hashes only).
 //
-// Event: {"ids": ["c-1", ...] | [["tenant", "c-1"], ...], "idempotencyKey"?, "reason"?, "requestedBy"?}
-// ("customerIds" is accepted for "ids", as ../shared/WORKFLOW.md's console event names it).
+// Event: {"customerIds": ["c-1", ...] | [["tenant", "c-1"], ...], "idempotencyKey"?, "reason"?, "requestedBy"?}
+// The same field as the HTTP API's body (docs/openapi.json); the old name "ids" is refused by name.
 import { randomUUID } from "node:crypto";
 import { UsageError } from "../contracts/errors";
+import { idsFieldRefusal } from "../contracts/requests";
 import { appendAudit, AuditSettings } from "./audit";
 import { ErasureRequestSettings, normaliseSubjects, recordErasureRequest } from "./request";
 import { canonicalSubject, SubjectHasher } from "./subjectHash";
@@ -16,24 +17,23 @@ export const maxRequestSubjects = 10_000;
 const maxTextLength = 1000;
 
 export interface RequestEvent {
-  ids: unknown[];
+  customerIds: unknown[];
   idempotencyKey?: string;
   reason?: string;
   requestedBy?: string;
 }
 
-const eventExample = '{"ids": ["c-1", "c-2"], "reason": "...", "requestedBy": "..."}';
+const eventExample = '{"customerIds": ["c-1", "c-2"], "reason": "...", "requestedBy": "..."}';
 
 /** Checks the event's shape (the IDs themselves are checked by normaliseSubjects, one error per bad ID). */
 export function parseRequestEvent(event: unknown): RequestEvent {
   if (typeof event !== "object" || event === null || Array.isArray(event))
     throw new UsageError(`request: the event must be an object like ${eventExample}`);
   const e = event as Record<string, unknown>;
-  if (e.ids !== undefined && e.customerIds !== undefined)
-    throw new UsageError('request: give the IDs as "ids" or as "customerIds", not both');
-  const ids = e.ids ?? e.customerIds;
-  if (ids === undefined) throw new UsageError(`request: the event has no "ids": ${eventExample}`);
-  if (!Array.isArray(ids)) throw new UsageError('request: "ids" must be an array of IDs');
+  if (e.ids !== undefined) throw new UsageError(`request: ${idsFieldRefusal}: ${eventExample}`);
+  const ids = e.customerIds;
+  if (ids === undefined) throw new UsageError(`request: the event has no "customerIds": ${eventExample}`);
+  if (!Array.isArray(ids)) throw new UsageError('request: "customerIds" must be an array of IDs');
   if (ids.length === 0) throw new UsageError("request: an erasure request needs at least one customer ID");
   if (ids.length > maxRequestSubjects)
     throw new UsageError(
@@ -47,11 +47,11 @@ export function parseRequestEvent(event: unknown): RequestEvent {
       );
   }
   const unknown = Object.keys(e).filter(
-    (k) => !["ids", "customerIds", "idempotencyKey", "reason", "requestedBy"].includes(k),
+    (k) => !["customerIds", "idempotencyKey", "reason", "requestedBy"].includes(k),
   );
   if (unknown.length > 0) throw new UsageError(`request: unknown field(s) ${unknown.join(", ")}`);
   return {
-    ids,
+    customerIds: ids,
     ...(e.idempotencyKey ? { idempotencyKey: e.idempotencyKey as string } : {}),
     ...(e.reason ? { reason: e.reason as string } : {}),
     ...(e.requestedBy ? { requestedBy: e.requestedBy as string } : {}),
@@ -83,7 +83,7 @@ export interface RequestReply {
  */
 export async function fileErasureRequest(deps: IntakeDeps, event: unknown): Promise<RequestReply> {
   const e = parseRequestEvent(event);
-  const subjects = normaliseSubjects(e.ids);
+  const subjects = normaliseSubjects(e.customerIds);
   const requestId = randomUUID();
   await deps.registry.addMany(
     subjects.map((k) => canonicalSubject(k)),

@@ -83,7 +83,7 @@ export function createRequestHandler(
   const config = new IdempotencyConfig({
     eventKeyJmesPath: "idempotencyKey",
     // A key reused with other IDs (or another reason) is a mistake, not a retry.
-    payloadValidationJmesPath: "[ids, customerIds, reason, requestedBy]",
+    payloadValidationJmesPath: "[customerIds, reason, requestedBy]",
     expiresAfterSeconds: idempotencyWindowSeconds,
   });
   const file = makeIdempotent(

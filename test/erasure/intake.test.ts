@@ -66,7 +66,7 @@ describe("request function: intake of an erasure request", () => {
 
   it("the console event is one it accepts", () => {
     const event = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../events/request.json"), "utf8"));
-    expect(event.ids).to.be.an("array").with.length.above(0);
+    expect(event.customerIds).to.be.an("array").with.length.above(0);
     expect(() => parseRequestEvent(event)).to.not.throw();
   });
 
@@ -75,7 +75,7 @@ describe("request function: intake of an erasure request", () => {
     const ids = [`in-${run}-1`, `in-${run}-2`];
     const before = lambda.invocations[stack.filterBuilderFunction] ?? 0;
     const started = Date.now();
-    const reply = await createRequestHandler(env)({ ids, reason: "art. 17", requestedBy: "dpo@example.com" });
+    const reply = await createRequestHandler(env)({ customerIds: ids, reason: "art. 17", requestedBy: "dpo@example.com" });
     expect(reply).to.include({ status: "RECEIVED", subjects: 2 });
     expect(Date.parse(reply.deadline) - Date.parse(reply.receivedAt)).to.equal(
       stack.erasureSettings.deadlineDays * 86_400_000,
@@ -120,7 +120,7 @@ describe("request function: intake of an erasure request", () => {
   it("takes composite keys as arrays of their parts", async () => {
     const run = randomUUID().slice(0, 8);
     const reply = await createRequestHandler(env)({
-      ids: [
+      customerIds: [
         ["acme", `c-${run}`],
         ["globex", `c-${run}`],
       ],
@@ -138,20 +138,21 @@ describe("request function: intake of an erasure request", () => {
     const handler = createRequestHandler(env);
     const count = await requestCount(env.LETHE_REQUESTS_TABLE);
     const calls = lambda.invocations[stack.filterBuilderFunction] ?? 0;
-    const err = await refusal(handler({ ids: [`ok-${run}`, "", 42, " ", `ok-${run}-2`] }));
+    const err = await refusal(handler({ customerIds: [`ok-${run}`, "", 42, " ", `ok-${run}-2`] }));
     expect(err).to.be.instanceOf(UsageError);
     expect(err.message).to.equal(
       "ID 2: the ID is empty; ID 3 is not a string or an array of strings; ID 4: the ID is blank",
     );
     for (const [event, message] of [
-      [{ ids: [] }, /at least one customer ID/],
-      [{}, /has no "ids"/],
-      [{ ids: "c-1" }, /"ids" must be an array/],
-      [{ ids: ["c-1"], reason: 3 }, /reason must be a non-empty string/],
-      [{ ids: ["c-1"], customerIds: ["c-1"] }, /not both/],
-      [{ ids: ["c-1"], idz: 1 }, /unknown field\(s\) idz/],
-      [{ ids: [["a", "b"], ["c"]] }, /ID 2: 1 part\(s\), but 2 column\(s\)/],
-      [{ ids: Array.from({ length: 10_001 }, (_, i) => `x${i}`) }, /at most 10000/],
+      [{ customerIds: [] }, /at least one customer ID/],
+      [{}, /has no "customerIds"/],
+      [{ customerIds: "c-1" }, /"customerIds" must be an array/],
+      [{ customerIds: ["c-1"], reason: 3 }, /reason must be a non-empty string/],
+      [{ ids: ["c-1"] }, /the IDs go in "customerIds"; "ids" is not a field/],
+      [{ ids: ["c-1"], customerIds: ["c-1"] }, /the IDs go in "customerIds"/],
+      [{ customerIds: ["c-1"], idz: 1 }, /unknown field\(s\) idz/],
+      [{ customerIds: [["a", "b"], ["c"]] }, /ID 2: 1 part\(s\), but 2 column\(s\)/],
+      [{ customerIds: Array.from({ length: 10_001 }, (_, i) => `x${i}`) }, /at most 10000/],
     ] as const) {
       const e = await refusal(handler(event));
       expect(e, JSON.stringify(event).slice(0, 80)).to.be.instanceOf(UsageError);
@@ -165,7 +166,7 @@ describe("request function: intake of an erasure request", () => {
 
   it("replays the first reply to a retry with the same idempotency key and records nothing more", async () => {
     const run = randomUUID().slice(0, 8);
-    const event = { ids: [`idem-${run}`], idempotencyKey: `ticket-${run}`, reason: "art. 17" };
+    const event = { customerIds: [`idem-${run}`], idempotencyKey: `ticket-${run}`, reason: "art. 17" };
     const first = await createRequestHandler(env)(event);
     const count = await requestCount(env.LETHE_REQUESTS_TABLE);
     const calls = lambda.invocations[stack.filterBuilderFunction];
@@ -177,14 +178,14 @@ describe("request function: intake of an erasure request", () => {
     const trail = await readAudit(makeDocumentClient(), stack.auditTable, first.requestId);
     expect(trail).to.have.length(1);
 
-    const reused = await refusal(createRequestHandler(env)({ ...event, ids: [`other-${run}`] }));
+    const reused = await refusal(createRequestHandler(env)({ ...event, customerIds: [`other-${run}`] }));
     expect(reused).to.be.instanceOf(UsageError);
     expect(reused.message).to.match(/idempotency key "ticket-.*" was used for another request/);
     expect(await requestCount(env.LETHE_REQUESTS_TABLE)).to.equal(count);
 
     // Without a key every call is a request of its own.
-    const a = await createRequestHandler(env)({ ids: [`nokey-${run}`] });
-    const b = await createRequestHandler(env)({ ids: [`nokey-${run}`] });
+    const a = await createRequestHandler(env)({ customerIds: [`nokey-${run}`] });
+    const b = await createRequestHandler(env)({ customerIds: [`nokey-${run}`] });
     expect(a.requestId).to.not.equal(b.requestId);
   });
 
@@ -193,7 +194,7 @@ describe("request function: intake of an erasure request", () => {
     const run = randomUUID().slice(0, 8);
     const ids = Array.from({ length: 10_000 }, (_, i) => `big-${run}-${i}`);
     const started = Date.now();
-    const reply = await createRequestHandler(env)({ ids, idempotencyKey: `big-${run}` });
+    const reply = await createRequestHandler(env)({ customerIds: ids, idempotencyKey: `big-${run}` });
     const seconds = (Date.now() - started) / 1000;
     console.log(
       `      10,000 IDs filed in ${seconds.toFixed(1)} s (opt-outs, filter rebuild, IDs file, audit)`,
@@ -207,7 +208,7 @@ describe("request function: intake of an erasure request", () => {
     expect((await registry.optedOut(ids)).size).to.equal(10_000);
     const [audit] = await readAudit(makeDocumentClient(), stack.auditTable, reply.requestId, makeS3Client());
     expect(audit.detail.subjects).to.have.length(10_000);
-    const replay = await createRequestHandler(env)({ ids, idempotencyKey: `big-${run}` });
+    const replay = await createRequestHandler(env)({ customerIds: ids, idempotencyKey: `big-${run}` });
     expect(replay.requestId).to.equal(reply.requestId);
   });
 });
