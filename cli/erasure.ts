@@ -5,6 +5,9 @@
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
 import { stepProgress } from "./progress";
+import type { ErasureVerdict, ReportSearched } from "../runtime/contracts/report";
+import { formatBytes } from "../runtime/erasure/report/reportView";
+import { searchedText } from "../runtime/erasure/report/verdict";
 
 function print(value: unknown, json: boolean, text: (v: Record<string, unknown>) => string): void {
   process.stdout.write(
@@ -48,6 +51,15 @@ async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+/** What `status` says of a reported request: the verdict and, when nothing was found, where Lethe looked. */
+function verdictLine(verdict: ErasureVerdict, searched: ReportSearched | undefined): string {
+  if (verdict !== "NOTHING_FOUND" || !searched) return `verdict ${verdict}`;
+  return (
+    `verdict NOTHING_FOUND: no data of the subjects was found in ${searchedText(searched)} ` +
+    `(${formatBytes(searched.bytesScanned)} scanned)`
+  );
+}
+
 async function statusCommand(requestId: string, o: StackFlags & { json?: boolean }): Promise<number> {
   const { requestStatusOf } = await import("../tools/erasureCommands");
   const s = await requestStatusOf(requestId, stackOf(o));
@@ -60,6 +72,7 @@ async function statusCommand(requestId: string, o: StackFlags & { json?: boolean
             `  batch ${(v.batch as Record<string, unknown>).batchId}: ${(v.batch as Record<string, unknown>).state}`,
           ]
         : []),
+      ...(v.verdict ? [`  ${verdictLine(v.verdict as ErasureVerdict, v.searched as ReportSearched)}`] : []),
       ...(v.report ? [`  report ${v.report}`] : []),
     ].join("\n"),
   );

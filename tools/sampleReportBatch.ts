@@ -47,8 +47,11 @@ export interface SampleBatch {
 }
 
 export interface SampleBatchOptions {
-  /** `verified` (VERIFYING, verify.hits 0) or `rejected` (a person rejected the plan). */
-  ending: "verified" | "rejected";
+  /**
+   * `verified` (VERIFYING, verify.hits 0), `nothing-found` (verified, but find found no object and the
+   * store no row: the subjects had no data anywhere) or `rejected` (a person rejected the plan).
+   */
+  ending: "verified" | "nothing-found" | "rejected";
   /** Subjects per request (two requests). */
   subjectsPerRequest?: number;
   /** Prepended to the raw IDs, e.g. a string a renderer must escape. */
@@ -178,16 +181,17 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
   });
   await moveBatch(s.tables, batchId, "FINDING");
   const bytesScanned = { events: 52_428_800, clicks: 1_048_576 };
+  const found = o.ending !== "nothing-found";
   const planSummary = {
     batchId,
-    objects: 5,
-    versions: 7,
-    expectedRows: 40,
+    objects: found ? 5 : 0,
+    versions: found ? 7 : 0,
+    expectedRows: found ? 40 : 0,
     bytesScanned: bytesScanned.events + bytesScanned.clicks,
     mappers: [
       { mapper: "events", objects: 4, versions: 6, expectedRows: 36, bytesScanned: bytesScanned.events },
       { mapper: "clicks", objects: 1, versions: 1, expectedRows: 4, bytesScanned: bytesScanned.clicks },
-    ],
+    ].map((m) => (found ? m : { ...m, objects: 0, versions: 0, expectedRows: 0 })),
   };
   // Find's plan on S3, and what the find task hands on as `$.plan`: its location and totals.
   const obj = (key: string, versionIds: string[], expectedRows: number, current = true) => ({
@@ -208,17 +212,19 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
         {
           mapper: "events",
           bytesScanned: bytesScanned.events,
-          objects: [
-            obj("events/dt=2027-02-27/part-0.parquet", ["v1", "v2"], 12),
-            obj("events/dt=2027-02-28/part-0.parquet", ["v1", "v2"], 15),
-            obj("events/dt=2027-02-28/part-1.parquet", ["v1"], 9),
-            obj("events/dt=2027-03-01/part-0.parquet", [], 0),
-          ],
+          objects: found
+            ? [
+                obj("events/dt=2027-02-27/part-0.parquet", ["v1", "v2"], 12),
+                obj("events/dt=2027-02-28/part-0.parquet", ["v1", "v2"], 15),
+                obj("events/dt=2027-02-28/part-1.parquet", ["v1"], 9),
+                obj("events/dt=2027-03-01/part-0.parquet", [], 0),
+              ]
+            : [],
         },
         {
           mapper: "clicks",
           bytesScanned: bytesScanned.clicks,
-          objects: [obj("clicks/dt=2027-02-28/part-0.json", ["v1"], 4)],
+          objects: found ? [obj("clicks/dt=2027-02-28/part-0.json", ["v1"], 4)] : [],
         },
       ],
     },
@@ -236,7 +242,11 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
   await recordStep(s.tables, batchId, "find", {
     startedAt: iso(t0 + 3_600_000),
     endedAt: iso(t0 + 3_612_000),
-    counts: { objects: 5, versions: 7, bytesScanned: planSummary.bytesScanned },
+    counts: {
+      objects: planSummary.objects,
+      versions: planSummary.versions,
+      bytesScanned: planSummary.bytesScanned,
+    },
   });
   for (const r of requestIds)
     await appendAudit(s.doc, auditAt(s, t0 + 3_612_000), r, "found", {
@@ -247,7 +257,9 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
     });
 
   const storeOutcomes: Record<string, ReportTarget> = {
-    "orders-db": { kind: "postgres", name: "orders-db", outcome: "erased", rowsRemoved: 6 },
+    "orders-db": found
+      ? { kind: "postgres", name: "orders-db", outcome: "erased", rowsRemoved: 6 }
+      : { kind: "postgres", name: "orders-db", outcome: "nothing-found", rowsRemoved: 0 },
   };
   const ledger: SampleBatch["ledger"] = {};
   if (o.ending === "rejected") {
@@ -276,7 +288,7 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
     { mapper: "events", key: "events/dt=2027-02-28/part-1.parquet", rows: 9, versions: 1 },
     { mapper: "events", key: "events/dt=2027-03-01/part-0.parquet", rows: 0, versions: 0 },
     { mapper: "clicks", key: "clicks/dt=2027-02-28/part-0.json", rows: 4, versions: 1 },
-  ];
+  ].filter(() => found);
   for (const [i, x] of objects.entries()) {
     await forget.recordSuccess(
       {
@@ -306,7 +318,9 @@ export async function seedSampleBatch(s: SampleBatchStack, o: SampleBatchOptions
   await recordStep(s.tables, batchId, "forget", {
     startedAt: iso(t0 + 3_613_000),
     endedAt: iso(t0 + 3_671_000),
-    counts: { objectsPurged: 4, objectsNothingToDo: 1, rowsRemoved: 40, versionsDeleted: 6 },
+    counts: found
+      ? { objectsPurged: 4, objectsNothingToDo: 1, rowsRemoved: 40, versionsDeleted: 6 }
+      : { objectsPurged: 0, objectsNothingToDo: 0, rowsRemoved: 0, versionsDeleted: 0 },
   });
   await s.doc.send(
     new UpdateCommand({

@@ -42,6 +42,20 @@ export interface ReportTarget {
   reason?: string;
 }
 
+/**
+ * What the report proves, in one word: `ERASED` (data of the subjects was found and removed, and
+ * verified gone), `NOTHING_FOUND` (every mapper and store listed was searched and held none of it),
+ * `NOT_COMPLETED` (the request ended otherwise: rejected, cancelled, or needing attention).
+ */
+export type ErasureVerdict = "ERASED" | "NOTHING_FOUND" | "NOT_COMPLETED";
+
+/** Where Lethe looked for the subjects' data: every data mapper and store, and the bytes find scanned. */
+export interface ReportSearched {
+  mappers: string[];
+  stores: string[];
+  bytesScanned: number;
+}
+
 export interface ReportAuditEntry {
   at: string;
   event: string;
@@ -55,6 +69,9 @@ export interface ErasureReport {
   requestId: string;
   batchId: string;
   state: ErasureState;
+  /** Absent from reports written before it existed: reportView works it out from `state` and `targets`. */
+  verdict?: ErasureVerdict;
+  searched?: ReportSearched;
   receivedAt: string;
   deadline: string;
   completedAt?: string;

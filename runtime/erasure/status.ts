@@ -4,6 +4,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../contracts/errors";
 import { ErasureState } from "../contracts/requests";
+import type { ErasureVerdict, ReportSearched } from "../contracts/report";
 import { BatchStep, BatchTables, getBatch } from "./batches";
 import { daysLeft } from "./deadlines";
 import { ForgetLedger } from "./forget/ledger";
@@ -30,6 +31,10 @@ export interface RequestStatus {
     steps: Record<string, BatchStep>;
   };
   report?: string;
+  /** Once reported: ERASED, NOTHING_FOUND (no data of the subjects anywhere searched) or NOT_COMPLETED. */
+  verdict?: ErasureVerdict;
+  /** Where Lethe looked: every data mapper and store, and the bytes find scanned. */
+  searched?: ReportSearched;
 }
 
 export function parseStatusEvent(event: unknown): string {
@@ -64,6 +69,10 @@ export async function requestStatus(
     ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
     ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
     ...(typeof item.report === "string" ? { report: item.report } : {}),
+    ...(typeof item.verdict === "string" ? { verdict: item.verdict as ErasureVerdict } : {}),
+    ...(item.searched && typeof item.searched === "object"
+      ? { searched: item.searched as ReportSearched }
+      : {}),
   };
   if (typeof item.batchId === "string") {
     const batch = await getBatch(deps, item.batchId);

@@ -14,7 +14,10 @@ import { sharedLocalStack } from "../support/localStack";
 async function withoutCredentials<T>(run: () => Promise<T>): Promise<T> {
   const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"];
   const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
-  const files = { AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", AWS_CONFIG_FILE: "/nonexistent/config" };
+  const files = {
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+    AWS_CONFIG_FILE: "/nonexistent/config",
+  };
   const savedFiles = Object.fromEntries(Object.keys(files).map((n) => [n, process.env[n]]));
   const imds = process.env.AWS_EC2_METADATA_DISABLED;
   for (const n of names) delete process.env[n];

@@ -30,6 +30,7 @@ describe("report renderings: Markdown and the HTML certificate", function () {
   let batch: SampleBatch;
   let report: ErasureReport;
   let rejected: ErasureReport;
+  let nothingFound: ErasureReport;
 
   before(async () => {
     const f = await reportFixture();
@@ -37,6 +38,23 @@ describe("report renderings: Markdown and the HTML certificate", function () {
     batch = done.batch;
     report = done.reports[0];
     rejected = (await f.reported({ ending: "rejected" })).reports[0];
+    nothingFound = (await f.reported({ ending: "nothing-found" })).reports[0];
+  });
+
+  it("an erasure that found nothing is not headlined erased: NOTHING_FOUND and where Lethe looked", () => {
+    const md = renderReportMarkdown(nothingFound);
+    const html = renderReportHtml(nothingFound);
+    expect(md).to.not.include("Erased and verified");
+    expect(html).to.not.include("Erased and verified");
+    expect(md).to.include(
+      "**Nothing found: no data of the subjects was found in 2 data mappers (clicks, events) and 1 store (orders-db); " +
+        "51.0 MiB (53,477,376 bytes) scanned; nothing needed erasing**",
+    );
+    expect(md).to.include("| Verdict | NOTHING\\_FOUND |");
+    expect(html).to.include("Nothing found: no data of the subjects was found in 2 data mappers");
+    // The one that removed rows still says so.
+    expect(renderReportMarkdown(report)).to.include("Erased and verified");
+    expect(renderReportMarkdown(report)).to.include("| Verdict | ERASED |");
   });
 
   const rawIds = () => batch.subjects.flat();

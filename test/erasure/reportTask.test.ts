@@ -12,6 +12,8 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { decideApproval } from "../../runtime/erasure/approval";
 import { getBatch, recordStep } from "../../runtime/erasure/batches";
 import { readReport } from "../../runtime/erasure/report/reportStore";
+import { reportView } from "../../runtime/erasure/report/reportView";
+import { requestStatus } from "../../runtime/erasure/status";
 import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { reportBatch, ReportTaskDeps } from "../../runtime/erasure/workflow/tasks/report";
 import type { SampleBatch } from "../../tools/sampleReportBatch";
@@ -163,6 +165,39 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
       const text = JSON.stringify(r);
       for (const id of b.subjects.flat()) expect(text).to.not.include(id);
       expect(text).to.not.include("token-");
+    });
+  });
+
+  it("the verdict: ERASED where rows were removed, NOTHING_FOUND where no data was found, in the report and in status", async () => {
+    const tables = { doc, requestsTable: stack.requestsTable, ledgerTable: stack.ledgerTable };
+    const erased = await seed({ ending: "verified" });
+    await reportBatch(deps, erased.state);
+    for (const r of await reportsOf(erased)) expect(r.verdict).to.equal("ERASED");
+    const erasedStatus = await requestStatus(tables, { requestId: erased.requestIds[0] });
+    expect(erasedStatus.verdict).to.equal("ERASED");
+
+    const none = await seed({ ending: "nothing-found" });
+    const reply = await reportBatch(deps, none.state);
+    expect(reply.state).to.equal("COMPLETED");
+    for (const r of await reportsOf(none)) {
+      expect(r.state).to.equal("COMPLETED");
+      expect(r.verdict).to.equal("NOTHING_FOUND");
+      // Where Lethe looked: every mapper of the plan, every store, and what find scanned.
+      expect(r.searched).to.deep.equal({
+        mappers: ["clicks", "events"],
+        stores: ["orders-db"],
+        bytesScanned: none.bytesScanned.events + none.bytesScanned.clicks,
+      });
+      const view = reportView(r);
+      expect(view.verdict).to.match(/^Nothing found: no data of the subjects was found in 2 data mappers/);
+      expect(view.verdict).to.not.match(/Erased/);
+    }
+    const status = await requestStatus(tables, { requestId: none.requestIds[1] });
+    expect(status).to.include({ state: "COMPLETED", verdict: "NOTHING_FOUND" });
+    expect(status.searched).to.deep.equal({
+      mappers: ["clicks", "events"],
+      stores: ["orders-db"],
+      bytesScanned: none.bytesScanned.events + none.bytesScanned.clicks,
     });
   });
 

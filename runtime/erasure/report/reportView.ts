@@ -2,6 +2,7 @@
 // deadline kept or missed, step durations, and values as a person reads them (bytes, times). Plain
 // strings: each renderer escapes them for its own format.
 import type { ErasureReport, ReportTarget } from "../../contracts/report";
+import { erasureVerdict, searchedOf, searchedText } from "./verdict";
 
 export interface ReportView {
   title: string;
@@ -97,16 +98,23 @@ export function reportView(r: ErasureReport): ReportView {
   const sum = (f: (t: ReportTarget) => number | undefined) => r.targets.reduce((n, t) => n + (f(t) ?? 0), 0);
   const deadlineKept =
     r.completedAt !== undefined ? Date.parse(r.completedAt) <= Date.parse(r.deadline) : undefined;
+  const outcome = r.verdict ?? erasureVerdict(r.state, r.targets);
+  const searched = r.searched ?? searchedOf(r.targets);
+  const late = deadlineKept === false ? " (after the deadline)" : "";
   const verdict =
-    r.state === "COMPLETED"
-      ? `Erased and verified: no matching row remains in any version of any object or store checked` +
-        (deadlineKept === false ? " (after the deadline)" : "")
-      : r.state === "REJECTED"
-        ? `Rejected: nothing was erased${r.approval?.reason ? ` (${r.approval.reason})` : ""}`
-        : `Not completed: the request is ${r.state}`;
+    outcome === "ERASED"
+      ? `Erased and verified: no matching row remains in any version of any object or store checked${late}`
+      : outcome === "NOTHING_FOUND"
+        ? `Nothing found: no data of the subjects was found in ${searchedText(searched)}; ` +
+          `${formatBytes(searched.bytesScanned)} scanned; nothing needed erasing${late}`
+        : r.state === "REJECTED"
+          ? `Rejected: nothing was erased${r.approval?.reason ? ` (${r.approval.reason})` : ""}`
+          : `Not completed: the request is ${r.state}`;
   const facts: [string, string][] = [
     ["Request", r.requestId],
     ["State", r.state],
+    ["Verdict", outcome],
+    ["Searched", `${searchedText(searched)}; ${formatBytes(searched.bytesScanned)} scanned by find`],
     ["Received", formatTime(r.receivedAt)],
     ["Deadline", formatTime(r.deadline)],
     [

@@ -22,6 +22,7 @@ import { ForgetLedger } from "../../forget/ledger";
 import { findPlanMappers, ledgerByMapper, lakeTargets } from "../../report/lakeTargets";
 import { deleteEveryVersion } from "../../report/everyVersion";
 import { ReportBucket, readReport, writeReport } from "../../report/reportStore";
+import { erasureVerdict, searchedOf } from "../../report/verdict";
 import { hashIdFile, rawIdAttributes } from "../../report/requestIds";
 import type { ErasureSettings } from "../../settings";
 import type { SubjectHasher } from "../../subjectHash";
@@ -212,9 +213,22 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
         TableName: deps.requestsTable,
         Key: { requestId: id },
         ConditionExpression: "attribute_exists(requestId)",
-        UpdateExpression: "SET #report = :report, #ttl = if_not_exists(#ttl, :ttl)",
-        ExpressionAttributeNames: { "#report": "report", "#ttl": ttlAttribute },
-        ExpressionAttributeValues: { ":report": uri, ":ttl": ttl },
+        // The verdict and where Lethe looked, for `status` (counts and names of mappers, no ID).
+        UpdateExpression:
+          "SET #report = :report, #verdict = :verdict, #searched = :searched, #ttl = if_not_exists(#ttl, :ttl)",
+        ExpressionAttributeNames: {
+          "#report": "report",
+          "#verdict": "verdict",
+          "#searched": "searched",
+          "#ttl": ttlAttribute,
+        },
+        ExpressionAttributeValues: {
+          ":report": uri,
+          // Step 3 ended a verified batch's requests COMPLETED; a rejected batch's are REJECTED.
+          ":verdict": erasureVerdict(rejected ? "REJECTED" : "COMPLETED", targets),
+          ":searched": searchedOf(targets),
+          ":ttl": ttl,
+        },
         ReturnValues: "ALL_NEW",
       }),
     );
@@ -361,6 +375,8 @@ export function buildReport(f: ReportFacts): ErasureReport {
     requestId: item.requestId,
     batchId: batch.batchId,
     state: item.status,
+    verdict: erasureVerdict(item.status, f.targets),
+    searched: searchedOf(f.targets),
     receivedAt: String(item.receivedAt),
     deadline: String(item.deadline),
     ...(item.status === "COMPLETED" && batch.completedAt ? { completedAt: batch.completedAt } : {}),
