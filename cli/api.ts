@@ -2,6 +2,7 @@
 // until Ctrl-C. Deployed, the API is API Gateway's (stack output apiUrl). Parsing and printing only.
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, stackOptions, wholeNumber } from "./command";
+import { withWaitLabel } from "./waits";
 
 interface ApiOptions extends StackFlags {
   local?: boolean;
@@ -15,7 +16,11 @@ async function apiCommand(o: ApiOptions): Promise<number> {
     );
   if (o.port > 65535) throw new UsageError(`--port must be a port number (0-65535), got ${o.port}`);
   const { startApiServer } = await import("../tools/apiServer");
-  const server = await startApiServer({ port: o.port, stackOutputsFile: o.stackOutputs, stack: o.stack });
+  const server = await withWaitLabel(
+    "lethe api",
+    "the API and console functions (packaged as `pulumi up` would) and the local Lambda endpoint",
+    () => startApiServer({ port: o.port, stackOutputsFile: o.stackOutputs, stack: o.stack }),
+  );
   process.stdout.write(`lethe api: serving ${server.url} (GET ${server.url}/openapi.json); Ctrl-C stops\n`);
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   await server.close();

@@ -5,7 +5,9 @@
 import * as fs from "node:fs";
 import { Command } from "commander";
 import { UsageError, action, examples, jsonOption, wholeNumber } from "./command";
+import { defaultLogFile, divertFunctionLogs } from "./functionLogs";
 import { stepProgress } from "./progress";
+import { narrateWaits } from "./waits";
 import { formats, renderReport } from "./report";
 
 interface DemoFlags {
@@ -15,6 +17,8 @@ interface DemoFlags {
   rows: number;
   json?: boolean;
   reportOut?: string;
+  verbose?: boolean;
+  logFile?: string;
 }
 
 const count = (n: number) => n.toLocaleString("en-GB");
@@ -31,6 +35,15 @@ const summaryFacts = [
   "Verification",
 ];
 
+/** What the demo waits for after one of its lines. */
+function demoWaitAfter(line: string): string {
+  if (line.startsWith("starting the local AWS emulator")) return "the emulator, then the program under mocks";
+  if (line.startsWith("stack "))
+    return "the ingest guard (packaged as `pulumi up` would) and the sample lake";
+  if (line.startsWith("lake ")) return "the functions of the erasure (packaged) and the request";
+  return "the demo's next step";
+}
+
 async function demo(o: DemoFlags): Promise<number> {
   const subjects = o.erase
     .split(",")
@@ -46,13 +59,27 @@ async function demo(o: DemoFlags): Promise<number> {
   const { runDemo } = await import("../tools/demo");
   const options = { subjects, customers: o.customers, objectsPerDay: o.objectsPerDay, rowsPerObject: o.rows };
   const steps = stepProgress("lethe demo", { plainIntervalMs: 2000 });
+  const waits = narrateWaits("lethe demo");
+  waits.waitingFor("the program under mocks and the local stack");
+  const logs = o.verbose ? undefined : divertFunctionLogs(o.logFile ?? defaultLogFile("demo"));
+  if (logs)
+    process.stderr.write(`lethe demo: the functions' logs go to ${logs.file} (--verbose shows them here)\n`);
   const result = await runDemo(options, {
-    step: (step, done, total, text) => steps.at(step, done, total, text),
+    step: (step, done, total, text) => {
+      steps.at(step, done, total, text);
+      waits.waitingFor(`${step}${text ? `: ${text}` : ""}`);
+    },
     line: (text) => {
       steps.done();
       process.stderr.write(`lethe demo: ${text}\n`);
+      waits.waitingFor(demoWaitAfter(text));
     },
-  }).finally(() => steps.done());
+  }).finally(() => {
+    steps.done();
+    logs?.restore();
+    waits.stop();
+  });
+  if (logs) process.stderr.write(`lethe demo: ${logs.records()} function log record(s) in ${logs.file}\n`);
 
   if (o.reportOut && reportFormat && result.report) {
     fs.writeFileSync(o.reportOut, await renderReport(result.report, reportFormat));
@@ -104,6 +131,11 @@ export function registerDemo(program: Command): void {
         )
         .option("--rows <n>", "rows per object", wholeNumber("rows", 10), 20000)
         .option("--report-out <file>", "also write the report: .html (the certificate), .md or .json")
+        .option(
+          "--verbose",
+          "show the functions' own logs (JSON) on stderr instead of writing them to a file",
+        )
+        .option("--log-file <file>", "where the functions' logs go (default .lethe/logs/demo-<time>.log)")
         .addOption(jsonOption()),
       demo,
     ),

@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
 import { stepProgress } from "./progress";
+import { narrateWaits, withWaitLabel } from "./waits";
 import type { ErasureVerdict, ReportSearched } from "../runtime/contracts/report";
 import { formatBytes } from "../runtime/erasure/report/reportView";
 import { searchedText } from "../runtime/erasure/report/verdict";
@@ -26,9 +27,28 @@ interface EraseOptions extends StackFlags {
   drainSeconds: number;
 }
 
+/** What `erase` waits for after one of its lines. */
+function eraseWaitAfter(line: string): string | undefined {
+  if (/ received; deadline /.test(line)) return "the batch function, to batch the request";
+  if (/: (COMPLETED|NEEDS_ATTENTION|REJECTED|CANCELLED)$/.test(line)) return undefined;
+  return "the batch's next step (find, forget, drain, verify, report)";
+}
+
+/** What a step of the batch waits for; forget is followed by the drain, the one long fixed wait. */
+function stepWait(s: { step: string; done?: number; total?: number }, drainSeconds: number): string {
+  if (s.step !== "forget") return `${s.step}`;
+  const count = s.total !== undefined ? ` (${s.done ?? 0}/${s.total} objects)` : "";
+  return (
+    `forget${count}, then draining for ${drainSeconds} s (records in flight at intake landing; ` +
+    "--drain-seconds), then verify"
+  );
+}
+
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
   const { erase } = await import("../tools/erasureCommands");
   const steps = stepProgress("lethe erase", { plainIntervalMs: 2000 });
+  const waits = narrateWaits("lethe erase");
+  waits.waitingFor("the request function (packaged as `pulumi up` would, then run), to file the request");
   const result = await erase(
     { ids, idsFile: o.idsFile, reason: o.reason, requestedBy: o.requestedBy, wait: o.wait === true },
     {
@@ -37,10 +57,17 @@ async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
       progress: (line) => {
         steps.done();
         process.stderr.write(`lethe erase: ${line}\n`);
+        waits.waitingFor(eraseWaitAfter(line));
       },
-      onStep: (s) => steps.at(s.step, s.done, s.total, s.text),
+      onStep: (s) => {
+        steps.at(s.step, s.done, s.total, s.text);
+        waits.waitingFor(stepWait(s, o.drainSeconds));
+      },
     },
-  ).finally(() => steps.done());
+  ).finally(() => {
+    steps.done();
+    waits.stop();
+  });
   print(result, o.json === true, (r) => {
     const req = r.request as Record<string, unknown>;
     const status = r.status as Record<string, unknown> | undefined;
@@ -62,7 +89,9 @@ function verdictLine(verdict: ErasureVerdict, searched: ReportSearched | undefin
 
 async function statusCommand(requestId: string, o: StackFlags & { json?: boolean }): Promise<number> {
   const { requestStatusOf } = await import("../tools/erasureCommands");
-  const s = await requestStatusOf(requestId, stackOf(o));
+  const s = await withWaitLabel("lethe status", "the status function", () =>
+    requestStatusOf(requestId, stackOf(o)),
+  );
   print(s, o.json === true, (v) =>
     [
       `request ${v.requestId}: ${v.state}`,
@@ -83,11 +112,13 @@ function decisionCommand(decision: "approve" | "reject") {
   return async (batchId: string, o: StackFlags & { reason?: string; by?: string }): Promise<number> => {
     if (decision === "reject" && !o.reason) throw new UsageError("reject needs --reason <text>");
     const { decide } = await import("../tools/erasureCommands");
-    const reply = (await decide(
-      batchId,
-      decision,
-      { ...(o.reason ? { reason: o.reason } : {}), by: o.by ?? process.env.USER ?? "cli" },
-      stackOf(o),
+    const reply = (await withWaitLabel(`lethe ${decision}`, "the approval function", () =>
+      decide(
+        batchId,
+        decision,
+        { ...(o.reason ? { reason: o.reason } : {}), by: o.by ?? process.env.USER ?? "cli" },
+        stackOf(o),
+      ),
     )) as { message: string };
     process.stdout.write(`${reply.message}\n`);
     return 0;
@@ -96,7 +127,9 @@ function decisionCommand(decision: "approve" | "reject") {
 
 async function cancelCommand(id: string, o: StackFlags & { reason?: string }): Promise<number> {
   const { cancel } = await import("../tools/erasureCommands");
-  const reply = (await cancel(id, o.reason, stackOf(o))) as { message: string };
+  const reply = (await withWaitLabel("lethe cancel", "the cancel function", () =>
+    cancel(id, o.reason, stackOf(o)),
+  )) as { message: string };
   process.stdout.write(`${reply.message}\n`);
   return 0;
 }

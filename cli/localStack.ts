@@ -2,7 +2,7 @@
 // declarations (tools/localStack). Deploying to AWS is `pulumi up`'s job.
 import * as fs from "node:fs";
 import { Command } from "commander";
-import { UsageError, action, examples } from "./command";
+import { UsageError, action, examples, jsonOption } from "./command";
 import { startProgress } from "./progress";
 
 function counts(byType: Record<string, number>, shortType: (t: string) => string): string {
@@ -13,7 +13,24 @@ function counts(byType: Record<string, number>, shortType: (t: string) => string
 
 const total = (byType: Record<string, number>) => Object.values(byType).reduce((a, n) => a + n, 0);
 
+/** What `up --local` says it made: stack, endpoint, counts, the outputs file; a few lines, not the outputs. */
+export function upSummary(
+  stack: object & { stack: string; endpoint: string },
+  summary: { provisioned: Record<string, number>; skipped: Record<string, number>; seconds: number },
+  outputs: string,
+  shortType: (t: string) => string,
+): string {
+  const keys = Object.keys(stack).length;
+  return (
+    `lethe up --local: stack ${stack.stack} in ${stack.endpoint}: ${total(summary.provisioned)} resources ` +
+    `in ${summary.seconds.toFixed(1)} s (${counts(summary.provisioned, shortType)})\n` +
+    `lethe up --local: skipped, not emulated: ${counts(summary.skipped, shortType) || "none"}\n` +
+    `lethe up --local: outputs ${outputs} (${keys} keys; --json prints them)\n`
+  );
+}
+
 interface UpOptions {
+  json?: boolean;
   local?: boolean;
   outputs?: string;
   stack?: string;
@@ -39,13 +56,10 @@ async function up(values: UpOptions): Promise<number> {
     },
   }).finally(() => progress?.done());
   const { summary, stack } = result;
-  process.stderr.write(
-    `lethe up --local: stack ${stack.stack} in ${stack.endpoint}: ${total(summary.provisioned)} resources ` +
-      `in ${summary.seconds.toFixed(1)} s (${counts(summary.provisioned, shortType)})\n` +
-      `lethe up --local: skipped, not emulated: ${counts(summary.skipped, shortType) || "none"}\n` +
-      `lethe up --local: outputs ${outputs}\n`,
-  );
-  process.stdout.write(JSON.stringify(stack, null, 2) + "\n");
+  // stdout is the result: the short summary, or with --json the whole outputs (then the summary on stderr).
+  const lines = upSummary(stack, summary, outputs, shortType);
+  (values.json ? process.stderr : process.stdout).write(lines);
+  if (values.json) process.stdout.write(JSON.stringify(stack, null, 2) + "\n");
   const emulator = result.emulator;
   if (!emulator) return 0;
   process.stderr.write(
@@ -92,10 +106,15 @@ export function registerLocalStack(program: Command): void {
         .option(
           "--program <path>",
           "the program's project directory or entry module (default this project); later commands take it from the outputs",
-        ),
+        )
+        .addOption(jsonOption()),
       up,
     ),
-    ["lethe up --local", "AWS_ENDPOINT_URL=http://127.0.0.1:5000 lethe up --local --outputs local.json"],
+    [
+      "lethe up --local",
+      "AWS_ENDPOINT_URL=http://127.0.0.1:5000 lethe up --local --outputs local.json",
+      "lethe up --local --json > outputs.json",
+    ],
   );
   examples(
     action(

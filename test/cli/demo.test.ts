@@ -84,6 +84,11 @@ describe("cli: lethe demo, the whole job on a local stack", function () {
     expect(r.stderr).to.match(/lethe demo: erase: request .*: FORGETTING/);
     expect(r.stderr).to.match(/removed the demo's stack from/);
     expect(await leftBehind()).to.deep.equal([]);
+    // The functions' logs went to a log file it named, not into the progress.
+    expect(r.stderr.split("\n").filter((l) => l.trimStart().startsWith("{"))).to.deep.equal([]);
+    const logFile = /^lethe demo: the functions' logs go to (\S+) /m.exec(r.stderr)?.[1];
+    expect(logFile, r.stderr).to.be.a("string");
+    expect(fs.existsSync(path.resolve(root, logFile!))).to.equal(true);
   });
 
   it("prints a short summary ending in COMPLETED, and writes the certificate with --report-out", async () => {
