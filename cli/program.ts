@@ -10,6 +10,7 @@ import { registerDemo } from "./demo";
 import { registerErasure } from "./erasure";
 import { registerFunctions } from "./functions";
 import { registerIndex } from "./indexCommands";
+import { registerLake } from "./lake";
 import { registerLocalStack } from "./localStack";
 import { registerParquet } from "./parquet";
 import { registerPolicy } from "./policy";
@@ -19,6 +20,7 @@ import { registerRequests } from "./requests";
 /** Each group's registration; a new group adds its line. */
 const groups: ((program: Command) => void)[] = [
   registerLocalStack,
+  registerLake,
   registerErasure,
   registerRequests,
   registerReport,
