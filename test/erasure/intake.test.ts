@@ -75,7 +75,11 @@ describe("request function: intake of an erasure request", () => {
     const ids = [`in-${run}-1`, `in-${run}-2`];
     const before = lambda.invocations[stack.filterBuilderFunction] ?? 0;
     const started = Date.now();
-    const reply = await createRequestHandler(env)({ customerIds: ids, reason: "art. 17", requestedBy: "dpo@example.com" });
+    const reply = await createRequestHandler(env)({
+      customerIds: ids,
+      reason: "art. 17",
+      requestedBy: "dpo@example.com",
+    });
     expect(reply).to.include({ status: "RECEIVED", subjects: 2 });
     expect(Date.parse(reply.deadline) - Date.parse(reply.receivedAt)).to.equal(
       stack.erasureSettings.deadlineDays * 86_400_000,

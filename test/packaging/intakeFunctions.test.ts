@@ -67,16 +67,19 @@ describe("packaging: the intake functions run from packaged code", () => {
   it("files, batches, answers status and cancels, from the packaged handlers", async () => {
     const run = randomUUID().slice(0, 8);
     const request = loadPackagedHandler(fns.request, env);
-    const filed = (await request({ customerIds: [`pk-${run}-1`, `pk-${run}-2`], idempotencyKey: `pk-${run}` })) as {
+    const filed = (await request({
+      customerIds: [`pk-${run}-1`, `pk-${run}-2`],
+      idempotencyKey: `pk-${run}`,
+    })) as {
       requestId: string;
       status: string;
       deadline: string;
     };
     expect(filed.status).to.equal("RECEIVED");
     expect(lambda.invocations[stack.filterBuilderFunction]).to.equal(1);
-    expect(await request({ customerIds: [`pk-${run}-1`, `pk-${run}-2`], idempotencyKey: `pk-${run}` })).to.deep.equal(
-      filed,
-    );
+    expect(
+      await request({ customerIds: [`pk-${run}-1`, `pk-${run}-2`], idempotencyKey: `pk-${run}` }),
+    ).to.deep.equal(filed);
 
     const batched = (await loadPackagedHandler(fns.batch, env)({ now: true })) as {
       status: string;
