@@ -59,7 +59,8 @@ async function demo(o: DemoFlags): Promise<number> {
   const { runDemo } = await import("../tools/demo");
   const options = { subjects, customers: o.customers, objectsPerDay: o.objectsPerDay, rowsPerObject: o.rows };
   const steps = stepProgress("lethe demo", { plainIntervalMs: 2000 });
-  const waits = narrateWaits("lethe demo");
+  // Its plain progress lines come at most every 2 s: a line of its own only when they stop.
+  const waits = narrateWaits("lethe demo", { afterMs: 2500 });
   waits.waitingFor("the program under mocks and the local stack");
   const logs = o.verbose ? undefined : divertFunctionLogs(o.logFile ?? defaultLogFile("demo"));
   if (logs)
@@ -67,7 +68,8 @@ async function demo(o: DemoFlags): Promise<number> {
   const result = await runDemo(options, {
     step: (step, done, total, text) => {
       steps.at(step, done, total, text);
-      waits.waitingFor(`${step}${text ? `: ${text}` : ""}`);
+      // The step, not its latest item: the time it names is the step's so far.
+      waits.waitingFor(step);
     },
     line: (text) => {
       steps.done();

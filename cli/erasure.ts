@@ -47,7 +47,8 @@ function stepWait(s: { step: string; done?: number; total?: number }, drainSecon
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
   const { erase } = await import("../tools/erasureCommands");
   const steps = stepProgress("lethe erase", { plainIntervalMs: 2000 });
-  const waits = narrateWaits("lethe erase");
+  // Its plain progress lines come at most every 2 s: a line of its own only when they stop.
+  const waits = narrateWaits("lethe erase", { afterMs: 2500 });
   waits.waitingFor("the request function (packaged as `pulumi up` would, then run), to file the request");
   const result = await erase(
     { ids, idsFile: o.idsFile, reason: o.reason, requestedBy: o.requestedBy, wait: o.wait === true },
