@@ -35,13 +35,9 @@ function eraseWaitAfter(line: string): string | undefined {
 }
 
 /** What a step of the batch waits for; forget is followed by the drain, the one long fixed wait. */
-function stepWait(s: { step: string; done?: number; total?: number }, drainSeconds: number): string {
-  if (s.step !== "forget") return `${s.step}`;
-  const count = s.total !== undefined ? ` (${s.done ?? 0}/${s.total} objects)` : "";
-  return (
-    `forget${count}, then draining for ${drainSeconds} s (records in flight at intake landing; ` +
-    "--drain-seconds), then verify"
-  );
+function stepWait(s: { step: string }, drainSeconds: number): string {
+  if (s.step !== "forget") return s.step;
+  return `forget, then draining for ${drainSeconds} s (records in flight at intake landing; --drain-seconds), then verify`;
 }
 
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
