@@ -7,7 +7,7 @@ import { Command } from "commander";
 import { UsageError, action, examples, jsonOption, wholeNumber } from "./command";
 import { defaultLogFile, divertFunctionLogs } from "./functionLogs";
 import { stepProgress } from "./progress";
-import { narrateWaits } from "./waits";
+import { eraseWaitAfter, narrateWaits } from "./waits";
 import { formats, renderReport } from "./report";
 
 interface DemoFlags {
@@ -41,6 +41,7 @@ function demoWaitAfter(line: string): string {
   if (line.startsWith("stack "))
     return "the ingest guard (packaged as `pulumi up` would) and the sample lake";
   if (line.startsWith("lake ")) return "the functions of the erasure (packaged) and the request";
+  if (line.startsWith("erase: ")) return eraseWaitAfter(line.slice("erase: ".length)) ?? "the report";
   return "the demo's next step";
 }
 

@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
 import { stepProgress } from "./progress";
-import { narrateWaits, withWaitLabel } from "./waits";
+import { eraseWaitAfter, narrateWaits, stepWait, withWaitLabel } from "./waits";
 import type { ErasureVerdict, ReportSearched } from "../runtime/contracts/report";
 import { formatBytes } from "../runtime/erasure/report/reportView";
 import { searchedText } from "../runtime/erasure/report/verdict";
@@ -25,19 +25,6 @@ interface EraseOptions extends StackFlags {
   wait?: boolean;
   json?: boolean;
   drainSeconds: number;
-}
-
-/** What `erase` waits for after one of its lines. */
-function eraseWaitAfter(line: string): string | undefined {
-  if (/ received; deadline /.test(line)) return "the batch function, to batch the request";
-  if (/: (COMPLETED|NEEDS_ATTENTION|REJECTED|CANCELLED)$/.test(line)) return undefined;
-  return "the batch's next step (find, forget, drain, verify, report)";
-}
-
-/** What a step of the batch waits for; forget is followed by the drain, the one long fixed wait. */
-function stepWait(s: { step: string }, drainSeconds: number): string {
-  if (s.step !== "forget") return s.step;
-  return `forget, then draining for ${drainSeconds} s (records in flight at intake landing; --drain-seconds), then verify`;
 }
 
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {

@@ -62,3 +62,16 @@ export async function withWaitLabel<T>(prefix: string, label: string, work: () =
     narrator.stop();
   }
 }
+
+/** What `erase` waits for after one of its lines. */
+export function eraseWaitAfter(line: string): string | undefined {
+  if (/ received; deadline /.test(line)) return "the batch function, to batch the request";
+  if (/: (COMPLETED|NEEDS_ATTENTION|REJECTED|CANCELLED)$/.test(line)) return undefined;
+  return "the batch's next step (find, forget, drain, verify, report)";
+}
+
+/** What a step of the batch waits for; forget is followed by the drain, the one long fixed wait. */
+export function stepWait(s: { step: string }, drainSeconds: number): string {
+  if (s.step !== "forget") return s.step;
+  return `forget, then draining for ${drainSeconds} s (records in flight at intake landing; --drain-seconds), then verify`;
+}

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { narrateWaits } from "../../cli/waits";
+import { eraseWaitAfter, narrateWaits, stepWait } from "../../cli/waits";
 import { sharedLocalStack } from "../support/localStack";
 
 const bin = path.resolve(__dirname, "../../bin/lethe");
@@ -42,6 +42,13 @@ describe("cli: long waits say what they wait for", function () {
     } finally {
       process.stderr.write = write;
     }
+  });
+
+  it("erase names the drain (its seconds) and the batch's steps; nothing once the request ended", () => {
+    expect(stepWait({ step: "forget" }, 10)).to.match(/draining for 10 s .*--drain-seconds/);
+    expect(stepWait({ step: "verify" }, 10)).to.equal("verify");
+    expect(eraseWaitAfter("request r-1 received; deadline 2027-01-01")).to.match(/the batch function/);
+    expect(eraseWaitAfter("request r-1: COMPLETED")).to.equal(undefined);
   });
 
   it("lethe status against the local stack: a wait over 2 s is named on stderr", async () => {
