@@ -239,7 +239,7 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
     const copy = lateObject(`events/dt=${days[6]}/copy-${stamp}.parquet`);
     const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids);
     const execution = await startLocalBatch(stack, batch, { ...options, drainSeconds: 3 });
-    await waitForStatus(batch.batchId, "FORGETTING");
+    await waitForStatus(batch.batchId, "FORGETTING", 600_000);
     for (const o of late)
       await s3.send(
         new PutObjectCommand({ Bucket: stack.lakeBucket, Key: o.key, Body: fs.readFileSync(o.file) }),
