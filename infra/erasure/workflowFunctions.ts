@@ -165,7 +165,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
       ),
       verify: make(
         "verify",
-        "Finds a batch's subjects again (every partition written since find, every version found) after the drain",
+        "Finds a batch's subjects again (every object written since find, every version found) after the drain",
         verifyFactory,
         (r) => [
           ...batchGrants(r),

@@ -63,6 +63,33 @@ function s3Parts(path: string): { bucket: string; key: string } {
   return { bucket: m[1], key: m[2] };
 }
 
+/** A batch whose subjects' key shape no data mapper has: nothing could be searched. */
+export class NoMapperForKeysError extends Error {
+  constructor(readonly parts: number) {
+    super(
+      `no data mapper has a key of ${parts} column(s): the batch's subjects (keys of ${parts} part(s)) ` +
+        `cannot be searched for; see docs/find.md "Key shapes"`,
+    );
+    this.name = "NoMapperForKeysError";
+  }
+}
+
+/**
+ * The mappers a batch's subjects reach: those whose key has as many columns as the subjects' keys have
+ * parts (a batch holds keys of one shape). A one-part ID reaches the mappers keyed by one column; a
+ * composite key, the mappers keyed by that many columns, in their column order.
+ */
+export function mappersForKeys(
+  mappers: readonly DataMapper[],
+  keys: readonly (readonly string[])[],
+): DataMapper[] {
+  if (keys.length === 0) return [...mappers]; // the finders refuse an empty batch, naming the mapper
+  const parts = keys[0].length;
+  const reached = mappers.filter((m) => m.idColumns.length === parts);
+  if (reached.length === 0) throw new NoMapperForKeysError(parts);
+  return reached;
+}
+
 export async function planBatch(
   deps: PlanDeps,
   mappers: DataMapper[],
@@ -70,16 +97,12 @@ export async function planBatch(
   options: FindOptions = {},
   now = new Date(),
 ): Promise<BatchPlan> {
+  const subjects = await readManifest(deps.s3, manifest);
   const entries = deps.index
-    ? await lookupSubjects(
-        deps.index.doc,
-        deps.index.table,
-        await readManifest(deps.s3, manifest),
-        deps.index.hashSubject,
-      )
+    ? await lookupSubjects(deps.index.doc, deps.index.table, subjects, deps.index.hashSubject)
     : [];
   const plans: MapperPlan[] = [];
-  for (const mapper of mappers) {
+  for (const mapper of mappersForKeys(mappers, subjects)) {
     const found = await deps.finder.findObjects(mapper, manifest, options);
     const objects = new Map<string, PlannedObject>();
     const at = (bucket: string, key: string) => {

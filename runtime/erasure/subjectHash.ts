@@ -8,13 +8,19 @@
 import { createHmac } from "node:crypto";
 import { GenerateMacCommand, KMSClient } from "@aws-sdk/client-kms";
 import { Env, envNames } from "../contracts/env";
+import { keyText } from "./subjectIds";
 
 /** A customer key: one ID, or the values of a composite key in column order. */
 export type SubjectKey = string | readonly string[];
 
-/** Composite keys join with a unit separator, which cannot occur in a typed ID. */
+/** A key as one text (keyText: a one-part key is its ID, a composite key the JSON array of its parts). */
 export function canonicalSubject(key: SubjectKey): string {
-  return typeof key === "string" ? key : key.join("\u001f");
+  return typeof key === "string" ? key : keyText(key);
+}
+
+/** A composite key's hash is in a domain of its own: no one-part ID's text can give the same hash. */
+function isComposite(key: SubjectKey): boolean {
+  return typeof key !== "string" && key.length > 1;
 }
 
 /** The message KMS MACs to derive the in-memory key; a new version gives every subject a new hash. */
@@ -48,7 +54,12 @@ export function subjectHasherFromKey(derivedKey: Uint8Array): SubjectHasher {
   // Domain separation: a subject's hash and a one-subject set's digest never coincide.
   const mac = (domain: string) => createHmac("sha256", key).update(`${domain}\n`);
   return {
-    hash: (k) => subjectHashPrefix + mac("subject").update(canonicalSubject(k)).digest("hex").slice(0, 32),
+    hash: (k) =>
+      subjectHashPrefix +
+      mac(isComposite(k) ? "composite subject" : "subject")
+        .update(canonicalSubject(k))
+        .digest("hex")
+        .slice(0, 32),
     setDigest(context, keys) {
       const canonical = [...new Set([...keys].map(canonicalSubject))].sort();
       const h = mac("set").update(`${Buffer.byteLength(context)}:${context}\n`);

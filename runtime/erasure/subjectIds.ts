@@ -3,6 +3,15 @@
 // that was given: nothing is trimmed or case-folded. An ID for an integer column must be the integer's
 // canonical decimal text, so that comparing texts is comparing integers, at any size.
 
+/**
+ * A key as one text, wherever keys are compared, de-duplicated, hashed or registered: a one-part key is
+ * its ID, a composite key the JSON array of its parts. Parts may hold any character, so no separator
+ * joins them: ["a\u001fb", "c"] and ["a", "b\u001fc"] stay two keys.
+ */
+export function keyText(parts: readonly string[]): string {
+  return parts.length === 1 ? parts[0] : JSON.stringify(parts);
+}
+
 /** The IDs given cannot be used; `problems` has one entry per bad ID, naming its position. */
 export class SubjectIdError extends Error {
   constructor(readonly problems: string[]) {

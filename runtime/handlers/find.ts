@@ -4,7 +4,7 @@
 // bytes scanned; never an ID).
 // The state machine's event: {"batchId": "b1", "round": 0} (the batch moves to FINDING; `steps.find`).
 // Console test event: {"manifest": {"bucket": "<lake>", "key": "erasure-manifests/batch_id=b1/manifest.jsonl"}}
-// (optionally "since": "2024-03-01T00:00:00Z" to look only at partitions written since then).
+// (optionally "since": "2024-03-01T00:00:00Z" to look only at objects written since then, in any partition).
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Env } from "../contracts/env";

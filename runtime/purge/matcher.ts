@@ -4,7 +4,7 @@
 // are held in a Set, so checking a row costs one hash lookup however many IDs there are. Integer
 // columns are compared by their exact decimal text (64-bit values arrive as bigint).
 import { DataType, Table, Vector } from "apache-arrow";
-import { SubjectIdError, validateSubjectKeys } from "../erasure/subjectIds";
+import { keyText, SubjectIdError, validateSubjectKeys } from "../erasure/subjectIds";
 
 export interface KeyMatcher {
   /** Column paths in key order, e.g. ["customer_id"] or ["tenant", "user.id"]. */
@@ -27,10 +27,7 @@ export class MatchSpecError extends Error {
   }
 }
 
-/** How a key is looked up: one part as itself, several as the JSON array of the parts. */
-export function keyText(parts: readonly string[]): string {
-  return parts.length === 1 ? parts[0] : JSON.stringify(parts);
-}
+export { keyText };
 
 /** The parts of a key's lookup text (the inverse of keyText), for reports. */
 export function keyParts(text: string, columns: number): string[] {

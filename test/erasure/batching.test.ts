@@ -153,6 +153,22 @@ describe("batch function: open requests into one batch and one execution", () =>
     expect(second.status === "STARTED" && second.subjects).to.equal(2);
   });
 
+  it("puts two composite keys that differ only in where a unit separator falls into the manifest as two", async () => {
+    const keys = [
+      ["a\u001fb", "c"],
+      ["a", "b\u001fc"],
+    ];
+    const request = (await recordErasureRequest(requests(new Date("2026-11-01T00:00:00Z")), hasher, keys))
+      .request;
+    const reply = await collectBatch(deps());
+    if (reply.status !== "STARTED") throw new Error(reply.message);
+    expect(reply.requestIds).to.deep.equal([request.requestId]);
+    expect(reply.subjects).to.equal(2);
+    expect(
+      await readManifest(makeS3Client(), (await getBatch(deps(), reply.batchId))!.manifest),
+    ).to.deep.equal(keys);
+  });
+
   it("takes a request larger than the limit as a batch of its own", async () => {
     const big = await file(["x-1", "x-2", "x-3"], "2026-11-01T00:00:00Z");
     const reply = await collectBatch(deps({ maxSubjects: 2 }));

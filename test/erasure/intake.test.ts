@@ -137,6 +137,35 @@ describe("request function: intake of an erasure request", () => {
     ]);
   });
 
+  it("keeps two composite keys apart whose parts differ only in where a unit separator falls", async () => {
+    const run = randomUUID().slice(0, 8);
+    // Joined with a unit separator, both would be "a-<run>\u001fb\u001fc".
+    const keys = [
+      [`a-${run}\u001fb`, "c"],
+      [`a-${run}`, "b\u001fc"],
+    ];
+    const reply = await createRequestHandler(env)({ ids: keys });
+    expect(reply.subjects).to.equal(2);
+    expect(reply.optOut.registered).to.equal(2);
+    const item = (await getErasureRequest(makeDocumentClient(), env.LETHE_REQUESTS_TABLE, reply.requestId))!;
+    expect(item.subjectCount).to.equal(2);
+    expect(await readRequestIds(makeS3Client(), item)).to.deep.equal(keys);
+    // One opt-out entry each.
+    const entries = await makeDocumentClient().send(
+      new ScanCommand({
+        TableName: stack.optOutTable,
+        FilterExpression: "requestRef = :r",
+        ExpressionAttributeValues: { ":r": reply.requestId },
+      }),
+    );
+    expect(entries.Items).to.have.length(2);
+    // Two hashes, neither that of a one-part ID written as the key's text.
+    const trail = await readAudit(makeDocumentClient(), stack.auditTable, reply.requestId);
+    expect(trail[0].detail.subjects).to.deep.equal(keys.map((k) => hasher.hash(k)));
+    expect(new Set(trail[0].detail.subjects as string[]).size).to.equal(2);
+    expect(hasher.hash(keys[0])).to.not.equal(hasher.hash(JSON.stringify(keys[0])));
+  });
+
   it("refuses bad IDs with one error per bad ID, naming its position, and records nothing", async () => {
     const run = randomUUID().slice(0, 8);
     const handler = createRequestHandler(env);

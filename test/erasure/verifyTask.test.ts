@@ -3,11 +3,12 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { envNames } from "../../runtime/contracts/env";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { moveBatch } from "../../runtime/erasure/batches";
+import { moveBatch, recordStep } from "../../runtime/erasure/batches";
+import { readPlan } from "../../runtime/erasure/plan";
 import { listKeyVersions } from "../../runtime/erasure/forget/versions";
 import { parseVerifyInput, verifyBatch } from "../../runtime/erasure/workflow/tasks/verify";
 import { findingDepsFromEnv } from "../../runtime/handlers/workflowDeps";
@@ -67,6 +68,44 @@ describe("erasure workflow: the verify task", function () {
     ).to.have.length(1);
     expect(reply).to.include({ hits: 1, objectsChecked: 1, versionsChecked: 1, retry: true });
     expect(reply.remainingRows).to.be.greaterThan(0);
+  });
+
+  it("re-finds a late object written into yesterday's partition after find began, and a copy into an old one", async () => {
+    const [held, other] = lake;
+    const ids = [...held.ids].filter((id) => !other.ids.has(id)).slice(3, 6);
+    expect(ids).to.have.length(3);
+    const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids);
+    await moveBatch(tablesOf(stack, doc), batch.batchId, "FINDING");
+    await recordStep(tablesOf(stack, doc), batch.batchId, "find", { startedAt: new Date().toISOString() });
+    await moveBatch(tablesOf(stack, doc), batch.batchId, "FORGETTING");
+    // After find: a Firehose buffer that straddled midnight lands in yesterday's partition, and a
+    // writer copies an object holding the subjects into a partition a week old.
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const late = `events/dt=${day(1)}/late-${Date.now()}.parquet`;
+    const copy = `events/dt=${day(7)}/copy-${Date.now()}.parquet`;
+    await s3.send(
+      new PutObjectCommand({ Bucket: stack.lakeBucket, Key: late, Body: fs.readFileSync(held.file) }),
+    );
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: stack.lakeBucket,
+        Key: copy,
+        CopySource: `${stack.lakeBucket}/${held.key}`,
+      }),
+    );
+    const deps = await findingDepsFromEnv({
+      ...stackEnvironment(stack),
+      [envNames.findEngine]: "embedded",
+      [envNames.findCacheDir]: path.join(dir, "find-cache"),
+    })();
+    const reply = await verifyBatch(
+      deps,
+      parseVerifyInput({ batchId: batch.batchId, round: 0, maxRounds: 3 }),
+    );
+    expect(reply.retry).to.equal(true);
+    const next = await readPlan(s3, reply.plan!.location);
+    const keys = next.mappers.flatMap((m) => m.objects.map((o) => o.key));
+    expect(keys).to.include.members([late, copy]);
   });
 });
 

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
@@ -224,27 +224,40 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
     await expectErased([...a, ...b]);
   });
 
-  it("finds in verify, and purges in round 2, an object holding a subject written while the erasure runs", async () => {
+  it("finds in verify, and purges in round 2, objects holding a subject written while the erasure runs, in old partitions too", async () => {
     const ids = subjects(5);
     const source = lake.find((o) => o.ids.has(ids[0]))!;
-    const late: LakeObject = {
-      key: `events/dt=${today}/late-${Date.now()}.parquet`,
-      file: source.file,
-      ids: source.ids,
-    };
+    const stamp = Date.now();
+    // Late records land in today's partition, and in yesterday's (Firehose names a partition by its
+    // buffer's oldest record: a buffer that straddled midnight lands there after find ran); a writer
+    // racing the purge copies a late object into a partition a week old.
+    const lateObject = (key: string): LakeObject => ({ key, file: source.file, ids: source.ids });
+    const late = [
+      lateObject(`events/dt=${today}/late-${stamp}.parquet`),
+      lateObject(`events/dt=${days[1]}/late-${stamp}.parquet`),
+    ];
+    const copy = lateObject(`events/dt=${days[6]}/copy-${stamp}.parquet`);
     const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids);
     const execution = await startLocalBatch(stack, batch, { ...options, drainSeconds: 3 });
-    await waitForStatus(batch.batchId, "FORGETTING");
+    await waitForStatus(batch.batchId, "FORGETTING", 600_000);
+    for (const o of late)
+      await s3.send(
+        new PutObjectCommand({ Bucket: stack.lakeBucket, Key: o.key, Body: fs.readFileSync(o.file) }),
+      );
     await s3.send(
-      new PutObjectCommand({ Bucket: stack.lakeBucket, Key: late.key, Body: fs.readFileSync(late.file) }),
+      new CopyObjectCommand({
+        Bucket: stack.lakeBucket,
+        Key: copy.key,
+        CopySource: `${stack.lakeBucket}/${late[1].key}`,
+      }),
     );
     await execution.result;
     const record = (await getBatch(tablesOf(stack, doc), batch.batchId))!;
     expect(record.status).to.equal("COMPLETED");
     expect(record.steps?.verify?.counts).to.include({ rounds: 2, remainingRows: 0 });
     expect(Object.keys(record.forgetRounds ?? {})).to.deep.equal(["0", "1"]);
-    expect(record.forgetRounds?.["1"]?.objects).to.equal(1);
-    await expectErased(ids, [late]);
+    expect(record.forgetRounds?.["1"]?.objects).to.equal(3);
+    await expectErased(ids, [...late, copy]);
   });
 
   it("ends NEEDS_ATTENTION, naming the engine's refusal, when an object holding a subject has a corrupt version", async () => {

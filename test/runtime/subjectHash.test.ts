@@ -37,6 +37,10 @@ describe("erasure: keyed subject hashes (KMS HMAC key in the emulator)", () => {
     expect(first.hash("c-1")).to.not.equal(other.hash("c-1"));
     expect(first.hash("c-1")).to.not.equal(first.hash("c-2"));
     expect(first.hash(["a", "bc"])).to.not.equal(first.hash(["ab", "c"]));
+    // Parts may hold any character: no separator makes two keys one, nor a composite key a one-part ID.
+    expect(first.hash(["a\u001fb", "c"])).to.not.equal(first.hash(["a", "b\u001fc"]));
+    expect(first.hash(["a", "b"])).to.not.equal(first.hash('["a","b"]'));
+    expect(first.hash(["c-1"])).to.equal(first.hash("c-1"));
     expect(first.setDigest("x", ["c-1"])).to.not.include(first.hash("c-1").slice(6));
     expect(first.setDigest("x", ["b", "a", "a"])).to.equal(second.setDigest("x", ["a", "b"]));
   });

@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { Client } from "pg";
 import { makeDynamoDbClient, makeS3Client, makeSecretsManagerClient } from "../../runtime/aws/clients";
@@ -28,23 +27,7 @@ import {
   seedCustomer,
 } from "../../tools/storeFixtures";
 import { startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
-
-const root = path.resolve(__dirname, "../..");
-
-/** A project of this program with one more stack, `name`: the dev stack's settings and `extra`. */
-function projectWithStack(dir: string, name: string, extra: Record<string, string>): string {
-  const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as Record<
-    string,
-    unknown
-  >;
-  project.main = path.join(root, String(project.main));
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.dump(project));
-  const dev = yaml.load(fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")) as {
-    config: Record<string, string>;
-  };
-  fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), yaml.dump({ config: { ...dev.config, ...extra } }));
-  return dir;
-}
+import { projectWithStack } from "../support/projectStack";
 
 describe("stores: one lethe erase --wait over the lake and every kind of store", function () {
   this.timeout(900_000);

@@ -7,18 +7,11 @@ import { DataMapper } from "../../contracts/mappers";
 import { ManifestRef } from "../../contracts/messages";
 import { manifestTable } from "../../contracts/lakeSchema";
 import { manifestBatchId, readManifest } from "../manifest";
-import {
-  checkFormat,
-  Finder,
-  FindInputError,
-  FindOptions,
-  FindQueryError,
-  FindResult,
-  sinceDay,
-} from "./finder";
+import { checkFormat, Finder, FindInputError, FindOptions, FindQueryError, FindResult } from "./finder";
 import { checkKeys, IdColumn, joinCondition, quotedName, quotedPath, resolveIdColumns } from "./idColumns";
 import { AthenaSettings, runAthenaQuery } from "./athenaQuery";
 import { glueTableFacts } from "./glueSchema";
+import { keysWrittenSince, partitionValue } from "./writtenSince";
 
 export interface AthenaFinderSettings extends AthenaSettings {
   /** The Glue database holding the manifest table. */
@@ -30,14 +23,17 @@ export interface AthenaFindQuery {
   parameters: string[];
 }
 
-/** The query for one mapper (exported for tests and for reviewers of what runs). */
+/**
+ * The query for one mapper (exported for tests and for reviewers of what runs); `partitions`, when
+ * given, limits it to those values of `pruneColumn`.
+ */
 export function athenaFindQuery(
   mapper: DataMapper,
   columns: IdColumn[],
   manifestDatabase: string,
   batchId: string,
   pruneColumn?: string,
-  since?: Date,
+  partitions?: string[],
 ): AthenaFindQuery {
   const on = joinCondition(columns, "t", (i) => `m.${quotedName(manifestTable.idColumn)}[${i + 1}]`);
   const parameters = [`'${batchId}'`];
@@ -45,9 +41,9 @@ export function athenaFindQuery(
     `SELECT DISTINCT t."$path" FROM ${quotedName(mapper.glueDatabase)}.${quotedName(mapper.glueTable)} AS t ` +
     `JOIN ${quotedName(manifestDatabase)}.${quotedName(manifestTable.name)} AS m ON ${on} ` +
     `WHERE m.${quotedName(manifestTable.partitionKey)} = ?`;
-  if (pruneColumn && since) {
-    sql += ` AND ${quotedPath(pruneColumn, "t")} >= ?`;
-    parameters.push(`'${sinceDay(since)}'`);
+  if (pruneColumn && partitions) {
+    sql += ` AND ${quotedPath(pruneColumn, "t")} IN (${partitions.map(() => "?").join(", ")})`;
+    for (const p of partitions) parameters.push(`'${p.replace(/'/g, "''")}'`);
   }
   return { sql, parameters };
 }
@@ -73,6 +69,14 @@ export function athenaFinder(
         );
       }
       checkKeys(mapper.name, columns, await readManifest(clients.s3, manifest));
+      let partitions: string[] | undefined;
+      if (options.since) {
+        // Only the partitions that objects written since then are in (any of them, old or new).
+        const keys = await keysWrittenSince(clients.s3, mapper, options.since, options.checked);
+        if (keys.length === 0) return { paths: [], bytesScanned: 0 };
+        const values = pruneColumn ? keys.map((k) => partitionValue(k, pruneColumn)) : [];
+        if (pruneColumn && values.every((v) => v !== undefined)) partitions = [...new Set(values)].sort();
+      }
       const batchId = manifestBatchId(manifest);
       const query = athenaFindQuery(
         mapper,
@@ -80,7 +84,7 @@ export function athenaFinder(
         settings.manifestDatabase,
         batchId,
         pruneColumn,
-        options.since,
+        partitions,
       );
       const answer = await runAthenaQuery(clients.athena, mapper.name, query.sql, query.parameters, settings);
       const paths = answer.rows.map((r) => r[0]);

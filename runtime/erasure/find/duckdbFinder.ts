@@ -9,10 +9,11 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { DataMapper } from "../../contracts/mappers";
 import { ManifestRef } from "../../contracts/messages";
 import { readManifest } from "../manifest";
-import { checkFormat, Finder, FindInputError, FindOptions, FindResult, sinceDay } from "./finder";
-import { checkKeys, ColumnTypes, IdColumn, joinCondition, quotedPath, resolveIdColumns } from "./idColumns";
+import { checkFormat, Finder, FindInputError, FindOptions, FindResult } from "./finder";
+import { checkKeys, ColumnTypes, IdColumn, joinCondition, resolveIdColumns } from "./idColumns";
 import { copyMapperObjects, LocalCopy } from "./localCopies";
 import { glueTableFacts } from "./glueSchema";
+import { keysWrittenSince } from "./writtenSince";
 
 export interface DuckDbFinderSettings {
   /** Where local copies are kept between finds (re-used while an object's ETag is unchanged). */
@@ -87,9 +88,11 @@ export function duckDbFinder(clients: { s3: S3Client }, settings: DuckDbFinderSe
       } else if (keys.length === 0) {
         checkKeys(mapper.name, [], keys);
       }
-      const prune =
-        pruneColumn && options.since ? { column: pruneColumn, from: sinceDay(options.since) } : undefined;
-      const copies = await copyMapperObjects(clients.s3, mapper, { cacheDir: settings.cacheDir, prune });
+      // Only what was written since then, in any partition.
+      const only = options.since
+        ? await keysWrittenSince(clients.s3, mapper, options.since, options.checked)
+        : undefined;
+      const copies = await copyMapperObjects(clients.s3, mapper, { cacheDir: settings.cacheDir, keys: only });
       const base = {
         objectsRead: copies.length,
         bytesScanned: copies.reduce((n, c) => n + c.bytesNeeded, 0),
@@ -123,13 +126,8 @@ export function duckDbFinder(clients: { s3: S3Client }, settings: DuckDbFinderSe
         }
         appender.closeSync();
         const on = joinCondition(columns, "t", (i) => `m.${parts[i]}`);
-        let sql = `SELECT DISTINCT t.filename FROM ${from} AS t JOIN manifest AS m ON ${on}`;
-        const values: string[] = [];
-        if (prune) {
-          sql += ` WHERE ${quotedPath(prune.column, "t")} >= $1`;
-          values.push(prune.from);
-        }
-        const reader = await conn.runAndReadAll(sql, values);
+        const sql = `SELECT DISTINCT t.filename FROM ${from} AS t JOIN manifest AS m ON ${on}`;
+        const reader = await conn.runAndReadAll(sql);
         const byFile = new Map<string, LocalCopy>(copies.map((c) => [path.resolve(c.file), c]));
         const paths = reader.getRows().map((r) => {
           const copy = byFile.get(path.resolve(String(r[0])));

@@ -4,8 +4,13 @@ import { DataMapper, dataMapperFormats } from "../../contracts/mappers";
 import { ManifestRef } from "../../contracts/messages";
 
 export interface FindOptions {
-  /** Only partitions written at or after this time (verify re-runs find over what landed since). */
+  /**
+   * Only objects written at or after this time, in whatever partition (verify re-runs find over what
+   * landed since find began): S3's write time, less `uploadMarginMs` (./writtenSince.ts).
+   */
   since?: Date;
+  /** With `since`: objects (`s3://bucket/key`) whose every version the caller checks itself. */
+  checked?: ReadonlySet<string>;
 }
 
 export interface FindResult {
@@ -40,11 +45,6 @@ export class FindQueryError extends Error {
     super(`mapper "${mapper}": ${message}`);
     this.name = "FindQueryError";
   }
-}
-
-/** The day a partition written at `since` carries (`dt=yyyy-MM-dd`, UTC). */
-export function sinceDay(since: Date): string {
-  return since.toISOString().slice(0, 10);
 }
 
 /** Refuses a mapper whose format no engine reads (mappers from the environment are checked again here). */

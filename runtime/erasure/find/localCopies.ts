@@ -11,11 +11,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { DataMapper, parseS3Location } from "../../contracts/mappers";
 import { F, MAGIC, chunkRange, parseFooter } from "../../purge/parquetFormat";
 import { getStructList } from "../../purge/thriftCompact";
 import { headObject, versionSource, ObjectVersion } from "../../purge/s3Objects";
+import { listMapperObjects } from "./writtenSince";
 
 export interface LocalCopy {
   /** `s3://bucket/key` */
@@ -35,34 +36,14 @@ interface CopyMeta {
 
 export interface CopyOptions {
   cacheDir: string;
-  /** Keep only keys whose `<column>=<value>/` segment is >= the value (partition pruning). */
-  prune?: { column: string; from: string };
+  /** Copy only these keys (default: every current object under the mapper's location). */
+  keys?: string[];
   concurrency?: number;
 }
 
-/** The keys under the mapper's location (current objects), pruned by partition when asked. */
-export async function listMapperKeys(
-  s3: S3Client,
-  mapper: DataMapper,
-  prune?: CopyOptions["prune"],
-): Promise<string[]> {
-  const { bucket, prefix } = parseS3Location(mapper.location);
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? [])
-      if (o.Key && !o.Key.endsWith("/") && (o.Size ?? 0) > 0) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  if (!prune) return keys;
-  const segment = new RegExp(`(?:^|/)${prune.column}=([^/]+)/`);
-  return keys.filter((k) => {
-    const m = segment.exec(k);
-    return !m || decodeURIComponent(m[1]) >= prune.from;
-  });
+/** The keys under the mapper's location (current objects). */
+export async function listMapperKeys(s3: S3Client, mapper: DataMapper): Promise<string[]> {
+  return (await listMapperObjects(s3, mapper)).map((o) => o.key);
 }
 
 export async function copyMapperObjects(
@@ -71,7 +52,7 @@ export async function copyMapperObjects(
   options: CopyOptions,
 ): Promise<LocalCopy[]> {
   const { bucket } = parseS3Location(mapper.location);
-  const keys = await listMapperKeys(s3, mapper, options.prune);
+  const keys = options.keys ?? (await listMapperKeys(s3, mapper));
   const out: LocalCopy[] = new Array(keys.length);
   let next = 0;
   const worker = async () => {

@@ -4,9 +4,11 @@
 import { expect } from "chai";
 import { AthenaClient, CreateWorkGroupCommand } from "@aws-sdk/client-athena";
 import { CreateDatabaseCommand, CreateTableCommand } from "@aws-sdk/client-glue";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeAthenaClient, makeGlueClient, makeS3Client } from "../../../runtime/aws/clients";
 import { DataMapper } from "../../../runtime/contracts/mappers";
 import { athenaFinder, FindInputError, FindQueryError } from "../../../runtime/erasure/find";
+import { uploadMarginMs } from "../../../runtime/erasure/find/writtenSince";
 import type { LocalStack } from "../../../runtime/contracts/stack";
 import { sharedLocalStack } from "../../support/localStack";
 import { athenaPollsBeforeDone, emulate, queueAthenaRows } from "../../support/athenaEmulation";
@@ -105,17 +107,37 @@ describe("find: the Athena finder's client path (emulator)", function () {
     for (const k of keys.flat()) expect(`${sql} ${params}`).to.not.contain(k);
   });
 
-  it("prunes to partitions written since a given day, as a parameter", async () => {
+  it("re-finds only the partitions objects written since a time are in, old ones too, as parameters", async () => {
+    const prefix = `athena-since-${process.pid}/orders/`;
+    const here = { ...mapper, location: `s3://${stack.lakeBucket}/${prefix}` };
+    const put = (key: string) =>
+      s3.send(new PutObjectCommand({ Bucket: stack.lakeBucket, Key: prefix + key, Body: "x" }));
+    await put("dt=2024-03-01/before.parquet");
+    // S3 stamps writes to the second: the objects above are over a second older than `since`.
+    await new Promise((r) => setTimeout(r, 1100));
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000 + uploadMarginMs);
+    await put("dt=2024-03-05/late.parquet");
+    await put("dt=2023-12-31/late-into-an-old-partition.parquet");
+    await put("dt=2024-03-05/another.parquet");
+    await put("dt=2024-01-01/planned.parquet");
+    const checked = new Set([`s3://${stack.lakeBucket}/${prefix}dt=2024-01-01/planned.parquet`]);
     await queueAthenaRows("$path", []);
     const athena = makeAthenaClient();
     const calls = emulate(athena, {});
     const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, keys);
-    const found = await finderWith(athena).findObjects(mapper, manifest, {
-      since: new Date("2024-03-04T23:59:00Z"),
-    });
+    const found = await finderWith(athena).findObjects(here, manifest, { since, checked });
     expect(found.paths).to.deep.equal([]);
-    expect(calls.started[0].QueryString).to.match(/ AND t\."dt" >= \?$/);
-    expect(calls.started[0].ExecutionParameters![1]).to.equal("'2024-03-04'");
+    expect(calls.started).to.have.length(1);
+    expect(calls.started[0].QueryString).to.match(/ AND t\."dt" IN \(\?, \?\)$/);
+    expect(calls.started[0].ExecutionParameters!.slice(1)).to.deep.equal(["'2023-12-31'", "'2024-03-05'"]);
+
+    // Nothing written since a later time (but what the caller checks itself): no query at all.
+    const later = await finderWith(athena).findObjects(here, manifest, {
+      since: new Date(Date.now() + uploadMarginMs + 60_000),
+      checked,
+    });
+    expect(later).to.deep.equal({ paths: [], bytesScanned: 0 });
+    expect(calls.started).to.have.length(1);
   });
 
   it("reports a query the workgroup's cutoff cancelled as a failure naming the mapper, not a partial answer", async () => {

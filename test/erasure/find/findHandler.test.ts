@@ -83,6 +83,69 @@ describe("find: the find function's handler (emulator)", function () {
     expect(reply.message).to.match(/^batch \S+: 2 object\(s\), 2 version\(s\)/);
   });
 
+  it("searches only the mappers whose key has the batch's shape, and refuses a shape no mapper has", async () => {
+    const s3 = makeS3Client();
+    const glue = makeGlueClient();
+    const stack = await sharedLocalStack();
+    const db = `shapes_${process.pid}`;
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: db } }));
+    const table = (name: string, Columns: { Name: string; Type: string }[]) =>
+      glue.send(
+        new CreateTableCommand({
+          DatabaseName: db,
+          TableInput: {
+            Name: name,
+            PartitionKeys: [{ Name: "dt", Type: "string" }],
+            StorageDescriptor: { Location: `s3://${stack.lakeBucket}/${name}/`, Columns },
+          },
+        }),
+      );
+    await table("events", [{ Name: "customer_id", Type: "string" }]);
+    await table("orders", [
+      { Name: "tenant", Type: "string" },
+      { Name: "user", Type: "struct<id:bigint>" },
+    ]);
+    const workGroup = `lethe-shapes-${process.pid}`;
+    await makeAthenaClient().send(
+      new CreateWorkGroupCommand({
+        Name: workGroup,
+        Configuration: { ResultConfiguration: { OutputLocation: `s3://${stack.lakeBucket}/athena/` } },
+      }),
+    );
+    const mapper = (name: string, idColumns: string[], format: DataMapper["format"]): DataMapper => ({
+      name,
+      glueDatabase: db,
+      glueTable: name,
+      location: `s3://${stack.lakeBucket}/${name}/`,
+      idColumns,
+      format,
+      partitionColumns: ["dt"],
+    });
+    const handler = createFindHandler({
+      [envNames.dataMappers]: JSON.stringify([
+        mapper("events", ["customer_id"], "parquet"),
+        mapper("orders", ["tenant", "user.id"], "jsonl.gz"),
+      ]),
+      [envNames.indexTable]: stack.indexTable,
+      [envNames.athenaWorkgroup]: workGroup,
+      [envNames.glueDatabase]: db,
+      [envNames.lakeBucket]: stack.lakeBucket,
+      [envNames.kmsKeyArn]: stack.kmsKeyArn,
+      [envNames.subjectHashKeyArn]: stack.subjectHashKeyArn,
+    });
+    const paths = [`s3://${stack.lakeBucket}/orders/dt=2024-03-01/a.jsonl.gz`];
+    await queueAthenaRows("$path", paths);
+    const composite = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [["acme", "900017"]]);
+    const reply = (await handler({ manifest: composite })) as FindReply;
+    expect(reply.summary.mappers.map((m) => [m.mapper, m.objects])).to.deep.equal([["orders", 1]]);
+
+    const threeParts = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [["a", "b", "c"]]);
+    let refused: Error | undefined;
+    await handler({ manifest: threeParts }).catch((e: Error) => (refused = e));
+    expect(refused?.name).to.equal("NoMapperForKeysError");
+    expect(refused?.message).to.match(/no data mapper has a key of 3 column\(s\)/);
+  });
+
   it("refuses a console event without a manifest, or with a bad since", () => {
     expect(() => parseFindEvent({})).to.throw(/or \{"manifest"/);
     expect(() => parseFindEvent({ manifest: { bucket: "b", key: "k" }, since: "yesterday" })).to.throw(

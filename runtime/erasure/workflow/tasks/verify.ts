@@ -1,6 +1,7 @@
 // The verify task (../shared/WORKFLOW.md "verify"): after the drain wait,
-//  1. re-find over every partition written since the batch's find began (the finder's `since`), so
-//     records that landed during the erasure are seen;
+//  1. re-find over every object written since the batch's find began, whatever its partition (the
+//     finder's `since`; objects a round planned are read below in every version instead), so records
+//     that landed during the erasure are seen, late ones in old partitions too;
 //  2. read every version of every object any round's plan named, and of every object re-find found,
 //     counting the rows that still match a subject (the purge engine's own Parquet/JSON reading);
 //  3. zero everywhere -> `{hits: 0}`; otherwise the objects still holding rows become the next round's
@@ -12,7 +13,7 @@ import type { DataMapper } from "../../../contracts/mappers";
 import { moveBatch, recordStep } from "../../batches";
 import { listKeyVersions, pinnedVersion, versionGone } from "../../forget/versions";
 import { readManifest } from "../../manifest";
-import { BatchPlan, PlannedObject, planBatch, readPlan } from "../../plan";
+import { BatchPlan, mappersForKeys, PlannedObject, planBatch, readPlan } from "../../plan";
 import { keyMatcher } from "../../../purge/matcher";
 import { scanObjectVersion } from "../../../purge/objectPurge";
 import { BatchRoundInput, parseBatchRound, requireBatch } from "./batchInput";
@@ -82,10 +83,13 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
   const since = new Date(batch.steps?.find?.startedAt ?? batch.createdAt);
   const subjects = await readManifest(deps.s3, batch.manifest);
 
-  // What landed since find began, and what each round planned.
-  const refound = await planBatch(deps, deps.mappers, batch.manifest, { since }, now());
+  // What each round planned, and what landed since find began.
   const plans: BatchPlan[] = [];
   for (const r of Object.values(batch.forgetRounds ?? {})) plans.push(await readPlan(deps.s3, r.plan));
+  const checked = new Set(
+    plans.flatMap((p) => p.mappers.flatMap((m) => m.objects.map((o) => `s3://${o.bucket}/${o.key}`))),
+  );
+  const refound = await planBatch(deps, deps.mappers, batch.manifest, { since, checked }, now());
   const candidates = new Map<string, Candidate>();
   const add = (mapperName: string, o: PlannedObject, planned: boolean) => {
     const mapper = deps.mappers.find((m) => m.name === mapperName);
@@ -99,7 +103,9 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
   for (const p of plans) for (const m of p.mappers) for (const o of m.objects) add(m.mapper, o, true);
   for (const m of refound.mappers) for (const o of m.objects) add(m.mapper, o, false);
 
-  const matchers = new Map(deps.mappers.map((m) => [m.name, keyMatcher(m.idColumns, subjects)]));
+  const matchers = new Map(
+    mappersForKeys(deps.mappers, subjects).map((m) => [m.name, keyMatcher(m.idColumns, subjects)]),
+  );
   const counts: VerifyCounts = {
     objectsChecked: 0,
     versionsChecked: 0,
