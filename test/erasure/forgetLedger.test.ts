@@ -6,12 +6,7 @@ import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient } from "../../runtime/aws/clients";
-import {
-  ForgetLedger,
-  ForgetServiceDeps,
-  forgetObject,
-  objectLockKey,
-} from "../../runtime/erasure/forget";
+import { ForgetLedger, ForgetServiceDeps, forgetObject, objectLockKey } from "../../runtime/erasure/forget";
 import { indexSortKey } from "../../runtime/contracts/tables";
 import { createTableLike } from "../../tools/localStack/copies";
 import {
