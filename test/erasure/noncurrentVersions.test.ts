@@ -8,10 +8,9 @@
 // --wait`. Every run must end the same: COMPLETED, no row of any subject in any version, every other
 // row intact, the deleted versions' index entries gone.
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { envNames } from "../../runtime/contracts/env";
 import type { LocalStack } from "../../runtime/contracts/stack";
@@ -22,20 +21,15 @@ import { erase } from "../../tools/erasureCommands";
 import { invokeFunction } from "../../tools/invoke";
 import { writeOutputsFile } from "../../tools/localStack";
 import { sharedLocalStack } from "../support/localStack";
-import { idsInFiles, pyarrowCheck, pyarrowFiles, tempDir, versionFiles } from "./workflowFixtures";
-
-const bin = path.resolve(__dirname, "../../bin/lethe");
-
-function lethe(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args]);
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
-}
+import { piped } from "../cli/terminal";
+import {
+  idsInFiles,
+  putNullVersion,
+  pyarrowCheck,
+  pyarrowFiles,
+  tempDir,
+  versionFiles,
+} from "./workflowFixtures";
 
 /** What one run ended with; every run of a test must end with the same. */
 interface RunOutcome {
@@ -74,15 +68,16 @@ describe("erasure: a subject only a noncurrent version holds, found through the 
       days: ["2026-11-20"],
       perDay: 5,
       rows: 60,
-      customers: 1_000_000,
+      // Customers of their own (other lakes of the shared stack hold c000000..c019999).
+      firstCustomer: 100_000,
+      customers: 900_000,
       seed: 29,
       prefix: "old-only",
     });
     const held = idsInFiles(files.map((f) => f.file));
     const [older, current, nullOld, nullCurrent, filler] = files.map((f) => new Set(held[f.file]));
-    // IDs above c100000: no other test's lake (customers below 20,000) holds them.
     const only = (mine: Set<string>, ...others: Set<string>[]) =>
-      [...mine].filter((id) => id >= "c100000" && others.every((o) => !o.has(id))).slice(0, 3);
+      [...mine].filter((id) => others.every((o) => !o.has(id))).slice(0, 3);
     ids = {
       oldOnly: only(older, current, nullOld, nullCurrent, filler),
       nullOnly: only(nullOld, older, current, nullCurrent, filler),
@@ -97,15 +92,6 @@ describe("erasure: a subject only a noncurrent version holds, found through the 
       new PutObjectCommand({ Bucket: stack.lakeBucket, Key: key, Body: fs.readFileSync(file) }),
     );
     return out.VersionId;
-  }
-
-  async function versioning(status: "Enabled" | "Suspended"): Promise<void> {
-    await s3.send(
-      new PutBucketVersioningCommand({
-        Bucket: stack.lakeBucket,
-        VersioningConfiguration: { Status: status },
-      }),
-    );
   }
 
   interface Fixture {
@@ -127,12 +113,7 @@ describe("erasure: a subject only a noncurrent version holds, found through the 
     events.push({ key: oldOnly, versionId: await put(oldOnly, current.file) });
     if (!withNull) return { oldOnly, events };
     const nullKey = `events/dt=2026-11-21/${tag}-null-0002.parquet`;
-    await versioning("Suspended");
-    try {
-      await put(nullKey, nullOld.file);
-    } finally {
-      await versioning("Enabled");
-    }
+    await putNullVersion(s3, stack.lakeBucket, nullKey, fs.readFileSync(nullOld.file));
     await put(nullKey, nullCurrent.file);
     return { oldOnly, nullKey, events };
   }
@@ -196,7 +177,7 @@ describe("erasure: a subject only a noncurrent version holds, found through the 
     fs.mkdirSync(path.join(dir, "checkpoints"), { recursive: true });
     await interruptedBackfill(filler);
     const fixture = await writeFixture(tag, withNull);
-    const backfill = await lethe(
+    const backfill = piped([
       "index",
       "backfill",
       "--all-versions",
@@ -204,7 +185,7 @@ describe("erasure: a subject only a noncurrent version holds, found through the 
       outputs,
       "--checkpoint-dir",
       path.join(dir, "checkpoints"),
-    );
+    ]);
     if (backfill.code !== 0)
       return {
         backfillExit: backfill.code,

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeDocumentClient, makeS3Client } from "../../../runtime/aws/clients";
 import { testHasher } from "./testHasher";
 import { backfillMapper } from "../../../runtime/erasure/metastore/backfill";
@@ -14,6 +14,7 @@ import { createBucketLike } from "../../../tools/localStack/copies";
 import { uploadTree } from "../../../tools/lakeTree";
 import { keysIn } from "../../purge/pyarrow";
 import { mappersOver, writeLake } from "../find/lake";
+import { putNullVersion } from "../workflowFixtures";
 
 describe("index metastore: backfill", function () {
   this.timeout(300_000);
@@ -103,12 +104,8 @@ describe("index metastore: backfill", function () {
     const subject = keysIn(older, ["customer_id"], 100_000).find(
       (k) => !keysIn(newer, ["customer_id"], 100_000).some((n) => n[0] === k[0]),
     )!;
-    const versioning = (Status: "Enabled" | "Suspended") =>
-      s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status } }));
     // Written while versioning was off, then overwritten once it was on.
-    await versioning("Suspended");
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: fs.readFileSync(older) }));
-    await versioning("Enabled");
+    await putNullVersion(s3, bucket, target, fs.readFileSync(older));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: fs.readFileSync(newer) }));
 
     const done = await backfillMapper(deps, mapper, { allVersions: true });
