@@ -55,6 +55,7 @@ async function backfill(opts: BackfillOptions): Promise<number> {
       onProgress: (p) =>
         progress.update(p.versions, `${p.versions} version(s), ${p.entries} entries, at ${p.lastKey}`),
     }).finally(() => progress.done());
+    if (done.startedOver) process.stderr.write(`${mapper.name}: started over: ${done.startedOver}\n`);
     results.push({ mapper: mapper.name, versions: done.versions, entries: done.entries });
     if (!opts.json)
       process.stdout.write(`${mapper.name}: indexed ${done.versions} version(s), ${done.entries} entries\n`);

@@ -150,7 +150,8 @@ export async function purgeObject(
     // The version we read held the rows: it goes first. Older ones go when they hold matching rows too,
     // so a run and a crashed-then-repeated run end with the same versions (history without matches stays).
     const toDelete: string[] = [];
-    if (versionId && sweep) {
+    // Where versioning is off or suspended, the write replaced the null version in place: it is ours now.
+    if (versionId && sweep && versionId !== (after.versionId ?? "null")) {
       await deleteVersions(s3, req, [versionId]);
       const leftovers = await versionsHolding(s3, current, older, req.matcher);
       await deleteVersions(s3, req, leftovers);

@@ -15,12 +15,17 @@ export interface ObjectVersion {
   bucket: string;
   key: string;
   etag: string;
-  /** Undefined in an unversioned bucket (the ETag alone pins the object). */
+  /**
+   * The version id as S3 lists it, the literal "null" of a version written while versioning was off
+   * (or suspended) included: S3 takes it back as `VersionId` on every read, head, copy, tag and delete.
+   * Undefined only when S3 named no version (an unversioned bucket: the ETag alone pins the object).
+   */
   versionId?: string;
   size: number;
   head: HeadObjectCommandOutput;
 }
 
+/** One version of `key` (the current one without `versionId`), pinned by its id and ETag for reading. */
 export async function headObject(
   s3: S3Client,
   bucket: string,
@@ -28,7 +33,9 @@ export async function headObject(
   versionId?: string,
 ): Promise<ObjectVersion> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  const id = head.VersionId && head.VersionId !== "null" ? head.VersionId : undefined;
+  // The version asked for is the version answered; S3 emulators leave the null version's header out,
+  // and reading without an id would reach the current version instead (412 on the null one's ETag).
+  const id = versionId ?? (head.VersionId || undefined);
   return { bucket, key, etag: head.ETag!, versionId: id, size: head.ContentLength ?? 0, head };
 }
 

@@ -6,13 +6,8 @@ import * as fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient } from "../../runtime/aws/clients";
-import {
-  ForgetLedger,
-  ForgetServiceDeps,
-  forgetObject,
-  indexedVersionLocation,
-  objectLockKey,
-} from "../../runtime/erasure/forget";
+import { ForgetLedger, ForgetServiceDeps, forgetObject, objectLockKey } from "../../runtime/erasure/forget";
+import { indexSortKey } from "../../runtime/contracts/tables";
 import { createTableLike } from "../../tools/localStack/copies";
 import {
   TestLake,
@@ -56,11 +51,13 @@ describe("forget: ledger, idempotency, cancellation and index (moto)", () => {
     const clean = key();
     const firstId = await putLakeObject(lake, dirty, lakeBytes(lake, 1));
     await putLakeObject(lake, clean, lakeBytes(lake, 2, 60, lake.customers.slice(10)));
-    // Index entries: two subjects of the dirty version, one of the clean object.
+    // Index entries as the indexer writes them: two subjects of the dirty version, one of the clean object.
+    const indexedVersionLocation = (k: string, versionId: string) =>
+      indexSortKey(lake.mapper.name, lake.bucket, k, versionId);
     const entries = [
-      { pk: "subject-a", sk: indexedVersionLocation(lake.bucket, dirty, firstId) },
-      { pk: "subject-b", sk: indexedVersionLocation(lake.bucket, dirty, firstId) },
-      { pk: "subject-c", sk: indexedVersionLocation(lake.bucket, clean, "v1") },
+      { pk: "subject-a", sk: indexedVersionLocation(dirty, firstId) },
+      { pk: "subject-b", sk: indexedVersionLocation(dirty, firstId) },
+      { pk: "subject-c", sk: indexedVersionLocation(clean, "v1") },
     ];
     for (const Item of entries) await doc.send(new PutCommand({ TableName: indexTable, Item }));
 
@@ -98,7 +95,7 @@ describe("forget: ledger, idempotency, cancellation and index (moto)", () => {
         TableName: indexTable,
         IndexName: "byLocation",
         KeyConditionExpression: "sk = :l",
-        ExpressionAttributeValues: { ":l": indexedVersionLocation(lake.bucket, clean, "v1") },
+        ExpressionAttributeValues: { ":l": indexedVersionLocation(clean, "v1") },
       }),
     );
     expect(left.Items).to.have.length(1);

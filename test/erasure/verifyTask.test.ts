@@ -1,5 +1,6 @@
-// The verify task against the emulator: it reads every version of every object holding a subject,
-// while another batch's purge may delete versions of the same objects under it.
+// The verify task against the emulator: it reads every version of every object holding a subject (a
+// noncurrent pre-versioning null version too), while another batch's purge may delete versions of the
+// same objects under it.
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -8,13 +9,24 @@ import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { envNames } from "../../runtime/contracts/env";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { moveBatch, recordStep } from "../../runtime/erasure/batches";
-import { readPlan } from "../../runtime/erasure/plan";
 import { listKeyVersions } from "../../runtime/erasure/forget/versions";
+import { handleObjectEvent, objectEvents } from "../../runtime/erasure/metastore/indexer";
+import { indexHasherFromEnv } from "../../runtime/erasure/metastore/indexHasher";
+import { readPlan } from "../../runtime/erasure/plan";
 import { parseVerifyInput, verifyBatch } from "../../runtime/erasure/workflow/tasks/verify";
 import { findingDepsFromEnv } from "../../runtime/handlers/workflowDeps";
 import { stackEnvironment } from "../../tools/localErasure/environment";
 import { sharedLocalStack } from "../support/localStack";
-import { LakeObject, makeBatch, tablesOf, tempDir, writeLake } from "./workflowFixtures";
+import {
+  idsInFiles,
+  LakeObject,
+  makeBatch,
+  putNullVersion,
+  pyarrowFiles,
+  tablesOf,
+  tempDir,
+  writeLake,
+} from "./workflowFixtures";
 
 describe("erasure workflow: the verify task", function () {
   this.timeout(300_000);
@@ -106,6 +118,67 @@ describe("erasure workflow: the verify task", function () {
     const next = await readPlan(s3, reply.plan!.location);
     const keys = next.mappers.flatMap((m) => m.objects.map((o) => o.key));
     expect(keys).to.include.members([late, copy]);
+  });
+
+  it("reads a noncurrent pre-versioning null version the indexer indexed, and sends its rows back to forget", async () => {
+    const [nullBytes, current] = pyarrowFiles(dir, {
+      days: [new Date().toISOString().slice(0, 10)],
+      perDay: 2,
+      rows: 50,
+      // Customers of their own (other lakes of the shared stack hold c000000..c019999).
+      firstCustomer: 100_000,
+      customers: 900_000,
+      seed: 27,
+      prefix: `verify-null-${Date.now()}`,
+    });
+    const held = idsInFiles([nullBytes.file, current.file]);
+    const ids = held[nullBytes.file].filter((id) => !held[current.file].includes(id));
+    const key = `events/dt=${nullBytes.day}/${nullBytes.name}`;
+    await putNullVersion(s3, stack.lakeBucket, key, fs.readFileSync(nullBytes.file));
+    await s3.send(
+      new PutObjectCommand({ Bucket: stack.lakeBucket, Key: key, Body: fs.readFileSync(current.file) }),
+    );
+    // The indexer's event for the null version, delivered after the overwrite.
+    const env = { ...stackEnvironment(stack), [envNames.findEngine]: "embedded" };
+    const indexer = {
+      s3,
+      doc,
+      indexTable: stack.indexTable,
+      mappers: stack.dataMappers,
+      hashSubject: await indexHasherFromEnv(env),
+    };
+    const [event] = objectEvents({
+      Records: [
+        {
+          eventName: "ObjectCreated:Put",
+          s3: { bucket: { name: stack.lakeBucket }, object: { key, versionId: "null" } },
+        },
+      ],
+    });
+    expect(await handleObjectEvent(indexer, event)).to.include({ action: "indexed", versionId: "null" });
+
+    const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids.slice(0, 3));
+    await moveBatch(tablesOf(stack, doc), batch.batchId, "FINDING");
+    await moveBatch(tablesOf(stack, doc), batch.batchId, "FORGETTING");
+    const deps = await findingDepsFromEnv({
+      ...env,
+      [envNames.findCacheDir]: path.join(dir, "find-cache"),
+    })();
+    const reply = await verifyBatch(
+      deps,
+      parseVerifyInput({ batchId: batch.batchId, round: 0, maxRounds: 3 }),
+    );
+    expect(reply).to.include({ hits: 1, objectsChecked: 1, versionsChecked: 2, retry: true });
+    const next = await readPlan(s3, reply.plan!.location);
+    expect(next.mappers.flatMap((m) => m.objects)).to.deep.equal([
+      {
+        bucket: stack.lakeBucket,
+        key,
+        current: false,
+        versionIds: ["null"],
+        expectedRows: reply.remainingRows,
+      },
+    ]);
   });
 });
 

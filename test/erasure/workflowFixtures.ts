@@ -6,7 +6,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
-import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { BatchTables, createBatch } from "../../runtime/erasure/batches";
@@ -31,7 +37,16 @@ export function tempDir(): string {
 
 export function pyarrowFiles(
   dir: string,
-  spec: { days: string[]; perDay: number; rows: number; customers: number; seed: number; prefix: string },
+  spec: {
+    days: string[];
+    perDay: number;
+    rows: number;
+    customers: number;
+    seed: number;
+    prefix: string;
+    /** The first customer number (default 0): lakes of their own IDs in the shared stack. */
+    firstCustomer?: number;
+  },
 ): { file: string; day: string; name: string }[] {
   return JSON.parse(
     execFileSync(python, [script, "make", dir, JSON.stringify(spec)], { maxBuffer: 1 << 26 }).toString(),
@@ -69,7 +84,8 @@ export async function writeLake(
   return objects;
 }
 
-function idsInFiles(files: string[]): Record<string, string[]> {
+/** The customers each file holds, as pyarrow reads them. */
+export function idsInFiles(files: string[]): Record<string, string[]> {
   const out = execFileSync(python, [path.resolve(__dirname, "../../tools/pyarrow_lake.py")], {
     input: JSON.stringify({ column: "customer_id", keys: files, survivors: [] }),
     maxBuffer: 1 << 28,
@@ -169,4 +185,24 @@ export async function everyItem(stack: LocalStack, doc: DynamoDBDocumentClient):
     } while (start);
   }
   return out;
+}
+
+/**
+ * Writes `body` at `key` as a bucket holds an object written before versioning was turned on: the
+ * version `null` (versioning suspended for the write, then enabled again).
+ */
+export async function putNullVersion(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array,
+): Promise<void> {
+  const versioning = (Status: "Enabled" | "Suspended") =>
+    s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status } }));
+  await versioning("Suspended");
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  } finally {
+    await versioning("Enabled");
+  }
 }

@@ -1,7 +1,7 @@
 """pyarrow's side of the local workflow tests: a lake as Firehose writes it, and the checks after.
 
 `make OUTDIR SPEC`: SPEC is JSON {"days": [...], "perDay": n, "rows": n, "customers": n, "seed": s,
-"prefix": "run"}; writes GZIP Parquet with INT96 timestamps and no ARROW:schema (as Firehose/Hive
+"prefix": "run", "firstCustomer"?: n (customers are c<first>..c<first+customers-1>)}; writes GZIP Parquet with INT96 timestamps and no ARROW:schema (as Firehose/Hive
 write), several row groups, and prints [{"file", "day", "name"}].
 `check`: stdin {"column", "ids": [...], "removed"?: [...], "files": [{"path", "original"?, "removed"?}]};
 stdout per file {"matching": rows of the ids, "rows": n, "problems": [...]} where problems compares a
@@ -25,7 +25,8 @@ def make(outdir, spec_text):
     out = []
     for day in spec["days"]:
         for n in range(int(spec["perDay"])):
-            ids = [f"c{rnd.randrange(int(spec['customers'])):06d}" for _ in range(int(spec["rows"]))]
+            first = int(spec.get("firstCustomer", 0))
+            ids = [f"c{rnd.randrange(first, first + int(spec['customers'])):06d}" for _ in range(int(spec["rows"]))]
             base = int(datetime.datetime.fromisoformat(f"{day}T00:00:00+00:00").timestamp()) * 10**9
             t = pa.table(
                 {

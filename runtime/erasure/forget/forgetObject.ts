@@ -69,8 +69,7 @@ export async function forgetObject(input: unknown, deps: ForgetServiceDeps): Pro
     ? await removeIndexEntriesOfDeletedVersions(
         deps.index.doc,
         deps.index.tableName,
-        ref.bucket,
-        ref.key,
+        { mapper: message.mapper, bucket: ref.bucket, key: ref.key },
         report.versionsDeleted,
       )
     : 0;

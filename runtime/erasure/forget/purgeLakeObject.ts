@@ -24,7 +24,8 @@ import { asEngineRefusal } from "./engineErrors";
 import { ForgetError, invalidMessage, lockBusy } from "./errors";
 import { fencingMetadata, recordedFencingToken } from "./fencing";
 import { validatePurgeMessage } from "./message";
-import { listKeyVersions, pinnedVersion, versionGone } from "./versions";
+import { headObject } from "../../purge/s3Objects";
+import { listKeyVersions, versionGone } from "./versions";
 
 export interface ForgetHooks {
   /** After the current version was read and purged in memory, before the conditional write. */
@@ -233,7 +234,7 @@ async function purgeUnderLock(
 
   async function holdsMatches(versionId: string): Promise<boolean> {
     try {
-      const v = await pinnedVersion(s3, bucket, key, versionId);
+      const v = await headObject(s3, bucket, key, versionId);
       refuseTooLarge(v.size);
       const found = await scanObjectVersion(s3, v, matcher);
       return found.matches.size > 0;
@@ -246,7 +247,7 @@ async function purgeUnderLock(
 
   /** Purges the current version: "wrote", "conflict" (someone wrote first) or "clean" (no match). */
   async function purgeCurrent(versionId: string): Promise<"wrote" | "conflict" | "clean"> {
-    const version = await pinnedVersion(s3, bucket, key, versionId);
+    const version = await headObject(s3, bucket, key, versionId);
     const recorded = recordedFencingToken(version.head);
     if (recorded > token) {
       throw new ForgetError(
@@ -266,7 +267,7 @@ async function purgeUnderLock(
           key,
           matcher,
           options: deps.purgeOptions,
-          version: versionId === "null" ? { ...version, versionId: undefined } : version,
+          version,
           metadata: fencingMetadata(token, message.batchId),
           keepOtherVersions: true,
         },

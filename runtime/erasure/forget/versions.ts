@@ -1,8 +1,8 @@
 // The version list of one key, as S3 has it now: every object version (the `null` version of an
 // object written before versioning included) and every delete marker, newest first. The purge works
 // from this list rather than from ETags, so identical bytes and copies are seen as the versions they are.
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { keyVersionPages, type ObjectVersion } from "../../purge/s3Objects";
+import { S3Client } from "@aws-sdk/client-s3";
+import { keyVersionPages } from "../../purge/s3Objects";
 
 export interface ListedVersion {
   versionId: string;
@@ -38,20 +38,6 @@ export async function listKeyVersions(s3: S3Client, bucket: string, key: string)
   all.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || b.at - a.at || a.order - b.order);
   const out = all.map(({ versionId, isLatest, deleteMarker }) => ({ versionId, isLatest, deleteMarker }));
   return { all: out, latest: out.find((v) => v.isLatest) };
-}
-
-/**
- * One listed version, pinned by its id and ETag for reading. The `null` version keeps its id so a
- * read reaches it even when it is no longer current.
- */
-export async function pinnedVersion(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  versionId: string,
-): Promise<ObjectVersion> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  return { bucket, key, etag: head.ETag!, versionId, size: head.ContentLength ?? 0, head };
 }
 
 /**

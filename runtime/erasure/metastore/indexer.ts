@@ -57,7 +57,8 @@ export function objectEvents(event: unknown): ObjectEvent[] {
       eventName: rec.eventName,
       bucket,
       key: decodeURIComponent(key.replace(/\+/g, " ")),
-      ...(versionId && versionId !== "null" ? { versionId } : {}),
+      // "null" too: the version written while versioning was off or suspended, addressed as S3 lists it.
+      ...(versionId ? { versionId } : {}),
     };
   });
 }

@@ -11,7 +11,8 @@
 import { UsageError } from "../../../contracts/errors";
 import type { DataMapper } from "../../../contracts/mappers";
 import { moveBatch, recordStep } from "../../batches";
-import { listKeyVersions, pinnedVersion, versionGone } from "../../forget/versions";
+import { listKeyVersions, versionGone } from "../../forget/versions";
+import { headObject } from "../../../purge/s3Objects";
 import { readManifest } from "../../manifest";
 import { BatchPlan, mappersForKeys, PlannedObject, planBatch, readPlan } from "../../plan";
 import { keyMatcher } from "../../../purge/matcher";
@@ -125,7 +126,7 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
       try {
         found = await scanObjectVersion(
           deps.s3,
-          await pinnedVersion(deps.s3, c.bucket, c.key, v.versionId),
+          await headObject(deps.s3, c.bucket, c.key, v.versionId),
           matchers.get(c.mapper.name)!,
         );
       } catch (err) {
