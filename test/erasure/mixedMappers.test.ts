@@ -12,8 +12,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { listKeyVersions, pinnedVersion } from "../../runtime/erasure/forget/versions";
+import { listKeyVersions } from "../../runtime/erasure/forget/versions";
 import { scanObjectVersion } from "../../runtime/purge/objectPurge";
+import { headObject } from "../../runtime/purge/s3Objects";
 import { keyMatcher } from "../../runtime/purge/matcher";
 import { erase } from "../../tools/erasureCommands";
 import { provisionLocalStack, writeOutputsFile } from "../../tools/localStack";
@@ -122,7 +123,7 @@ describe("erasure: the documented mixed data mappers (one-column events, composi
         if (v.deleteMarker) continue;
         const found = await scanObjectVersion(
           s3,
-          await pinnedVersion(s3, stack.lakeBucket, o.key, v.versionId),
+          await headObject(s3, stack.lakeBucket, o.key, v.versionId),
           keyMatcher(["customer_id"], [id]),
         );
         for (const k of found.matches.values()) n += k;
