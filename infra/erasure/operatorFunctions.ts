@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
-import { executionsOf, objectGrant, publishGrant, tableGrant } from "../components/grants";
+import { executionsOf, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { envNames } from "../../runtime/contracts/env";
 import { manifestRoot, requestIdsRoot } from "../../runtime/contracts/lakeSchema";
@@ -80,6 +80,25 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]),
       objectGrant("AuditDetails", ["s3:PutObject"], r.auditBucket, ["audit/"]),
     ];
+    // Cancel and reject opt a request's subjects back in (runtime/erasure/release.ts): read its raw IDs,
+    // find other holders among the requests (byStatus), hand over or delete each entry conditionally,
+    // rebuild the filter.
+    const releaseOptOuts = (r: Refs): PolicyStatement[] => [
+      tableGrant("FindHolders", ["dynamodb:Query"], [r.requests], true),
+      tableGrant(
+        "ReleaseOptOuts",
+        ["dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        [r.optOut],
+      ),
+      objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
+      { Sid: "RebuildFilter", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: r.filterBuilder },
+      keySubjectHashes(r.hashKey),
+    ];
+    const releaseEnv = {
+      [envNames.optOutTable]: t.optOut.name,
+      [envNames.lakeBucket]: args.lakeBucketName,
+      [envNames.filterBuilderFunction]: args.filterBuilder.name,
+    };
     const auditEnv = {
       [envNames.auditTable]: t.audit.name,
       [envNames.auditBucket]: args.auditBucketName,
@@ -220,6 +239,8 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("DecideBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+          ...audit(r),
+          ...releaseOptOuts(r),
           {
             Sid: "AnswerTaskToken",
             Effect: "Allow",
@@ -230,10 +251,11 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         ],
         {
           ...auditEnv,
+          ...releaseEnv,
           [envNames.ledgerTable]: t.ledger.name,
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
-        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+        { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
       ),
       cancel: make(
         "cancel",
@@ -242,6 +264,15 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("CancelBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("CancelRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+          ...audit(r),
+          ...releaseOptOuts(r),
+          // A cancelled request's raw IDs are dropped at once, every version.
+          objectGrant("DropRequestIds", ["s3:DeleteObject", "s3:DeleteObjectVersion"], r.lake, [
+            requestIdsRoot,
+          ]),
+          listGrant("ListRequestIds", r.lake, [requestIdsRoot]),
+          // Its idempotency record goes with them.
+          tableGrant("ClearIdempotency", ["dynamodb:DeleteItem"], [r.idempotency]),
           {
             Sid: "StopErasure",
             Effect: "Allow",
@@ -251,10 +282,12 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         ],
         {
           ...auditEnv,
+          ...releaseEnv,
+          [envNames.idempotencyTable]: t.idempotency.name,
           [envNames.ledgerTable]: t.ledger.name,
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
-        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+        { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
       ),
       deadline: make(
         "deadline",

@@ -8,6 +8,7 @@ import {
   DynamoDBDocumentClient,
   PutCommand,
   ScanCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 
@@ -66,13 +67,21 @@ export class OptOutRegistry implements OptOutLookup {
 
   /**
    * Registers many opt-outs at once (BatchWriteItem, 25 a call, several calls in flight, unprocessed
-   * items retried with back-off), as an erasure's intake does for up to 10,000 subjects.
+   * items retried with back-off), as an erasure's intake does for up to 10,000 subjects. An ID that is
+   * registered already keeps its entry: its `requestRef` stays the first request that holds it (a
+   * completed erasure whose request item has expired still holds it), which is what `release` reads.
+   * Returns the IDs it registered (those that were not yet).
    */
-  async addMany(customerIds: readonly string[], requestRef: string, at: Date = new Date()): Promise<void> {
+  async addMany(
+    customerIds: readonly string[],
+    requestRef: string,
+    at: Date = new Date(),
+  ): Promise<string[]> {
     if (!requestRef) throw new Error("opt-out registry: a request reference is required");
     customerIds.forEach(assertId);
     const optedOutAt = at.toISOString();
-    const unique = [...new Set(customerIds)];
+    const registered = await this.optedOut(customerIds);
+    const unique = [...new Set(customerIds)].filter((id) => !registered.has(id));
     const chunks: string[][] = [];
     for (let i = 0; i < unique.length; i += BATCH_WRITE_LIMIT)
       chunks.push(unique.slice(i, i + BATCH_WRITE_LIMIT));
@@ -97,12 +106,79 @@ export class OptOutRegistry implements OptOutLookup {
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks.length) }, worker));
+    return unique;
   }
 
-  /** Opts a customer back in. */
+  /** Opts a customer back in (an operator's explicit opt-in, whoever registered it). */
   async remove(customerId: string): Promise<void> {
     assertId(customerId);
     await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { [OPT_OUT_KEY]: customerId } }));
+  }
+
+  /** The entries of those of `customerIds` that are registered (BatchGetItem, 100 keys a call). */
+  async entries(customerIds: readonly string[]): Promise<Map<string, OptOutEntry>> {
+    const found = new Map<string, OptOutEntry>();
+    const unique = [...new Set(customerIds)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, NativeAttributeValue>[] = unique
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((id) => ({ [OPT_OUT_KEY]: id }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > this.maxRetries)
+          throw new Error(
+            `opt-out registry: ${keys.length} keys still unprocessed after ${this.maxRetries} retries`,
+          );
+        if (attempt > 0) await sleep(this.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        const out = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? [])
+          found.set(item[OPT_OUT_KEY] as string, item as OptOutEntry);
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, NativeAttributeValue>[];
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Hands a subject from the request that held it to `to` (another request that still holds it);
+   * false when the entry no longer names `from` (a later change won).
+   */
+  async reassign(customerId: string, from: string, to: string): Promise<boolean> {
+    return this.conditionally(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [OPT_OUT_KEY]: customerId },
+        ConditionExpression: "requestRef = :from",
+        UpdateExpression: "SET requestRef = :to",
+        ExpressionAttributeValues: { ":from": from, ":to": to },
+      }),
+    );
+  }
+
+  /**
+   * Opts a subject back in because the request `requestRef` that held it ended without erasing
+   * (cancelled, rejected); false when the entry names another request (which holds it still).
+   */
+  async release(customerId: string, requestRef: string): Promise<boolean> {
+    return this.conditionally(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [OPT_OUT_KEY]: customerId },
+        ConditionExpression: "requestRef = :r",
+        ExpressionAttributeValues: { ":r": requestRef },
+      }),
+    );
+  }
+
+  private async conditionally(command: UpdateCommand | DeleteCommand): Promise<boolean> {
+    try {
+      await this.doc.send(command as DeleteCommand);
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
   }
 
   /** The opted-out subset of `customerIds`, via BatchGetItem (100 keys a call, unprocessed keys retried). */

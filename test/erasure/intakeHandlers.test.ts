@@ -21,6 +21,7 @@ import { parseCancelEvent } from "../../runtime/erasure/cancel";
 import { parseStatusEvent } from "../../runtime/erasure/status";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { createTableLike } from "../../tools/localStack";
+import { intakeEnvironment } from "../../tools/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 async function refusal(p: Promise<unknown>): Promise<Error> {
@@ -48,7 +49,13 @@ describe("status, approval and cancel functions", () => {
       requestsTable: await createTableLike("requests", `requests-${run}`),
       ledgerTable: await createTableLike("ledger", `ledger-${run}`),
     };
-    env = { LETHE_REQUESTS_TABLE: tables.requestsTable, LETHE_LEDGER_TABLE: tables.ledgerTable };
+    env = {
+      ...intakeEnvironment(stack, {
+        idempotencyTable: await createTableLike("idempotency", `idempotency-${run}`),
+      }),
+      LETHE_REQUESTS_TABLE: tables.requestsTable,
+      LETHE_LEDGER_TABLE: tables.ledgerTable,
+    };
     // A machine that waits, so an execution is still running when it is cancelled.
     stateMachineArn = (
       await makeSfnClient().send(
