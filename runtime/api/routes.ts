@@ -186,7 +186,10 @@ const decisionBody = (reasonRequired: boolean): JsonSchema => ({
   ...(reasonRequired ? { required: ["reason"] } : {}),
   properties: {
     reason: { ...text(1000, "why"), ...(reasonRequired ? { minLength: 1 } : {}) },
-    by: text(256, "who decides (defaults to the caller's identity)"),
+    by: text(
+      256,
+      "a note: who decides, as typed (the decision records the authenticated caller: IAM ARN or Cognito subject)",
+    ),
   },
 });
 
@@ -348,7 +351,10 @@ export const routes: readonly Route[] = [
     body: {
       schema: {
         type: "object",
-        properties: { reason: text(1000, "why (a rejection needs one)"), by: text(256, "who decides") },
+        properties: {
+          reason: text(1000, "why (a rejection needs one)"),
+          by: text(256, "a note: who decides, as typed (the decision records the link as who decided)"),
+        },
       },
       contentType: "application/x-www-form-urlencoded",
       required: false,
