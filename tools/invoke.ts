@@ -9,6 +9,7 @@ import { resolveClientConfig } from "../runtime/aws/clients";
 import {
   lambdaEnvironment,
   loadPackagedHandler,
+  outputKeyOf,
   PackagedFunction,
   packagedFunction,
   packagedFunctions,
@@ -125,21 +126,21 @@ const invokedByOthers = ["filter-builder"];
 
 /**
  * Lambda Invoke served in this process for the functions others call, each the packaged code with
- * its local environment, so a local invoke takes the deployed path end to end.
+ * its local environment (packaged on its first call only), so a local invoke takes the deployed path
+ * end to end.
  */
 async function servePeers(outputs: StackOutputs, opts: PackagingOptions): Promise<LocalLambda> {
   const handlers: Record<string, (event: unknown) => Promise<unknown>> = {};
   for (const shortName of invokedByOthers) {
-    const peer = await packagedFunction(shortName, opts);
-    let loaded: ((event: unknown) => Promise<unknown>) | undefined;
-    const handler = (event: unknown) =>
-      (loaded ??= loadPackagedHandler(peer, localFunctionEnvironment(peer, outputs)))(event);
-    for (const name of [
-      peer.functionName,
-      outputs.localResources?.[peer.functionName],
-      outputs[peer.outputKey],
-    ])
-      if (typeof name === "string" && name !== "") handlers[name] = handler;
+    let loaded: Promise<(event: unknown) => Promise<unknown>> | undefined;
+    const load = async () => {
+      const peer = await packagedFunction(shortName, opts);
+      return loadPackagedHandler(peer, localFunctionEnvironment(peer, outputs));
+    };
+    const handler = async (event: unknown) => (await (loaded ??= load()))(event);
+    const named = `lethe-${opts.stack ?? "dev"}-${shortName}`;
+    for (const name of [named, outputs.localResources?.[named], outputs[outputKeyOf(shortName)]])
+      if (typeof name === "string" && name !== "") handlers[name.split(":").pop()!] = handler;
   }
   return serveLocalLambda(handlers);
 }
