@@ -129,7 +129,7 @@ const invokedByOthers = ["filter-builder"];
  * its local environment (packaged on its first call only), so a local invoke takes the deployed path
  * end to end.
  */
-async function servePeers(outputs: StackOutputs, opts: PackagingOptions): Promise<LocalLambda> {
+export async function servePeers(outputs: StackOutputs, opts: PackagingOptions): Promise<LocalLambda> {
   const handlers: Record<string, (event: unknown) => Promise<unknown>> = {};
   for (const shortName of invokedByOthers) {
     let loaded: Promise<(event: unknown) => Promise<unknown>> | undefined;

@@ -108,7 +108,11 @@ export async function releaseOptOuts(
   }
   const released = [...perRequest.values()].reduce((n, o) => n + o.released.length, 0);
   const kept = [...perRequest.values()].reduce((n, o) => n + o.kept.length, 0);
-  const filter = released > 0 ? await deps.rebuildFilter() : undefined;
+  // The guard confirms every filter hit in the registry, so a released subject's data flows at once;
+  // the rebuild only drops it from the filter. Its failure is said, not fatal (the next one drops it).
+  let filter: { status: string; generation?: number } | undefined;
+  if (released > 0)
+    filter = await deps.rebuildFilter().catch((err: Error) => ({ status: `not rebuilt (${err.message})` }));
   for (const [requestId, o] of perRequest)
     await auditEach(deps, [requestId], "opt-outs-released", {
       why,

@@ -43,6 +43,11 @@ export interface FunctionEnvironmentOptions {
   env?: Record<string, string>;
 }
 
+/** Where the embedded find engine's copies go when no folder is given: the system temp dir. */
+export function defaultFindCacheDir(): string {
+  return path.join(os.tmpdir(), "lethe-find-cache");
+}
+
 export function batchFunctionEnvironment(
   fn: PackagedFunction,
   stack: LocalStack,
@@ -52,7 +57,7 @@ export function batchFunctionEnvironment(
     ...stackEnvironment(stack),
     ...localFunctionEnvironment(fn, stack as unknown as StackOutputs),
     [envNames.findEngine]: "embedded",
-    [envNames.findCacheDir]: options.findCacheDir ?? path.join(os.tmpdir(), "lethe-find-cache"),
+    [envNames.findCacheDir]: options.findCacheDir ?? defaultFindCacheDir(),
     // The functions' own logs would drown the caller's output; warnings and errors still show.
     POWERTOOLS_LOG_LEVEL: "WARN",
     // No CloudWatch to read EMF lines locally.
