@@ -436,6 +436,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     statusFunction: o.status.function.name,
     approvalFunction: o.approval.function.name,
     cancelFunction: o.cancel.function.name,
+    optInFunction: o["opt-in"].function.name,
     deadlineFunction: o.deadline.function.name,
     requestApprovalFunction: t.requestApproval.function.name,
     enqueuePurgesFunction: t.enqueuePurges.function.name,

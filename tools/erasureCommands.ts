@@ -288,3 +288,13 @@ export async function cancel(
     throw err;
   }
 }
+
+/** Opts subjects back in to ingest (the opt-in function), audited with who and why. */
+export async function optIn(
+  ids: string[],
+  reason: string,
+  by: string,
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  return invoker(stackOf(opts), opts)("opt-in", { ids: eraseSubjects({ ids }), reason, by });
+}

@@ -16,6 +16,7 @@ import { createBatchHandler } from "../../runtime/handlers/batch";
 import { createStatusHandler } from "../../runtime/handlers/status";
 import { createApprovalHandler } from "../../runtime/handlers/approval";
 import { createCancelHandler } from "../../runtime/handlers/cancel";
+import { createOptInHandler } from "../../runtime/handlers/optIn";
 import { createDeadlineHandler, deadlineServiceName } from "../../runtime/handlers/deadline";
 import type { TableRef } from "./purgeWorkers";
 
@@ -47,9 +48,11 @@ export const batchFactory = () => createBatchHandler();
 export const statusFactory = () => createStatusHandler();
 export const approvalFactory = () => createApprovalHandler();
 export const cancelFactory = () => createCancelHandler();
+export const optInFactory = () => createOptInHandler();
 export const deadlineFactory = () => createDeadlineHandler();
 
-export type OperatorFunctionName = "request" | "batch" | "status" | "approval" | "cancel" | "deadline";
+export type OperatorFunctionName =
+  "request" | "batch" | "status" | "approval" | "cancel" | "opt-in" | "deadline";
 
 export class OperatorFunctions extends pulumi.ComponentResource {
   readonly functions: Record<OperatorFunctionName, LetheFunction>;
@@ -288,6 +291,29 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
         { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
+      ),
+      "opt-in": make(
+        "opt-in",
+        "Opts subjects back in to ingest (an operator's decision, audited) and rebuilds the filter",
+        optInFactory,
+        (r) => [
+          tableGrant("ReadHolders", ["dynamodb:GetItem"], [r.requests]),
+          tableGrant("OptIn", ["dynamodb:BatchGetItem", "dynamodb:DeleteItem"], [r.optOut]),
+          ...audit(r),
+          {
+            Sid: "RebuildFilter",
+            Effect: "Allow",
+            Action: "lambda:InvokeFunction",
+            Resource: r.filterBuilder,
+          },
+          keySubjectHashes(r.hashKey),
+        ],
+        {
+          ...auditEnv,
+          [envNames.optOutTable]: t.optOut.name,
+          [envNames.filterBuilderFunction]: args.filterBuilder.name,
+        },
+        { memorySizeMb: 256, timeoutSeconds: 60, kmsViaServices: ["dynamodb", "s3"] },
       ),
       deadline: make(
         "deadline",

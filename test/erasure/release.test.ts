@@ -19,6 +19,7 @@ import { getErasureRequest, requestIdsKey } from "../../runtime/erasure/request"
 import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { createApprovalHandler } from "../../runtime/handlers/approval";
 import { createCancelHandler } from "../../runtime/handlers/cancel";
+import { createOptInHandler } from "../../runtime/handlers/optIn";
 import { createRequestHandler } from "../../runtime/handlers/request";
 import { auditSettingsFromEnv } from "../../runtime/handlers/optOutDeps";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
@@ -178,6 +179,45 @@ describe("erasure: a cancelled or rejected request releases its opt-outs, audite
     expect(trail.find((e) => e.step === "opt-outs-released")!.detail.released).to.deep.equal([
       hasher.hash(`rej-${run}`),
     ]);
+  });
+
+  it("opt-in: an operator opts subjects back in, audited with who and why; a subject an open request holds is refused, changing nothing", async () => {
+    const run = randomUUID().slice(0, 8);
+    const optIn = createOptInHandler(env, { rebuildFilter });
+    const open = await file({ ids: [`open-${run}`], reason: "art. 17" });
+    await registry.add(`manual-${run}`, `completed-${run}`);
+    let refused: Error | undefined;
+    await optIn({ ids: [`manual-${run}`, `open-${run}`], reason: "wrong customer" }).catch(
+      (err: Error) => (refused = err),
+    );
+    expect(refused?.message)
+      .to.include("ID 2 is held by an open erasure request")
+      .and.include(open.requestId);
+    expect(refused?.message).to.not.include(run.slice(0, 8) + "-");
+    expect(await registered([`manual-${run}`, `open-${run}`])).to.deep.equal([
+      `manual-${run}`,
+      `open-${run}`,
+    ]);
+
+    const before = rebuilds;
+    const reply = await optIn({
+      ids: [`manual-${run}`, `never-${run}`],
+      reason: "wrong customer, ticket 4712",
+      by: "Dana",
+      principal: "arn:aws:iam::123456789012:user/ops",
+    });
+    expect(reply).to.include({ optedIn: 1, notRegistered: 1 });
+    expect(rebuilds).to.equal(before + 1);
+    expect(await registered([`manual-${run}`])).to.deep.equal([]);
+    const [entry] = await steps(reply.optInId);
+    expect(entry.step).to.equal("opted-in");
+    expect(entry.detail).to.deep.include({
+      subjects: [hasher.hash(`manual-${run}`)],
+      reason: "wrong customer, ticket 4712",
+      by: "arn:aws:iam::123456789012:user/ops",
+      note: "Dana",
+    });
+    expect(JSON.stringify(entry)).to.not.include(`manual-${run}`);
   });
 
   it("a failed intake (the filter rebuild fails) takes back the opt-outs it added and records nothing", async () => {
