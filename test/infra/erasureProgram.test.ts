@@ -67,6 +67,7 @@ const workflowFunctions: Record<string, string> = {
   "lethe-operations-status": "status",
   "lethe-operations-approval": "approval",
   "lethe-operations-cancel": "cancel",
+  "lethe-operations-opt-in": "opt-in",
   "lethe-operations-deadline": "deadline",
 };
 const lambdaArn = (short: string) =>
@@ -357,6 +358,7 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       statusFunction: "lethe-dev-status",
       approvalFunction: "lethe-dev-approval",
       cancelFunction: "lethe-dev-cancel",
+      optInFunction: "lethe-dev-opt-in",
       deadlineFunction: "lethe-dev-deadline",
       requestApprovalFunction: "lethe-dev-request-approval",
       enqueuePurgesFunction: "lethe-dev-enqueue-purges",
