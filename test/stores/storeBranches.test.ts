@@ -65,6 +65,7 @@ describe("stores: the state machine's store branches, run locally", function () 
   const profileTable = `lethe-test-branch-profiles-${run}`;
   const signingKey = "branch-signing-key";
   let tables: BatchTables;
+  let auditTable: string;
   let topicArn: string;
   let queueUrl: string;
   let connectionSecret: string;
@@ -85,6 +86,7 @@ describe("stores: the state machine's store branches, run locally", function () 
       ledgerTable: await createTableLike("ledger", `lethe-test-branch-ledger-${run}`),
       requestsTable: await createTableLike("requests", `lethe-test-branch-requests-${run}`),
     };
+    auditTable = await createTableLike("audit", `lethe-test-branch-audit-${run}`);
     await createIndexedProfileTable(ddb, profileTable);
     topicArn = (await sns.send(new CreateTopicCommand({ Name: `lethe-test-branch-alerts-${run}` })))
       .TopicArn!;
@@ -220,6 +222,10 @@ describe("stores: the state machine's store branches, run locally", function () 
           [envNames.ledgerTable]: tables.ledgerTable,
           [envNames.requestsTable]: tables.requestsTable,
           [envNames.alertTopicArn]: topicArn,
+          // Every move of a request is audited (details over the item limit would go to the bucket).
+          [envNames.auditTable]: auditTable,
+          [envNames.auditBucket]: bucket,
+          [envNames.kmsKeyArn]: "alias/aws/s3",
         }),
       ),
     };
