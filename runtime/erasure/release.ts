@@ -7,10 +7,10 @@
 // naming the ended request, so an intake racing the release keeps its opt-out. Then the filter is
 // rebuilt and each request's audit says what happened (counts and hashes, never an ID).
 import { S3Client } from "@aws-sdk/client-s3";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { erasureStates, ErasureState } from "../contracts/requests";
 import type { OptOutRegistry } from "../ingest/optOutRegistry";
 import { auditEach, BatchTables } from "./batches";
+import { requestsInState } from "./deadlines";
 import { ErasureRequest, getErasureRequest, readRequestIds, readSubjectHashes } from "./request";
 import { canonicalSubject, SubjectHasher } from "./subjectHash";
 
@@ -39,26 +39,11 @@ export interface ReleaseReply {
 /** Every request but `except` that holds subjects: any state but the releasing ones, by keyed hash. */
 async function holdersByHash(deps: ReleaseDeps, except: Set<string>): Promise<Map<string, string>> {
   const holders = new Map<string, string>();
-  for (const status of erasureStates.filter((s) => !releasingStates.includes(s))) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.doc.send(
-        new QueryCommand({
-          TableName: deps.requestsTable,
-          IndexName: "byStatus",
-          KeyConditionExpression: "#s = :s",
-          ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: { ":s": status },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const r of (page.Items ?? []) as ErasureRequest[]) {
-        if (except.has(r.requestId)) continue;
-        for (const h of await readSubjectHashes(deps.s3, r)) if (!holders.has(h)) holders.set(h, r.requestId);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
+  for (const status of erasureStates.filter((s) => !releasingStates.includes(s)))
+    for (const r of await requestsInState<ErasureRequest>(deps.doc, deps.requestsTable, status, null)) {
+      if (except.has(r.requestId)) continue;
+      for (const h of await readSubjectHashes(deps.s3, r)) if (!holders.has(h)) holders.set(h, r.requestId);
+    }
   return holders;
 }
 

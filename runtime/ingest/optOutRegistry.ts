@@ -117,23 +117,39 @@ export class OptOutRegistry implements OptOutLookup {
 
   /** The entries of those of `customerIds` that are registered (BatchGetItem, 100 keys a call). */
   async entries(customerIds: readonly string[]): Promise<Map<string, OptOutEntry>> {
-    const found = new Map<string, OptOutEntry>();
+    const items = (await this.batchGet(customerIds, false)) as unknown as OptOutEntry[];
+    return new Map(items.map((item) => [item.customerId, item]));
+  }
+
+  /** The items of `customerIds` (only their keys with `keysOnly`), unprocessed keys retried with back-off. */
+  private async batchGet(
+    customerIds: readonly string[],
+    keysOnly: boolean,
+  ): Promise<Record<string, NativeAttributeValue>[]> {
+    const found: Record<string, NativeAttributeValue>[] = [];
     const unique = [...new Set(customerIds)];
     for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
       let keys: Record<string, NativeAttributeValue>[] = unique
         .slice(i, i + BATCH_GET_LIMIT)
         .map((id) => ({ [OPT_OUT_KEY]: id }));
       for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > this.maxRetries)
+        if (attempt > this.maxRetries) {
           throw new Error(
-            `opt-out registry: ${keys.length} keys still unprocessed after ${this.maxRetries} retries`,
+            `opt-out registry: ${keys.length} keys still unprocessed after ${this.maxRetries} retries (throttled)`,
           );
+        }
         if (attempt > 0) await sleep(this.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+        this.keysRequested += keys.length;
         const out = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: keysOnly
+                ? { Keys: keys, ProjectionExpression: "#k", ExpressionAttributeNames: { "#k": OPT_OUT_KEY } }
+                : { Keys: keys, ConsistentRead: true },
+            },
+          }),
         );
-        for (const item of out.Responses?.[this.tableName] ?? [])
-          found.set(item[OPT_OUT_KEY] as string, item as OptOutEntry);
+        found.push(...(out.Responses?.[this.tableName] ?? []));
         keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, NativeAttributeValue>[];
       }
     }
@@ -183,36 +199,7 @@ export class OptOutRegistry implements OptOutLookup {
 
   /** The opted-out subset of `customerIds`, via BatchGetItem (100 keys a call, unprocessed keys retried). */
   async optedOut(customerIds: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    const unique = [...new Set(customerIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, NativeAttributeValue>[] = unique
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((id) => ({ [OPT_OUT_KEY]: id }));
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > this.maxRetries) {
-          throw new Error(
-            `opt-out registry: ${keys.length} keys still unprocessed after ${this.maxRetries} retries (throttled)`,
-          );
-        }
-        if (attempt > 0) await sleep(this.retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-        this.keysRequested += keys.length;
-        const out = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ProjectionExpression: "#k",
-                ExpressionAttributeNames: { "#k": OPT_OUT_KEY },
-              },
-            },
-          }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) found.add(item[OPT_OUT_KEY] as string);
-        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, NativeAttributeValue>[];
-      }
-    }
-    return found;
+    return new Set((await this.batchGet(customerIds, true)).map((item) => item[OPT_OUT_KEY] as string));
   }
 
   /** Every opted-out ID, a page (one Scan call, up to 1 MB unless `pageSize` caps it) at a time. */
