@@ -32,7 +32,7 @@ export interface ApiResult {
   body: string;
 }
 
-export type ConsoleFunction = "request" | "status" | "cancel" | "approval";
+export type ConsoleFunction = "request" | "status" | "cancel" | "approval" | "opt-in";
 
 export type CallOutcome = { ok: true; reply: unknown } | { ok: false; failure: FunctionFailure };
 
@@ -225,6 +225,12 @@ async function answerJson(
       reply = await callConsole(deps, "cancel", {
         requestId: params.id,
         ...(caller ? { principal: caller } : {}),
+      });
+      break;
+    case "optIn":
+      reply = await callConsole(deps, "opt-in", {
+        ...body,
+        principal: caller ?? "api (unauthenticated)",
       });
       break;
     case "approveBatch":

@@ -4,6 +4,7 @@
 // is refused (cancel that request first): its erasure would go on while its new data flowed again.
 //
 // Event: {"ids": ["c-1", ...] | [["tenant", "c-1"], ...], "reason": "...", "by"?: "...", "principal"?: "..."}
+// ("customerIds" is accepted for "ids", as the request event takes it).
 import { randomUUID } from "node:crypto";
 import { UsageError } from "../contracts/errors";
 import { endStates } from "../contracts/requests";
@@ -26,7 +27,12 @@ const example = '{"ids": ["c-1"], "reason": "the customer asked to be opted back
 export function parseOptInEvent(event: unknown): OptInEvent {
   if (typeof event !== "object" || event === null || Array.isArray(event))
     throw new UsageError(`opt-in: the event must be an object like ${example}`);
-  const e = event as Record<string, unknown>;
+  const given = event as Record<string, unknown>;
+  if (given.ids !== undefined && given.customerIds !== undefined)
+    throw new UsageError('opt-in: give the IDs as "ids" or as "customerIds", not both');
+  // "customerIds" as the request event and the HTTP API name them.
+  const { customerIds, ...rest } = given;
+  const e: Record<string, unknown> = customerIds === undefined ? given : { ...rest, ids: customerIds };
   if (!Array.isArray(e.ids) || e.ids.length === 0)
     throw new UsageError(`opt-in: "ids" must be a non-empty array of IDs: ${example}`);
   for (const field of ["reason", "by", "principal"] as const) {

@@ -13,6 +13,8 @@ import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/era
 import { requestApproval } from "../../runtime/erasure/approval";
 import { approvalLinksFor, kmsLinkSigner, LinkSigner } from "../../runtime/api/approvalLinks";
 import { ApiServer, startApiServer } from "../../tools/apiServer";
+import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
+import { readAudit } from "../../runtime/erasure/audit";
 import { sharedLocalStack } from "../support/localStack";
 
 async function call(
@@ -351,5 +353,28 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
     const ok = await open(approve, "POST", {}, { origin: new URL(server.url).origin });
     expect(ok.status, ok.html).to.equal(200);
     expect((await getBatch(tables, batchId))!.approval!.decision).to.equal("approve");
+  });
+
+  it("opts a customer back in by POST /opt-ins, audited with the authenticated caller; refused while an erasure is open", async () => {
+    const id = `optin-${randomUUID().slice(0, 8)}`;
+    const filed = await call(server, "POST", "/requests", { json: { customerIds: [id] } });
+    expect(filed.status, filed.text).to.equal(200);
+    const held = await call(server, "POST", "/opt-ins", {
+      json: { customerIds: [id], reason: "wrong customer" },
+    });
+    expect(held.status, held.text).to.equal(400);
+    expect(held.body.message).to.include("held by an open erasure request");
+    expect(held.text).to.not.include(id);
+    await call(server, "POST", `/requests/${filed.body.requestId}/cancel`);
+    // The cancel opted it back in already; an explicit opt-in of a registered one:
+    await new OptOutRegistry(doc, stack.optOutTable).add(id, `manual-${id}`);
+    const r = await call(server, "POST", "/opt-ins", {
+      json: { customerIds: [id], reason: "wrong customer", by: "Dana" },
+    });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body).to.include({ optedIn: 1, notRegistered: 0 });
+    expect((await new OptOutRegistry(doc, stack.optOutTable).optedOut([id])).size).to.equal(0);
+    const [entry] = await readAudit(doc, stack.auditTable, r.body.optInId as string);
+    expect(entry.detail).to.include({ by: "local:lethe-api", note: "Dana", reason: "wrong customer" });
   });
 });

@@ -141,7 +141,13 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
         .flat()
         .map((a) => a.split(":").pop())
         .sort(),
-    ).to.deep.equal(["lethe-dev-approval", "lethe-dev-cancel", "lethe-dev-request", "lethe-dev-status"]);
+    ).to.deep.equal([
+      "lethe-dev-approval",
+      "lethe-dev-cancel",
+      "lethe-dev-opt-in",
+      "lethe-dev-request",
+      "lethe-dev-status",
+    ]);
     expect(bySid.ListRequestsByStatus.Resource).to.match(/:table\/.+\/index\/byStatus$/);
     expect(bySid.CheckApprovalLinks).to.include({ Action: "kms:VerifyMac" });
     const keys = p.ofType("aws:kms/key:Key").filter((k) => k.name === "lethe-api-links-key");
