@@ -18,6 +18,7 @@ import { createCancelHandler } from "../../runtime/handlers/cancel";
 import { sfnStartExecution } from "../../runtime/handlers/batch";
 import { parseApprovalEvent } from "../../runtime/erasure/approval";
 import { parseCancelEvent } from "../../runtime/erasure/cancel";
+import { parseOptInEvent } from "../../runtime/erasure/optIn";
 import { parseStatusEvent } from "../../runtime/erasure/status";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { createTableLike } from "../../tools/localStack";
@@ -114,6 +115,7 @@ describe("status, approval and cancel functions", () => {
     expect(parseStatusEvent(event("status"))).to.be.a("string");
     expect(parseApprovalEvent(event("approval")).decision).to.equal("approve");
     expect(parseCancelEvent(event("cancel"))).to.have.property("batchId");
+    expect(parseOptInEvent(event("opt-in")).ids).to.deep.equal(["cust-0042"]);
   });
 
   it("status: state, deadline, days left, subjects, then the batch and its steps; never an ID", async () => {
