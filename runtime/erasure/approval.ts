@@ -6,7 +6,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { auditEach, BatchTables, batchTarget, getBatch, moveBatch } from "./batches";
+import { auditEach, BatchTables, batchTarget, decidedBy, getBatch, moveBatch } from "./batches";
 import type { ReleaseReply } from "./release";
 import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 import { UsageError } from "../contracts/errors";
@@ -48,12 +48,6 @@ export function parseApprovalEvent(event: unknown): ApprovalDecisionEvent {
     by: e.by as string | undefined,
     ...(e.principal ? { principal: e.principal as string } : {}),
   };
-}
-
-/** Who decided, as the records name them: the authenticated principal, else the typed name. */
-export function decidedBy(e: { by?: string; principal?: string }): { by: string; note?: string } {
-  if (!e.principal) return { by: e.by || "unknown" };
-  return { by: e.principal, ...(e.by ? { note: e.by } : {}) };
 }
 
 export interface ApprovalRequestDeps extends BatchTables {

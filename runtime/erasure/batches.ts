@@ -78,6 +78,12 @@ export interface MovedBy {
   note?: string;
 }
 
+/** Who decided, as the records name them: the authenticated principal, else the typed name. */
+export function decidedBy(e: { by?: string; principal?: string }): MovedBy {
+  if (!e.principal) return { by: e.by || "unknown" };
+  return { by: e.principal, ...(e.by ? { note: e.by } : {}) };
+}
+
 /** The workflow's own moves (its tasks run as the stack's functions, no person behind them). */
 export const workflowMover: MovedBy = { by: "lethe workflow" };
 

@@ -10,7 +10,7 @@ import { UsageError } from "../contracts/errors";
 import { endStates } from "../contracts/requests";
 import type { OptOutRegistry } from "../ingest/optOutRegistry";
 import { appendAudit, AuditSettings } from "./audit";
-import { decidedBy } from "./approval";
+import { decidedBy } from "./batches";
 import { getErasureRequest, normaliseSubjects } from "./request";
 import { canonicalSubject, SubjectHasher } from "./subjectHash";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";

@@ -8,7 +8,7 @@ import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { UsageError } from "../contracts/errors";
-import { decidedBy } from "../erasure/approval";
+import { decidedBy } from "../erasure/batches";
 import { cancelErasure, CancelDeps, CancelReply } from "../erasure/cancel";
 import { cancelledIdsDroppedReason, dropEndedRequestIds } from "../erasure/request";
 import { auditSettingsFromEnv, rawIdSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
