@@ -83,6 +83,13 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]),
       objectGrant("AuditDetails", ["s3:PutObject"], r.auditBucket, ["audit/"]),
     ];
+    // Request, cancel, approval and opt-in publish a new ingest filter at once (the filter builder).
+    const rebuildFilter = (r: Refs): PolicyStatement => ({
+      Sid: "RebuildFilter",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: r.filterBuilder,
+    });
     // Cancel and reject opt a request's subjects back in (runtime/erasure/release.ts): read its raw IDs,
     // find other holders among the requests (byStatus), hand over or delete each entry conditionally,
     // rebuild the filter.
@@ -94,7 +101,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         [r.optOut],
       ),
       objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
-      { Sid: "RebuildFilter", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: r.filterBuilder },
+      rebuildFilter(r),
       keySubjectHashes(r.hashKey),
     ];
     const releaseEnv = {
@@ -169,12 +176,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           ),
           ...audit(r),
           objectGrant("KeepRequestIds", ["s3:PutObject"], r.lake, [requestIdsRoot]),
-          {
-            Sid: "RebuildFilter",
-            Effect: "Allow",
-            Action: "lambda:InvokeFunction",
-            Resource: r.filterBuilder,
-          },
+          rebuildFilter(r),
           keySubjectHashes(r.hashKey),
         ],
         {
@@ -300,12 +302,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           tableGrant("ReadHolders", ["dynamodb:GetItem"], [r.requests]),
           tableGrant("OptIn", ["dynamodb:BatchGetItem", "dynamodb:DeleteItem"], [r.optOut]),
           ...audit(r),
-          {
-            Sid: "RebuildFilter",
-            Effect: "Allow",
-            Action: "lambda:InvokeFunction",
-            Resource: r.filterBuilder,
-          },
+          rebuildFilter(r),
           keySubjectHashes(r.hashKey),
         ],
         {
