@@ -358,7 +358,7 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
   it("opts a customer back in by POST /opt-ins, audited with the authenticated caller; refused while an erasure is open", async () => {
     const id = `optin-${randomUUID().slice(0, 8)}`;
     const filed = await call(server, "POST", "/requests", { json: { customerIds: [id] } });
-    expect(filed.status, filed.text).to.equal(200);
+    expect(filed.status, filed.text).to.equal(201);
     const held = await call(server, "POST", "/opt-ins", {
       json: { customerIds: [id], reason: "wrong customer" },
     });

@@ -129,7 +129,7 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(association.inputs.resourceArn).to.match(/\/stages\/v1$/);
   });
 
-  it("gives the API function only the calls it makes: invoke the four console functions, query byStatus, read batches, verify link MACs", () => {
+  it("gives the API function only the calls it makes: invoke the five console functions, query byStatus, read batches, verify link MACs", () => {
     const statements = JSON.parse(p.named("lethe-api-function-policy").inputs.policy).Statement as {
       Sid: string;
       Action: string | string[];
