@@ -38,6 +38,7 @@ import { createStoresSubsystemHandler } from "../../runtime/handlers/storesSubsy
 import { dynamoDbStore, DynamoDbSender } from "../../runtime/stores/dynamodb";
 import { createStoreHandler } from "../../runtime/stores/storeHandler";
 import { createTableLike } from "../../tools/localStack/copies";
+import { erasureEnvironment } from "../../runtime/erasure/settings";
 import { localStoreTaskHandlers } from "../../tools/localStoreTasks";
 import { startLocalExecution } from "../../tools/localWorkflow";
 import {
@@ -223,6 +224,13 @@ describe("stores: the state machine's store branches, run locally", function () 
           [envNames.requestsTable]: tables.requestsTable,
           [envNames.alertTopicArn]: topicArn,
           // Every move of a request is audited (details over the item limit would go to the bucket).
+          ...erasureEnvironment({
+            deadlineDays: 30,
+            requestRetentionDays: 365,
+            errorRetentionDays: 90,
+            auditRetentionDays: 2190,
+            failedRequestIdGraceDays: 30,
+          }),
           [envNames.auditTable]: auditTable,
           [envNames.auditBucket]: bucket,
           [envNames.kmsKeyArn]: "alias/aws/s3",
