@@ -118,6 +118,19 @@ async function cancelCommand(id: string, o: StackFlags & { reason?: string }): P
   return 0;
 }
 
+async function optInCommand(
+  ids: string[],
+  o: StackFlags & { reason?: string; by?: string },
+): Promise<number> {
+  if (!o.reason) throw new UsageError("opt-in needs --reason <text> (it is audited)");
+  const { optIn } = await import("../tools/erasureCommands");
+  const reply = (await optIn(ids, o.reason, o.by ?? process.env.USER ?? "cli", stackOf(o))) as {
+    message: string;
+  };
+  process.stdout.write(`${reply.message}\n`);
+  return 0;
+}
+
 export function registerErasure(program: Command): void {
   examples(
     action(
@@ -202,5 +215,21 @@ export function registerErasure(program: Command): void {
       cancelCommand,
     ),
     ["lethe cancel 5f0c… --reason 'filed twice'"],
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("opt-in")
+          .description(
+            "opt customers back in to ingest (their new data is kept again); refused while an open erasure holds them",
+          )
+          .argument("<ids...>", "customer IDs")
+          .option("--reason <text>", "why (required, audited)")
+          .option("--by <who>", "who decides (default $USER)"),
+      ),
+      optInCommand,
+    ),
+    ["lethe opt-in cust-0042 --reason 'erasure filed for the wrong customer, ticket 4712'"],
   );
 }

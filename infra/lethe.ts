@@ -162,7 +162,12 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     indexTableName: tables.tables.index.name,
     indexTableArn: tables.tables.index.arn,
     subjectHashKeyArn: subjectHashKey.arn,
-    batchTables: { requests: tables.tables.requests, ledger: tables.tables.ledger },
+    batchTables: {
+      requests: tables.tables.requests,
+      ledger: tables.tables.ledger,
+      audit: tables.tables.audit,
+    },
+    auditBucketName: auditBucket.bucketName,
   });
   const queues = new PurgeQueues("lethe-purge", {
     tags,
@@ -250,6 +255,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       requests: tableRef(tables.tables.requests),
       ledger: tableRef(tables.tables.ledger),
       audit: tableRef(tables.tables.audit),
+      idempotency: tableRef(tables.tables.idempotency),
     },
     lakeBucketName: lake.lake.bucketName,
     auditBucketName: auditBucket.bucketName,
@@ -430,6 +436,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     statusFunction: o.status.function.name,
     approvalFunction: o.approval.function.name,
     cancelFunction: o.cancel.function.name,
+    optInFunction: o["opt-in"].function.name,
     deadlineFunction: o.deadline.function.name,
     requestApprovalFunction: t.requestApproval.function.name,
     enqueuePurgesFunction: t.enqueuePurges.function.name,

@@ -76,7 +76,7 @@ function localEnvironmentOf(env: Record<string, string>, outputs: StackOutputs):
 }
 
 /** The functions the API's console functions reach: themselves, and the filter builder (request). */
-const servedFunctions = ["request", "status", "cancel", "approval", "filter-builder"] as const;
+const servedFunctions = ["request", "status", "cancel", "approval", "opt-in", "filter-builder"] as const;
 
 /**
  * Lambda Invoke served locally (tools/localLambda.ts) for the console functions and what they call,

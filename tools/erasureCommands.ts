@@ -16,6 +16,7 @@ import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
 import { loadPackagedHandler, packagedFunction, PackagingOptions, withEnvironment } from "./packaging";
 import { batchFunctionEnvironment, stackEnvironment, stackPackaging, startLocalBatch } from "./localErasure";
 import { serveLocalLambda } from "./localLambda";
+import { servePeers } from "./invoke";
 import { serveLocalStepFunctions } from "./localStepFunctions";
 import { localCredentialsEnvironment } from "./localStack/endpoint";
 import { batchStepOf, BatchStep } from "./batchSteps";
@@ -58,13 +59,21 @@ function invoker(
   if (outputs.local) {
     const stack = outputs as unknown as LocalStack;
     return async (shortName, event) => {
-      const fn = await packagedFunction(shortName, stackPackaging(stack, opts.packaging));
-      const handler = loadPackagedHandler(fn, {
-        ...batchFunctionEnvironment(fn, stack),
-        AWS_ENDPOINT_URL: stack.endpoint,
-        ...extraEnv,
-      });
-      return refusalsAsUsage(() => handler(event));
+      const packaging = stackPackaging(stack, opts.packaging);
+      const fn = await packagedFunction(shortName, packaging);
+      // The functions it invokes (the filter builder: request, cancel, reject), unless the caller serves them.
+      const peers = extraEnv.AWS_ENDPOINT_URL_LAMBDA ? undefined : await servePeers(outputs, packaging);
+      try {
+        const handler = loadPackagedHandler(fn, {
+          ...batchFunctionEnvironment(fn, stack),
+          AWS_ENDPOINT_URL: stack.endpoint,
+          ...(peers ? { AWS_ENDPOINT_URL_LAMBDA: peers.endpoint } : {}),
+          ...extraEnv,
+        });
+        return await refusalsAsUsage(() => handler(event));
+      } finally {
+        await peers?.close();
+      }
     };
   }
   const lambda = makeLambdaClient();
@@ -278,4 +287,14 @@ export async function cancel(
       throw new UsageError(`cancel: no request or batch ${id}`);
     throw err;
   }
+}
+
+/** Opts subjects back in to ingest (the opt-in function), audited with who and why. */
+export async function optIn(
+  ids: string[],
+  reason: string,
+  by: string,
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  return invoker(stackOf(opts), opts)("opt-in", { customerIds: eraseSubjects({ ids }), reason, by });
 }

@@ -9,6 +9,7 @@ import { resolveClientConfig } from "../runtime/aws/clients";
 import {
   lambdaEnvironment,
   loadPackagedHandler,
+  outputKeyOf,
   PackagedFunction,
   packagedFunction,
   packagedFunctions,
@@ -16,6 +17,7 @@ import {
   zipFunction,
 } from "./packaging";
 import { readJsonFile, resolveStackOutputs, StackOutputs } from "./stackOutputs";
+import { LocalLambda, serveLocalLambda } from "./localLambda";
 
 export { defaultStackOutputsFile, readJsonFile, readStackOutputs } from "./stackOutputs";
 export type { StackOutputs } from "./stackOutputs";
@@ -119,13 +121,39 @@ export function localFunctionEnvironment(
   return env;
 }
 
+/** The functions other functions invoke (request, cancel, approval rebuild the ingest filter). */
+const invokedByOthers = ["filter-builder"];
+
+/**
+ * Lambda Invoke served in this process for the functions others call, each the packaged code with
+ * its local environment (packaged on its first call only), so a local invoke takes the deployed path
+ * end to end.
+ */
+export async function servePeers(outputs: StackOutputs, opts: PackagingOptions): Promise<LocalLambda> {
+  const handlers: Record<string, (event: unknown) => Promise<unknown>> = {};
+  for (const shortName of invokedByOthers) {
+    let loaded: Promise<(event: unknown) => Promise<unknown>> | undefined;
+    const load = async () => {
+      const peer = await packagedFunction(shortName, opts);
+      return loadPackagedHandler(peer, localFunctionEnvironment(peer, outputs));
+    };
+    const handler = async (event: unknown) => (await (loaded ??= load()))(event);
+    const named = `lethe-${opts.stack ?? "dev"}-${shortName}`;
+    for (const name of [named, outputs.localResources?.[named], outputs[outputKeyOf(shortName)]])
+      if (typeof name === "string" && name !== "") handlers[name.split(":").pop()!] = handler;
+  }
+  return serveLocalLambda(handlers);
+}
+
 async function invokeLocally(
   fn: PackagedFunction,
   outputs: StackOutputs,
   event: unknown,
   logs: (chunk: string) => void,
+  opts: PackagingOptions,
 ): Promise<{ reply: unknown; failed: boolean }> {
-  const env = localFunctionEnvironment(fn, outputs);
+  const peers = await servePeers(outputs, opts);
+  const env = { ...localFunctionEnvironment(fn, outputs), AWS_ENDPOINT_URL_LAMBDA: peers.endpoint };
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array) => {
     logs(chunk.toString());
@@ -143,6 +171,7 @@ async function invokeLocally(
     };
   } finally {
     process.stdout.write = write;
+    await peers.close();
   }
 }
 
@@ -184,7 +213,7 @@ export async function invokeFunction(
   const functionName = functionNameIn(outputs, source, fn);
   const logs = opts.logs ?? ((chunk: string) => void process.stderr.write(chunk));
   const { reply, failed } = outputs.local
-    ? await invokeLocally(fn, outputs, event, logs)
+    ? await invokeLocally(fn, outputs, event, logs, opts)
     : await invokeDeployed(functionName, event);
   return { reply, failed, where: outputs.local ? "local" : "deployed", functionName };
 }

@@ -30,6 +30,7 @@ export function consoleFunctionNames(stack = pulumi.getStack()): Record<ConsoleF
     status: `lethe-${stack}-status`,
     cancel: `lethe-${stack}-cancel`,
     approval: `lethe-${stack}-approval`,
+    "opt-in": `lethe-${stack}-opt-in`,
   };
 }
 
@@ -120,26 +121,29 @@ export class ErasureApi extends pulumi.ComponentResource {
             functionArn("status"),
             functionArn("cancel"),
             functionArn("approval"),
+            functionArn("opt-in"),
             args.requestsTableArn,
             args.ledgerTableArn,
             this.linkKey.arn,
           ])
-          .apply(([request, status, cancel, approval, requests, ledger, linkKey]): PolicyStatement[] => [
-            {
-              Sid: "CallConsoleFunctions",
-              Effect: "Allow",
-              Action: "lambda:InvokeFunction",
-              Resource: [request, status, cancel, approval],
-            },
-            {
-              Sid: "ListRequestsByStatus",
-              Effect: "Allow",
-              Action: "dynamodb:Query",
-              Resource: `${requests}/index/${byStatusIndex}`,
-            },
-            { Sid: "ReadBatches", Effect: "Allow", Action: "dynamodb:GetItem", Resource: ledger },
-            { Sid: "CheckApprovalLinks", Effect: "Allow", Action: "kms:VerifyMac", Resource: linkKey },
-          ]),
+          .apply(
+            ([request, status, cancel, approval, optIn, requests, ledger, linkKey]): PolicyStatement[] => [
+              {
+                Sid: "CallConsoleFunctions",
+                Effect: "Allow",
+                Action: "lambda:InvokeFunction",
+                Resource: [request, status, cancel, approval, optIn],
+              },
+              {
+                Sid: "ListRequestsByStatus",
+                Effect: "Allow",
+                Action: "dynamodb:Query",
+                Resource: `${requests}/index/${byStatusIndex}`,
+              },
+              { Sid: "ReadBatches", Effect: "Allow", Action: "dynamodb:GetItem", Resource: ledger },
+              { Sid: "CheckApprovalLinks", Effect: "Allow", Action: "kms:VerifyMac", Resource: linkKey },
+            ],
+          ),
         environment: {
           [envNames.requestsTable]: args.requestsTableName,
           [envNames.ledgerTable]: args.ledgerTableName,
@@ -147,6 +151,7 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.statusFunction]: f.status,
           [envNames.cancelFunction]: f.cancel,
           [envNames.approvalFunction]: f.approval,
+          [envNames.optInFunction]: f["opt-in"],
           [envNames.approvalLinkKeyArn]: this.linkKey.arn,
           POWERTOOLS_SERVICE_NAME: "lethe-api",
         },

@@ -51,3 +51,11 @@ export function publishGrant(topicArn: string): PolicyStatement {
 export function executionsOf(stateMachineArn: string): string {
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:*`;
 }
+
+/** Auditing each move of a request: items in the audit table, large details under the audit bucket's audit/. */
+export function auditMoveGrants(auditTableArn: string, auditBucket: string): PolicyStatement[] {
+  return [
+    tableGrant("AuditMoves", ["dynamodb:PutItem"], [auditTableArn]),
+    objectGrant("AuditMoveDetails", ["s3:PutObject"], auditBucket, ["audit/"]),
+  ];
+}

@@ -7,7 +7,7 @@ import { createFindHandler } from "../../runtime/handlers/find";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
-import { tableGrant } from "../components/grants";
+import { auditMoveGrants, tableGrant } from "../components/grants";
 import type { TableRef } from "./purgeWorkers";
 import { mappersReadStatements } from "./dataMappers";
 import { envNames } from "../../runtime/contracts/env";
@@ -31,7 +31,9 @@ export interface FindTaskArgs {
    * The batch records (ledger) and requests the state machine's find moves (FINDING, steps.find);
    * find's own grants, not verify's (verify gets its own).
    */
-  batchTables: { requests: TableRef; ledger: TableRef };
+  batchTables: { requests: TableRef; ledger: TableRef; audit: TableRef };
+  /** Where audit details too large for an item go (every move of a request is audited). */
+  auditBucketName: pulumi.Input<string>;
 }
 
 export const findFactory = () => createFindHandler();
@@ -157,16 +159,25 @@ export class FindTask extends pulumi.ComponentResource {
           "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
         callbackFactory: findFactory,
         statements: pulumi
-          .all([this.statements, args.batchTables.requests.arn, args.batchTables.ledger.arn])
-          .apply(([list, requests, ledger]) => [
+          .all([
+            this.statements,
+            args.batchTables.requests.arn,
+            args.batchTables.ledger.arn,
+            args.batchTables.audit.arn,
+            args.auditBucketName,
+          ])
+          .apply(([list, requests, ledger, audit, auditBucket]) => [
             ...list,
             tableGrant("MoveBatch", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [ledger]),
             tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [requests]),
+            ...auditMoveGrants(audit, auditBucket),
           ]),
         environment: {
           ...this.environment,
           [envNames.requestsTable]: args.batchTables.requests.name,
           [envNames.ledgerTable]: args.batchTables.ledger.name,
+          [envNames.auditTable]: args.batchTables.audit.name,
+          [envNames.auditBucket]: args.auditBucketName,
           POWERTOOLS_SERVICE_NAME: "lethe-find",
         },
         kmsViaServices: ["s3", "dynamodb"],

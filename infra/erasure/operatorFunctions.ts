@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
-import { executionsOf, objectGrant, publishGrant, tableGrant } from "../components/grants";
+import { executionsOf, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { envNames } from "../../runtime/contracts/env";
 import { manifestRoot, requestIdsRoot } from "../../runtime/contracts/lakeSchema";
@@ -16,6 +16,7 @@ import { createBatchHandler } from "../../runtime/handlers/batch";
 import { createStatusHandler } from "../../runtime/handlers/status";
 import { createApprovalHandler } from "../../runtime/handlers/approval";
 import { createCancelHandler } from "../../runtime/handlers/cancel";
+import { createOptInHandler } from "../../runtime/handlers/optIn";
 import { createDeadlineHandler, deadlineServiceName } from "../../runtime/handlers/deadline";
 import type { TableRef } from "./purgeWorkers";
 
@@ -47,9 +48,11 @@ export const batchFactory = () => createBatchHandler();
 export const statusFactory = () => createStatusHandler();
 export const approvalFactory = () => createApprovalHandler();
 export const cancelFactory = () => createCancelHandler();
+export const optInFactory = () => createOptInHandler();
 export const deadlineFactory = () => createDeadlineHandler();
 
-export type OperatorFunctionName = "request" | "batch" | "status" | "approval" | "cancel" | "deadline";
+export type OperatorFunctionName =
+  "request" | "batch" | "status" | "approval" | "cancel" | "opt-in" | "deadline";
 
 export class OperatorFunctions extends pulumi.ComponentResource {
   readonly functions: Record<OperatorFunctionName, LetheFunction>;
@@ -80,6 +83,32 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]),
       objectGrant("AuditDetails", ["s3:PutObject"], r.auditBucket, ["audit/"]),
     ];
+    // Request, cancel, approval and opt-in publish a new ingest filter at once (the filter builder).
+    const rebuildFilter = (r: Refs): PolicyStatement => ({
+      Sid: "RebuildFilter",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: r.filterBuilder,
+    });
+    // Cancel and reject opt a request's subjects back in (runtime/erasure/release.ts): read its raw IDs,
+    // find other holders among the requests (byStatus), hand over or delete each entry conditionally,
+    // rebuild the filter.
+    const releaseOptOuts = (r: Refs): PolicyStatement[] => [
+      tableGrant("FindHolders", ["dynamodb:Query"], [r.requests], true),
+      tableGrant(
+        "ReleaseOptOuts",
+        ["dynamodb:BatchGetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        [r.optOut],
+      ),
+      objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
+      rebuildFilter(r),
+      keySubjectHashes(r.hashKey),
+    ];
+    const releaseEnv = {
+      [envNames.optOutTable]: t.optOut.name,
+      [envNames.lakeBucket]: args.lakeBucketName,
+      [envNames.filterBuilderFunction]: args.filterBuilder.name,
+    };
     const auditEnv = {
       [envNames.auditTable]: t.audit.name,
       [envNames.auditBucket]: args.auditBucketName,
@@ -147,12 +176,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           ),
           ...audit(r),
           objectGrant("KeepRequestIds", ["s3:PutObject"], r.lake, [requestIdsRoot]),
-          {
-            Sid: "RebuildFilter",
-            Effect: "Allow",
-            Action: "lambda:InvokeFunction",
-            Resource: r.filterBuilder,
-          },
+          rebuildFilter(r),
           keySubjectHashes(r.hashKey),
         ],
         {
@@ -220,6 +244,8 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("DecideBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+          ...audit(r),
+          ...releaseOptOuts(r),
           {
             Sid: "AnswerTaskToken",
             Effect: "Allow",
@@ -230,10 +256,11 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         ],
         {
           ...auditEnv,
+          ...releaseEnv,
           [envNames.ledgerTable]: t.ledger.name,
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
-        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+        { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
       ),
       cancel: make(
         "cancel",
@@ -242,6 +269,15 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         (r) => [
           tableGrant("CancelBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
           tableGrant("CancelRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+          ...audit(r),
+          ...releaseOptOuts(r),
+          // A cancelled request's raw IDs are dropped at once, every version.
+          objectGrant("DropRequestIds", ["s3:DeleteObject", "s3:DeleteObjectVersion"], r.lake, [
+            requestIdsRoot,
+          ]),
+          listGrant("ListRequestIds", r.lake, [requestIdsRoot]),
+          // Its idempotency record goes with them.
+          tableGrant("ClearIdempotency", ["dynamodb:DeleteItem"], [r.idempotency]),
           {
             Sid: "StopErasure",
             Effect: "Allow",
@@ -251,10 +287,30 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         ],
         {
           ...auditEnv,
+          ...releaseEnv,
+          [envNames.idempotencyTable]: t.idempotency.name,
           [envNames.ledgerTable]: t.ledger.name,
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
-        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+        { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
+      ),
+      "opt-in": make(
+        "opt-in",
+        "Opts subjects back in to ingest (an operator's decision, audited) and rebuilds the filter",
+        optInFactory,
+        (r) => [
+          tableGrant("ReadHolders", ["dynamodb:GetItem"], [r.requests]),
+          tableGrant("OptIn", ["dynamodb:BatchGetItem", "dynamodb:DeleteItem"], [r.optOut]),
+          ...audit(r),
+          rebuildFilter(r),
+          keySubjectHashes(r.hashKey),
+        ],
+        {
+          ...auditEnv,
+          [envNames.optOutTable]: t.optOut.name,
+          [envNames.filterBuilderFunction]: args.filterBuilder.name,
+        },
+        { memorySizeMb: 256, timeoutSeconds: 60, kmsViaServices: ["dynamodb", "s3"] },
       ),
       deadline: make(
         "deadline",

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
-import { listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
+import { auditMoveGrants, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { envNames } from "../../runtime/contracts/env";
 import { manifestRoot, planRoot, requestIdsRoot } from "../../runtime/contracts/lakeSchema";
@@ -25,7 +25,7 @@ export interface WorkflowFunctionsArgs {
   logRetentionDays: pulumi.Input<number>;
   /** Every function gets the erasure settings (deadline, retentions) and the subject hash key. */
   erasureEnvironment: Record<string, pulumi.Input<string>>;
-  tables: { requests: TableRef; ledger: TableRef; audit: TableRef };
+  tables: { requests: TableRef; ledger: TableRef; audit: TableRef; idempotency: TableRef };
   lakeBucketName: pulumi.Input<string>;
   auditBucketName: pulumi.Input<string>;
   reportBucketName: pulumi.Input<string>;
@@ -67,6 +67,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
       requests: t.requests.arn,
       ledger: t.ledger.arn,
       audit: t.audit.arn,
+      idempotency: t.idempotency.arn,
       lake: args.lakeBucketName,
       auditBucket: args.auditBucketName,
       reports: args.reportBucketName,
@@ -78,10 +79,15 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
     const batchGrants = (r: Refs): PolicyStatement[] => [
       tableGrant("KeepBatchRecord", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
       tableGrant("MoveRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.requests]),
+      ...auditMoveGrants(r.audit, r.auditBucket),
     ];
+    // Every function may move a request (needs-attention, report...): each move is audited.
     const tableEnv = {
       [envNames.requestsTable]: t.requests.name,
       [envNames.ledgerTable]: t.ledger.name,
+      [envNames.auditTable]: t.audit.name,
+      [envNames.auditBucket]: args.auditBucketName,
+      [envNames.kmsKeyArn]: args.kmsKeyArn,
     };
 
     const byShortName: Record<string, LetheFunction> = {};
@@ -200,6 +206,8 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
             [requestIdsRoot, manifestRoot],
           ),
           listGrant("ListRawIds", r.lake, [requestIdsRoot, manifestRoot]),
+          // A request's idempotency record goes with its raw IDs.
+          tableGrant("ClearIdempotency", ["dynamodb:DeleteItem"], [r.idempotency]),
           keySubjectHashes(r.hashKey),
         ],
         {
@@ -208,6 +216,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           [envNames.reportBucket]: args.reportBucketName,
           [envNames.lakeBucket]: args.lakeBucketName,
           [envNames.kmsKeyArn]: args.kmsKeyArn,
+          [envNames.idempotencyTable]: t.idempotency.name,
         },
         { memorySizeMb: 512, timeoutSeconds: 300, kmsViaServices: ["dynamodb", "s3"] },
       ),

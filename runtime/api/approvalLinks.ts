@@ -108,6 +108,15 @@ export type LinkReading =
   { ok: true; claims: LinkClaims } | { ok: false; problem: "forged" | "expired"; claims?: LinkClaims };
 
 /**
+ * True when `text` is the one base64url spelling of its bytes: unpadded, from the URL-safe alphabet,
+ * and with the unused low bits of its last character zero. Node's decoder ignores those bits, so
+ * without this check up to 16 spellings of one MAC would all verify (a "tampered" link that works).
+ */
+export function isCanonicalBase64url(text: string): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(text) && Buffer.from(text, "base64url").toString("base64url") === text;
+}
+
+/**
  * What a token says, if its MAC is the key's: `forged` for anything not signed by it (a changed batch
  * id or decision included), `expired` past its expiry. Nothing in an unsigned token is trusted.
  */
@@ -117,8 +126,7 @@ export async function readLinkToken(
   now = new Date(),
 ): Promise<LinkReading> {
   const parts = token.split(".");
-  if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1]))
-    return { ok: false, problem: "forged" };
+  if (parts.length !== 2 || !parts.every(isCanonicalBase64url)) return { ok: false, problem: "forged" };
   const mac = Buffer.from(parts[1], "base64url");
   if (!(await signer.verify(signedMessage(parts[0]), mac))) return { ok: false, problem: "forged" };
   let claims: LinkClaims;

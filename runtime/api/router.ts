@@ -32,7 +32,7 @@ export interface ApiResult {
   body: string;
 }
 
-export type ConsoleFunction = "request" | "status" | "cancel" | "approval";
+export type ConsoleFunction = "request" | "status" | "cancel" | "approval" | "opt-in";
 
 export type CallOutcome = { ok: true; reply: unknown } | { ok: false; failure: FunctionFailure };
 
@@ -53,7 +53,9 @@ const htmlHeaders = {
   "cache-control": "no-store",
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
+  // Not "no-referrer": under it a browser posts the confirmation form with `Origin: null`, and the
+  // POST's Origin check (sameOriginPost) needs the page's own origin.
+  "referrer-policy": "same-origin",
 };
 
 function json(statusCode: number, body: unknown): ApiResult {
@@ -145,16 +147,31 @@ function queryOf(event: ApiEvent, route: Route): Record<string, unknown> {
   return out;
 }
 
-/** Who called, as API Gateway authenticated them (IAM principal or Cognito user); never a customer. */
+/**
+ * Who called, as API Gateway authenticated them: the IAM principal's ARN, or the Cognito user's
+ * subject (stable, unlike a username or e-mail); never a customer. Decisions record it as `by`.
+ */
 function callerOf(event: ApiEvent): string | undefined {
-  const claims = event.requestContext?.authorizer?.claims;
-  return (
-    event.requestContext?.identity?.userArn ??
-    claims?.["cognito:username"] ??
-    claims?.email ??
-    claims?.sub ??
-    undefined
-  );
+  const sub = event.requestContext?.authorizer?.claims?.sub;
+  return event.requestContext?.identity?.userArn ?? (sub ? `cognito:${sub}` : undefined);
+}
+
+/**
+ * A form POST a browser sent from the API's own pages: its Origin (when the browser sends one: every
+ * current browser does on a POST) names the host the request was sent to, and Sec-Fetch-Site, when
+ * sent, says same-origin. A page of another site cannot make an approver's browser decide.
+ */
+function sameOriginPost(event: ApiEvent): boolean {
+  const site = header(event, "sec-fetch-site");
+  if (site !== undefined && site !== "same-origin") return false;
+  const origin = header(event, "origin");
+  if (origin === undefined) return true;
+  const host = header(event, "host");
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false; // "null" (an opaque origin) or garbage
+  }
 }
 
 async function callConsole(
@@ -214,7 +231,16 @@ async function answerJson(
       reply = await callConsole(deps, "status", { requestId: params.id });
       break;
     case "cancelRequest":
-      reply = await callConsole(deps, "cancel", { requestId: params.id });
+      reply = await callConsole(deps, "cancel", {
+        requestId: params.id,
+        ...(caller ? { principal: caller } : {}),
+      });
+      break;
+    case "optIn":
+      reply = await callConsole(deps, "opt-in", {
+        ...body,
+        principal: caller ?? "api (unauthenticated)",
+      });
       break;
     case "approveBatch":
     case "rejectBatch":
@@ -222,7 +248,9 @@ async function answerJson(
         batchId: params.id,
         decision: route.operationId === "approveBatch" ? "approve" : "reject",
         ...(body?.reason !== undefined && body.reason !== "" ? { reason: body.reason } : {}),
-        by: (body?.by as string | undefined) || caller || "api",
+        // The authenticated caller decides; a typed name is kept beside it as a note.
+        principal: caller ?? "api (unauthenticated)",
+        ...(body?.by ? { by: body.by } : {}),
       });
       break;
     case "openApiDocument":
@@ -296,6 +324,12 @@ async function answerLink(
   params: Record<string, string>,
 ): Promise<ApiResult> {
   try {
+    if (route.operationId === "useApprovalLink" && !sameOriginPost(event))
+      throw new LinkRefused(
+        403,
+        "This form was not sent from Lethe's page",
+        "The decision must be posted from the confirmation page this link opens; a form on another site cannot decide.",
+      );
     const body = route.operationId === "useApprovalLink" ? parsedBody(event, route) : undefined;
     const { claims, batch } = await checkedLink(deps, params.token);
     if (route.operationId === "showApprovalLink") {
@@ -320,14 +354,13 @@ async function answerLink(
       typeof body?.reason === "string" && body.reason.trim() !== "" ? body.reason.trim() : undefined;
     if (claims.d === "reject" && !reason)
       throw new LinkRefused(400, "A reason is needed", "A rejection needs a reason: go back and write one.");
-    const by =
-      typeof body?.by === "string" && body.by.trim() !== ""
-        ? `${body.by.trim()} (approval link)`
-        : "approval link";
+    // Whoever holds the link decides (its MAC is the authentication); the typed name is a note.
+    const typed = typeof body?.by === "string" && body.by.trim() !== "" ? body.by.trim() : undefined;
     const outcome = await deps.call("approval", {
       batchId: claims.b,
       decision: claims.d,
-      by,
+      principal: "approval link",
+      ...(typed ? { by: typed } : {}),
       ...(reason ? { reason } : {}),
     });
     if (!outcome.ok) {

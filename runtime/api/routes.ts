@@ -3,7 +3,7 @@
 // Gateway declares (infra/api/erasureApi.ts imports the document with one integration per route),
 // the dispatch in the API function (./router.ts) and the local server (tools/apiServer.ts).
 //
-// Each route names the console function behind it (CONTRACT: request, status, cancel, approval, by
+// Each route names the console function behind it (CONTRACT: request, status, cancel, approval, opt-in, by
 // the factory their handlers export) and how the HTTP call becomes that function's console event.
 import { erasureStates, idsFieldRefusal } from "../contracts/requests";
 import { ApiErrorCode, apiErrorCodes } from "./errors";
@@ -11,7 +11,7 @@ import { JsonSchema } from "./schema";
 
 /** The console functions (shortName) routes call, plus what the API function answers itself. */
 export type RouteTarget =
-  | { function: "request" | "status" | "cancel" | "approval"; factory: string }
+  | { function: "request" | "status" | "cancel" | "approval" | "opt-in"; factory: string }
   | { local: "requestList" | "openapi" | "approvalLinkPage" | "approvalLinkDecision" };
 
 export type HttpMethod = "GET" | "POST";
@@ -189,13 +189,29 @@ const cancelReply: JsonSchema = {
   },
 };
 
+const optInReply: JsonSchema = {
+  type: "object",
+  required: ["optInId", "optedIn", "notRegistered", "message"],
+  properties: {
+    optInId: { type: "string" },
+    optedIn: { type: "integer" },
+    notRegistered: { type: "integer" },
+    filterStatus: { type: "string" },
+    filterGeneration: { type: "integer" },
+    message: { type: "string" },
+  },
+};
+
 const decisionBody = (reasonRequired: boolean): JsonSchema => ({
   type: "object",
   additionalProperties: false,
   ...(reasonRequired ? { required: ["reason"] } : {}),
   properties: {
     reason: { ...text(1000, "why"), ...(reasonRequired ? { minLength: 1 } : {}) },
-    by: text(256, "who decides (defaults to the caller's identity)"),
+    by: text(
+      256,
+      "a note: who decides, as typed (the decision records the authenticated caller: IAM ARN or Cognito subject)",
+    ),
   },
 });
 
@@ -303,6 +319,32 @@ export const routes: readonly Route[] = [
     errors: [400, 404, 409, 413, 429, 500],
   },
   {
+    operationId: "optIn",
+    method: "POST",
+    path: "/opt-ins",
+    summary:
+      "Opt customers back in to ingest (refused while an open erasure holds one); audited with the caller",
+    target: { function: "opt-in", factory: "createOptInHandler" },
+    auth: "caller",
+    body: {
+      schema: {
+        type: "object",
+        required: ["customerIds", "reason"],
+        additionalProperties: false,
+        properties: {
+          customerIds: { type: "array", minItems: 1, maxItems: maxIdsPerRequest, items: customerId },
+          reason: { ...text(1000, "why (audited)"), minLength: 1 },
+          by: text(256, "a note: who decides, as typed (the audit records the authenticated caller)"),
+        },
+      },
+      contentType: "application/json",
+      required: true,
+    },
+    maxBodyBytes: 1024 * kib,
+    success: { status: 200, description: "how many were opted back in", schema: optInReply },
+    errors: [400, 413, 415, 429, 500],
+  },
+  {
     operationId: "approveBatch",
     method: "POST",
     path: "/batches/{id}/approve",
@@ -362,7 +404,10 @@ export const routes: readonly Route[] = [
     body: {
       schema: {
         type: "object",
-        properties: { reason: text(1000, "why (a rejection needs one)"), by: text(256, "who decides") },
+        properties: {
+          reason: text(1000, "why (a rejection needs one)"),
+          by: text(256, "a note: who decides, as typed (the decision records the link as who decided)"),
+        },
       },
       contentType: "application/x-www-form-urlencoded",
       required: false,

@@ -65,6 +65,7 @@ export const envNames = {
   requestFunction: "LETHE_REQUEST_FUNCTION",
   statusFunction: "LETHE_STATUS_FUNCTION",
   cancelFunction: "LETHE_CANCEL_FUNCTION",
+  optInFunction: "LETHE_OPT_IN_FUNCTION",
   approvalFunction: "LETHE_APPROVAL_FUNCTION",
   /** The KMS HMAC key approval links are signed with (GenerateMac) and checked with (VerifyMac). */
   approvalLinkKeyArn: "LETHE_APPROVAL_LINK_KEY_ARN",

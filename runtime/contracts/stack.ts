@@ -96,6 +96,7 @@ export interface StackOutputs {
   statusFunction: string;
   approvalFunction: string;
   cancelFunction: string;
+  optInFunction: string;
   deadlineFunction: string;
   requestApprovalFunction: string;
   enqueuePurgesFunction: string;

@@ -6,7 +6,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { BatchTables, batchTarget, getBatch, moveBatch } from "./batches";
+import { auditEach, BatchTables, batchTarget, decidedBy, getBatch, moveBatch } from "./batches";
+import type { ReleaseReply } from "./release";
 import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 import { UsageError } from "../contracts/errors";
 
@@ -14,7 +15,13 @@ export interface ApprovalDecisionEvent {
   batchId: string;
   decision: "approve" | "reject";
   reason?: string;
+  /** Who the decider says they are (kept as a note when an authenticated principal is given). */
   by?: string;
+  /**
+   * Who the caller authenticated as, set by the API function from API Gateway's authorizer context
+   * (IAM user ARN, Cognito subject) or "approval link"; it is what the batch records as `by`.
+   */
+  principal?: string;
 }
 
 /** Checks a console or API event, naming the field at fault. */
@@ -30,7 +37,7 @@ export function parseApprovalEvent(event: unknown): ApprovalDecisionEvent {
     throw new UsageError(
       `approval: decision must be "approve" or "reject", got ${JSON.stringify(e.decision)}`,
     );
-  for (const field of ["reason", "by"] as const)
+  for (const field of ["reason", "by", "principal"] as const)
     if (e[field] !== undefined && (typeof e[field] !== "string" || (e[field] as string).length > 1000))
       throw new UsageError(`approval: ${field} must be a string of at most 1000 characters`);
   if (e.decision === "reject" && !e.reason) throw new UsageError("approval: a rejection needs a reason");
@@ -39,6 +46,7 @@ export function parseApprovalEvent(event: unknown): ApprovalDecisionEvent {
     decision: e.decision,
     reason: e.reason as string | undefined,
     by: e.by as string | undefined,
+    ...(e.principal ? { principal: e.principal as string } : {}),
   };
 }
 
@@ -100,6 +108,8 @@ export async function requestApproval(
 export interface ApprovalDecisionDeps extends BatchTables {
   /** Resumes the waiting execution: Step Functions' SendTaskSuccess deployed, the local runner's waiter locally. */
   resume(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  /** Opts the rejected requests' subjects back in (release.ts); absent, the registry is left as is. */
+  release?: (requestIds: string[], why: string) => Promise<ReleaseReply>;
   now?: () => Date;
 }
 
@@ -108,6 +118,9 @@ export interface ApprovalDecisionReply {
   decision: "approve" | "reject";
   status: "FORGETTING_NEXT" | "REJECTED";
   message: string;
+  /** On a rejection: subjects opted back in, and those another request still holds. */
+  optOutsReleased?: number;
+  optOutsKept?: number;
 }
 
 /** The approval function: records the first decision on a waiting batch and resumes its execution. */
@@ -116,6 +129,7 @@ export async function decideApproval(
   event: unknown,
 ): Promise<ApprovalDecisionReply> {
   const e = parseApprovalEvent(event);
+  const who = decidedBy(e);
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const target = batchTarget(deps, e.batchId);
   try {
@@ -126,14 +140,15 @@ export async function decideApproval(
         ConditionExpression:
           "#s = :waiting AND attribute_exists(approval.taskToken) AND attribute_not_exists(approval.decision)",
         UpdateExpression:
-          "SET approval.decision = :d, approval.decidedAt = :at, approval.#by = :by, approval.reason = :r",
+          "SET approval.decision = :d, approval.decidedAt = :at, approval.#by = :by, approval.reason = :r, approval.note = :n",
         ExpressionAttributeNames: { "#s": "status", "#by": "by" },
         ExpressionAttributeValues: {
           ":waiting": "AWAITING_APPROVAL",
           ":d": e.decision,
           ":at": now,
-          ":by": e.by ?? "unknown",
+          ":by": who.by,
           ":r": e.reason ?? "",
+          ":n": who.note ?? "",
         },
       }),
     );
@@ -156,11 +171,20 @@ export async function decideApproval(
     throw refused;
   }
   const batch = (await getBatch(deps, e.batchId))!;
-  if (e.decision === "reject")
-    await moveBatch(deps, e.batchId, "REJECTED", { reason: `rejected by ${e.by ?? "unknown"}: ${e.reason}` });
+  await auditEach(deps, batch.requestIds, e.decision === "approve" ? "approved" : "rejected", {
+    batchId: e.batchId,
+    ...who,
+    ...(e.reason ? { reason: e.reason } : {}),
+  });
+  let released: ReleaseReply | undefined;
+  if (e.decision === "reject") {
+    await moveBatch(deps, e.batchId, "REJECTED", { reason: `rejected by ${who.by}: ${e.reason}` }, who);
+    // A rejected erasure must not keep its customers out of the lake (their new data would be dropped).
+    if (deps.release) released = await deps.release(batch.requestIds, `batch ${e.batchId} rejected`);
+  }
   await deps.resume(batch.approval!.taskToken, {
     decision: e.decision,
-    by: e.by ?? "unknown",
+    by: who.by,
     reason: e.reason ?? "",
   });
   return {
@@ -170,6 +194,8 @@ export async function decideApproval(
     message:
       e.decision === "approve"
         ? `batch ${e.batchId} approved: purging starts now`
-        : `batch ${e.batchId} rejected: its requests are REJECTED (${e.reason})`,
+        : `batch ${e.batchId} rejected: its requests are REJECTED (${e.reason})` +
+          (released ? `; ${released.message}` : ""),
+    ...(released ? { optOutsReleased: released.released, optOutsKept: released.kept } : {}),
   };
 }

@@ -10,6 +10,7 @@ import type { ReportTarget } from "../contracts/report";
 import { ManifestRef } from "../contracts/messages";
 import { batchPartitionKey, summarySortKey } from "./forget/ledger";
 import { moveState, StateMoveRefused, StateMoveTarget } from "./stateMoves";
+import { appendAudit, AuditSettings } from "./audit";
 
 export interface BatchRecord {
   batchId: string;
@@ -67,6 +68,52 @@ export interface BatchTables {
   /** The ledger table (batch records and per-object outcomes). */
   ledgerTable: string;
   requestsTable: string;
+  /** Where every move of a request is audited (../shared/WORKFLOW.md: every transition is). */
+  audit?: AuditSettings;
+}
+
+/** Who moved a request: the authenticated principal or the typed name, and the typed name as a note. */
+export interface MovedBy {
+  by: string;
+  note?: string;
+}
+
+/** Who decided, as the records name them: the authenticated principal, else the typed name. */
+export function decidedBy(e: { by?: string; principal?: string }): MovedBy {
+  if (!e.principal) return { by: e.by || "unknown" };
+  return { by: e.principal, ...(e.by ? { note: e.by } : {}) };
+}
+
+/** The workflow's own moves (its tasks run as the stack's functions, no person behind them). */
+export const workflowMover: MovedBy = { by: "lethe workflow" };
+
+/** Appends one audit step to each request, when the tables audit. */
+export async function auditEach(
+  t: BatchTables,
+  requestIds: readonly string[],
+  step: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  if (!t.audit) return;
+  for (const requestId of requestIds) await appendAudit(t.doc, t.audit, requestId, step, detail);
+}
+
+/** Moves one request (moveState), auditing the move when the tables audit. */
+export async function moveRequest(
+  t: BatchTables,
+  requestId: string,
+  to: ErasureState,
+  set: Record<string, unknown> = {},
+  who: MovedBy = workflowMover,
+): Promise<Record<string, unknown>> {
+  const moved = await moveState(t.doc, requestTarget(t, requestId), to, set);
+  await auditEach(t, [requestId], "state", {
+    to,
+    ...(moved.batchId ? { batchId: moved.batchId } : {}),
+    ...(typeof set.reason === "string" ? { reason: set.reason } : {}),
+    ...who,
+  });
+  return moved;
 }
 
 export function batchTarget(t: BatchTables, batchId: string): StateMoveTarget {
@@ -129,20 +176,21 @@ export interface BatchMove {
 }
 
 /**
- * Moves the batch to `to` (refused when its state does not allow it), then each of its requests. A
- * request that has ended on its own is left as it is and named in the reply.
+ * Moves the batch to `to` (refused when its state does not allow it), then each of its requests,
+ * audited as moved by `who`. A request that has ended on its own is left as it is and named in the reply.
  */
 export async function moveBatch(
   t: BatchTables,
   batchId: string,
   to: ErasureState,
   set: Record<string, unknown> = {},
+  who: MovedBy = workflowMover,
 ): Promise<BatchMove> {
   const batch = await moveState(t.doc, batchTarget(t, batchId), to, set);
   const requestsLeft: string[] = [];
   for (const requestId of (batch.requestIds as string[] | undefined) ?? []) {
     try {
-      await moveState(t.doc, requestTarget(t, requestId), to, { batchId, ...pick(set, ["reason"]) });
+      await moveRequest(t, requestId, to, { batchId, ...pick(set, ["reason"]) }, who);
     } catch (err) {
       if (!(err instanceof StateMoveRefused)) throw err;
       requestsLeft.push(requestId);

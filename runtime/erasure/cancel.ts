@@ -3,22 +3,53 @@
 // messages without work (they read the batch's state on the ledger). A request inside a running batch
 // is not cancelled alone (its objects are being rewritten for every request of the batch): the reply
 // says which batch to cancel. Finished requests and batches stay as they ended.
+// Each cancelled request is audited with who cancelled it, its subjects are opted back in unless
+// another request holds them (release.ts), and then its raw IDs are dropped and it gets its TTL.
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../contracts/errors";
 import { endStates, ErasureState } from "../contracts/requests";
-import { BatchTables, getBatch, moveBatch, requestTarget } from "./batches";
-import { ItemNotFound, moveState, StateMoveRefused } from "./stateMoves";
+import { auditEach, BatchTables, getBatch, moveBatch, moveRequest, MovedBy } from "./batches";
+import type { ReleaseReply } from "./release";
+import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 
 export interface CancelDeps extends BatchTables {
   /** Stops the batch's execution (Step Functions StopExecution deployed; the local runner's abort locally). */
   stopExecution(executionId: string, cause: string): Promise<void>;
+  /** Opts the cancelled requests' subjects back in (release.ts); absent, the registry is left as is. */
+  release?: (requestIds: string[], why: string) => Promise<ReleaseReply>;
+  /** Drops a cancelled request's raw IDs and sets its TTL (request.ts dropEndedRequestIds). */
+  dropRawIds?: (requestId: string) => Promise<boolean>;
 }
 
 export interface CancelReply {
   cancelled: "request" | "batch";
   id: string;
   requestsCancelled: string[];
+  /** Subjects opted back in, and those another request still holds. */
+  optOutsReleased?: number;
+  optOutsKept?: number;
+  /** Requests whose raw IDs were dropped now. */
+  rawIdsDropped?: number;
   message: string;
+}
+
+/** After the move: audit who cancelled, release the opt-outs, then drop the raw IDs (release reads them). */
+async function afterCancel(
+  deps: CancelDeps,
+  requestIds: string[],
+  who: MovedBy,
+  reason: string,
+  batchId?: string,
+): Promise<Pick<CancelReply, "optOutsReleased" | "optOutsKept" | "rawIdsDropped"> & { note: string }> {
+  await auditEach(deps, requestIds, "cancelled", { ...(batchId ? { batchId } : {}), reason, ...who });
+  const released = deps.release ? await deps.release(requestIds, reason) : undefined;
+  let dropped = 0;
+  if (deps.dropRawIds) for (const id of requestIds) if (await deps.dropRawIds(id)) dropped++;
+  return {
+    ...(released ? { optOutsReleased: released.released, optOutsKept: released.kept } : {}),
+    ...(deps.dropRawIds ? { rawIdsDropped: dropped } : {}),
+    note: released ? `; ${released.message}` : "",
+  };
 }
 
 export function parseCancelEvent(event: unknown): { requestId: string } | { batchId: string } {
@@ -36,18 +67,22 @@ export async function cancelErasure(
   deps: CancelDeps,
   event: unknown,
   reason = "cancelled by an operator",
+  who: MovedBy = { by: "unknown" },
 ): Promise<CancelReply> {
   const target = parseCancelEvent(event);
   if ("batchId" in target) {
-    const { batch } = await moveBatch(deps, target.batchId, "CANCELLED", { reason });
+    const { batch, requestsLeft } = await moveBatch(deps, target.batchId, "CANCELLED", { reason }, who);
     const executionId = batch.executionId as string | undefined;
     if (executionId) await deps.stopExecution(executionId, reason);
     const requestIds = (batch.requestIds as string[] | undefined) ?? [];
+    const cancelled = requestIds.filter((id) => !requestsLeft.includes(id));
+    const { note, ...after } = await afterCancel(deps, cancelled, who, reason, target.batchId);
     return {
       cancelled: "batch",
       id: target.batchId,
       requestsCancelled: requestIds,
-      message: `batch ${target.batchId} cancelled with its ${requestIds.length} request(s); queued purges are acknowledged without work`,
+      ...after,
+      message: `batch ${target.batchId} cancelled with its ${requestIds.length} request(s); queued purges are acknowledged without work${note}`,
     };
   }
   const request = (
@@ -68,11 +103,13 @@ export async function cancelErasure(
       `cancel the batch ({"batchId": "${request.batchId}"}), which cancels all its requests`;
     throw refused;
   }
-  await moveState(deps.doc, requestTarget(deps, target.requestId), "CANCELLED", { reason });
+  await moveRequest(deps, target.requestId, "CANCELLED", { reason }, who);
+  const { note, ...after } = await afterCancel(deps, [target.requestId], who, reason);
   return {
     cancelled: "request",
     id: target.requestId,
     requestsCancelled: [target.requestId],
-    message: `request ${target.requestId} cancelled before it was batched`,
+    ...after,
+    message: `request ${target.requestId} cancelled before it was batched${note}`,
   };
 }

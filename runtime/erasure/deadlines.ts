@@ -66,13 +66,14 @@ export function deadlineFindings(
   return out.sort((a, b) => a.deadline.localeCompare(b.deadline));
 }
 
-/** The requests in one state, through the byStatus index (paged). */
-export async function requestsInState(
+/** The requests in one state, through the byStatus index (paged); `projection` null: every attribute. */
+export async function requestsInState<T = OpenRequest>(
   doc: DynamoDBDocumentClient,
   tableName: string,
   status: ErasureState,
-): Promise<OpenRequest[]> {
-  const out: OpenRequest[] = [];
+  projection: string | null = "requestId, #s, deadline, receivedAt",
+): Promise<T[]> {
+  const out: T[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(
@@ -82,11 +83,11 @@ export async function requestsInState(
         KeyConditionExpression: "#s = :s",
         ExpressionAttributeNames: { "#s": "status" },
         ExpressionAttributeValues: { ":s": status },
-        ProjectionExpression: "requestId, #s, deadline, receivedAt",
+        ...(projection ? { ProjectionExpression: projection } : {}),
         ExclusiveStartKey,
       }),
     );
-    out.push(...((page.Items ?? []) as OpenRequest[]));
+    out.push(...((page.Items ?? []) as T[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return out;

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { UsageError } from "../contracts/errors";
 import { idsFieldRefusal } from "../contracts/requests";
 import { appendAudit, AuditSettings } from "./audit";
-import { ErasureRequestSettings, normaliseSubjects, recordErasureRequest } from "./request";
+import { ErasureRequest, ErasureRequestSettings, normaliseSubjects, recordErasureRequest } from "./request";
 import { canonicalSubject, SubjectHasher } from "./subjectHash";
 import type { OptOutRegistry } from "../ingest/optOutRegistry";
 
@@ -78,26 +78,34 @@ export interface RequestReply {
 }
 
 /**
- * Files the request. The opt-outs and the filter come first: if they fail, no request was recorded
- * (a retry files it whole); the opt-outs themselves are what the subject asked for either way.
+ * Files the request. The opt-outs and the filter come first; if the filter or the record fails, the
+ * opt-outs this request added are taken back (conditionally: only entries still naming it), so a
+ * failed intake changes nothing and a retry files it whole.
  */
 export async function fileErasureRequest(deps: IntakeDeps, event: unknown): Promise<RequestReply> {
   const e = parseRequestEvent(event);
   const subjects = normaliseSubjects(e.customerIds);
   const requestId = randomUUID();
-  await deps.registry.addMany(
+  const added = await deps.registry.addMany(
     subjects.map((k) => canonicalSubject(k)),
     requestId,
     (deps.requests.now ?? (() => new Date()))(),
   );
-  const filter = await deps.rebuildFilter();
-  const { request } = await recordErasureRequest(deps.requests, deps.hasher, {
-    subjects,
-    requestId,
-    ...(e.requestedBy ? { requestedBy: e.requestedBy } : {}),
-    ...(e.reason ? { reason: e.reason } : {}),
-    ...(e.idempotencyKey ? { idempotencyKey: e.idempotencyKey } : {}),
-  });
+  let filter: Awaited<ReturnType<IntakeDeps["rebuildFilter"]>>;
+  let request: ErasureRequest;
+  try {
+    filter = await deps.rebuildFilter();
+    ({ request } = await recordErasureRequest(deps.requests, deps.hasher, {
+      subjects,
+      requestId,
+      ...(e.requestedBy ? { requestedBy: e.requestedBy } : {}),
+      ...(e.reason ? { reason: e.reason } : {}),
+      ...(e.idempotencyKey ? { idempotencyKey: e.idempotencyKey } : {}),
+    }));
+  } catch (err) {
+    for (const id of added) await deps.registry.release(id, requestId);
+    throw err;
+  }
   await appendAudit(deps.requests.doc, deps.audit, requestId, "received", {
     subjects: subjects.map((k) => deps.hasher.hash(k)),
     subjectCount: request.subjectCount,

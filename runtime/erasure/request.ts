@@ -26,6 +26,7 @@ import { SubjectHasher, SubjectKey, canonicalSubject } from "./subjectHash";
 import { ErasureSettings } from "./settings";
 import { SubjectIdError, validateSubjectKeys } from "./subjectIds";
 import { moveState, StateMoveTarget } from "./stateMoves";
+import { clearIdempotencyRecord } from "./idempotencyRecord";
 
 /** An S3 object version: where a request's raw IDs (or its subjects' hashes) are. */
 export interface S3FileRef {
@@ -62,6 +63,15 @@ export interface ErasureRequest {
 /** The states in which a request has failed and keeps its raw IDs only until deadline plus grace. */
 export const failedStatuses: readonly ErasureState[] = ["NEEDS_ATTENTION"];
 
+/**
+ * The states in which a request ended without erasing: its raw IDs are dropped when it ends (cancel,
+ * report), and the sweep drops any left past the deadline plus the grace (a crash in between).
+ */
+export const abandonedStatuses: readonly ErasureState[] = ["CANCELLED", "REJECTED"];
+
+/** The states whose raw IDs the sweep drops past the deadline plus the grace. */
+const sweptStatuses: readonly ErasureState[] = [...failedStatuses, ...abandonedStatuses];
+
 /** Requests with more subjects keep their hashes in S3: 38-character hashes, well under DynamoDB's 400 KB item. */
 export const maxHashesInItem = 2_000;
 
@@ -73,6 +83,8 @@ export interface ErasureRequestSettings {
   bucket: string;
   kmsKeyArn: string;
   erasure: ErasureSettings;
+  /** The request function's idempotency table: a request's record goes with its raw IDs. */
+  idempotencyTable?: string;
   now?: () => Date;
 }
 
@@ -258,7 +270,7 @@ export async function moveErasureRequest(
  * retry is no longer lawful to prepare); undefined for one that is still open or already has none.
  */
 export function rawIdsKeptUntil(request: ErasureRequest, graceDays: number): Date | undefined {
-  if (!failedStatuses.includes(request.status) || request.idsFile === undefined) return undefined;
+  if (!sweptStatuses.includes(request.status) || request.idsFile === undefined) return undefined;
   return new Date(Date.parse(request.deadline) + graceDays * dayMs);
 }
 
@@ -269,6 +281,27 @@ export function rawIdsExpired(request: ErasureRequest, graceDays: number, now: D
 }
 
 export const rawIdsDroppedReason = "failed request past its deadline plus the grace: raw IDs dropped";
+export const cancelledIdsDroppedReason = "cancelled: raw IDs dropped";
+
+/** What dropping a request's raw IDs needs. */
+export type RawIdSettings = Pick<
+  ErasureRequestSettings,
+  "doc" | "s3" | "tableName" | "erasure" | "now" | "idempotencyTable"
+>;
+
+/**
+ * Drops the raw IDs of a request that has ended (every version of its IDs file, the pointer) and sets
+ * its TTL, saying why; false when it has none left or moved on meanwhile.
+ */
+export async function dropEndedRequestIds(
+  settings: RawIdSettings,
+  requestId: string,
+  reason: string,
+): Promise<boolean> {
+  const request = await getErasureRequest(settings.doc, settings.tableName, requestId);
+  if (!request) return false;
+  return dropRawIds(settings, request, (settings.now ?? (() => new Date()))(), reason);
+}
 
 /** Deletes every version of the object (the IDs must not survive as a noncurrent version). */
 export async function deleteEveryVersion(s3: S3Client, bucket: string, key: string): Promise<number> {
@@ -297,13 +330,15 @@ export async function deleteEveryVersion(s3: S3Client, bucket: string, key: stri
  * a reason (an unfinished request), only a request still in the state it was read in, and says why.
  */
 async function dropRawIds(
-  settings: ErasureRequestSettings,
+  settings: RawIdSettings,
   request: ErasureRequest,
   now: Date,
   reason: string | undefined,
 ): Promise<boolean> {
   if (!request.idsFile) return false;
   await deleteEveryVersion(settings.s3, request.idsFile.bucket, request.idsFile.key);
+  if (settings.idempotencyTable && request.idempotencyKey)
+    await clearIdempotencyRecord(settings.doc, settings.idempotencyTable, request.idempotencyKey);
   const ttl = Math.floor(now.getTime() / 1000) + settings.erasure.requestRetentionDays * 86_400;
   try {
     await settings.doc.send(
@@ -329,14 +364,14 @@ async function dropRawIds(
 }
 
 /**
- * Drops the raw IDs of every failed request past its deadline plus the grace (the requests table's
- * byStatus index, ordered by deadline). Returns the requests it changed. Run on a schedule.
+ * Drops the raw IDs of every failed, cancelled or rejected request past its deadline plus the grace
+ * (the requests table's byStatus index, ordered by deadline). Returns the requests it changed. Run on a schedule.
  */
 export async function sweepFailedRequestIds(settings: ErasureRequestSettings): Promise<string[]> {
   const now = (settings.now ?? (() => new Date()))();
   const cutoff = new Date(now.getTime() - settings.erasure.failedRequestIdGraceDays * dayMs);
   const dropped: string[] = [];
-  for (const status of failedStatuses) {
+  for (const status of sweptStatuses) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await settings.doc.send(

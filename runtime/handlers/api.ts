@@ -33,6 +33,7 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
         status: requiredEnv(env, envNames.statusFunction),
         cancel: requiredEnv(env, envNames.cancelFunction),
         approval: requiredEnv(env, envNames.approvalFunction),
+        "opt-in": requiredEnv(env, envNames.optInFunction),
       }),
     listRequests: (query) => listRequests(tables, query),
     getBatch: (batchId) => getBatch(tables, batchId),

@@ -6,9 +6,10 @@
 //   {"batchId": "...", "decision": "approve" | "reject", "reason": "...", "by": "..."}
 import { Logger } from "@aws-lambda-powertools/logger";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import { makeDocumentClient, makeSfnClient } from "../aws/clients";
+import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { ApprovalDecisionDeps, ApprovalDecisionReply, decideApproval } from "../erasure/approval";
+import { auditSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
 
 export const approvalServiceName = "lethe-approval";
@@ -26,6 +27,7 @@ export function sfnResume(): ApprovalDecisionDeps["resume"] {
 
 export interface ApprovalHandlerDeps {
   resume?: ApprovalDecisionDeps["resume"];
+  rebuildFilter?: RebuildFilter;
 }
 
 export function createApprovalHandler(
@@ -33,11 +35,18 @@ export function createApprovalHandler(
   deps: ApprovalHandlerDeps = {},
 ): (event: unknown) => Promise<ApprovalDecisionReply> {
   const logger = new Logger({ serviceName: approvalServiceName });
-  const decision: ApprovalDecisionDeps = {
+  const s3 = makeS3Client();
+  const tables = {
     doc: makeDocumentClient(),
     requestsTable: requiredEnv(env, envNames.requestsTable),
     ledgerTable: requiredEnv(env, envNames.ledgerTable),
+    audit: auditSettingsFromEnv(env, s3),
+  };
+  const decision: ApprovalDecisionDeps = {
+    ...tables,
     resume: deps.resume ?? sfnResume(),
+    // A rejection opts the subjects back in; the report task drops the raw IDs after.
+    release: releaseFromEnv(env, tables, s3, deps.rebuildFilter),
   };
   return async (event) => {
     const reply = await asUsageError(() => decideApproval(decision, event));

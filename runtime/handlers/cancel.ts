@@ -5,10 +5,13 @@
 // Console test event: events/cancel.json.
 import { Logger } from "@aws-lambda-powertools/logger";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { makeDocumentClient, makeSfnClient } from "../aws/clients";
+import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { UsageError } from "../contracts/errors";
+import { decidedBy } from "../erasure/batches";
 import { cancelErasure, CancelDeps, CancelReply } from "../erasure/cancel";
+import { cancelledIdsDroppedReason, dropEndedRequestIds } from "../erasure/request";
+import { auditSettingsFromEnv, rawIdSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
 
 export const cancelServiceName = "lethe-cancel";
@@ -28,6 +31,7 @@ export function sfnStopExecution(): CancelDeps["stopExecution"] {
 
 export interface CancelHandlerDeps {
   stopExecution?: CancelDeps["stopExecution"];
+  rebuildFilter?: RebuildFilter;
 }
 
 export function createCancelHandler(
@@ -35,19 +39,28 @@ export function createCancelHandler(
   deps: CancelHandlerDeps = {},
 ): (event: unknown) => Promise<CancelReply> {
   const logger = new Logger({ serviceName: cancelServiceName });
-  const cancel: CancelDeps = {
+  const s3 = makeS3Client();
+  const tables = {
     doc: makeDocumentClient(),
     requestsTable: requiredEnv(env, envNames.requestsTable),
     ledgerTable: requiredEnv(env, envNames.ledgerTable),
+    audit: auditSettingsFromEnv(env, s3),
+  };
+  const rawIds = rawIdSettingsFromEnv(env, tables, s3);
+  const cancel: CancelDeps = {
+    ...tables,
     stopExecution: deps.stopExecution ?? sfnStopExecution(),
+    release: releaseFromEnv(env, tables, s3, deps.rebuildFilter),
+    dropRawIds: (requestId) => dropEndedRequestIds(rawIds, requestId, cancelledIdsDroppedReason),
   };
   return async (event) => {
-    const reason = (event as { reason?: unknown } | null)?.reason;
-    if (reason !== undefined && (typeof reason !== "string" || reason === "" || reason.length > 1000))
-      throw new UsageError("cancel: reason must be a non-empty string of at most 1000 characters");
-    const reply = await asUsageError(() =>
-      cancelErasure(cancel, event, typeof reason === "string" ? `cancelled: ${reason}` : undefined),
-    );
+    const e = (event ?? {}) as { reason?: unknown; by?: unknown; principal?: unknown };
+    for (const [field, value] of Object.entries({ reason: e.reason, by: e.by, principal: e.principal }))
+      if (value !== undefined && (typeof value !== "string" || value === "" || value.length > 1000))
+        throw new UsageError(`cancel: ${field} must be a non-empty string of at most 1000 characters`);
+    const who = decidedBy(e as { by?: string; principal?: string });
+    const reason = typeof e.reason === "string" ? `cancelled: ${e.reason}` : undefined;
+    const reply = await asUsageError(() => cancelErasure(cancel, event, reason, who));
     logger.info(reply.message, { cancelled: reply.cancelled, id: reply.id });
     return reply;
   };

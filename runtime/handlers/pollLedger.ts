@@ -9,7 +9,7 @@ export const pollLedgerServiceName = "lethe-poll-ledger";
 
 export function createPollLedgerHandler(env: Env = process.env) {
   const logger = new Logger({ serviceName: pollLedgerServiceName });
-  const deps = batchTablesFromEnv(env);
+  const deps = batchTablesFromEnv(env, undefined, false);
   return async (event: unknown) => {
     const reply = await pollLedger(deps, parsePollLedgerInput(event));
     logger.info(

@@ -33,6 +33,7 @@ export function createReportHandler(env: Env = process.env): (event: unknown) =>
     reportBucket: { bucket: requiredEnv(env, envNames.reportBucket), kmsKeyArn },
     erasure,
     hasher: lazySubjectHasher(makeKmsClient(), requiredEnv(env, envNames.subjectHashKeyArn)),
+    idempotencyTable: requiredEnv(env, envNames.idempotencyTable),
   };
   return async (event) => {
     const reply = await reportBatch(deps, event);

@@ -7,14 +7,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
-import { InvokeCommand } from "@aws-sdk/client-lambda";
-import {
-  makeDocumentClient,
-  makeDynamoDbClient,
-  makeKmsClient,
-  makeLambdaClient,
-  makeS3Client,
-} from "../aws/clients";
+import { makeDocumentClient, makeDynamoDbClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { UsageError } from "../contracts/errors";
 import { tableShapes, ttlAttribute } from "../contracts/tables";
@@ -22,8 +15,10 @@ import { fileErasureRequest, IntakeDeps, parseRequestEvent, RequestReply } from 
 import { erasureSettingsFromEnv } from "../erasure/settings";
 import { lazySubjectHasher } from "../erasure/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
+import { requestBodyDigest, requestIdempotencyPrefix } from "../erasure/idempotencyRecord";
+import { auditSettingsFromEnv, invokeFilterBuilder } from "./optOutDeps";
 
-export const requestServiceName = "lethe-request";
+export const requestServiceName = requestIdempotencyPrefix;
 
 /** How long a reply is replayed to a retry with the same idempotency key. */
 export const idempotencyWindowSeconds = 86_400;
@@ -31,21 +26,6 @@ export const idempotencyWindowSeconds = 86_400;
 export interface RequestHandlerDeps {
   /** Publishes a new ingest filter now; default: invoke the filter-builder function and wait for it. */
   rebuildFilter?: IntakeDeps["rebuildFilter"];
-}
-
-/** Invokes the filter builder synchronously (RequestResponse): the filter is published when it returns. */
-export function invokeFilterBuilder(functionName: string): IntakeDeps["rebuildFilter"] {
-  const lambda = makeLambdaClient();
-  return async () => {
-    const out = await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from("{}") }),
-    );
-    const text = out.Payload ? Buffer.from(out.Payload).toString("utf8") : "null";
-    const reply = JSON.parse(text) as { status?: string; generation?: number; errorMessage?: string };
-    if (out.FunctionError)
-      throw new Error(`the filter builder ${functionName} failed: ${reply?.errorMessage ?? text}`);
-    return { status: String(reply?.status ?? "unknown"), generation: reply?.generation };
-  };
 }
 
 export function createRequestHandler(
@@ -69,11 +49,7 @@ export function createRequestHandler(
     kmsKeyArn,
     erasure,
   };
-  const audit = {
-    tableName: requiredEnv(env, envNames.auditTable),
-    erasure,
-    overflow: { s3, bucket: requiredEnv(env, envNames.auditBucket), kmsKeyArn },
-  };
+  const audit = auditSettingsFromEnv(env, s3);
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: requiredEnv(env, envNames.idempotencyTable),
     keyAttr: tableShapes.idempotency.hashKey,
@@ -82,13 +58,14 @@ export function createRequestHandler(
   });
   const config = new IdempotencyConfig({
     eventKeyJmesPath: "idempotencyKey",
-    // A key reused with other IDs (or another reason) is a mistake, not a retry.
-    payloadValidationJmesPath: "[customerIds, reason, requestedBy]",
+    // A key reused with other IDs (or another reason) is a mistake, not a retry. Powertools stores an
+    // md5 of what this selects: a keyed digest of the body, never the body's own (IDs are guessable).
+    payloadValidationJmesPath: "bodyDigest",
     expiresAfterSeconds: idempotencyWindowSeconds,
   });
   const file = makeIdempotent(
-    async (event: unknown) =>
-      fileErasureRequest({ requests, hasher: await hasher(), registry, rebuildFilter, audit }, event),
+    async (call: { idempotencyKey?: string; bodyDigest: string; event: unknown }) =>
+      fileErasureRequest({ requests, hasher: await hasher(), registry, rebuildFilter, audit }, call.event),
     {
       persistenceStore,
       // The same function name deployed and local: a key means the same request wherever it runs.
@@ -103,7 +80,8 @@ export function createRequestHandler(
     if (typeof (context as { getRemainingTimeInMillis?: unknown })?.getRemainingTimeInMillis === "function")
       config.registerLambdaContext(context as Parameters<IdempotencyConfig["registerLambdaContext"]>[0]);
     try {
-      const reply = await file(event);
+      const bodyDigest = requestBodyDigest(await hasher(), checked);
+      const reply = await file({ idempotencyKey: checked.idempotencyKey, bodyDigest, event });
       logger.info(reply.message, {
         requestId: reply.requestId,
         subjects: reply.subjects,

@@ -3,16 +3,20 @@
 import { makeAthenaClient, makeDocumentClient, makeGlueClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { dataMappersFromEnv } from "../contracts/mappers";
+import type { AuditSettings } from "../erasure/audit";
 import type { BatchTables } from "../erasure/batches";
+import { auditSettingsFromEnv } from "./optOutDeps";
 import { finderForStack, finderTargetFromEnv } from "../erasure/find/forStack";
 import { indexHasherFromEnv } from "../erasure/metastore/indexHasher";
 import type { FindingDeps } from "../erasure/workflow/tasks/planLocation";
 
-export function batchTablesFromEnv(env: Env, doc = makeDocumentClient()): BatchTables {
+/** The batch tables; `audited` (a function that moves requests): with the audit every move is written to. */
+export function batchTablesFromEnv(env: Env, doc = makeDocumentClient(), audited = true): BatchTables {
   return {
     doc,
     ledgerTable: requiredEnv(env, envNames.ledgerTable),
     requestsTable: requiredEnv(env, envNames.requestsTable),
+    ...(audited ? { audit: auditSettingsFromEnv(env, makeS3Client()) } : {}),
   };
 }
 
@@ -40,8 +44,13 @@ export function findingDepsFromEnv(environment: Env): () => Promise<FindingDeps>
     bucket: requiredEnv(env, envNames.lakeBucket),
     kmsKeyArn: requiredEnv(env, envNames.kmsKeyArn),
   };
+  let audit: AuditSettings | undefined;
   return async () => ({
     doc,
+    // Read on first use, as the tables are (find's console event moves nothing).
+    get audit() {
+      return (audit ??= auditSettingsFromEnv(env, s3));
+    },
     get ledgerTable() {
       return requiredEnv(env, envNames.ledgerTable);
     },

@@ -8,6 +8,7 @@ import {
   DynamoDBDocumentClient,
   PutCommand,
   ScanCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { NativeAttributeValue } from "@aws-sdk/lib-dynamodb";
 
@@ -66,13 +67,21 @@ export class OptOutRegistry implements OptOutLookup {
 
   /**
    * Registers many opt-outs at once (BatchWriteItem, 25 a call, several calls in flight, unprocessed
-   * items retried with back-off), as an erasure's intake does for up to 10,000 subjects.
+   * items retried with back-off), as an erasure's intake does for up to 10,000 subjects. An ID that is
+   * registered already keeps its entry: its `requestRef` stays the first request that holds it (a
+   * completed erasure whose request item has expired still holds it), which is what `release` reads.
+   * Returns the IDs it registered (those that were not yet).
    */
-  async addMany(customerIds: readonly string[], requestRef: string, at: Date = new Date()): Promise<void> {
+  async addMany(
+    customerIds: readonly string[],
+    requestRef: string,
+    at: Date = new Date(),
+  ): Promise<string[]> {
     if (!requestRef) throw new Error("opt-out registry: a request reference is required");
     customerIds.forEach(assertId);
     const optedOutAt = at.toISOString();
-    const unique = [...new Set(customerIds)];
+    const registered = await this.optedOut(customerIds);
+    const unique = [...new Set(customerIds)].filter((id) => !registered.has(id));
     const chunks: string[][] = [];
     for (let i = 0; i < unique.length; i += BATCH_WRITE_LIMIT)
       chunks.push(unique.slice(i, i + BATCH_WRITE_LIMIT));
@@ -97,17 +106,27 @@ export class OptOutRegistry implements OptOutLookup {
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks.length) }, worker));
+    return unique;
   }
 
-  /** Opts a customer back in. */
+  /** Opts a customer back in (an operator's explicit opt-in, whoever registered it). */
   async remove(customerId: string): Promise<void> {
     assertId(customerId);
     await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { [OPT_OUT_KEY]: customerId } }));
   }
 
-  /** The opted-out subset of `customerIds`, via BatchGetItem (100 keys a call, unprocessed keys retried). */
-  async optedOut(customerIds: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+  /** The entries of those of `customerIds` that are registered (BatchGetItem, 100 keys a call). */
+  async entries(customerIds: readonly string[]): Promise<Map<string, OptOutEntry>> {
+    const items = (await this.batchGet(customerIds, false)) as unknown as OptOutEntry[];
+    return new Map(items.map((item) => [item.customerId, item]));
+  }
+
+  /** The items of `customerIds` (only their keys with `keysOnly`), unprocessed keys retried with back-off. */
+  private async batchGet(
+    customerIds: readonly string[],
+    keysOnly: boolean,
+  ): Promise<Record<string, NativeAttributeValue>[]> {
+    const found: Record<string, NativeAttributeValue>[] = [];
     const unique = [...new Set(customerIds)];
     for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
       let keys: Record<string, NativeAttributeValue>[] = unique
@@ -124,19 +143,63 @@ export class OptOutRegistry implements OptOutLookup {
         const out = await this.doc.send(
           new BatchGetCommand({
             RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ProjectionExpression: "#k",
-                ExpressionAttributeNames: { "#k": OPT_OUT_KEY },
-              },
+              [this.tableName]: keysOnly
+                ? { Keys: keys, ProjectionExpression: "#k", ExpressionAttributeNames: { "#k": OPT_OUT_KEY } }
+                : { Keys: keys, ConsistentRead: true },
             },
           }),
         );
-        for (const item of out.Responses?.[this.tableName] ?? []) found.add(item[OPT_OUT_KEY] as string);
+        found.push(...(out.Responses?.[this.tableName] ?? []));
         keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, NativeAttributeValue>[];
       }
     }
     return found;
+  }
+
+  /**
+   * Hands a subject from the request that held it to `to` (another request that still holds it);
+   * false when the entry no longer names `from` (a later change won).
+   */
+  async reassign(customerId: string, from: string, to: string): Promise<boolean> {
+    return this.conditionally(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [OPT_OUT_KEY]: customerId },
+        ConditionExpression: "requestRef = :from",
+        UpdateExpression: "SET requestRef = :to",
+        ExpressionAttributeValues: { ":from": from, ":to": to },
+      }),
+    );
+  }
+
+  /**
+   * Opts a subject back in because the request `requestRef` that held it ended without erasing
+   * (cancelled, rejected); false when the entry names another request (which holds it still).
+   */
+  async release(customerId: string, requestRef: string): Promise<boolean> {
+    return this.conditionally(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [OPT_OUT_KEY]: customerId },
+        ConditionExpression: "requestRef = :r",
+        ExpressionAttributeValues: { ":r": requestRef },
+      }),
+    );
+  }
+
+  private async conditionally(command: UpdateCommand | DeleteCommand): Promise<boolean> {
+    try {
+      await this.doc.send(command as DeleteCommand);
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  /** The opted-out subset of `customerIds`, via BatchGetItem (100 keys a call, unprocessed keys retried). */
+  async optedOut(customerIds: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.batchGet(customerIds, true)).map((item) => item[OPT_OUT_KEY] as string));
   }
 
   /** Every opted-out ID, a page (one Scan call, up to 1 MB unless `pageSize` caps it) at a time. */

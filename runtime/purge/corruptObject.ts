@@ -18,3 +18,41 @@ export class CorruptObjectError extends Error {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Refuses a read outside the object: an offset or length from a corrupt footer (negative, past the
+ * end) would otherwise reach the store as a nonsense range and fail as an unnamed short read.
+ */
+export function checkReadRange(
+  object: string | undefined,
+  size: number,
+  offset: number,
+  length: number,
+): void {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > size
+  )
+    throw new CorruptObjectError(
+      object,
+      "byte range",
+      `a read of ${length} byte(s) at offset ${offset} lies outside the object's ${size} bytes (an offset or length in its footer is wrong)`,
+    );
+}
+
+/** A read that returned fewer bytes than asked for: the object is shorter than its size says. */
+export function shortRead(
+  object: string | undefined,
+  offset: number,
+  length: number,
+  got: number,
+): CorruptObjectError {
+  return new CorruptObjectError(
+    object,
+    "byte range",
+    `${got} of ${length} byte(s) came back from offset ${offset}: the object is shorter than its stated size (truncated?)`,
+  );
+}

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { ByteSource } from "./parquetFormat";
 import { ByteSink, PurgeOptions, PurgeStats, purgeParquet } from "./parquetPurge";
 import { KeyMatcher } from "./matcher";
+import { checkReadRange, shortRead } from "./corruptObject";
 
 export async function withFileSource<T>(file: string, use: (source: ByteSource) => Promise<T>): Promise<T> {
   const handle = await fs.promises.open(file, "r");
@@ -15,9 +16,10 @@ export async function withFileSource<T>(file: string, use: (source: ByteSource) 
       size,
       name: file,
       read: async (offset, length) => {
+        checkReadRange(file, size, offset, length);
         const buf = Buffer.allocUnsafe(length);
         const { bytesRead } = await handle.read(buf, 0, length, offset);
-        if (bytesRead !== length) throw new Error(`${file}: short read at ${offset}`);
+        if (bytesRead !== length) throw shortRead(file, offset, length, bytesRead);
         return buf;
       },
     });

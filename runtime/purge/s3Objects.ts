@@ -10,6 +10,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { ByteSource } from "./parquetFormat";
+import { checkReadRange, shortRead } from "./corruptObject";
 
 export interface ObjectVersion {
   bucket: string;
@@ -41,10 +42,12 @@ export async function headObject(
 
 /** Reads of this exact version: a changed object fails with 412 rather than mixing two versions. */
 export function versionSource(s3: S3Client, v: ObjectVersion): ByteSource {
+  const name = `s3://${v.bucket}/${v.key}${v.versionId ? ` (version ${v.versionId})` : ""}`;
   return {
     size: v.size,
-    name: `s3://${v.bucket}/${v.key}${v.versionId ? ` (version ${v.versionId})` : ""}`,
+    name,
     read: async (offset, length) => {
+      checkReadRange(name, v.size, offset, length);
       if (length === 0) return new Uint8Array(0);
       const o = await s3.send(
         new GetObjectCommand({
@@ -56,7 +59,7 @@ export function versionSource(s3: S3Client, v: ObjectVersion): ByteSource {
         }),
       );
       const bytes = await o.Body!.transformToByteArray();
-      if (bytes.length !== length) throw new Error(`s3://${v.bucket}/${v.key}: short read at ${offset}`);
+      if (bytes.length !== length) throw shortRead(name, offset, length, bytes.length);
       return bytes;
     },
   };

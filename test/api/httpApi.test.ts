@@ -13,6 +13,8 @@ import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/era
 import { requestApproval } from "../../runtime/erasure/approval";
 import { approvalLinksFor, kmsLinkSigner, LinkSigner } from "../../runtime/api/approvalLinks";
 import { ApiServer, startApiServer } from "../../tools/apiServer";
+import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
+import { readAudit } from "../../runtime/erasure/audit";
 import { sharedLocalStack } from "../support/localStack";
 
 async function call(
@@ -234,13 +236,18 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
     return { batchId, ...links, token };
   }
 
-  const open = (link: string, method = "GET", form?: Record<string, string>) =>
+  const open = (
+    link: string,
+    method = "GET",
+    form?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(link, {
       method,
       ...(form
         ? {
             body: new URLSearchParams(form).toString(),
-            headers: { "content-type": "application/x-www-form-urlencoded" },
+            headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
           }
         : {}),
     }).then(async (r) => ({
@@ -260,7 +267,8 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
     expect(decided.status, decided.html).to.equal(200);
     expect(decided.html).to.include(`Batch ${batchId} approved`);
     const batch = (await getBatch(tables, batchId))!;
-    expect(batch.approval).to.include({ decision: "approve", by: "Dana (approval link)" });
+    // The link is the credential; the typed name is kept as a note.
+    expect(batch.approval).to.include({ decision: "approve", by: "approval link", note: "Dana" });
     for (const method of ["GET", "POST"]) {
       const twice = await open(approve, method, method === "POST" ? {} : undefined);
       expect(twice.status).to.equal(409);
@@ -307,5 +315,66 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
       expect(batch.status).to.equal("AWAITING_APPROVAL");
       expect(batch.approval!.decision).to.equal(undefined);
     }
+  });
+
+  it("records the authenticated caller as who decided on the API, the typed name as a note", async () => {
+    const { batchId } = await waitingBatch();
+    const r = await call(server, "POST", `/batches/${batchId}/approve`, { json: { by: "Dana" } });
+    expect(r.status, r.text).to.equal(200);
+    // tools/apiServer.ts authenticates every local caller as this IAM-like principal.
+    expect((await getBatch(tables, batchId))!.approval).to.include({ by: "local:lethe-api", note: "Dana" });
+  });
+
+  it("refuses a link's POST from another site's page (Origin), and a MAC spelled non-canonically", async () => {
+    const { batchId, approve } = await waitingBatch();
+    for (const origin of ["https://evil.example", "null"]) {
+      const r = await open(approve, "POST", { by: "Mallory" }, { origin });
+      expect(r.status, origin).to.equal(403);
+      expect(r.html).to.include("Nothing was changed");
+    }
+    const crossSite = await open(approve, "POST", {}, { "sec-fetch-site": "cross-site" });
+    expect(crossSite.status).to.equal(403);
+    expect((await getBatch(tables, batchId))!.approval!.decision).to.equal(undefined);
+
+    // The same MAC bytes, its last character's unused bits set: Node decodes it to the same MAC.
+    const [claims, mac] = approve.split("/approval-links/")[1].split(".");
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet[alphabet.indexOf(mac[mac.length - 1]) ^ 1];
+    const respelled = mac.slice(0, -1) + last;
+    expect(Buffer.from(respelled, "base64url").equals(Buffer.from(mac, "base64url"))).to.equal(true);
+    const link = `${server.url}/approval-links/${claims}.${respelled}`;
+    for (const method of ["GET", "POST"]) {
+      const r = await open(link, method, method === "POST" ? {} : undefined);
+      expect(r.status, method).to.equal(400);
+    }
+    expect((await getBatch(tables, batchId))!.approval!.decision).to.equal(undefined);
+
+    // From the confirmation page itself (same origin), the decision is taken.
+    const ok = await open(approve, "POST", {}, { origin: new URL(server.url).origin });
+    expect(ok.status, ok.html).to.equal(200);
+    expect((await getBatch(tables, batchId))!.approval!.decision).to.equal("approve");
+  });
+
+  it("opts a customer back in by POST /opt-ins, audited with the authenticated caller; refused while an erasure is open", async () => {
+    const id = `optin-${randomUUID().slice(0, 8)}`;
+    const filed = await call(server, "POST", "/requests", { json: { customerIds: [id] } });
+    expect(filed.status, filed.text).to.equal(201);
+    const held = await call(server, "POST", "/opt-ins", {
+      json: { customerIds: [id], reason: "wrong customer" },
+    });
+    expect(held.status, held.text).to.equal(400);
+    expect(held.body.message).to.include("held by an open erasure request");
+    expect(held.text).to.not.include(id);
+    await call(server, "POST", `/requests/${filed.body.requestId}/cancel`);
+    // The cancel opted it back in already; an explicit opt-in of a registered one:
+    await new OptOutRegistry(doc, stack.optOutTable).add(id, `manual-${id}`);
+    const r = await call(server, "POST", "/opt-ins", {
+      json: { customerIds: [id], reason: "wrong customer", by: "Dana" },
+    });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body).to.include({ optedIn: 1, notRegistered: 0 });
+    expect((await new OptOutRegistry(doc, stack.optOutTable).optedOut([id])).size).to.equal(0);
+    const [entry] = await readAudit(doc, stack.auditTable, r.body.optInId as string);
+    expect(entry.detail).to.include({ by: "local:lethe-api", note: "Dana", reason: "wrong customer" });
   });
 });

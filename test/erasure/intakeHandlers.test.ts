@@ -18,9 +18,11 @@ import { createCancelHandler } from "../../runtime/handlers/cancel";
 import { sfnStartExecution } from "../../runtime/handlers/batch";
 import { parseApprovalEvent } from "../../runtime/erasure/approval";
 import { parseCancelEvent } from "../../runtime/erasure/cancel";
+import { parseOptInEvent } from "../../runtime/erasure/optIn";
 import { parseStatusEvent } from "../../runtime/erasure/status";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { createTableLike } from "../../tools/localStack";
+import { intakeEnvironment } from "../../tools/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 async function refusal(p: Promise<unknown>): Promise<Error> {
@@ -48,7 +50,13 @@ describe("status, approval and cancel functions", () => {
       requestsTable: await createTableLike("requests", `requests-${run}`),
       ledgerTable: await createTableLike("ledger", `ledger-${run}`),
     };
-    env = { LETHE_REQUESTS_TABLE: tables.requestsTable, LETHE_LEDGER_TABLE: tables.ledgerTable };
+    env = {
+      ...intakeEnvironment(stack, {
+        idempotencyTable: await createTableLike("idempotency", `idempotency-${run}`),
+      }),
+      LETHE_REQUESTS_TABLE: tables.requestsTable,
+      LETHE_LEDGER_TABLE: tables.ledgerTable,
+    };
     // A machine that waits, so an execution is still running when it is cancelled.
     stateMachineArn = (
       await makeSfnClient().send(
@@ -107,6 +115,7 @@ describe("status, approval and cancel functions", () => {
     expect(parseStatusEvent(event("status"))).to.be.a("string");
     expect(parseApprovalEvent(event("approval")).decision).to.equal("approve");
     expect(parseCancelEvent(event("cancel"))).to.have.property("batchId");
+    expect(parseOptInEvent(event("opt-in")).customerIds).to.deep.equal(["cust-0042"]);
   });
 
   it("status: state, deadline, days left, subjects, then the batch and its steps; never an ID", async () => {

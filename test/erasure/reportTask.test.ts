@@ -159,6 +159,8 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
         "found",
         "purged",
         "verified",
+        // The report task's own move of the request to COMPLETED (every move is audited).
+        "state",
         "raw-ids-dropped",
         "reported",
       ]);

@@ -164,6 +164,16 @@ describe("erasure workflow: a batch run locally end to end (emulator, packaged f
     expect(record.steps?.verify?.counts?.versionsChecked).to.be.at.least(holding.length);
     await expectNoRawId(ids);
     expect(ids.filter((id) => JSON.stringify(output).includes(id))).to.deep.equal([]);
+    // The embedded engine's copies of the ID columns (taken before the purge) went with the batch.
+    const cached = fs.existsSync(options.findCacheDir!)
+      ? fs
+          .readdirSync(options.findCacheDir!, { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+      : [];
+    expect(
+      cached.map((e) => e.name),
+      "find cache files left",
+    ).to.deep.equal([]);
   });
 
   it("waits for approval when it is on, and goes on when it is given from outside the runner", async () => {

@@ -129,7 +129,7 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(association.inputs.resourceArn).to.match(/\/stages\/v1$/);
   });
 
-  it("gives the API function only the calls it makes: invoke the four console functions, query byStatus, read batches, verify link MACs", () => {
+  it("gives the API function only the calls it makes: invoke the five console functions, query byStatus, read batches, verify link MACs", () => {
     const statements = JSON.parse(p.named("lethe-api-function-policy").inputs.policy).Statement as {
       Sid: string;
       Action: string | string[];
@@ -141,7 +141,13 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
         .flat()
         .map((a) => a.split(":").pop())
         .sort(),
-    ).to.deep.equal(["lethe-dev-approval", "lethe-dev-cancel", "lethe-dev-request", "lethe-dev-status"]);
+    ).to.deep.equal([
+      "lethe-dev-approval",
+      "lethe-dev-cancel",
+      "lethe-dev-opt-in",
+      "lethe-dev-request",
+      "lethe-dev-status",
+    ]);
     expect(bySid.ListRequestsByStatus.Resource).to.match(/:table\/.+\/index\/byStatus$/);
     expect(bySid.CheckApprovalLinks).to.include({ Action: "kms:VerifyMac" });
     const keys = p.ofType("aws:kms/key:Key").filter((k) => k.name === "lethe-api-links-key");

@@ -67,6 +67,7 @@ const workflowFunctions: Record<string, string> = {
   "lethe-operations-status": "status",
   "lethe-operations-approval": "approval",
   "lethe-operations-cancel": "cancel",
+  "lethe-operations-opt-in": "opt-in",
   "lethe-operations-deadline": "deadline",
 };
 const lambdaArn = (short: string) =>
@@ -237,14 +238,16 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       `arn:aws:s3:::${lake}/erasure-requests/*`,
       `arn:aws:s3:::${lake}/erasure-manifests/*`,
     ]);
-    for (const c of [
-      "lethe-operations-status",
-      "lethe-operations-approval",
-      "lethe-operations-cancel",
-      "lethe-tasks-poll-ledger",
-      "lethe-tasks-request-approval",
-    ])
+    for (const c of ["lethe-operations-status", "lethe-tasks-poll-ledger"])
       expect(s3Writes(c), c).to.deep.equal([]);
+    // Functions that move requests or decide audit it (large details under the audit bucket's audit/).
+    for (const c of ["lethe-operations-approval", "lethe-tasks-request-approval", "lethe-operations-opt-in"])
+      expect(s3Writes(c), c).to.deep.equal([`arn:aws:s3:::${audit}/audit/*`]);
+    // A cancelled request's raw IDs are dropped at once.
+    expect(s3Writes("lethe-operations-cancel")).to.deep.equal([
+      `arn:aws:s3:::${audit}/audit/*`,
+      `arn:aws:s3:::${lake}/${requestIdsRoot}*`,
+    ]);
     const rules = p.named("lethe-reports-lifecycle").inputs.rules;
     expect(rules.find((r: { id: string }) => r.id === "expire-current-objects").expiration.days).to.equal(
       configDefaults.reportRetentionDays,
@@ -357,6 +360,7 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       statusFunction: "lethe-dev-status",
       approvalFunction: "lethe-dev-approval",
       cancelFunction: "lethe-dev-cancel",
+      optInFunction: "lethe-dev-opt-in",
       deadlineFunction: "lethe-dev-deadline",
       requestApprovalFunction: "lethe-dev-request-approval",
       enqueuePurgesFunction: "lethe-dev-enqueue-purges",

@@ -11,6 +11,10 @@ import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
 import { loadSubjectHasher } from "../../runtime/erasure/subjectHash";
 import { writeLocalGuardStack } from "./localGuardStack";
+import { makeDocumentClient } from "../../runtime/aws/clients";
+import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
+import { getErasureRequest } from "../../runtime/erasure/request";
+import { sharedLocalStack } from "../support/localStack";
 
 const root = path.resolve(__dirname, "../..");
 const event = (name: string) => path.join(root, "events", `${name}.json`);
@@ -63,6 +67,28 @@ describe("packaging: lethe invoke's engine (tools/invoke.ts)", () => {
     const records = (result.reply as { records: { recordId: string; result: string }[] }).records;
     expect(records.map((r) => r.result)).to.deep.equal(["Dropped", "Ok", "ProcessingFailed"]);
     expect(logs.join("")).to.contain("batch transformed");
+  });
+
+  it("runs request with events/request.json against a local stack end to end: the filter builder it invokes is served too", async function () {
+    // Provisions the local stack from the program and packages two functions.
+    this.timeout(900_000);
+    const stack = await sharedLocalStack();
+    const outputs = write("full.json", stack);
+    const ids = (JSON.parse(fs.readFileSync(event("request"), "utf8")) as { customerIds: string[] })
+      .customerIds;
+    const result = await invokeFunction("request", event("request"), {
+      stackOutputsFile: outputs,
+      logs: () => undefined,
+    });
+    expect(result.failed, JSON.stringify(result.reply)).to.equal(false);
+    const reply = result.reply as { requestId: string; status: string; optOut: Record<string, unknown> };
+    expect(reply.status).to.equal("RECEIVED");
+    expect(reply.optOut).to.include({ registered: ids.length, filterStatus: "published" });
+    const registry = new OptOutRegistry(makeDocumentClient(), stack.optOutTable);
+    expect([...(await registry.optedOut(ids))].sort()).to.deep.equal([...ids].sort());
+    expect(await getErasureRequest(makeDocumentClient(), stack.requestsTable, reply.requestId)).to.include({
+      status: "RECEIVED",
+    });
   });
 
   it("replies like Lambda when the function fails", async () => {

@@ -22,7 +22,18 @@ import { purgeBytes } from "../../runtime/purge/purgeBytes";
 import { rewritePages } from "../../runtime/purge/pages";
 import { CorruptObjectError } from "../../runtime/purge/corruptObject";
 import { F, bufferSource, chunkRange, readFooter } from "../../runtime/purge/parquetFormat";
-import { decodeStruct, encodeStruct, getI32, getStructList, i32 } from "../../runtime/purge/thriftCompact";
+import {
+  decodeStruct,
+  encodeStruct,
+  getI32,
+  getStruct,
+  getStructList,
+  i32,
+  i64,
+} from "../../runtime/purge/thriftCompact";
+import { headObject, versionSource } from "../../runtime/purge/s3Objects";
+import { keysInObject } from "../../runtime/erasure/metastore/objectKeys";
+import type { DataMapper } from "../../runtime/contracts/mappers";
 import { makeFixture, tempDir } from "./pyarrow";
 
 const lethe = path.resolve(__dirname, "..", "..", "bin", "lethe");
@@ -140,6 +151,43 @@ describe("purge: corrupt objects fail cleanly", () => {
     const versions = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: Key }));
     expect((versions.Versions ?? []).map((v) => v.VersionId)).to.deep.equal([put.VersionId]);
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
+  });
+
+  it("a column chunk offset outside the object is a CorruptObjectError naming the object, the row group and the column, for the indexer and the purge", async () => {
+    const footer = await readFooter(bufferSource(clean));
+    const meta = getStruct(getStructList(footer.rowGroups[0], F.rowGroup.columns)[0], F.chunk.metaData)!;
+    meta.set(F.meta.dataPageOffset, i64(-840965032));
+    const encoded = encodeStruct(footer.raw);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(encoded.length);
+    const body = clean.subarray(0, clean.length - 8 - footer.encodedLength);
+    const bad = Buffer.concat([body, encoded, length, Buffer.from("PAR1")]);
+
+    const s3 = makeS3Client();
+    const Bucket = `lethe-offset-${randomUUID().slice(0, 8)}`;
+    await s3.send(
+      new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }),
+    );
+    const Key = "lake/part-0.parquet";
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: bad }));
+    const version = await headObject(s3, Bucket, Key);
+    const mapper = { format: "parquet", idColumns: ["customer_id"] } as unknown as DataMapper;
+    for (const run of [
+      () => keysInObject(s3, version, mapper),
+      () => purgeObject(s3, { bucket: Bucket, key: Key, matcher: keyMatcher(["customer_id"], ["c03"]) }),
+    ]) {
+      const err = await run().catch((e) => e);
+      expect(err, String(err)).to.be.instanceOf(CorruptObjectError);
+      expect(err.message).to.match(new RegExp(`^s3://${Bucket}/${Key}.* is corrupt: row group 0: `));
+      expect(err.message).to.include("customer_id").and.not.include("short read");
+    }
+    // A read outside an object is refused by name whatever asks for it.
+    const err = await versionSource(s3, version)
+      .read(-840965032, 10)
+      .catch((e) => e);
+    expect(err.message).to.match(
+      /^s3:\/\/.* is corrupt: byte range: .*offset -840965032 lies outside the object's \d+ bytes/,
+    );
   });
 
   it("JSON Lines: a truncated gzip stream and bytes that are not UTF-8 are CorruptObjectErrors", async () => {

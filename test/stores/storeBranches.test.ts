@@ -38,6 +38,7 @@ import { createStoresSubsystemHandler } from "../../runtime/handlers/storesSubsy
 import { dynamoDbStore, DynamoDbSender } from "../../runtime/stores/dynamodb";
 import { createStoreHandler } from "../../runtime/stores/storeHandler";
 import { createTableLike } from "../../tools/localStack/copies";
+import { erasureEnvironment } from "../../runtime/erasure/settings";
 import { localStoreTaskHandlers } from "../../tools/localStoreTasks";
 import { startLocalExecution } from "../../tools/localWorkflow";
 import {
@@ -65,6 +66,7 @@ describe("stores: the state machine's store branches, run locally", function () 
   const profileTable = `lethe-test-branch-profiles-${run}`;
   const signingKey = "branch-signing-key";
   let tables: BatchTables;
+  let auditTable: string;
   let topicArn: string;
   let queueUrl: string;
   let connectionSecret: string;
@@ -85,6 +87,7 @@ describe("stores: the state machine's store branches, run locally", function () 
       ledgerTable: await createTableLike("ledger", `lethe-test-branch-ledger-${run}`),
       requestsTable: await createTableLike("requests", `lethe-test-branch-requests-${run}`),
     };
+    auditTable = await createTableLike("audit", `lethe-test-branch-audit-${run}`);
     await createIndexedProfileTable(ddb, profileTable);
     topicArn = (await sns.send(new CreateTopicCommand({ Name: `lethe-test-branch-alerts-${run}` })))
       .TopicArn!;
@@ -220,6 +223,17 @@ describe("stores: the state machine's store branches, run locally", function () 
           [envNames.ledgerTable]: tables.ledgerTable,
           [envNames.requestsTable]: tables.requestsTable,
           [envNames.alertTopicArn]: topicArn,
+          // Every move of a request is audited (details over the item limit would go to the bucket).
+          ...erasureEnvironment({
+            deadlineDays: 30,
+            requestRetentionDays: 365,
+            errorRetentionDays: 90,
+            auditRetentionDays: 2190,
+            failedRequestIdGraceDays: 30,
+          }),
+          [envNames.auditTable]: auditTable,
+          [envNames.auditBucket]: bucket,
+          [envNames.kmsKeyArn]: "alias/aws/s3",
         }),
       ),
     };

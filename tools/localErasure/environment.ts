@@ -25,6 +25,9 @@ export function stackEnvironment(stack: LocalStack): Record<string, string> {
     [envNames.locksTable]: stack.locksTable,
     [envNames.errorsTable]: stack.errorsTable,
     [envNames.ledgerTable]: stack.ledgerTable,
+    [envNames.auditTable]: stack.auditTable,
+    [envNames.auditBucket]: stack.auditBucket,
+    [envNames.idempotencyTable]: stack.idempotencyTable,
     [envNames.purgeQueueUrl]: stack.purgeQueueUrl,
     [envNames.purgeDeadLetterQueueUrl]: stack.purgeDeadLetterQueueUrl,
     [envNames.alertTopicArn]: stack.alertTopicArn,
@@ -43,6 +46,11 @@ export interface FunctionEnvironmentOptions {
   env?: Record<string, string>;
 }
 
+/** Where the embedded find engine's copies go when no folder is given: the system temp dir. */
+export function defaultFindCacheDir(): string {
+  return path.join(os.tmpdir(), "lethe-find-cache");
+}
+
 export function batchFunctionEnvironment(
   fn: PackagedFunction,
   stack: LocalStack,
@@ -52,7 +60,7 @@ export function batchFunctionEnvironment(
     ...stackEnvironment(stack),
     ...localFunctionEnvironment(fn, stack as unknown as StackOutputs),
     [envNames.findEngine]: "embedded",
-    [envNames.findCacheDir]: options.findCacheDir ?? path.join(os.tmpdir(), "lethe-find-cache"),
+    [envNames.findCacheDir]: options.findCacheDir ?? defaultFindCacheDir(),
     // The functions' own logs would drown the caller's output; warnings and errors still show.
     POWERTOOLS_LOG_LEVEL: "WARN",
     // No CloudWatch to read EMF lines locally.

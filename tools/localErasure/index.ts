@@ -6,6 +6,8 @@
 // function and its dead-letter queue by the errors function (tools/queuePoller.ts), as Lambda's
 // event source mappings would. Approval: the task-token waiter polls the batch record for the
 // decision the approval function recorded. Cancel: a batch seen CANCELLED aborts the execution.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { getBatch } from "../../runtime/erasure/batches";
@@ -13,7 +15,7 @@ import { WorkflowTask, workflowDefinition, workflowTasks } from "../../runtime/e
 import { loadPackagedHandler, PackagedFunction, packagedFunctions, PackagingOptions } from "../packaging";
 import { pollQueue, SqsHandler } from "../queuePoller";
 import { allStates, LocalExecution, startLocalExecution } from "../localWorkflow";
-import { batchFunctionEnvironment, FunctionEnvironmentOptions } from "./environment";
+import { batchFunctionEnvironment, defaultFindCacheDir, FunctionEnvironmentOptions } from "./environment";
 
 export interface LocalBatchInput {
   batchId: string;
@@ -138,11 +140,19 @@ export async function startLocalBatch(
 ): Promise<LocalExecution> {
   const fns = await packagedFunctions(stackPackaging(stack, options.packaging));
   const definition = localDefinition(stack, fns, options);
+  // The embedded find engine's copies hold ID columns as they were before the purge: each execution
+  // gets a folder of its own (never another stack's, whatever its bucket names) and removes it when it
+  // ends, however it ends, so no copy of a raw ID outlives the batch.
+  const findCacheDir = path.join(
+    options.findCacheDir ?? defaultFindCacheDir(),
+    `${stack.stack}-${input.batchId}`.replace(/[^A-Za-z0-9._-]/g, "_"),
+  );
+  const functionOptions = { ...options, findCacheDir };
   const loaded = new Map<string, Handler>();
   const handlerOf = (fn: PackagedFunction): Handler => {
     let h = loaded.get(fn.shortName);
     if (!h) {
-      h = loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, options)) as Handler;
+      h = loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, functionOptions)) as Handler;
       loaded.set(fn.shortName, h);
     }
     return h;
@@ -244,7 +254,7 @@ export async function startLocalBatch(
     pollQueue(
       sqs,
       queueUrl,
-      loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, options)) as unknown as SqsHandler,
+      loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, functionOptions)) as unknown as SqsHandler,
       {
         batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
         idleReceives: Number.POSITIVE_INFINITY,
@@ -275,6 +285,7 @@ export async function startLocalBatch(
     running = false;
     watching.abort();
     await Promise.all([...drains, watch]);
+    fs.rmSync(findCacheDir, { recursive: true, force: true });
   });
   return { ...execution, result };
 }

@@ -8,6 +8,7 @@ import { jsonRecordKey } from "../jsonRecordKey";
 import { F, chunkRange, readFooter } from "../../purge/parquetFormat";
 import { readTopLevelFields, topLevelFieldsOf } from "../../purge/rowGroupPurge";
 import { getStructList } from "../../purge/thriftCompact";
+import { checkLayout } from "../../purge/objectIntegrity";
 import { ObjectVersion, versionSource } from "../../purge/s3Objects";
 import { gunzipSync } from "node:zlib";
 
@@ -33,9 +34,12 @@ async function parquetKeys(s3: S3Client, version: ObjectVersion, columns: string
   const source = versionSource(s3, version);
   const counted = {
     size: source.size,
+    name: source.name,
     read: async (o: number, n: number) => ((bytesRead += n), source.read(o, n)),
   };
   const footer = await readFooter(counted);
+  // Every chunk inside the object, or a CorruptObjectError naming it, the row group and the column.
+  checkLayout(footer, source.size, source.name);
   const wanted = topLevelFieldsOf(footer, columns);
   const keys = new Map<string, number>();
   let rows = 0;

@@ -24,6 +24,7 @@ import { deleteEveryVersion } from "../../report/everyVersion";
 import { ReportBucket, readReport, writeReport } from "../../report/reportStore";
 import { erasureVerdict, searchedOf } from "../../report/verdict";
 import { hashIdFile, rawIdAttributes } from "../../report/requestIds";
+import { clearIdempotencyRecord } from "../../idempotencyRecord";
 import type { ErasureSettings } from "../../settings";
 import type { SubjectHasher } from "../../subjectHash";
 
@@ -34,6 +35,8 @@ export interface ReportTaskDeps extends BatchTables {
   erasure: Pick<ErasureSettings, "requestRetentionDays">;
   /** Only called when a request record holds no hashes and its ID file must be hashed. */
   hasher: () => Promise<SubjectHasher>;
+  /** The request function's idempotency table: each request's record is cleared with its raw IDs. */
+  idempotencyTable?: string;
   now?: () => Date;
 }
 
@@ -176,6 +179,8 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
   for (const [id, item] of items) {
     const file = idsFileOf(item);
     const deleted = file ? await deleteEveryVersion(deps.s3, { bucket: file.bucket, key: file.key }) : 0;
+    if (deps.idempotencyTable && typeof item.idempotencyKey === "string")
+      await clearIdempotencyRecord(deps.doc, deps.idempotencyTable, item.idempotencyKey);
     const prior = item.rawIdsDropped as { at?: string; idFileVersionsDeleted?: number } | undefined;
     const names: Record<string, string> = { "#d": "rawIdsDropped" };
     rawIdAttributes.forEach((a, i) => (names[`#r${i}`] = a));
