@@ -66,6 +66,11 @@ export interface ConnectOptions {
   packaging?: PackagingOptions;
   /** The Drain wait of an in-process stack's executions (default 10 s). */
   drainSeconds?: number;
+  /**
+   * Where an in-process stack's functions' own output (their logs) goes while it runs; default
+   * stderr, so that stdout holds what the command prints.
+   */
+  logs?: (chunk: string) => void;
 }
 
 /**
@@ -78,9 +83,16 @@ export async function connectWarmStack(stack: LocalStack, options: ConnectOption
   if (running) return running;
   // The stack's environment is this process's own while the stack runs (a handler reading a variable
   // late, after its call has returned, still finds it); the caller's comes back when it closes.
-  let closed!: () => void;
-  const open = new Promise<void>((resolve) => (closed = resolve));
+  let release!: () => void;
+  const open = new Promise<void>((resolve) => (release = resolve));
   void withEnvironment({ AWS_ENDPOINT_URL: stack.endpoint, ...stackEnvironment(stack) }, () => open);
+  const logs = options.logs ?? ((chunk: string) => void process.stderr.write(chunk));
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (logs(chunk.toString()), true)) as typeof write;
+  const closed = () => {
+    process.stdout.write = write;
+    release();
+  };
   try {
     const warm = await startWarmStack(stack, {
       packaging: options.packaging,

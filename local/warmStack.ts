@@ -7,6 +7,7 @@
 // the indexer's S3 notifications (local/bucketNotifications.ts) and the schedules (local/schedules.ts).
 // Every command then takes the deployed code path (Lambda Invoke, Step Functions calls) against these
 // endpoints (local/connect.ts).
+import { envNames } from "../runtime/contracts/env";
 import type { LocalStack, WarmStackEndpoints } from "../runtime/contracts/stack";
 import {
   batchFunctionEnvironment,
@@ -93,12 +94,12 @@ export async function startWarmStack(stack: LocalStack, options: WarmStackOption
   // this stack's endpoints for the Lambda and Step Functions calls it makes.
   const load = (fn: PackagedFunction): PackagedHandler => {
     count(coldStarts, fn.shortName);
-    return loadPackagedHandler(
-      fn,
-      batchFunctionEnvironment(fn, stack, {
-        env: { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda, AWS_ENDPOINT_URL_SFN: endpoints.sfn },
-      }),
-    );
+    const env = batchFunctionEnvironment(fn, stack, {
+      env: { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda, AWS_ENDPOINT_URL_SFN: endpoints.sfn },
+    });
+    // The deployed API's URL means nothing here: the API's document is served without `servers`.
+    delete env[envNames.apiBaseUrl];
+    return loadPackagedHandler(fn, env);
   };
   const warm = new Map<string, PackagedHandler>();
   const warmHandler = (fn: PackagedFunction) => {

@@ -8,13 +8,14 @@ import { UsageError } from "../runtime/contracts/errors";
 import { resolveClientConfig } from "../runtime/aws/clients";
 import {
   lambdaEnvironment,
-  loadPackagedHandler,
+  outputKeyOf,
   PackagedFunction,
   packagedFunction,
   packagedFunctions,
   PackagingOptions,
   zipFunction,
 } from "./packaging";
+import type { LocalStack } from "../runtime/contracts/stack";
 import { readJsonFile, resolveStackOutputs, StackOutputs } from "./stackOutputs";
 
 export { defaultStackOutputsFile, readJsonFile, readStackOutputs } from "./stackOutputs";
@@ -119,40 +120,14 @@ export function localFunctionEnvironment(
   return env;
 }
 
-async function invokeLocally(
-  fn: PackagedFunction,
-  outputs: StackOutputs,
-  event: unknown,
-  logs: (chunk: string) => void,
-): Promise<{ reply: unknown; failed: boolean }> {
-  const env = localFunctionEnvironment(fn, outputs);
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logs(chunk.toString());
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const handler = loadPackagedHandler(fn, env);
-    return { reply: await handler(event), failed: false };
-  } catch (err) {
-    // What Lambda replies when a handler throws.
-    const e = err as Error;
-    return {
-      reply: { errorType: e?.name ?? "Error", errorMessage: e?.message ?? String(err) },
-      failed: true,
-    };
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
-async function invokeDeployed(
+async function invokeThroughLambda(
   functionName: string,
   event: unknown,
+  endpoint?: string,
 ): Promise<{ reply: unknown; failed: boolean }> {
   // Built from the same settings as runtime/aws/clients.ts; kept out of it so that no function's zip
   // carries the Lambda client only the CLI uses.
-  const lambda = new LambdaClient(resolveClientConfig());
+  const lambda = new LambdaClient(resolveClientConfig(endpoint ? { endpoint } : {}));
   const out = await lambda.send(
     new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
   );
@@ -180,11 +155,33 @@ export async function invokeFunction(
       `${source} holds the outputs of stack '${outputs.stack}', not '${stack}' (see --stack)`,
     );
   }
-  const fn = await packagedFunction(shortName, opts);
-  const functionName = functionNameIn(outputs, source, fn);
-  const logs = opts.logs ?? ((chunk: string) => void process.stderr.write(chunk));
-  const { reply, failed } = outputs.local
-    ? await invokeLocally(fn, outputs, event, logs)
-    : await invokeDeployed(functionName, event);
-  return { reply, failed, where: outputs.local ? "local" : "deployed", functionName };
+  if (!outputs.local) {
+    const functionName = functionNameIn(outputs, source, await packagedFunction(shortName, opts));
+    return { ...(await invokeThroughLambda(functionName, event)), where: "deployed", functionName };
+  }
+  // A local stack: its warm stack's Lambda Invoke (local/connect.ts), the one `lethe up --local` runs,
+  // else one started here (the program packaged first, which also checks the name and the outputs).
+  const { connectWarmStack, runningWarmStack } = await import("../local/connect");
+  const local = outputs as unknown as LocalStack;
+  const running = await runningWarmStack(local);
+  const functionName = running
+    ? localFunctionName(outputs, source, shortName)
+    : functionNameIn(outputs, source, await packagedFunction(shortName, opts));
+  const target = await connectWarmStack(local, { packaging: opts, logs: opts.logs });
+  try {
+    const { reply, failed } = await invokeThroughLambda(functionName, event, target.lambdaEndpoint);
+    return { reply, failed, where: "local", functionName };
+  } finally {
+    await target.close();
+  }
+}
+
+/** The local name of a function from the outputs alone (a running warm stack: nothing packaged here). */
+function localFunctionName(outputs: StackOutputs, source: string, shortName: string): string {
+  const name = outputs[outputKeyOf(shortName)];
+  if (typeof name === "string" && name !== "") return name;
+  const known = Object.keys(outputs)
+    .filter((k) => k.endsWith("Function") && typeof outputs[k] === "string")
+    .map((k) => String(outputs[k]).replace(`lethe-${outputs.stack}-`, ""));
+  throw new UsageError(`unknown function '${shortName}': ${source} has ${known.join(", ")}`);
 }

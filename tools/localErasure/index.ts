@@ -158,6 +158,7 @@ export interface QueueDrainOptions {
 export function drainStackQueues(
   stack: LocalStack,
   fns: PackagedFunction[],
+  /** Called on a poller's first message. */
   load: (fn: PackagedFunction) => unknown,
   options: QueueDrainOptions,
 ): Promise<unknown>[] {
@@ -166,7 +167,9 @@ export function drainStackQueues(
   const errors = functionNamed("purge-errors", fns, stack) ?? functionNamed("errors", fns, stack);
   // A receive that failed (the emulator busy) is retried after a pause, as Lambda's poller does.
   const drain = async (queueUrl: string, fn: PackagedFunction) => {
-    const handler = load(fn) as SqsHandler;
+    // Loaded on the first message: a stack that never gets one pays no cold start for it.
+    let loaded: SqsHandler | undefined;
+    const handler: SqsHandler = (event, context) => (loaded ??= load(fn) as SqsHandler)(event, context);
     while (!options.stop()) {
       await pollQueue(sqs, queueUrl, handler, {
         batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
@@ -178,7 +181,7 @@ export function drainStackQueues(
     }
   };
   const drains: Promise<unknown>[] = [];
-  if (purge)
+  if (purge && stack.purgeQueueUrl)
     for (let i = 0; i < (options.purgeConcurrency ?? 2); i++) drains.push(drain(stack.purgeQueueUrl, purge));
   if (errors && stack.purgeDeadLetterQueueUrl) drains.push(drain(stack.purgeDeadLetterQueueUrl, errors));
   return drains;
