@@ -6,7 +6,8 @@
 // Every figure is a `lethe` command run as a user runs it (node bin/lethe, a process of its own).
 // By default the bench starts `lethe up --local` with an emulator of its own and stops it at the end;
 // `--stack-outputs <file>` times against a warm stack already up. `--smoke`: one run each, no demo (CI,
-// test/local/benchLocal.test.ts), so the script cannot break unseen. A figure, not an assertion.
+// test/local/warmStack.test.ts), so the script cannot break unseen; --skip-demo leaves the demo out.
+// Figures, not assertions.
 import { spawn, spawnSync, ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
@@ -25,6 +26,7 @@ interface Args {
   smoke: boolean;
   stackOutputs?: string;
   json: boolean;
+  skipDemo?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -33,11 +35,12 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a === "--smoke") Object.assign(args, { smoke: true, runs: 1 });
     else if (a === "--json") args.json = true;
+    else if (a === "--skip-demo") args.skipDemo = true;
     else if (a === "--runs") args.runs = Number(argv[++i]);
     else if (a === "--stack-outputs") args.stackOutputs = argv[++i];
     else
       throw new Error(
-        `bench:local: unknown argument ${a} (--smoke, --runs N, --stack-outputs <file>, --json)`,
+        `bench:local: unknown argument ${a} (--smoke, --runs N, --stack-outputs <file>, --skip-demo, --json)`,
       );
   }
   if (!Number.isInteger(args.runs) || args.runs < 1)
@@ -45,7 +48,10 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+const env = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+});
 
 /** Runs `lethe ...` to its end; seconds taken and its output. A failed command fails the bench. */
 function lethe(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { seconds: number; stdout: string } {
@@ -184,7 +190,7 @@ async function main(): Promise<void> {
       (i) => lethe(["erase", customers[i * 7 + 1], "--wait", "--drain-seconds", "0", ...on]).seconds,
     );
     await times("lethe api --local answering", 3, () => apiAnswering(outputs));
-    if (!args.smoke) {
+    if (!args.smoke && !args.skipDemo) {
       const demoEnv = { AWS_ENDPOINT_URL: "" };
       await times("npm run demo (lethe demo)", 30, () => lethe(["demo"], demoEnv).seconds);
     }

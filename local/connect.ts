@@ -47,7 +47,16 @@ export async function runningWarmStack(stack: LocalStack): Promise<WarmTarget | 
   const warm = stack.warm;
   if (!warm?.stepFunctionsEndpoint || !warm.lambdaEndpoint) return undefined;
   const infoUrl = `${warm.stepFunctionsEndpoint}/lethe/warm`;
-  const info = (await request(infoUrl, "GET", undefined, 1000).catch(() => undefined)) as
+  // A stack busy loading its functions answers late; one whose process is gone, at once (refused).
+  const alive = (() => {
+    try {
+      process.kill(warm.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  })();
+  const info = (await request(infoUrl, "GET", undefined, alive ? 60_000 : 1000).catch(() => undefined)) as
     WarmStackInfo | undefined;
   if (!info || info.stack !== stack.stack || info.endpoint !== stack.endpoint) return undefined;
   return {

@@ -15,7 +15,6 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { getErasureRequest } from "../../runtime/erasure/request";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { serveWarmStack, ServedWarmStack } from "../../local/serve";
-import { erase } from "../../tools/erasureCommands";
 import { writeSampleLake } from "../../tools/sampleLake";
 import { sharedLocalStack } from "../support/localStack";
 
@@ -149,10 +148,12 @@ describe("local: the warm stack", function () {
   });
 
   it("commands in processes of their own go through its Lambda Invoke and reuse its warm instances", async () => {
-    const filed = await erase(
-      { ids: [`warm-cli-${randomUUID().slice(0, 8)}`] },
-      { stackOutputsFile: outputs },
-    );
+    // Filed, not batched (erase against a running stack also starts its batch, as deployed).
+    const filed = {
+      request: (
+        await invoke(String(stack.requestFunction), { ids: [`warm-cli-${randomUUID().slice(0, 8)}`] })
+      ).reply as { requestId: string },
+    };
     const before = served.warm.info();
     const first = await lethe("status", filed.request.requestId, "--stack-outputs", outputs, "--json");
     expect(first.code, first.stderr).to.equal(0);
@@ -169,5 +170,40 @@ describe("local: the warm stack", function () {
       filed.request.requestId,
     );
     await lethe("cancel", filed.request.requestId, "--stack-outputs", outputs);
+  });
+
+  it("npm run bench:local -- --smoke times every local command against it (the bench cannot break unseen)", async () => {
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          "-r",
+          "ts-node/register/transpile-only",
+          "bench/local.ts",
+          "--smoke",
+          "--json",
+          "--stack-outputs",
+          outputs,
+        ],
+        { cwd: root, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    const { figures } = JSON.parse(r.stdout) as {
+      figures: { what: string; runs: number[]; target: number }[];
+    };
+    expect(figures.map((f) => f.what)).to.deep.equal([
+      "lethe status",
+      "lethe requests",
+      "lethe erase --wait --drain-seconds 0, one ID, empty lake",
+      "lethe erase --wait --drain-seconds 0, one ID, demo lake",
+      "lethe api --local answering",
+    ]);
+    for (const f of figures) expect(f.runs, f.what).to.have.length(1);
   });
 });
