@@ -42,6 +42,17 @@ function request(url: string, method: "GET" | "POST", body?: unknown, timeoutMs 
   });
 }
 
+/** A warm stack's endpoints, and its settings set through them. */
+function served(warm: { lambdaEndpoint: string; stepFunctionsEndpoint: string }) {
+  return {
+    lambdaEndpoint: warm.lambdaEndpoint,
+    stepFunctionsEndpoint: warm.stepFunctionsEndpoint,
+    setDrainSeconds: async (drainSeconds: number) => {
+      await request(`${warm.stepFunctionsEndpoint}/lethe/settings`, "POST", { drainSeconds });
+    },
+  };
+}
+
 /** The warm stack the outputs file names, when it answers and serves this very stack. */
 export async function runningWarmStack(stack: LocalStack): Promise<WarmTarget | undefined> {
   const warm = stack.warm;
@@ -60,12 +71,8 @@ export async function runningWarmStack(stack: LocalStack): Promise<WarmTarget | 
     WarmStackInfo | undefined;
   if (!info || info.stack !== stack.stack || info.endpoint !== stack.endpoint) return undefined;
   return {
-    lambdaEndpoint: warm.lambdaEndpoint,
-    stepFunctionsEndpoint: warm.stepFunctionsEndpoint,
+    ...served(warm),
     kind: "running",
-    setDrainSeconds: async (drainSeconds) => {
-      await request(`${warm.stepFunctionsEndpoint}/lethe/settings`, "POST", { drainSeconds });
-    },
     info: async () => (await request(infoUrl, "GET")) as WarmStackInfo,
     close: async () => undefined,
   };
@@ -111,12 +118,8 @@ export async function connectWarmStack(stack: LocalStack, options: ConnectOption
       bucketNotifications: false,
     });
     return {
-      lambdaEndpoint: warm.lambdaEndpoint,
-      stepFunctionsEndpoint: warm.stepFunctionsEndpoint,
+      ...served(warm),
       kind: "in-process",
-      setDrainSeconds: async (drainSeconds) => {
-        await request(`${warm.stepFunctionsEndpoint}/lethe/settings`, "POST", { drainSeconds });
-      },
       info: async () => warm.info(),
       close: async () => {
         await warm.close();
