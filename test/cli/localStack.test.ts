@@ -96,7 +96,9 @@ describe("cli: lethe up --local / down --local", () => {
     expect(fs.existsSync(path.join(dir, "never.json"))).to.equal(false);
   });
 
-  it("without AWS_ENDPOINT_URL starts an emulator, keeps it until Ctrl-C, and down removes the stack from it", async () => {
+  it("without AWS_ENDPOINT_URL starts an emulator and the warm stack, keeps them until Ctrl-C, and down removes the stack from it", async function () {
+    // The warm stack packages the program's functions before it serves.
+    this.timeout(600_000);
     const file = path.join(dir, "embedded.json");
     const env = { ...process.env };
     delete env.AWS_ENDPOINT_URL;
@@ -120,6 +122,9 @@ describe("cli: lethe up --local / down --local", () => {
       const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
       expect(outputs.endpoint).to.not.equal(process.env.AWS_ENDPOINT_URL);
       expect(err).to.include(`emulator running at ${outputs.endpoint}`);
+      expect(err).to.include(`warm stack serving Lambda at ${outputs.warm.lambdaEndpoint}`);
+      const info = await (await fetch(`${outputs.warm.stepFunctionsEndpoint}/lethe/warm`)).json();
+      expect(info).to.include({ stack: "dev", endpoint: outputs.endpoint, pid: child.pid });
       const ddb = makeDynamoDbClient({ endpoint: outputs.endpoint });
       expect(
         (await ddb.send(new DescribeTableCommand({ TableName: outputs.auditTable }))).Table?.TableStatus,
