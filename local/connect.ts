@@ -87,6 +87,8 @@ export interface ConnectOptions {
    * stderr, so that stdout holds what the command prints.
    */
   logs?: (chunk: string) => void;
+  /** An in-process stack's functions' log level (default WARN). */
+  functionLogLevel?: string;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function connectWarmStack(stack: LocalStack, options: ConnectOption
     const warm = await startWarmStack(stack, {
       packaging: options.packaging,
       drainSeconds: options.drainSeconds,
+      functionLogLevel: options.functionLogLevel,
       // A command's own stack lives for the command: no schedules, no notifications of its own.
       schedules: "off",
       bucketNotifications: false,

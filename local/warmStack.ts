@@ -42,6 +42,8 @@ export interface WarmStackOptions {
   bucketNotifications?: boolean;
   /** How often the notified buckets are listed (default 2000 ms). */
   bucketPollMs?: number;
+  /** The functions' log level (POWERTOOLS_LOG_LEVEL); default WARN, as a local batch runs them. */
+  functionLogLevel?: string;
   /** Load every function's handler in the background once serving (default false: each on first call). */
   preload?: boolean;
   /** Told of a failure no caller sees (a schedule's or a notification's invocation); default stderr. */
@@ -97,6 +99,7 @@ export async function startWarmStack(stack: LocalStack, options: WarmStackOption
     const env = batchFunctionEnvironment(fn, stack, {
       env: { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda, AWS_ENDPOINT_URL_SFN: endpoints.sfn },
     });
+    if (options.functionLogLevel) env.POWERTOOLS_LOG_LEVEL = options.functionLogLevel;
     // The deployed API's URL means nothing here: the API's document is served without `servers`.
     delete env[envNames.apiBaseUrl];
     return loadPackagedHandler(fn, env);

@@ -167,7 +167,12 @@ export async function invokeFunction(
   const functionName = running
     ? localFunctionName(outputs, source, shortName)
     : functionNameIn(outputs, source, await packagedFunction(shortName, opts));
-  const target = await connectWarmStack(local, { packaging: opts, logs: opts.logs });
+  // Its logs are what a user of `lethe invoke` reads (a running stack's are in its own output).
+  const target = await connectWarmStack(local, {
+    packaging: opts,
+    logs: opts.logs,
+    functionLogLevel: "INFO",
+  });
   try {
     const { reply, failed } = await invokeThroughLambda(functionName, event, target.lambdaEndpoint);
     return { reply, failed, where: "local", functionName };

@@ -47,10 +47,24 @@ describe("cli: lethe up --local / down --local", () => {
         "localResources",
         "stateMachineDefinition",
         "eventSources",
+        "schedules",
+        "bucketNotifications",
       ].sort(),
     );
     expect(outputs).to.include({ endpoint: process.env.AWS_ENDPOINT_URL, local: true, stack: "dev" });
     expect(JSON.parse(first.out)).to.deep.equal(outputs);
+    // What the warm stack drives: every schedule and the indexer's notifications, as declared.
+    expect(outputs.schedules.map((s: { functionName: string }) => s.functionName).sort()).to.deep.equal([
+      "lethe-dev-batch",
+      "lethe-dev-deadline",
+      "lethe-dev-filter-builder",
+    ]);
+    expect(outputs.bucketNotifications).to.deep.include({
+      bucket: outputs.lakeBucket,
+      prefix: "events/",
+      events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
+      functionName: "lethe-dev-indexer",
+    });
     expect(first.err).to.match(/skipped, not emulated: .*iam role/);
     expect(first.err).to.include(`outputs .lethe/local.json`);
     const table = await makeDynamoDbClient().send(
