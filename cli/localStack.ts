@@ -1,7 +1,8 @@
 // `lethe up --local` / `lethe down --local`: the stack in an emulator, built from the program's own
 // declarations (tools/localStack). Deploying to AWS is `pulumi up`'s job.
 import * as fs from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { scheduleModes, type ScheduleMode } from "../local/schedules";
 import { UsageError, action, examples, jsonOption } from "./command";
 import { startProgress } from "./progress";
 
@@ -35,6 +36,8 @@ interface UpOptions {
   outputs?: string;
   stack?: string;
   program?: string;
+  warm?: boolean;
+  schedules: string;
 }
 
 async function up(values: UpOptions): Promise<number> {
@@ -55,21 +58,49 @@ async function up(values: UpOptions): Promise<number> {
       progress.update(done, resource);
     },
   }).finally(() => progress?.done());
-  const { summary, stack } = result;
+  const { summary } = result;
+  let stack = result.stack;
+  const emulator = result.emulator;
+  // The warm stack: always beside an emulator this process runs; with a given one, on --warm.
+  const { serveWarmStack } =
+    emulator || values.warm ? await import("../local/serve") : { serveWarmStack: undefined };
+  process.stderr.write(
+    serveWarmStack ? "lethe up --local: loading the functions for the warm stack ...\n" : "",
+  );
+  const served = await serveWarmStack?.(stack, outputs, {
+    schedules: values.schedules as ScheduleMode,
+    preload: true,
+    packaging: { stack: stack.stack, ...(stack.program ? { program: stack.program } : {}) },
+  }).catch(async (err) => {
+    await emulator?.stop();
+    throw err;
+  });
+  if (served) stack = served.stack;
   // stdout is the result: the short summary, or with --json the whole outputs (then the summary on stderr).
   const lines = upSummary(stack, summary, outputs, shortType);
   (values.json ? process.stderr : process.stdout).write(lines);
   if (values.json) process.stdout.write(JSON.stringify(stack, null, 2) + "\n");
-  const emulator = result.emulator;
-  if (!emulator) return 0;
-  process.stderr.write(
-    `lethe up --local: emulator running at ${emulator.endpoint} (export AWS_ENDPOINT_URL=${emulator.endpoint}); ` +
-      `Ctrl-C stops it and removes ${outputs}\n`,
-  );
+  if (served) {
+    const info = served.warm.info();
+    process.stderr.write(
+      `lethe up --local: warm stack serving Lambda at ${served.warm.lambdaEndpoint} and Step Functions at ` +
+        `${served.warm.stepFunctionsEndpoint}; schedules ${values.schedules}` +
+        `${info.schedules.driven.length ? ` (${info.schedules.driven.join(", ")})` : ""}\n`,
+    );
+  }
+  if (!emulator && !served) return 0;
+  if (emulator)
+    process.stderr.write(
+      `lethe up --local: emulator running at ${emulator.endpoint} (export AWS_ENDPOINT_URL=${emulator.endpoint}); ` +
+        `Ctrl-C stops it and removes ${outputs}\n`,
+    );
+  else process.stderr.write(`lethe up --local: Ctrl-C stops the warm stack\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  await served?.stop();
+  if (!emulator) return 0;
   await emulator.stop();
   // The stack lived in the emulator: an outputs file naming it would now point at nothing.
   fs.rmSync(outputs, { force: true });
@@ -107,12 +138,26 @@ export function registerLocalStack(program: Command): void {
           "--program <path>",
           "the program's project directory or entry module (default this project); later commands take it from the outputs",
         )
-        .addOption(jsonOption()),
+        .addOption(jsonOption())
+        .option(
+          "--warm",
+          "with AWS_ENDPOINT_URL: also serve the warm stack (Lambda Invoke, Step Functions) until Ctrl-C (always on with an emulator of its own)",
+        )
+        .addOption(
+          new Option(
+            "--schedules <mode>",
+            "the warm stack fires the program's schedules: off, fast (every 10 s) or as declared",
+          )
+            .choices([...scheduleModes])
+            .default("as-declared"),
+        ),
       up,
     ),
     [
       "lethe up --local",
-      "AWS_ENDPOINT_URL=http://127.0.0.1:5000 lethe up --local --outputs local.json",
+      "lethe up --local",
+      "lethe up --local --schedules fast",
+      "AWS_ENDPOINT_URL=http://127.0.0.1:5000 lethe up --local --outputs local.json --warm",
       "lethe up --local --json > outputs.json",
     ],
   );

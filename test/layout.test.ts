@@ -37,12 +37,18 @@ function violations(dirs: string[], forbidden: (target: string, file: string) =>
 const under = (target: string, dir: string) => target === dir || target.startsWith(`${dir}/`);
 
 describe("layout: import directions", () => {
-  it("runtime/ imports neither infra/, cli/, tools/ nor Pulumi", () => {
+  it("runtime/ imports neither infra/, cli/, tools/, local/ nor Pulumi", () => {
     expect(
       violations(
         ["runtime"],
-        (t) => ["infra", "cli", "tools"].some((d) => under(t, d)) || t.startsWith("@pulumi/"),
+        (t) => ["infra", "cli", "tools", "local"].some((d) => under(t, d)) || t.startsWith("@pulumi/"),
       ),
+    ).to.deep.equal([]);
+  });
+
+  it("local/ (the warm local stack) imports only runtime/ and tools/ of Lethe's", () => {
+    expect(
+      violations(["local"], (t) => ["infra", "cli", "test", "bench"].some((d) => under(t, d))),
     ).to.deep.equal([]);
   });
 
@@ -63,9 +69,9 @@ describe("layout: import directions", () => {
     expect(violations(["bench"], (t) => under(t, "test"))).to.deep.equal([]);
   });
 
-  it("cli/ and tools/ reach infra/ only through the program's entry", () => {
+  it("cli/, tools/ and local/ reach infra/ only through the program's entry", () => {
     expect(
-      violations(["cli", "tools"], (t) => under(t, "infra") && t !== "infra/index" && t !== "infra"),
+      violations(["cli", "tools", "local"], (t) => under(t, "infra") && t !== "infra/index" && t !== "infra"),
     ).to.deep.equal([]);
   });
 

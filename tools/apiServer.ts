@@ -8,7 +8,10 @@ import { AddressInfo } from "node:net";
 import { UsageError } from "../runtime/contracts/errors";
 import { envNames } from "../runtime/contracts/env";
 import { apiDepsFromEnv } from "../runtime/handlers/api";
-import { ApiDeps, ApiEvent, ConsoleFunction, createApiRouter } from "../runtime/api/router";
+import { ApiDeps, ApiEvent, ApiResult, ConsoleFunction, createApiRouter } from "../runtime/api/router";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import type { LocalStack } from "../runtime/contracts/stack";
+import { localCredentialsEnvironment } from "./localStack/endpoint";
 import { throttledBody } from "../runtime/api/errors";
 import { lambdaCaller } from "../runtime/api/lambdaCaller";
 import { makeLambdaClient } from "../runtime/aws/clients";
@@ -156,19 +159,47 @@ export function errorLine(entry: Record<string, unknown>): string {
   return `lethe api: 500 in ${String(where)}: ${String(entry.error ?? "Error")}${message}\n`;
 }
 
+/** Where the server's 500 lines go: the caller's sink, else stderr. */
+function errorSink(opts: ApiServerOptions): (line: string) => void {
+  return opts.errors ?? ((line: string) => void process.stderr.write(line));
+}
+
 function throttleOf(outputs: StackOutputs): Throttle {
   const t = outputs.apiThrottle as Partial<Throttle> | undefined;
   return { rateLimit: t?.rateLimit ?? 50, burstLimit: t?.burstLimit ?? 100 };
 }
 
-export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
-  const file = opts.stackOutputsFile ?? defaultStackOutputsFile;
-  const outputs = readStackOutputs(file);
-  if (!outputs.local || typeof outputs.endpoint !== "string")
-    throw new UsageError(
-      `'${file}' is not a local stack's outputs (run \`lethe up --local\`); a deployed stack has its API in API Gateway`,
+type Router = ((event: ApiEvent) => Promise<ApiResult>) & { close?: () => Promise<void> };
+
+/**
+ * API Gateway's proxy integration against the running warm stack of `lethe up --local`: each call is
+ * Lambda Invoke of the API function there, as API Gateway invokes it deployed (nothing packaged in
+ * this process). None when no warm stack runs for these outputs.
+ */
+async function warmApiRouter(outputs: StackOutputs): Promise<{ router: Router } | undefined> {
+  const { runningWarmStack } = await import("../local/connect");
+  const target = await runningWarmStack(outputs as unknown as LocalStack);
+  const name = outputs.apiFunction;
+  if (!target || typeof name !== "string") return undefined;
+  Object.assign(process.env, localCredentialsEnvironment());
+  const lambda = makeLambdaClient({ endpoint: target.lambdaEndpoint });
+  const router: Router = async (event) => {
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
     );
-  const stack = opts.stack ?? outputs.stack ?? "dev";
+    const reply = JSON.parse(out.Payload ? Buffer.from(out.Payload).toString("utf8") : "null");
+    if (out.FunctionError) throw new Error(`${name} failed: ${reply?.errorType}: ${reply?.errorMessage}`);
+    return reply as ApiResult;
+  };
+  return { router };
+}
+
+/** The API function's router in this process, the console functions packaged behind a local Lambda Invoke. */
+async function inProcessRouter(
+  outputs: StackOutputs,
+  stack: string,
+  opts: ApiServerOptions,
+): Promise<Router> {
   const api = await packagedFunction("api", { stack });
   const env = localEnvironmentOf(lambdaEnvironment(api), outputs);
   // The deployed URL means nothing here: the document is served without `servers`.
@@ -182,12 +213,27 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const call =
     opts.call ??
     lambdaCaller(makeLambdaClient({ ...clients, endpoint: served!.lambda.endpoint }), served!.names);
-  const errors = opts.errors ?? ((line: string) => void process.stderr.write(line));
-  const router = createApiRouter({
+  const errors = errorSink(opts);
+  const router: Router = createApiRouter({
     ...apiDepsFromEnv(env, call, clients),
     log: (entry) => entry.level === "error" && errors(errorLine(entry)),
     ...(opts.now ? { now: opts.now } : {}),
   });
+  router.close = async () => served?.lambda.close();
+  return router;
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const file = opts.stackOutputsFile ?? defaultStackOutputsFile;
+  const outputs = readStackOutputs(file);
+  if (!outputs.local || typeof outputs.endpoint !== "string")
+    throw new UsageError(
+      `'${file}' is not a local stack's outputs (run \`lethe up --local\`); a deployed stack has its API in API Gateway`,
+    );
+  const stack = opts.stack ?? outputs.stack ?? "dev";
+  const errors = errorSink(opts);
+  const warm = opts.call || opts.now ? undefined : await warmApiRouter(outputs);
+  const router = warm?.router ?? (await inProcessRouter(outputs, stack, opts));
   const bucket = tokenBucket(opts.throttle ?? throttleOf(outputs));
   const server = http.createServer((req, res) => {
     const answer = (status: number, headers: Record<string, string>, body: string) => {
@@ -234,7 +280,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     port,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await served?.lambda.close();
+      await router.close?.();
     },
   };
 }

@@ -1,24 +1,21 @@
-// The work behind `lethe erase|status|approve|reject|cancel`, against the stack in an outputs file.
-// A local stack (`lethe up --local`): the packaged functions run in this process with the stack's
-// environment; the request function's filter rebuild reaches the packaged filter builder through
-// Lambda Invoke served here (tools/localLambda.ts), and with --wait the batch function's execution
-// starts here too (tools/localStepFunctions.ts) and runs to its end with startLocalBatch. A deployed
-// stack: Lambda Invoke of its functions, and `status` polled until the request ends.
+// The work behind `lethe erase|status|approve|reject|cancel`, against the stack in an outputs file,
+// one code path for both targets: Lambda Invoke of the stack's functions, and with --wait its status
+// polled until the request ends. A deployed stack: AWS's endpoints. A local stack (`lethe up --local`):
+// its warm stack's (local/connect.ts: the running one, else one started in this process), where the
+// batch function's StartExecution runs the state machine and the purge queue is drained; with --wait
+// the execution is followed through DescribeExecution as well.
 import * as fs from "node:fs";
-import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { makeLambdaClient } from "../runtime/aws/clients";
+import { DescribeExecutionCommand, DescribeExecutionOutput } from "@aws-sdk/client-sfn";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { makeLambdaClient, makeSfnClient } from "../runtime/aws/clients";
 import { refusalNamed, UsageError } from "../runtime/contracts/errors";
 import { endStates, ErasureState } from "../runtime/contracts/requests";
 import type { LocalStack } from "../runtime/contracts/stack";
 import { normaliseSubjects } from "../runtime/erasure/request";
 import { parseIdLines, SubjectIdError } from "../runtime/erasure/subjectIds";
+import type { WarmTarget } from "../local/connect";
 import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
-import { loadPackagedHandler, packagedFunction, PackagingOptions, withEnvironment } from "./packaging";
-import { batchFunctionEnvironment, stackEnvironment, stackPackaging, startLocalBatch } from "./localErasure";
-import { serveLocalLambda } from "./localLambda";
-import { servePeers } from "./invoke";
-import { serveLocalStepFunctions } from "./localStepFunctions";
-import { localCredentialsEnvironment } from "./localStack/endpoint";
+import { outputKeyOf, PackagingOptions } from "./packaging";
 import { batchStepOf, BatchStep } from "./batchSteps";
 
 export interface ErasureCommandOptions {
@@ -42,43 +39,10 @@ function stackOf(opts: ErasureCommandOptions): StackOutputs {
 
 type Invoke = (shortName: string, event: unknown) => Promise<unknown>;
 
-async function refusalsAsUsage<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw refusalNamed((err as Error)?.name, (err as Error)?.message) ?? err;
-  }
-}
-
-/** Runs a function of the stack: its packaged code in process (local) or Lambda Invoke (deployed). */
-function invoker(
-  outputs: StackOutputs,
-  opts: ErasureCommandOptions,
-  extraEnv: Record<string, string> = {},
-): Invoke {
-  if (outputs.local) {
-    const stack = outputs as unknown as LocalStack;
-    return async (shortName, event) => {
-      const packaging = stackPackaging(stack, opts.packaging);
-      const fn = await packagedFunction(shortName, packaging);
-      // The functions it invokes (the filter builder: request, cancel, reject), unless the caller serves them.
-      const peers = extraEnv.AWS_ENDPOINT_URL_LAMBDA ? undefined : await servePeers(outputs, packaging);
-      try {
-        const handler = loadPackagedHandler(fn, {
-          ...batchFunctionEnvironment(fn, stack),
-          AWS_ENDPOINT_URL: stack.endpoint,
-          ...(peers ? { AWS_ENDPOINT_URL_LAMBDA: peers.endpoint } : {}),
-          ...extraEnv,
-        });
-        return await refusalsAsUsage(() => handler(event));
-      } finally {
-        await peers?.close();
-      }
-    };
-  }
-  const lambda = makeLambdaClient();
+/** Runs a function of the stack through Lambda Invoke; a refusal comes back as the UsageError it was. */
+function lambdaInvoker(lambda: LambdaClient, outputs: StackOutputs): Invoke {
   return async (shortName, event) => {
-    const key = `${shortName.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}Function`;
+    const key = outputKeyOf(shortName);
     const name = outputs[key];
     if (typeof name !== "string")
       throw new UsageError(`the stack outputs have no ${key}: not this program's stack`);
@@ -94,6 +58,28 @@ function invoker(
     }
     return reply;
   };
+}
+
+/**
+ * Runs `work` with an invoker of the stack's functions: a deployed stack's Lambda, or a local stack's
+ * warm stack (`target`), connected for the call and let go after it.
+ */
+async function withStack<T>(
+  opts: ErasureCommandOptions,
+  work: (invoke: Invoke, target?: WarmTarget) => Promise<T>,
+): Promise<T> {
+  const outputs = stackOf(opts);
+  if (!outputs.local) return work(lambdaInvoker(makeLambdaClient(), outputs));
+  const { connectWarmStack } = await import("../local/connect");
+  const target = await connectWarmStack(outputs as unknown as LocalStack, {
+    packaging: opts.packaging,
+    drainSeconds: opts.drainSeconds,
+  });
+  try {
+    return await work(lambdaInvoker(makeLambdaClient({ endpoint: target.lambdaEndpoint }), outputs), target);
+  } finally {
+    await target.close();
+  }
 }
 
 export interface EraseInput {
@@ -140,92 +126,66 @@ export interface EraseResult {
 
 export async function erase(input: EraseInput, opts: ErasureCommandOptions = {}): Promise<EraseResult> {
   const ids = eraseSubjects(input);
-  const outputs = stackOf(opts);
   const progress = opts.progress ?? (() => undefined);
   const event = {
     customerIds: ids,
     ...(input.reason ? { reason: input.reason } : {}),
     ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
   };
-  if (!outputs.local) {
-    const invoke = invoker(outputs, opts);
+  return withStack(opts, async (invoke, target) => {
+    if (target && input.wait) await target.setDrainSeconds(opts.drainSeconds ?? 10);
     const request = (await invoke("request", event)) as EraseResult["request"];
     progress(`request ${request.requestId} received; deadline ${request.deadline}`);
+    // A stack started for this command alone ends with it, and so would an execution it ran: without
+    // --wait the request waits for the next batch of a running stack.
+    if (!input.wait && target?.kind === "in-process") return { request, ok: true };
     const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
     if (!input.wait) return { request, batch, ok: true };
-    const status = await pollStatus(invoke, request.requestId, opts, progress);
-    return { request, batch, status, ok: status.state === "COMPLETED" };
-  }
-
-  // Local: this process serves the stack's functions and drains its queues. The stack's environment
-  // is this process's own while the erasure runs (a handler reading a variable late, after another
-  // call has ended, still finds it); the caller's comes back when it ends.
-  const stack = outputs as unknown as LocalStack;
-  return withEnvironment(
-    { AWS_ENDPOINT_URL: stack.endpoint, ...localCredentialsEnvironment(), ...stackEnvironment(stack) },
-    () => eraseLocally(stack, event, input, opts, progress),
-  );
-}
-
-async function eraseLocally(
-  stack: LocalStack,
-  event: Record<string, unknown>,
-  input: EraseInput,
-  opts: ErasureCommandOptions,
-  progress: (line: string) => void,
-): Promise<EraseResult> {
-  const outputs = stack as unknown as StackOutputs;
-  const builderFn = await packagedFunction("filter-builder", stackPackaging(stack, opts.packaging));
-  const builder = loadPackagedHandler(builderFn, {
-    ...batchFunctionEnvironment(builderFn, stack),
-    AWS_ENDPOINT_URL: stack.endpoint,
-  });
-  const lambda = await serveLocalLambda({
-    [builderFn.functionName]: (e) => builder(e),
-    ...(stack.localResources?.[builderFn.functionName]
-      ? { [stack.localResources[builderFn.functionName]]: (e: unknown) => builder(e) }
-      : {}),
-    [String(stack.filterBuilderFunction)]: (e) => builder(e),
-  });
-  let result: Promise<unknown> | undefined;
-  const sfn = await serveLocalStepFunctions(async (name, executionInput, arn) => {
-    const execution = await startLocalBatch(stack, executionInput as { batchId: string; deadline: string }, {
-      drainSeconds: opts.drainSeconds ?? 10,
-      packaging: opts.packaging,
-    });
-    result = execution.result;
-    return `${arn.replace(":stateMachine:", ":execution:")}:${name}`;
-  });
-  try {
-    const invoke = invoker(outputs, opts, {
-      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
-    });
-    const request = (await invoke("request", event)) as EraseResult["request"];
-    progress(`request ${request.requestId} received; deadline ${request.deadline}`);
-    // Locally an execution runs in this process only: without --wait the request waits for the next batch.
-    if (!input.wait) return { request, ok: true };
-    const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
+    if (!target) {
+      const status = await pollStatus(invoke, request.requestId, opts, progress);
+      return { request, batch, status, ok: status.state === "COMPLETED" };
+    }
     progress(String(batch.message));
-    let settled = !result;
-    const execution = result
-      ?.catch((err: Error) => progress(`execution failed: ${err.message}`))
-      .finally(() => (settled = true));
-    // The execution runs in this process: follow its steps until it ends (fast polls: nothing is billed).
-    const followed = pollStatus(
+    // Locally nothing is billed: fast polls, and the execution followed to its end (a request whose
+    // execution failed stays open: its status read after the end is the last).
+    const execution = followExecution(target, batch.executionId, progress);
+    const status = await pollStatus(
       invoke,
       request.requestId,
-      { ...opts, pollSeconds: 1 },
+      { ...opts, pollSeconds: 0.5 },
       progress,
-      () => settled,
+      execution.ended,
     );
-    await execution;
-    const status = await followed;
+    execution.stop();
     return { request, batch, status, ok: status.state === "COMPLETED" };
-  } finally {
-    await lambda.close();
-    await sfn.close();
-  }
+  });
+}
+
+/** Polls DescribeExecution until the execution ends; `ended` is true from then (at once without one). */
+function followExecution(
+  target: WarmTarget,
+  executionArn: unknown,
+  progress: (line: string) => void,
+): { ended: () => boolean; stop(): void } {
+  if (typeof executionArn !== "string") return { ended: () => true, stop: () => undefined };
+  const sfn = makeSfnClient({ endpoint: target.stepFunctionsEndpoint });
+  let ended = false;
+  let stopped = false;
+  void (async () => {
+    while (!stopped && !ended) {
+      const out: DescribeExecutionOutput | undefined = await sfn
+        .send(new DescribeExecutionCommand({ executionArn }))
+        .catch(() => undefined);
+      if (out && out.status !== "RUNNING") {
+        if (out.status !== "SUCCEEDED")
+          progress(`execution ${out.status}: ${out.error ?? ""} ${out.cause ?? ""}`.trim());
+        ended = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return { ended: () => ended, stop: () => (stopped = true) };
 }
 
 async function pollStatus(
@@ -255,7 +215,7 @@ async function pollStatus(
 }
 
 export async function requestStatusOf(requestId: string, opts: ErasureCommandOptions = {}): Promise<unknown> {
-  return invoker(stackOf(opts), opts)("status", { requestId });
+  return withStack(opts, (invoke) => invoke("status", { requestId }));
 }
 
 export async function decide(
@@ -264,7 +224,7 @@ export async function decide(
   extra: { reason?: string; by?: string },
   opts: ErasureCommandOptions = {},
 ): Promise<unknown> {
-  return invoker(stackOf(opts), opts)("approval", { batchId, decision, ...extra });
+  return withStack(opts, (invoke) => invoke("approval", { batchId, decision, ...extra }));
 }
 
 /** Cancels a request, or (when no request has that id) the batch of that id. */
@@ -273,20 +233,21 @@ export async function cancel(
   reason: string | undefined,
   opts: ErasureCommandOptions = {},
 ): Promise<unknown> {
-  const invoke = invoker(stackOf(opts), opts);
   const extra = reason ? { reason } : {};
-  try {
-    return await invoke("cancel", { requestId: id, ...extra });
-  } catch (err) {
-    if (!(err instanceof UsageError) || err.message !== `request ${id} does not exist`) throw err;
-  }
-  try {
-    return await invoke("cancel", { batchId: id, ...extra });
-  } catch (err) {
-    if (err instanceof UsageError && err.message === `batch ${id} does not exist`)
-      throw new UsageError(`cancel: no request or batch ${id}`);
-    throw err;
-  }
+  return withStack(opts, async (invoke) => {
+    try {
+      return await invoke("cancel", { requestId: id, ...extra });
+    } catch (err) {
+      if (!(err instanceof UsageError) || err.message !== `request ${id} does not exist`) throw err;
+    }
+    try {
+      return await invoke("cancel", { batchId: id, ...extra });
+    } catch (err) {
+      if (err instanceof UsageError && err.message === `batch ${id} does not exist`)
+        throw new UsageError(`cancel: no request or batch ${id}`);
+      throw err;
+    }
+  });
 }
 
 /** Opts subjects back in to ingest (the opt-in function), audited with who and why. */
@@ -296,5 +257,6 @@ export async function optIn(
   by: string,
   opts: ErasureCommandOptions = {},
 ): Promise<unknown> {
-  return invoker(stackOf(opts), opts)("opt-in", { customerIds: eraseSubjects({ ids }), reason, by });
+  const event = { customerIds: eraseSubjects({ ids }), reason, by };
+  return withStack(opts, (invoke) => invoke("opt-in", event));
 }

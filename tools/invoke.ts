@@ -8,7 +8,6 @@ import { UsageError } from "../runtime/contracts/errors";
 import { resolveClientConfig } from "../runtime/aws/clients";
 import {
   lambdaEnvironment,
-  loadPackagedHandler,
   outputKeyOf,
   PackagedFunction,
   packagedFunction,
@@ -16,8 +15,8 @@ import {
   PackagingOptions,
   zipFunction,
 } from "./packaging";
+import type { LocalStack } from "../runtime/contracts/stack";
 import { readJsonFile, resolveStackOutputs, StackOutputs } from "./stackOutputs";
-import { LocalLambda, serveLocalLambda } from "./localLambda";
 
 export { defaultStackOutputsFile, readJsonFile, readStackOutputs } from "./stackOutputs";
 export type { StackOutputs } from "./stackOutputs";
@@ -121,67 +120,14 @@ export function localFunctionEnvironment(
   return env;
 }
 
-/** The functions other functions invoke (request, cancel, approval rebuild the ingest filter). */
-const invokedByOthers = ["filter-builder"];
-
-/**
- * Lambda Invoke served in this process for the functions others call, each the packaged code with
- * its local environment (packaged on its first call only), so a local invoke takes the deployed path
- * end to end.
- */
-export async function servePeers(outputs: StackOutputs, opts: PackagingOptions): Promise<LocalLambda> {
-  const handlers: Record<string, (event: unknown) => Promise<unknown>> = {};
-  for (const shortName of invokedByOthers) {
-    let loaded: Promise<(event: unknown) => Promise<unknown>> | undefined;
-    const load = async () => {
-      const peer = await packagedFunction(shortName, opts);
-      return loadPackagedHandler(peer, localFunctionEnvironment(peer, outputs));
-    };
-    const handler = async (event: unknown) => (await (loaded ??= load()))(event);
-    const named = `lethe-${opts.stack ?? "dev"}-${shortName}`;
-    for (const name of [named, outputs.localResources?.[named], outputs[outputKeyOf(shortName)]])
-      if (typeof name === "string" && name !== "") handlers[name.split(":").pop()!] = handler;
-  }
-  return serveLocalLambda(handlers);
-}
-
-async function invokeLocally(
-  fn: PackagedFunction,
-  outputs: StackOutputs,
-  event: unknown,
-  logs: (chunk: string) => void,
-  opts: PackagingOptions,
-): Promise<{ reply: unknown; failed: boolean }> {
-  const peers = await servePeers(outputs, opts);
-  const env = { ...localFunctionEnvironment(fn, outputs), AWS_ENDPOINT_URL_LAMBDA: peers.endpoint };
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logs(chunk.toString());
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const handler = loadPackagedHandler(fn, env);
-    return { reply: await handler(event), failed: false };
-  } catch (err) {
-    // What Lambda replies when a handler throws.
-    const e = err as Error;
-    return {
-      reply: { errorType: e?.name ?? "Error", errorMessage: e?.message ?? String(err) },
-      failed: true,
-    };
-  } finally {
-    process.stdout.write = write;
-    await peers.close();
-  }
-}
-
-async function invokeDeployed(
+async function invokeThroughLambda(
   functionName: string,
   event: unknown,
+  endpoint?: string,
 ): Promise<{ reply: unknown; failed: boolean }> {
   // Built from the same settings as runtime/aws/clients.ts; kept out of it so that no function's zip
   // carries the Lambda client only the CLI uses.
-  const lambda = new LambdaClient(resolveClientConfig());
+  const lambda = new LambdaClient(resolveClientConfig(endpoint ? { endpoint } : {}));
   const out = await lambda.send(
     new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }),
   );
@@ -209,11 +155,38 @@ export async function invokeFunction(
       `${source} holds the outputs of stack '${outputs.stack}', not '${stack}' (see --stack)`,
     );
   }
-  const fn = await packagedFunction(shortName, opts);
-  const functionName = functionNameIn(outputs, source, fn);
-  const logs = opts.logs ?? ((chunk: string) => void process.stderr.write(chunk));
-  const { reply, failed } = outputs.local
-    ? await invokeLocally(fn, outputs, event, logs, opts)
-    : await invokeDeployed(functionName, event);
-  return { reply, failed, where: outputs.local ? "local" : "deployed", functionName };
+  if (!outputs.local) {
+    const functionName = functionNameIn(outputs, source, await packagedFunction(shortName, opts));
+    return { ...(await invokeThroughLambda(functionName, event)), where: "deployed", functionName };
+  }
+  // A local stack: its warm stack's Lambda Invoke (local/connect.ts), the one `lethe up --local` runs,
+  // else one started here (the program packaged first, which also checks the name and the outputs).
+  const { connectWarmStack, runningWarmStack } = await import("../local/connect");
+  const local = outputs as unknown as LocalStack;
+  const running = await runningWarmStack(local);
+  const functionName = running
+    ? localFunctionName(outputs, source, shortName)
+    : functionNameIn(outputs, source, await packagedFunction(shortName, opts));
+  // Its logs are what a user of `lethe invoke` reads (a running stack's are in its own output).
+  const target = await connectWarmStack(local, {
+    packaging: opts,
+    logs: opts.logs,
+    functionLogLevel: "INFO",
+  });
+  try {
+    const { reply, failed } = await invokeThroughLambda(functionName, event, target.lambdaEndpoint);
+    return { reply, failed, where: "local", functionName };
+  } finally {
+    await target.close();
+  }
+}
+
+/** The local name of a function from the outputs alone (a running warm stack: nothing packaged here). */
+function localFunctionName(outputs: StackOutputs, source: string, shortName: string): string {
+  const name = outputs[outputKeyOf(shortName)];
+  if (typeof name === "string" && name !== "") return name;
+  const known = Object.keys(outputs)
+    .filter((k) => k.endsWith("Function") && typeof outputs[k] === "string")
+    .map((k) => String(outputs[k]).replace(`lethe-${outputs.stack}-`, ""));
+  throw new UsageError(`unknown function '${shortName}': ${source} has ${known.join(", ")}`);
 }

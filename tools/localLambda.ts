@@ -69,6 +69,11 @@ export async function serveLocalLambda(handlers: Record<string, LocalLambdaHandl
   return {
     endpoint: `http://127.0.0.1:${port}`,
     invocations,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Clients keep connections alive; closing waits for none of them.
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

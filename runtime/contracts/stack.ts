@@ -130,6 +130,37 @@ export interface LocalStack extends StackOutputs {
   stateMachineDefinition?: Record<string, unknown>;
   /** The Lambda event source mappings the program declares, which local mode runs in process. */
   eventSources?: LocalEventSource[];
+  /** The EventBridge schedules the program declares, each invoking a function (a warm stack fires them). */
+  schedules?: LocalSchedule[];
+  /** The S3 notifications to functions the program declares (a warm stack delivers them). */
+  bucketNotifications?: LocalBucketNotification[];
+  /** The warm local stack serving this stack's functions and state machine (`lethe up --local`), while it runs. */
+  warm?: WarmStackEndpoints;
+}
+
+/** One declared schedule: an EventBridge rule's expression and the function it invokes. */
+export interface LocalSchedule {
+  /** The rule's logical name in the program. */
+  rule: string;
+  /** `rate(...)` or `cron(...)`. */
+  expression: string;
+  functionName: string;
+}
+
+/** One declared S3 notification to a function: a bucket, a key prefix, the events, the function. */
+export interface LocalBucketNotification {
+  bucket: string;
+  prefix: string;
+  events: string[];
+  functionName: string;
+}
+
+/** Where a warm local stack serves: Lambda Invoke and Step Functions on loopback. */
+export interface WarmStackEndpoints {
+  lambdaEndpoint: string;
+  stepFunctionsEndpoint: string;
+  /** The process serving them. */
+  pid: number;
 }
 
 /** One declared SQS event source mapping: a queue, the function it invokes, messages per invocation. */

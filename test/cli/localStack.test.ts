@@ -49,6 +49,8 @@ describe("cli: lethe up --local / down --local", () => {
         "localResources",
         "stateMachineDefinition",
         "eventSources",
+        "schedules",
+        "bucketNotifications",
       ].sort(),
     );
     expect(outputs).to.include({ endpoint: process.env.AWS_ENDPOINT_URL, local: true, stack: "dev" });
@@ -65,6 +67,18 @@ describe("cli: lethe up --local / down --local", () => {
     expect(json.code, json.err).to.equal(0);
     expect(JSON.parse(json.out)).to.deep.equal(outputs);
     expect(json.err).to.include("outputs .lethe/local.json");
+    // What the warm stack drives: every schedule and the indexer's notifications, as declared.
+    expect(outputs.schedules.map((s: { functionName: string }) => s.functionName).sort()).to.deep.equal([
+      "lethe-dev-batch",
+      "lethe-dev-deadline",
+      "lethe-dev-filter-builder",
+    ]);
+    expect(outputs.bucketNotifications).to.deep.include({
+      bucket: outputs.lakeBucket,
+      prefix: "events/",
+      events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
+      functionName: "lethe-dev-indexer",
+    });
     const table = await makeDynamoDbClient().send(
       new DescribeTableCommand({ TableName: outputs.locksTable }),
     );
@@ -108,7 +122,9 @@ describe("cli: lethe up --local / down --local", () => {
     expect(fs.existsSync(path.join(dir, "never.json"))).to.equal(false);
   });
 
-  it("without AWS_ENDPOINT_URL starts an emulator, keeps it until Ctrl-C, and down removes the stack from it", async () => {
+  it("without AWS_ENDPOINT_URL starts an emulator and the warm stack, keeps them until Ctrl-C, and down removes the stack from it", async function () {
+    // The warm stack packages the program's functions before it serves.
+    this.timeout(600_000);
     const file = path.join(dir, "embedded.json");
     const env = { ...process.env };
     delete env.AWS_ENDPOINT_URL;
@@ -132,6 +148,9 @@ describe("cli: lethe up --local / down --local", () => {
       const outputs = JSON.parse(fs.readFileSync(file, "utf8"));
       expect(outputs.endpoint).to.not.equal(process.env.AWS_ENDPOINT_URL);
       expect(err).to.include(`emulator running at ${outputs.endpoint}`);
+      expect(err).to.include(`warm stack serving Lambda at ${outputs.warm.lambdaEndpoint}`);
+      const info = await (await fetch(`${outputs.warm.stepFunctionsEndpoint}/lethe/warm`)).json();
+      expect(info).to.include({ stack: "dev", endpoint: outputs.endpoint, pid: child.pid });
       const ddb = makeDynamoDbClient({ endpoint: outputs.endpoint });
       expect(
         (await ddb.send(new DescribeTableCommand({ TableName: outputs.auditTable }))).Table?.TableStatus,

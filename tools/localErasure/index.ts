@@ -40,6 +40,15 @@ export interface LocalBatchOptions extends FunctionEnvironmentOptions {
   purgeConcurrency?: number;
   /** Purge messages' visibility timeout while drained here (default: the queue's, as declared). */
   visibilityTimeoutSeconds?: number;
+  /**
+   * Loads a function's handler (default: a cold start of its package with the batch environment). A
+   * warm local stack (local/warmStack.ts) gives its warm instances.
+   */
+  loadHandler?: (fn: PackagedFunction) => Handler;
+  /** Drain the purge queue and its dead-letter queue while the execution runs (default true; a warm stack drains them always). */
+  drainQueues?: boolean;
+  /** Resolves with a task token's output sent by SendTaskSuccess (a warm stack's Step Functions API); raced with the batch record's decision. */
+  taskTokenSent?: (token: string, signal: AbortSignal) => Promise<unknown>;
 }
 
 /** The task each top-level Task state runs, by the function's short name (CONTRACT.md). */
@@ -56,7 +65,7 @@ export const taskFunctions: Record<WorkflowTask, string> = {
 const lambdaArnName = /^arn:aws[a-z-]*:lambda:[^:]+:[^:]+:function:([^:]+)/;
 
 /** The function a Task's resource (or a lambda:invoke integration's FunctionName) names. */
-function functionNamed(
+export function functionNamed(
   name: string,
   fns: PackagedFunction[],
   stack: LocalStack,
@@ -77,7 +86,7 @@ function functionNamed(
  * declares it; one when the outputs file predates recording them (never more work per receive than
  * the visibility timeout was sized for).
  */
-function declaredBatchSize(
+export function declaredBatchSize(
   stack: LocalStack,
   queueUrl: string,
   fn: PackagedFunction,
@@ -133,6 +142,53 @@ export function localDefinition(
 
 type Handler = (input: unknown) => Promise<unknown>;
 
+export interface QueueDrainOptions {
+  /** Purge queue pollers running at once (default 2), each taking the declared batch size. */
+  purgeConcurrency?: number;
+  /** Each receive's visibility timeout (default: the queue's own, as declared). */
+  visibilityTimeoutSeconds?: number;
+  stop: () => boolean;
+}
+
+/**
+ * Lambda's event source mappings for the stack's queues, in process, until `stop`: the purge queue
+ * drained by the purge function, its dead-letter queue by the errors function, each with the batch
+ * size the program declares. Each poller is an execution environment of its own (`load` is called
+ * once per poller), as Lambda runs one invocation per environment at a time: a handler's state
+ * (Powertools' batch processor) is never shared by two invocations.
+ */
+export function drainStackQueues(
+  stack: LocalStack,
+  fns: PackagedFunction[],
+  /** Called on a poller's first message. */
+  load: (fn: PackagedFunction) => unknown,
+  options: QueueDrainOptions,
+): Promise<unknown>[] {
+  const sqs = makeSqsClient();
+  const purge = functionNamed("purge", fns, stack);
+  const errors = functionNamed("purge-errors", fns, stack) ?? functionNamed("errors", fns, stack);
+  // A receive that failed (the emulator busy) is retried after a pause, as Lambda's poller does.
+  const drain = async (queueUrl: string, fn: PackagedFunction) => {
+    // Loaded on the first message: a stack that never gets one pays no cold start for it.
+    let loaded: SqsHandler | undefined;
+    const handler: SqsHandler = (event, context) => (loaded ??= load(fn) as SqsHandler)(event, context);
+    while (!options.stop()) {
+      await pollQueue(sqs, queueUrl, handler, {
+        batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
+        idleReceives: Number.POSITIVE_INFINITY,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        stop: options.stop,
+      }).catch(() => new Promise((r) => setTimeout(r, 1000)));
+    }
+  };
+  const drains: Promise<unknown>[] = [];
+  if (purge && stack.purgeQueueUrl)
+    for (let i = 0; i < (options.purgeConcurrency ?? 2); i++) drains.push(drain(stack.purgeQueueUrl, purge));
+  if (errors && stack.purgeDeadLetterQueueUrl) drains.push(drain(stack.purgeDeadLetterQueueUrl, errors));
+  return drains;
+}
+
 export async function startLocalBatch(
   stack: LocalStack,
   input: LocalBatchInput,
@@ -152,7 +208,9 @@ export async function startLocalBatch(
   const handlerOf = (fn: PackagedFunction): Handler => {
     let h = loaded.get(fn.shortName);
     if (!h) {
-      h = loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, functionOptions)) as Handler;
+      h = options.loadHandler
+        ? options.loadHandler(fn)
+        : (loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, functionOptions)) as Handler);
       loaded.set(fn.shortName, h);
     }
     return h;
@@ -222,50 +280,46 @@ export async function startLocalBatch(
       waitSeconds,
       retryPauseMs: {},
       // The approval function records the decision on the batch; the token must be this execution's.
-      awaitTaskToken: async (token, signal) => {
-        while (!signal.aborted) {
-          const batch = await getBatch(tables, input.batchId);
-          const a = batch?.approval;
-          // The approval function moves a rejected batch to REJECTED before it resumes the execution:
-          // a rejection read before that move would run Report ahead of it.
-          const resumed = a?.decision === "approve" || (a?.decision && batch?.status !== "AWAITING_APPROVAL");
-          if (a?.taskToken === token && resumed) return { decision: a.decision, by: a.by, reason: a.reason };
-          if (batch?.status === "CANCELLED")
-            throw Object.assign(new Error(`batch ${input.batchId} was cancelled`), {
-              name: "Lethe.Cancelled",
-            });
-          await pause(pollMs, signal);
-        }
-        throw new Error("the execution ended while waiting for approval");
-      },
+      awaitTaskToken: (token, signal) =>
+        options.taskTokenSent
+          ? Promise.race([options.taskTokenSent(token, signal), recordedDecision(token, signal)])
+          : recordedDecision(token, signal),
     },
     input,
   );
 
+  async function recordedDecision(token: string, signal: AbortSignal): Promise<unknown> {
+    while (!signal.aborted) {
+      const batch = await getBatch(tables, input.batchId);
+      const a = batch?.approval;
+      // The approval function moves a rejected batch to REJECTED before it resumes the execution:
+      // a rejection read before that move would run Report ahead of it.
+      const resumed = a?.decision === "approve" || (a?.decision && batch?.status !== "AWAITING_APPROVAL");
+      if (a?.taskToken === token && resumed) return { decision: a.decision, by: a.by, reason: a.reason };
+      if (batch?.status === "CANCELLED")
+        throw Object.assign(new Error(`batch ${input.batchId} was cancelled`), {
+          name: "Lethe.Cancelled",
+        });
+      await pause(pollMs, signal);
+    }
+    throw new Error("the execution ended while waiting for approval");
+  }
+
   // Lambda's event source mappings, in process: the purge queue and its dead-letter queue.
   let running = true;
-  const sqs = makeSqsClient();
-  const purge = functionNamed("purge", fns, stack);
-  const errors = functionNamed("purge-errors", fns, stack) ?? functionNamed("errors", fns, stack);
-  const drains: Promise<unknown>[] = [];
-  // Each poller is an execution environment of its own, as Lambda runs one invocation per environment
-  // at a time: a handler's state (Powertools' batch processor) is never shared by two invocations.
-  const drain = (queueUrl: string, fn: PackagedFunction) =>
-    pollQueue(
-      sqs,
-      queueUrl,
-      loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, functionOptions)) as unknown as SqsHandler,
-      {
-        batchSize: declaredBatchSize(stack, queueUrl, fn, fns),
-        idleReceives: Number.POSITIVE_INFINITY,
-        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-        timeoutMs: fn.timeoutSeconds * 1000,
-        stop: () => !running,
-      },
-    ).catch(() => undefined);
-  if (purge)
-    for (let i = 0; i < (options.purgeConcurrency ?? 2); i++) drains.push(drain(stack.purgeQueueUrl, purge));
-  if (errors && stack.purgeDeadLetterQueueUrl) drains.push(drain(stack.purgeDeadLetterQueueUrl, errors));
+  const drains =
+    options.drainQueues === false
+      ? []
+      : drainStackQueues(
+          stack,
+          fns,
+          (fn) => loadPackagedHandler(fn, batchFunctionEnvironment(fn, stack, functionOptions)),
+          {
+            purgeConcurrency: options.purgeConcurrency,
+            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+            stop: () => !running,
+          },
+        );
 
   // A cancel is seen on the batch record.
   const watching = new AbortController();
@@ -290,4 +344,4 @@ export async function startLocalBatch(
   return { ...execution, result };
 }
 
-export { batchFunctionEnvironment, stackEnvironment } from "./environment";
+export { batchFunctionEnvironment, defaultFindCacheDir, stackEnvironment } from "./environment";

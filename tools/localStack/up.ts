@@ -4,7 +4,13 @@
 // what is already there.
 import * as path from "node:path";
 import { resolveClientConfig } from "../../runtime/aws/clients";
-import type { LocalEventSource, LocalStack, StackOutputs } from "../../runtime/contracts/stack";
+import type {
+  LocalBucketNotification,
+  LocalEventSource,
+  LocalSchedule,
+  LocalStack,
+  StackOutputs,
+} from "../../runtime/contracts/stack";
 import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../emulator";
 import { declared, localClients, LocalContext, localize, plainValue } from "./context";
 import type { ProgramRun } from "../policy/mockedRun";
@@ -89,6 +95,8 @@ export async function provisionLocalStack(
       localResources: ctx.localResources,
       ...(stateMachineDefinition ? { stateMachineDefinition } : {}),
       eventSources: declaredEventSources(run),
+      schedules: declaredSchedules(run),
+      bucketNotifications: declaredBucketNotifications(run, ctx.localResources),
     },
     summary,
   };
@@ -129,6 +137,51 @@ export function declaredEventSources(run: ProgramRun): LocalEventSource[] {
     .sort((a, b) => {
       const [x, y] = [a, b].map((s) => `${s.queueName}\0${s.functionName}`);
       return x < y ? -1 : x > y ? 1 : 0;
+    });
+}
+
+const lambdaArnName = (arn: unknown) =>
+  String(arn ?? "")
+    .split(":function:")
+    .pop() ?? "";
+
+/** The schedules the program declares: each EventBridge rule with an expression, and the function its target invokes. */
+export function declaredSchedules(run: ProgramRun): LocalSchedule[] {
+  const targets = run.resources
+    .filter((r) => r.type === "aws:cloudwatch/eventTarget:EventTarget")
+    .map((r) => plainValue(r.inputs) as { rule?: string; arn?: string })
+    .filter((t) => String(t.arn).startsWith("arn:aws:lambda:"));
+  return run.resources
+    .filter((r) => r.type === "aws:cloudwatch/eventRule:EventRule")
+    .flatMap((r) => {
+      const { scheduleExpression } = plainValue(r.inputs) as { scheduleExpression?: string };
+      const name = (plainValue(r.outputs) as { name?: string }).name;
+      if (!scheduleExpression) return [];
+      return targets
+        .filter((t) => t.rule === name)
+        .map((t) => ({ rule: r.name, expression: scheduleExpression, functionName: lambdaArnName(t.arn) }));
+    })
+    .sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+}
+
+/** The S3 notifications to functions the program declares (buckets under their local names). */
+export function declaredBucketNotifications(
+  run: ProgramRun,
+  localResources: Record<string, string>,
+): LocalBucketNotification[] {
+  return run.resources
+    .filter((r) => r.type === "aws:s3/bucketNotification:BucketNotification")
+    .flatMap((r) => {
+      const inputs = localize(plainValue(r.inputs), localResources) as {
+        bucket: string;
+        lambdaFunctions?: { events?: string[]; filterPrefix?: string; lambdaFunctionArn?: string }[];
+      };
+      return (inputs.lambdaFunctions ?? []).map((f) => ({
+        bucket: inputs.bucket,
+        prefix: f.filterPrefix ?? "",
+        events: f.events ?? [],
+        functionName: lambdaArnName(f.lambdaFunctionArn),
+      }));
     });
 }
 
