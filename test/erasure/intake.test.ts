@@ -144,7 +144,7 @@ describe("request function: intake of an erasure request", () => {
       [`a-${run}\u001fb`, "c"],
       [`a-${run}`, "b\u001fc"],
     ];
-    const reply = await createRequestHandler(env)({ ids: keys });
+    const reply = await createRequestHandler(env)({ customerIds: keys });
     expect(reply.subjects).to.equal(2);
     expect(reply.optOut.registered).to.equal(2);
     const item = (await getErasureRequest(makeDocumentClient(), env.LETHE_REQUESTS_TABLE, reply.requestId))!;

@@ -76,7 +76,7 @@ describe("local: the warm stack", function () {
 
   it("serves Lambda Invoke for a declared function, which runs with the environment the program gives it", async () => {
     const id = `warm-${randomUUID().slice(0, 8)}`;
-    const filed = await invoke(String(stack.requestFunction), { ids: [id], reason: "warm stack test" });
+    const filed = await invoke(String(stack.requestFunction), { customerIds: [id], reason: "warm stack test" });
     expect(filed.error).to.equal(undefined);
     // The request function wrote to the stack's requests table, named by its environment.
     const record = await getErasureRequest(makeDocumentClient(), stack.requestsTable, filed.reply.requestId);
@@ -106,7 +106,7 @@ describe("local: the warm stack", function () {
       customers,
       runId: run,
     });
-    const filed = await invoke(String(stack.requestFunction), { ids: [customers[4]] });
+    const filed = await invoke(String(stack.requestFunction), { customerIds: [customers[4]] });
     await fetch(`${served.warm.stepFunctionsEndpoint}/lethe/settings`, {
       method: "POST",
       body: JSON.stringify({ drainSeconds: 0 }),
@@ -151,7 +151,7 @@ describe("local: the warm stack", function () {
     // Filed, not batched (erase against a running stack also starts its batch, as deployed).
     const filed = {
       request: (
-        await invoke(String(stack.requestFunction), { ids: [`warm-cli-${randomUUID().slice(0, 8)}`] })
+        await invoke(String(stack.requestFunction), { customerIds: [`warm-cli-${randomUUID().slice(0, 8)}`] })
       ).reply as { requestId: string },
     };
     const before = served.warm.info();
