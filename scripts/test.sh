@@ -2,9 +2,8 @@
 # The one test command (`npm test`): installs what is missing, then type-checks, lints and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# This machine runs Node 20; Lambdas run nodejs22.x. The lock file pins SDK releases that support 20.
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 bash scripts/ensure-node-deps.sh
+source scripts/node-path.sh
 bash scripts/ensure-venv.sh
 bash scripts/ensure-chromium.sh
 echo "lethe: type-check (tsc --noEmit)" >&2
