@@ -29,7 +29,7 @@ async function functions(values: { json?: boolean; stack?: string }): Promise<nu
   const { listFunctions } = await import("../tools/invoke");
   const { functions: fns, cache } = await listFunctions({ stack: values.stack });
   process.stderr.write(
-    `lethe: packages ${cache.hit ? "from the cache (hit)" : "built (miss)"} in ${cache.seconds.toFixed(1)} s: .lethe/cache/functions/${cache.key}\n`,
+    `lethe: packages ${cache.hit ? "from the cache (hit)" : "built (miss)"} in ${cache.seconds.toFixed(1)} s: ${cache.dir}\n`,
   );
   process.stdout.write((values.json ? JSON.stringify(fns, null, 2) : table(fns)) + "\n");
   return 0;
@@ -51,7 +51,7 @@ export function registerFunctions(program: Command): void {
       program
         .command("functions")
         .description(
-          "the program's Lambda functions (run under mocks, packaged as pulumi up would; cached in .lethe/cache until a source, the lock file or the stack config changes): cache hit/miss, handler, memory, timeout, zip size and the packages each carries",
+          "the program's Lambda functions (run under mocks, packaged as pulumi up would; cached until a source, the lock file or the stack config changes): cache hit/miss, handler, memory, timeout, zip size and the packages each carries",
         )
         .addOption(jsonOption())
         .option("--stack <name>", "the Pulumi stack whose config the program runs with (default dev)"),

@@ -34,14 +34,14 @@ export interface FunctionSummary {
   packages: string[];
   /** Every package in the zip, dependencies of dependencies included. */
   packageCount: number;
-  /** `hit`: the package came from .lethe/cache as built before; `miss`: built by this command. */
+  /** `hit`: the package came from the packaging cache as built before; `miss`: built by this command. */
   cache: "hit" | "miss";
 }
 
 export interface FunctionList {
   functions: FunctionSummary[];
   /** How the packages were obtained (one program run for all of them). */
-  cache: { hit: boolean; key: string; seconds: number };
+  cache: { hit: boolean; key: string; seconds: number; dir: string };
 }
 
 export async function listFunctions(opts: PackagingOptions = {}): Promise<FunctionList> {

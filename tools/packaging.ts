@@ -2,8 +2,9 @@
 // Pulumi's mocks (tools/policy/mockedRun.ts); every magic Lambda registers its code as an asset
 // archive (the serialized closure plus the compiled runtime files and package folders it needs),
 // which this module lays out, zips to measure, and loads in this process with the environment the
-// program gives the function. The laid-out packages are cached in .lethe/cache/functions/<key>/,
-// keyed by everything that can change them (tools/policy/runCache.ts): a hit runs nothing.
+// program gives the function. The laid-out packages are cached (<tmp>/lethe-packages-<project>/<key>/,
+// out of the project so that a package resolves nothing from its node_modules), keyed by everything
+// that can change them (tools/policy/runCache.ts): a hit runs nothing.
 //
 //   const fns = await packagedFunctions();                 // every function, laid out
 //   const fn = await packagedFunction("filter-builder");   // one, by short name
@@ -16,7 +17,7 @@ import { ZipFile } from "yazl";
 import { UsageError } from "../runtime/contracts/errors";
 import { projectRoot as findProjectRoot } from "../runtime/contracts/projectConfig";
 import { CollectedResource, PreparedProgram, prepareProgram } from "./policy/mockedRun";
-import { cachedProgramRun, cacheRoot, runKey } from "./policy/runCache";
+import { cachedProgramRun, packagesRoot, runKey } from "./policy/runCache";
 
 const projectRoot = findProjectRoot();
 const functionType = "aws:lambda/function:Function";
@@ -38,7 +39,7 @@ export interface PackagedFunction {
   timeoutSeconds: number;
   /** The environment variables the program sets (identifiers as the mocks computed them). */
   environment: Record<string, string>;
-  /** The unpacked archive (`__index.js`, `node_modules/...`) in .lethe/cache: read it, never write it. */
+  /** The unpacked archive (`__index.js`, `node_modules/...`), cached: read it, never write it. */
   readonly dir: string;
   /** Every npm package in the zip (nested ones included), sorted. */
   packages: string[];
@@ -186,7 +187,6 @@ function layOutFunction(fn: CollectedResource, stack: string, layout: string): O
   };
 }
 
-const packagesDir = path.join(cacheRoot, "functions");
 const indexFile = "functions.json";
 
 /**
@@ -219,7 +219,7 @@ async function packageProgram(opts: PackagingOptions): Promise<PackagedFunctions
   const started = Date.now();
   const prepared = prepareProgram(opts.program, opts.stack);
   const key = runKey(prepared);
-  const layout = path.join(packagesDir, key);
+  const layout = path.join(packagesRoot, key);
   const hit = fs.existsSync(path.join(layout, indexFile));
   if (!hit) await buildPackages(prepared, layout);
   const stored = JSON.parse(fs.readFileSync(path.join(layout, indexFile), "utf8")) as Omit<
@@ -228,14 +228,14 @@ async function packageProgram(opts: PackagingOptions): Promise<PackagedFunctions
   >[];
   return {
     functions: stored.map((fn) => ({ ...fn, dir: path.join(layout, fn.shortName) })),
-    cache: { hit, key, seconds: (Date.now() - started) / 1000 },
+    cache: { hit, key, seconds: (Date.now() - started) / 1000, dir: layout },
   };
 }
 
 export interface PackagedFunctions {
   functions: PackagedFunction[];
-  /** Whether the packages came from .lethe/cache (hit) or were built now, and how long it took. */
-  cache: { hit: boolean; key: string; seconds: number };
+  /** Whether the packages came from the cache (hit) or were built now, how long it took, and where. */
+  cache: { hit: boolean; key: string; seconds: number; dir: string };
 }
 
 const runs = new Map<string, Promise<PackagedFunctions>>();

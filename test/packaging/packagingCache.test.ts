@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { prepareProgram } from "../../tools/policy/mockedRun";
-import { cacheRoot, runInputFiles, runKey } from "../../tools/policy/runCache";
+import { cacheRoot, packagesRoot, runInputFiles, runKey } from "../../tools/policy/runCache";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -94,7 +94,7 @@ describe("packaging: the on-disk package cache", function () {
   };
   const forget = (key: string) => {
     fs.rmSync(path.join(cacheRoot, "runs", `${key}.json`), { force: true });
-    fs.rmSync(path.join(cacheRoot, "functions", key), { recursive: true, force: true });
+    fs.rmSync(path.join(packagesRoot, key), { recursive: true, force: true });
   };
   after(() => {
     for (const key of keys) forget(key);

@@ -10,6 +10,7 @@
 //   const { run, hit, key } = await cachedProgramRun(prepareProgram(undefined, "dev"));
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PreparedProgram, ProgramRun, runUnderMocks } from "./mockedRun";
 import { projectRoot as findProjectRoot } from "../../runtime/contracts/projectConfig";
@@ -22,6 +23,15 @@ const entriesKept = 16;
 
 export const cacheRoot = path.join(projectRoot, ".lethe", "cache");
 const runsDir = path.join(cacheRoot, "runs");
+/**
+ * Where the packages built from a run are laid out (tools/packaging.ts): outside the project, one
+ * folder per project, because a package in the project would resolve whatever its zip lacks from the
+ * project's node_modules, where Lambda finds nothing.
+ */
+export const packagesRoot = path.join(
+  os.tmpdir(),
+  `lethe-packages-${crypto.createHash("sha256").update(projectRoot).digest("hex").slice(0, 12)}`,
+);
 
 /** The project's files whose contents the run depends on, besides the program's own folder. */
 const projectInputs = [
@@ -101,7 +111,7 @@ function readEntry(file: string): ProgramRun | undefined {
   }
 }
 
-/** Removes all but the newest entries (runs, and whatever else is cached under the same keys). */
+/** Removes all but the newest entries (runs, and the packages laid out from them). */
 function prune(): void {
   const entries = fs
     .readdirSync(runsDir)
@@ -110,9 +120,7 @@ function prune(): void {
     .sort((a, b) => b.mtime - a.mtime);
   for (const { key } of entries.slice(entriesKept)) {
     fs.rmSync(path.join(runsDir, `${key}.json`), { force: true });
-    for (const dir of fs.readdirSync(cacheRoot)) {
-      if (dir !== "runs") fs.rmSync(path.join(cacheRoot, dir, key), { recursive: true, force: true });
-    }
+    fs.rmSync(path.join(packagesRoot, key), { recursive: true, force: true });
   }
 }
 
