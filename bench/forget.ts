@@ -93,7 +93,7 @@ async function main(): Promise<void> {
         `${engine.mbPerSecond.toFixed(2)} MB/s`,
     );
 
-    for (const n of [1, 2, 4]) {
+    for (const n of sized([1, 2, 4], [1])) {
       const prefix = `events/run-${n}/`;
       const mapper: DataMapper = {
         name: "events",
