@@ -114,7 +114,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   const times = readTimes();
   const given = process.argv.slice(2);
-  const queue = units(given.length > 0 ? given : undefined).sort((a, b) => (times[b.name] ?? 1e9) - (times[a.name] ?? 1e9));
+  const queue = units(given.length > 0 ? given : undefined).sort(
+    (a, b) => (times[b.name] ?? 1e9) - (times[a.name] ?? 1e9),
+  );
   // A shared target (AWS_ENDPOINT_URL: LocalStack, a real account) is one stack for all: one lane.
   const lanes = process.env.AWS_ENDPOINT_URL || process.env.LETHE_TEST_REAL_AWS === "1" ? 1 : jobs;
   process.stderr.write(
