@@ -7,10 +7,11 @@ import { BloomFilter as TheirBloomFilter } from "bloom-filters";
 import { BloomFilter } from "../runtime/ingest/bloomFilter";
 import { idSetDigest } from "../runtime/ingest/filterBuilder";
 import { subjectHasherFromKey } from "../runtime/erasure/subjectHash";
+import { sized } from "./smoke";
 
-const members = Number(process.env.BLOOM_BENCH_MEMBERS ?? 1_000_000);
-const nonMembers = Number(process.env.BLOOM_BENCH_NONMEMBERS ?? 10_000_000);
-const referenceItems = Number(process.env.BLOOM_BENCH_REFERENCE_ITEMS ?? 100_000);
+const members = Number(process.env.BLOOM_BENCH_MEMBERS ?? sized(1_000_000, 2_000));
+const nonMembers = Number(process.env.BLOOM_BENCH_NONMEMBERS ?? sized(10_000_000, 20_000));
+const referenceItems = Number(process.env.BLOOM_BENCH_REFERENCE_ITEMS ?? sized(100_000, 1_000));
 const fpr = 1e-4;
 
 /** CPU seconds of this thread's work (user + system): other processes on a shared machine do not
@@ -42,7 +43,7 @@ const uuids = (n: number): string[] =>
 const ids = uuids(members);
 // Warm up the JIT on a small filter, so the timings are of optimized code.
 const warm = BloomFilter.from(ids.slice(0, 50_000), fpr);
-for (let i = 0; i < 200_000; i++) warm.has(ids[i]);
+for (let i = 0; i < 200_000; i++) warm.has(ids[i % ids.length]);
 
 // Ours.
 const [filter, buildS] = seconds(() => BloomFilter.from(ids, fpr));

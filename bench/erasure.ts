@@ -17,6 +17,7 @@ import { provisionLocalStack } from "../tools/localStack";
 import { uploadTree } from "../tools/lakeTree";
 import { findLakeDir } from "./findLake";
 import { stepProgress } from "../cli/progress";
+import { sized } from "./smoke";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,8 +26,8 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
-const gb = arg("gb", 1);
-const idCount = arg("ids", 200);
+const gb = arg("gb", sized(1, 0.002));
+const idCount = arg("ids", sized(200, 3));
 const drainSeconds = arg("drain-seconds", 1);
 
 function treeBytes(dir: string): number {

@@ -17,9 +17,10 @@ import { createBucketLike } from "../tools/localStack/copies";
 import { bruteForceFind, uploadTree } from "../tools/lakeTree";
 import { findLakeDir } from "./findLake";
 import { stepProgress } from "../cli/progress";
+import { sized } from "./smoke";
 
 const gbArg = process.argv.indexOf("--gb");
-const gb = gbArg > 0 ? Number(process.argv[gbArg + 1]) : 1;
+const gb = gbArg > 0 ? Number(process.argv[gbArg + 1]) : sized(1, 0.002);
 
 async function main(): Promise<void> {
   const dir = findLakeDir(gb);

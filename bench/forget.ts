@@ -20,6 +20,7 @@ import { purgeBytes } from "../runtime/purge/purgeBytes";
 import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
 import { provisionLocalStack } from "../tools/localStack";
 import { makePyarrowLake } from "../tools/pyarrowLake";
+import { sized } from "./smoke";
 
 const root = path.resolve(__dirname, "..");
 
@@ -56,8 +57,8 @@ function startWorker(env: NodeJS.ProcessEnv): Worker {
 }
 
 async function main(): Promise<void> {
-  const objects = arg("objects", 60);
-  const rows = arg("rows", 4000);
+  const objects = arg("objects", sized(60, 3));
+  const rows = arg("rows", sized(4000, 200));
   const emulator = await startLocalEmulator();
   useLocalEmulator(emulator.endpoint);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-bench-forget-"));
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
         `${engine.mbPerSecond.toFixed(2)} MB/s`,
     );
 
-    for (const n of [1, 2, 4]) {
+    for (const n of sized([1, 2, 4], [1])) {
       const prefix = `events/run-${n}/`;
       const mapper: DataMapper = {
         name: "events",

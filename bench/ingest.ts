@@ -9,14 +9,15 @@ import { BloomFilter } from "../runtime/ingest/bloomFilter";
 import { RecordGuard, FirehoseRecord } from "../runtime/ingest/recordGuard";
 import { OptOutLookup } from "../runtime/ingest/optOutRegistry";
 import { createIngestTransformerHandler } from "../runtime/handlers/ingestTransformer";
+import { sized } from "./smoke";
 
 // Quiet Powertools for the run: metrics are still computed per batch, just not printed.
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
 process.env.POWERTOOLS_LOG_LEVEL = "ERROR";
 
-const optedOutCount = Number(process.env.INGEST_BENCH_OPTED_OUT ?? 1_000_000);
-const activeUsers = Number(process.env.INGEST_BENCH_USERS ?? 100_000);
-const recordsTotal = Number(process.env.INGEST_BENCH_RECORDS ?? 1_000_000);
+const optedOutCount = Number(process.env.INGEST_BENCH_OPTED_OUT ?? sized(1_000_000, 1_000));
+const activeUsers = Number(process.env.INGEST_BENCH_USERS ?? sized(100_000, 500));
+const recordsTotal = Number(process.env.INGEST_BENCH_RECORDS ?? sized(1_000_000, 2_000));
 const batchSize = 2000; // ~1 MiB of records: what Firehose hands the Lambda at the default buffer
 const optedOutShare = 0.01;
 

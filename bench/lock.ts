@@ -8,10 +8,11 @@ import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../tools/em
 import { makeDynamoDbClient } from "../runtime/aws/clients";
 import { MutexClient, MutexKey } from "../runtime/lock";
 import { createLockTable } from "../tools/lockTable";
+import { sized } from "./smoke";
 
-const uncontendedRounds = 300;
-const clients = 20;
-const contendedSeconds = 8;
+const uncontendedRounds = sized(300, 5);
+const clients = sized(20, 3);
+const contendedSeconds = sized(8, 1);
 const refreshWaitTime = 0.05;
 
 function percentile(sorted: number[], p: number): number {

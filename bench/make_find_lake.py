@@ -24,7 +24,7 @@ PAYLOAD = 480
 def main(out, target):
     out = Path(out)
     per_object = target // (DAYS * OBJECTS_PER_DAY)
-    rows = max(1000, per_object // (PAYLOAD + 4))  # hex does not shrink under SNAPPY
+    rows = max(100, per_object // (PAYLOAD + 4))  # hex does not shrink under SNAPPY
     rng = random.Random(42)
     total = 0
     for d in range(DAYS):

@@ -1,6 +1,7 @@
 """Writes the purge benchmark's reference file: 1,000,000 rows (customer_id, event_time, event_type,
 ~100-byte payload), 8 row groups, GZIP, the shape Firehose writes.
-Usage: make_purge_reference.py <out> [int96]"""
+Usage: make_purge_reference.py <out> [int96]  (PURGE_REFERENCE_ROWS: fewer rows, for bench:purge --smoke)"""
+import os
 import random
 import sys
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from datetime import datetime, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-ROWS = 1_000_000
+ROWS = int(os.environ.get("PURGE_REFERENCE_ROWS", 1_000_000))
 CUSTOMERS = 100_000
 
 out = sys.argv[1]

@@ -11,6 +11,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sized } from "./smoke";
 
 const root = path.resolve(__dirname, "..");
 const outDir = path.join(root, "bench", "out");
@@ -34,6 +35,9 @@ function compileEngine(): void {
   const flags = [
     "--outDir",
     compiled,
+    // The compiled layout mirrors runtime/ whatever the files import (purge imports erasure).
+    "--rootDir",
+    path.join(root, "runtime"),
     "--module",
     "commonjs",
     "--target",
@@ -48,10 +52,10 @@ function compileEngine(): void {
 
 async function runOurs(input: string, output: string, ids: string[]): Promise<RunResult> {
   const { purgeParquetFile } = require(
-    path.join(compiled, "localFiles.js"),
+    path.join(compiled, "purge", "localFiles.js"),
   ) as typeof import("../runtime/purge/localFiles");
   const { keyMatcher } = require(
-    path.join(compiled, "matcher.js"),
+    path.join(compiled, "purge", "matcher.js"),
   ) as typeof import("../runtime/purge/matcher");
   const t0 = process.hrtime.bigint();
   const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
@@ -182,22 +186,21 @@ async function main(): Promise<void> {
   const big = args.includes("--big");
   const rowsAt = args.indexOf("--rows");
   const runsAt = args.indexOf("--runs");
-  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
+  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : sized(3, 1);
   fs.mkdirSync(outDir, { recursive: true });
   if (big) {
     compileEngine();
     benchBigRowGroup(writeIds(), rowsAt >= 0 ? Number(args[rowsAt + 1]) : BIG_ROWS);
     return;
   }
-  const input = path.join(outDir, int96 ? "purge-reference-int96.parquet" : "purge-reference.parquet");
+  const name = `purge-reference${int96 ? "-int96" : ""}${sized("", "-smoke")}.parquet`;
+  const input = path.join(outDir, name);
   if (!fs.existsSync(input)) {
     process.stderr.write(`generating ${input} with pyarrow (about 30 s)\n`);
     execFileSync(
       python,
       [path.join(__dirname, "make_purge_reference.py"), input, ...(int96 ? ["int96"] : [])],
-      {
-        stdio: "inherit",
-      },
+      { stdio: "inherit", env: { ...process.env, PURGE_REFERENCE_ROWS: String(sized(1_000_000, 2_000)) } },
     );
   }
   compileEngine();

@@ -17,10 +17,11 @@ import {
   putSecret,
   scratchSchema,
 } from "../tools/storeFixtures";
+import { sized } from "./smoke";
 
-const pgRows = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
-const pgSubjects = Number(process.env.BENCH_PG_SUBJECTS ?? 10_000);
-const ddbSubjects = Number(process.env.BENCH_DDB_SUBJECTS ?? 200);
+const pgRows = Number(process.env.BENCH_PG_ROWS ?? sized(1_000_000, 1_000));
+const pgSubjects = Number(process.env.BENCH_PG_SUBJECTS ?? sized(10_000, 10));
+const ddbSubjects = Number(process.env.BENCH_DDB_SUBJECTS ?? sized(200, 5));
 
 /** `count` distinct customer numbers out of 1..rows, spread evenly with a fixed stride. */
 function subjectsOf(rows: number, count: number): string[] {
@@ -113,7 +114,7 @@ async function benchDynamoDb(): Promise<void> {
       }
     }
     // The reference, in the same run: one plain GetItem round trip to the emulator.
-    const rounds = 50;
+    const rounds = sized(50, 3);
     const t0 = performance.now();
     for (let i = 0; i < rounds; i++)
       await ddb.send(

@@ -8,9 +8,10 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function table(fns: FunctionSummary[]): string {
   const rows = [
-    ["function", "handler", "memory", "timeout", "zip", "packages"],
+    ["function", "cache", "handler", "memory", "timeout", "zip", "packages"],
     ...fns.map((f) => [
       f.shortName,
+      f.cache,
       `${f.handler} (${f.entries.join(", ")})`,
       `${f.memorySizeMb} MB`,
       `${f.timeoutSeconds} s`,
@@ -26,7 +27,10 @@ function table(fns: FunctionSummary[]): string {
 
 async function functions(values: { json?: boolean; stack?: string }): Promise<number> {
   const { listFunctions } = await import("../tools/invoke");
-  const fns = await listFunctions({ stack: values.stack });
+  const { functions: fns, cache } = await listFunctions({ stack: values.stack });
+  process.stderr.write(
+    `lethe: packages ${cache.hit ? "from the cache (hit)" : "built (miss)"} in ${cache.seconds.toFixed(1)} s: ${cache.dir}\n`,
+  );
   process.stdout.write((values.json ? JSON.stringify(fns, null, 2) : table(fns)) + "\n");
   return 0;
 }
@@ -47,7 +51,7 @@ export function registerFunctions(program: Command): void {
       program
         .command("functions")
         .description(
-          "the program's Lambda functions (run under mocks, packaged as pulumi up would): handler, memory, timeout, zip size and the packages each carries",
+          "the program's Lambda functions (run under mocks, packaged as pulumi up would; cached until a source, the lock file or the stack config changes): cache hit/miss, handler, memory, timeout, zip size and the packages each carries",
         )
         .addOption(jsonOption())
         .option("--stack <name>", "the Pulumi stack whose config the program runs with (default dev)"),

@@ -2,9 +2,8 @@
 # The one test command (`npm test`): installs what is missing, then type-checks, lints and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# This machine runs Node 20; Lambdas run nodejs22.x. The lock file pins SDK releases that support 20.
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 bash scripts/ensure-node-deps.sh
+source scripts/node-path.sh
 bash scripts/ensure-venv.sh
 bash scripts/ensure-chromium.sh
 echo "lethe: type-check (tsc --noEmit)" >&2
@@ -19,6 +18,10 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   pg_isready -h 127.0.0.1 -p 5432 -t 30 >/dev/null
 fi
 psql -h 127.0.0.1 -U postgres -d test -c "SELECT 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres test
-echo "lethe: tests (mocha)" >&2
-if [ "$#" -eq 0 ]; then set -- "test/**/*.test.ts"; fi
-npx mocha "$@"
+if [ "$#" -gt 0 ]; then
+  echo "lethe: tests (mocha $*)" >&2
+  exec npx mocha "$@"
+fi
+# Every test file, in parallel lanes each with its own emulator (test/support/lanes.ts; LETHE_TEST_JOBS=2).
+echo "lethe: tests (mocha, every test file)" >&2
+exec node -r ts-node/register/transpile-only test/support/lanes.ts

@@ -11,7 +11,7 @@ import {
   outputKeyOf,
   PackagedFunction,
   packagedFunction,
-  packagedFunctions,
+  packagedProgram,
   PackagingOptions,
   zipFunction,
 } from "./packaging";
@@ -35,11 +35,20 @@ export interface FunctionSummary {
   packages: string[];
   /** Every package in the zip, dependencies of dependencies included. */
   packageCount: number;
+  /** `hit`: the package came from the packaging cache as built before; `miss`: built by this command. */
+  cache: "hit" | "miss";
 }
 
-export async function listFunctions(opts: PackagingOptions = {}): Promise<FunctionSummary[]> {
+export interface FunctionList {
+  functions: FunctionSummary[];
+  /** How the packages were obtained (one program run for all of them). */
+  cache: { hit: boolean; key: string; seconds: number; dir: string };
+}
+
+export async function listFunctions(opts: PackagingOptions = {}): Promise<FunctionList> {
   const out: FunctionSummary[] = [];
-  for (const fn of await packagedFunctions(opts)) {
+  const { functions, cache } = await packagedProgram(opts);
+  for (const fn of functions) {
     const { bytes } = await zipFunction(fn);
     out.push({
       shortName: fn.shortName,
@@ -52,9 +61,10 @@ export async function listFunctions(opts: PackagingOptions = {}): Promise<Functi
       unzippedBytes: fn.unzippedBytes,
       packages: fn.directPackages,
       packageCount: fn.packages.length,
+      cache: cache.hit ? "hit" : "miss",
     });
   }
-  return out;
+  return { functions: out, cache };
 }
 
 /** The deployed (or local) name of `fn` in `outputs`, after checking they are this program's stack. */

@@ -1,8 +1,10 @@
 // The program's Lambda functions exactly as `pulumi up` would upload them. The program runs under
 // Pulumi's mocks (tools/policy/mockedRun.ts); every magic Lambda registers its code as an asset
 // archive (the serialized closure plus the compiled runtime files and package folders it needs),
-// which this module lays out in a temporary directory, zips to measure, and loads in this process
-// with the environment the program gives the function.
+// which this module lays out, zips to measure, and loads in this process with the environment the
+// program gives the function. The laid-out packages are cached (<tmp>/lethe-packages-<project>/<key>/,
+// out of the project so that a package resolves nothing from its node_modules), keyed by everything
+// that can change them (tools/policy/runCache.ts): a hit runs nothing.
 //
 //   const fns = await packagedFunctions();                 // every function, laid out
 //   const fn = await packagedFunction("filter-builder");   // one, by short name
@@ -10,12 +12,12 @@
 //   const reply = await handler({});
 //   const { bytes } = await zipFunction(fn);
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ZipFile } from "yazl";
 import { UsageError } from "../runtime/contracts/errors";
 import { projectRoot as findProjectRoot } from "../runtime/contracts/projectConfig";
-import { CollectedResource, prepareProgram, runUnderMocks } from "./policy/mockedRun";
+import { CollectedResource, PreparedProgram, prepareProgram } from "./policy/mockedRun";
+import { cachedProgramRun, packagesRoot, runKey } from "./policy/runCache";
 
 const projectRoot = findProjectRoot();
 const functionType = "aws:lambda/function:Function";
@@ -37,7 +39,7 @@ export interface PackagedFunction {
   timeoutSeconds: number;
   /** The environment variables the program sets (identifiers as the mocks computed them). */
   environment: Record<string, string>;
-  /** The unpacked archive (`__index.js`, `node_modules/...`), laid out when first read. */
+  /** The unpacked archive (`__index.js`, `node_modules/...`), cached: read it, never write it. */
   readonly dir: string;
   /** Every npm package in the zip (nested ones included), sorted. */
   packages: string[];
@@ -73,15 +75,32 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-function copyAsset(key: string, asset: WireAsset, dir: string): void {
+/** Puts `source` at `dest`: a hard link (the cache costs no copy), a copy where links are not possible. */
+function linkFile(source: string, dest: string): void {
+  try {
+    fs.linkSync(source, dest);
+  } catch {
+    fs.copyFileSync(source, dest);
+  }
+}
+
+/** Lays out a file or folder of the project at `dest`, symlinks followed (as Pulumi zips them). */
+function linkTree(source: string, dest: string): void {
+  const real = fs.realpathSync(source);
+  if (!fs.statSync(real).isDirectory()) return linkFile(real, dest);
+  fs.mkdirSync(dest, { recursive: true });
+  for (const name of fs.readdirSync(real)) linkTree(path.join(real, name), path.join(dest, name));
+}
+
+function layOutAsset(key: string, asset: WireAsset, dir: string): void {
   const dest = path.join(dir, key);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   if (asset.text !== undefined) {
     fs.writeFileSync(dest, asset.text);
   } else if (asset.path !== undefined) {
-    fs.cpSync(path.resolve(projectRoot, asset.path), dest, { recursive: true, dereference: true });
+    linkTree(path.resolve(projectRoot, asset.path), dest);
   } else if (asset.assets) {
-    for (const [k, a] of Object.entries(asset.assets)) copyAsset(k, a, dest);
+    for (const [k, a] of Object.entries(asset.assets)) layOutAsset(k, a, dest);
   } else {
     throw new Error(`archive entry ${key}: neither text, a path nor assets`);
   }
@@ -108,33 +127,23 @@ function packagesOf(keys: string[]): string[] {
   return [...names].sort();
 }
 
-/** Every file of the archive as [path in the zip, file in the project or text]. */
-function archiveFiles(
-  assets: Record<string, WireAsset>,
-  prefix = "",
-): { key: string; bytes: number; source?: string }[] {
-  return Object.entries(assets).flatMap(([key, asset]) => {
-    const at = prefix + key;
-    if (asset.text !== undefined) return [{ key: at, bytes: Buffer.byteLength(asset.text) }];
-    if (asset.assets) return archiveFiles(asset.assets, `${at}/`);
-    const source = path.resolve(projectRoot, asset.path!);
-    if (!fs.statSync(source).isDirectory()) return [{ key: at, bytes: fs.statSync(source).size, source }];
-    return walk(source).map((f) => ({
-      key: `${at}/${path.relative(source, f).split(path.sep).join("/")}`,
-      bytes: fs.statSync(f).size,
-      source: f,
-    }));
-  });
+/** Every file of the laid-out archive as [path in the zip, file on disk]. */
+function archiveFiles(dir: string): { key: string; bytes: number; file: string }[] {
+  return walk(dir).map((file) => ({
+    key: path.relative(dir, file).split(path.sep).join("/"),
+    bytes: fs.statSync(file).size,
+    file,
+  }));
 }
 
-function directPackagesOf(files: { key: string; source?: string }[]): string[] {
+function directPackagesOf(files: { key: string; file: string }[]): string[] {
   const names = new Set<string>();
   const dependencies = Object.keys(
     JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")).dependencies ?? {},
   );
-  for (const { key, source } of files) {
-    if (!key.startsWith(runtimeInZip) || !source) continue;
-    for (const [, spec] of fs.readFileSync(source, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)) {
+  for (const { key, file } of files) {
+    if (!key.startsWith(runtimeInZip) || !key.endsWith(".js")) continue;
+    for (const [, spec] of fs.readFileSync(file, "utf8").matchAll(/\brequire\("([^"]+)"\)/g)) {
       const parts = spec.split("/");
       const name = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
       if (dependencies.includes(name)) names.add(name);
@@ -143,7 +152,8 @@ function directPackagesOf(files: { key: string; source?: string }[]): string[] {
   return [...names].sort();
 }
 
-function packagedFrom(fn: CollectedResource, stack: string, tempRoot: string): PackagedFunction {
+/** A function's settings and its archive laid out under `layout` (what the cache keeps of it). */
+function layOutFunction(fn: CollectedResource, stack: string, layout: string): Omit<PackagedFunction, "dir"> {
   const inputs = fn.inputs as Record<string, unknown>;
   const functionName = String(plain(inputs.name));
   const prefix = `lethe-${stack}-`;
@@ -155,10 +165,11 @@ function packagedFrom(fn: CollectedResource, stack: string, tempRoot: string): P
   const entries = [...index.matchAll(/require\("@lethe\/runtime\/([^"]+)\.js"\)/g)].map(
     (m) => `runtime/${m[1]}.ts`,
   );
-  const files = archiveFiles(assets);
+  const dir = path.join(layout, shortName);
+  for (const [key, asset] of Object.entries(assets)) layOutAsset(key, asset, dir);
+  const files = archiveFiles(dir);
   const variables = (plain((plain(inputs.environment) as { variables?: unknown })?.variables) ??
     {}) as Record<string, unknown>;
-  let unpacked: string | undefined;
   return {
     shortName,
     functionName,
@@ -169,51 +180,72 @@ function packagedFrom(fn: CollectedResource, stack: string, tempRoot: string): P
     memorySizeMb: Number(plain(inputs.memorySize)),
     timeoutSeconds: Number(plain(inputs.timeout)),
     environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(plain(v))])),
-    get dir() {
-      // Laid out on first use: tens of MB to copy, and a caller often needs one function only.
-      if (unpacked === undefined) {
-        const dir = path.join(tempRoot, shortName);
-        for (const [key, asset] of Object.entries(assets)) copyAsset(key, asset, dir);
-        unpacked = dir;
-      }
-      return unpacked;
-    },
-    packages: packagesOf(Object.keys(assets)),
+    packages: packagesOf(files.map((f) => f.key)),
     directPackages: directPackagesOf(files),
     files: files.length,
     unzippedBytes: files.reduce((n, f) => n + f.bytes, 0),
   };
 }
 
-const runs = new Map<string, Promise<PackagedFunction[]>>();
-
-async function packageProgram(opts: PackagingOptions): Promise<PackagedFunction[]> {
-  const prepared = prepareProgram(opts.program, opts.stack);
-  // The serializer and the package walk name files relative to the working directory, as
-  // `pulumi up` runs the program from the project directory.
-  const cwd = process.cwd();
-  process.chdir(projectRoot);
-  let resources: CollectedResource[];
-  try {
-    resources = (await runUnderMocks(prepared, 120_000)).resources;
-  } finally {
-    process.chdir(cwd);
-  }
-  const parents = new Set(resources.filter((r) => r.type === letheFunctionType).map((r) => r.urn));
-  const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-functions-"));
-  // Tens of MB per function: gone with the process.
-  process.once("exit", () => fs.rmSync(tempRoot, { recursive: true, force: true }));
-  return resources
-    .filter((r) => r.type === functionType && parents.has(r.parent))
-    .map((r) => packagedFrom(r, prepared.stack, tempRoot))
-    .sort((a, b) => a.shortName.localeCompare(b.shortName));
-}
+const indexFile = "functions.json";
 
 /**
- * Every LetheFunction of the program with its archive, unpacked as its zip would be on first use. The program runs once per
- * process and options (it is loaded with `require`); later calls get the same directories.
+ * Runs the program (current compiled runtime files included) and lays out every function under a
+ * temporary folder renamed to `layout` when complete: concurrent processes each build theirs, and
+ * the first rename wins.
  */
-export function packagedFunctions(opts: PackagingOptions = {}): Promise<PackagedFunction[]> {
+async function buildPackages(prepared: PreparedProgram, layout: string): Promise<void> {
+  const { run } = await cachedProgramRun(prepared, { fresh: true });
+  const parents = new Set(run.resources.filter((r) => r.type === letheFunctionType).map((r) => r.urn));
+  const temp = `${layout}.${process.pid}.tmp`;
+  fs.rmSync(temp, { recursive: true, force: true });
+  try {
+    const fns = run.resources
+      .filter((r) => r.type === functionType && parents.has(r.parent))
+      .map((r) => layOutFunction(r, prepared.stack, temp))
+      .sort((a, b) => a.shortName.localeCompare(b.shortName));
+    fs.writeFileSync(path.join(temp, indexFile), JSON.stringify(fns, null, 1));
+    try {
+      fs.renameSync(temp, layout);
+    } catch (err) {
+      if (!fs.existsSync(path.join(layout, indexFile))) throw err;
+    }
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+async function packageProgram(opts: PackagingOptions): Promise<PackagedFunctions> {
+  const started = Date.now();
+  const prepared = prepareProgram(opts.program, opts.stack);
+  const key = runKey(prepared);
+  const layout = path.join(packagesRoot, key);
+  const hit = fs.existsSync(path.join(layout, indexFile));
+  if (!hit) await buildPackages(prepared, layout);
+  const stored = JSON.parse(fs.readFileSync(path.join(layout, indexFile), "utf8")) as Omit<
+    PackagedFunction,
+    "dir"
+  >[];
+  return {
+    functions: stored.map((fn) => ({ ...fn, dir: path.join(layout, fn.shortName) })),
+    cache: { hit, key, seconds: (Date.now() - started) / 1000, dir: layout },
+  };
+}
+
+export interface PackagedFunctions {
+  functions: PackagedFunction[];
+  /** Whether the packages came from the cache (hit) or were built now, how long it took, and where. */
+  cache: { hit: boolean; key: string; seconds: number; dir: string };
+}
+
+const runs = new Map<string, Promise<PackagedFunctions>>();
+
+/**
+ * Every LetheFunction of the program with its archive laid out as its zip would be, and how they were
+ * obtained: from the on-disk cache when nothing they depend on changed (./policy/runCache.ts), else
+ * by running the program under mocks. Once per process and options; later calls get the same result.
+ */
+export function packagedProgram(opts: PackagingOptions = {}): Promise<PackagedFunctions> {
   const key = JSON.stringify([opts.program ?? "", opts.stack ?? "dev"]);
   let run = runs.get(key);
   if (!run) {
@@ -222,6 +254,11 @@ export function packagedFunctions(opts: PackagingOptions = {}): Promise<Packaged
     run.catch(() => runs.delete(key));
   }
   return run;
+}
+
+/** Every LetheFunction of the program with its archive laid out (see packagedProgram). */
+export async function packagedFunctions(opts: PackagingOptions = {}): Promise<PackagedFunction[]> {
+  return (await packagedProgram(opts)).functions;
 }
 
 /** One function by short name; an unknown name is a UsageError listing the known ones. */
@@ -239,18 +276,25 @@ export async function packagedFunction(
   return fn;
 }
 
-/** Zips the unpacked function (deflate, as Pulumi uploads it) next to its directory. */
+/** Zips the unpacked function (deflate, as Pulumi uploads it) next to its directory, once per package. */
 export function zipFunction(fn: PackagedFunction): Promise<{ file: string; bytes: number }> {
   const file = `${fn.dir}.zip`;
+  if (fs.existsSync(file)) return Promise.resolve({ file, bytes: fs.statSync(file).size });
   const zip = new ZipFile();
   for (const full of walk(fn.dir).sort()) {
     zip.addFile(full, path.relative(fn.dir, full).split(path.sep).join("/"), { mtime: new Date(0) });
   }
   zip.end();
+  // Written aside and renamed: another process may zip the same package at the same time.
+  const temp = `${file}.${process.pid}.tmp`;
   return new Promise((resolve, reject) => {
-    const out = fs.createWriteStream(file);
+    const out = fs.createWriteStream(temp);
     zip.outputStream.pipe(out).on("error", reject);
-    out.on("close", () => resolve({ file, bytes: fs.statSync(file).size }));
+    out.on("error", reject);
+    out.on("close", () => {
+      fs.renameSync(temp, file);
+      resolve({ file, bytes: fs.statSync(file).size });
+    });
   });
 }
 

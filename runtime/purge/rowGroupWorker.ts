@@ -9,8 +9,19 @@ const matcher = keyMatcher(columns, subjects);
 parentPort!.on("message", async ({ id, input }: { id: number; input: RowGroupInput }) => {
   try {
     const outcome = await purgeRowGroup(input, matcher);
-    const transfer =
-      outcome.kind === "rewrite" ? outcome.chunks.map((c) => c.bytes.buffer as ArrayBuffer) : [];
+    // Moves the chunks' buffers rather than copying them, where a chunk alone owns its whole buffer. A
+    // small chunk is a view on Node's shared Buffer pool, which cannot be moved (posting it throws
+    // "Cannot transfer object of unsupported type": small row groups failed with workers); it is copied.
+    const transfer: ArrayBuffer[] = [];
+    if (outcome.kind === "rewrite") {
+      const uses = new Map<ArrayBufferLike, number>();
+      for (const { bytes } of outcome.chunks) uses.set(bytes.buffer, (uses.get(bytes.buffer) ?? 0) + 1);
+      for (const { bytes } of outcome.chunks) {
+        const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+        if (whole && uses.get(bytes.buffer) === 1 && bytes.buffer instanceof ArrayBuffer)
+          transfer.push(bytes.buffer);
+      }
+    }
     parentPort!.postMessage({ id, outcome }, transfer);
   } catch (err) {
     const e = err as Error;

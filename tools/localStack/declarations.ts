@@ -1,7 +1,9 @@
 // The program's own resource declarations: infra/ run under Pulumi mocks (tools/policy/mockedRun.ts),
-// once per process and stack. Names are deterministic (tools/policy/mockAws.ts), so every run
+// once per process and stack, and from the on-disk cache while the program is unchanged
+// (tools/policy/runCache.ts). Names are deterministic (tools/policy/mockAws.ts), so every run
 // declares the same physical names.
-import { prepareProgram, ProgramRun, runUnderMocks } from "../policy/mockedRun";
+import { prepareProgram, ProgramRun } from "../policy/mockedRun";
+import { cachedProgramRun } from "../policy/runCache";
 
 const runs = new Map<string, Promise<ProgramRun>>();
 
@@ -12,7 +14,7 @@ export function programDeclarations(stack = defaultStack, program?: string): Pro
   const key = `${program ?? ""}\0${stack}`;
   let run = runs.get(key);
   if (!run) {
-    run = runUnderMocks(prepareProgram(program, stack));
+    run = cachedProgramRun(prepareProgram(program, stack)).then((cached) => cached.run);
     runs.set(key, run);
     run.catch(() => runs.delete(key));
   }

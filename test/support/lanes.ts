@@ -1,0 +1,153 @@
+// The whole suite in parallel lanes (scripts/test.sh, `npm test` without arguments): the test files
+// are split into units, each run by its own mocha process with its own emulator (test/support/hooks.ts),
+// LETHE_TEST_JOBS (default 2) units at a time, longest first (as timed by the last run, kept in
+// .lethe/test-times.json). Two units never share an emulator, so the local 'dev' stack of one is not
+// the other's; the files that use this machine's PostgreSQL (one database, fixed table names) form one
+// unit and run one after another. Each unit's output is printed whole when it ends, then one closing
+// line for the run: "N passed, N failed, N skipped"; the exit status is non-zero if any unit failed.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "../..");
+const timesFile = path.join(root, ".lethe", "test-times.json");
+const jobs = Math.max(1, Number(process.env.LETHE_TEST_JOBS ?? 2));
+
+interface Unit {
+  name: string;
+  files: string[];
+}
+
+function testFiles(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) return e.name === "fixtures" ? [] : testFiles(rel);
+      return e.name.endsWith(".test.ts") ? [rel] : [];
+    });
+}
+
+const postgres = /postgres|from "pg"/i;
+
+/** Whether a test file uses PostgreSQL, itself or through a test helper it imports. */
+function usesPostgres(file: string): boolean {
+  const source = fs.readFileSync(path.join(root, file), "utf8");
+  if (postgres.test(source)) return true;
+  for (const [, spec] of source.matchAll(/from "(\.[^"]+)"/g)) {
+    const helper = path.resolve(root, path.dirname(file), `${spec}.ts`);
+    if (helper.startsWith(path.join(root, "test")) && fs.existsSync(helper)) {
+      if (postgres.test(fs.readFileSync(helper, "utf8"))) return true;
+    }
+  }
+  return false;
+}
+
+/** One unit per folder (two levels below test/ at most), and one for every PostgreSQL user. */
+export function units(files = testFiles("test")): Unit[] {
+  const byName = new Map<string, string[]>();
+  for (const file of files) {
+    const parts = file.split(path.sep);
+    const name = usesPostgres(file) ? "postgresql" : parts.slice(0, Math.min(parts.length - 1, 3)).join("/");
+    byName.set(name, [...(byName.get(name) ?? []), file]);
+  }
+  return [...byName].map(([name, unitFiles]) => ({ name, files: unitFiles }));
+}
+
+function readTimes(): Record<string, number> {
+  try {
+    return JSON.parse(fs.readFileSync(timesFile, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+interface Outcome {
+  passed: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+  ok: boolean;
+}
+
+function runUnit(unit: Unit): Promise<Outcome> {
+  const started = Date.now();
+  const env = { ...process.env };
+  // Each unit starts its own emulator (hooks.ts), unless the caller named a target for all of them.
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [require.resolve("mocha/bin/mocha.js"), ...unit.files], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("close", (code) => {
+      const seconds = (Date.now() - started) / 1000;
+      const closing = [...output.matchAll(/^(\d+) passed, (\d+) failed, (\d+) skipped$/gm)].pop();
+      const [passed, failed, skipped] = closing ? closing.slice(1).map(Number) : [0, 0, 0];
+      process.stdout.write(
+        `\n===== ${unit.name} (${unit.files.length} files): ${seconds.toFixed(0)} s, exit ${code}\n${output}`,
+      );
+      // A unit that died before its closing line counts as one failure.
+      const ok = code === 0 && closing !== undefined;
+      resolve({ passed, failed: failed + (ok || failed > 0 ? 0 : 1), skipped, seconds, ok });
+    });
+  });
+}
+
+/** Warms what every unit would otherwise build at the same time: the compiled CLI and the packages. */
+function warm(): Promise<void> {
+  const script = `require("./tools/packaging").packagedFunctions().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    child.on("close", () => resolve());
+  });
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const times = readTimes();
+  const given = process.argv.slice(2);
+  const queue = units(given.length > 0 ? given : undefined).sort(
+    (a, b) => (times[b.name] ?? 1e9) - (times[a.name] ?? 1e9),
+  );
+  // A shared target (AWS_ENDPOINT_URL: LocalStack, a real account) is one stack for all: one lane.
+  const lanes = process.env.AWS_ENDPOINT_URL || process.env.LETHE_TEST_REAL_AWS === "1" ? 1 : jobs;
+  process.stderr.write(
+    `lethe: ${queue.length} units of test files, ${lanes} at a time (LETHE_TEST_JOBS); packaging the functions first\n`,
+  );
+  await warm();
+  const outcomes = new Map<string, Outcome>();
+  const lane = async () => {
+    for (let unit = queue.shift(); unit; unit = queue.shift()) outcomes.set(unit.name, await runUnit(unit));
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const [name, o] of outcomes) {
+    total.passed += o.passed;
+    total.failed += o.failed;
+    total.skipped += o.skipped;
+    times[name] = o.seconds;
+  }
+  fs.mkdirSync(path.dirname(timesFile), { recursive: true });
+  fs.writeFileSync(timesFile, JSON.stringify(times, null, 1));
+  const summary = [...outcomes]
+    .sort(([, a], [, b]) => b.seconds - a.seconds)
+    .map(([name, o]) => `${name} ${o.seconds.toFixed(0)} s`)
+    .join(", ");
+  process.stdout.write(
+    `\nlethe: ${((Date.now() - started) / 1000).toFixed(0)} s in ${lanes} lanes (${summary})\n`,
+  );
+  process.stdout.write(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
+  return total.failed > 0 || [...outcomes.values()].some((o) => !o.ok) ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code));
+}
