@@ -17,7 +17,9 @@ const bin = path.resolve(__dirname, "../../bin/lethe");
 
 describe("erasure: the request listing (lethe requests)", () => {
   const run = randomUUID().slice(0, 8);
-  const now = new Date("2026-12-01T12:00:00Z");
+  // Today, not a fixed day: the CLI below lists against the real clock, so the fixture's deadlines must
+  // be relative to it (a fixed day made "6 overdue" true on one day only).
+  const now = new Date();
   const at = (days: number) => new Date(now.getTime() + days * dayMs).toISOString();
   // id suffix, state, deadline in days from now, subjects
   const records: [string, string, number, number | undefined][] = [
