@@ -76,7 +76,10 @@ describe("local: the warm stack", function () {
 
   it("serves Lambda Invoke for a declared function, which runs with the environment the program gives it", async () => {
     const id = `warm-${randomUUID().slice(0, 8)}`;
-    const filed = await invoke(String(stack.requestFunction), { customerIds: [id], reason: "warm stack test" });
+    const filed = await invoke(String(stack.requestFunction), {
+      customerIds: [id],
+      reason: "warm stack test",
+    });
     expect(filed.error).to.equal(undefined);
     // The request function wrote to the stack's requests table, named by its environment.
     const record = await getErasureRequest(makeDocumentClient(), stack.requestsTable, filed.reply.requestId);
