@@ -3,6 +3,7 @@
 import { spawn, ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { projectRoot } from "../runtime/contracts/projectConfig";
 
 export interface LocalEmulator {
@@ -21,22 +22,28 @@ export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmula
       `local AWS emulator not installed: ${python} is missing (run: bash scripts/ensure-venv.sh)`,
     );
   }
+  // Its log goes to a file, never to a pipe: a parent blocked in spawnSync (a test running the CLI)
+  // reads no pipe, and an emulator blocked writing its log answers nobody, the CLI included.
+  // LETHE_EMULATOR_LOG=<file> keeps that log (its tracebacks) for a run that goes wrong.
+  const logFile =
+    process.env.LETHE_EMULATOR_LOG ??
+    path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lethe-emulator-")), "moto.log");
+  const logFd = fs.openSync(logFile, "a");
   const child: ChildProcess = spawn(python, [path.join(root, "tools", "moto_server.py")], {
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", logFd],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });
-  let stderr = "";
-  // LETHE_EMULATOR_LOG=<file>: the emulator's own log (its tracebacks), for a run that goes wrong.
-  const log = process.env.LETHE_EMULATOR_LOG
-    ? fs.createWriteStream(process.env.LETHE_EMULATOR_LOG)
-    : undefined;
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-    log?.write(d);
-  });
+  fs.closeSync(logFd);
+  const logTail = () => {
+    try {
+      return fs.readFileSync(logFile, "utf8").slice(-4000);
+    } catch {
+      return "";
+    }
+  };
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`moto server did not start in ${timeoutMs} ms: ${stderr}`)),
+      () => reject(new Error(`moto server did not start in ${timeoutMs} ms: ${logTail()}`)),
       timeoutMs,
     );
     let out = "";
@@ -50,7 +57,7 @@ export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmula
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`moto server exited with code ${code} before listening: ${stderr}`));
+      reject(new Error(`moto server exited with code ${code} before listening: ${logTail()}`));
     });
   });
   // Belt and braces: the stdin pipe already ends the emulator when we die.
@@ -66,6 +73,8 @@ export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmula
         const force = setTimeout(() => child.kill("SIGKILL"), 5000);
         child.once("exit", () => {
           clearTimeout(force);
+          if (!process.env.LETHE_EMULATOR_LOG)
+            fs.rmSync(path.dirname(logFile), { recursive: true, force: true });
           resolve();
         });
         child.stdin?.end();

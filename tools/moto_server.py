@@ -6,6 +6,7 @@ pipe closes and this process stops too: no emulator is ever left behind.
 """
 
 import copy
+import logging
 import sys
 from threading import Lock
 from types import SimpleNamespace
@@ -76,6 +77,9 @@ s3_models.copy = SimpleNamespace(copy=copy.copy, deepcopy=_deepcopy)  # type: ig
 
 
 def main() -> None:
+    # One access-log line per request is noise nobody reads (a test run makes hundreds of thousands);
+    # errors and moto's tracebacks are still logged.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()

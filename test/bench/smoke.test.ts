@@ -18,6 +18,7 @@ const lastFigures: Record<string, RegExp> = {
   "bench:forget": /1 worker\(s\): [\d.]+ objects\/s/,
   "bench:erasure": /goal: the whole erasure within 60 s/,
   "bench:lock": /contended, 100 keys, \d+ clients:/,
+  "bench:local": /lethe api --local answering\s+median\s+[\d.]+ s/,
 };
 
 describe("benchmarks: every npm run bench:* in smoke mode", function () {

@@ -12,6 +12,9 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "../..");
 const timesFile = path.join(root, ".lethe", "test-times.json");
 const jobs = Math.max(1, Number(process.env.LETHE_TEST_JOBS ?? 2));
+// A unit still running after this long is stopped and counted failed, with what it printed so far: a
+// hung test must fail the run with its name, not hold CI until its 90-minute limit.
+const unitMinutes = Math.max(1, Number(process.env.LETHE_TEST_UNIT_MINUTES ?? 25));
 
 interface Unit {
   name: string;
@@ -80,12 +83,27 @@ function runUnit(unit: Unit): Promise<Outcome> {
       cwd: root,
       env,
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so that a stopped unit takes its emulator and commands with it.
+      detached: true,
     });
+    process.stderr.write(`lethe: ${unit.name} (${unit.files.length} files) started\n`);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, unitMinutes * 60_000);
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     child.on("close", (code) => {
+      clearTimeout(timer);
       const seconds = (Date.now() - started) / 1000;
+      if (timedOut)
+        output += `\nlethe: ${unit.name} stopped after ${unitMinutes} minutes (LETHE_TEST_UNIT_MINUTES)\n`;
       const closing = [...output.matchAll(/^(\d+) passed, (\d+) failed, (\d+) skipped$/gm)].pop();
       const [passed, failed, skipped] = closing ? closing.slice(1).map(Number) : [0, 0, 0];
       process.stdout.write(

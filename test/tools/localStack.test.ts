@@ -90,8 +90,17 @@ describe("tools/localStack: lethe up --local from the program's declarations", (
         "localResources",
         "stateMachineDefinition",
         "eventSources",
+        "schedules",
+        "bucketNotifications",
       ].sort(),
     );
+    // The program's schedules and S3 notifications, as the warm stack drives them (local/schedules.ts).
+    const rules = declaredOf("aws:cloudwatch/eventRule:EventRule").filter((r) => r.inputs.scheduleExpression);
+    expect((stack.schedules ?? []).map((s) => s.rule).sort()).to.deep.equal(rules.map((r) => r.name).sort());
+    expect(stack.schedules!.length > 0 && stack.schedules!.every((s) => s.functionName.length > 0)).to.equal(
+      true,
+    );
+    expect((stack.bucketNotifications ?? []).map((n) => n.bucket)).to.include(stack.lakeBucket);
     expect(stack).to.include({ endpoint: emulator.endpoint, local: true, stack: "dev" });
     // Same physical names as the program under mocks; emulator-assigned identifiers mapped.
     expect(stack.lakeBucket).to.equal(run.exports.lakeBucket);
