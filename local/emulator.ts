@@ -29,7 +29,7 @@ export async function startLocalEmulator(timeoutMs = 60_000): Promise<LocalEmula
     process.env.LETHE_EMULATOR_LOG ??
     path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lethe-emulator-")), "moto.log");
   const logFd = fs.openSync(logFile, "a");
-  const child: ChildProcess = spawn(python, [path.join(root, "tools", "moto_server.py")], {
+  const child: ChildProcess = spawn(python, [path.join(root, "local", "moto_server.py")], {
     stdio: ["pipe", "pipe", logFd],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { eventsTable, ingestErrorRoot } from "../runtime/contracts/lakeSchema";
 import type { SampleObject } from "../runtime/contracts/stack";
-import type { PackagedHandler } from "./packaging";
-import { eventsToParquet, rowsByCustomerOf, SampleEvent } from "./sampleLake";
+import type { PackagedHandler } from "./program/packaging";
+import { eventsToParquet, rowsByCustomerOf, SampleEvent } from "./fixtures/sampleLake";
 
 export interface DeliveryOptions {
   /** The ingest guard's handler. */

@@ -1,5 +1,5 @@
 // The committed OpenAPI document (docs/openapi.json), written from the route table:
-//   npx ts-node --transpile-only tools/openApiFile.ts
+//   npx ts-node --transpile-only scripts/openApiFile.ts
 // test/api/openapi.test.ts fails when the committed file is not what the route table generates.
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -5,19 +5,25 @@
 // `lethe invoke` runs them), reached through Lambda Invoke served on loopback as deployed. The stage's throttling is a token bucket with the stack's rate and burst.
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import { UsageError } from "../runtime/contracts/errors";
-import { envNames } from "../runtime/contracts/env";
-import { apiDepsFromEnv } from "../runtime/handlers/api";
-import { ApiDeps, ApiEvent, ApiResult, ConsoleFunction, createApiRouter } from "../runtime/api/router";
+import { UsageError } from "../../runtime/contracts/errors";
+import { envNames } from "../../runtime/contracts/env";
+import { apiDepsFromEnv } from "../../runtime/handlers/api";
+import { ApiDeps, ApiEvent, ApiResult, ConsoleFunction, createApiRouter } from "../../runtime/api/router";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import type { LocalStack } from "../runtime/contracts/stack";
-import { localCredentialsEnvironment } from "./localStack/endpoint";
-import { throttledBody } from "../runtime/api/errors";
-import { lambdaCaller } from "../runtime/api/lambdaCaller";
-import { makeLambdaClient } from "../runtime/aws/clients";
-import { LocalLambda, LocalLambdaHandler, serveLocalLambda } from "./localLambda";
-import { defaultStackOutputsFile, localizeEnvironment, readStackOutputs, StackOutputs } from "./invoke";
-import { lambdaEnvironment, loadPackagedHandler, PackagedHandler, packagedFunction } from "./packaging";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { localCredentialsEnvironment } from "../../local/stack/endpoint";
+import { throttledBody } from "../../runtime/api/errors";
+import { lambdaCaller } from "../../runtime/api/lambdaCaller";
+import { makeLambdaClient } from "../../runtime/aws/clients";
+import { LocalLambda, LocalLambdaHandler, serveLocalLambda } from "../../local/lambda";
+import { defaultStackOutputsFile, readStackOutputs, StackOutputs } from "./stackOutputs";
+import { localizeEnvironment } from "../../local/erasure/environment";
+import {
+  lambdaEnvironment,
+  loadPackagedHandler,
+  PackagedHandler,
+  packagedFunction,
+} from "../../local/program/packaging";
 
 /** API Gateway's own cap on a request body; the routes' limits are lower. */
 const gatewayMaxBodyBytes = 10 * 1024 * 1024;
@@ -82,7 +88,7 @@ function localEnvironmentOf(env: Record<string, string>, outputs: StackOutputs):
 const servedFunctions = ["request", "status", "cancel", "approval", "opt-in", "filter-builder"] as const;
 
 /**
- * Lambda Invoke served locally (tools/localLambda.ts) for the console functions and what they call,
+ * Lambda Invoke served locally (local/lambda.ts) for the console functions and what they call,
  * each packaged and loaded once (a cold start) with its local environment: the API function's calls
  * take the deployed path (lambdaCaller), and so does the request function's call to the filter builder.
  */
@@ -177,7 +183,7 @@ type Router = ((event: ApiEvent) => Promise<ApiResult>) & { close?: () => Promis
  * this process). None when no warm stack runs for these outputs.
  */
 async function warmApiRouter(outputs: StackOutputs): Promise<{ router: Router } | undefined> {
-  const { runningWarmStack } = await import("../local/connect");
+  const { runningWarmStack } = await import("../../local/connect");
   const target = await runningWarmStack(outputs as unknown as LocalStack);
   const name = outputs.apiFunction;
   if (!target || typeof name !== "string") return undefined;

@@ -9,19 +9,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeTableCommand, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
-import { makeDynamoDbClient, makeS3Client } from "../runtime/aws/clients";
-import { envNames } from "../runtime/contracts/env";
-import { UsageError } from "../runtime/contracts/errors";
-import type { ErasureReport } from "../runtime/contracts/report";
-import type { SampleObject } from "../runtime/contracts/stack";
-import type { LocalEmulator } from "./emulator";
+import { makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
+import { envNames } from "../../runtime/contracts/env";
+import { UsageError } from "../../runtime/contracts/errors";
+import type { ErasureReport } from "../../runtime/contracts/report";
+import type { SampleObject } from "../../runtime/contracts/stack";
+import type { LocalEmulator } from "../../local/emulator";
 import { erase, EraseResult } from "./erasureCommands";
-import { batchFunctionEnvironment } from "./localErasure";
-import { deliverThroughGuard } from "./localFirehose";
-import { downLocal, programDeclarations, upLocal } from "./localStack";
-import { loadPackagedHandler, packagedFunction } from "./packaging";
+import { batchFunctionEnvironment } from "../../local/erasure";
+import { deliverThroughGuard } from "../../local/firehose";
+import { downLocal, programDeclarations, upLocal } from "../../local/stack";
+import { loadPackagedHandler, packagedFunction } from "../../local/program/packaging";
 import { fetchReport } from "./reports";
-import { sampleEvents } from "./sampleLake";
+import { sampleEvents } from "../../local/fixtures/sampleLake";
 
 export interface DemoOptions {
   /** The customers to erase (they must be among the sample lake's). */

@@ -7,20 +7,20 @@
 import * as fs from "node:fs";
 import { DescribeExecutionCommand, DescribeExecutionOutput } from "@aws-sdk/client-sfn";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { makeLambdaClient, makeSfnClient } from "../runtime/aws/clients";
-import { refusalNamed, UsageError } from "../runtime/contracts/errors";
-import { endStates, ErasureState } from "../runtime/contracts/requests";
-import type { LocalStack } from "../runtime/contracts/stack";
-import { normaliseSubjects } from "../runtime/erasure/request";
-import { parseIdLines, SubjectIdError } from "../runtime/erasure/subjectIds";
-import type { WarmTarget } from "../local/connect";
+import { makeLambdaClient, makeSfnClient } from "../../runtime/aws/clients";
+import { refusalNamed, UsageError } from "../../runtime/contracts/errors";
+import { endStates, ErasureState } from "../../runtime/contracts/requests";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { normaliseSubjects } from "../../runtime/erasure/request";
+import { parseIdLines, SubjectIdError } from "../../runtime/erasure/subjectIds";
+import type { WarmTarget } from "../../local/connect";
 import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
-import { outputKeyOf, PackagingOptions } from "./packaging";
+import { outputKeyOf, PackagingOptions } from "../../local/program/packaging";
 import { batchStepOf, BatchStep } from "./batchSteps";
 
 export interface ErasureCommandOptions {
   stackOutputsFile?: string;
-  /** A deployed stack by name (`pulumi stack output --json --stack <name>`; tools/stackOutputs.ts). */
+  /** A deployed stack by name (`pulumi stack output --json --stack <name>`; cli/work/stackOutputs.ts). */
   stack?: string;
   /** The local Drain wait (default 10 s). */
   drainSeconds?: number;
@@ -70,7 +70,7 @@ async function withStack<T>(
 ): Promise<T> {
   const outputs = stackOf(opts);
   if (!outputs.local) return work(lambdaInvoker(makeLambdaClient(), outputs));
-  const { connectWarmStack } = await import("../local/connect");
+  const { connectWarmStack } = await import("../../local/connect");
   const target = await connectWarmStack(outputs as unknown as LocalStack, {
     packaging: opts.packaging,
     drainSeconds: opts.drainSeconds,

@@ -1,21 +1,20 @@
-// `lethe functions` and `lethe invoke`: the program's functions as packaged (tools/packaging.ts), and
+// `lethe functions` and `lethe invoke`: the program's functions as packaged (local/program/packaging.ts), and
 // one of them run with an event against a stack. A local stack's outputs file (`"local": true`,
 // written by `lethe up --local`) runs the packaged code in this process with the environment the
 // program gives the function, its mocked identifiers replaced by the local ones; a deployed stack's
 // outputs (`pulumi stack output --json`) name the function to call with Lambda Invoke.
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { UsageError } from "../runtime/contracts/errors";
-import { resolveClientConfig } from "../runtime/aws/clients";
+import { UsageError } from "../../runtime/contracts/errors";
+import { resolveClientConfig } from "../../runtime/aws/clients";
 import {
-  lambdaEnvironment,
   outputKeyOf,
   PackagedFunction,
   packagedFunction,
   packagedProgram,
   PackagingOptions,
   zipFunction,
-} from "./packaging";
-import type { LocalStack } from "../runtime/contracts/stack";
+} from "../../local/program/packaging";
+import type { LocalStack } from "../../runtime/contracts/stack";
 import { readJsonFile, resolveStackOutputs, StackOutputs } from "./stackOutputs";
 
 export { defaultStackOutputsFile, readJsonFile, readStackOutputs } from "./stackOutputs";
@@ -85,17 +84,6 @@ function functionNameIn(outputs: StackOutputs, source: string, fn: PackagedFunct
   return name;
 }
 
-/** Every value with the mocked identifiers in it replaced by the local ones (longest first). */
-export function localizeEnvironment(
-  env: Record<string, string>,
-  localResources: Record<string, string> = {},
-): Record<string, string> {
-  const mocked = Object.keys(localResources).sort((a, b) => b.length - a.length);
-  const localize = (value: string) =>
-    mocked.reduce((v, id) => (v.includes(id) ? v.split(id).join(localResources[id]) : v), value);
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, localize(v)]));
-}
-
 export interface InvokeResult {
   /** The function's reply, or Lambda's `{errorType, errorMessage}` when it failed. */
   reply: unknown;
@@ -105,29 +93,10 @@ export interface InvokeResult {
 }
 
 export interface InvokeOptions extends PackagingOptions {
-  /** The stack's outputs file; without it `stack` names a deployed stack (tools/stackOutputs.ts), else `.lethe/local.json`. */
+  /** The stack's outputs file; without it `stack` names a deployed stack (cli/work/stackOutputs.ts), else `.lethe/local.json`. */
   stackOutputsFile?: string;
   /** Where the function's own output (its logs) goes; default stderr, so stdout holds the reply. */
   logs?: (chunk: string) => void;
-}
-
-/** The environment `fn` runs with in process against a local stack: the program's, localized, and the emulator. */
-export function localFunctionEnvironment(
-  fn: PackagedFunction,
-  outputs: StackOutputs,
-): Record<string, string> {
-  if (typeof outputs.endpoint !== "string" || outputs.endpoint === "") {
-    throw new UsageError("the local stack outputs have no endpoint: run `lethe up --local` again");
-  }
-  const env: Record<string, string> = {
-    ...localizeEnvironment(lambdaEnvironment(fn), outputs.localResources),
-    AWS_ENDPOINT_URL: outputs.endpoint,
-  };
-  if (typeof outputs.region === "string") env.AWS_REGION = outputs.region;
-  // An emulator takes any credentials; keep the caller's when set.
-  if (!process.env.AWS_ACCESS_KEY_ID)
-    Object.assign(env, { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
-  return env;
 }
 
 async function invokeThroughLambda(
@@ -171,7 +140,7 @@ export async function invokeFunction(
   }
   // A local stack: its warm stack's Lambda Invoke (local/connect.ts), the one `lethe up --local` runs,
   // else one started here (the program packaged first, which also checks the name and the outputs).
-  const { connectWarmStack, runningWarmStack } = await import("../local/connect");
+  const { connectWarmStack, runningWarmStack } = await import("../../local/connect");
   const local = outputs as unknown as LocalStack;
   const running = await runningWarmStack(local);
   const functionName = running

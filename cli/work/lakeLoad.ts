@@ -1,7 +1,7 @@
 // `lethe lake load`: data into a data mapper's location in a local stack, partitioned as the mapper
 // declares. Records from files (Parquet, JSON Lines, either gzipped) or a generated sample lake go
 // through the ingest path as the demo sends them (the packaged ingest guard's Firehose transform, then
-// one GZIP Parquet object per `dt=` day: tools/localFirehose.ts), which only Lethe's own events table
+// one GZIP Parquet object per `dt=` day: local/firehose.ts), which only Lethe's own events table
 // is fed by; or straight in (`--direct`), in the mapper's format, one object per partition.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,15 +9,15 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { tableFromIPC } from "apache-arrow";
 import { readParquet } from "parquet-wasm";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { makeS3Client } from "../runtime/aws/clients";
-import { UsageError } from "../runtime/contracts/errors";
-import { eventsTable } from "../runtime/contracts/lakeSchema";
-import { DataMapper, parseS3Location } from "../runtime/contracts/mappers";
-import type { LocalStack } from "../runtime/contracts/stack";
-import { batchFunctionEnvironment } from "./localErasure";
-import { deliverThroughGuard } from "./localFirehose";
-import { loadPackagedHandler, packagedFunction } from "./packaging";
-import { eventsToParquet, SampleEvent, sampleEvents } from "./sampleLake";
+import { makeS3Client } from "../../runtime/aws/clients";
+import { UsageError } from "../../runtime/contracts/errors";
+import { eventsTable } from "../../runtime/contracts/lakeSchema";
+import { DataMapper, parseS3Location } from "../../runtime/contracts/mappers";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { batchFunctionEnvironment } from "../../local/erasure";
+import { deliverThroughGuard } from "../../local/firehose";
+import { loadPackagedHandler, packagedFunction } from "../../local/program/packaging";
+import { eventsToParquet, SampleEvent, sampleEvents } from "../../local/fixtures/sampleLake";
 
 export interface LakeLoadOptions {
   /** The mapper's name (default: the stack's only mapper, else `events`). */

@@ -2,10 +2,10 @@
 // outputs file (`lethe up --local`'s, or `pulumi stack output --json` of a deployed stack), the
 // emulator's endpoint for a local one, the usual AWS environment otherwise.
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { makeDocumentClient, makeS3Client } from "../runtime/aws/clients";
-import { UsageError } from "../runtime/contracts/errors";
-import type { ErasureReport } from "../runtime/contracts/report";
-import { readReport } from "../runtime/erasure/report/reportStore";
+import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
+import { UsageError } from "../../runtime/contracts/errors";
+import type { ErasureReport } from "../../runtime/contracts/report";
+import { readReport } from "../../runtime/erasure/report/reportStore";
 import { requiredOutput, resolveStackOutputs, StackChoice, useStackEnvironment } from "./stackOutputs";
 
 /** Request ids become an S3 key segment: letters, digits, `-` and `_` only. */

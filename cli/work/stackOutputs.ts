@@ -6,8 +6,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { UsageError } from "../runtime/contracts/errors";
-import { projectRoot } from "../runtime/contracts/projectConfig";
+import { UsageError } from "../../runtime/contracts/errors";
+import { projectRoot } from "../../runtime/contracts/projectConfig";
 
 export const defaultStackOutputsFile = ".lethe/local.json";
 

@@ -1,9 +1,9 @@
 // `startLocalBatch`: one erasure batch run to its end in this process against a local stack, the
 // same definition the program deploys (the outputs file's `stateMachineDefinition` when present,
 // else built by workflowDefinition from the stack's settings). Every Task state runs the packaged
-// handler of its function (tools/packaging.ts) with the local stack's environment; Waits are
+// handler of its function (local/program/packaging.ts) with the local stack's environment; Waits are
 // shortened; while the execution runs, the purge queue is drained in process by the packaged purge
-// function and its dead-letter queue by the errors function (tools/queuePoller.ts), as Lambda's
+// function and its dead-letter queue by the errors function (local/queuePoller.ts), as Lambda's
 // event source mappings would. Approval: the task-token waiter polls the batch record for the
 // decision the approval function recorded. Cancel: a batch seen CANCELLED aborts the execution.
 import * as fs from "node:fs";
@@ -12,9 +12,14 @@ import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { getBatch } from "../../runtime/erasure/batches";
 import { WorkflowTask, workflowDefinition, workflowTasks } from "../../runtime/erasure/workflow/definition";
-import { loadPackagedHandler, PackagedFunction, packagedFunctions, PackagingOptions } from "../packaging";
+import {
+  loadPackagedHandler,
+  PackagedFunction,
+  packagedFunctions,
+  PackagingOptions,
+} from "../program/packaging";
 import { pollQueue, SqsHandler } from "../queuePoller";
-import { allStates, LocalExecution, startLocalExecution } from "../localWorkflow";
+import { allStates, LocalExecution, startLocalExecution } from "./workflow";
 import { batchFunctionEnvironment, defaultFindCacheDir, FunctionEnvironmentOptions } from "./environment";
 
 export interface LocalBatchInput {

@@ -1,9 +1,9 @@
-// The stores' Task states of the erasure definition, for a local run (tools/localWorkflow.ts): each
+// The stores' Task states of the erasure definition, for a local run (local/erasure/workflow.ts): each
 // calls its store's function through the Lambda integration (`{FunctionName, Payload}` in, the
 // function's reply as `Payload` out), so one handler per state name picks the store's handler by the
 // function ARN the Map item carries, and answers as Lambda's Invoke would.
-import { StoreKind } from "../runtime/contracts/stores";
-import { storeTaskStateNames, WorkflowStore } from "../runtime/erasure/workflow/storeBranches";
+import { StoreKind } from "../../runtime/contracts/stores";
+import { storeTaskStateNames, WorkflowStore } from "../../runtime/erasure/workflow/storeBranches";
 
 type Handler = (input: unknown) => Promise<unknown>;
 

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { mockCall, mockState } from "./mockAws";
 import { projectRoot as findProjectRoot } from "../../runtime/contracts/projectConfig";
-import { ensureTypeScriptLoader } from "../typescriptLoader";
+import { ensureTypeScriptLoader } from "./typescriptLoader";
 
 /** A resource as the Pulumi engine hands it to an analyzer. */
 export interface CollectedResource {

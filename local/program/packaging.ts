@@ -1,10 +1,10 @@
 // The program's Lambda functions exactly as `pulumi up` would upload them. The program runs under
-// Pulumi's mocks (tools/policy/mockedRun.ts); every magic Lambda registers its code as an asset
+// Pulumi's mocks (local/program/mockedRun.ts); every magic Lambda registers its code as an asset
 // archive (the serialized closure plus the compiled runtime files and package folders it needs),
 // which this module lays out, zips to measure, and loads in this process with the environment the
 // program gives the function. The laid-out packages are cached (<tmp>/lethe-packages-<project>/<key>/,
 // out of the project so that a package resolves nothing from its node_modules), keyed by everything
-// that can change them (tools/policy/runCache.ts): a hit runs nothing.
+// that can change them (local/program/runCache.ts): a hit runs nothing.
 //
 //   const fns = await packagedFunctions();                 // every function, laid out
 //   const fn = await packagedFunction("filter-builder");   // one, by short name
@@ -14,10 +14,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ZipFile } from "yazl";
-import { UsageError } from "../runtime/contracts/errors";
-import { projectRoot as findProjectRoot } from "../runtime/contracts/projectConfig";
-import { CollectedResource, PreparedProgram, prepareProgram } from "./policy/mockedRun";
-import { cachedProgramRun, packagesRoot, runKey } from "./policy/runCache";
+import { UsageError } from "../../runtime/contracts/errors";
+import { projectRoot as findProjectRoot } from "../../runtime/contracts/projectConfig";
+import { CollectedResource, PreparedProgram, prepareProgram } from "./mockedRun";
+import { cachedProgramRun, packagesRoot, runKey } from "./runCache";
 
 const projectRoot = findProjectRoot();
 const functionType = "aws:lambda/function:Function";

@@ -24,7 +24,7 @@ const entriesKept = 16;
 export const cacheRoot = path.join(projectRoot, ".lethe", "cache");
 const runsDir = path.join(cacheRoot, "runs");
 /**
- * Where the packages built from a run are laid out (tools/packaging.ts): outside the project, one
+ * Where the packages built from a run are laid out (local/program/packaging.ts): outside the project, one
  * folder per project, because a package in the project would resolve whatever its zip lacks from the
  * project's node_modules, where Lambda finds nothing.
  */
@@ -39,9 +39,9 @@ const projectInputs = [
   "runtime",
   "package.json",
   "package-lock.json",
-  "tools/policy/mockAws.ts",
-  "tools/policy/mockedRun.ts",
-  "tools/policy/runCache.ts",
+  "local/program/mockAws.ts",
+  "local/program/mockedRun.ts",
+  "local/program/runCache.ts",
 ];
 
 const skipped = new Set(["node_modules", ".git", ".lethe", ".lethe-local", ".venv"]);

@@ -2,7 +2,7 @@
 // JavaScript (the CLI's .lethe/build/): registers ts-node's transpile-only loader once, as `pulumi`
 // does for a TypeScript program. Under ts-node already (tests, benchmarks) it does nothing.
 import * as path from "node:path";
-import { projectRoot } from "../runtime/contracts/projectConfig";
+import { projectRoot } from "../../runtime/contracts/projectConfig";
 
 export function ensureTypeScriptLoader(): void {
   if (require.extensions[".ts"]) return;

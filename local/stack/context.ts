@@ -11,7 +11,7 @@ import {
   makeSfnClient,
   AwsClientSettings,
 } from "../../runtime/aws/clients";
-import type { CollectedResource } from "../policy/mockedRun";
+import type { CollectedResource } from "../program/mockedRun";
 
 export type LocalClients = ReturnType<typeof localClients>;
 

@@ -4,7 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { resolveClientConfig } from "../../runtime/aws/clients";
 import type { StackOutputs } from "../../runtime/contracts/stack";
 import { tableRoleTag, TableRole } from "../../runtime/contracts/tables";
-import type { CollectedResource } from "../policy/mockedRun";
+import type { CollectedResource } from "../program/mockedRun";
 import { declared, localClients, LocalContext, localize } from "./context";
 import { programDeclarations } from "./declarations";
 import { translators } from "./translators";

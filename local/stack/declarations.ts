@@ -1,9 +1,9 @@
-// The program's own resource declarations: infra/ run under Pulumi mocks (tools/policy/mockedRun.ts),
+// The program's own resource declarations: infra/ run under Pulumi mocks (local/program/mockedRun.ts),
 // once per process and stack, and from the on-disk cache while the program is unchanged
-// (tools/policy/runCache.ts). Names are deterministic (tools/policy/mockAws.ts), so every run
+// (local/program/runCache.ts). Names are deterministic (local/program/mockAws.ts), so every run
 // declares the same physical names.
-import { prepareProgram, ProgramRun } from "../policy/mockedRun";
-import { cachedProgramRun } from "../policy/runCache";
+import { prepareProgram, ProgramRun } from "../program/mockedRun";
+import { cachedProgramRun } from "../program/runCache";
 
 const runs = new Map<string, Promise<ProgramRun>>();
 

@@ -13,7 +13,7 @@ import type {
 } from "../../runtime/contracts/stack";
 import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../emulator";
 import { declared, localClients, LocalContext, localize, plainValue } from "./context";
-import type { ProgramRun } from "../policy/mockedRun";
+import type { ProgramRun } from "../program/mockedRun";
 import { defaultStack, programDeclarations, programRegion } from "./declarations";
 import { checkEndpoint, defaultLocalCredentials, provisioningError } from "./endpoint";
 import { writeOutputsFile } from "./outputsFile";

@@ -1,10 +1,10 @@
 // What `erase --wait` shows of a batch, from status replies as the status function gives them.
 import { expect } from "chai";
-import { batchStepOf } from "../../tools/batchSteps";
+import { batchStepOf } from "../../cli/work/batchSteps";
 
 const at = (minute: number) => `2026-12-01T10:${String(minute).padStart(2, "0")}:00.000Z`;
 
-describe("tools/batchSteps: the step a batch is at", () => {
+describe("cli/work/batchSteps: the step a batch is at", () => {
   it("is the step started and not ended; forget counts objects done (purged, nothing to do, failed) of those enqueued", () => {
     const status = {
       state: "FORGETTING",

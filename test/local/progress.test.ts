@@ -1,9 +1,9 @@
-// cli/progress.ts: plain lines when the stream is not a terminal (every update, or throttled), and
+// local/progress.ts: plain lines when the stream is not a terminal (every update, or throttled), and
 // cli-progress's bar drawn in place when it is; steps each get their own. (The terminal end to end,
 // through a pseudo-TTY, is in localStack.test.ts.)
 import { expect } from "chai";
 import { PassThrough } from "node:stream";
-import { startProgress, stepProgress } from "../../cli/progress";
+import { startProgress, stepProgress } from "../../local/progress";
 
 function stream(tty: boolean): { s: NodeJS.WriteStream; text: () => string } {
   const s = new PassThrough() as unknown as NodeJS.WriteStream;

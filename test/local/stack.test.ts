@@ -29,7 +29,7 @@ import { GetWorkGroupCommand, ListWorkGroupsCommand } from "@aws-sdk/client-athe
 import { DescribeStateMachineCommand, ListStateMachinesCommand } from "@aws-sdk/client-sfn";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { startLocalEmulator, LocalEmulator } from "../../tools/emulator";
+import { startLocalEmulator, LocalEmulator } from "../../local/emulator";
 import {
   downLocal,
   programDeclarations,
@@ -37,11 +37,11 @@ import {
   ProvisionSummary,
   readOutputsFile,
   writeOutputsFile,
-} from "../../tools/localStack";
-import { localClients, LocalClients, localize } from "../../tools/localStack/context";
-import { emulatedBucketPolicy } from "../../tools/localStack/translators/s3";
-import { keyUrnTag } from "../../tools/localStack/translators/kms";
-import type { CollectedResource, ProgramRun } from "../../tools/policy/mockedRun";
+} from "../../local/stack";
+import { localClients, LocalClients, localize } from "../../local/stack/context";
+import { emulatedBucketPolicy } from "../../local/stack/translators/s3";
+import { keyUrnTag } from "../../local/stack/translators/kms";
+import type { CollectedResource, ProgramRun } from "../../local/program/mockedRun";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Inputs = Record<string, any>;
@@ -55,7 +55,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe("tools/localStack: lethe up --local from the program's declarations", () => {
+describe("local/stack: lethe up --local from the program's declarations", () => {
   let emulator: LocalEmulator;
   let harnessEndpoint: string | undefined;
   let run: ProgramRun;

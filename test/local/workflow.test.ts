@@ -5,7 +5,7 @@ import {
   workflowTasks,
   WorkflowDefinitionSettings,
 } from "../../runtime/erasure/workflow/definition";
-import { startLocalExecution } from "../../tools/localWorkflow";
+import { startLocalExecution } from "../../local/erasure/workflow";
 
 const stateOfTask: Record<(typeof workflowTasks)[number], string> = {
   find: "Find",

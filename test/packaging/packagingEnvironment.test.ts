@@ -1,11 +1,11 @@
 // Packaged handlers run in this process with their function's environment for each call; calls
 // overlap (a Parallel state's branches, purge workers), and none may leave its environment behind.
 import { expect } from "chai";
-import { withEnvironment } from "../../tools/packaging";
+import { withEnvironment } from "../../local/program/packaging";
 
 const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("tools/packaging: a packaged call's environment", () => {
+describe("local/program/packaging: a packaged call's environment", () => {
   const name = "LETHE_TEST_OVERLAP";
   const kept = "LETHE_TEST_KEPT";
   afterEach(() => {

@@ -1,9 +1,9 @@
 // The environment the intake functions (request, batch, status, approval, cancel) get, built from a
 // local stack's outputs: for tests and for running their handlers in process when the program under
 // mocks does not give one (the program's own environment, localized, is what `lethe invoke` uses).
-import { envNames } from "../runtime/contracts/env";
-import { erasureEnvironment } from "../runtime/erasure/settings";
-import type { LocalStack } from "../runtime/contracts/stack";
+import { envNames } from "../../runtime/contracts/env";
+import { erasureEnvironment } from "../../runtime/erasure/settings";
+import type { LocalStack } from "../../runtime/contracts/stack";
 
 export interface IntakeEnvironmentExtras {
   idempotencyTable: string;

@@ -5,7 +5,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
-import { signatureHeaders, signRequest } from "../runtime/stores/subsystem";
+import { signatureHeaders, signRequest } from "../../runtime/stores/subsystem";
 
 export type DoubleBehaviour = "sync" | "async" | "failing" | "never";
 

@@ -4,7 +4,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { CollectedResource } from "./mockedRun";
+import type { CollectedResource } from "../../../local/program/mockedRun";
 
 // The generated protobuf and gRPC modules of the @pulumi/pulumi the pack resolves, and the
 // google-protobuf/grpc-js copies they were built against (message classes must match).

@@ -3,7 +3,12 @@
 // Configure, Analyze per resource, AnalyzeStack once) and reports like `pulumi preview --policy-pack`.
 import * as path from "node:path";
 import { AnalyzerClient, Diagnostic, PackInfo, ProviderRef } from "./analyzerClient";
-import { CollectedResource, prepareProgram, ProgramRun, runUnderMocks } from "./mockedRun";
+import {
+  CollectedResource,
+  prepareProgram,
+  ProgramRun,
+  runUnderMocks,
+} from "../../../local/program/mockedRun";
 import { effectiveConfig, EffectiveConfig, readPackConfigFile } from "./packConfig";
 
 export interface GateOptions {

@@ -2,7 +2,7 @@
 // { "all": "<level>", "<policy>": "<level>" | { "enforcementLevel"?: "<level>", ...properties } }.
 // Like the CLI, it is checked against each policy's config schema and completed with the schema's defaults.
 import * as fs from "node:fs";
-import { UsageError } from "../../runtime/contracts/errors";
+import { UsageError } from "../../../runtime/contracts/errors";
 import type { Level, PackInfo } from "./analyzerClient";
 
 const validLevels: Level[] = ["advisory", "mandatory", "remediate", "disabled"];
