@@ -1,7 +1,8 @@
 // Progress of long work on stderr, so stdout stays the command's result (and `--json` stays JSON): a
 // bar on a terminal (cli-progress), plain lines otherwise (logs, CI, pipes). One `Progress` per
 // step: `lethe up --local` (resources provisioned of total), `lethe index backfill` (versions
-// indexed), `erase --wait` (a step's objects done of total), benchmarks.
+// indexed), `erase --wait` (a step's objects done of total), benchmarks. Here in local/, below both
+// cli/ and bench/, so the benchmarks import no CLI module (test/layout.test.ts).
 import type { MultiBar, SingleBar } from "cli-progress";
 
 export interface ProgressOptions {

@@ -242,7 +242,7 @@ const runs = new Map<string, Promise<PackagedFunctions>>();
 
 /**
  * Every LetheFunction of the program with its archive laid out as its zip would be, and how they were
- * obtained: from the on-disk cache when nothing they depend on changed (./policy/runCache.ts), else
+ * obtained: from the on-disk cache when nothing they depend on changed (./runCache.ts), else
  * by running the program under mocks. Once per process and options; later calls get the same result.
  */
 export function packagedProgram(opts: PackagingOptions = {}): Promise<PackagedFunctions> {

@@ -13,7 +13,7 @@ function stream(tty: boolean): { s: NodeJS.WriteStream; text: () => string } {
   return { s, text: () => text };
 }
 
-describe("cli: progress", () => {
+describe("local: progress", () => {
   it("writes one plain line per update when not a terminal, counted when the total is known", async () => {
     const { s, text } = stream(false);
     const p = startProgress("objects", 3, { stream: s });
