@@ -1,7 +1,7 @@
 // A local HTTP test double of an external subsystem (the protocol of docs/stores.md) on 127.0.0.1 and
 // a random port: it checks every request's signature and timestamp, honours Idempotency-Key, and
 // behaves as told: `sync` (done at once), `async` (pending for `pollsUntilDone` polls, then done),
-// `failing` (answers failed), `never` (pending for ever). Used by tests and local runs.
+// `failing` (answers failed), `never` (pending for ever). Only tests use it.
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { timingSafeEqual } from "node:crypto";
