@@ -11,12 +11,12 @@ import * as path from "node:path";
 import { makeDocumentClient, makeS3Client } from "../runtime/aws/clients";
 import { getBatch } from "../runtime/erasure/batches";
 import { ForgetLedger } from "../runtime/erasure/forget/ledger";
-import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
-import { erase } from "../tools/erasureCommands";
-import { provisionLocalStack } from "../tools/localStack";
-import { uploadTree } from "../tools/lakeTree";
+import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
+import { erase } from "../cli/work/erasureCommands";
+import { provisionLocalStack } from "../local/stack";
+import { uploadTree } from "../local/fixtures/lakeTree";
 import { findLakeDir } from "./findLake";
-import { stepProgress } from "../cli/progress";
+import { stepProgress } from "../local/progress";
 import { sized } from "./smoke";
 
 function arg(name: string, fallback: number): number {

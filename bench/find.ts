@@ -11,12 +11,12 @@ import { makeS3Client } from "../runtime/aws/clients";
 import { DataMapper } from "../runtime/contracts/mappers";
 import { writeManifest } from "../runtime/erasure/manifest";
 import { duckDbFinder } from "../runtime/erasure/find/duckdbFinder";
-import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
-import { provisionLocalStack } from "../tools/localStack";
-import { createBucketLike } from "../tools/localStack/copies";
-import { bruteForceFind, uploadTree } from "../tools/lakeTree";
+import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
+import { provisionLocalStack } from "../local/stack";
+import { createBucketLike } from "../local/stack/copies";
+import { bruteForceFind, uploadTree } from "../local/fixtures/lakeTree";
 import { findLakeDir } from "./findLake";
-import { stepProgress } from "../cli/progress";
+import { stepProgress } from "../local/progress";
 import { sized } from "./smoke";
 
 const gbArg = process.argv.indexOf("--gb");

@@ -17,9 +17,9 @@ import { ForgetLedger } from "../runtime/erasure/forget";
 import { writeManifest } from "../runtime/erasure/manifest";
 import { keyMatcher } from "../runtime/purge/matcher";
 import { purgeBytes } from "../runtime/purge/purgeBytes";
-import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
-import { provisionLocalStack } from "../tools/localStack";
-import { makePyarrowLake } from "../tools/pyarrowLake";
+import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
+import { provisionLocalStack } from "../local/stack";
+import { makePyarrowLake } from "../local/fixtures/pyarrowLake";
 import { sized } from "./smoke";
 
 const root = path.resolve(__dirname, "..");

@@ -4,7 +4,7 @@
 import { makeSqsClient } from "../runtime/aws/clients";
 import { envNames } from "../runtime/contracts/env";
 import { createPurgeHandler } from "../runtime/handlers/purge";
-import { pollQueue } from "../tools/queuePoller";
+import { pollQueue } from "../local/queuePoller";
 
 async function main(): Promise<void> {
   let stopped = false;

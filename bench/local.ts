@@ -15,8 +15,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { makeS3Client } from "../runtime/aws/clients";
 import type { LocalStack } from "../runtime/contracts/stack";
-import { localCredentialsEnvironment } from "../tools/localStack/endpoint";
-import { writeSampleLake } from "../tools/sampleLake";
+import { localCredentialsEnvironment } from "../local/stack/endpoint";
+import { writeSampleLake } from "../local/fixtures/sampleLake";
 
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin", "lethe");

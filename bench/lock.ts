@@ -4,10 +4,10 @@
 // Run: npm run bench:lock   (or: npx ts-node --transpile-only bench/lock.ts)
 import { performance } from "node:perf_hooks";
 import { PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../tools/emulator";
+import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../local/emulator";
 import { makeDynamoDbClient } from "../runtime/aws/clients";
 import { MutexClient, MutexKey } from "../runtime/lock";
-import { createLockTable } from "../tools/lockTable";
+import { createLockTable } from "../local/fixtures/lockTable";
 import { sized } from "./smoke";
 
 const uncontendedRounds = sized(300, 5);

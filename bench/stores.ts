@@ -5,7 +5,7 @@
 // Run: npm run bench:stores   (BENCH_PG_ROWS, BENCH_PG_SUBJECTS, BENCH_DDB_SUBJECTS override the sizes)
 import { performance } from "node:perf_hooks";
 import { BatchWriteItemCommand, DeleteTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../tools/emulator";
+import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../local/emulator";
 import { makeDynamoDbClient, makeSecretsManagerClient } from "../runtime/aws/clients";
 import { postgresStore } from "../runtime/stores/postgres";
 import { dynamoDbStore } from "../runtime/stores/dynamodb";
@@ -16,7 +16,7 @@ import {
   localPostgresSecret,
   putSecret,
   scratchSchema,
-} from "../tools/storeFixtures";
+} from "../local/fixtures/storeFixtures";
 import { sized } from "./smoke";
 
 const pgRows = Number(process.env.BENCH_PG_ROWS ?? sized(1_000_000, 1_000));

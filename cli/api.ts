@@ -1,4 +1,4 @@
-// `lethe api --local`: the HTTP API served on 127.0.0.1 against the local stack (tools/apiServer.ts),
+// `lethe api --local`: the HTTP API served on 127.0.0.1 against the local stack (cli/work/apiServer.ts),
 // until Ctrl-C. Deployed, the API is API Gateway's (stack output apiUrl). Parsing and printing only.
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, stackOptions, wholeNumber } from "./command";
@@ -15,7 +15,7 @@ async function apiCommand(o: ApiOptions): Promise<number> {
       "the deployed API is API Gateway's (stack output apiUrl); locally: lethe api --local",
     );
   if (o.port > 65535) throw new UsageError(`--port must be a port number (0-65535), got ${o.port}`);
-  const { startApiServer } = await import("../tools/apiServer");
+  const { startApiServer } = await import("./work/apiServer");
   const server = await withWaitLabel(
     "lethe api",
     "the API and console functions (packaged as `pulumi up` would) and the local Lambda endpoint",

@@ -1,4 +1,4 @@
-// `lethe demo`: the whole job on a local stack (tools/demo.ts does it): up, a sample lake through the
+// `lethe demo`: the whole job on a local stack (cli/work/demo.ts does it): up, a sample lake through the
 // ingest path, an erasure through the state machine, the report, re-ingestion stopped. Progress on
 // stderr; on stdout a short summary ending in the request's state, or with --json the whole result.
 // Exit 0 when the erasure COMPLETED and no erased customer's new record reached the lake.
@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { Command } from "commander";
 import { UsageError, action, examples, jsonOption, wholeNumber } from "./command";
 import { defaultLogFile, divertFunctionLogs } from "./functionLogs";
-import { stepProgress } from "./progress";
+import { stepProgress } from "../local/progress";
 import { eraseWaitAfter, narrateWaits } from "./waits";
 import { formats, renderReport } from "./report";
 
@@ -57,7 +57,7 @@ async function demo(o: DemoFlags): Promise<number> {
   // The functions' own logs would drown the demo's progress; warnings and errors still show.
   process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  const { runDemo } = await import("../tools/demo");
+  const { runDemo } = await import("./work/demo");
   const options = { subjects, customers: o.customers, objectsPerDay: o.objectsPerDay, rowsPerObject: o.rows };
   const steps = stepProgress("lethe demo", { plainIntervalMs: 2000 });
   // Its plain progress lines come at most every 2 s: a line of its own only when they stop.

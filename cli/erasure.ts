@@ -1,10 +1,10 @@
 // `lethe erase|status|approve|reject|cancel`: file an erasure and follow it, against the stack given by
-// --stack-outputs / --stack (default .lethe/local.json; tools/erasureCommands.ts does the work).
+// --stack-outputs / --stack (default .lethe/local.json; cli/work/erasureCommands.ts does the work).
 // Parsing and printing only. Exit codes: 0 done (erase --wait: COMPLETED), 1 the erasure did not
 // complete, 2 bad input (nothing was changed).
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
-import { stepProgress } from "./progress";
+import { stepProgress } from "../local/progress";
 import { eraseWaitAfter, narrateWaits, stepWait, withWaitLabel } from "./waits";
 import type { ErasureVerdict, ReportSearched } from "../runtime/contracts/report";
 import { formatBytes } from "../runtime/erasure/report/reportView";
@@ -28,7 +28,7 @@ interface EraseOptions extends StackFlags {
 }
 
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
-  const { erase } = await import("../tools/erasureCommands");
+  const { erase } = await import("./work/erasureCommands");
   const steps = stepProgress("lethe erase", { plainIntervalMs: 2000 });
   // Its plain progress lines come at most every 2 s: a line of its own only when they stop.
   const waits = narrateWaits("lethe erase", { afterMs: 2500 });
@@ -72,7 +72,7 @@ function verdictLine(verdict: ErasureVerdict, searched: ReportSearched | undefin
 }
 
 async function statusCommand(requestId: string, o: StackFlags & { json?: boolean }): Promise<number> {
-  const { requestStatusOf } = await import("../tools/erasureCommands");
+  const { requestStatusOf } = await import("./work/erasureCommands");
   const s = await withWaitLabel("lethe status", "the status function", () =>
     requestStatusOf(requestId, stackOf(o)),
   );
@@ -95,7 +95,7 @@ async function statusCommand(requestId: string, o: StackFlags & { json?: boolean
 function decisionCommand(decision: "approve" | "reject") {
   return async (batchId: string, o: StackFlags & { reason?: string; by?: string }): Promise<number> => {
     if (decision === "reject" && !o.reason) throw new UsageError("reject needs --reason <text>");
-    const { decide } = await import("../tools/erasureCommands");
+    const { decide } = await import("./work/erasureCommands");
     const reply = (await withWaitLabel(`lethe ${decision}`, "the approval function", () =>
       decide(
         batchId,
@@ -110,7 +110,7 @@ function decisionCommand(decision: "approve" | "reject") {
 }
 
 async function cancelCommand(id: string, o: StackFlags & { reason?: string }): Promise<number> {
-  const { cancel } = await import("../tools/erasureCommands");
+  const { cancel } = await import("./work/erasureCommands");
   const reply = (await withWaitLabel("lethe cancel", "the cancel function", () =>
     cancel(id, o.reason, stackOf(o)),
   )) as { message: string };
@@ -123,7 +123,7 @@ async function optInCommand(
   o: StackFlags & { reason?: string; by?: string },
 ): Promise<number> {
   if (!o.reason) throw new UsageError("opt-in needs --reason <text> (it is audited)");
-  const { optIn } = await import("../tools/erasureCommands");
+  const { optIn } = await import("./work/erasureCommands");
   const reply = (await optIn(ids, o.reason, o.by ?? process.env.USER ?? "cli", stackOf(o))) as {
     message: string;
   };

@@ -1,8 +1,8 @@
 // `lethe functions` and `lethe invoke`: the program's Lambda functions as `pulumi up` would package
-// them, and one of them run with a console event against a local or deployed stack (tools/invoke.ts).
+// them, and one of them run with a console event against a local or deployed stack (cli/work/invoke.ts).
 import { Command } from "commander";
 import { StackFlags, action, examples, jsonOption, stackOptions } from "./command";
-import type { FunctionSummary } from "../tools/invoke";
+import type { FunctionSummary } from "./work/invoke";
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -26,7 +26,7 @@ function table(fns: FunctionSummary[]): string {
 }
 
 async function functions(values: { json?: boolean; stack?: string }): Promise<number> {
-  const { listFunctions } = await import("../tools/invoke");
+  const { listFunctions } = await import("./work/invoke");
   const { functions: fns, cache } = await listFunctions({ stack: values.stack });
   process.stderr.write(
     `lethe: packages ${cache.hit ? "from the cache (hit)" : "built (miss)"} in ${cache.seconds.toFixed(1)} s: ${cache.dir}\n`,
@@ -36,7 +36,7 @@ async function functions(values: { json?: boolean; stack?: string }): Promise<nu
 }
 
 async function invoke(name: string, values: StackFlags & { event: string }): Promise<number> {
-  const { invokeFunction } = await import("../tools/invoke");
+  const { invokeFunction } = await import("./work/invoke");
   const result = await invokeFunction(name, values.event, {
     stackOutputsFile: values.stackOutputs,
     stack: values.stack,

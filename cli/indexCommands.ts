@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions } from "./command";
-import { startProgress } from "./progress";
+import { startProgress } from "../local/progress";
 
 interface BackfillOptions extends StackFlags {
   mapper?: string;
@@ -14,7 +14,7 @@ interface BackfillOptions extends StackFlags {
 }
 
 async function backfill(opts: BackfillOptions): Promise<number> {
-  const { resolveStackOutputs, requiredOutput, useStackEnvironment } = await import("../tools/stackOutputs");
+  const { resolveStackOutputs, requiredOutput, useStackEnvironment } = await import("./work/stackOutputs");
   const { makeDocumentClient, makeS3Client } = await import("../runtime/aws/clients");
   const { dataMappersFromEnv } = await import("../runtime/contracts/mappers");
   const { envNames } = await import("../runtime/contracts/env");

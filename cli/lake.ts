@@ -1,4 +1,4 @@
-// `lethe lake load`: data into a data mapper's location in the local stack (tools/lakeLoad.ts does
+// `lethe lake load`: data into a data mapper's location in the local stack (cli/work/lakeLoad.ts does
 // the work). Parsing and printing only.
 import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
@@ -14,14 +14,14 @@ interface LoadOptions extends StackFlags {
 }
 
 async function loadCommand(files: string[], o: LoadOptions): Promise<number> {
-  const { resolveStackOutputs, useStackEnvironment } = await import("../tools/stackOutputs");
+  const { resolveStackOutputs, useStackEnvironment } = await import("./work/stackOutputs");
   const resolved = resolveStackOutputs(o);
   if (!resolved.outputs.local)
     throw new UsageError(
       `lake load writes into a local stack; ${resolved.source} is a deployed stack's outputs (its lake is fed by its producers)`,
     );
   useStackEnvironment(resolved.outputs);
-  const { loadLake } = await import("../tools/lakeLoad");
+  const { loadLake } = await import("./work/lakeLoad");
   const stack = resolved.outputs as unknown as import("../runtime/contracts/stack").LocalStack;
   const work = () =>
     loadLake(stack, {

@@ -1,10 +1,10 @@
 // `lethe up --local` / `lethe down --local`: the stack in an emulator, built from the program's own
-// declarations (tools/localStack). Deploying to AWS is `pulumi up`'s job.
+// declarations (local/stack). Deploying to AWS is `pulumi up`'s job.
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { scheduleModes, type ScheduleMode } from "../local/schedules";
 import { UsageError, action, examples, jsonOption } from "./command";
-import { startProgress } from "./progress";
+import { startProgress } from "../local/progress";
 
 function counts(byType: Record<string, number>, shortType: (t: string) => string): string {
   return Object.entries(byType)
@@ -45,7 +45,7 @@ async function up(values: UpOptions): Promise<number> {
     throw new UsageError(
       "up needs --local: it provisions the stack into an emulator; deploy to AWS with `pulumi up`",
     );
-  const { upLocal, defaultOutputsFile, shortType } = await import("../tools/localStack");
+  const { upLocal, defaultOutputsFile, shortType } = await import("../local/stack");
   const outputs = values.outputs ?? defaultOutputsFile;
   process.stderr.write("lethe up --local: running the program under mocks ...\n");
   let progress: ReturnType<typeof startProgress> | undefined;
@@ -113,7 +113,7 @@ async function down(values: { local?: boolean; outputs?: string }): Promise<numb
     throw new UsageError(
       "down needs --local: it removes a local stack; destroy a deployed one with `pulumi destroy`",
     );
-  const { downLocal, defaultOutputsFile, shortType } = await import("../tools/localStack");
+  const { downLocal, defaultOutputsFile, shortType } = await import("../local/stack");
   const outputs = values.outputs ?? defaultOutputsFile;
   const result = await downLocal({ outputs });
   process.stderr.write(

@@ -1,4 +1,4 @@
-// `lethe policy check`: the offline CrossGuard gate (see tools/policy/gate.ts).
+// `lethe policy check`: the offline CrossGuard gate (see cli/work/policy/gate.ts).
 import * as path from "node:path";
 import { Command } from "commander";
 import { action, examples, jsonOption } from "./command";
@@ -12,9 +12,9 @@ interface CheckOptions {
 }
 
 async function check(o: CheckOptions): Promise<number> {
-  const { formatReport, runGate } = await import("../tools/policy/gate");
-  const { ProgramError } = await import("../tools/policy/mockedRun");
-  const { PackError } = await import("../tools/policy/analyzerClient");
+  const { formatReport, runGate } = await import("./work/policy/gate");
+  const { ProgramError } = await import("../local/program/mockedRun");
+  const { PackError } = await import("./work/policy/analyzerClient");
   const { projectRoot } = await import("../runtime/contracts/projectConfig");
   const packDir = path.resolve(o.policyPack ?? path.join(projectRoot(), "policies"));
   try {

@@ -22,7 +22,7 @@ export async function renderReport(report: ErasureReport, format: Format): Promi
 }
 
 async function reportCommand(requestId: string, o: ReportOptions): Promise<number> {
-  const { fetchReport } = await import("../tools/reports");
+  const { fetchReport } = await import("./work/reports");
   const report = await fetchReport(requestId, { stackOutputs: o.stackOutputs, stack: o.stack });
   const text = await renderReport(report, o.format);
   if (o.out) {

@@ -39,7 +39,7 @@ export function requestTable(requests: readonly ListedRequest[]): string {
 }
 
 async function requests(o: StackFlags & { open?: boolean; json?: boolean }): Promise<number> {
-  const { resolveStackOutputs, requiredOutput, useStackEnvironment } = await import("../tools/stackOutputs");
+  const { resolveStackOutputs, requiredOutput, useStackEnvironment } = await import("./work/stackOutputs");
   const { makeDocumentClient } = await import("../runtime/aws/clients");
   const { listRequests } = await import("../runtime/erasure/requestList");
   const resolved = resolveStackOutputs(o);

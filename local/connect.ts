@@ -4,9 +4,9 @@
 // way the command then calls them as it calls a deployed stack: Lambda Invoke and Step Functions.
 import * as http from "node:http";
 import type { LocalStack } from "../runtime/contracts/stack";
-import { localCredentialsEnvironment } from "../tools/localStack/endpoint";
-import { stackEnvironment } from "../tools/localErasure";
-import { withEnvironment, PackagingOptions } from "../tools/packaging";
+import { localCredentialsEnvironment } from "./stack/endpoint";
+import { stackEnvironment } from "./erasure";
+import { withEnvironment, PackagingOptions } from "./program/packaging";
 import { startWarmStack, WarmStackInfo } from "./warmStack";
 
 export interface WarmTarget {

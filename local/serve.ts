@@ -2,7 +2,7 @@
 // endpoints recorded in the outputs file (so later commands find them: local/connect.ts), served
 // until the process is told to stop, and struck from the outputs file when it stops.
 import type { LocalStack } from "../runtime/contracts/stack";
-import { readOutputsFile, writeOutputsFile } from "../tools/localStack/outputsFile";
+import { readOutputsFile, writeOutputsFile } from "./stack/outputsFile";
 import { startWarmStack, WarmStack, WarmStackOptions } from "./warmStack";
 
 export interface ServedWarmStack {

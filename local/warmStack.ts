@@ -2,7 +2,7 @@
 // process serves on loopback Lambda's Invoke API for every function the program declares (each
 // loaded once from its package with the environment the program gives it, and kept warm between
 // calls) and the Step Functions API for the state machine (the definition the program deploys, run
-// in this process: tools/localErasure), and drives what the program wires: the purge queue's and its
+// in this process: local/erasure), and drives what the program wires: the purge queue's and its
 // dead-letter queue's event source mappings (declared batch size, the queue's visibility timeout),
 // the indexer's S3 notifications (local/bucketNotifications.ts) and the schedules (local/schedules.ts).
 // Every command then takes the deployed code path (Lambda Invoke, Step Functions calls) against these
@@ -18,15 +18,15 @@ import {
   functionNamed,
   stackPackaging,
   startLocalBatch,
-} from "../tools/localErasure";
-import { serveLocalLambda } from "../tools/localLambda";
+} from "./erasure";
+import { serveLocalLambda } from "./lambda";
 import {
   loadPackagedHandler,
   PackagedFunction,
   PackagedHandler,
   packagedFunctions,
   PackagingOptions,
-} from "../tools/packaging";
+} from "./program/packaging";
 import { watchBucketNotifications } from "./bucketNotifications";
 import { ScheduleMode, startSchedules } from "./schedules";
 import { serveStepFunctionsApi } from "./stepFunctionsApi";

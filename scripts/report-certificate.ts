@@ -6,10 +6,10 @@ import * as path from "node:path";
 import { renderReportHtml } from "../runtime/erasure/report/html";
 import { readReport } from "../runtime/erasure/report/reportStore";
 import { reportBatch } from "../runtime/erasure/workflow/tasks/report";
-import { withHtmlPage } from "../tools/chromium";
-import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
-import { createBucketLike, provisionLocalStack } from "../tools/localStack";
-import { sampleReportSetup, seedSampleBatch } from "../tools/sampleReportBatch";
+import { withHtmlPage } from "../local/chromium";
+import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
+import { createBucketLike, provisionLocalStack } from "../local/stack";
+import { sampleReportSetup, seedSampleBatch } from "../local/fixtures/sampleReportBatch";
 
 const out = path.resolve(__dirname, "..", "docs", "report-certificate.png");
 

@@ -1,5 +1,7 @@
 // The import directions of the layout (README "Layout"): contracts at the bottom, runtime free of
-// Pulumi and of the program, the CLI only parsing and printing, benchmarks free of test code.
+// Pulumi and of the program, local/ (the local stack, the program run under mocks, shared fixtures)
+// below the CLI, the CLI's commands only parsing and printing over its work (cli/work/), benchmarks
+// and scripts free of test code and of the CLI's commands.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -11,7 +13,9 @@ function sourceFiles(dir: string): string[] {
   for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== "node_modules" && entry.name !== "fixtures") out.push(...sourceFiles(rel));
+      // test/fixtures/ holds programs that break the rules on purpose (a noncompliant program).
+      if (entry.name !== "node_modules" && rel !== path.join("test", "fixtures"))
+        out.push(...sourceFiles(rel));
     } else if (/\.(ts|js)$/.test(entry.name)) out.push(rel);
   }
   return out;
@@ -37,18 +41,24 @@ function violations(dirs: string[], forbidden: (target: string, file: string) =>
 const under = (target: string, dir: string) => target === dir || target.startsWith(`${dir}/`);
 
 describe("layout: import directions", () => {
-  it("runtime/ imports neither infra/, cli/, tools/, local/ nor Pulumi", () => {
+  it("tools/ is gone: its modules live in local/, cli/work/, test/support/ and scripts/", () => {
+    expect(fs.existsSync(path.join(root, "tools"))).to.equal(false);
+  });
+
+  it("runtime/ imports neither infra/, cli/, local/, test/, bench/, scripts/ nor Pulumi", () => {
     expect(
       violations(
         ["runtime"],
-        (t) => ["infra", "cli", "tools", "local"].some((d) => under(t, d)) || t.startsWith("@pulumi/"),
+        (t) =>
+          ["infra", "cli", "local", "test", "bench", "scripts"].some((d) => under(t, d)) ||
+          t.startsWith("@pulumi/"),
       ),
     ).to.deep.equal([]);
   });
 
-  it("local/ (the warm local stack) imports only runtime/ and tools/ of Lethe's", () => {
+  it("local/ (local stack, program under mocks, fixtures) imports only runtime/ of Lethe's and infra/'s entry", () => {
     expect(
-      violations(["local"], (t) => ["infra", "cli", "test", "bench"].some((d) => under(t, d))),
+      violations(["local"], (t) => ["cli", "test", "bench", "scripts", "policies"].some((d) => under(t, d))),
     ).to.deep.equal([]);
   });
 
@@ -61,22 +71,41 @@ describe("layout: import directions", () => {
     ).to.deep.equal([]);
   });
 
-  it("only the CLI's own tests import cli/", () => {
-    expect(violations(["test"], (t, f) => under(t, "cli") && !under(f, "test/cli"))).to.deep.equal([]);
+  it("the CLI's work (cli/work/) imports none of the CLI's commands", () => {
+    expect(violations(["cli/work"], (t) => under(t, "cli") && !under(t, "cli/work"))).to.deep.equal([]);
   });
 
-  it("benchmarks do not import test/", () => {
-    expect(violations(["bench"], (t) => under(t, "test"))).to.deep.equal([]);
-  });
-
-  it("cli/, tools/ and local/ reach infra/ only through the program's entry", () => {
+  it("only the CLI's own tests import its commands; other tests import at most its work (cli/work/)", () => {
     expect(
-      violations(["cli", "tools", "local"], (t) => under(t, "infra") && t !== "infra/index" && t !== "infra"),
+      violations(["test"], (t, f) => under(t, "cli") && !under(t, "cli/work") && !under(f, "test/cli")),
+    ).to.deep.equal([]);
+  });
+
+  it("benchmarks and scripts import none of the CLI's commands (bench:erasure runs cli/work/'s erase)", () => {
+    expect(violations(["bench", "scripts"], (t) => under(t, "cli") && !under(t, "cli/work"))).to.deep.equal(
+      [],
+    );
+  });
+
+  it("nothing outside test/ imports test/", () => {
+    expect(
+      violations(["runtime", "infra", "cli", "local", "bench", "scripts", "policies"], (t) =>
+        under(t, "test"),
+      ),
+    ).to.deep.equal([]);
+  });
+
+  it("cli/ and local/ reach infra/ only through the program's entry", () => {
+    expect(
+      violations(["cli", "local"], (t) => under(t, "infra") && t !== "infra/index" && t !== "infra"),
     ).to.deep.equal([]);
   });
 
   it("the checks see imports (a file that breaks a rule is reported)", () => {
-    // Guards the scanner itself: a known import of runtime/contracts is found.
+    // Guards the scanner itself: a known import of runtime/contracts is found, and the folders named
+    // fixtures outside test/ are scanned (local/fixtures/ is shared with the benchmarks).
     expect(importsOf("infra/erasure/erasureTables.ts")).to.include("runtime/contracts/tables");
+    expect(sourceFiles("local")).to.include(path.join("local", "fixtures", "lockTable.ts"));
+    expect(importsOf("local/fixtures/lockTable.ts")).to.include("local/stack");
   });
 });

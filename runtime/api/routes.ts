@@ -1,7 +1,7 @@
 // The HTTP API's one route table. Everything about the API is derived from it: the OpenAPI document
 // (./openapi.ts; committed as docs/openapi.json and served at GET /openapi.json), the routes API
 // Gateway declares (infra/api/erasureApi.ts imports the document with one integration per route),
-// the dispatch in the API function (./router.ts) and the local server (tools/apiServer.ts).
+// the dispatch in the API function (./router.ts) and the local server (cli/work/apiServer.ts).
 //
 // Each route names the console function behind it (CONTRACT: request, status, cancel, approval, opt-in, by
 // the factory their handlers export) and how the HTTP call becomes that function's console event.

@@ -14,7 +14,7 @@ import { asUsageError } from "./refusals";
 
 export const approvalServiceName = "lethe-approval";
 
-/** The local runner's task tokens (tools/localWorkflow.ts): `local-<executionId>`. */
+/** The local runner's task tokens (local/erasure/workflow.ts): `local-<executionId>`. */
 export const localTaskTokenPrefix = "local-";
 
 export function sfnResume(): ApprovalDecisionDeps["resume"] {

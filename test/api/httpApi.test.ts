@@ -1,4 +1,4 @@
-// The HTTP API over real HTTP: `lethe api --local`'s server (tools/apiServer.ts) on 127.0.0.1 against
+// The HTTP API over real HTTP: `lethe api --local`'s server (cli/work/apiServer.ts) on 127.0.0.1 against
 // the local stack, the console functions packaged and run in process. Requests filed and read,
 // idempotent replay, every error class with its status and code, and approval by signed link.
 import { expect } from "chai";
@@ -12,7 +12,7 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/erasure/batches";
 import { requestApproval } from "../../runtime/erasure/approval";
 import { approvalLinksFor, kmsLinkSigner, LinkSigner } from "../../runtime/api/approvalLinks";
-import { ApiServer, startApiServer } from "../../tools/apiServer";
+import { ApiServer, startApiServer } from "../../cli/work/apiServer";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { readAudit } from "../../runtime/erasure/audit";
 import { sharedLocalStack } from "../support/localStack";
@@ -321,7 +321,7 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
     const { batchId } = await waitingBatch();
     const r = await call(server, "POST", `/batches/${batchId}/approve`, { json: { by: "Dana" } });
     expect(r.status, r.text).to.equal(200);
-    // tools/apiServer.ts authenticates every local caller as this IAM-like principal.
+    // cli/work/apiServer.ts authenticates every local caller as this IAM-like principal.
     expect((await getBatch(tables, batchId))!.approval).to.include({ by: "local:lethe-api", note: "Dana" });
   });
 

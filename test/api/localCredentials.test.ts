@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { ApiServer, startApiServer } from "../../tools/apiServer";
+import { ApiServer, startApiServer } from "../../cli/work/apiServer";
 import { sharedLocalStack } from "../support/localStack";
 
 /** The variables through which the SDK's default chain could find credentials, cleared while `run` runs. */

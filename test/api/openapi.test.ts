@@ -8,10 +8,10 @@ import { routes } from "../../runtime/api/routes";
 import { findRoute } from "../../runtime/api/router";
 import { schemaViolation } from "../../runtime/api/schema";
 import { ApiError } from "../../runtime/api/errors";
-import { openApiFile } from "../../tools/openApiFile";
+import { openApiFile } from "../../scripts/openApiFile";
 
 describe("HTTP API: the OpenAPI document", () => {
-  it("is committed exactly as the route table generates it (npx ts-node tools/openApiFile.ts)", () => {
+  it("is committed exactly as the route table generates it (npx ts-node scripts/openApiFile.ts)", () => {
     expect(JSON.parse(fs.readFileSync(openApiFile, "utf8"))).to.deep.equal(openApiDocument());
   });
 

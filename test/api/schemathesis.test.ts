@@ -12,7 +12,7 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { requestTarget } from "../../runtime/erasure/batches";
 import { requestsInState } from "../../runtime/erasure/deadlines";
 import { moveState } from "../../runtime/erasure/stateMoves";
-import { ApiServer, startApiServer } from "../../tools/apiServer";
+import { ApiServer, startApiServer } from "../../cli/work/apiServer";
 import { sharedLocalStack } from "../support/localStack";
 
 const schemathesis = path.resolve(__dirname, "..", "..", ".venv", "bin", "schemathesis");

@@ -11,7 +11,7 @@ import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
 import type { ErasureReport } from "../../runtime/contracts/report";
-import { startLocalEmulator, LocalEmulator } from "../../tools/emulator";
+import { startLocalEmulator, LocalEmulator } from "../../local/emulator";
 import { enumerate } from "../support/enumeration";
 
 const root = path.resolve(__dirname, "../..");

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { getErasureRequest } from "../../runtime/erasure/request";
-import { erase, cancel, requestStatusOf } from "../../tools/erasureCommands";
-import { writeSampleLake } from "../../tools/sampleLake";
+import { erase, cancel, requestStatusOf } from "../../cli/work/erasureCommands";
+import { writeSampleLake } from "../../local/fixtures/sampleLake";
 import { UsageError } from "../../runtime/contracts/errors";
 import { sharedLocalStack } from "../support/localStack";
 

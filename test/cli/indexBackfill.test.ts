@@ -10,8 +10,8 @@ import { lookupSubjects } from "../../runtime/erasure/metastore/indexStore";
 import { envNames } from "../../runtime/contracts/env";
 import { indexHasherFromEnv } from "../../runtime/erasure/metastore/indexHasher";
 import { sharedLocalStack } from "../support/localStack";
-import { createBucketLike } from "../../tools/localStack/copies";
-import { uploadTree } from "../../tools/lakeTree";
+import { createBucketLike } from "../../local/stack/copies";
+import { uploadTree } from "../../local/fixtures/lakeTree";
 import { keysIn } from "../purge/pyarrow";
 import { mappersOver, writeLake } from "../erasure/find/lake";
 

@@ -12,8 +12,8 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { makeS3Client } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { loadLake, readRecords } from "../../tools/lakeLoad";
-import { makePyarrowLake } from "../../tools/pyarrowLake";
+import { loadLake, readRecords } from "../../cli/work/lakeLoad";
+import { makePyarrowLake } from "../../local/fixtures/pyarrowLake";
 import { sharedLocalStack } from "../support/localStack";
 
 const bin = path.resolve(__dirname, "../../bin/lethe");

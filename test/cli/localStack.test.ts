@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
-import { programDeclarations } from "../../tools/localStack";
+import { programDeclarations } from "../../local/stack";
 import { inTerminal } from "./terminal";
 
 const bin = path.resolve(__dirname, "../../bin/lethe");

@@ -9,7 +9,7 @@ import { BatchTables, createBatch, getBatch, moveBatch } from "../../runtime/era
 import { decideApproval, requestApproval } from "../../runtime/erasure/approval";
 import { StateMoveRefused } from "../../runtime/erasure/stateMoves";
 import { ForgetLedger } from "../../runtime/erasure/forget/ledger";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 
 describe("erasure batches and approval", () => {
   const doc = makeDocumentClient();

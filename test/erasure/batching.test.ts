@@ -17,8 +17,8 @@ import {
 import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { createBatchHandler } from "../../runtime/handlers/batch";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { createTableLike } from "../../tools/localStack";
-import { intakeEnvironment } from "../../tools/intakeEnvironment";
+import { createTableLike } from "../../local/stack";
+import { intakeEnvironment } from "../support/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 export async function motoStateMachine(): Promise<string> {

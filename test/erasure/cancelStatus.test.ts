@@ -8,7 +8,7 @@ import { cancelErasure } from "../../runtime/erasure/cancel";
 import { requestStatus } from "../../runtime/erasure/status";
 import { ForgetLedger } from "../../runtime/erasure/forget/ledger";
 import { StateMoveRefused } from "../../runtime/erasure/stateMoves";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 
 describe("erasure: cancel and status", () => {
   const doc = makeDocumentClient();

@@ -6,7 +6,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import { makeDocumentClient, makeSnsClient, makeSqsClient } from "../../runtime/aws/clients";
 import { ErasureState } from "../../runtime/contracts/requests";
 import { daysLeft, deadlineFindings, sweepDeadlines } from "../../runtime/erasure/deadlines";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 
 const dayMs = 86_400_000;
 const now = new Date("2027-03-10T12:00:00Z");

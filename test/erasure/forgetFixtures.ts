@@ -28,12 +28,12 @@ import type { DataMapper } from "../../runtime/contracts/mappers";
 import type { ManifestRef, PurgeObjectMessage } from "../../runtime/contracts/messages";
 import { writeManifest } from "../../runtime/erasure/manifest";
 import { MutexClient } from "../../runtime/lock";
-import { createBucketLike } from "../../tools/localStack/copies";
-import { createLockTable } from "../../tools/lockTable";
-import { sampleParquet } from "../../tools/sampleLake";
+import { createBucketLike } from "../../local/stack/copies";
+import { createLockTable } from "../../local/fixtures/lockTable";
+import { sampleParquet } from "../../local/fixtures/sampleLake";
 import { tempDir } from "../purge/pyarrow";
-import { pyarrowView } from "../../tools/pyarrowLake";
-export { pyarrowView } from "../../tools/pyarrowLake";
+import { pyarrowView } from "../../local/fixtures/pyarrowLake";
+export { pyarrowView } from "../../local/fixtures/pyarrowLake";
 
 export interface TestLake {
   s3: S3Client;

@@ -9,7 +9,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
-import { pollQueue } from "../../tools/queuePoller";
+import { pollQueue } from "../../local/queuePoller";
 import { ForgetLedger, objectLockKey } from "../../runtime/erasure/forget";
 import { createPurgeHandler } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";

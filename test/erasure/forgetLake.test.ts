@@ -12,8 +12,8 @@ import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
 import { ForgetLedger, ForgetServiceDeps, forgetObject } from "../../runtime/erasure/forget";
 import { createPurgeHandler } from "../../runtime/handlers/purge";
-import { makePyarrowLake, pyarrowView } from "../../tools/pyarrowLake";
-import { pollQueue } from "../../tools/queuePoller";
+import { makePyarrowLake, pyarrowView } from "../../local/fixtures/pyarrowLake";
+import { pollQueue } from "../../local/queuePoller";
 import {
   HandlerStack,
   TestLake,

@@ -8,7 +8,7 @@ import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { ForgetLedger, ForgetServiceDeps, forgetObject, objectLockKey } from "../../runtime/erasure/forget";
 import { indexSortKey } from "../../runtime/contracts/tables";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 import {
   TestLake,
   createTestLake,

@@ -17,9 +17,9 @@ import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { createTableLike } from "../../tools/localStack";
-import { serveLocalLambda, LocalLambda } from "../../tools/localLambda";
-import { filterBuilderEnvironment, intakeEnvironment } from "../../tools/intakeEnvironment";
+import { createTableLike } from "../../local/stack";
+import { serveLocalLambda, LocalLambda } from "../../local/lambda";
+import { filterBuilderEnvironment, intakeEnvironment } from "../support/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 async function refusal(p: Promise<unknown>): Promise<Error> {

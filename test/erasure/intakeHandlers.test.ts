@@ -21,8 +21,8 @@ import { parseCancelEvent } from "../../runtime/erasure/cancel";
 import { parseOptInEvent } from "../../runtime/erasure/optIn";
 import { parseStatusEvent } from "../../runtime/erasure/status";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { createTableLike } from "../../tools/localStack";
-import { intakeEnvironment } from "../../tools/intakeEnvironment";
+import { createTableLike } from "../../local/stack";
+import { intakeEnvironment } from "../support/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 async function refusal(p: Promise<unknown>): Promise<Error> {

@@ -16,10 +16,10 @@ import { listKeyVersions } from "../../runtime/erasure/forget/versions";
 import { scanObjectVersion } from "../../runtime/purge/objectPurge";
 import { headObject } from "../../runtime/purge/s3Objects";
 import { keyMatcher } from "../../runtime/purge/matcher";
-import { erase } from "../../tools/erasureCommands";
-import { provisionLocalStack, writeOutputsFile } from "../../tools/localStack";
-import { createBucketLike } from "../../tools/localStack/copies";
-import { writeSampleLake } from "../../tools/sampleLake";
+import { erase } from "../../cli/work/erasureCommands";
+import { provisionLocalStack, writeOutputsFile } from "../../local/stack";
+import { createBucketLike } from "../../local/stack/copies";
+import { writeSampleLake } from "../../local/fixtures/sampleLake";
 import { projectWithStack } from "../support/projectStack";
 
 interface Order {

@@ -17,9 +17,9 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { backfillMapper } from "../../runtime/erasure/metastore/backfill";
 import { indexHasherFromEnv } from "../../runtime/erasure/metastore/indexHasher";
 import { HashSubject, lookupSubjects } from "../../runtime/erasure/metastore/indexStore";
-import { erase } from "../../tools/erasureCommands";
-import { invokeFunction } from "../../tools/invoke";
-import { writeOutputsFile } from "../../tools/localStack";
+import { erase } from "../../cli/work/erasureCommands";
+import { invokeFunction } from "../../cli/work/invoke";
+import { writeOutputsFile } from "../../local/stack";
 import { sharedLocalStack } from "../support/localStack";
 import { piped } from "../cli/terminal";
 import {

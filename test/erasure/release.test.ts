@@ -24,8 +24,8 @@ import { createRequestHandler } from "../../runtime/handlers/request";
 import { auditSettingsFromEnv } from "../../runtime/handlers/optOutDeps";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { createTableLike } from "../../tools/localStack";
-import { intakeEnvironment } from "../../tools/intakeEnvironment";
+import { createTableLike } from "../../local/stack";
+import { intakeEnvironment } from "../support/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 describe("erasure: a cancelled or rejected request releases its opt-outs, audited", () => {

@@ -6,8 +6,8 @@ import { expect } from "chai";
 import type { ErasureReport } from "../../runtime/contracts/report";
 import { escapeMarkdown, renderReportMarkdown } from "../../runtime/erasure/report/markdown";
 import { escapeHtml, renderReportHtml } from "../../runtime/erasure/report/html";
-import { withHtmlPage } from "../../tools/chromium";
-import type { SampleBatch } from "../../tools/sampleReportBatch";
+import { withHtmlPage } from "../../local/chromium";
+import type { SampleBatch } from "../../local/fixtures/sampleReportBatch";
 import { reportFixture } from "../support/sampleReports";
 
 const payload = `<script>window.__xss = 1</script><img src="https://evil.example/x.png" onerror="window.__xss = 2">`;

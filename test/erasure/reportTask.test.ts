@@ -1,5 +1,5 @@
 // The report task against the local stack in the emulator: a batch made with Lethe's own modules
-// (tools/sampleReportBatch.ts) reaches Report; each request's report is written (keyed hashes only),
+// (local/fixtures/sampleReportBatch.ts) reaches Report; each request's report is written (keyed hashes only),
 // every version of every object that held raw IDs is gone, the records hold none, the batch and its
 // requests are COMPLETED; a rerun, and a retry after a run that died half-way, finish the same job.
 import { expect } from "chai";
@@ -16,7 +16,7 @@ import { reportView } from "../../runtime/erasure/report/reportView";
 import { requestStatus } from "../../runtime/erasure/status";
 import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { reportBatch, ReportTaskDeps } from "../../runtime/erasure/workflow/tasks/report";
-import type { SampleBatch } from "../../tools/sampleReportBatch";
+import type { SampleBatch } from "../../local/fixtures/sampleReportBatch";
 import { reportFixture, ReportFixture } from "../support/sampleReports";
 
 /** The error a promise fails with (undefined when it succeeds). */

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { allowedMoves, endStates, erasureStates } from "../../runtime/contracts/requests";
 import { moveState, StateMoveRefused, StateMoveTarget } from "../../runtime/erasure/stateMoves";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 
 describe("erasure states: conditional moves", () => {
   const doc = makeDocumentClient();

@@ -15,7 +15,7 @@ import { indexHasherFromEnv } from "../../runtime/erasure/metastore/indexHasher"
 import { readPlan } from "../../runtime/erasure/plan";
 import { parseVerifyInput, verifyBatch } from "../../runtime/erasure/workflow/tasks/verify";
 import { findingDepsFromEnv } from "../../runtime/handlers/workflowDeps";
-import { stackEnvironment } from "../../tools/localErasure/environment";
+import { stackEnvironment } from "../../local/erasure/environment";
 import { sharedLocalStack } from "../support/localStack";
 import {
   idsInFiles,

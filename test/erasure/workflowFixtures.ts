@@ -86,7 +86,7 @@ export async function writeLake(
 
 /** The customers each file holds, as pyarrow reads them. */
 export function idsInFiles(files: string[]): Record<string, string[]> {
-  const out = execFileSync(python, [path.resolve(__dirname, "../../tools/pyarrow_lake.py")], {
+  const out = execFileSync(python, [path.resolve(__dirname, "../../local/fixtures/pyarrow_lake.py")], {
     input: JSON.stringify({ column: "customer_id", keys: files, survivors: [] }),
     maxBuffer: 1 << 28,
   });

@@ -1,5 +1,5 @@
 // The erasure workflow end to end against the emulator, as `lethe erase --wait` runs it locally: the
-// program's definition in the in-process interpreter (tools/localErasure), every task the packaged
+// program's definition in the in-process interpreter (local/erasure), every task the packaged
 // handler of its function, find on the embedded engine, the purge queue drained by the packaged purge
 // function. The lake is pyarrow-written (INT96 timestamps, GZIP, as Firehose writes it), and pyarrow
 // reads every version of every object afterwards.
@@ -13,7 +13,7 @@ import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { BatchRecord, getBatch } from "../../runtime/erasure/batches";
 import { decideApproval } from "../../runtime/erasure/approval";
-import { startLocalBatch, LocalBatchOptions } from "../../tools/localErasure";
+import { startLocalBatch, LocalBatchOptions } from "../../local/erasure";
 import { sharedLocalStack } from "../support/localStack";
 import {
   everyItem,

@@ -23,7 +23,7 @@ import {
   erasureSettingsFromConfig,
   erasureSettingsFromEnv,
 } from "../../runtime/erasure/settings";
-import { localErasureSettings } from "../../tools/stackSettings";
+import { localErasureSettings } from "../support/stackSettings";
 import { envNames } from "../../runtime/contracts/env";
 
 type Declared = Record<string, { type: string; description: string; default: unknown }>;

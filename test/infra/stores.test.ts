@@ -10,7 +10,7 @@ import {
 import { configDefaults, ConfigError, readLetheConfig, validateConfig } from "../../infra/config";
 import { StoreConfig } from "../../runtime/contracts/stores";
 import { envNames } from "../../runtime/contracts/env";
-import { recordRegistrations } from "../../tools/policy/mockedRun";
+import { recordRegistrations } from "../../local/program/mockedRun";
 import { evaluate } from "../policies/evaluate";
 
 interface Statement {

@@ -21,13 +21,13 @@ import {
   makeSnsClient,
 } from "../../runtime/aws/clients";
 import { createBatch, getBatch } from "../../runtime/erasure/batches";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 import {
   connectLocalPostgres,
   localPostgresSecret,
   putSecret,
   scratchSchema,
-} from "../../tools/storeFixtures";
+} from "../../local/fixtures/storeFixtures";
 
 const root = path.resolve(__dirname, "../..");
 const dependencies = Object.keys(

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { makeDocumentClient, makeKmsClient } from "../../runtime/aws/clients";
-import { createBucketLike, createTableLike } from "../../tools/localStack";
+import { createBucketLike, createTableLike } from "../../local/stack";
 import { FilterLocation } from "../../runtime/ingest/filterStore";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
 import type { SubjectHasher } from "../../runtime/erasure/subjectHash";

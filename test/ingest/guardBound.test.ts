@@ -15,7 +15,7 @@ import { RecordGuard } from "../../runtime/ingest/recordGuard";
 import { createIngestTransformerHandler, recordGuardFromEnv } from "../../runtime/handlers/ingestTransformer";
 import { createLakeBucket, createOptOutTable, event, firehoseRecord, fixtureHasher } from "./fixtures";
 import { captureStdout } from "../support/captureStdout";
-import { withEnvironment } from "../../tools/packaging";
+import { withEnvironment } from "../../local/program/packaging";
 
 const REFRESH_MS = 300;
 const MAX_STALENESS_MS = 800;

@@ -15,7 +15,7 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { getErasureRequest } from "../../runtime/erasure/request";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { serveWarmStack, ServedWarmStack } from "../../local/serve";
-import { writeSampleLake } from "../../tools/sampleLake";
+import { writeSampleLake } from "../../local/fixtures/sampleLake";
 import { sharedLocalStack } from "../support/localStack";
 
 const root = path.resolve(__dirname, "../..");

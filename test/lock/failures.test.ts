@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { LockError, LockLostError, LockStoreError, LockThrottledError, MutexKey } from "../../runtime/lock";
-import { createLockTable, rawItem, testMutex } from "../../tools/lockTable";
+import { createLockTable, rawItem, testMutex } from "../../local/fixtures/lockTable";
 
 type Fault = "throttle" | "network" | "lostResponse";
 

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { Lock, MutexKey } from "../../runtime/lock";
-import { createLockTable, rawItem, testMutex } from "../../tools/lockTable";
+import { createLockTable, rawItem, testMutex } from "../../local/fixtures/lockTable";
 
 describe("lock: fencing tokens", () => {
   const ddb = makeDynamoDbClient();

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { LockLostError, MutexKey } from "../../runtime/lock";
-import { createLockTable, testMutex } from "../../tools/lockTable";
+import { createLockTable, testMutex } from "../../local/fixtures/lockTable";
 import { freezeEventLoop } from "../support/freeze";
 
 describe("lock: a holder frozen past its lease", () => {

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { MutexClient, MutexKey } from "../../runtime/lock";
-import { createLockTable } from "../../tools/lockTable";
+import { createLockTable } from "../../local/fixtures/lockTable";
 
 describe("lock: mutual exclusion under contention", () => {
   it("20 clients x 25 critical sections on one key end at exactly 500, never overlapping", async function () {

@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { LockLostError, MutexKey } from "../../runtime/lock";
-import { testMutex } from "../../tools/lockTable";
+import { testMutex } from "../../local/fixtures/lockTable";
 
 async function main(): Promise<void> {
   const mutex = testMutex(makeDynamoDbClient(), process.argv[2], "paused", { defaultLeaseDuration: 0.4 });

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { LockConfigError, LockLostError, LockTimeoutError, MutexKey } from "../../runtime/lock";
-import { createLockTable, rawItem, sleepMs, testMutex } from "../../tools/lockTable";
+import { createLockTable, rawItem, sleepMs, testMutex } from "../../local/fixtures/lockTable";
 
 describe("lock: release, withLock and await using", () => {
   const ddb = makeDynamoDbClient();

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { LockLostError, MutexKey } from "../../runtime/lock";
-import { createLockTable, rawItem, sleepMs, testMutex } from "../../tools/lockTable";
+import { createLockTable, rawItem, sleepMs, testMutex } from "../../local/fixtures/lockTable";
 
 describe("lock: leases, take-over and auto-renew", () => {
   const ddb = makeDynamoDbClient();

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { LockAbortedError, MutexKey } from "../../runtime/lock";
-import { createLockTable, rawItem, testMutex } from "../../tools/lockTable";
+import { createLockTable, rawItem, testMutex } from "../../local/fixtures/lockTable";
 
 describe("lock: maxTimeout and abort", () => {
   const ddb = makeDynamoDbClient();

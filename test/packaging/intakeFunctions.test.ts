@@ -6,10 +6,15 @@ import { CreateStateMachineCommand, DescribeExecutionCommand } from "@aws-sdk/cl
 import { makeSfnClient } from "../../runtime/aws/clients";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { loadPackagedHandler, packagedFunction, PackagedFunction, zipFunction } from "../../tools/packaging";
-import { createTableLike } from "../../tools/localStack";
-import { serveLocalLambda, LocalLambda } from "../../tools/localLambda";
-import { filterBuilderEnvironment, intakeEnvironment } from "../../tools/intakeEnvironment";
+import {
+  loadPackagedHandler,
+  packagedFunction,
+  PackagedFunction,
+  zipFunction,
+} from "../../local/program/packaging";
+import { createTableLike } from "../../local/stack";
+import { serveLocalLambda, LocalLambda } from "../../local/lambda";
+import { filterBuilderEnvironment, intakeEnvironment } from "../support/intakeEnvironment";
 import { sharedLocalStack } from "../support/localStack";
 
 describe("packaging: the intake functions run from packaged code", () => {

@@ -1,11 +1,12 @@
-// tools/invoke.ts in process: a packaged function run against a local stack's outputs file (mocked
+// cli/work/invoke.ts in process: a packaged function run against a local stack's outputs file (mocked
 // identifiers mapped to the emulator's), a deployed stack's function called through Lambda Invoke,
 // and the outputs files and names it refuses.
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { invokeFunction, localizeEnvironment } from "../../tools/invoke";
+import { invokeFunction } from "../../cli/work/invoke";
+import { localizeEnvironment } from "../../local/erasure/environment";
 import { UsageError } from "../../runtime/contracts/errors";
 import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
@@ -19,7 +20,7 @@ import { sharedLocalStack } from "../support/localStack";
 const root = path.resolve(__dirname, "../..");
 const event = (name: string) => path.join(root, "events", `${name}.json`);
 
-describe("packaging: lethe invoke's engine (tools/invoke.ts)", () => {
+describe("packaging: lethe invoke's engine (cli/work/invoke.ts)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-invoke-"));
   const write = (name: string, value: unknown) => {
     const file = path.join(dir, name);

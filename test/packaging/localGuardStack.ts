@@ -3,8 +3,8 @@
 // emulator, with the program's mocked identifiers mapped to them.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { packagedFunction } from "../../tools/packaging";
-import { StackOutputs } from "../../tools/invoke";
+import { packagedFunction } from "../../local/program/packaging";
+import { StackOutputs } from "../../cli/work/invoke";
 import { envNames } from "../../runtime/contracts/env";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { makeDocumentClient } from "../../runtime/aws/clients";

@@ -1,4 +1,4 @@
-// The packaging cache (tools/packaging.ts, tools/policy/runCache.ts): a function's package is built
+// The packaging cache (local/program/packaging.ts, local/program/runCache.ts): a function's package is built
 // once per change of what it depends on. Each packaging runs in a fresh process, as two commands
 // would, over a small program of its own (one LetheFunction reading a file of its own folder and a
 // setting of its stack), so the test changes that program's files, never the project's.
@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { prepareProgram } from "../../tools/policy/mockedRun";
-import { cacheRoot, packagesRoot, runInputFiles, runKey } from "../../tools/policy/runCache";
+import { prepareProgram } from "../../local/program/mockedRun";
+import { cacheRoot, packagesRoot, runInputFiles, runKey } from "../../local/program/runCache";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -25,7 +25,7 @@ interface Packaging {
 /** Packages `program` for `stack` in a fresh process and describes the result. */
 function packageInChild(program: string, stack: string, env: Record<string, string> = {}): Packaging {
   const script = `
-    const { packagedProgram } = require("./tools/packaging");
+    const { packagedProgram } = require("./local/program/packaging");
     const crypto = require("node:crypto"), fs = require("node:fs"), path = require("node:path");
     const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
@@ -151,7 +151,7 @@ describe("packaging: the on-disk package cache", function () {
       "runtime/handlers/filterBuilder.ts",
       "infra/components/letheFunction.ts",
       "package-lock.json",
-      "tools/policy/mockAws.ts",
+      "local/program/mockAws.ts",
     ]) {
       expect(inputs, file).to.include(path.join(root, file));
     }

@@ -1,4 +1,4 @@
-// The program's functions exactly as `pulumi up` would zip them (tools/packaging.ts): each one's
+// The program's functions exactly as `pulumi up` would zip them (local/program/packaging.ts): each one's
 // packaged code loads on its own (its node_modules only), carries only what it needs, and the ingest
 // guard's two functions run from their packages against the emulator with the sample console events.
 import { expect } from "chai";
@@ -11,7 +11,7 @@ import {
   packagedFunction,
   packagedFunctions,
   zipFunction,
-} from "../../tools/packaging";
+} from "../../local/program/packaging";
 import { envNames } from "../../runtime/contracts/env";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
 import { makeDocumentClient } from "../../runtime/aws/clients";

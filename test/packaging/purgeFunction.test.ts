@@ -6,7 +6,12 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { loadPackagedHandler, PackagedFunction, packagedFunction, zipFunction } from "../../tools/packaging";
+import {
+  loadPackagedHandler,
+  PackagedFunction,
+  packagedFunction,
+  zipFunction,
+} from "../../local/program/packaging";
 import { makeS3Client } from "../../runtime/aws/clients";
 import { createLakeBucket } from "../ingest/fixtures";
 import { checkPurge, keysIn, makeFixture, tempDir } from "../purge/pyarrow";

@@ -8,7 +8,12 @@ import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { envNames } from "../../runtime/contracts/env";
 import { erasureEnvironment } from "../../runtime/erasure/settings";
 import type { ReportTaskReply } from "../../runtime/erasure/workflow/tasks/report";
-import { loadPackagedHandler, PackagedFunction, packagedFunction, zipFunction } from "../../tools/packaging";
+import {
+  loadPackagedHandler,
+  PackagedFunction,
+  packagedFunction,
+  zipFunction,
+} from "../../local/program/packaging";
 import { captureStdout } from "../support/captureStdout";
 import { reportFixture, ReportFixture } from "../support/sampleReports";
 

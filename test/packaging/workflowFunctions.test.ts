@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { getBatch, moveBatch } from "../../runtime/erasure/batches";
-import { loadPackagedHandler, packagedFunction } from "../../tools/packaging";
-import { batchFunctionEnvironment } from "../../tools/localErasure";
+import { loadPackagedHandler, packagedFunction } from "../../local/program/packaging";
+import { batchFunctionEnvironment } from "../../local/erasure";
 import { sharedLocalStack } from "../support/localStack";
 import { makeBatch, tablesOf } from "../erasure/workflowFixtures";
 

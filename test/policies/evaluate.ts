@@ -9,7 +9,7 @@ import type {
   PolicyResourceOptions,
 } from "@pulumi/policy";
 import { letheRules } from "../../policies/rules";
-import type { CollectedResource } from "../../tools/policy/mockedRun";
+import type { CollectedResource } from "../../local/program/mockedRun";
 
 export interface Violation {
   policy: string;

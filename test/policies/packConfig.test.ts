@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { letheRules } from "../../policies/rules";
-import { effectiveConfig } from "../../tools/policy/packConfig";
-import type { PackInfo } from "../../tools/policy/analyzerClient";
+import { effectiveConfig } from "../../cli/work/policy/packConfig";
+import type { PackInfo } from "../../cli/work/policy/analyzerClient";
 import { UsageError } from "../../runtime/contracts/errors";
 
 const info: PackInfo = {

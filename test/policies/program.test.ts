@@ -2,7 +2,7 @@
 // no mandatory violation, and the joins really see the program's resources (remove one and it is named).
 import { expect } from "chai";
 import { buildLetheUnderMocks } from "../support/pulumiMocks";
-import { CollectedResource, recordRegistrations } from "../../tools/policy/mockedRun";
+import { CollectedResource, recordRegistrations } from "../../local/program/mockedRun";
 import { evaluate } from "./evaluate";
 import { tableShapes } from "../../runtime/contracts/tables";
 

@@ -13,7 +13,7 @@ import { makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
 import { LockLostError, MutexKey } from "../../runtime/lock";
 import { keyMatcher } from "../../runtime/purge/matcher";
 import { purgeObject } from "../../runtime/purge/objectPurge";
-import { createLockTable, testMutex } from "../../tools/lockTable";
+import { createLockTable, testMutex } from "../../local/fixtures/lockTable";
 import { freezeEventLoop } from "../support/freeze";
 
 describe("purge: an object purge guarded by its lock", () => {

@@ -141,7 +141,7 @@ describe("harness: the emulator never outlives the process that started it", () 
     this.timeout(60_000);
     const { spawn } = await import("node:child_process");
     const script =
-      'require("./tools/emulator").startLocalEmulator().then(e => { console.log("PID=" + e.pid); setInterval(() => {}, 1000); });';
+      'require("./local/emulator").startLocalEmulator().then(e => { console.log("PID=" + e.pid); setInterval(() => {}, 1000); });';
     const parent = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
       cwd: require("node:path").resolve(__dirname, "../.."),
       stdio: ["ignore", "pipe", "inherit"],

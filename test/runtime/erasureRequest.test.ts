@@ -26,7 +26,7 @@ import { ErasureSettings } from "../../runtime/erasure/settings";
 import { randomUUID } from "node:crypto";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { sharedLocalStack } from "../support/localStack";
-import { localErasureSettings } from "../../tools/stackSettings";
+import { localErasureSettings } from "../support/stackSettings";
 
 describe("erasure requests and audit trail", () => {
   let stack: LocalStack;

@@ -14,7 +14,7 @@ import { appendAudit, readAudit } from "../../runtime/erasure/audit";
 import { envNames } from "../../runtime/contracts/env";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { sharedLocalStack } from "../support/localStack";
-import { localErasureSettings } from "../../tools/stackSettings";
+import { localErasureSettings } from "../support/stackSettings";
 import { createSubjectHashKey } from "../support/subjectHashKeys";
 import { candidateIds, enumerate } from "../support/enumeration";
 

@@ -18,9 +18,9 @@ import { OwnerAlert } from "../../runtime/stores/ownerAlert";
 import { secretReader } from "../../runtime/stores/secrets";
 import { createStoreHandler } from "../../runtime/stores/storeHandler";
 import { subsystemClient } from "../../runtime/stores/subsystem";
-import { createTableLike } from "../../tools/localStack/copies";
-import { putSecret } from "../../tools/storeFixtures";
-import { startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
+import { createTableLike } from "../../local/stack/copies";
+import { putSecret } from "../../local/fixtures/storeFixtures";
+import { startSubsystemDouble, SubsystemDouble } from "../support/subsystemDouble";
 
 describe("stores: a batch's store step (state machine)", () => {
   const sm = makeSecretsManagerClient();

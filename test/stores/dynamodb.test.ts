@@ -16,7 +16,7 @@ import { makeDynamoDbClient } from "../../runtime/aws/clients";
 import { DynamoDbStoreConfig } from "../../runtime/contracts/stores";
 import { dynamoDbStore, DynamoDbSender } from "../../runtime/stores/dynamodb";
 import { StoreError } from "../../runtime/stores/store";
-import { createProfileTable } from "../../tools/storeFixtures";
+import { createProfileTable } from "../../local/fixtures/storeFixtures";
 
 describe("stores: DynamoDB", () => {
   const ddb = makeDynamoDbClient();

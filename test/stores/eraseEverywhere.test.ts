@@ -13,10 +13,10 @@ import { Client } from "pg";
 import { makeDynamoDbClient, makeS3Client, makeSecretsManagerClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import type { StoreConfig } from "../../runtime/contracts/stores";
-import { erase } from "../../tools/erasureCommands";
-import { provisionLocalStack, writeOutputsFile } from "../../tools/localStack";
-import { fetchReport } from "../../tools/reports";
-import { writeSampleLake } from "../../tools/sampleLake";
+import { erase } from "../../cli/work/erasureCommands";
+import { provisionLocalStack, writeOutputsFile } from "../../local/stack";
+import { fetchReport } from "../../cli/work/reports";
+import { writeSampleLake } from "../../local/fixtures/sampleLake";
 import {
   connectLocalPostgres,
   createCustomerTables,
@@ -25,8 +25,8 @@ import {
   putSecret,
   scratchSchema,
   seedCustomer,
-} from "../../tools/storeFixtures";
-import { startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
+} from "../../local/fixtures/storeFixtures";
+import { startSubsystemDouble, SubsystemDouble } from "../support/subsystemDouble";
 import { projectWithStack } from "../support/projectStack";
 
 describe("stores: one lethe erase --wait over the lake and every kind of store", function () {

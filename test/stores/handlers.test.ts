@@ -23,8 +23,8 @@ import {
   localPostgresSecret,
   putSecret,
   scratchSchema,
-} from "../../tools/storeFixtures";
-import { startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
+} from "../../local/fixtures/storeFixtures";
+import { startSubsystemDouble, SubsystemDouble } from "../support/subsystemDouble";
 
 describe("stores: task handlers", () => {
   const s3 = makeS3Client();

@@ -13,7 +13,7 @@ import {
   localPostgresSecret,
   putSecret,
   scratchSchema,
-} from "../../tools/storeFixtures";
+} from "../../local/fixtures/storeFixtures";
 
 describe("stores: PostgreSQL", () => {
   const sm = makeSecretsManagerClient();

@@ -37,10 +37,10 @@ import { createStoresPostgresHandler } from "../../runtime/handlers/storesPostgr
 import { createStoresSubsystemHandler } from "../../runtime/handlers/storesSubsystem";
 import { dynamoDbStore, DynamoDbSender } from "../../runtime/stores/dynamodb";
 import { createStoreHandler } from "../../runtime/stores/storeHandler";
-import { createTableLike } from "../../tools/localStack/copies";
+import { createTableLike } from "../../local/stack/copies";
 import { erasureEnvironment } from "../../runtime/erasure/settings";
-import { localStoreTaskHandlers } from "../../tools/localStoreTasks";
-import { startLocalExecution } from "../../tools/localWorkflow";
+import { localStoreTaskHandlers } from "../../local/erasure/storeTasks";
+import { startLocalExecution } from "../../local/erasure/workflow";
 import {
   connectLocalPostgres,
   createCustomerTables,
@@ -49,8 +49,8 @@ import {
   putSecret,
   scratchSchema,
   seedCustomer,
-} from "../../tools/storeFixtures";
-import { DoubleBehaviour, startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
+} from "../../local/fixtures/storeFixtures";
+import { DoubleBehaviour, startSubsystemDouble, SubsystemDouble } from "../support/subsystemDouble";
 
 type Handler = (input: unknown) => Promise<unknown>;
 

@@ -6,8 +6,8 @@ import { makeSecretsManagerClient } from "../../runtime/aws/clients";
 import { SubsystemStoreConfig, validateStore } from "../../runtime/contracts/stores";
 import { secretReader } from "../../runtime/stores/secrets";
 import { signingInput, signRequest, subsystemClient } from "../../runtime/stores/subsystem";
-import { putSecret } from "../../tools/storeFixtures";
-import { DoubleBehaviour, startSubsystemDouble, SubsystemDouble } from "../../tools/subsystemDouble";
+import { putSecret } from "../../local/fixtures/storeFixtures";
+import { DoubleBehaviour, startSubsystemDouble, SubsystemDouble } from "../support/subsystemDouble";
 
 describe("stores: external subsystems", () => {
   const sm = makeSecretsManagerClient();

@@ -1,6 +1,6 @@
 // Mocha global fixtures: one local AWS emulator per test run, unless AWS_ENDPOINT_URL already names
 // a target (LocalStack, or a real account with LETHE_TEST_REAL_AWS=1 and no endpoint).
-import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../../tools/emulator";
+import { startLocalEmulator, useLocalEmulator, LocalEmulator } from "../../local/emulator";
 
 let emulator: LocalEmulator | undefined;
 

@@ -118,7 +118,7 @@ function runUnit(unit: Unit): Promise<Outcome> {
 
 /** Warms what every unit would otherwise build at the same time: the compiled CLI and the packages. */
 function warm(): Promise<void> {
-  const script = `require("./tools/packaging").packagedFunctions().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`;
+  const script = `require("./local/program/packaging").packagedFunctions().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
       cwd: root,

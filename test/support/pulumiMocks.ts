@@ -1,7 +1,7 @@
 // Pulumi under mocks: records every resource the program registers (type, name, inputs) and answers
-// the provider functions the program calls, with the computed fields (arn, url, ...) of tools/policy/mockAws.ts.
+// the provider functions the program calls, with the computed fields (arn, url, ...) of local/program/mockAws.ts.
 import * as pulumi from "@pulumi/pulumi";
-import { mockAccount, mockCall, mockState } from "../../tools/policy/mockAws";
+import { mockAccount, mockCall, mockState } from "../../local/program/mockAws";
 import { configDefaults, LetheConfig, validateConfig } from "../../infra/config";
 import { createLethe } from "../../infra/lethe";
 

@@ -1,4 +1,4 @@
-// Reports made the way the stack makes them: a sample batch (tools/sampleReportBatch.ts) in the
+// Reports made the way the stack makes them: a sample batch (local/fixtures/sampleReportBatch.ts) in the
 // shared local stack, run through the report task, read back from its report bucket.
 import { randomUUID } from "node:crypto";
 import type { ErasureReport } from "../../runtime/contracts/report";
@@ -7,13 +7,13 @@ import { readReport } from "../../runtime/erasure/report/reportStore";
 import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
 import { decideApproval } from "../../runtime/erasure/approval";
 import { reportBatch, ReportTaskDeps, ReportTaskReply } from "../../runtime/erasure/workflow/tasks/report";
-import { createBucketLike } from "../../tools/localStack";
+import { createBucketLike } from "../../local/stack";
 import {
   SampleBatch,
   SampleBatchOptions,
   sampleReportSetup,
   seedSampleBatch,
-} from "../../tools/sampleReportBatch";
+} from "../../local/fixtures/sampleReportBatch";
 import { sharedLocalStack } from "./localStack";
 
 export interface ReportFixture {

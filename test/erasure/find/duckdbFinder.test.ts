@@ -15,10 +15,10 @@ import { DataMapper } from "../../../runtime/contracts/mappers";
 import { duckDbFinder } from "../../../runtime/erasure/find/duckdbFinder";
 import { FindInputError, finderForStack } from "../../../runtime/erasure/find";
 import { uploadMarginMs } from "../../../runtime/erasure/find/writtenSince";
-import { bruteForceFind } from "../../../tools/lakeTree";
+import { bruteForceFind } from "../../../local/fixtures/lakeTree";
 import type { LocalStack } from "../../../runtime/contracts/stack";
 import { sharedLocalStack } from "../../support/localStack";
-import { createBucketLike } from "../../../tools/localStack/copies";
+import { createBucketLike } from "../../../local/stack/copies";
 import { keysFor, manifestFor, mappersOver, rawManifest, uploadLake } from "./lake";
 
 describe("find: the embedded engine (DuckDB) agrees with a brute-force scan", function () {

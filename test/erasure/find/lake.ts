@@ -8,7 +8,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DataMapper } from "../../../runtime/contracts/mappers";
 import { ManifestRef } from "../../../runtime/contracts/messages";
 import { writeManifest } from "../../../runtime/erasure/manifest";
-import { uploadTree } from "../../../tools/lakeTree";
+import { uploadTree } from "../../../local/fixtures/lakeTree";
 
 const root = path.resolve(__dirname, "..", "..", "..");
 

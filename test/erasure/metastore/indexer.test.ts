@@ -15,8 +15,8 @@ import { duckDbFinder } from "../../../runtime/erasure/find/duckdbFinder";
 import { planBatch, summarisePlan, writePlan } from "../../../runtime/erasure/plan";
 import type { LocalStack } from "../../../runtime/contracts/stack";
 import { sharedLocalStack } from "../../support/localStack";
-import { createBucketLike } from "../../../tools/localStack/copies";
-import { uploadTree } from "../../../tools/lakeTree";
+import { createBucketLike } from "../../../local/stack/copies";
+import { uploadTree } from "../../../local/fixtures/lakeTree";
 import { keysIn } from "../../purge/pyarrow";
 import { manifestFor, mappersOver, writeLake } from "../find/lake";
 

@@ -1,0 +1,262 @@
+// The work behind `lethe erase|status|approve|reject|cancel`, against the stack in an outputs file,
+// one code path for both targets: Lambda Invoke of the stack's functions, and with --wait its status
+// polled until the request ends. A deployed stack: AWS's endpoints. A local stack (`lethe up --local`):
+// its warm stack's (local/connect.ts: the running one, else one started in this process), where the
+// batch function's StartExecution runs the state machine and the purge queue is drained; with --wait
+// the execution is followed through DescribeExecution as well.
+import * as fs from "node:fs";
+import { DescribeExecutionCommand, DescribeExecutionOutput } from "@aws-sdk/client-sfn";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { makeLambdaClient, makeSfnClient } from "../../runtime/aws/clients";
+import { refusalNamed, UsageError } from "../../runtime/contracts/errors";
+import { endStates, ErasureState } from "../../runtime/contracts/requests";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { normaliseSubjects } from "../../runtime/erasure/request";
+import { parseIdLines, SubjectIdError } from "../../runtime/erasure/subjectIds";
+import type { WarmTarget } from "../../local/connect";
+import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
+import { outputKeyOf, PackagingOptions } from "../../local/program/packaging";
+import { batchStepOf, BatchStep } from "./batchSteps";
+
+export interface ErasureCommandOptions {
+  stackOutputsFile?: string;
+  /** A deployed stack by name (`pulumi stack output --json --stack <name>`; cli/work/stackOutputs.ts). */
+  stack?: string;
+  /** The local Drain wait (default 10 s). */
+  drainSeconds?: number;
+  /** Between two status polls of a deployed stack (default 10 s). */
+  pollSeconds?: number;
+  packaging?: PackagingOptions;
+  /** Progress lines (stderr). */
+  progress?: (line: string) => void;
+  /** With --wait: the step the batch is at, objects done of total while forgetting. */
+  onStep?: (step: BatchStep) => void;
+}
+
+function stackOf(opts: ErasureCommandOptions): StackOutputs {
+  return resolveStackOutputs({ stackOutputs: opts.stackOutputsFile, stack: opts.stack }).outputs;
+}
+
+type Invoke = (shortName: string, event: unknown) => Promise<unknown>;
+
+/** Runs a function of the stack through Lambda Invoke; a refusal comes back as the UsageError it was. */
+function lambdaInvoker(lambda: LambdaClient, outputs: StackOutputs): Invoke {
+  return async (shortName, event) => {
+    const key = outputKeyOf(shortName);
+    const name = outputs[key];
+    if (typeof name !== "string")
+      throw new UsageError(`the stack outputs have no ${key}: not this program's stack`);
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+    const reply = JSON.parse(out.Payload ? Buffer.from(out.Payload).toString("utf8") : "null");
+    if (out.FunctionError) {
+      const e = reply as { errorType?: string; errorMessage?: string };
+      const refusal = refusalNamed(e?.errorType, e?.errorMessage ?? "refused");
+      if (refusal) throw refusal;
+      throw new Error(`${name} failed: ${e?.errorType}: ${e?.errorMessage}`);
+    }
+    return reply;
+  };
+}
+
+/**
+ * Runs `work` with an invoker of the stack's functions: a deployed stack's Lambda, or a local stack's
+ * warm stack (`target`), connected for the call and let go after it.
+ */
+async function withStack<T>(
+  opts: ErasureCommandOptions,
+  work: (invoke: Invoke, target?: WarmTarget) => Promise<T>,
+): Promise<T> {
+  const outputs = stackOf(opts);
+  if (!outputs.local) return work(lambdaInvoker(makeLambdaClient(), outputs));
+  const { connectWarmStack } = await import("../../local/connect");
+  const target = await connectWarmStack(outputs as unknown as LocalStack, {
+    packaging: opts.packaging,
+    drainSeconds: opts.drainSeconds,
+  });
+  try {
+    return await work(lambdaInvoker(makeLambdaClient({ endpoint: target.lambdaEndpoint }), outputs), target);
+  } finally {
+    await target.close();
+  }
+}
+
+export interface EraseInput {
+  ids: string[];
+  idsFile?: string;
+  reason?: string;
+  requestedBy?: string;
+  wait?: boolean;
+}
+
+/** The IDs of the command line and the IDs file, checked before anything is sent (one line per problem). */
+export function eraseSubjects(input: EraseInput): (string | string[])[] {
+  const keys: (string | string[])[] = [...input.ids];
+  if (input.idsFile !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(input.idsFile, "utf8");
+    } catch (err) {
+      throw new UsageError(
+        `cannot read --ids-file '${input.idsFile}': ${(err as NodeJS.ErrnoException).code}`,
+      );
+    }
+    const columns = (text.split("\n")[0] ?? "").replace(/\r$/, "").split("\t").length;
+    try {
+      keys.push(...parseIdLines(text, columns).map((k) => (k.length === 1 ? k[0] : k)));
+    } catch (err) {
+      if (err instanceof SubjectIdError) throw new UsageError(`--ids-file ${input.idsFile}: ${err.message}`);
+      throw err;
+    }
+  }
+  if (keys.length === 0) throw new UsageError("erase: give at least one customer ID (or --ids-file <file>)");
+  normaliseSubjects(keys);
+  return keys;
+}
+
+export interface EraseResult {
+  request: { requestId: string; status: string; deadline: string; subjects: number };
+  batch?: Record<string, unknown>;
+  /** The request's status at the end (with --wait). */
+  status?: Record<string, unknown>;
+  /** True when the request ended COMPLETED (or, without --wait, was filed). */
+  ok: boolean;
+}
+
+export async function erase(input: EraseInput, opts: ErasureCommandOptions = {}): Promise<EraseResult> {
+  const ids = eraseSubjects(input);
+  const progress = opts.progress ?? (() => undefined);
+  const event = {
+    customerIds: ids,
+    ...(input.reason ? { reason: input.reason } : {}),
+    ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+  };
+  return withStack(opts, async (invoke, target) => {
+    if (target && input.wait) await target.setDrainSeconds(opts.drainSeconds ?? 10);
+    const request = (await invoke("request", event)) as EraseResult["request"];
+    progress(`request ${request.requestId} received; deadline ${request.deadline}`);
+    // A stack started for this command alone ends with it, and so would an execution it ran: without
+    // --wait the request waits for the next batch of a running stack.
+    if (!input.wait && target?.kind === "in-process") return { request, ok: true };
+    const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
+    if (!input.wait) return { request, batch, ok: true };
+    if (!target) {
+      const status = await pollStatus(invoke, request.requestId, opts, progress);
+      return { request, batch, status, ok: status.state === "COMPLETED" };
+    }
+    progress(String(batch.message));
+    // Locally nothing is billed: fast polls, and the execution followed to its end (a request whose
+    // execution failed stays open: its status read after the end is the last).
+    const execution = followExecution(target, batch.executionId, progress);
+    const status = await pollStatus(
+      invoke,
+      request.requestId,
+      { ...opts, pollSeconds: 0.5 },
+      progress,
+      execution.ended,
+    );
+    execution.stop();
+    return { request, batch, status, ok: status.state === "COMPLETED" };
+  });
+}
+
+/** Polls DescribeExecution until the execution ends; `ended` is true from then (at once without one). */
+function followExecution(
+  target: WarmTarget,
+  executionArn: unknown,
+  progress: (line: string) => void,
+): { ended: () => boolean; stop(): void } {
+  if (typeof executionArn !== "string") return { ended: () => true, stop: () => undefined };
+  const sfn = makeSfnClient({ endpoint: target.stepFunctionsEndpoint });
+  let ended = false;
+  let stopped = false;
+  void (async () => {
+    while (!stopped && !ended) {
+      const out: DescribeExecutionOutput | undefined = await sfn
+        .send(new DescribeExecutionCommand({ executionArn }))
+        .catch(() => undefined);
+      if (out && out.status !== "RUNNING") {
+        if (out.status !== "SUCCEEDED")
+          progress(`execution ${out.status}: ${out.error ?? ""} ${out.cause ?? ""}`.trim());
+        ended = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return { ended: () => ended, stop: () => (stopped = true) };
+}
+
+async function pollStatus(
+  invoke: Invoke,
+  requestId: string,
+  opts: ErasureCommandOptions,
+  progress: (line: string) => void,
+  /** Stops following before an end state (the local execution ended): the status read after it is the last. */
+  stopped: () => boolean = () => false,
+): Promise<Record<string, unknown>> {
+  let last = "";
+  let lastStep = "";
+  for (;;) {
+    const wasStopped = stopped();
+    const status = (await invoke("status", { requestId })) as Record<string, unknown>;
+    const state = status.state as ErasureState;
+    if (state !== last) progress(`request ${requestId}: ${state}`);
+    last = state;
+    const step = batchStepOf(status);
+    const stepKey = JSON.stringify(step);
+    if (step && stepKey !== lastStep) opts.onStep?.(step);
+    lastStep = stepKey;
+    if (endStates.includes(state) || wasStopped) return status;
+    const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
+    while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function requestStatusOf(requestId: string, opts: ErasureCommandOptions = {}): Promise<unknown> {
+  return withStack(opts, (invoke) => invoke("status", { requestId }));
+}
+
+export async function decide(
+  batchId: string,
+  decision: "approve" | "reject",
+  extra: { reason?: string; by?: string },
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  return withStack(opts, (invoke) => invoke("approval", { batchId, decision, ...extra }));
+}
+
+/** Cancels a request, or (when no request has that id) the batch of that id. */
+export async function cancel(
+  id: string,
+  reason: string | undefined,
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  const extra = reason ? { reason } : {};
+  return withStack(opts, async (invoke) => {
+    try {
+      return await invoke("cancel", { requestId: id, ...extra });
+    } catch (err) {
+      if (!(err instanceof UsageError) || err.message !== `request ${id} does not exist`) throw err;
+    }
+    try {
+      return await invoke("cancel", { batchId: id, ...extra });
+    } catch (err) {
+      if (err instanceof UsageError && err.message === `batch ${id} does not exist`)
+        throw new UsageError(`cancel: no request or batch ${id}`);
+      throw err;
+    }
+  });
+}
+
+/** Opts subjects back in to ingest (the opt-in function), audited with who and why. */
+export async function optIn(
+  ids: string[],
+  reason: string,
+  by: string,
+  opts: ErasureCommandOptions = {},
+): Promise<unknown> {
+  const event = { customerIds: eraseSubjects({ ids }), reason, by };
+  return withStack(opts, (invoke) => invoke("opt-in", event));
+}
