@@ -8,6 +8,7 @@ import * as yaml from "js-yaml";
 import { mockCall, mockState } from "./mockAws";
 import { projectRoot as findProjectRoot } from "../../runtime/contracts/projectConfig";
 import { ensureTypeScriptLoader } from "./typescriptLoader";
+import { lightenMockedRuns } from "./lighterMockedRuns";
 
 /** A resource as the Pulumi engine hands it to an analyzer. */
 export interface CollectedResource {
@@ -258,6 +259,7 @@ export async function runUnderMocks(prepared: PreparedProgram, timeoutMs = 180_0
   const { entry, dir, project, stack, config } = prepared;
   const region = config["aws:region"] ?? "eu-west-1";
   shareProjectPackages();
+  lightenMockedRuns();
 
   const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
   pulumi.runtime.setAllConfig(config);

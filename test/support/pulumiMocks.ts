@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mockAccount, mockCall, mockState } from "../../local/program/mockAws";
 import { configDefaults, LetheConfig, validateConfig } from "../../infra/config";
 import { createLethe } from "../../infra/lethe";
+import { lightenMockedRuns } from "../../local/program/lighterMockedRuns";
 
 export { mockAccount };
 export const mockRegion = "eu-west-1";
@@ -27,6 +28,7 @@ export interface MockedProgram {
 
 export function installPulumiMocks(config: Record<string, string> = {}, stack = "dev"): MockedProgram {
   const resources: RecordedResource[] = [];
+  lightenMockedRuns();
   pulumi.runtime.setAllConfig(config);
   pulumi.runtime.setMocks(
     {
