@@ -71,7 +71,7 @@ describe("infra: key use and reach under mocks", () => {
     ]);
   });
 
-  it("lets only the functions that hash subjects (filter builder, indexer, request, batch, find, verify, report) use the HMAC key, with kms:GenerateMac alone", () => {
+  it("lets only the functions that hash subjects (filter builder, indexer, request, batch, find, verify, report, and approval, cancel and opt-in, which release opt-outs) use the HMAC key, with kms:GenerateMac alone", () => {
     const mac = rolePolicies(p).flatMap(({ name, statements }) =>
       statements.filter((s) => actionsOf(s).some((a) => a.includes("Mac"))).map((s) => ({ name, s })),
     );
@@ -92,7 +92,10 @@ describe("infra: key use and reach under mocks", () => {
         ["lethe-find-function-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-guard-builder-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-index-function-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-operations-approval-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-operations-batch-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-operations-cancel-policy", ["kms:GenerateMac"], hashKey],
+        ["lethe-operations-opt-in-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-operations-request-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-tasks-report-policy", ["kms:GenerateMac"], hashKey],
         ["lethe-tasks-verify-policy", ["kms:GenerateMac"], hashKey],
