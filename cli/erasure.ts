@@ -87,6 +87,14 @@ async function statusCommand(requestId: string, o: StackFlags & { json?: boolean
         : []),
       ...(v.verdict ? [`  ${verdictLine(v.verdict as ErasureVerdict, v.searched as ReportSearched)}`] : []),
       ...(v.report ? [`  report ${v.report}`] : []),
+      // A request larger than one batch: one line per part and its batch.
+      ...((v.parts as Record<string, unknown>[] | undefined) ?? []).map((p, i, all) => {
+        const b = p.batch as Record<string, unknown> | undefined;
+        return (
+          `  part ${i + 1}/${all.length} ${p.requestId}: ${p.state}, ${p.subjects} subject(s)` +
+          (b ? `, batch ${b.batchId} ${b.state}` : "")
+        );
+      }),
     ].join("\n"),
   );
   return 0;

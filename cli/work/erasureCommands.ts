@@ -116,8 +116,16 @@ export function eraseSubjects(input: EraseInput): (string | string[])[] {
 }
 
 export interface EraseResult {
-  request: { requestId: string; status: string; deadline: string; subjects: number };
+  request: {
+    requestId: string;
+    status: string;
+    deadline: string;
+    subjects: number;
+    parts?: { requestId: string; subjects: number }[];
+  };
   batch?: Record<string, unknown>;
+  /** A request split into parts (larger than one batch): every batch run made for it, in order. */
+  batches?: Record<string, unknown>[];
   /** The request's status at the end (with --wait). */
   status?: Record<string, unknown>;
   /** True when the request ended COMPLETED (or, without --wait, was filed). */
@@ -139,25 +147,30 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
     // A stack started for this command alone ends with it, and so would an execution it ran: without
     // --wait the request waits for the next batch of a running stack.
     if (!input.wait && target?.kind === "in-process") return { request, ok: true };
-    const batch = (await invoke("batch", { now: true })) as Record<string, unknown>;
-    if (!input.wait) return { request, batch, ok: true };
+    // A request larger than one batch was split into parts of a batch each: one batch run per part
+    // (each run takes the oldest open requests, so together they take every part).
+    const batches: Record<string, unknown>[] = [];
+    for (let i = 0; i < Math.max(1, request.parts?.length ?? 1); i++) {
+      const made = (await invoke("batch", { now: true })) as Record<string, unknown>;
+      batches.push(made);
+      if (made.status !== "STARTED") break;
+    }
+    const batch = batches[0];
+    const many = batches.length > 1 ? { batches } : {};
+    if (!input.wait) return { request, batch, ...many, ok: true };
     if (!target) {
       const status = await pollStatus(invoke, request.requestId, opts, progress);
-      return { request, batch, status, ok: status.state === "COMPLETED" };
+      return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
     }
-    progress(String(batch.message));
-    // Locally nothing is billed: fast polls, and the execution followed to its end (a request whose
+    for (const b of batches) progress(String(b.message));
+    // Locally nothing is billed: fast polls, and the executions followed to their end (a request whose
     // execution failed stays open: its status read after the end is the last).
-    const execution = followExecution(target, batch.executionId, progress);
-    const status = await pollStatus(
-      invoke,
-      request.requestId,
-      { ...opts, pollSeconds: 0.5 },
-      progress,
-      execution.ended,
+    const executions = batches.map((b) => followExecution(target, b.executionId, progress));
+    const status = await pollStatus(invoke, request.requestId, { ...opts, pollSeconds: 0.5 }, progress, () =>
+      executions.every((e) => e.ended()),
     );
-    execution.stop();
-    return { request, batch, status, ok: status.state === "COMPLETED" };
+    for (const e of executions) e.stop();
+    return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
   });
 }
 

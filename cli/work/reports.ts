@@ -1,11 +1,11 @@
 // A request's report out of a stack's report bucket, for `lethe report`: the stack named by its
 // outputs file (`lethe up --local`'s, or `pulumi stack output --json` of a deployed stack), the
 // emulator's endpoint for a local one, the usual AWS environment otherwise.
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { ErasureReport } from "../../runtime/contracts/report";
 import { readReport } from "../../runtime/erasure/report/reportStore";
+import { readRequestReport } from "../../runtime/erasure/report/parts";
 import { requiredOutput, resolveStackOutputs, StackChoice, useStackEnvironment } from "./stackOutputs";
 
 /** Request ids become an S3 key segment: letters, digits, `-` and `_` only. */
@@ -20,19 +20,19 @@ export async function fetchReport(requestId: string, choice: StackChoice): Promi
   const bucket = requiredOutput(resolved, "reportBucket");
   useStackEnvironment(outputs);
   const settings = typeof outputs.region === "string" ? { region: outputs.region } : {};
-  const report = await readReport(makeS3Client(settings), bucket, requestId);
-  if (report) return report;
-  // Say why there is none: an unknown request, or one still under way.
-  let status: unknown;
-  if (typeof outputs.requestsTable === "string") {
-    const item = await makeDocumentClient(settings).send(
-      new GetCommand({ TableName: outputs.requestsTable, Key: { requestId } }),
-    );
-    status = item.Item?.status;
+  // Without the requests table only the report itself can be read (a request split into parts has none).
+  if (typeof outputs.requestsTable !== "string") {
+    const report = await readReport(makeS3Client(settings), bucket, requestId);
+    if (report) return report;
+    throw new UsageError(`no request ${requestId} in this stack (no report in s3://${bucket})`);
   }
-  throw new UsageError(
-    typeof status === "string"
-      ? `request ${requestId} is ${status}: its report is written when its batch ends`
-      : `no request ${requestId} in this stack (no report in s3://${bucket})`,
+  return readRequestReport(
+    {
+      s3: makeS3Client(settings),
+      doc: makeDocumentClient(settings),
+      reportBucket: bucket,
+      requestsTable: outputs.requestsTable,
+    },
+    requestId,
   );
 }

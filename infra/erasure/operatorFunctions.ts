@@ -185,8 +185,10 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.optOutTable]: t.optOut.name,
           [envNames.lakeBucket]: args.lakeBucketName,
           [envNames.filterBuilderFunction]: args.filterBuilder.name,
+          // A request larger than one batch is split into parts of a batch each.
+          [envNames.batchMaxSubjects]: pulumi.output(args.batchMaxSubjects).apply(String),
         },
-        // Requests of 10,000 IDs are parsed, hashed and written in one invocation.
+        // Requests of up to 200,000 IDs are parsed, hashed and written in one invocation.
         { memorySizeMb: 1024, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
       ),
       batch: make(

@@ -119,3 +119,51 @@ export function startLocalExecution(options: LocalWorkflowOptions, input: Json):
     },
   };
 }
+
+/**
+ * How many events Step Functions would put in the execution's history for this event log (its quota
+ * is 25,000 per execution): one per state entered and exited; for a Task, per attempt, scheduled,
+ * started and succeeded or failed (and submitted, for a task token); for a Parallel or a Map, started
+ * and succeeded; one per Map iteration started and ended; one for the execution's start and its end.
+ */
+export function historyEventCount(
+  events: readonly ExecutionEvent[],
+  definition: Record<string, unknown>,
+): number {
+  const states = allStates(definition);
+  let n = 0;
+  for (const e of events) {
+    switch (e.type) {
+      case "StateEntered": {
+        const s = states[e.state.name];
+        n += 1;
+        if (s?.Type === "Task") n += s.Resource && taskTokenResource.test(s.Resource) ? 4 : 3;
+        if (s?.Type === "Parallel" || s?.Type === "Map") n += 1;
+        break;
+      }
+      case "StateExited": {
+        const s = states[e.state.name];
+        n += s?.Type === "Parallel" || s?.Type === "Map" ? 2 : 1;
+        break;
+      }
+      // A retried attempt: its own scheduled, started and failed.
+      case "StateRetried":
+        n += 3;
+        break;
+      case "MapIterationStarted":
+      case "MapIterationSucceeded":
+      case "MapIterationFailed":
+      case "ExecutionStarted":
+      case "ExecutionSucceeded":
+      case "ExecutionFailed":
+      case "ExecutionAborted":
+      case "ExecutionTimeout":
+        n += 1;
+        break;
+      // Branches have no events of their own; a failed or caught state's failure is its task's.
+      default:
+        break;
+    }
+  }
+  return n;
+}

@@ -5,7 +5,7 @@
 //
 // Each route names the console function behind it (CONTRACT: request, status, cancel, approval, opt-in, by
 // the factory their handlers export) and how the HTTP call becomes that function's console event.
-import { erasureStates, idsFieldRefusal } from "../contracts/requests";
+import { erasureStates, idsFieldRefusal, maxRequestIds } from "../contracts/requests";
 import { ApiErrorCode, apiErrorCodes } from "./errors";
 import { JsonSchema } from "./schema";
 
@@ -87,6 +87,7 @@ const customerId: JsonSchema = {
   description: "a customer ID (string) or a composite key (array of strings)",
 };
 
+/** Most IDs one opt-in names; an erasure request takes up to maxRequestIds (split into batches). */
 export const maxIdsPerRequest = 10_000;
 
 const requestBody: JsonSchema = {
@@ -97,7 +98,7 @@ const requestBody: JsonSchema = {
     customerIds: {
       type: "array",
       minItems: 1,
-      maxItems: maxIdsPerRequest,
+      maxItems: maxRequestIds,
       items: customerId,
       description:
         'the customers to erase; the same field as the console event\'s (events/request.json); "ids" is refused',
@@ -116,6 +117,15 @@ const requestReply: JsonSchema = {
     deadline: { type: "string", format: "date-time" },
     receivedAt: { type: "string", format: "date-time" },
     subjects: { type: "integer", minimum: 0 },
+    parts: {
+      type: "array",
+      description: "a request larger than one batch: its parts, each batched on its own",
+      items: {
+        type: "object",
+        required: ["requestId", "subjects"],
+        properties: { requestId: { type: "string" }, subjects: { type: "integer", minimum: 1 } },
+      },
+    },
     message: { type: "string" },
   },
 };
@@ -148,6 +158,21 @@ const statusReply: JsonSchema = {
     reason: { type: "string" },
     batch: batchProgress,
     report: { type: "string" },
+    parts: {
+      type: "array",
+      description:
+        "a request larger than one batch: each part's status (this shape), its state the least advanced of theirs",
+      items: { type: "object" },
+    },
+    partOf: {
+      type: "object",
+      description: "a part of a larger request: that request's id, this part's number and how many",
+      properties: {
+        requestId: { type: "string" },
+        part: { type: "integer" },
+        parts: { type: "integer" },
+      },
+    },
   },
 };
 
@@ -262,8 +287,9 @@ export const routes: readonly Route[] = [
       required: true,
       refusedFields: { ids: idsFieldRefusal },
     },
-    // 10,000 composite IDs of a few dozen characters fit; API Gateway's own cap is 10 MiB.
-    maxBodyBytes: 1024 * kib,
+    // 100,000 IDs of a UUID's length fit (a request larger than one batch is split into parts); the
+    // event must stay under Lambda's 6 MB synchronous payload, API Gateway's own cap is 10 MiB.
+    maxBodyBytes: 4096 * kib,
     success: { status: 201, description: "the request as recorded", schema: requestReply },
     errors: [400, 413, 415, 429, 500],
   },

@@ -107,4 +107,20 @@ export interface ErasureReport {
   approval?: { decision: "approve" | "reject"; by?: string; reason?: string; decidedAt?: string };
   audit: ReportAuditEntry[];
   generatedAt: string;
+  /**
+   * A request larger than one batch (split into parts at intake): each part and the batch it was
+   * erased in. The steps, targets and verification above are then every part's, each named by its part.
+   */
+  parts?: ReportPart[];
+}
+
+/** One part of a request larger than one batch, as its own report says it ended. */
+export interface ReportPart {
+  requestId: string;
+  batchId: string;
+  state: ErasureState;
+  verdict?: ErasureVerdict;
+  subjectCount: number;
+  completedAt?: string;
+  approval?: ErasureReport["approval"];
 }

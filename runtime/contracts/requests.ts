@@ -16,6 +16,13 @@ export const erasureStates = [
 ] as const;
 export type ErasureState = (typeof erasureStates)[number];
 
+/**
+ * Most IDs one erasure request may name (the request function, `POST /requests`). A request larger
+ * than one batch is split into parts of a batch each (runtime/erasure/intake.ts); the cap is what one
+ * invocation carries anyway (Lambda's 6 MB synchronous payload).
+ */
+export const maxRequestIds = 200_000;
+
 /** Where no step leads on by itself: COMPLETED, REJECTED and CANCELLED are final; NEEDS_ATTENTION waits for a person. */
 export const endStates: readonly ErasureState[] = ["COMPLETED", "NEEDS_ATTENTION", "REJECTED", "CANCELLED"];
 

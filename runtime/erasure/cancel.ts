@@ -10,6 +10,7 @@ import { UsageError } from "../contracts/errors";
 import { endStates, ErasureState } from "../contracts/requests";
 import { auditEach, BatchTables, getBatch, moveBatch, moveRequest, MovedBy } from "./batches";
 import type { ReleaseReply } from "./release";
+import { isSplitRequest } from "./request";
 import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 
 export interface CancelDeps extends BatchTables {
@@ -93,8 +94,9 @@ export async function cancelErasure(
         ConsistentRead: true,
       }),
     )
-  ).Item as { status?: ErasureState; batchId?: string } | undefined;
+  ).Item as { status?: ErasureState; batchId?: string; parts?: string[] } | undefined;
   if (!request) throw new ItemNotFound(`request ${target.requestId}`, "CANCELLED");
+  if (isSplitRequest(request)) return cancelParts(deps, target.requestId, request.parts!, reason, who);
   if (request.batchId && request.status && !endStates.includes(request.status)) {
     const batch = await getBatch(deps, request.batchId);
     const refused = new StateMoveRefused(`request ${target.requestId}`, request.status, "CANCELLED");
@@ -111,5 +113,48 @@ export async function cancelErasure(
     requestsCancelled: [target.requestId],
     ...after,
     message: `request ${target.requestId} cancelled before it was batched${note}`,
+  };
+}
+
+/**
+ * Cancels a request larger than one batch (intake.ts split it into parts): every part not yet batched
+ * ends CANCELLED, parts that ended on their own stay as they are. While a part is inside a running
+ * batch nothing is cancelled: the refusal names the batches to cancel (each cancels all its requests).
+ */
+async function cancelParts(
+  deps: CancelDeps,
+  requestId: string,
+  partIds: string[],
+  reason: string,
+  who: MovedBy,
+): Promise<CancelReply> {
+  const parts: { requestId: string; status?: ErasureState; batchId?: string }[] = [];
+  for (const id of partIds) {
+    const got = await deps.doc.send(
+      new GetCommand({ TableName: deps.requestsTable, Key: { requestId: id }, ConsistentRead: true }),
+    );
+    if (!got.Item) throw new Error(`request ${requestId}: its part ${id} does not exist`);
+    parts.push(got.Item as (typeof parts)[number]);
+  }
+  const running = parts.filter((p) => p.batchId && p.status && !endStates.includes(p.status));
+  if (running.length > 0) {
+    const refused = new StateMoveRefused(`request ${requestId}`, running[0].status!, "CANCELLED");
+    refused.message =
+      `request ${requestId} has ${running.length} of its ${parts.length} parts in running batches ` +
+      `(${[...new Set(running.map((p) => p.batchId))].join(", ")}): cancel those batches ({"batchId": "..."}), ` +
+      "then the request";
+    throw refused;
+  }
+  const open = parts.filter((p) => p.status === "RECEIVED").map((p) => p.requestId);
+  for (const id of open) await moveRequest(deps, id, "CANCELLED", { reason }, who);
+  const { note, ...after } = await afterCancel(deps, open, who, reason);
+  return {
+    cancelled: "request",
+    id: requestId,
+    requestsCancelled: open,
+    ...after,
+    message:
+      `request ${requestId}: ${open.length} of its ${parts.length} parts cancelled before they were batched` +
+      `${open.length < parts.length ? ` (the other ${parts.length - open.length} had ended)` : ""}${note}`,
   };
 }

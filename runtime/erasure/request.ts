@@ -58,6 +58,37 @@ export interface ErasureRequest {
   ttl?: number;
   /** Present once the raw IDs of an unfinished request were dropped: when and why. */
   subjectsDropped?: { at: string; reason: string };
+  /** A part of a request larger than one batch (intake.ts): the request it is part of, and which part. */
+  partOf?: RequestPartRef;
+}
+
+/** Where a part stands in the request it was split from: part `part` (from 1) of `parts`. */
+export interface RequestPartRef {
+  requestId: string;
+  part: number;
+  parts: number;
+}
+
+/**
+ * A request larger than one batch, as the intake records it: no state of its own (so no batch ever
+ * picks it: the byStatus index holds only items with a state) and no IDs, only its parts, each an
+ * ordinary request of at most a batch's subjects. Its state and report are its parts' (status.ts,
+ * report/parts.ts).
+ */
+export interface SplitRequest {
+  requestId: string;
+  receivedAt: string;
+  deadline: string;
+  subjectCount: number;
+  /** The parts' request ids, in order. */
+  parts: string[];
+  requestedBy?: string;
+  reason?: string;
+}
+
+/** True for the record of a request split into parts (it has parts and no state). */
+export function isSplitRequest(item: Record<string, unknown> | undefined): boolean {
+  return !!item && Array.isArray(item.parts) && item.status === undefined;
 }
 
 /** The states in which a request has failed and keeps its raw IDs only until deadline plus grace. */
@@ -159,6 +190,8 @@ export interface NewErasureRequest {
   requestedBy?: string;
   reason?: string;
   idempotencyKey?: string;
+  /** Given for a part of a request larger than one batch. */
+  partOf?: RequestPartRef;
 }
 
 /** Records a request in RECEIVED: its IDs file first (so an item never points at nothing), then the item. */
@@ -200,6 +233,7 @@ export async function recordErasureRequest(
     ...(given.requestedBy ? { requestedBy: given.requestedBy } : {}),
     ...(given.reason ? { reason: given.reason } : {}),
     ...(given.idempotencyKey ? { idempotencyKey: given.idempotencyKey } : {}),
+    ...(given.partOf ? { partOf: given.partOf } : {}),
   };
   await settings.doc.send(
     new PutCommand({
@@ -209,6 +243,21 @@ export async function recordErasureRequest(
     }),
   );
   return { request, subjects: keys };
+}
+
+/** Records the request its parts were split from (after the parts: it never points at nothing). */
+export async function recordSplitRequest(
+  settings: ErasureRequestSettings,
+  split: SplitRequest,
+): Promise<SplitRequest> {
+  await settings.doc.send(
+    new PutCommand({
+      TableName: settings.tableName,
+      Item: split,
+      ConditionExpression: "attribute_not_exists(requestId)",
+    }),
+  );
+  return split;
 }
 
 /** The request's raw IDs, from exactly the version it recorded; undefined once they were dropped. */

@@ -1,6 +1,8 @@
 // What an operator (the `status` function, `lethe status`, `GET /requests/{id}`) sees of a request:
 // its state, deadline and days left, its batch's progress in counts, and where its report is. Never
-// an ID: the request names its subjects by count only.
+// an ID: the request names its subjects by count only. A request larger than one batch (split into
+// parts at intake, intake.ts) answers for all its parts: each part's status with its batch, and the
+// request's state and verdict worked out from theirs (requestParts.ts).
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../contracts/errors";
 import { ErasureState } from "../contracts/requests";
@@ -8,6 +10,8 @@ import type { ErasureVerdict, ReportSearched } from "../contracts/report";
 import { BatchStep, BatchTables, getBatch } from "./batches";
 import { daysLeft } from "./deadlines";
 import { ForgetLedger } from "./forget/ledger";
+import { isSplitRequest } from "./request";
+import { searchedOfParts, stateOfParts, verdictOfParts } from "./requestParts";
 import { ItemNotFound } from "./stateMoves";
 
 export interface RequestStatus {
@@ -35,6 +39,10 @@ export interface RequestStatus {
   verdict?: ErasureVerdict;
   /** Where Lethe looked: every data mapper and store, and the bytes find scanned. */
   searched?: ReportSearched;
+  /** A request larger than one batch: each part's status (its batch's progress, its report), in order. */
+  parts?: RequestStatus[];
+  /** A part of such a request: the request it is part of, and which part. */
+  partOf?: { requestId: string; part: number; parts: number };
 }
 
 export function parseStatusEvent(event: unknown): string {
@@ -44,21 +52,61 @@ export function parseStatusEvent(event: unknown): string {
   return id;
 }
 
+async function requestItem(
+  deps: BatchTables,
+  requestId: string,
+): Promise<Record<string, unknown> | undefined> {
+  return (
+    await deps.doc.send(
+      new GetCommand({ TableName: deps.requestsTable, Key: { requestId }, ConsistentRead: true }),
+    )
+  ).Item as Record<string, unknown> | undefined;
+}
+
 export async function requestStatus(
   deps: BatchTables,
   event: unknown,
   now = new Date(),
 ): Promise<RequestStatus> {
   const requestId = parseStatusEvent(event);
-  const item = (
-    await deps.doc.send(
-      new GetCommand({ TableName: deps.requestsTable, Key: { requestId }, ConsistentRead: true }),
-    )
-  ).Item as Record<string, unknown> | undefined;
+  const item = await requestItem(deps, requestId);
   // Unknown ids answer like an unknown item anywhere: "does not exist" (404 over HTTP).
   if (!item) throw new ItemNotFound(`request ${requestId}`, "RECEIVED");
+  if (!isSplitRequest(item)) return itemStatus(deps, item, now);
+  const parts: RequestStatus[] = [];
+  for (const partId of item.parts as string[]) {
+    const part = await requestItem(deps, partId);
+    if (!part) throw new Error(`request ${requestId}: its part ${partId} does not exist`);
+    parts.push(await itemStatus(deps, part, now));
+  }
+  const state = stateOfParts(parts.map((p) => p.state));
+  const deadline = String(item.deadline);
+  const verdict = verdictOfParts(parts.map((p) => p.verdict));
+  const searched = parts.map((p) => p.searched);
+  return {
+    requestId,
+    state,
+    receivedAt: String(item.receivedAt),
+    deadline,
+    daysLeft: daysLeft(deadline, now),
+    overdue: Date.parse(deadline) < now.getTime() && state !== "COMPLETED",
+    ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
+    ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
+    ...(verdict ? { verdict } : {}),
+    ...(searched.every((s) => s !== undefined) ? { searched: searchedOfParts(searched) } : {}),
+    parts,
+  };
+}
+
+async function itemStatus(
+  deps: BatchTables,
+  item: Record<string, unknown>,
+  now: Date,
+): Promise<RequestStatus> {
+  const requestId = String(item.requestId);
   const state = item.status as ErasureState;
   const deadline = String(item.deadline);
+  const partOf = item.partOf as RequestStatus["partOf"] | undefined;
   const out: RequestStatus = {
     requestId,
     state,
@@ -73,6 +121,7 @@ export async function requestStatus(
     ...(item.searched && typeof item.searched === "object"
       ? { searched: item.searched as ReportSearched }
       : {}),
+    ...(partOf ? { partOf: { requestId: partOf.requestId, part: partOf.part, parts: partOf.parts } } : {}),
   };
   if (typeof item.batchId === "string") {
     const batch = await getBatch(deps, item.batchId);

@@ -8,10 +8,16 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { makeDocumentClient, makeDynamoDbClient, makeKmsClient, makeS3Client } from "../aws/clients";
-import { Env, envNames, requiredEnv } from "../contracts/env";
+import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { UsageError } from "../contracts/errors";
 import { tableShapes, ttlAttribute } from "../contracts/tables";
-import { fileErasureRequest, IntakeDeps, parseRequestEvent, RequestReply } from "../erasure/intake";
+import {
+  defaultPartSubjects,
+  fileErasureRequest,
+  IntakeDeps,
+  parseRequestEvent,
+  RequestReply,
+} from "../erasure/intake";
 import { erasureSettingsFromEnv } from "../erasure/settings";
 import { lazySubjectHasher } from "../erasure/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
@@ -50,6 +56,8 @@ export function createRequestHandler(
     erasure,
   };
   const audit = auditSettingsFromEnv(env, s3);
+  // A request larger than one batch is split into parts of a batch each (intake.ts).
+  const partSubjects = numberEnv(env, envNames.batchMaxSubjects, 1, 1_000_000, defaultPartSubjects);
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: requiredEnv(env, envNames.idempotencyTable),
     keyAttr: tableShapes.idempotency.hashKey,
@@ -65,7 +73,10 @@ export function createRequestHandler(
   });
   const file = makeIdempotent(
     async (call: { idempotencyKey?: string; bodyDigest: string; event: unknown }) =>
-      fileErasureRequest({ requests, hasher: await hasher(), registry, rebuildFilter, audit }, call.event),
+      fileErasureRequest(
+        { requests, hasher: await hasher(), registry, rebuildFilter, audit, partSubjects },
+        call.event,
+      ),
     {
       persistenceStore,
       // The same function name deployed and local: a key means the same request wherever it runs.

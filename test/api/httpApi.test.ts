@@ -142,7 +142,7 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
       [
         "POST",
         "/requests",
-        { json: { customerIds: ["x".repeat(200)], reason: "y".repeat(1_100_000) } },
+        { json: { customerIds: ["x".repeat(200)], reason: "y".repeat(4_300_000) } },
         413,
         "body_too_large",
         /at most/,

@@ -275,6 +275,9 @@ describe("infra: the erasure workflow in the program under mocks", () => {
     expect(deadlineEnv[envNames.deadlineWarningDays]).to.equal(String(configDefaults.deadlineWarningDays));
     const batchEnv = p.named("lethe-operations-batch-function").inputs.environment.variables;
     expect(batchEnv[envNames.batchMaxSubjects]).to.equal(String(configDefaults.batchMaxSubjects));
+    // The request function splits a larger request into parts of a batch each.
+    const requestEnv = p.named("lethe-operations-request-function").inputs.environment.variables;
+    expect(requestEnv[envNames.batchMaxSubjects]).to.equal(String(configDefaults.batchMaxSubjects));
   });
 
   it("sets only environment names runtime/contracts/env.ts declares", () => {

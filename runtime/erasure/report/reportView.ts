@@ -126,10 +126,22 @@ export function reportView(r: ErasureReport): ReportView {
     ["Requested by", r.requestedBy ?? "—"],
     ["Reason", r.reason ?? "—"],
     ["Subjects", count(r.subjectCount)],
-    [
-      "Batch",
-      `${r.batchId} (${count(r.batch?.requestCount)} request(s), ${count(r.batch?.subjectCount)} subject(s))`,
-    ],
+    r.parts
+      ? [
+          "Batches",
+          // A request larger than one batch: every part and the batch it was erased in.
+          r.parts
+            .map(
+              (p, i) =>
+                `part ${i + 1}/${r.parts!.length} ${p.requestId}: ${count(p.subjectCount)} subject(s), ` +
+                `batch ${p.batchId}, ${p.state}${p.verdict ? ` (${p.verdict})` : ""}`,
+            )
+            .join("; "),
+        ]
+      : [
+          "Batch",
+          `${r.batchId} (${count(r.batch?.requestCount)} request(s), ${count(r.batch?.subjectCount)} subject(s))`,
+        ],
   ];
   const totals: [string, string][] = [
     ["Rows removed", count(sum((t) => t.rowsRemoved))],
