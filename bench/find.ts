@@ -4,6 +4,7 @@
 // bytes read, the fraction of the lake's bytes read, seconds.
 // The lake is generated once into a cache dir (LETHE_BENCH_CACHE, default ~/.cache/lethe), not git.
 // Usage: npm run bench:find [-- --gb 1]
+// With `--subjects N [--batch-size M]`: find and verify of batches of N subjects (bench/findSubjects.ts).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,9 +19,18 @@ import { bruteForceFind, uploadTree } from "../local/fixtures/lakeTree";
 import { findLakeDir } from "./findLake";
 import { stepProgress } from "../local/progress";
 import { sized } from "./smoke";
+import { subjectsBench } from "./findSubjects";
 
 const gbArg = process.argv.indexOf("--gb");
 const gb = gbArg > 0 ? Number(process.argv[gbArg + 1]) : sized(1, 0.002);
+
+function numberArg(name: string): number | undefined {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return undefined;
+  const n = Number(process.argv[at + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a whole number above 0`);
+  return n;
+}
 
 async function main(): Promise<void> {
   const dir = findLakeDir(gb);
@@ -84,7 +94,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
+const subjects = numberArg("--subjects");
+(subjects
+  ? subjectsBench({ subjects, batchSize: numberArg("--batch-size") ?? Math.min(subjects, 10_000), gb })
+  : main()
+).catch((e) => {
   process.stderr.write(`${(e as Error).stack ?? e}\n`);
   process.exit(1);
 });
