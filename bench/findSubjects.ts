@@ -21,12 +21,12 @@ import { loadSubjectHasher } from "../runtime/erasure/subjectHash";
 import { findForBatch } from "../runtime/erasure/workflow/tasks/find";
 import { parseVerifyInput, verifyBatch } from "../runtime/erasure/workflow/tasks/verify";
 import { batchTablesFromEnv, findingDepsFromEnv } from "../runtime/handlers/workflowDeps";
-import { startLocalEmulator, useLocalEmulator } from "../tools/emulator";
-import { provisionLocalStack } from "../tools/localStack";
-import { createBucketLike } from "../tools/localStack/copies";
-import { stackEnvironment } from "../tools/localErasure/environment";
-import { bruteForceFind, uploadTree } from "../tools/lakeTree";
-import { stepProgress } from "../cli/progress";
+import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
+import { provisionLocalStack } from "../local/stack";
+import { createBucketLike } from "../local/stack/copies";
+import { stackEnvironment } from "../local/erasure/environment";
+import { bruteForceFind, uploadTree } from "../local/fixtures/lakeTree";
+import { stepProgress } from "../local/progress";
 import { findLakeDir } from "./findLake";
 
 /** The customers the bench lake draws from (bench/make_find_lake.py CUSTOMERS). */

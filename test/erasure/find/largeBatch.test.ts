@@ -17,7 +17,7 @@ import { readPlan } from "../../../runtime/erasure/plan";
 import { findForBatch } from "../../../runtime/erasure/workflow/tasks/find";
 import { parseVerifyInput, verifyBatch } from "../../../runtime/erasure/workflow/tasks/verify";
 import { findingDepsFromEnv } from "../../../runtime/handlers/workflowDeps";
-import { stackEnvironment } from "../../../tools/localErasure/environment";
+import { stackEnvironment } from "../../../local/erasure/environment";
 import { sharedLocalStack } from "../../support/localStack";
 import { idsInFiles, pyarrowFiles, tablesOf, tempDir } from "../workflowFixtures";
 
