@@ -2,15 +2,19 @@
 # The one test command (`npm test`): installs what is missing, then type-checks, lints and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The emulator's venv (pip, about a minute on a fresh clone) installs while npm, the type-check and the
+# lint run; the tests wait for it.
+bash scripts/ensure-venv.sh &
+venv=$!
 bash scripts/ensure-node-deps.sh
 source scripts/node-path.sh
-bash scripts/ensure-venv.sh
 bash scripts/ensure-chromium.sh
 echo "lethe: type-check (tsc --noEmit)" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "lethe: lint (eslint, prettier --check)" >&2
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --list-different .; echo "lethe: run 'npm run format'" >&2; exit 1; }
+wait "$venv" || { echo "lethe: the emulator's venv did not install (scripts/ensure-venv.sh)" >&2; exit 1; }
 # The store tests use this machine's PostgreSQL (127.0.0.1:5432, trust auth, database `test`): start it when down.
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "lethe: starting PostgreSQL" >&2
