@@ -316,20 +316,28 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       ),
       deadline: make(
         "deadline",
-        "Alerts requests due within the warning window or past their deadline; publishes the deadline metrics",
+        "Alerts requests due within the warning window or past their deadline; publishes the deadline metrics; drops failed requests' raw IDs after the grace",
         deadlineFactory,
         (r) => [
           tableGrant("SweepRequests", ["dynamodb:Query", "dynamodb:UpdateItem"], [r.requests], true),
           publishGrant(r.topic),
+          // A failed, cancelled or rejected request's raw IDs past the grace: every version, and the
+          // idempotency record that goes with them.
+          objectGrant("DropRequestIds", ["s3:DeleteObject", "s3:DeleteObjectVersion"], r.lake, [
+            requestIdsRoot,
+          ]),
+          listGrant("ListRequestIds", r.lake, [requestIdsRoot]),
+          tableGrant("ClearIdempotency", ["dynamodb:DeleteItem"], [r.idempotency]),
         ],
         {
           [envNames.alertTopicArn]: args.alertTopicArn,
           [envNames.deadlineWarningDays]: pulumi.output(args.deadlineWarningDays).apply(String),
+          [envNames.idempotencyTable]: t.idempotency.name,
         },
         {
           memorySizeMb: 256,
           timeoutSeconds: 120,
-          kmsViaServices: ["dynamodb", "sns"],
+          kmsViaServices: ["dynamodb", "sns", "s3"],
           reservedConcurrency: 1,
         },
       ),

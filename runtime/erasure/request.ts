@@ -414,9 +414,10 @@ async function dropRawIds(
 
 /**
  * Drops the raw IDs of every failed, cancelled or rejected request past its deadline plus the grace
- * (the requests table's byStatus index, ordered by deadline). Returns the requests it changed. Run on a schedule.
+ * (the requests table's byStatus index, ordered by deadline). Returns the requests it changed. The
+ * deadline function runs it on its schedule (runtime/handlers/deadline.ts).
  */
-export async function sweepFailedRequestIds(settings: ErasureRequestSettings): Promise<string[]> {
+export async function sweepFailedRequestIds(settings: RawIdSettings): Promise<string[]> {
   const now = (settings.now ?? (() => new Date()))();
   const cutoff = new Date(now.getTime() - settings.erasure.failedRequestIdGraceDays * dayMs);
   const dropped: string[] = [];

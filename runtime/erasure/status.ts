@@ -80,11 +80,21 @@ export async function requestStatus(
     parts.push(await itemStatus(deps, part, now));
   }
   const state = stateOfParts(parts.map((p) => p.state));
-  const deadline = String(item.deadline);
   const verdict = verdictOfParts(parts.map((p) => p.verdict));
   const searched = parts.map((p) => p.searched);
   return {
-    requestId,
+    ...statusHead(item, state, now),
+    ...(verdict ? { verdict } : {}),
+    ...(searched.every((s) => s !== undefined) ? { searched: searchedOfParts(searched) } : {}),
+    parts,
+  };
+}
+
+/** What a request's status says of any request record, split or not: its ids, dates and counts. */
+function statusHead(item: Record<string, unknown>, state: ErasureState, now: Date) {
+  const deadline = String(item.deadline);
+  return {
+    requestId: String(item.requestId),
     state,
     receivedAt: String(item.receivedAt),
     deadline,
@@ -92,9 +102,6 @@ export async function requestStatus(
     overdue: Date.parse(deadline) < now.getTime() && state !== "COMPLETED",
     ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
     ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
-    ...(verdict ? { verdict } : {}),
-    ...(searched.every((s) => s !== undefined) ? { searched: searchedOfParts(searched) } : {}),
-    parts,
   };
 }
 
@@ -103,19 +110,10 @@ async function itemStatus(
   item: Record<string, unknown>,
   now: Date,
 ): Promise<RequestStatus> {
-  const requestId = String(item.requestId);
   const state = item.status as ErasureState;
-  const deadline = String(item.deadline);
   const partOf = item.partOf as RequestStatus["partOf"] | undefined;
   const out: RequestStatus = {
-    requestId,
-    state,
-    receivedAt: String(item.receivedAt),
-    deadline,
-    daysLeft: daysLeft(deadline, now),
-    overdue: Date.parse(deadline) < now.getTime() && state !== "COMPLETED",
-    ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
-    ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
+    ...statusHead(item, state, now),
     ...(typeof item.report === "string" ? { report: item.report } : {}),
     ...(typeof item.verdict === "string" ? { verdict: item.verdict as ErasureVerdict } : {}),
     ...(item.searched && typeof item.searched === "object"

@@ -1,11 +1,15 @@
 // Deadline Lambda: run on a schedule (EventBridge), or from the console with `{}`. Alerts (SNS) each
-// request due within the warning window or past its deadline once, and publishes the figures the
-// alarms and the dashboard read. Replies with the sweep (request ids and counts; never a subject ID).
+// request due within the warning window or past its deadline once, publishes the figures the alarms
+// and the dashboard read, and drops the raw IDs of failed, cancelled or rejected requests past their
+// deadline plus lethe:failedRequestIdGraceDays (nothing else may touch such a request again). Replies
+// with the sweep (request ids and counts; never a subject ID).
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { makeDocumentClient, makeSnsClient } from "../aws/clients";
+import { makeDocumentClient, makeS3Client, makeSnsClient } from "../aws/clients";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { DeadlineSweep, sweepDeadlines } from "../erasure/deadlines";
+import { sweepFailedRequestIds } from "../erasure/request";
+import { rawIdSettingsFromEnv } from "./optOutDeps";
 
 export const deadlineServiceName = "lethe-deadline";
 
@@ -22,7 +26,12 @@ export const deadlineMetrics = {
 /** The dimension of deadlineMetrics.inState. */
 export const requestStateDimension = "state";
 
-export function createDeadlineHandler(env: Env = process.env): (event?: unknown) => Promise<DeadlineSweep> {
+/** The deadline function's reply: the sweep, and the requests whose raw IDs this run dropped. */
+export interface DeadlineRun extends DeadlineSweep {
+  rawIdsDropped: string[];
+}
+
+export function createDeadlineHandler(env: Env = process.env): (event?: unknown) => Promise<DeadlineRun> {
   const logger = new Logger({ serviceName: deadlineServiceName });
   const metrics = new Metrics({ namespace: "Lethe", serviceName: deadlineServiceName });
   const deps = {
@@ -32,8 +41,10 @@ export function createDeadlineHandler(env: Env = process.env): (event?: unknown)
     alertTopicArn: requiredEnv(env, envNames.alertTopicArn),
     warnDays: numberEnv(env, envNames.deadlineWarningDays, 0, 365),
   };
+  const rawIds = rawIdSettingsFromEnv(env, deps, makeS3Client());
   return async () => {
     const sweep = await sweepDeadlines(deps);
+    const rawIdsDropped = await sweepFailedRequestIds(rawIds);
     metrics.addMetric(deadlineMetrics.open, MetricUnit.Count, sweep.openRequests);
     metrics.addMetric(deadlineMetrics.dueSoon, MetricUnit.Count, sweep.dueSoon);
     metrics.addMetric(deadlineMetrics.overdue, MetricUnit.Count, sweep.overdue);
@@ -44,7 +55,7 @@ export function createDeadlineHandler(env: Env = process.env): (event?: unknown)
       m.addMetric(deadlineMetrics.inState, MetricUnit.Count, n);
     }
     metrics.publishStoredMetrics();
-    logger.info("deadline sweep", { ...sweep, findings: sweep.findings.length });
-    return sweep;
+    logger.info("deadline sweep", { ...sweep, findings: sweep.findings.length, rawIdsDropped });
+    return { ...sweep, rawIdsDropped };
   };
 }

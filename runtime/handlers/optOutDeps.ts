@@ -61,7 +61,11 @@ export function releaseFromEnv(
 }
 
 /** Where an ended request's raw IDs (and its idempotency record) are dropped from. */
-export function rawIdSettingsFromEnv(env: Env, tables: BatchTables, s3: S3Client): RawIdSettings {
+export function rawIdSettingsFromEnv(
+  env: Env,
+  tables: Pick<BatchTables, "doc" | "requestsTable">,
+  s3: S3Client,
+): RawIdSettings {
   return {
     doc: tables.doc,
     s3,

@@ -3,7 +3,11 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { CreateStateMachineCommand, DescribeExecutionCommand } from "@aws-sdk/client-sfn";
-import { makeSfnClient } from "../../runtime/aws/clients";
+import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { makeDocumentClient, makeS3Client, makeSfnClient } from "../../runtime/aws/clients";
+import { envNames } from "../../runtime/contracts/env";
+import { getErasureRequest, moveErasureRequest, rawIdsDroppedReason } from "../../runtime/erasure/request";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import {
@@ -26,7 +30,7 @@ describe("packaging: the intake functions run from packaged code", () => {
   before(async function () {
     this.timeout(300_000);
     stack = await sharedLocalStack();
-    for (const name of ["request", "batch", "status", "approval", "cancel"])
+    for (const name of ["request", "batch", "status", "approval", "cancel", "deadline"])
       fns[name] = await packagedFunction(name);
     const builder = createFilterBuilderHandler(filterBuilderEnvironment(stack));
     lambda = await serveLocalLambda({ [stack.filterBuilderFunction]: (e) => builder(e) });
@@ -123,5 +127,56 @@ describe("packaging: the intake functions run from packaged code", () => {
       new DescribeExecutionCommand({ executionArn: batched.executionId }),
     );
     expect(stopped.status).to.equal("ABORTED");
+  });
+
+  it("the scheduled deadline function drops a failed request's raw IDs past its grace, and keeps an open one's", async () => {
+    const run = randomUUID().slice(0, 8);
+    const request = loadPackagedHandler(fns.request, env);
+    const file = async (n: number) =>
+      (
+        (await request({ customerIds: [`dl-${run}-${n}`], idempotencyKey: `dl-${run}-${n}` })) as {
+          requestId: string;
+        }
+      ).requestId;
+    const [failed, open] = [await file(1), await file(2)];
+    const doc = makeDocumentClient();
+    const tableName = env[envNames.requestsTable];
+    const settings = {
+      doc,
+      s3: makeS3Client(),
+      tableName,
+      bucket: stack.lakeBucket,
+      kmsKeyArn: stack.kmsKeyArn,
+      erasure: stack.erasureSettings,
+    };
+    await moveErasureRequest(settings, failed, "BATCHED");
+    await moveErasureRequest(settings, failed, "NEEDS_ATTENTION");
+    // Time passes: both deadlines a year back, far beyond any grace. Nobody touches the requests.
+    for (const requestId of [failed, open])
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { requestId },
+          UpdateExpression: "SET deadline = :d",
+          ExpressionAttributeValues: { ":d": new Date(Date.now() - 365 * 86_400_000).toISOString() },
+        }),
+      );
+    const idsKey = (await getErasureRequest(doc, tableName, failed))!.idsFile!.key;
+
+    const deadline = loadPackagedHandler(fns.deadline, { ...env, [envNames.deadlineWarningDays]: "5" });
+    const reply = (await deadline({})) as { rawIdsDropped: string[]; overdue: number };
+    expect(reply.rawIdsDropped).to.deep.equal([failed]);
+    const dropped = await getErasureRequest(doc, tableName, failed);
+    expect(dropped?.idsFile).to.equal(undefined);
+    expect(dropped?.subjectsDropped?.reason).to.equal(rawIdsDroppedReason);
+    const versions = await makeS3Client().send(
+      new ListObjectVersionsCommand({ Bucket: stack.lakeBucket, Prefix: idsKey }),
+    );
+    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]).to.have.length(0);
+    // The open request is overdue (alerted), never stripped of the IDs it still needs.
+    expect((await getErasureRequest(doc, tableName, open))?.idsFile).to.not.equal(undefined);
+    expect(reply.overdue).to.be.at.least(1);
+    // A second run finds nothing more to drop.
+    expect(((await deadline({})) as { rawIdsDropped: string[] }).rawIdsDropped).to.deep.equal([]);
   });
 });
