@@ -10,7 +10,7 @@ import { UsageError } from "../contracts/errors";
 import { endStates, ErasureState } from "../contracts/requests";
 import { auditEach, BatchTables, getBatch, moveBatch, moveRequest, MovedBy } from "./batches";
 import type { ReleaseReply } from "./release";
-import { isSplitRequest } from "./request";
+import { getRequestParts, isSplitRequest } from "./request";
 import { ItemNotFound, StateMoveRefused } from "./stateMoves";
 
 export interface CancelDeps extends BatchTables {
@@ -128,14 +128,7 @@ async function cancelParts(
   reason: string,
   who: MovedBy,
 ): Promise<CancelReply> {
-  const parts: { requestId: string; status?: ErasureState; batchId?: string }[] = [];
-  for (const id of partIds) {
-    const got = await deps.doc.send(
-      new GetCommand({ TableName: deps.requestsTable, Key: { requestId: id }, ConsistentRead: true }),
-    );
-    if (!got.Item) throw new Error(`request ${requestId}: its part ${id} does not exist`);
-    parts.push(got.Item as (typeof parts)[number]);
-  }
+  const parts = await getRequestParts(deps.doc, deps.requestsTable, { requestId, parts: partIds });
   const running = parts.filter((p) => p.batchId && p.status && !endStates.includes(p.status));
   if (running.length > 0) {
     const refused = new StateMoveRefused(`request ${requestId}`, running[0].status!, "CANCELLED");

@@ -444,6 +444,21 @@ export async function sweepFailedRequestIds(settings: RawIdSettings): Promise<st
   return dropped;
 }
 
+/** The parts of a request split at intake, in order; a part that does not exist is an error naming it. */
+export async function getRequestParts(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  split: Pick<SplitRequest, "requestId" | "parts">,
+): Promise<ErasureRequest[]> {
+  const parts: ErasureRequest[] = [];
+  for (const partId of split.parts) {
+    const part = await getErasureRequest(doc, tableName, partId);
+    if (!part) throw new Error(`request ${split.requestId}: its part ${partId} does not exist`);
+    parts.push(part);
+  }
+  return parts;
+}
+
 export async function getErasureRequest(
   doc: DynamoDBDocumentClient,
   tableName: string,

@@ -3,14 +3,13 @@
 // an ID: the request names its subjects by count only. A request larger than one batch (split into
 // parts at intake, intake.ts) answers for all its parts: each part's status with its batch, and the
 // request's state and verdict worked out from theirs (requestParts.ts).
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../contracts/errors";
 import { ErasureState } from "../contracts/requests";
 import type { ErasureVerdict, ReportSearched } from "../contracts/report";
 import { BatchStep, BatchTables, getBatch } from "./batches";
 import { daysLeft } from "./deadlines";
 import { ForgetLedger } from "./forget/ledger";
-import { isSplitRequest } from "./request";
+import { getErasureRequest, getRequestParts, isSplitRequest } from "./request";
 import { searchedOfParts, stateOfParts, verdictOfParts } from "./requestParts";
 import { ItemNotFound } from "./stateMoves";
 
@@ -52,33 +51,21 @@ export function parseStatusEvent(event: unknown): string {
   return id;
 }
 
-async function requestItem(
-  deps: BatchTables,
-  requestId: string,
-): Promise<Record<string, unknown> | undefined> {
-  return (
-    await deps.doc.send(
-      new GetCommand({ TableName: deps.requestsTable, Key: { requestId }, ConsistentRead: true }),
-    )
-  ).Item as Record<string, unknown> | undefined;
-}
-
 export async function requestStatus(
   deps: BatchTables,
   event: unknown,
   now = new Date(),
 ): Promise<RequestStatus> {
   const requestId = parseStatusEvent(event);
-  const item = await requestItem(deps, requestId);
+  const item = (await getErasureRequest(deps.doc, deps.requestsTable, requestId)) as
+    Record<string, unknown> | undefined;
   // Unknown ids answer like an unknown item anywhere: "does not exist" (404 over HTTP).
   if (!item) throw new ItemNotFound(`request ${requestId}`, "RECEIVED");
   if (!isSplitRequest(item)) return itemStatus(deps, item, now);
   const parts: RequestStatus[] = [];
-  for (const partId of item.parts as string[]) {
-    const part = await requestItem(deps, partId);
-    if (!part) throw new Error(`request ${requestId}: its part ${partId} does not exist`);
-    parts.push(await itemStatus(deps, part, now));
-  }
+  const split = { requestId, parts: item.parts as string[] };
+  for (const part of await getRequestParts(deps.doc, deps.requestsTable, split))
+    parts.push(await itemStatus(deps, part as unknown as Record<string, unknown>, now));
   const state = stateOfParts(parts.map((p) => p.state));
   const verdict = verdictOfParts(parts.map((p) => p.verdict));
   const searched = parts.map((p) => p.searched);

@@ -3,10 +3,10 @@
 // is theirs put together, worked out when it is read (`lethe report`, cli/work/reports.ts): every part
 // and its batch listed, each step, target and audit entry named by its part, the totals added up.
 import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ErasureReport, ReportPart } from "../../contracts/report";
 import { UsageError } from "../../contracts/errors";
-import { isSplitRequest, SplitRequest } from "../request";
+import { getErasureRequest, isSplitRequest, SplitRequest } from "../request";
 import { readReport } from "./reportStore";
 import { searchedOfParts, stateOfParts, verdictOfParts } from "../requestParts";
 import { erasureVerdict, searchedOf } from "./verdict";
@@ -107,9 +107,8 @@ export interface RequestReportDeps {
 export async function readRequestReport(deps: RequestReportDeps, requestId: string): Promise<ErasureReport> {
   const own = await readReport(deps.s3, deps.reportBucket, requestId);
   if (own) return own;
-  const get = async (id: string) =>
-    (await deps.doc.send(new GetCommand({ TableName: deps.requestsTable, Key: { requestId: id } }))).Item;
-  const item = await get(requestId);
+  const get = (id: string) => getErasureRequest(deps.doc, deps.requestsTable, id);
+  const item = (await get(requestId)) as Record<string, unknown> | undefined;
   if (item && isSplitRequest(item)) {
     const split = item as unknown as SplitRequest;
     const reports = await Promise.all(split.parts.map((id) => readReport(deps.s3, deps.reportBucket, id)));
