@@ -166,8 +166,13 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
     // Locally nothing is billed: fast polls, and the executions followed to their end (a request whose
     // execution failed stays open: its status read after the end is the last).
     const executions = batches.map((b) => followExecution(target, b.executionId, progress));
-    const status = await pollStatus(invoke, request.requestId, { ...opts, pollSeconds: 0.5 }, progress, () =>
-      executions.every((e) => e.ended()),
+    const status = await pollStatus(
+      invoke,
+      request.requestId,
+      { ...opts, pollSeconds: 0.5 },
+      progress,
+      () => executions.every((e) => e.ended()),
+      { untilReported: true },
     );
     for (const e of executions) e.stop();
     return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
@@ -208,6 +213,12 @@ async function pollStatus(
   progress: (line: string) => void,
   /** Stops following before an end state (the local execution ended): the status read after it is the last. */
   stopped: () => boolean = () => false,
+  /**
+   * With `stopped` bounding the wait: a request that ended COMPLETED or REJECTED is followed until its
+   * report is recorded too. The report task ends the requests first and records each report after
+   * (runtime/erasure/workflow/tasks/report.ts), so a poll in between saw an end without a report.
+   */
+  follow: { untilReported?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   let last = "";
   let lastStep = "";
@@ -221,7 +232,9 @@ async function pollStatus(
     const stepKey = JSON.stringify(step);
     if (step && stepKey !== lastStep) opts.onStep?.(step);
     lastStep = stepKey;
-    if (endStates.includes(state) || wasStopped) return status;
+    const reportToCome =
+      follow.untilReported && (state === "COMPLETED" || state === "REJECTED") && status.report === undefined;
+    if ((endStates.includes(state) && !reportToCome) || wasStopped) return status;
     const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
     while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
   }
