@@ -46,7 +46,8 @@ export async function csvBytes(
   compressed: boolean,
   object: string | undefined,
 ): Promise<Uint8Array> {
-  if (!compressed) return input;
+  // An empty object is an empty table, gzip or not (a writer may leave one for an empty partition).
+  if (!compressed || input.length === 0) return input;
   try {
     return await gunzip(input);
   } catch (err) {

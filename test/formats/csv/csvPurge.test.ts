@@ -157,6 +157,14 @@ describe("formats/csv: purge", () => {
     expect(Buffer.from(last.bytes).toString()).to.equal("id,name\n\n1,a\r\n\n");
   });
 
+  it("reads an empty object, gzip or not, as an empty table", async () => {
+    for (const compressed of [false, true]) {
+      const options: CsvTableOptions = { serde: "OpenCSVSerde", columns: ["id"], skipHeaderLines: 1 };
+      const r = await purgeCsv(Buffer.alloc(0), keyMatcher(["id"], ["1"]), { options, compressed });
+      expect([r.bytes.length, r.stats.rowsBefore]).to.deep.equal([0, 0]);
+    }
+  });
+
   describe("refuses, naming the object and line", () => {
     const options: CsvTableOptions = { serde: "OpenCSVSerde", columns: ["id", "name"], skipHeaderLines: 1 };
     const cases: [string, string, RegExp][] = [
