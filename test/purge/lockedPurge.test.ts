@@ -17,7 +17,7 @@ import { createLockTable, testMutex } from "../../local/fixtures/lockTable";
 import { freezeEventLoop } from "../support/freeze";
 
 /** The data mapper these objects belong to: its format chooses the engine. */
-const parquetMapper = { name: "events", format: "parquet" } as const;
+const jsonLinesMapper = { name: "events", format: "jsonl" } as const;
 
 describe("purge: an object purge guarded by its lock", () => {
   const ddb = makeDynamoDbClient();
@@ -55,7 +55,7 @@ describe("purge: an object purge guarded by its lock", () => {
     const { mutex, lock } = await lockFor(Key);
     const outcome = await purgeObject(
       s3,
-      { bucket: Bucket, key: Key, mapper: parquetMapper, matcher, guard: lock },
+      { bucket: Bucket, key: Key, mapper: jsonLinesMapper, matcher, guard: lock },
       { beforeWrite: async () => freezeEventLoop(700) },
     ).catch((e: unknown) => e);
     expect(outcome).to.be.instanceOf(LockLostError);
@@ -72,7 +72,7 @@ describe("purge: an object purge guarded by its lock", () => {
     let written: string | undefined;
     const outcome = await purgeObject(
       s3,
-      { bucket: Bucket, key: Key, mapper: parquetMapper, matcher, guard: lock },
+      { bucket: Bucket, key: Key, mapper: jsonLinesMapper, matcher, guard: lock },
       {
         afterWrite: async (w) => {
           written = w.versionId;
@@ -93,7 +93,7 @@ describe("purge: an object purge guarded by its lock", () => {
     const report = await purgeObject(s3, {
       bucket: Bucket,
       key: Key,
-      mapper: parquetMapper,
+      mapper: jsonLinesMapper,
       matcher,
       guard: lock,
     });
