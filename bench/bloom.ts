@@ -6,7 +6,7 @@ import * as os from "node:os";
 import { BloomFilter as TheirBloomFilter } from "bloom-filters";
 import { BloomFilter } from "../runtime/ingest/bloomFilter";
 import { idSetDigest } from "../runtime/ingest/filterBuilder";
-import { subjectHasherFromKey } from "../runtime/erasure/subjectHash";
+import { subjectHasherFromKey } from "../runtime/subjects/subjectHash";
 import { sized } from "./smoke";
 
 const members = Number(process.env.BLOOM_BENCH_MEMBERS ?? sized(1_000_000, 2_000));

@@ -17,7 +17,7 @@ import { createBatch, moveBatch } from "../runtime/erasure/batches";
 import { writeManifest } from "../runtime/erasure/manifest";
 import { backfillMapper } from "../runtime/erasure/metastore/backfill";
 import { readPlan } from "../runtime/erasure/plan";
-import { loadSubjectHasher } from "../runtime/erasure/subjectHash";
+import { loadSubjectHasher } from "../runtime/subjects/subjectHash";
 import { findForBatch } from "../runtime/erasure/workflow/tasks/find";
 import { parseVerifyInput, verifyBatch } from "../runtime/erasure/workflow/tasks/verify";
 import { batchTablesFromEnv, findingDepsFromEnv } from "../runtime/handlers/workflowDeps";

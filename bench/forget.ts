@@ -15,7 +15,7 @@ import { envNames } from "../runtime/contracts/env";
 import type { DataMapper } from "../runtime/contracts/mappers";
 import { ForgetLedger } from "../runtime/erasure/forget";
 import { writeManifest } from "../runtime/erasure/manifest";
-import { keyMatcher } from "../runtime/purge/matcher";
+import { keyMatcher } from "../runtime/subjects/matcher";
 import { purgeBytes } from "../runtime/purge/purgeBytes";
 import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
 import { provisionLocalStack } from "../local/stack";
@@ -85,7 +85,8 @@ async function main(): Promise<void> {
     // The engine alone, in this process: the reference figure.
     const matcher = keyMatcher(["customer_id"], subjects);
     let t = performance.now();
-    for (const f of files) await purgeBytes(fs.readFileSync(f), matcher, { workers: 0 });
+    for (const f of files)
+      await purgeBytes(fs.readFileSync(f), { name: "events", format: "parquet" }, matcher, { workers: 0 });
     const engineSeconds = (performance.now() - t) / 1000;
     const engine = { objectsPerSecond: objects / engineSeconds, mbPerSecond: totalMb / engineSeconds };
     console.log(

@@ -31,11 +31,13 @@ interface RunResult {
 const compiled = path.join(outDir, "js");
 
 function compileEngine(): void {
-  const files = ["localFiles.ts", "rowGroupWorker.ts"].map((f) => path.join(root, "runtime", "purge", f));
+  const files = ["purge/localFiles.ts", "formats/parquet/rowGroupWorker.ts"].map((f) =>
+    path.join(root, "runtime", f),
+  );
   const flags = [
     "--outDir",
     compiled,
-    // The compiled layout mirrors runtime/ whatever the files import (purge imports erasure).
+    // The compiled layout mirrors runtime/ whatever the files import (purge imports formats/ and subjects/).
     "--rootDir",
     path.join(root, "runtime"),
     "--module",
@@ -55,8 +57,8 @@ async function runOurs(input: string, output: string, ids: string[]): Promise<Ru
     path.join(compiled, "purge", "localFiles.js"),
   ) as typeof import("../runtime/purge/localFiles");
   const { keyMatcher } = require(
-    path.join(compiled, "purge", "matcher.js"),
-  ) as typeof import("../runtime/purge/matcher");
+    path.join(compiled, "subjects", "matcher.js"),
+  ) as typeof import("../runtime/subjects/matcher");
   const t0 = process.hrtime.bigint();
   const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const options = {

@@ -20,7 +20,7 @@ function readFile(path: string, what: string): Buffer {
   }
 }
 
-/** The IDs of --ids or --ids-json (one of them), by the rules of runtime/erasure/subjectIds.ts. */
+/** The IDs of --ids or --ids-json (one of them), by the rules of runtime/subjects/subjectIds.ts. */
 function readIds(flags: IdOptions): string[] {
   if (flags.idsJson !== undefined) return readIdFile(flags.idsJson, "json", 1).map(([id]) => id);
   if (flags.ids === undefined) throw new UsageError("missing --ids <file> (or --ids-json <file>)");

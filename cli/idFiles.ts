@@ -1,8 +1,8 @@
 // Reading an ID list given on the command line: an ID file (one per line) or a JSON ID list, with
-// the rules of runtime/erasure/subjectIds.ts; a bad list is a usage error naming the file and lines.
+// the rules of runtime/subjects/subjectIds.ts; a bad list is a usage error naming the file and lines.
 import * as fs from "node:fs";
 import { UsageError } from "./command";
-import { SubjectIdError, parseIdLines, parseIdsJson } from "../runtime/erasure/subjectIds";
+import { SubjectIdError, parseIdLines, parseIdsJson } from "../runtime/subjects/subjectIds";
 
 export function readIdFile(path: string, format: "lines" | "json", columns: number): string[][] {
   let bytes: Buffer;

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { UsageError, action, collect, examples } from "./command";
-import type { KeyMatcher } from "../runtime/purge/matcher";
+import type { KeyMatcher } from "../runtime/subjects/matcher";
 import { readIdFile } from "./idFiles";
 
 interface Parsed {
@@ -27,10 +27,10 @@ function parsed(o: ParquetOptions): Parsed {
 
 // The engine is loaded when a command runs: parquet-wasm is heavy, and `lethe --help` loads this file.
 const engine = () => ({
-  ...(require("../runtime/purge/matcher") as typeof import("../runtime/purge/matcher")),
+  ...(require("../runtime/subjects/matcher") as typeof import("../runtime/subjects/matcher")),
   ...(require("../runtime/purge/localFiles") as typeof import("../runtime/purge/localFiles")),
-  ...(require("../runtime/purge/parquetPurge") as typeof import("../runtime/purge/parquetPurge")),
-  ...(require("../runtime/purge/corruptObject") as typeof import("../runtime/purge/corruptObject")),
+  ...(require("../runtime/formats/parquet/parquetPurge") as typeof import("../runtime/formats/parquet/parquetPurge")),
+  ...(require("../runtime/formats/corruptObject") as typeof import("../runtime/formats/corruptObject")),
 });
 
 function loadMatcher(p: Parsed): KeyMatcher {

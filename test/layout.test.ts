@@ -101,6 +101,62 @@ describe("layout: import directions", () => {
     ).to.deep.equal([]);
   });
 
+  it("runtime/subjects/ (the ID vocabulary) imports nothing of Lethe's but runtime/contracts/", () => {
+    expect(
+      violations(
+        ["runtime/subjects"],
+        (t) => t.startsWith("runtime/") && !under(t, "runtime/subjects") && !under(t, "runtime/contracts"),
+      ),
+    ).to.deep.equal([]);
+  });
+
+  it("runtime/formats/ imports neither runtime/erasure/, runtime/ingest/ nor runtime/purge/", () => {
+    expect(
+      violations(["runtime/formats"], (t) =>
+        ["runtime/erasure", "runtime/ingest", "runtime/purge"].some((d) => under(t, d)),
+      ),
+    ).to.deep.equal([]);
+  });
+
+  it("runtime/purge/ (the S3 object purge) does not import runtime/erasure/", () => {
+    expect(violations(["runtime/purge"], (t) => under(t, "runtime/erasure"))).to.deep.equal([]);
+  });
+
+  it("every format's folder is registered in runtime/formats/index.ts, by one import", () => {
+    const folders = fs
+      .readdirSync(path.join(root, "runtime/formats"), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join("runtime/formats", e.name));
+    expect(folders).to.include.members(["runtime/formats/parquet", "runtime/formats/jsonLines"]);
+    const registry = importsOf("runtime/formats/index.ts");
+    expect(folders.filter((f) => !registry.includes(f))).to.deep.equal([]);
+  });
+
+  it("the packages of runtime/ (its first-level folders) import each other without a cycle", () => {
+    const packageOf = (p: string) => p.split("/")[1];
+    const edges = new Map<string, Set<string>>();
+    for (const file of sourceFiles("runtime")) {
+      for (const target of importsOf(file)) {
+        if (!under(target, "runtime") || packageOf(target) === packageOf(file)) continue;
+        const from = edges.get(packageOf(file)) ?? new Set<string>();
+        edges.set(packageOf(file), from.add(packageOf(target)));
+      }
+    }
+    // Depth-first: a package met again while still on the path closes a cycle.
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (pkg: string, trail: string[]) => {
+      if (trail.includes(pkg))
+        return void cycles.push([...trail.slice(trail.indexOf(pkg)), pkg].join(" -> "));
+      if (done.has(pkg)) return;
+      for (const next of edges.get(pkg) ?? []) visit(next, [...trail, pkg]);
+      done.add(pkg);
+    };
+    for (const pkg of edges.keys()) visit(pkg, []);
+    expect(edges.get("erasure")).to.include("formats"); // the scan sees the graph
+    expect(cycles).to.deep.equal([]);
+  });
+
   it("the checks see imports (a file that breaks a rule is reported)", () => {
     // Guards the scanner itself: a known import of runtime/contracts is found, and the folders named
     // fixtures outside test/ are scanned (local/fixtures/ is shared with the benchmarks).

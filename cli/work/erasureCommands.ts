@@ -12,7 +12,7 @@ import { refusalNamed, UsageError } from "../../runtime/contracts/errors";
 import { endStates, ErasureState } from "../../runtime/contracts/requests";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { normaliseSubjects } from "../../runtime/erasure/request";
-import { parseIdLines, SubjectIdError } from "../../runtime/erasure/subjectIds";
+import { parseIdLines, SubjectIdError } from "../../runtime/subjects/subjectIds";
 import type { WarmTarget } from "../../local/connect";
 import { resolveStackOutputs, StackOutputs } from "./stackOutputs";
 import { outputKeyOf, PackagingOptions } from "../../local/program/packaging";

@@ -1,6 +1,6 @@
 // The key subject hashes are keyed with: a KMS HMAC key whose material never leaves KMS. A function
 // granted kms:GenerateMac on it derives its in-memory hashing key once per cold start
-// (runtime/erasure/subjectHash.ts); no one else can compute, or confirm a guess of, a subject's hash.
+// (runtime/subjects/subjectHash.ts); no one else can compute, or confirm a guess of, a subject's hash.
 // The key policy lets this account's IAM grant that use and nothing more: no AWS service uses it.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";

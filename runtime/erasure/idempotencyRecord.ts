@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { DeleteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { tableShapes } from "../contracts/tables";
-import type { SubjectHasher } from "./subjectHash";
+import type { SubjectHasher } from "../subjects/subjectHash";
 
 /** The request function's Powertools key prefix (its service name, the same deployed and local). */
 export const requestIdempotencyPrefix = "lethe-request";

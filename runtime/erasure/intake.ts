@@ -18,7 +18,7 @@ import {
   recordErasureRequest,
   recordSplitRequest,
 } from "./request";
-import { canonicalSubject, SubjectHasher } from "./subjectHash";
+import { canonicalSubject, SubjectHasher } from "../subjects/subjectHash";
 import type { OptOutRegistry } from "../ingest/optOutRegistry";
 
 /**

@@ -5,7 +5,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { manifestRoot, manifestTable } from "../contracts/lakeSchema";
 import { ManifestRef } from "../contracts/messages";
-import { SubjectKey } from "./subjectHash";
+import { SubjectKey } from "../subjects/subjectHash";
 
 export interface WriteManifestArgs {
   bucket: string;

@@ -12,7 +12,7 @@ import type { OptOutRegistry } from "../ingest/optOutRegistry";
 import { appendAudit, AuditSettings } from "./audit";
 import { decidedBy } from "./batches";
 import { getErasureRequest, normaliseSubjects } from "./request";
-import { canonicalSubject, SubjectHasher } from "./subjectHash";
+import { canonicalSubject, SubjectHasher } from "../subjects/subjectHash";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 export interface OptInEvent {

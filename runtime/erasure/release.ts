@@ -12,7 +12,7 @@ import type { OptOutRegistry } from "../ingest/optOutRegistry";
 import { auditEach, BatchTables } from "./batches";
 import { requestsInState } from "./deadlines";
 import { ErasureRequest, getErasureRequest, readRequestIds, readSubjectHashes } from "./request";
-import { canonicalSubject, SubjectHasher } from "./subjectHash";
+import { canonicalSubject, SubjectHasher } from "../subjects/subjectHash";
 
 /** The states of a request that ended without erasing: its subjects are no longer its to hold. */
 export const releasingStates: readonly ErasureState[] = ["CANCELLED", "REJECTED"];

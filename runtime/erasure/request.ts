@@ -22,9 +22,9 @@ import {
 import { ErasureState } from "../contracts/requests";
 import { manifestTable, requestIdsRoot } from "../contracts/lakeSchema";
 import { UsageError } from "../contracts/errors";
-import { SubjectHasher, SubjectKey, canonicalSubject } from "./subjectHash";
+import { SubjectHasher, SubjectKey, canonicalSubject } from "../subjects/subjectHash";
 import { ErasureSettings } from "./settings";
-import { SubjectIdError, validateSubjectKeys } from "./subjectIds";
+import { SubjectIdError, validateSubjectKeys } from "../subjects/subjectIds";
 import { moveState, StateMoveTarget } from "./stateMoves";
 import { clearIdempotencyRecord } from "./idempotencyRecord";
 

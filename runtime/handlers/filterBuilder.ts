@@ -8,7 +8,7 @@ import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { buildOptOutFilter, BuildFilterResult } from "../ingest/filterBuilder";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { filterLocationFromEnv } from "../ingest/settings";
-import { lazySubjectHasher } from "../erasure/subjectHash";
+import { lazySubjectHasher } from "../subjects/subjectHash";
 
 export interface FilterBuilderReply extends BuildFilterResult {
   status: "published" | "unchanged";

@@ -6,7 +6,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { optBackIn, OptInReply } from "../erasure/optIn";
-import { lazySubjectHasher } from "../erasure/subjectHash";
+import { lazySubjectHasher } from "../subjects/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { auditSettingsFromEnv, invokeFilterBuilder, RebuildFilter } from "./optOutDeps";
 

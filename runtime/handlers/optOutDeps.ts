@@ -11,7 +11,7 @@ import type { BatchTables } from "../erasure/batches";
 import { releaseOptOuts, ReleaseReply } from "../erasure/release";
 import type { RawIdSettings } from "../erasure/request";
 import { erasureSettingsFromEnv } from "../erasure/settings";
-import { lazySubjectHasher } from "../erasure/subjectHash";
+import { lazySubjectHasher } from "../subjects/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 
 export type RebuildFilter = () => Promise<{ status: string; generation?: number }>;

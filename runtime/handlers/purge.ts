@@ -24,7 +24,7 @@ import {
   sendToDeadLetterQueue,
 } from "../erasure/forget";
 import { MutexClient } from "../lock";
-import type { PurgeOptions } from "../purge/parquetPurge";
+import type { PurgeOptions } from "../formats/lakeFormat";
 
 export const purgeServiceName = "lethe-purge";
 

@@ -8,7 +8,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { erasureSettingsFromEnv } from "../erasure/settings";
-import { lazySubjectHasher } from "../erasure/subjectHash";
+import { lazySubjectHasher } from "../subjects/subjectHash";
 import { reportBatch, ReportTaskReply } from "../erasure/workflow/tasks/report";
 
 export const reportServiceName = "lethe-report";

@@ -19,7 +19,7 @@ import {
   RequestReply,
 } from "../erasure/intake";
 import { erasureSettingsFromEnv } from "../erasure/settings";
-import { lazySubjectHasher } from "../erasure/subjectHash";
+import { lazySubjectHasher } from "../subjects/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { requestBodyDigest, requestIdempotencyPrefix } from "../erasure/idempotencyRecord";
 import { auditSettingsFromEnv, invokeFilterBuilder } from "./optOutDeps";

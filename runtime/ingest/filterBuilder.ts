@@ -3,7 +3,7 @@
 // The change check compares keyed digests: an unkeyed digest of a one-ID registry names that ID to
 // anyone who hashes candidates.
 import { S3Client } from "@aws-sdk/client-s3";
-import { subjectHashPrefix, type SubjectHasher } from "../erasure/subjectHash";
+import { subjectHashPrefix, type SubjectHasher } from "../subjects/subjectHash";
 import { BloomFilter } from "./bloomFilter";
 import { deleteGeneration, FilterLocation, publishFilter, readPointer } from "./filterStore";
 

@@ -9,7 +9,7 @@
 import { LRUCache } from "lru-cache";
 import { OptOutLookup } from "./optOutRegistry";
 import { FilterProvider } from "./filterSource";
-import { jsonRecordKey } from "../erasure/jsonRecordKey";
+import { jsonRecordKey } from "../subjects/jsonRecordKey";
 
 export interface FirehoseRecord {
   recordId: string;

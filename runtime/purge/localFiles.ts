@@ -3,10 +3,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
-import { ByteSource } from "./parquetFormat";
-import { ByteSink, PurgeOptions, PurgeStats, purgeParquet } from "./parquetPurge";
-import { KeyMatcher } from "./matcher";
-import { checkReadRange, shortRead } from "./corruptObject";
+import type { ByteSource } from "../formats/byteSource";
+import type { ByteSink, PurgeOptions, PurgeStats } from "../formats/lakeFormat";
+import { purgeParquet } from "../formats/parquet/parquetPurge";
+import { KeyMatcher } from "../subjects/matcher";
+import { checkReadRange, shortRead } from "../formats/corruptObject";
 
 export async function withFileSource<T>(file: string, use: (source: ByteSource) => Promise<T>): Promise<T> {
   const handle = await fs.promises.open(file, "r");

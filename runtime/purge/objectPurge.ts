@@ -15,13 +15,13 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { KeyMatcher } from "./matcher";
-import { ByteSource } from "./parquetFormat";
-import { PurgeOptions, PurgeStats, purgeParquet, scanParquet } from "./parquetPurge";
-import { ObjectFormat, detectFormat } from "./purgeBytes";
-import { purgeJsonLines, scanJsonLines } from "./jsonLines";
+import type { DataMapperFormat } from "../contracts/mappers";
+import { KeyMatcher } from "../subjects/matcher";
+import type { ByteSource } from "../formats/byteSource";
+import { checkedFormat, LakeFormat, MapperFormat } from "../formats";
+import type { ObjectScan, PurgeOptions, PurgeStats } from "../formats/lakeFormat";
 import { writeAtomically } from "./localFiles";
-import { ObjectVersion, headObject, keyVersionPages, versionSource } from "./s3Objects";
+import { ObjectVersion, headObject, olderVersions, versionSource } from "./s3Objects";
 
 export type ObjectPurgeStatus = "purged" | "no-match" | "conflict";
 
@@ -29,7 +29,8 @@ export interface ObjectPurgeReport {
   bucket: string;
   key: string;
   status: ObjectPurgeStatus;
-  format: ObjectFormat;
+  /** The mapper's format, which the object's bytes were checked against. */
+  format: DataMapperFormat;
   before: { etag: string; versionId?: string };
   /** The version we wrote (status "purged"). */
   after?: { etag: string; versionId?: string };
@@ -45,6 +46,8 @@ export interface ObjectPurgeReport {
 export interface ObjectPurgeRequest {
   bucket: string;
   key: string;
+  /** The object's data mapper: its `format` chooses the engine; bytes of another format are refused. */
+  mapper: MapperFormat;
   /**
    * Checked just before the PutObject and before each DeleteObject; throwing stops the purge there
    * (nothing more is written or deleted). Pass the object's `Lock`: `assertHeld()` throws its
@@ -86,7 +89,8 @@ export async function purgeObject(
   const { etag, versionId } = current;
   const sweep = !req.keepOtherVersions;
   const base = { bucket, key, before: { etag, versionId }, bytesIn: current.size };
-  const conflict = (format: ObjectFormat, stats?: PurgeStats): ObjectPurgeReport => ({
+  const format = req.mapper.format;
+  const conflict = (stats?: PurgeStats): ObjectPurgeReport => ({
     ...base,
     format,
     status: "conflict",
@@ -97,15 +101,14 @@ export async function purgeObject(
   // Versions older than the one we read, as they were when we read it (newer ones are never touched).
   const older = versionId && sweep ? await olderVersions(s3, bucket, key, versionId) : [];
   const source = versionSource(s3, current);
-  let format: ObjectFormat = "parquet";
   const temp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lethe-purge-"));
   try {
     let purged: { stats: PurgeStats; body: () => Readable | Uint8Array; bytesOut: number };
     try {
-      format = detectFormat(await source.read(0, Math.min(current.size, 64)));
-      purged = await purgeVersion(source, format, path.join(temp, "object"), req);
+      const lake = await checkedFormat(req.mapper, source);
+      purged = await purgeVersion(source, lake, path.join(temp, "object"), req);
     } catch (err) {
-      if (isConflict(err)) return conflict(format); // changed while we read it
+      if (isConflict(err)) return conflict(); // changed while we read it
       throw err;
     }
     const { stats } = purged;
@@ -113,7 +116,7 @@ export async function purgeObject(
     if (stats.rowsRemoved === 0) {
       // No new version. A previous run may have written this version and crashed before cleaning up:
       // the older versions that still hold matching rows are deleted now.
-      const leftovers = sweep ? await versionsHolding(s3, current, older, req.matcher) : [];
+      const leftovers = sweep ? await versionsHolding(s3, current, older, req) : [];
       await deleteVersions(s3, req, leftovers);
       return { ...base, format, status: "no-match", ...rows(stats), versionsDeleted: leftovers, bytesOut: 0 };
     }
@@ -142,7 +145,7 @@ export async function purgeObject(
         }),
       );
     } catch (err) {
-      if (isConflict(err)) return conflict(format, stats);
+      if (isConflict(err)) return conflict(stats);
       throw err;
     }
     const after = { etag: written.ETag!, versionId: written.VersionId };
@@ -153,7 +156,7 @@ export async function purgeObject(
     // Where versioning is off or suspended, the write replaced the null version in place: it is ours now.
     if (versionId && sweep && versionId !== (after.versionId ?? "null")) {
       await deleteVersions(s3, req, [versionId]);
-      const leftovers = await versionsHolding(s3, current, older, req.matcher);
+      const leftovers = await versionsHolding(s3, current, older, req);
       await deleteVersions(s3, req, leftovers);
       toDelete.push(versionId, ...leftovers);
     }
@@ -171,24 +174,17 @@ export async function purgeObject(
   }
 }
 
-/**
- * Parquet streams through a temporary file (memory bounded by the row groups in flight); JSON Lines
- * objects are purged in memory.
- */
+/** The purged object streams through a temporary file (memory bounded as the format allows). */
 async function purgeVersion(
   source: ByteSource,
-  format: ObjectFormat,
+  format: LakeFormat,
   tempFile: string,
   req: ObjectPurgeRequest,
 ) {
-  if (format === "parquet") {
-    const stats = await writeAtomically(tempFile, (sink) =>
-      purgeParquet(source, sink, req.matcher, req.options),
-    );
-    return { stats, bytesOut: stats.bytesOut, body: () => fs.createReadStream(tempFile) };
-  }
-  const { bytes, stats } = await purgeJsonLines(await source.read(0, source.size), req.matcher, source.name);
-  return { stats, bytesOut: bytes.length, body: () => bytes };
+  const stats = await writeAtomically(tempFile, (sink) =>
+    format.purge(source, sink, req.matcher, req.options),
+  );
+  return { stats, bytesOut: stats.bytesOut, body: () => fs.createReadStream(tempFile) };
 }
 
 function rows(stats?: PurgeStats) {
@@ -227,49 +223,30 @@ function isConflict(err: unknown): boolean {
   );
 }
 
-/** Version ids (not delete markers) of `key` listed after `versionId`, i.e. older than it. */
-async function olderVersions(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  versionId: string,
-): Promise<string[]> {
-  const out: string[] = [];
-  let seenOurs = false;
-  for await (const page of keyVersionPages(s3, bucket, key)) {
-    for (const v of page.versions) {
-      if (seenOurs) out.push(v.VersionId!);
-      else if (v.VersionId === versionId) seenOurs = true;
-    }
-  }
-  return out;
-}
-
 async function versionsHolding(
   s3: S3Client,
   current: ObjectVersion,
   versionIds: string[],
-  matcher: KeyMatcher,
+  req: ObjectPurgeRequest,
 ) {
   const out: string[] = [];
   for (const v of versionIds) {
-    const found = await scanObjectVersion(s3, await headObject(s3, current.bucket, current.key, v), matcher);
+    const version = await headObject(s3, current.bucket, current.key, v);
+    const found = await scanObjectVersion(s3, version, req.mapper, req.matcher);
     if (found.matches.size > 0) out.push(v);
   }
   return out;
 }
 
-/** Which keys one object version holds, and in how many rows (Parquet read row group by row group). */
+/** Which keys one object version holds, and in how many rows (read as its mapper's format reads it). */
 export async function scanObjectVersion(
   s3: S3Client,
   version: ObjectVersion,
+  mapper: MapperFormat,
   matcher: KeyMatcher,
-): Promise<{ rows: number; matches: Map<string, number> }> {
+): Promise<ObjectScan> {
   const source = versionSource(s3, version);
-  const head = await source.read(0, Math.min(version.size, 64));
-  return detectFormat(head) === "parquet"
-    ? scanParquet(source, matcher)
-    : scanJsonLines(await source.read(0, version.size), matcher, source.name);
+  return (await checkedFormat(mapper, source)).scan(source, matcher);
 }
 
 async function deleteVersions(s3: S3Client, req: ObjectPurgeRequest, versionIds: string[]): Promise<void> {

@@ -1,41 +1,20 @@
-// One interface for every supported object format: bytes and a matcher in, new bytes and statistics out.
-import { bufferSource } from "./parquetFormat";
-import { PurgeOptions, PurgeStats, purgeParquet } from "./parquetPurge";
-import { isGzip, purgeJsonLines } from "./jsonLines";
-import { KeyMatcher } from "./matcher";
-
-export type ObjectFormat = "parquet" | "jsonl" | "jsonl.gz";
-
-export class UnsupportedFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UnsupportedFormatError";
-  }
-}
-
-/** Parquet by its magic, gzip by its magic, otherwise JSON Lines when it starts with '{'. */
-export function detectFormat(bytes: Uint8Array): ObjectFormat {
-  const magic = Buffer.from(bytes.subarray(0, 4)).toString("latin1");
-  if (magic === "PAR1") return "parquet";
-  if (isGzip(bytes)) return "jsonl.gz";
-  const first = Buffer.from(bytes.subarray(0, 64)).toString("utf8").trimStart()[0];
-  if (first === "{" || bytes.length === 0) return "jsonl";
-  throw new UnsupportedFormatError("not Parquet, JSON Lines or gzip-compressed JSON Lines");
-}
+// Purges an object held in memory, as its data mapper's format: bytes and a matcher in, new bytes and
+// statistics out (benchmarks and tests; the functions stream S3 versions through runtime/purge/objectPurge.ts).
+import type { DataMapperFormat } from "../contracts/mappers";
+import { bufferSource } from "../formats/byteSource";
+import { checkedFormat, MapperFormat } from "../formats";
+import type { PurgeOptions, PurgeStats } from "../formats/lakeFormat";
+import { KeyMatcher } from "../subjects/matcher";
 
 export async function purgeBytes(
   input: Uint8Array,
+  mapper: MapperFormat,
   matcher: KeyMatcher,
   options?: PurgeOptions,
-): Promise<{ format: ObjectFormat; bytes: Uint8Array; stats: PurgeStats }> {
-  const format = detectFormat(input);
-  if (format !== "parquet") return { format, ...(await purgeJsonLines(input, matcher)) };
+): Promise<{ format: DataMapperFormat; bytes: Uint8Array; stats: PurgeStats }> {
+  const source = bufferSource(input);
+  const format = await checkedFormat(mapper, source);
   const parts: Uint8Array[] = [];
-  const stats = await purgeParquet(
-    bufferSource(input),
-    { write: async (b) => void parts.push(b) },
-    matcher,
-    options,
-  );
-  return { format, bytes: Buffer.concat(parts), stats };
+  const stats = await format.purge(source, { write: async (b) => void parts.push(b) }, matcher, options);
+  return { format: format.name, bytes: Buffer.concat(parts), stats };
 }

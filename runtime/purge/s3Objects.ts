@@ -1,5 +1,6 @@
-// S3 object versions as byte sources: ranged GETs pinned to one version (and its ETag), so a Parquet
-// object is read footer first and then one row group at a time, never whole.
+// S3 object versions, in one module: a version headed and read as a byte source (ranged GETs pinned to
+// one version and its ETag, so a Parquet object is read footer first and then one row group at a time,
+// never whole), a key's version list, and whether a version is gone.
 import {
   DeleteMarkerEntry,
   GetObjectCommand,
@@ -9,8 +10,8 @@ import {
   ObjectVersion as ObjectVersionEntry,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { ByteSource } from "./parquetFormat";
-import { checkReadRange, shortRead } from "./corruptObject";
+import type { ByteSource } from "../formats/byteSource";
+import { checkReadRange, shortRead } from "../formats/corruptObject";
 
 export interface ObjectVersion {
   bucket: string;
@@ -92,4 +93,75 @@ export async function* keyVersionPages(
     keyMarker = page.NextKeyMarker;
     versionMarker = page.NextVersionIdMarker;
   }
+}
+
+// The version list of one key, as S3 has it now: every object version (the `null` version of an
+// object written before versioning included) and every delete marker, newest first. The purge works
+// from this list rather than from ETags, so identical bytes and copies are seen as the versions they are.
+export interface ListedVersion {
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+}
+
+export interface VersionList {
+  /** Newest first, object versions and delete markers together. */
+  all: ListedVersion[];
+  /** The current entry (a delete marker hides nothing from the purge). */
+  latest?: ListedVersion;
+}
+
+export async function listKeyVersions(s3: S3Client, bucket: string, key: string): Promise<VersionList> {
+  const all: (ListedVersion & { at: number; order: number })[] = [];
+  let order = 0;
+  for await (const page of keyVersionPages(s3, bucket, key)) {
+    const entries = [
+      ...page.versions.map((v) => ({ ...v, deleteMarker: false })),
+      ...page.deleteMarkers.map((v) => ({ ...v, deleteMarker: true })),
+    ];
+    for (const v of entries) {
+      all.push({
+        versionId: v.VersionId!,
+        isLatest: v.IsLatest === true,
+        deleteMarker: v.deleteMarker,
+        at: v.LastModified?.getTime() ?? 0,
+        order: order++,
+      });
+    }
+  }
+  all.sort((a, b) => Number(b.isLatest) - Number(a.isLatest) || b.at - a.at || a.order - b.order);
+  const out = all.map(({ versionId, isLatest, deleteMarker }) => ({ versionId, isLatest, deleteMarker }));
+  return { all: out, latest: out.find((v) => v.isLatest) };
+}
+
+/**
+ * Whether a read failed because the version (or the key) is no longer there: deleted since it was
+ * listed, by another batch's purge or a lifecycle rule. A version that is gone holds nothing.
+ */
+export function versionGone(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return (
+    e?.name === "NoSuchKey" ||
+    e?.name === "NoSuchVersion" ||
+    e?.name === "NotFound" ||
+    e?.$metadata?.httpStatusCode === 404
+  );
+}
+
+/** Version ids (not delete markers) of `key` listed after `versionId`, i.e. older than it. */
+export async function olderVersions(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  let seenOurs = false;
+  for await (const page of keyVersionPages(s3, bucket, key)) {
+    for (const v of page.versions) {
+      if (seenOurs) out.push(v.VersionId!);
+      else if (v.VersionId === versionId) seenOurs = true;
+    }
+  }
+  return out;
 }

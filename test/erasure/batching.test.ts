@@ -14,7 +14,7 @@ import {
   getErasureRequest,
   recordErasureRequest,
 } from "../../runtime/erasure/request";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { createBatchHandler } from "../../runtime/handlers/batch";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { createTableLike } from "../../local/stack";

@@ -17,7 +17,7 @@ import { readRequestReport } from "../../runtime/erasure/report/parts";
 import { reportView } from "../../runtime/erasure/report/reportView";
 import { getErasureRequest, readRequestIds } from "../../runtime/erasure/request";
 import { requestStatus } from "../../runtime/erasure/status";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { reportBatch, ReportTaskDeps } from "../../runtime/erasure/workflow/tasks/report";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import { createRequestHandler } from "../../runtime/handlers/request";

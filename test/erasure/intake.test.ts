@@ -14,7 +14,7 @@ import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTra
 import { getErasureRequest, readRequestIds } from "../../runtime/erasure/request";
 import { readAudit } from "../../runtime/erasure/audit";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { createTableLike } from "../../local/stack";

@@ -11,7 +11,7 @@ import { UsageError } from "../../runtime/contracts/errors";
 import { BatchTables, getBatch, moveBatch } from "../../runtime/erasure/batches";
 import { collectBatch } from "../../runtime/erasure/batching";
 import { getErasureRequest, recordErasureRequest } from "../../runtime/erasure/request";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { createStatusHandler } from "../../runtime/handlers/status";
 import { createApprovalHandler } from "../../runtime/handlers/approval";
 import { createCancelHandler } from "../../runtime/handlers/cancel";

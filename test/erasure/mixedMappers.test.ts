@@ -12,10 +12,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
-import { listKeyVersions } from "../../runtime/erasure/forget/versions";
 import { scanObjectVersion } from "../../runtime/purge/objectPurge";
-import { headObject } from "../../runtime/purge/s3Objects";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { headObject, listKeyVersions } from "../../runtime/purge/s3Objects";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 import { erase } from "../../cli/work/erasureCommands";
 import { provisionLocalStack, writeOutputsFile } from "../../local/stack";
 import { createBucketLike } from "../../local/stack/copies";
@@ -124,6 +123,7 @@ describe("erasure: the documented mixed data mappers (one-column events, composi
         const found = await scanObjectVersion(
           s3,
           await headObject(s3, stack.lakeBucket, o.key, v.versionId),
+          { name: "events", format: "parquet" },
           keyMatcher(["customer_id"], [id]),
         );
         for (const k of found.matches.values()) n += k;

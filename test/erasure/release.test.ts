@@ -16,7 +16,7 @@ import {
   requestBodyDigest,
 } from "../../runtime/erasure/idempotencyRecord";
 import { getErasureRequest, requestIdsKey } from "../../runtime/erasure/request";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { createApprovalHandler } from "../../runtime/handlers/approval";
 import { createCancelHandler } from "../../runtime/handlers/cancel";
 import { createOptInHandler } from "../../runtime/handlers/optIn";

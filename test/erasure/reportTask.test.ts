@@ -14,7 +14,7 @@ import { getBatch, recordStep } from "../../runtime/erasure/batches";
 import { readReport } from "../../runtime/erasure/report/reportStore";
 import { reportView } from "../../runtime/erasure/report/reportView";
 import { requestStatus } from "../../runtime/erasure/status";
-import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
+import type { SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { reportBatch, ReportTaskDeps } from "../../runtime/erasure/workflow/tasks/report";
 import type { SampleBatch } from "../../local/fixtures/sampleReportBatch";
 import { reportFixture, ReportFixture } from "../support/sampleReports";

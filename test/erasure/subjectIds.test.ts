@@ -8,7 +8,7 @@ import {
   parseIdLines,
   parseIdsJson,
   validateSubjectKeys,
-} from "../../runtime/erasure/subjectIds";
+} from "../../runtime/subjects/subjectIds";
 import { nonCanonicalIntegers } from "../support/integerIds";
 
 function problemsOf(run: () => unknown): string[] {

@@ -9,7 +9,7 @@ import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { envNames } from "../../runtime/contracts/env";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { moveBatch, recordStep } from "../../runtime/erasure/batches";
-import { listKeyVersions } from "../../runtime/erasure/forget/versions";
+import { listKeyVersions } from "../../runtime/purge/s3Objects";
 import { handleObjectEvent, objectEvents } from "../../runtime/erasure/metastore/indexer";
 import { indexHasherFromEnv } from "../../runtime/erasure/metastore/indexHasher";
 import { readPlan } from "../../runtime/erasure/plan";

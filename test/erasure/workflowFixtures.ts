@@ -18,7 +18,7 @@ import type { LocalStack } from "../../runtime/contracts/stack";
 import { BatchTables, createBatch } from "../../runtime/erasure/batches";
 import { writeManifest } from "../../runtime/erasure/manifest";
 import { moveErasureRequest, recordErasureRequest } from "../../runtime/erasure/request";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { makeKmsClient } from "../../runtime/aws/clients";
 
 const python = path.resolve(__dirname, "../../.venv/bin/python");

@@ -10,10 +10,11 @@ import {
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import { createIngestTransformerHandler } from "../../runtime/handlers/ingestTransformer";
 import { purgeObject } from "../../runtime/purge/objectPurge";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 
 const root = path.resolve(__dirname, "../..");
 const rel = (f: string) => path.relative(root, f);
+const mapper = { name: "m", format: "parquet" as const };
 
 describe("infra: what each function's zip carries", () => {
   it("finds the runtime modules an arrow factory calls, and a factory that is itself an export", () => {
@@ -24,23 +25,24 @@ describe("infra: what each function's zip carries", () => {
       "runtime/handlers/filterBuilder.ts",
     ]);
     const purge = () => async () =>
-      purgeObject({} as never, { bucket: "b", key: "k", matcher: keyMatcher(["c"], []) });
+      purgeObject({} as never, { bucket: "b", key: "k", mapper, matcher: keyMatcher(["c"], []) });
     expect(referencedRuntimeModules(purge).map(rel)).to.deep.equal([
-      "runtime/purge/matcher.ts",
       "runtime/purge/objectPurge.ts",
+      "runtime/subjects/matcher.ts",
     ]);
   });
 
   it("includes the compiled files reached through requires and worker files, and the packages they need", () => {
     const contents = functionContents(
       "test",
-      () => async () => purgeObject({} as never, { bucket: "b", key: "k", matcher: keyMatcher(["c"], []) }),
+      () => async () =>
+        purgeObject({} as never, { bucket: "b", key: "k", mapper, matcher: keyMatcher(["c"], []) }),
     );
     expect(contents.includePaths).to.include.members([
       "node_modules/@lethe/runtime/purge/objectPurge.js",
-      "node_modules/@lethe/runtime/purge/workerPool.js",
+      "node_modules/@lethe/runtime/formats/parquet/workerPool.js",
       // started by path (new Worker), not required
-      "node_modules/@lethe/runtime/purge/rowGroupWorker.js",
+      "node_modules/@lethe/runtime/formats/parquet/rowGroupWorker.js",
     ]);
     expect(contents.includePaths.some((p) => p.includes("/ingest/"))).to.equal(false);
     expect(contents.packages).to.include.members(["parquet-wasm", "@aws-sdk/client-s3"]);
@@ -52,7 +54,9 @@ describe("infra: what each function's zip carries", () => {
     const contents = functionContents("test", () => createIngestTransformerHandler());
     expect(contents.excludePackages).to.include.members(["parquet-wasm", "apache-arrow"]);
     expect(contents.packages).to.include("lru-cache");
-    expect(contents.includePaths.some((p) => p.includes("/purge/"))).to.equal(false);
+    expect(contents.includePaths.some((p) => p.includes("/purge/") || p.includes("/formats/"))).to.equal(
+      false,
+    );
   });
 
   it("ships the whole compiled runtime and every dependency for a factory naming no runtime module", () => {
@@ -63,7 +67,7 @@ describe("infra: what each function's zip carries", () => {
   });
 
   it("compiles every runtime source to its file", () => {
-    const source = path.join(root, "runtime/purge/workerPool.ts");
+    const source = path.join(root, "runtime/formats/parquet/workerPool.ts");
     const compiled = fs.readFileSync(compiledPath(source), "utf8");
     expect(compiled).to.contain("class RowGroupWorkerPool");
     expect(compiled).to.not.match(/:\s*Worker\[\]/); // types stripped

@@ -7,7 +7,7 @@ import { makeDocumentClient, makeKmsClient } from "../../runtime/aws/clients";
 import { createBucketLike, createTableLike } from "../../local/stack";
 import { FilterLocation } from "../../runtime/ingest/filterStore";
 import { defaultFilterPrefix } from "../../runtime/ingest/settings";
-import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
+import type { SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { testSubjectHasher } from "../support/subjectHashKeys";
 
 export async function createOptOutTable(): Promise<string> {

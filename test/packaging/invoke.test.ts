@@ -10,7 +10,7 @@ import { localizeEnvironment } from "../../local/erasure/environment";
 import { UsageError } from "../../runtime/contracts/errors";
 import { buildOptOutFilter } from "../../runtime/ingest/filterBuilder";
 import { makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
-import { loadSubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher } from "../../runtime/subjects/subjectHash";
 import { writeLocalGuardStack } from "./localGuardStack";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import { OptOutRegistry } from "../../runtime/ingest/optOutRegistry";

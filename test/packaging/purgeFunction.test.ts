@@ -36,11 +36,14 @@ describe("packaging: the purge engine runs from a packaged function", () => {
 
   it("carries parquet-wasm, the compiled purge engine and its worker file", async () => {
     expect(fn.directPackages).to.include("parquet-wasm");
-    expect(fn.entries).to.include.members(["runtime/purge/objectPurge.ts", "runtime/purge/matcher.ts"]);
-    for (const file of ["objectPurge.js", "workerPool.js", "rowGroupWorker.js", "deflateThreads.js"]) {
-      expect(fs.existsSync(path.join(fn.dir, "node_modules/@lethe/runtime/purge", file)), file).to.equal(
-        true,
-      );
+    expect(fn.entries).to.include.members(["runtime/purge/objectPurge.ts", "runtime/subjects/matcher.ts"]);
+    for (const file of [
+      "purge/objectPurge.js",
+      "formats/parquet/workerPool.js",
+      "formats/parquet/rowGroupWorker.js",
+      "formats/parquet/deflateThreads.js",
+    ]) {
+      expect(fs.existsSync(path.join(fn.dir, "node_modules/@lethe/runtime", file)), file).to.equal(true);
     }
     // Only what the purge needs: no ingest guard code, no cache package.
     expect(fs.existsSync(path.join(fn.dir, "node_modules/@lethe/runtime/ingest"))).to.equal(false);

@@ -15,13 +15,13 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { makeS3Client } from "../../runtime/aws/clients";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 import { purgeObject } from "../../runtime/purge/objectPurge";
 import { purgeParquetFile } from "../../runtime/purge/localFiles";
 import { purgeBytes } from "../../runtime/purge/purgeBytes";
-import { rewritePages } from "../../runtime/purge/pages";
-import { CorruptObjectError } from "../../runtime/purge/corruptObject";
-import { F, bufferSource, chunkRange, readFooter } from "../../runtime/purge/parquetFormat";
+import { rewritePages } from "../../runtime/formats/parquet/pages";
+import { CorruptObjectError } from "../../runtime/formats/corruptObject";
+import { F, bufferSource, chunkRange, readFooter } from "../../runtime/formats/parquet/parquetFormat";
 import {
   decodeStruct,
   encodeStruct,
@@ -30,11 +30,14 @@ import {
   getStructList,
   i32,
   i64,
-} from "../../runtime/purge/thriftCompact";
+} from "../../runtime/formats/parquet/thriftCompact";
 import { headObject, versionSource } from "../../runtime/purge/s3Objects";
 import { keysInObject } from "../../runtime/erasure/metastore/objectKeys";
 import type { DataMapper } from "../../runtime/contracts/mappers";
 import { makeFixture, tempDir } from "./pyarrow";
+
+/** The data mapper these objects belong to: its format chooses the engine. */
+const parquetMapper = { name: "events", format: "parquet" } as const;
 
 const lethe = path.resolve(__dirname, "..", "..", "bin", "lethe");
 
@@ -139,6 +142,7 @@ describe("purge: corrupt objects fail cleanly", () => {
       err = await purgeObject(s3, {
         bucket: Bucket,
         key: Key,
+        mapper: parquetMapper,
         matcher: keyMatcher(["customer_id"], ["c03"]),
       }).catch((e) => e);
     } finally {
@@ -174,7 +178,13 @@ describe("purge: corrupt objects fail cleanly", () => {
     const mapper = { format: "parquet", idColumns: ["customer_id"] } as unknown as DataMapper;
     for (const run of [
       () => keysInObject(s3, version, mapper),
-      () => purgeObject(s3, { bucket: Bucket, key: Key, matcher: keyMatcher(["customer_id"], ["c03"]) }),
+      () =>
+        purgeObject(s3, {
+          bucket: Bucket,
+          key: Key,
+          mapper: parquetMapper,
+          matcher: keyMatcher(["customer_id"], ["c03"]),
+        }),
     ]) {
       const err = await run().catch((e) => e);
       expect(err, String(err)).to.be.instanceOf(CorruptObjectError);
@@ -194,11 +204,15 @@ describe("purge: corrupt objects fail cleanly", () => {
     const matcher = keyMatcher(["customer_id"], ["a1"]);
     const text = `{"customer_id":"a1"}\n{"customer_id":"b2","note":"caf\u00e9"}\n`;
     const gz = zlib.gzipSync(text);
-    const truncated = await purgeBytes(gz.subarray(0, gz.length - 6), matcher).catch((e) => e);
+    const truncated = await purgeBytes(
+      gz.subarray(0, gz.length - 6),
+      { name: "events", format: "jsonl.gz" },
+      matcher,
+    ).catch((e) => e);
     expect(truncated).to.be.instanceOf(CorruptObjectError);
     expect(truncated.part).to.equal("gzip stream");
     const latin1 = Buffer.from(text, "latin1"); // "é" as one byte, not UTF-8
-    const notUtf8 = await purgeBytes(latin1, matcher).catch((e) => e);
+    const notUtf8 = await purgeBytes(latin1, { name: "events", format: "jsonl" }, matcher).catch((e) => e);
     expect(notUtf8).to.be.instanceOf(CorruptObjectError);
     expect(notUtf8.message).to.match(/not valid UTF-8/);
   });

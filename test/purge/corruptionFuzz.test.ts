@@ -6,14 +6,14 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 import { purgeParquetFile } from "../../runtime/purge/localFiles";
 import {
   CorruptObjectError,
   MatchSpecError,
   ParquetFormatError,
   UnfaithfulRewriteError,
-} from "../../runtime/purge/parquetPurge";
+} from "../../runtime/formats/parquet/parquetPurge";
 import { FuzzCase, fuzzCheck, makeFixture, tempDir } from "./pyarrow";
 import { seededRandom } from "../support/seededRandom";
 

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { keyMatcher, MatchSpecError } from "../../runtime/purge/matcher";
+import { keyMatcher, MatchSpecError } from "../../runtime/subjects/matcher";
 import { purgeBytes } from "../../runtime/purge/purgeBytes";
 import { purgeParquetFile } from "../../runtime/purge/localFiles";
 import { RecordGuard } from "../../runtime/ingest/recordGuard";
@@ -32,9 +32,17 @@ describe("purge: integer IDs compare exactly", () => {
   const jsonl = Buffer.from(lines.join("\n") + "\n");
 
   it("a JSON Lines number beyond 2^53 matches only the same integer", async () => {
-    const one = await purgeBytes(jsonl, keyMatcher(["customer_id"], [String(TWO_53 + 1n)]));
+    const one = await purgeBytes(
+      jsonl,
+      { name: "events", format: "jsonl" },
+      keyMatcher(["customer_id"], [String(TWO_53 + 1n)]),
+    );
     expect(Buffer.from(one.bytes).toString()).to.equal([lines[0], lines[4], ""].join("\n"));
-    const other = await purgeBytes(jsonl, keyMatcher(["customer_id"], [String(TWO_53)]));
+    const other = await purgeBytes(
+      jsonl,
+      { name: "events", format: "jsonl" },
+      keyMatcher(["customer_id"], [String(TWO_53)]),
+    );
     expect(Buffer.from(other.bytes).toString()).to.equal([...lines.slice(1), ""].join("\n"));
   });
 
@@ -93,7 +101,11 @@ describe("purge: integer IDs compare exactly", () => {
     const dropped = records.flatMap((r, i) => (r.result === "Dropped" ? [i] : []));
     expect(records.map((r) => r.result)).to.not.include("ProcessingFailed");
 
-    const purged = await purgeBytes(jsonl, keyMatcher(["customer_id"], [optedOut]));
+    const purged = await purgeBytes(
+      jsonl,
+      { name: "events", format: "jsonl" },
+      keyMatcher(["customer_id"], [optedOut]),
+    );
     const kept = new Set(Buffer.from(purged.bytes).toString().split("\n"));
     const removed = lines.flatMap((line, i) => (kept.has(line) ? [] : [i]));
     expect(dropped).to.deep.equal(removed);

@@ -1,12 +1,12 @@
-// Big row groups are purged field by field (runtime/purge/fieldByField.ts): forced here on small files
+// Big row groups are purged field by field (runtime/formats/parquet/fieldByField.ts): forced here on small files
 // with `fieldByFieldFromBytes`, the output must be byte for byte the whole-row-group rewrite's, and
 // pyarrow must agree with it. The peak-memory figure for a 1 GB row group is `npm run bench:purge -- --big`.
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 import { purgeParquetFile, withFileSource } from "../../runtime/purge/localFiles";
-import { scanParquet } from "../../runtime/purge/parquetPurge";
+import { scanParquet } from "../../runtime/formats/parquet/parquetPurge";
 import { checkPurge, keysIn, makeFixture, tempDir } from "./pyarrow";
 
 describe("purge: big row groups, field by field", () => {

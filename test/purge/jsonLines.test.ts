@@ -1,9 +1,10 @@
 // JSON Lines through the same interface as Parquet: matching lines dropped, all others kept verbatim.
 import { expect } from "chai";
 import * as zlib from "node:zlib";
-import { keyMatcher } from "../../runtime/purge/matcher";
-import { purgeBytes, UnsupportedFormatError } from "../../runtime/purge/purgeBytes";
-import { JsonLinesError } from "../../runtime/purge/jsonLines";
+import { keyMatcher } from "../../runtime/subjects/matcher";
+import { purgeBytes } from "../../runtime/purge/purgeBytes";
+import { FormatMismatchError } from "../../runtime/formats";
+import { JsonLinesError } from "../../runtime/formats/jsonLines/jsonLines";
 
 describe("purge: JSON Lines", () => {
   const lines = [
@@ -18,6 +19,7 @@ describe("purge: JSON Lines", () => {
   it("drops exactly the lines whose composite key matches, keeping the others byte for byte", async () => {
     const r = await purgeBytes(
       Buffer.from(text),
+      { name: "events", format: "jsonl" },
       keyMatcher(
         ["customer_id", "tenant"],
         [
@@ -32,7 +34,11 @@ describe("purge: JSON Lines", () => {
   });
 
   it("handles gzip input and writes gzip output", async () => {
-    const r = await purgeBytes(zlib.gzipSync(text), keyMatcher(["customer_id"], ["a1"]));
+    const r = await purgeBytes(
+      zlib.gzipSync(text),
+      { name: "events", format: "jsonl.gz" },
+      keyMatcher(["customer_id"], ["a1"]),
+    );
     expect(r.format).to.equal("jsonl.gz");
     expect(zlib.gunzipSync(r.bytes).toString()).to.equal([lines[1], lines[3], lines[4], ""].join("\n"));
     expect(r.stats.rowsRemoved).to.equal(2);
@@ -40,13 +46,39 @@ describe("purge: JSON Lines", () => {
 
   it("refuses a line that is not a JSON object, naming the line", async () => {
     const bad = Buffer.from(`${lines[0]}\n{"customer_id": "a1"\n`);
-    const err = await purgeBytes(bad, keyMatcher(["customer_id"], ["a1"])).catch((e) => e);
+    const err = await purgeBytes(
+      bad,
+      { name: "events", format: "jsonl" },
+      keyMatcher(["customer_id"], ["a1"]),
+    ).catch((e) => e);
     expect(err).to.be.instanceOf(JsonLinesError);
     expect(err.message).to.match(/: line 2: not valid JSON$/);
   });
 
-  it("refuses a format it does not know", async () => {
-    const err = await purgeBytes(Buffer.from("id,name\n1,x\n"), keyMatcher(["id"], ["1"])).catch((e) => e);
-    expect(err).to.be.instanceOf(UnsupportedFormatError);
+  it("refuses bytes that are not the format the mapper declares, naming the object, the mapper and its format", async () => {
+    const matcher = keyMatcher(["customer_id"], ["a1"]);
+    const csv = await purgeBytes(
+      Buffer.from("id,name\n1,x\n"),
+      { name: "events", format: "jsonl" },
+      matcher,
+    ).catch((e) => e);
+    expect(csv).to.be.instanceOf(FormatMismatchError);
+    expect(csv.message).to.match(/is not JSON Lines \(the mapper 'events' declares jsonl\)$/);
+    const plain = await purgeBytes(Buffer.from(text), { name: "orders", format: "jsonl.gz" }, matcher).catch(
+      (e) => e,
+    );
+    expect(plain.message).to.match(
+      /is not gzip-compressed JSON Lines \(the mapper 'orders' declares jsonl.gz\)$/,
+    );
+    const gz = await purgeBytes(zlib.gzipSync(text), { name: "orders", format: "jsonl" }, matcher).catch(
+      (e) => e,
+    );
+    expect(gz).to.be.instanceOf(FormatMismatchError);
+    const notParquet = await purgeBytes(
+      Buffer.from(text),
+      { name: "events", format: "parquet" },
+      matcher,
+    ).catch((e) => e);
+    expect(notParquet.message).to.match(/is not Parquet \(the mapper 'events' declares parquet\)$/);
   });
 });

@@ -11,10 +11,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
 import { LockLostError, MutexKey } from "../../runtime/lock";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 import { purgeObject } from "../../runtime/purge/objectPurge";
 import { createLockTable, testMutex } from "../../local/fixtures/lockTable";
 import { freezeEventLoop } from "../support/freeze";
+
+/** The data mapper these objects belong to: its format chooses the engine. */
+const jsonLinesMapper = { name: "events", format: "jsonl" } as const;
 
 describe("purge: an object purge guarded by its lock", () => {
   const ddb = makeDynamoDbClient();
@@ -52,7 +55,7 @@ describe("purge: an object purge guarded by its lock", () => {
     const { mutex, lock } = await lockFor(Key);
     const outcome = await purgeObject(
       s3,
-      { bucket: Bucket, key: Key, matcher, guard: lock },
+      { bucket: Bucket, key: Key, mapper: jsonLinesMapper, matcher, guard: lock },
       { beforeWrite: async () => freezeEventLoop(700) },
     ).catch((e: unknown) => e);
     expect(outcome).to.be.instanceOf(LockLostError);
@@ -69,7 +72,7 @@ describe("purge: an object purge guarded by its lock", () => {
     let written: string | undefined;
     const outcome = await purgeObject(
       s3,
-      { bucket: Bucket, key: Key, matcher, guard: lock },
+      { bucket: Bucket, key: Key, mapper: jsonLinesMapper, matcher, guard: lock },
       {
         afterWrite: async (w) => {
           written = w.versionId;
@@ -87,7 +90,13 @@ describe("purge: an object purge guarded by its lock", () => {
     const Key = "lake/held.jsonl";
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: body }));
     const { mutex, lock } = await lockFor(Key);
-    const report = await purgeObject(s3, { bucket: Bucket, key: Key, matcher, guard: lock });
+    const report = await purgeObject(s3, {
+      bucket: Bucket,
+      key: Key,
+      mapper: jsonLinesMapper,
+      matcher,
+      guard: lock,
+    });
     expect(report.status).to.equal("purged");
     expect(await versionsOf(Key)).to.deep.equal([report.after!.versionId]);
     await mutex.releaseLock(lock);

@@ -4,10 +4,10 @@
 import { expect } from "chai";
 import { tableFromArrays, tableFromIPC, tableToIPC } from "apache-arrow";
 import * as wasm from "parquet-wasm";
-import { keyMatcher, MatchSpecError } from "../../runtime/purge/matcher";
+import { keyMatcher, MatchSpecError } from "../../runtime/subjects/matcher";
 import { purgeBytes } from "../../runtime/purge/purgeBytes";
-import { bufferSource } from "../../runtime/purge/parquetFormat";
-import { scanParquet } from "../../runtime/purge/parquetPurge";
+import { bufferSource } from "../../runtime/formats/parquet/parquetFormat";
+import { scanParquet } from "../../runtime/formats/parquet/parquetPurge";
 
 function parquetOf(columns: Record<string, string[]>): Uint8Array {
   const table = tableFromArrays(columns);
@@ -22,10 +22,18 @@ describe("purge: key matcher", () => {
   it("a one-column ID with a tab matches that value exactly, not its pieces", async () => {
     const matcher = keyMatcher(["customer_id"], ["a\tb"]);
     const lines = [`{"customer_id":"a\\tb"}`, `{"customer_id":"a"}`, `{"customer_id":"b"}`];
-    const jsonl = await purgeBytes(Buffer.from(lines.join("\n") + "\n"), matcher);
+    const jsonl = await purgeBytes(
+      Buffer.from(lines.join("\n") + "\n"),
+      { name: "events", format: "jsonl" },
+      matcher,
+    );
     expect(Buffer.from(jsonl.bytes).toString()).to.equal(`${lines[1]}\n${lines[2]}\n`);
 
-    const parquet = await purgeBytes(parquetOf({ customer_id: ["a\tb", "a", "b", "a\tb"] }), matcher);
+    const parquet = await purgeBytes(
+      parquetOf({ customer_id: ["a\tb", "a", "b", "a\tb"] }),
+      { name: "events", format: "parquet" },
+      matcher,
+    );
     expect(parquet.stats.rowsRemoved).to.equal(2);
     expect(keptColumn(parquet.bytes, "customer_id")).to.deep.equal(["a", "b"]);
   });
@@ -33,11 +41,15 @@ describe("purge: key matcher", () => {
   it("composite keys whose parts hold tabs stay distinct", async () => {
     const matcher = keyMatcher(["t", "u"], [["x\ty", "z"]]);
     const lines = [`{"t":"x\\ty","u":"z"}`, `{"t":"x","u":"y\\tz"}`];
-    const jsonl = await purgeBytes(Buffer.from(lines.join("\n") + "\n"), matcher);
+    const jsonl = await purgeBytes(
+      Buffer.from(lines.join("\n") + "\n"),
+      { name: "events", format: "jsonl" },
+      matcher,
+    );
     expect(Buffer.from(jsonl.bytes).toString()).to.equal(`${lines[1]}\n`);
 
     const file = parquetOf({ t: ["x\ty", "x", "x\ty"], u: ["z", "y\tz", "y"] });
-    const parquet = await purgeBytes(file, matcher);
+    const parquet = await purgeBytes(file, { name: "events", format: "parquet" }, matcher);
     expect(parquet.stats.rowsRemoved).to.equal(1);
     expect(keptColumn(parquet.bytes, "u")).to.deep.equal(["y\tz", "y"]);
     const found = await scanParquet(bufferSource(file), matcher);

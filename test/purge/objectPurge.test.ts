@@ -17,9 +17,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
-import { keyMatcher } from "../../runtime/purge/matcher";
+import { keyMatcher } from "../../runtime/subjects/matcher";
 import { purgeObject } from "../../runtime/purge/objectPurge";
+import { FormatMismatchError } from "../../runtime/formats";
 import { checkPurge, keysIn, makeFixture, tempDir } from "./pyarrow";
+
+/** The data mapper these objects belong to: its format chooses the engine. */
+const parquetMapper = { name: "events", format: "parquet" } as const;
 
 describe("purge: S3 objects (moto, versioned bucket)", () => {
   let s3: S3Client;
@@ -79,6 +83,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     const report = await purgeObject(s3, {
       bucket: Bucket,
       key: Key,
+      mapper: parquetMapper,
       matcher: keyMatcher(["customer_id"], ids),
     });
 
@@ -118,16 +123,35 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
   it("deletes older versions that hold matching rows and keeps history that does not", async () => {
     const Key = "lake/dt=2024-03-05/part-0.parquet";
     const v1 = await putLakeObject(Key);
-    const v2 = await s3.send(new PutObjectCommand({ Bucket, Key, Body: '{"customer_id":"someone-else"}\n' }));
+    // A Parquet version of other customers only (c00..c19; the lake's are c0000..c0299).
+    const others = makeFixture("fuzz", "GZIP", path.join(dir, "others.parquet"));
+    const v2 = await s3.send(new PutObjectCommand({ Bucket, Key, Body: fs.readFileSync(others) }));
     const v3 = await putLakeObject(Key);
     const report = await purgeObject(s3, {
       bucket: Bucket,
       key: Key,
+      mapper: parquetMapper,
       matcher: keyMatcher(["customer_id"], ids),
     });
     expect(report.status).to.equal("purged");
     expect(report.versionsDeleted).to.deep.equal([v3.VersionId, v1.VersionId]);
     expect(await versionsOf(Key)).to.deep.equal([report.after!.versionId, v2.VersionId]);
+  });
+
+  it("refuses an object whose bytes are not its mapper's format, naming both, and writes nothing", async () => {
+    const Key = "lake/dt=2024-03-06/part-0.parquet";
+    const put = await s3.send(new PutObjectCommand({ Bucket, Key, Body: '{"customer_id":"c0001"}\n' }));
+    const err = await purgeObject(s3, {
+      bucket: Bucket,
+      key: Key,
+      mapper: parquetMapper,
+      matcher: keyMatcher(["customer_id"], [["c0001"]]),
+    }).catch((e) => e);
+    expect(err).to.be.instanceOf(FormatMismatchError);
+    expect(err.message).to.equal(
+      `object s3://${Bucket}/${Key} (version ${put.VersionId}) is not Parquet (the mapper 'events' declares parquet)`,
+    );
+    expect(await versionsOf(Key)).to.deep.equal([put.VersionId]);
   });
 
   it("leaves an object without a match alone: no new version", async () => {
@@ -136,6 +160,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     const report = await purgeObject(s3, {
       bucket: Bucket,
       key: Key,
+      mapper: parquetMapper,
       matcher: keyMatcher(["customer_id"], ["nobody"]),
     });
     expect(report.status).to.equal("no-match");
@@ -151,7 +176,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     let concurrent: string | undefined;
     const report = await purgeObject(
       s3,
-      { bucket: Bucket, key: Key, matcher: keyMatcher(["customer_id"], ids) },
+      { bucket: Bucket, key: Key, mapper: parquetMapper, matcher: keyMatcher(["customer_id"], ids) },
       {
         beforeWrite: async () => {
           concurrent = (await s3.send(new PutObjectCommand({ Bucket, Key, Body: newer }))).VersionId;
@@ -172,7 +197,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     const matcher = keyMatcher(["customer_id"], ids);
     const crash = await purgeObject(
       s3,
-      { bucket: Bucket, key: Key, matcher },
+      { bucket: Bucket, key: Key, mapper: parquetMapper, matcher },
       {
         afterWrite: async () => {
           throw new Error("injected crash");
@@ -183,7 +208,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     const between = await versionsOf(Key);
     expect(between).to.have.length(2).and.to.include(put.VersionId);
 
-    const rerun = await purgeObject(s3, { bucket: Bucket, key: Key, matcher });
+    const rerun = await purgeObject(s3, { bucket: Bucket, key: Key, mapper: parquetMapper, matcher });
     expect(rerun.status).to.equal("no-match");
     expect(rerun.versionsDeleted).to.deep.equal([put.VersionId]);
     const left = await versionsOf(Key);
@@ -196,7 +221,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     );
     expect(check.problems).to.deep.equal([]);
     // A third run finds nothing more to do.
-    const third = await purgeObject(s3, { bucket: Bucket, key: Key, matcher });
+    const third = await purgeObject(s3, { bucket: Bucket, key: Key, mapper: parquetMapper, matcher });
     expect([third.status, third.versionsDeleted.length]).to.deep.equal(["no-match", 0]);
     expect(await versionsOf(Key)).to.deep.equal(left);
   });
@@ -216,6 +241,7 @@ describe("purge: S3 objects (moto, versioned bucket)", () => {
     const report = await purgeObject(s3, {
       bucket: Bucket,
       key: Key,
+      mapper: { name: "events", format: "jsonl.gz" },
       matcher: keyMatcher(["user.id"], ["8", "9"]),
     });
     expect([report.status, report.format, report.rowsBefore, report.rowsRemoved]).to.deep.equal([

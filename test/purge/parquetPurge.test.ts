@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { tableFromArrays } from "apache-arrow";
 import * as wasm from "parquet-wasm";
 import { tableToIPC } from "apache-arrow";
-import { keyMatcher, MatchSpecError } from "../../runtime/purge/matcher";
+import { keyMatcher, MatchSpecError } from "../../runtime/subjects/matcher";
 import { purgeParquetFile } from "../../runtime/purge/localFiles";
-import { ParquetFormatError, UnfaithfulRewriteError } from "../../runtime/purge/parquetPurge";
+import { ParquetFormatError, UnfaithfulRewriteError } from "../../runtime/formats/parquet/parquetPurge";
 import { checkPurge, keysIn, makeFixture, tempDir } from "./pyarrow";
 
 describe("purge: Parquet files (checked with pyarrow)", () => {

@@ -2,13 +2,19 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { TStruct, TType, decodeStruct, encodeStruct, ThriftError } from "../../runtime/purge/thriftCompact";
+import {
+  TStruct,
+  TType,
+  decodeStruct,
+  encodeStruct,
+  ThriftError,
+} from "../../runtime/formats/parquet/thriftCompact";
 import { makeFixture, tempDir } from "./pyarrow";
 
 describe("purge: Thrift compact codec", () => {
   it("round-trips every value type, long lists, large field-id jumps and negative numbers", () => {
     const inner: TStruct = new Map([[1, { t: TType.Binary, v: new TextEncoder().encode("x") }]]);
-    const s: TStruct = new Map<number, import("../../runtime/purge/thriftCompact").TValue>([
+    const s: TStruct = new Map<number, import("../../runtime/formats/parquet/thriftCompact").TValue>([
       [1, { t: TType.True, v: true }],
       [2, { t: TType.False, v: false }],
       [3, { t: TType.Byte, v: -5 }],

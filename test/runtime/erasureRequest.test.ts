@@ -21,7 +21,7 @@ import { StateMoveRefused } from "../../runtime/erasure/stateMoves";
 import type { ErasureState } from "../../runtime/contracts/requests";
 import { appendAudit, AuditSettings, readAudit } from "../../runtime/erasure/audit";
 import { dynamoItemBytes } from "../../runtime/erasure/itemSize";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { ErasureSettings } from "../../runtime/erasure/settings";
 import { randomUUID } from "node:crypto";
 import type { LocalStack } from "../../runtime/contracts/stack";

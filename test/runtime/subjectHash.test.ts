@@ -8,7 +8,7 @@ import {
   loadSubjectHasher,
   subjectHasherFromEnv,
   SubjectHashKeyError,
-} from "../../runtime/erasure/subjectHash";
+} from "../../runtime/subjects/subjectHash";
 import { getErasureRequest, recordErasureRequest } from "../../runtime/erasure/request";
 import { appendAudit, readAudit } from "../../runtime/erasure/audit";
 import { envNames } from "../../runtime/contracts/env";

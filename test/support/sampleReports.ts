@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ErasureReport } from "../../runtime/contracts/report";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { readReport } from "../../runtime/erasure/report/reportStore";
-import type { SubjectHasher } from "../../runtime/erasure/subjectHash";
+import type { SubjectHasher } from "../../runtime/subjects/subjectHash";
 import { decideApproval } from "../../runtime/erasure/approval";
 import { reportBatch, ReportTaskDeps, ReportTaskReply } from "../../runtime/erasure/workflow/tasks/report";
 import { createBucketLike } from "../../local/stack";

@@ -2,7 +2,7 @@
 // the hasher a function derives from it at cold start.
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { makeKmsClient } from "../../runtime/aws/clients";
-import { loadSubjectHasher, SubjectHasher } from "../../runtime/erasure/subjectHash";
+import { loadSubjectHasher, SubjectHasher } from "../../runtime/subjects/subjectHash";
 
 export async function createSubjectHashKey(description = "lethe test: subject hashes"): Promise<string> {
   const out = await makeKmsClient().send(

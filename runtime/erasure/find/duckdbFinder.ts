@@ -8,6 +8,7 @@ import { GlueClient } from "@aws-sdk/client-glue";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DataMapper } from "../../contracts/mappers";
 import { ManifestRef } from "../../contracts/messages";
+import { lakeFormatOf } from "../../formats";
 import { readManifest } from "../manifest";
 import { checkFormat, Finder, FindInputError, FindOptions, FindResult } from "./finder";
 import { checkKeys, ColumnTypes, IdColumn, joinCondition, resolveIdColumns } from "./idColumns";
@@ -52,10 +53,7 @@ function readerFor(mapper: DataMapper, files: string[]): string {
     mapper.partitionColumns.length > 0
       ? `, hive_partitioning = true, hive_types = {${mapper.partitionColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(", ")}}`
       : ", hive_partitioning = false";
-  if (mapper.format === "parquet")
-    return `read_parquet(${list}, filename = true, union_by_name = true${hive})`;
-  const compression = mapper.format === "jsonl.gz" ? "gzip" : "uncompressed";
-  return `read_json(${list}, format = 'newline_delimited', compression = '${compression}', filename = true, union_by_name = true${hive})`;
+  return lakeFormatOf(mapper).localFind.duckDbRead(list, `filename = true, union_by_name = true${hive}`);
 }
 
 async function describe(conn: DuckDBConnection, mapper: DataMapper, from: string): Promise<ColumnTypes> {

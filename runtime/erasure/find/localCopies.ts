@@ -1,8 +1,8 @@
 // Local copies of a mapper's current objects for the embedded engine, in a cache directory laid out as
 // `<cache>/<bucket>/<key>.<tag>` (so hive partitions read off the path), the tag naming the version
-// (ETag) and the columns copied. A Parquet copy holds only what a find reads: the footer and the column
-// chunks of the ID columns' top-level fields, at their original offsets in a sparse file; the rest stays
-// a hole the engine never touches. A JSON Lines copy is whole.
+// (ETag) and the columns copied. The mapper's format makes the copy (its `localFind`, runtime/formats/):
+// a Parquet copy holds only what a find reads (runtime/formats/parquet/localCopy.ts), a JSON Lines copy
+// is whole.
 //
 // Finds run side by side over one cache (a local batch runs several; two batches may share objects), so
 // a copy never changes once it is in place: each is written under a name of its own and renamed into
@@ -12,9 +12,8 @@ import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DataMapper, parseS3Location } from "../../contracts/mappers";
-import { F, MAGIC, chunkRange, parseFooter } from "../../purge/parquetFormat";
-import { getStructList } from "../../purge/thriftCompact";
+import { DataMapper, DataMapperFormat, parseS3Location } from "../../contracts/mappers";
+import { lakeFormat, lakeFormatOf } from "../../formats";
 import { headObject, versionSource, ObjectVersion } from "../../purge/s3Objects";
 import { listMapperObjects } from "./writtenSince";
 
@@ -77,8 +76,7 @@ async function copyObject(
   v: ObjectVersion,
   cacheDir: string,
 ): Promise<LocalCopy> {
-  const columns =
-    mapper.format === "parquet" ? [...new Set(mapper.idColumns.map((c) => c.split(".")[0]))].sort() : [];
+  const columns = lakeFormatOf(mapper).localFind.copiedColumns(mapper.idColumns);
   const tag = createHash("sha256")
     .update(`${v.etag}\0${columns.join("\0")}`)
     .digest("hex")
@@ -95,7 +93,7 @@ async function copyObject(
 
 async function reuseOrCopy(
   s3: S3Client,
-  format: DataMapper["format"],
+  format: DataMapperFormat,
   v: ObjectVersion,
   columns: string[],
   cacheDir: string,
@@ -109,8 +107,7 @@ async function reuseOrCopy(
   fs.mkdirSync(path.dirname(metaFile), { recursive: true });
   const part = `${file}.${randomUUID()}.part`;
   try {
-    const bytes =
-      format === "parquet" ? await sparseParquetCopy(s3, v, columns, part) : await wholeCopy(s3, v, part);
+    const bytes = await lakeFormat(format).localFind.copy(versionSource(s3, v), columns, part);
     writeAtomically(
       metaFile,
       JSON.stringify({ etag: v.etag, columns, bytesNeeded: bytes } satisfies CopyMeta),
@@ -168,62 +165,4 @@ function removeUnusedCopies(cacheDir: string, file: string): void {
       // Another finder removed it first.
     }
   }
-}
-
-async function wholeCopy(s3: S3Client, v: ObjectVersion, file: string): Promise<number> {
-  const bytes = await versionSource(s3, v).read(0, v.size);
-  fs.writeFileSync(file, bytes);
-  return bytes.length;
-}
-
-/** Footer and the chunks of `topLevel` fields at their offsets; returns the bytes read. */
-async function sparseParquetCopy(
-  s3: S3Client,
-  v: ObjectVersion,
-  topLevel: string[],
-  file: string,
-): Promise<number> {
-  const source = versionSource(s3, v);
-  const tail = await source.read(v.size - 8, 8);
-  const footerLength = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
-  const footerStart = v.size - 8 - footerLength;
-  const footerBytes = await source.read(footerStart, footerLength);
-  const footer = parseFooter(footerBytes);
-  const wanted = new Set(topLevel.map((c) => c.toLowerCase()));
-  const ranges: { start: number; length: number }[] = [];
-  for (const rowGroup of footer.rowGroups) {
-    getStructList(rowGroup, F.rowGroup.columns).forEach((chunk, i) => {
-      const leaf = footer.leaves[i];
-      if (leaf && wanted.has(leaf.pathParts[0].toLowerCase())) ranges.push(chunkRange(chunk));
-    });
-  }
-  const fd = fs.openSync(file, "w");
-  let read = footerLength + 8 + MAGIC.length;
-  try {
-    fs.ftruncateSync(fd, v.size);
-    fs.writeSync(fd, MAGIC, 0, MAGIC.length, 0);
-    fs.writeSync(fd, footerBytes, 0, footerBytes.length, footerStart);
-    fs.writeSync(fd, tail, 0, tail.length, v.size - 8);
-    for (const r of mergeRanges(ranges)) {
-      const bytes = await source.read(r.start, r.length);
-      fs.writeSync(fd, bytes, 0, bytes.length, r.start);
-      read += bytes.length;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return read;
-}
-
-/** Adjacent chunks (a struct's leaves, several ID columns) become one ranged GET. */
-function mergeRanges(ranges: { start: number; length: number }[]): { start: number; length: number }[] {
-  const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.start - b.start);
-  const out: { start: number; length: number }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last && r.start <= last.start + last.length) {
-      last.length = Math.max(last.length, r.start + r.length - last.start);
-    } else out.push({ ...r });
-  }
-  return out;
 }

@@ -2,7 +2,6 @@
 export * from "./errors";
 export * from "./fencing";
 export * from "./message";
-export * from "./versions";
 export * from "./purgeLakeObject";
 export * from "./ledger";
 export * from "./errorRecords";

@@ -15,17 +15,16 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import type { DataMapper } from "../../contracts/mappers";
 import type { PurgeObjectMessage } from "../../contracts/messages";
 import { Lock, LockAbortedError, MutexClient, MutexKey } from "../../lock";
-import { keyMatcher, KeyMatcher, MatchSpecError } from "../../purge/matcher";
+import { keyMatcher, KeyMatcher, MatchSpecError } from "../../subjects/matcher";
 import { purgeObject } from "../../purge/objectPurge";
-import type { PurgeOptions } from "../../purge/parquetPurge";
+import type { PurgeOptions } from "../../formats/lakeFormat";
 import { scanObjectVersion } from "../../purge/objectPurge";
 import { readManifest as readManifestFromS3, ManifestError } from "../manifest";
 import { asEngineRefusal } from "./engineErrors";
 import { ForgetError, invalidMessage, lockBusy } from "./errors";
 import { fencingMetadata, recordedFencingToken } from "./fencing";
 import { validatePurgeMessage } from "./message";
-import { headObject } from "../../purge/s3Objects";
-import { listKeyVersions, versionGone } from "./versions";
+import { headObject, listKeyVersions, versionGone } from "../../purge/s3Objects";
 
 export interface ForgetHooks {
   /** After the current version was read and purged in memory, before the conditional write. */
@@ -158,7 +157,7 @@ async function purgeUnderLock(
   label: string,
 ): Promise<ForgetReport> {
   const { s3, hooks = {} } = deps;
-  const { message, matcher } = prepared;
+  const { message, matcher, mapper } = prepared;
   const { bucket, key } = message.object;
   const token = lock.fencingToken;
   const report: ForgetReport = {
@@ -236,7 +235,7 @@ async function purgeUnderLock(
     try {
       const v = await headObject(s3, bucket, key, versionId);
       refuseTooLarge(v.size);
-      const found = await scanObjectVersion(s3, v, matcher);
+      const found = await scanObjectVersion(s3, v, mapper, matcher);
       return found.matches.size > 0;
     } catch (err) {
       // Deleted since the listing (a lifecycle rule): it holds nothing, and the next listing agrees.
@@ -265,6 +264,7 @@ async function purgeUnderLock(
         {
           bucket,
           key,
+          mapper,
           matcher,
           options: deps.purgeOptions,
           version,

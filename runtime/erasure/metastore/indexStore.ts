@@ -3,9 +3,9 @@
 // through the byLocation index when the version is deleted.
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { IndexEntry, indexSortKey, tableShapes } from "../../contracts/tables";
-import { keyParts } from "../../purge/matcher";
+import { keyParts } from "../../subjects/matcher";
 
-/** The keyed hash a subject is indexed under (runtime/erasure/subjectHash.ts or a KMS-keyed hasher). */
+/** The keyed hash a subject is indexed under (runtime/subjects/subjectHash.ts or a KMS-keyed hasher). */
 export type HashSubject = (key: readonly string[]) => string;
 
 export interface IndexedVersion {
@@ -34,7 +34,7 @@ export async function writeVersionEntries(
   doc: DynamoDBDocumentClient,
   table: string,
   version: IndexedVersion,
-  /** Each key as `keyText` writes it (runtime/purge/matcher.ts), with its rows. */
+  /** Each key as `keyText` writes it (runtime/subjects/matcher.ts), with its rows. */
   keys: ReadonlyMap<string, number>,
   idColumns: number,
   hashSubject: HashSubject,

@@ -3,7 +3,7 @@
 // does not hold them, and the attributes of a request record that may hold raw IDs.
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ManifestRef } from "../../contracts/messages";
-import type { SubjectHasher, SubjectKey } from "../subjectHash";
+import type { SubjectHasher, SubjectKey } from "../../subjects/subjectHash";
 
 /** Request-record attributes that held raw IDs in any version of the record; the report removes them. */
 export const rawIdAttributes = ["subjects", "customerIds", "ids"] as const;

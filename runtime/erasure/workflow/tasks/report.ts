@@ -26,7 +26,7 @@ import { erasureVerdict, searchedOf } from "../../report/verdict";
 import { hashIdFile, rawIdAttributes } from "../../report/requestIds";
 import { clearIdempotencyRecord } from "../../idempotencyRecord";
 import type { ErasureSettings } from "../../settings";
-import type { SubjectHasher } from "../../subjectHash";
+import type { SubjectHasher } from "../../../subjects/subjectHash";
 
 export interface ReportTaskDeps extends BatchTables {
   s3: S3Client;

@@ -11,11 +11,10 @@
 import { UsageError } from "../../../contracts/errors";
 import type { DataMapper } from "../../../contracts/mappers";
 import { moveBatch, recordStep } from "../../batches";
-import { listKeyVersions, versionGone } from "../../forget/versions";
-import { headObject } from "../../../purge/s3Objects";
+import { headObject, listKeyVersions, versionGone } from "../../../purge/s3Objects";
 import { readManifest } from "../../manifest";
 import { BatchPlan, mappersForKeys, PlannedObject, planBatch, readPlan } from "../../plan";
-import { keyMatcher } from "../../../purge/matcher";
+import { keyMatcher } from "../../../subjects/matcher";
 import { scanObjectVersion } from "../../../purge/objectPurge";
 import { BatchRoundInput, parseBatchRound, requireBatch } from "./batchInput";
 import { clock, FindingDeps, PlanLocation, writeRoundPlan } from "./planLocation";
@@ -127,6 +126,7 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
         found = await scanObjectVersion(
           deps.s3,
           await headObject(deps.s3, c.bucket, c.key, v.versionId),
+          c.mapper,
           matchers.get(c.mapper.name)!,
         );
       } catch (err) {

@@ -2,7 +2,7 @@
 // so one WASM instance per core is how a purge uses every core. Errors come back with their class.
 import { Worker } from "node:worker_threads";
 import * as path from "node:path";
-import { KeyMatcher, MatchSpecError } from "./matcher";
+import { KeyMatcher, MatchSpecError } from "../../subjects/matcher";
 import { RowGroupInput, RowGroupOutcome } from "./rowGroupPurge";
 import { ParquetFormatError } from "./parquetFormat";
 import { UnfaithfulRewriteError } from "./rowGroupRewrite";

@@ -4,7 +4,7 @@
 // are held in a Set, so checking a row costs one hash lookup however many IDs there are. Integer
 // columns are compared by their exact decimal text (64-bit values arrive as bigint).
 import { DataType, Table, Vector } from "apache-arrow";
-import { keyText, SubjectIdError, validateSubjectKeys } from "../erasure/subjectIds";
+import { keyText, SubjectIdError, validateSubjectKeys } from "./subjectIds";
 
 export interface KeyMatcher {
   /** Column paths in key order, e.g. ["customer_id"] or ["tenant", "user.id"]. */
@@ -36,7 +36,7 @@ export function keyParts(text: string, columns: number): string[] {
 
 /**
  * Builds a matcher from keys: a string is one part (a tab in it is part of the ID), an array holds the
- * parts of a composite key in column order. Rules: runtime/erasure/subjectIds.ts.
+ * parts of a composite key in column order. Rules: runtime/subjects/subjectIds.ts.
  */
 export function keyMatcher(columns: string[], keys: Iterable<string | readonly string[]>): KeyMatcher {
   if (columns.length === 0) throw new MatchSpecError("no ID column given");

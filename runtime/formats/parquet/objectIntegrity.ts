@@ -6,8 +6,8 @@
 // that does not decode or inflate to its stated size) becomes the same CorruptObjectError.
 import * as zlib from "node:zlib";
 import * as wasm from "parquet-wasm";
-import { CorruptObjectError, messageOf } from "./corruptObject";
-import { MatchSpecError } from "./matcher";
+import { CorruptObjectError, messageOf } from "../corruptObject";
+import { MatchSpecError } from "../../subjects/matcher";
 import {
   F,
   Footer,

@@ -3,10 +3,10 @@
 // not inflate are errors naming the object (they could hide an ID we cannot check).
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
-import { KeyMatcher, keyText } from "./matcher";
-import { PurgeStats } from "./parquetPurge";
-import { CorruptObjectError, messageOf } from "./corruptObject";
-import { jsonRecordKey } from "../erasure/jsonRecordKey";
+import { KeyMatcher, keyText } from "../../subjects/matcher";
+import type { PurgeStats } from "../lakeFormat";
+import { CorruptObjectError, messageOf } from "../corruptObject";
+import { jsonRecordKey } from "../../subjects/jsonRecordKey";
 
 const gunzip = promisify(zlib.gunzip);
 const gzip = promisify(zlib.gzip);

@@ -18,7 +18,7 @@ import {
   shiftChunk,
   withRowGroupColumns,
 } from "./parquetFormat";
-import { KeyMatcher, MatchSpecError, matchRows } from "./matcher";
+import { KeyMatcher, MatchSpecError, matchRows } from "../../subjects/matcher";
 import { RewrittenChunk, UnfaithfulRewriteError, isSupportedCodec } from "./rowGroupRewrite";
 import {
   RowGroupInput,
@@ -40,46 +40,11 @@ import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 import { integerLeafPaths } from "./integerColumns";
 import { asCorrupt, checkArrowSchema, checkLayout, checkRowGroupPages } from "./objectIntegrity";
-import { CorruptObjectError } from "./corruptObject";
-import { SubjectIdError, integerIdProblem } from "../erasure/subjectIds";
+import { CorruptObjectError } from "../corruptObject";
+import { SubjectIdError, integerIdProblem } from "../../subjects/subjectIds";
+import type { ByteSink, PurgeOptions, PurgeStats, RowGroupStats } from "../lakeFormat";
 
-export interface ByteSink {
-  write(bytes: Uint8Array): Promise<void>;
-}
-
-export interface RowGroupStats {
-  index: number;
-  rowsBefore: number;
-  rowsAfter: number;
-  /** false: copied byte for byte. */
-  rewritten: boolean;
-  /** Present (true) when the row group was big enough to be purged field by field. */
-  fieldByField?: true;
-}
-
-export interface PurgeStats {
-  rowsBefore: number;
-  rowsAfter: number;
-  rowsRemoved: number;
-  bytesIn: number;
-  bytesOut: number;
-  rowGroups: RowGroupStats[];
-}
-
-export interface PurgeOptions {
-  /** Worker threads (0: all WASM work in this thread). Default: one per core on more than 2 cores, else 0. */
-  workers?: number;
-  /** zlib level for re-encoded GZIP pages: 1 (fastest) to 9 (smallest). Default 6, as Arrow and zlib. */
-  gzipLevel?: number;
-  /** Row groups read and in flight at once (bounds memory). Default: workers + 1 (workers), 2 (none). */
-  concurrency?: number;
-  /**
-   * Row groups of at least this many uncompressed bytes (their footer's total_byte_size) are read and
-   * rewritten one top-level field at a time, in this thread: memory is then bounded by the largest
-   * field, not the row group. Default 64 MiB (a whole-row-group rewrite peaks at ~8x its uncompressed size).
-   */
-  fieldByFieldFromBytes?: number;
-}
+export type { ByteSink, PurgeOptions, PurgeStats, RowGroupStats };
 
 /** A row group purged field by field: nothing of it is held until it is written (fieldByField.ts). */
 interface FieldByFieldOutcome {

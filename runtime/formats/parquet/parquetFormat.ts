@@ -15,7 +15,8 @@ import {
   structList,
   ThriftError,
 } from "./thriftCompact";
-import { CorruptObjectError, messageOf } from "./corruptObject";
+import { ByteSource, bufferSource } from "../byteSource";
+import { CorruptObjectError, messageOf } from "../corruptObject";
 import { fileMetaDataShape, shapeProblem } from "./thriftSchema";
 
 export const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
@@ -128,21 +129,9 @@ export interface Footer {
   encodedLength: number;
 }
 
-/** Anything Parquet bytes can be read from by offset: a buffer, a file, an S3 object. */
-export interface ByteSource {
-  readonly size: number;
-  /** What errors call the object: a path, an s3:// URL. */
-  readonly name?: string;
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
-
-export function bufferSource(bytes: Uint8Array, name?: string): ByteSource {
-  return {
-    size: bytes.length,
-    name,
-    read: async (offset, length) => bytes.subarray(offset, offset + length),
-  };
-}
+// The byte source is every format's (runtime/formats/byteSource.ts); Parquet code imports it from here.
+export { bufferSource };
+export type { ByteSource };
 
 export async function readFooter(source: ByteSource): Promise<Footer> {
   const name = source.name;

@@ -15,7 +15,7 @@ import {
   columnMeta,
   usesDictionaryOnly,
 } from "./parquetFormat";
-import { KeyMatcher, matchRows } from "./matcher";
+import { KeyMatcher, matchRows } from "../../subjects/matcher";
 import { RewrittenChunk, rewriteRowGroup } from "./rowGroupRewrite";
 import {
   MAX_BATCH_ROWS,

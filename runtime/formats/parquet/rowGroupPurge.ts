@@ -16,7 +16,7 @@ import {
   usesDictionaryOnly,
   withRowGroupColumns,
 } from "./parquetFormat";
-import { KeyMatcher, matchRows } from "./matcher";
+import { KeyMatcher, matchRows } from "../../subjects/matcher";
 import { RewrittenChunk, rewriteRowGroup } from "./rowGroupRewrite";
 import { inflateChunk } from "./pages";
 import {

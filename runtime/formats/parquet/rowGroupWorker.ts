@@ -1,6 +1,6 @@
 // Worker-thread entry: purges row groups sent by workerPool.ts, with the matcher given at start-up.
 import { parentPort, workerData } from "node:worker_threads";
-import { keyMatcher } from "./matcher";
+import { keyMatcher } from "../../subjects/matcher";
 import { RowGroupInput, purgeRowGroup } from "./rowGroupPurge";
 
 const { columns, subjects } = workerData as { columns: string[]; subjects: string[][] };

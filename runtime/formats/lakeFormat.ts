@@ -1,0 +1,89 @@
+// What a lake object format must do, in one interface: each format lives in its own folder
+// (runtime/formats/<format>/) and is registered once in runtime/formats/index.ts, chosen there by the
+// data mapper's `format`. The purge, the verify pass, the indexer and the local find engine reach a
+// format only through this interface.
+import type { DataMapperFormat } from "../contracts/mappers";
+import type { KeyMatcher } from "../subjects/matcher";
+import type { ByteSource } from "./byteSource";
+
+export type { ByteSource };
+
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+}
+
+export interface RowGroupStats {
+  index: number;
+  rowsBefore: number;
+  rowsAfter: number;
+  /** false: copied byte for byte. */
+  rewritten: boolean;
+  /** Present (true) when the row group was big enough to be purged field by field. */
+  fieldByField?: true;
+}
+
+export interface PurgeStats {
+  rowsBefore: number;
+  rowsAfter: number;
+  rowsRemoved: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Parquet: one per row group; a format without row groups reports the object as one. */
+  rowGroups: RowGroupStats[];
+}
+
+/** Tuning of a purge; a format ignores what it has no use for (JSON Lines uses none of it). */
+export interface PurgeOptions {
+  /** Worker threads (0: all WASM work in this thread). Default: one per core on more than 2 cores, else 0. */
+  workers?: number;
+  /** zlib level for re-encoded GZIP pages: 1 (fastest) to 9 (smallest). Default 6, as Arrow and zlib. */
+  gzipLevel?: number;
+  /** Row groups read and in flight at once (bounds memory). Default: workers + 1 (workers), 2 (none). */
+  concurrency?: number;
+  /**
+   * Row groups of at least this many uncompressed bytes (their footer's total_byte_size) are read and
+   * rewritten one top-level field at a time, in this thread: memory is then bounded by the largest
+   * field, not the row group. Default 64 MiB (a whole-row-group rewrite peaks at ~8x its uncompressed size).
+   */
+  fieldByFieldFromBytes?: number;
+}
+
+/** Which of the matcher's keys an object holds, and in how many rows; `rows` counts every row. */
+export interface ObjectScan {
+  rows: number;
+  matches: Map<string, number>;
+}
+
+/** Every subject key of an object: `keyText` of its ID columns' values, with their row counts. */
+export interface KeysInObject {
+  rows: number;
+  keys: Map<string, number>;
+}
+
+/** How the local find engine (runtime/erasure/find/duckdbFinder.ts) reads objects of this format. */
+export interface LocalFindReader {
+  /** The columns a local copy holds, sorted (empty: the whole object); part of the copy's cache tag. */
+  copiedColumns(idColumns: readonly string[]): string[];
+  /** Writes the local copy of `source` (those columns, or all of it) to `file`; returns the bytes read. */
+  copy(source: ByteSource, columns: readonly string[], file: string): Promise<number>;
+  /** DuckDB's read of the copies: `files` a SQL list of paths, `options` the shared reader options. */
+  duckDbRead(files: string, options: string): string;
+}
+
+export interface LakeFormat {
+  /** The data mapper's `format` this implements. */
+  readonly name: DataMapperFormat;
+  /** What messages call it: "Parquet", "gzip-compressed JSON Lines". */
+  readonly title: string;
+  /** Whether an object of `size` bytes whose first bytes (at most 64) are `head` can be of this format. */
+  matchesHead(head: Uint8Array, size: number): boolean;
+  /** Which of the matcher's keys occur, in how many rows (nothing written). */
+  scan(source: ByteSource, matcher: KeyMatcher): Promise<ObjectScan>;
+  /** Writes the object without the matching rows to `sink`, every other row kept. */
+  purge(source: ByteSource, sink: ByteSink, matcher: KeyMatcher, options?: PurgeOptions): Promise<PurgeStats>;
+  /** Every subject key of the object (the indexer and the backfill), reading only what holds them. */
+  keysInObject(source: ByteSource, idColumns: readonly string[]): Promise<KeysInObject>;
+  localFind: LocalFindReader;
+  /** Whether `err` is this format's refusal of an object (no retry cures it: a person decides). */
+  isRefusal(err: unknown): boolean;
+}
