@@ -7,10 +7,13 @@ import { StoreConfig, StoreConfigError, validateStores } from "../runtime/contra
 import { eventsTable } from "../runtime/contracts/lakeSchema";
 import {
   columnPathPattern,
+  csvFormats,
+  CsvTableOptions,
   dataMapperFormats,
   DataMapperFormat,
   mapperNamePattern,
 } from "../runtime/contracts/mappers";
+import { CsvOptionsError, csvDialect } from "../runtime/formats/csv/dialect";
 
 /**
  * One entry of `lethe:dataMappers`. `glueDatabase` and `location` may be left out only for the events
@@ -24,6 +27,8 @@ export interface DataMapperSetting {
   idColumns: string[];
   format: DataMapperFormat;
   partitionColumns?: string[];
+  /** The table's CSV options: required for the `csv` and `csv.gz` formats, refused for the others. */
+  csv?: CsvTableOptions;
 }
 
 export interface LetheConfig {
@@ -409,6 +414,7 @@ export function validateDataMappers(mappers: unknown): void {
       "idColumns",
       "format",
       "partitionColumns",
+      "csv",
     ];
     for (const k of Object.keys(m))
       if (!known.includes(k)) fail(`${label}: unknown field ${JSON.stringify(k)}`);
@@ -452,6 +458,28 @@ export function validateDataMappers(mappers: unknown): void {
     if (both.length > 0) bad("partitionColumns", `must not repeat an ID column (${both.join(", ")})`);
     if (!dataMapperFormats.includes(m.format as DataMapperFormat))
       bad("format", `must be one of ${dataMapperFormats.join(", ")}`);
+    if (!csvFormats.includes(m.format as DataMapperFormat)) {
+      if (m.csv !== undefined) bad("csv", `is only for the ${csvFormats.join(" and ")} formats`);
+      return;
+    }
+    if (m.csv === undefined)
+      bad("csv", `is required for the ${m.format} format (the table's SerDe and columns)`);
+    let tableColumns: string[];
+    try {
+      tableColumns = csvDialect(m.csv as CsvTableOptions).columns.map((c) => c.toLowerCase());
+    } catch (e) {
+      if (e instanceof CsvOptionsError) fail(`${label}: ${e.message}`);
+      throw e;
+    }
+    // A CSV row holds the table's columns only: IDs are among them, partition values are in the path.
+    const missing = ids.filter((c) => !tableColumns.includes(c.toLowerCase()));
+    if (missing.length > 0) bad("idColumns", `must be among csv.columns (${missing.join(", ")} is not)`);
+    const inRows = partitions.filter((c) => tableColumns.includes(c.toLowerCase()));
+    if (inRows.length > 0)
+      bad(
+        "partitionColumns",
+        `must not be among csv.columns (${inRows.join(", ")}): partitions are in the path`,
+      );
   });
 }
 

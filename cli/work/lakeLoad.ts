@@ -171,6 +171,10 @@ function asEvent(r: LakeRecord, where: string): SampleEvent {
 
 /** Objects of the mapper's format: Parquet (the events table's schema) or JSON Lines, gzipped for jsonl.gz. */
 function encode(m: DataMapper, records: LakeRecord[]): { body: Uint8Array; extension: string } {
+  if (m.csv)
+    throw new UsageError(
+      `lake load: mapper ${m.name} is a ${m.format} table; lake load writes Parquet and JSON Lines only (put its objects with their own writer)`,
+    );
   if (m.format === "parquet") {
     const events = records.map((r, i) => asEvent(r, `record ${i + 1}`));
     return { body: eventsToParquet(events, 10_000), extension: "parquet" };

@@ -35,6 +35,7 @@ export function resolveDataMappers(
           idColumns: [...s.idColumns],
           format: s.format,
           partitionColumns: [...(s.partitionColumns ?? [])],
+          ...(s.csv ? { csv: { ...s.csv, columns: [...s.csv.columns] } } : {}),
         };
         assertOutsideLethe(mapper, bucket);
         return mapper;

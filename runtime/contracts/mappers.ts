@@ -3,9 +3,37 @@
 // functions (as JSON in `envNames.dataMappers`); the runtime never reads Pulumi config itself.
 import { Env, requiredEnv } from "./env";
 
-export type DataMapperFormat = "parquet" | "jsonl" | "jsonl.gz";
+export type DataMapperFormat = "parquet" | "jsonl" | "jsonl.gz" | "csv" | "csv.gz";
 
-export const dataMapperFormats: readonly DataMapperFormat[] = ["parquet", "jsonl", "jsonl.gz"];
+export const dataMapperFormats: readonly DataMapperFormat[] = [
+  "parquet",
+  "jsonl",
+  "jsonl.gz",
+  "csv",
+  "csv.gz",
+];
+
+/** The formats whose rows carry no column names: their mappers give the table's `csv` options. */
+export const csvFormats: readonly DataMapperFormat[] = ["csv", "csv.gz"];
+
+/**
+ * How a CSV or TSV table is read, as its Glue table says (validated, with Glue's defaults per SerDe, by
+ * runtime/formats/csv/dialect.ts).
+ */
+export interface CsvTableOptions {
+  /** OpenCSVSerde: quoted CSV. LazySimpleSerDe: no quoting, fields split on the separator (TSV). */
+  serde: "OpenCSVSerde" | "LazySimpleSerDe";
+  /** The Glue table's columns, in its order: a row's n-th field is the n-th column. */
+  columns: readonly string[];
+  /** One ASCII character. Default: ',' (OpenCSVSerde), '\u0001' (LazySimpleSerDe, Hive's default). */
+  separator?: string;
+  /** OpenCSVSerde only, one ASCII character. Default '"'. */
+  quote?: string;
+  /** One ASCII character. OpenCSVSerde default '\\'; LazySimpleSerDe: none unless given. */
+  escape?: string;
+  /** Lines at the start of each object that are not rows (`skip.header.line.count`). Default 0. */
+  skipHeaderLines?: number;
+}
 
 /** Mapper names: short, stable, safe in resource names, S3 keys and messages. */
 export const mapperNamePattern = /^[a-z][a-z0-9-]{0,31}$/;
@@ -25,6 +53,8 @@ export interface DataMapper {
   format: DataMapperFormat;
   /** Partition columns to prune on (e.g. `["dt"]`); empty for none. */
   partitionColumns: string[];
+  /** Required for the `csv` and `csv.gz` formats, absent for the others. */
+  csv?: CsvTableOptions;
 }
 
 /** Splits `s3://bucket/prefix/` into its bucket and key prefix. */
@@ -57,7 +87,8 @@ export function dataMappersFromEnv(env: Env, name: string): DataMapper[] {
       typeof m.location !== "string" ||
       !Array.isArray(m.idColumns) ||
       m.idColumns.length === 0 ||
-      !dataMapperFormats.includes(m.format)
+      !dataMapperFormats.includes(m.format) ||
+      csvFormats.includes(m.format) !== (typeof m.csv === "object" && m.csv !== null)
     ) {
       throw new Error(`environment variable ${name}: data mapper ${JSON.stringify(m?.name)} is incomplete`);
     }

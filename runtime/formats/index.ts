@@ -6,29 +6,46 @@ import type { DataMapper, DataMapperFormat } from "../contracts/mappers";
 import { MatchSpecError } from "../subjects/matcher";
 import type { ByteSource } from "./byteSource";
 import { CorruptObjectError } from "./corruptObject";
+import { csvFormat, isCsvRefusal } from "./csv";
 import { jsonLines } from "./jsonLines";
 import type { LakeFormat } from "./lakeFormat";
 import { parquet } from "./parquet";
 
-const lakeFormats: Record<DataMapperFormat, LakeFormat> = {
+type CsvFormat = "csv" | "csv.gz";
+
+const lakeFormats: Record<Exclude<DataMapperFormat, CsvFormat>, LakeFormat> = {
   parquet,
   jsonl: jsonLines(false),
   "jsonl.gz": jsonLines(true),
 };
 
-export type { LakeFormat };
+/** Formats read with the mapper's table options (a CSV row has no column names). */
+const tableFormats: Record<CsvFormat, (mapper: FormatOf) => LakeFormat> = {
+  csv: (mapper) => csvFormat(false, csvOptionsOf(mapper)),
+  "csv.gz": (mapper) => csvFormat(true, csvOptionsOf(mapper)),
+};
 
-/** The mapper's format: its name in messages and its `format`. */
-export type MapperFormat = Pick<DataMapper, "name" | "format">;
+/** What choosing a format needs of a mapper: its `format`, and its `csv` options for CSV. */
+export type FormatOf = Pick<DataMapper, "format" | "csv">;
 
-export function lakeFormat(format: DataMapperFormat): LakeFormat {
-  const found = Object.hasOwn(lakeFormats, format) ? lakeFormats[format] : undefined;
-  if (!found) throw new Error(`no lake format ${JSON.stringify(format)}`);
-  return found;
+function csvOptionsOf(mapper: FormatOf): NonNullable<DataMapper["csv"]> {
+  if (!mapper.csv) throw new Error(`the ${mapper.format} format needs the data mapper's csv options`);
+  return mapper.csv;
 }
 
-export function lakeFormatOf(mapper: Pick<DataMapper, "format">): LakeFormat {
-  return lakeFormat(mapper.format);
+export type { LakeFormat };
+
+/** The mapper's format: its name in messages, its `format` and any table options. */
+export type MapperFormat = Pick<DataMapper, "name" | "format" | "csv">;
+
+export function lakeFormatOf(mapper: FormatOf): LakeFormat {
+  const { format } = mapper;
+  if (Object.hasOwn(tableFormats, format)) return tableFormats[format as CsvFormat](mapper);
+  const found = Object.hasOwn(lakeFormats, format)
+    ? lakeFormats[format as keyof typeof lakeFormats]
+    : undefined;
+  if (!found) throw new Error(`no lake format ${JSON.stringify(format)}`);
+  return found;
 }
 
 /** An object whose bytes are not of the format its data mapper declares. */
@@ -61,6 +78,7 @@ export function isFormatRefusal(err: unknown): boolean {
     // A corrupt object stays corrupt: a person decides (restore, drop the object, accept the loss).
     err instanceof CorruptObjectError ||
     err instanceof MatchSpecError ||
-    Object.values(lakeFormats).some((f) => f.isRefusal(err))
+    Object.values(lakeFormats).some((f) => f.isRefusal(err)) ||
+    isCsvRefusal(err)
   );
 }

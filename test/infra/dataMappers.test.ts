@@ -33,12 +33,57 @@ describe("infra: data mappers", () => {
     expect(c.dataMappers.map((m) => m.name)).to.deep.equal(["events", "orders"]);
   });
 
+  const leads: DataMapperSetting = {
+    name: "leads",
+    glueDatabase: "crm",
+    glueTable: "leads",
+    location: "s3://crm-lake/leads/",
+    idColumns: ["tenant", "email"],
+    format: "csv.gz",
+    partitionColumns: ["dt"],
+    csv: { serde: "OpenCSVSerde", columns: ["tenant", "email", "name"], skipHeaderLines: 1 },
+  };
+
+  it("accepts a CSV table with its options, and hands them to the functions", async () => {
+    installPulumiMocks();
+    const config = validateConfig({ ...configDefaults, dataMappers: [...configDefaults.dataMappers, leads] });
+    const mappers = await valueOf(createLethe(config, "dev").dataMappers);
+    const mapper = mappers.find((m) => m.name === "leads");
+    expect(mapper?.csv).to.deep.equal(leads.csv);
+    expect(dataMappersFromEnv({ M: JSON.stringify(mappers) }, "M")).to.deep.equal(mappers);
+    const { csv: _, ...noOptions } = mapper as DataMapper;
+    expect(() => dataMappersFromEnv({ M: JSON.stringify([noOptions]) }, "M")).to.throw(
+      /data mapper "leads" is incomplete/,
+    );
+  });
+
+  it("refuses a CSV mapper without usable options, naming the mapper and the field", () => {
+    expect(refused({ ...leads, csv: undefined })).to.match(
+      /mapper "leads": csv is required for the csv.gz format/,
+    );
+    expect(refused({ ...orders, csv: leads.csv })).to.match(
+      /mapper "orders": csv is only for the csv and csv.gz formats/,
+    );
+    expect(refused({ ...leads, csv: { ...leads.csv, serde: "RegexSerDe" } })).to.match(
+      /mapper "leads": csv options: serde must be one of OpenCSVSerde, LazySimpleSerDe/,
+    );
+    expect(refused({ ...leads, csv: { ...leads.csv, quote: "''" } })).to.match(
+      /mapper "leads": csv options: quote must be one ASCII character/,
+    );
+    expect(refused({ ...leads, idColumns: ["tenant", "user_id"] })).to.match(
+      /mapper "leads": idColumns must be among csv.columns \(user_id is not\)/,
+    );
+    expect(refused({ ...leads, partitionColumns: ["name"] })).to.match(
+      /mapper "leads": partitionColumns must not be among csv.columns \(name\)/,
+    );
+  });
+
   it("refuses bad mappers with a message naming the mapper and the field", () => {
     expect(refused({ ...orders, name: "Orders!" })).to.match(
       /lethe:dataMappers: mapper "Orders!": name must match/,
     );
-    expect(refused({ ...orders, format: "csv" })).to.match(
-      /mapper "orders": format must be one of parquet, jsonl, jsonl.gz, got "csv"/,
+    expect(refused({ ...orders, format: "avro" })).to.match(
+      /mapper "orders": format must be one of parquet, jsonl, jsonl.gz, csv, csv.gz, got "avro"/,
     );
     expect(refused({ ...orders, idColumns: [] })).to.match(
       /mapper "orders": idColumns must be a non-empty list/,

@@ -12,8 +12,8 @@ import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DataMapper, DataMapperFormat, parseS3Location } from "../../contracts/mappers";
-import { lakeFormat, lakeFormatOf } from "../../formats";
+import { DataMapper, parseS3Location } from "../../contracts/mappers";
+import { lakeFormatOf } from "../../formats";
 import { headObject, versionSource, ObjectVersion } from "../../purge/s3Objects";
 import { listMapperObjects } from "./writtenSince";
 
@@ -84,16 +84,14 @@ async function copyObject(
   const file = `${path.join(cacheDir, v.bucket, ...v.key.split("/"))}.${tag}`;
   const underWay = copiesUnderWay.get(file);
   if (underWay) return { ...(await underWay), bytesFetched: 0 };
-  const copy = reuseOrCopy(s3, mapper.format, v, columns, cacheDir, file).finally(() =>
-    copiesUnderWay.delete(file),
-  );
+  const copy = reuseOrCopy(s3, mapper, v, columns, cacheDir, file).finally(() => copiesUnderWay.delete(file));
   copiesUnderWay.set(file, copy);
   return copy;
 }
 
 async function reuseOrCopy(
   s3: S3Client,
-  format: DataMapperFormat,
+  mapper: DataMapper,
   v: ObjectVersion,
   columns: string[],
   cacheDir: string,
@@ -107,7 +105,7 @@ async function reuseOrCopy(
   fs.mkdirSync(path.dirname(metaFile), { recursive: true });
   const part = `${file}.${randomUUID()}.part`;
   try {
-    const bytes = await lakeFormat(format).localFind.copy(versionSource(s3, v), columns, part);
+    const bytes = await lakeFormatOf(mapper).localFind.copy(versionSource(s3, v), columns, part);
     writeAtomically(
       metaFile,
       JSON.stringify({ etag: v.etag, columns, bytesNeeded: bytes } satisfies CopyMeta),

@@ -3,8 +3,8 @@
 // are compared by value, as Athena reads them: `"42"` and `42` are both the ID 42.
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
-import { KeyMatcher, keyText } from "../../purge/matcher";
-import { PurgeStats } from "../../purge/parquetPurge";
+import { KeyMatcher, keyText } from "../../subjects/matcher";
+import type { PurgeStats } from "../lakeFormat";
 import { CsvTableOptions, csvDialect, idColumnIndexes } from "./dialect";
 import { csvBytes, CsvObject, CsvRow, readCsv } from "./csvRows";
 

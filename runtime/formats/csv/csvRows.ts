@@ -6,7 +6,7 @@
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { CsvError, parse } from "csv-parse/sync";
-import { CorruptObjectError, messageOf } from "../../purge/corruptObject";
+import { CorruptObjectError, messageOf } from "../corruptObject";
 import { CsvDialect } from "./dialect";
 
 const gunzip = promisify(zlib.gunzip);

@@ -1,27 +1,14 @@
 // How a CSV or TSV table is read, as its Glue table says: the SerDe, its separator, quote and escape
 // characters, the header lines to skip and the columns in the table's order. The purge, the indexer and
 // the local find engine read objects with these options, and glueSerdeInfo gives Athena the same ones.
-import { MatchSpecError } from "../../purge/matcher";
+import type { CsvTableOptions } from "../../contracts/mappers";
+import { MatchSpecError } from "../../subjects/matcher";
 
-export type CsvSerde = "OpenCSVSerde" | "LazySimpleSerDe";
+export type { CsvTableOptions };
+
+export type CsvSerde = CsvTableOptions["serde"];
 
 export const csvSerdes: readonly CsvSerde[] = ["OpenCSVSerde", "LazySimpleSerDe"];
-
-/** A data mapper's `csv` options. */
-export interface CsvTableOptions {
-  /** OpenCSVSerde: quoted CSV. LazySimpleSerDe: no quoting, fields split on the separator (TSV). */
-  serde: CsvSerde;
-  /** The Glue table's columns, in its order: a row's n-th field is the n-th column. */
-  columns: readonly string[];
-  /** One ASCII character. Default: ',' (OpenCSVSerde), '\u0001' (LazySimpleSerDe, Hive's default). */
-  separator?: string;
-  /** OpenCSVSerde only, one ASCII character. Default '"'. */
-  quote?: string;
-  /** One ASCII character. OpenCSVSerde default '\\'; LazySimpleSerDe: none unless given. */
-  escape?: string;
-  /** Lines at the start of each object that are not rows (`skip.header.line.count`). Default 0. */
-  skipHeaderLines?: number;
-}
 
 /** The options with every default applied. `quote` and `escape` are null where the SerDe has none. */
 export interface CsvDialect {

@@ -3,8 +3,8 @@
 import { expect } from "chai";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { keyMatcher, MatchSpecError } from "../../../runtime/purge/matcher";
-import { CorruptObjectError } from "../../../runtime/purge/corruptObject";
+import { keyMatcher, MatchSpecError } from "../../../runtime/subjects/matcher";
+import { CorruptObjectError } from "../../../runtime/formats/corruptObject";
 import { CsvTableOptions } from "../../../runtime/formats/csv/dialect";
 import { CsvFormatError } from "../../../runtime/formats/csv/csvRows";
 import { csvKeys, purgeCsv, scanCsv } from "../../../runtime/formats/csv/csvPurge";

@@ -1,14 +1,14 @@
-// The local find engine reads CSV and TSV objects as the purge does: DuckDB's read_csv with
-// duckdbReader's options, over Python-written fixtures in Hive-style partitions, finds exactly the
-// keys csvKeys finds in each object.
+// The local find engine reads CSV and TSV objects as the purge does: DuckDB's read_csv as the registry's
+// csv format gives it (duckdbReader's options and the finder's shared ones), over Python-written fixtures
+// in Hive-style partitions named as local copies are, finds exactly the keys csvKeys finds in each object.
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { CsvTableOptions } from "../../../runtime/formats/csv/dialect";
-import { duckdbReader } from "../../../runtime/formats/csv/duckdbReader";
+import { lakeFormatOf } from "../../../runtime/formats";
 import { csvKeys } from "../../../runtime/formats/csv/csvPurge";
-import { keyText } from "../../../runtime/purge/matcher";
+import { keyText } from "../../../runtime/subjects/matcher";
 import { FixtureSpec, tempDir, writeCsv } from "./pythonCsv";
 
 interface Case {
@@ -73,7 +73,7 @@ describe("formats/csv: DuckDB reader", () => {
           dir,
           c.name.slice(0, 12).replace(/\W/g, "_"),
           `dt=2024-01-0${i + 1}`,
-          `part.csv${c.compressed ? ".gz" : ""}`,
+          `part.csv${c.compressed ? ".gz" : ""}.0123abcd`,
         );
         writeCsv(file, spec);
         return file;
@@ -93,10 +93,15 @@ describe("formats/csv: DuckDB reader", () => {
       try {
         const list = files.map((f) => `'${f}'`).join(", ");
         const ids = c.idColumns.map((col) => `"${col}"`).join(", ");
-        const reader = await conn.runAndReadAll(
-          `SELECT dt, ${ids}, count(*) FROM read_csv([${list}], ${duckdbReader(c.options, c.compressed)}, hive_partitioning = true) ` +
-            `GROUP BY ALL`,
+        const read = lakeFormatOf({
+          format: c.compressed ? "csv.gz" : "csv",
+          csv: c.options,
+        }).localFind.duckDbRead(
+          `[${list}]`,
+          // What runtime/erasure/find/duckdbFinder.ts adds for a mapper partitioned on dt.
+          "filename = true, union_by_name = true, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}",
         );
+        const reader = await conn.runAndReadAll(`SELECT dt, ${ids}, count(*) FROM ${read} GROUP BY ALL`);
         const found = reader
           .getRows()
           .map((r) => r.map((v) => (v === null ? null : String(v))))
