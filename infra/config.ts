@@ -19,6 +19,20 @@ import { CsvOptionsError, csvDialect } from "../runtime/formats/csv/dialect";
  * One entry of `lethe:dataMappers`. `glueDatabase` and `location` may be left out only for the events
  * table Lethe creates (the program fills in its database and location); every other table names both.
  */
+/**
+ * Lake formats a user may name that Lethe refuses at preview, each with why (docs/purge.md, "ORC and
+ * Avro"): erasing rows means rewriting the object, and nothing here rewrites these faithfully yet.
+ */
+const unsupportedFormats: Record<string, string> = {
+  orc:
+    "no JavaScript or WebAssembly library writes ORC (stripes, their indexes and statistics, its codecs); " +
+    "rewriting it here would lose what the table's readers rely on. Convert the table to Parquet " +
+    "(Athena CREATE TABLE AS ... WITH (format = 'PARQUET')) and point the mapper at it",
+  avro:
+    "not yet: avsc can rewrite Avro container files keeping the schema, codec and metadata, but Lethe " +
+    "has no Avro home in runtime/formats/ yet. Convert the table to Parquet meanwhile",
+};
+
 export interface DataMapperSetting {
   name: string;
   glueDatabase?: string;
@@ -456,6 +470,8 @@ export function validateDataMappers(mappers: unknown): void {
       bad("partitionColumns", "must name top-level partition columns");
     const both = ids.filter((c) => partitions.includes(c));
     if (both.length > 0) bad("partitionColumns", `must not repeat an ID column (${both.join(", ")})`);
+    const unsupported = unsupportedFormats[String(m.format).toLowerCase()];
+    if (unsupported) bad("format", `is not supported: ${unsupported} (docs/purge.md, "ORC and Avro")`);
     if (!dataMapperFormats.includes(m.format as DataMapperFormat))
       bad("format", `must be one of ${dataMapperFormats.join(", ")}`);
     if (!csvFormats.includes(m.format as DataMapperFormat)) {

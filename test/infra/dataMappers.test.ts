@@ -82,8 +82,15 @@ describe("infra: data mappers", () => {
     expect(refused({ ...orders, name: "Orders!" })).to.match(
       /lethe:dataMappers: mapper "Orders!": name must match/,
     );
+    expect(refused({ ...orders, format: "xml" })).to.match(
+      /mapper "orders": format must be one of parquet, jsonl, jsonl.gz, csv, csv.gz, got "xml"/,
+    );
+    // ORC and Avro are refused with why, not as unknown words (docs/purge.md, "ORC and Avro").
+    expect(refused({ ...orders, format: "orc" })).to.match(
+      /mapper "orders": format is not supported: no JavaScript or WebAssembly library writes ORC.*Parquet/,
+    );
     expect(refused({ ...orders, format: "avro" })).to.match(
-      /mapper "orders": format must be one of parquet, jsonl, jsonl.gz, csv, csv.gz, got "avro"/,
+      /mapper "orders": format is not supported: not yet: avsc/,
     );
     expect(refused({ ...orders, idColumns: [] })).to.match(
       /mapper "orders": idColumns must be a non-empty list/,
