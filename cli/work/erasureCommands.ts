@@ -3,7 +3,8 @@
 // polled until the request ends. A deployed stack: AWS's endpoints. A local stack (`lethe up --local`):
 // its warm stack's (local/connect.ts: the running one, else one started in this process), where the
 // batch function's StartExecution runs the state machine and the purge queue is drained; with --wait
-// the execution is followed through DescribeExecution as well.
+// the execution is followed through DescribeExecution as well. --wait follows the command's own
+// request whichever batch takes it (another operator's `erase` may batch it first).
 import * as fs from "node:fs";
 import { DescribeExecutionCommand, DescribeExecutionOutput } from "@aws-sdk/client-sfn";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -158,34 +159,94 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
     const batch = batches[0];
     const many = batches.length > 1 ? { batches } : {};
     if (!input.wait) return { request, batch, ...many, ok: true };
+    for (const b of batches) progress(String(b.message));
+    // The request is followed whichever batch took it: ours, or one another operator's `erase` or the
+    // schedule ran first (ours then made none). Its status names that batch and its execution. A
+    // request (or part) still RECEIVED was given back by the batch that claimed it (a manifest holds
+    // one key arity): it is batched again.
+    const rebatch = async (status: Record<string, unknown>, follow?: (arn: unknown) => void) => {
+      if (!stillReceived(status)) return;
+      const made = (await invoke("batch", { now: true })) as Record<string, unknown>;
+      batches.push(made);
+      progress(String(made.message));
+      follow?.(made.executionId);
+    };
     if (!target) {
-      const status = await pollStatus(invoke, request.requestId, opts, progress);
+      const status = await pollStatus(invoke, request.requestId, opts, progress, undefined, {
+        onStatus: (s) => rebatch(s),
+      });
       return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
     }
-    for (const b of batches) progress(String(b.message));
-    // Locally nothing is billed: fast polls, and the executions followed to their end (a request whose
-    // execution failed stays open: its status read after the end is the last).
-    const executions = batches.map((b) => followExecution(target, b.executionId, progress));
+    // Locally nothing is billed: fast polls, and the executions of the request's batches followed to
+    // their end (a request whose execution failed stays open: its status read after the end is the last).
+    const followed = new Map<string, FollowedExecution>();
+    const follow = (arn: unknown) => {
+      if (typeof arn === "string" && !followed.has(arn))
+        followed.set(arn, followExecution(target, arn, progress));
+    };
+    for (const b of batches) follow(b.executionId);
+    let last: Record<string, unknown> | undefined;
     const status = await pollStatus(
       invoke,
       request.requestId,
       { ...opts, pollSeconds: 0.5 },
       progress,
-      () => executions.every((e) => e.ended()),
-      { untilReported: true },
+      () => last !== undefined && executionsEnded(last, followed),
+      {
+        untilReported: true,
+        onStatus: async (s) => {
+          last = s;
+          for (const b of batchesOf(s)) {
+            if (b.executionId && !followed.has(b.executionId))
+              progress(
+                `request ${request.requestId} is in batch ${b.batchId}, batched by another run: following it`,
+              );
+            follow(b.executionId);
+          }
+          await rebatch(s, follow);
+        },
+      },
     );
-    for (const e of executions) e.stop();
+    for (const e of followed.values()) e.stop();
     return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
   });
 }
 
-/** Polls DescribeExecution until the execution ends; `ended` is true from then (at once without one). */
+/** The batches holding a request: its own, or each part's, as its status names them. */
+function batchesOf(status: Record<string, unknown>): { batchId: string; executionId?: string }[] {
+  const parts = (status.parts as Record<string, unknown>[] | undefined) ?? [status];
+  return parts
+    .map((p) => p.batch as { batchId: string; executionId?: string } | undefined)
+    .filter((b): b is { batchId: string; executionId?: string } => b !== undefined);
+}
+
+/** The request, or a part of it, waits for a batch. */
+function stillReceived(status: Record<string, unknown>): boolean {
+  const parts = (status.parts as Record<string, unknown>[] | undefined) ?? [status];
+  return parts.some((p) => p.state === "RECEIVED");
+}
+
+/** Every batch holding the request has an execution, followed here and ended. */
+function executionsEnded(status: Record<string, unknown>, followed: Map<string, FollowedExecution>): boolean {
+  if (stillReceived(status)) return false;
+  return batchesOf(status).every((b) => b.executionId !== undefined && followed.get(b.executionId)?.ended());
+}
+
+interface FollowedExecution {
+  ended(): boolean;
+  stop(): void;
+}
+
+/**
+ * Polls DescribeExecution until the execution ends; `ended` is true from then. An execution this
+ * stack does not run (another process's in-process stack runs it) never ends here: the request's
+ * status is followed to its end instead.
+ */
 function followExecution(
   target: WarmTarget,
-  executionArn: unknown,
+  executionArn: string,
   progress: (line: string) => void,
-): { ended: () => boolean; stop(): void } {
-  if (typeof executionArn !== "string") return { ended: () => true, stop: () => undefined };
+): FollowedExecution {
   const sfn = makeSfnClient({ endpoint: target.stepFunctionsEndpoint });
   let ended = false;
   let stopped = false;
@@ -193,7 +254,12 @@ function followExecution(
     while (!stopped && !ended) {
       const out: DescribeExecutionOutput | undefined = await sfn
         .send(new DescribeExecutionCommand({ executionArn }))
-        .catch(() => undefined);
+        .catch((err: Error) => {
+          if (err.name !== "ExecutionDoesNotExist") return undefined;
+          progress(`execution ${executionArn} runs in another process: following the request's status`);
+          stopped = true;
+          return undefined;
+        });
       if (out && out.status !== "RUNNING") {
         if (out.status !== "SUCCEEDED")
           progress(`execution ${out.status}: ${out.error ?? ""} ${out.cause ?? ""}`.trim());
@@ -218,7 +284,11 @@ async function pollStatus(
    * report is recorded too. The report task ends the requests first and records each report after
    * (runtime/erasure/workflow/tasks/report.ts), so a poll in between saw an end without a report.
    */
-  follow: { untilReported?: boolean } = {},
+  follow: {
+    untilReported?: boolean;
+    /** Told of each status read that does not end the wait. */
+    onStatus?: (status: Record<string, unknown>) => Promise<void>;
+  } = {},
 ): Promise<Record<string, unknown>> {
   let last = "";
   let lastStep = "";
@@ -235,6 +305,7 @@ async function pollStatus(
     const reportToCome =
       follow.untilReported && (state === "COMPLETED" || state === "REJECTED") && status.report === undefined;
     if ((endStates.includes(state) && !reportToCome) || wasStopped) return status;
+    await follow.onStatus?.(status);
     const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
     while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
   }

@@ -136,6 +136,7 @@ const batchProgress: JsonSchema = {
   properties: {
     batchId: { type: "string" },
     state,
+    executionId: { type: "string", description: "the batch's state-machine execution, once started" },
     objectsPurged: { type: "integer" },
     objectsNothingToDo: { type: "integer" },
     objectsFailed: { type: "integer" },
