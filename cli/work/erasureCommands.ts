@@ -157,59 +157,75 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
       if (made.status !== "STARTED") break;
     }
     const batch = batches[0];
-    const many = batches.length > 1 ? { batches } : {};
-    if (!input.wait) return { request, batch, ...many, ok: true };
+    if (!input.wait) return { request, batch, ...(batches.length > 1 ? { batches } : {}), ok: true };
     for (const b of batches) progress(String(b.message));
-    // The request is followed whichever batch took it: ours, or one another operator's `erase` or the
-    // schedule ran first (ours then made none). Its status names that batch and its execution. A
-    // request (or part) still RECEIVED was given back by the batch that claimed it (a manifest holds
-    // one key arity): it is batched again.
-    const rebatch = async (status: Record<string, unknown>, follow?: (arn: unknown) => void) => {
-      if (!stillReceived(status)) return;
-      const made = (await invoke("batch", { now: true })) as Record<string, unknown>;
-      batches.push(made);
-      progress(String(made.message));
-      follow?.(made.executionId);
+    const status = await waitForRequest(invoke, target, request.requestId, opts, progress, {
+      executions: batches.map((b) => b.executionId),
+      onBatch: (made) => batches.push(made),
+    });
+    return {
+      request,
+      batch,
+      ...(batches.length > 1 ? { batches } : {}),
+      status,
+      ok: status.state === "COMPLETED",
     };
-    if (!target) {
-      const status = await pollStatus(invoke, request.requestId, opts, progress, undefined, {
-        onStatus: (s) => rebatch(s),
-      });
-      return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
-    }
-    // Locally nothing is billed: fast polls, and the executions of the request's batches followed to
-    // their end (a request whose execution failed stays open: its status read after the end is the last).
-    const followed = new Map<string, FollowedExecution>();
-    const follow = (arn: unknown) => {
-      if (typeof arn === "string" && !followed.has(arn))
-        followed.set(arn, followExecution(target, arn, progress));
-    };
-    for (const b of batches) follow(b.executionId);
-    let last: Record<string, unknown> | undefined;
-    const status = await pollStatus(
-      invoke,
-      request.requestId,
-      { ...opts, pollSeconds: 0.5 },
-      progress,
-      () => last !== undefined && executionsEnded(last, followed),
-      {
-        untilReported: true,
-        onStatus: async (s) => {
-          last = s;
-          for (const b of batchesOf(s)) {
-            if (b.executionId && !followed.has(b.executionId))
-              progress(
-                `request ${request.requestId} is in batch ${b.batchId}, batched by another run: following it`,
-              );
-            follow(b.executionId);
-          }
-          await rebatch(s, follow);
-        },
-      },
-    );
-    for (const e of followed.values()) e.stop();
-    return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
   });
+}
+
+/**
+ * Follows a request to its end, whichever batch takes it: ours, or one another operator's `erase` or
+ * the schedule ran first (ours then made none). Its status names that batch and its execution. A
+ * request (or part) still RECEIVED was given back by the batch that claimed it (a manifest holds one
+ * key arity): it is batched again. Locally nothing is billed: fast polls, and the executions of the
+ * request's batches followed to their end (a request whose execution failed stays open: its status
+ * read after the end is the last).
+ */
+async function waitForRequest(
+  invoke: Invoke,
+  target: WarmTarget | undefined,
+  requestId: string,
+  opts: ErasureCommandOptions,
+  progress: (line: string) => void,
+  known: { executions: unknown[]; onBatch?: (made: Record<string, unknown>) => void },
+): Promise<Record<string, unknown>> {
+  const rebatch = async (status: Record<string, unknown>, follow?: (arn: unknown) => void) => {
+    if (!stillReceived(status)) return;
+    const made = (await invoke("batch", { now: true })) as Record<string, unknown>;
+    known.onBatch?.(made);
+    progress(String(made.message));
+    follow?.(made.executionId);
+  };
+  if (!target)
+    return pollStatus(invoke, requestId, opts, progress, undefined, { onStatus: (s) => rebatch(s) });
+  const followed = new Map<string, FollowedExecution>();
+  const follow = (arn: unknown) => {
+    if (typeof arn === "string" && !followed.has(arn))
+      followed.set(arn, followExecution(target, arn, progress));
+  };
+  for (const arn of known.executions) follow(arn);
+  let last: Record<string, unknown> | undefined;
+  const status = await pollStatus(
+    invoke,
+    requestId,
+    { ...opts, pollSeconds: 0.5 },
+    progress,
+    () => last !== undefined && executionsEnded(last, followed),
+    {
+      untilReported: true,
+      onStatus: async (s) => {
+        last = s;
+        for (const b of batchesOf(s)) {
+          if (b.executionId && !followed.has(b.executionId))
+            progress(`request ${requestId} is in batch ${b.batchId}: following its execution`);
+          follow(b.executionId);
+        }
+        await rebatch(s, follow);
+      },
+    },
+  );
+  for (const e of followed.values()) e.stop();
+  return status;
 }
 
 /** The batches holding a request: its own, or each part's, as its status names them. */
@@ -309,6 +325,47 @@ async function pollStatus(
     const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
     while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export interface RetryResult {
+  /** The batch function's reply: where the batch resumed, its requests, the new execution. */
+  retry: {
+    batchId: string;
+    resumedAt: string;
+    round?: number;
+    requestIds: string[];
+    executionId: string;
+    message: string;
+  };
+  /** With --wait: each request's status at the end, in the batch's order. */
+  statuses?: Record<string, unknown>[];
+  /** True when the batch resumed (with --wait: when every request ended COMPLETED). */
+  ok: boolean;
+}
+
+/** Resumes a batch that stopped (the batch function's `{"retry": ...}`); with `wait`, follows its requests. */
+export async function retry(
+  batchId: string,
+  extra: { by?: string; wait?: boolean },
+  opts: ErasureCommandOptions = {},
+): Promise<RetryResult> {
+  const progress = opts.progress ?? (() => undefined);
+  return withStack(opts, async (invoke, target) => {
+    if (target && extra.wait) await target.setDrainSeconds(opts.drainSeconds ?? 10);
+    const reply = (await invoke("batch", {
+      retry: batchId,
+      ...(extra.by ? { by: extra.by } : {}),
+    })) as RetryResult["retry"];
+    progress(reply.message);
+    // A stack started for this command alone ends with it, and so would the execution: it is followed.
+    if (!extra.wait && target?.kind !== "in-process") return { retry: reply, ok: true };
+    const statuses: Record<string, unknown>[] = [];
+    for (const requestId of reply.requestIds)
+      statuses.push(
+        await waitForRequest(invoke, target, requestId, opts, progress, { executions: [reply.executionId] }),
+      );
+    return { retry: reply, statuses, ok: statuses.every((s) => s.state === "COMPLETED") };
+  });
 }
 
 export async function requestStatusOf(requestId: string, opts: ErasureCommandOptions = {}): Promise<unknown> {

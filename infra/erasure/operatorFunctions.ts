@@ -193,7 +193,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       ),
       batch: make(
         "batch",
-        "Collects open requests into a batch (manifest on S3) and starts its erasure execution",
+        "Collects open requests into a batch (manifest on S3) and starts its erasure execution; resumes a stopped batch",
         batchFactory,
         (r) => [
           tableGrant(
@@ -211,6 +211,13 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
           objectGrant("WriteManifests", ["s3:PutObject"], r.lake, [manifestRoot]),
           { Sid: "StartErasure", Effect: "Allow", Action: "states:StartExecution", Resource: r.machine },
+          // `lethe retry` resumes a stopped batch only when its last execution no longer runs.
+          {
+            Sid: "DescribeErasures",
+            Effect: "Allow",
+            Action: "states:DescribeExecution",
+            Resource: executionsOf(r.machine),
+          },
           keySubjectHashes(r.hashKey),
         ],
         {
