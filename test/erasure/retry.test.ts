@@ -7,17 +7,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { UsageError } from "../../runtime/contracts/errors";
 import { getBatch } from "../../runtime/erasure/batches";
-import { batchPartitionKey } from "../../runtime/erasure/forget/ledger";
+import { batchPartitionKey, summarySortKey } from "../../runtime/erasure/forget/ledger";
 import { dropEndedRequestIds, getErasureRequest } from "../../runtime/erasure/request";
 import { retry } from "../../cli/work/erasureCommands";
 import { startLocalBatch, LocalBatchOptions } from "../../local/erasure";
 import { writeSampleLake } from "../../local/fixtures/sampleLake";
 import { serveWarmStack, ServedWarmStack } from "../../local/serve";
+import { outputKeyOf } from "../../local/program/packaging";
 import { sharedLocalStack } from "../support/localStack";
 import { makeBatch, tablesOf, tempDir } from "./workflowFixtures";
 
@@ -130,7 +131,7 @@ describe("lethe retry: a batch that needs attention resumed from the step that f
     );
   });
 
-  it("resumes a batch whose run was killed mid-forget (no execution behind it, left FORGETTING)", async () => {
+  it("a batch whose run was killed mid-forget: the deadline function flags it NEEDS_ATTENTION, retry resumes it", async () => {
     const ids = [customers[7], customers[25]];
     const batch = await makeBatch(stack, s3, tablesOf(stack, doc), ids);
     const execution = await startLocalBatch(stack, batch, options);
@@ -142,7 +143,33 @@ describe("lethe retry: a batch that needs attention resumed from the step that f
     }
     execution.abort();
     await execution.result.catch(() => undefined);
+    // The batch names its execution, as the batch function records it (batching.ts).
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.ledgerTable,
+        Key: { pk: batchPartitionKey(batch.batchId), sk: summarySortKey },
+        UpdateExpression: "SET executionId = :e",
+        ExpressionAttributeValues: {
+          ":e": `arn:aws:states:eu-west-1:123456789012:execution:gone:${execution.executionId}`,
+        },
+      }),
+    );
     expect((await getBatch(tablesOf(stack, doc), batch.batchId))!.status).to.equal("FORGETTING");
+    // The deadline function finds its execution gone and flags the batch: status no longer says FORGETTING.
+    const deadline = String((stack as unknown as Record<string, unknown>)[outputKeyOf("deadline")]);
+    const run = (await served.warm.invoke(deadline, {})) as { strandedBatches: Record<string, string>[] };
+    expect(run.strandedBatches).to.deep.include({
+      batchId: batch.batchId,
+      state: "FORGETTING",
+      execution: "gone",
+    });
+    const flagged = (await getBatch(tablesOf(stack, doc), batch.batchId))!;
+    expect(flagged.status).to.equal("NEEDS_ATTENTION");
+    expect(flagged.reason).to.include(`lethe retry ${batch.batchId}`);
+    for (const requestId of batch.requestIds)
+      expect((await getErasureRequest(doc, stack.requestsTable, requestId))?.status).to.equal(
+        "NEEDS_ATTENTION",
+      );
 
     const result = await retry(batch.batchId, { wait: true }, { stackOutputsFile: outputs, drainSeconds: 0 });
     expect(result.retry).to.include({ resumedAt: "Forget", round: 0 });
