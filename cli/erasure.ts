@@ -1,4 +1,4 @@
-// `lethe erase|status|approve|reject|cancel`: file an erasure and follow it, against the stack given by
+// `lethe erase|status|approve|reject|cancel|retry`: file an erasure and follow it, against the stack given by
 // --stack-outputs / --stack (default .lethe/local.json; cli/work/erasureCommands.ts does the work).
 // Parsing and printing only. Exit codes: 0 done (erase --wait: COMPLETED), 1 the erasure did not
 // complete, 2 bad input (nothing was changed).
@@ -126,6 +126,47 @@ async function cancelCommand(id: string, o: StackFlags & { reason?: string }): P
   return 0;
 }
 
+async function retryCommand(
+  batchId: string,
+  o: StackFlags & { by?: string; wait?: boolean; json?: boolean; drainSeconds: number },
+): Promise<number> {
+  const { retry } = await import("./work/erasureCommands");
+  const steps = stepProgress("lethe retry", { plainIntervalMs: 2000 });
+  const waits = narrateWaits("lethe retry", { afterMs: 2500 });
+  waits.waitingFor("the batch function, to resume the batch");
+  const result = await retry(
+    batchId,
+    { by: o.by ?? process.env.USER ?? "cli", wait: o.wait === true },
+    {
+      ...stackOf(o),
+      drainSeconds: o.drainSeconds,
+      progress: (line) => {
+        steps.done();
+        process.stderr.write(`lethe retry: ${line}\n`);
+        waits.waitingFor(eraseWaitAfter(line));
+      },
+      onStep: (s) => {
+        steps.at(s.step, s.done, s.total, s.text);
+        waits.waitingFor(stepWait(s, o.drainSeconds));
+      },
+    },
+  ).finally(() => {
+    steps.done();
+    waits.stop();
+  });
+  print(result, o.json === true, (r) => {
+    const statuses = (r.statuses as Record<string, unknown>[] | undefined) ?? [];
+    return [
+      (r.retry as { message: string }).message,
+      ...statuses.map(
+        (s) =>
+          `request ${s.requestId}: ${s.state}${s.reason ? ` (${s.reason})` : ""}${s.report ? `; report ${s.report}` : ""}`,
+      ),
+    ].join("\n");
+  });
+  return result.ok ? 0 : 1;
+}
+
 async function optInCommand(
   ids: string[],
   o: StackFlags & { reason?: string; by?: string },
@@ -223,6 +264,33 @@ export function registerErasure(program: Command): void {
       cancelCommand,
     ),
     ["lethe cancel 5f0c… --reason 'filed twice'"],
+  );
+  examples(
+    action(
+      stackOptions(
+        program
+          .command("retry")
+          .description(
+            "resume a batch that needs attention (or whose execution ended without moving it) from the step that failed: objects already purged are not purged again; refused once its raw IDs were dropped",
+          )
+          .argument("<batchId>", "the batch")
+          .option("--by <who>", "who resumes it (default $USER)")
+          .option("--wait", "follow its requests to their end (exit 0 only when all COMPLETED)")
+          .option(
+            "--drain-seconds <n>",
+            "locally, the Drain wait of the resumed execution",
+            wholeNumber("drain-seconds", 0),
+            10,
+          )
+          .addOption(jsonOption()),
+      ),
+      retryCommand,
+    ),
+    [
+      "lethe retry batch-20261201T103000Z-1a2b3c4d --wait",
+      "lethe retry batch-20261201T103000Z-1a2b3c4d --stack prod",
+    ],
+    "0 resumed (with --wait: every request COMPLETED); 1 a request did not complete; 2 refused, nothing changed",
   );
   examples(
     action(

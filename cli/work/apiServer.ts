@@ -85,7 +85,15 @@ function localEnvironmentOf(env: Record<string, string>, outputs: StackOutputs):
 }
 
 /** The functions the API's console functions reach: themselves, and the filter builder (request). */
-const servedFunctions = ["request", "status", "cancel", "approval", "opt-in", "filter-builder"] as const;
+const servedFunctions = [
+  "request",
+  "status",
+  "cancel",
+  "approval",
+  "opt-in",
+  "batch",
+  "filter-builder",
+] as const;
 
 /**
  * Lambda Invoke served locally (local/lambda.ts) for the console functions and what they call,

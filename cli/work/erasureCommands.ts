@@ -3,7 +3,8 @@
 // polled until the request ends. A deployed stack: AWS's endpoints. A local stack (`lethe up --local`):
 // its warm stack's (local/connect.ts: the running one, else one started in this process), where the
 // batch function's StartExecution runs the state machine and the purge queue is drained; with --wait
-// the execution is followed through DescribeExecution as well.
+// the execution is followed through DescribeExecution as well. --wait follows the command's own
+// request whichever batch takes it (another operator's `erase` may batch it first).
 import * as fs from "node:fs";
 import { DescribeExecutionCommand, DescribeExecutionOutput } from "@aws-sdk/client-sfn";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -156,36 +157,112 @@ export async function erase(input: EraseInput, opts: ErasureCommandOptions = {})
       if (made.status !== "STARTED") break;
     }
     const batch = batches[0];
-    const many = batches.length > 1 ? { batches } : {};
-    if (!input.wait) return { request, batch, ...many, ok: true };
-    if (!target) {
-      const status = await pollStatus(invoke, request.requestId, opts, progress);
-      return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
-    }
+    if (!input.wait) return { request, batch, ...(batches.length > 1 ? { batches } : {}), ok: true };
     for (const b of batches) progress(String(b.message));
-    // Locally nothing is billed: fast polls, and the executions followed to their end (a request whose
-    // execution failed stays open: its status read after the end is the last).
-    const executions = batches.map((b) => followExecution(target, b.executionId, progress));
-    const status = await pollStatus(
-      invoke,
-      request.requestId,
-      { ...opts, pollSeconds: 0.5 },
-      progress,
-      () => executions.every((e) => e.ended()),
-      { untilReported: true },
-    );
-    for (const e of executions) e.stop();
-    return { request, batch, ...many, status, ok: status.state === "COMPLETED" };
+    const status = await waitForRequest(invoke, target, request.requestId, opts, progress, {
+      executions: batches.map((b) => b.executionId),
+      onBatch: (made) => batches.push(made),
+    });
+    return {
+      request,
+      batch,
+      ...(batches.length > 1 ? { batches } : {}),
+      status,
+      ok: status.state === "COMPLETED",
+    };
   });
 }
 
-/** Polls DescribeExecution until the execution ends; `ended` is true from then (at once without one). */
+/**
+ * Follows a request to its end, whichever batch takes it: ours, or one another operator's `erase` or
+ * the schedule ran first (ours then made none). Its status names that batch and its execution. A
+ * request (or part) still RECEIVED was given back by the batch that claimed it (a manifest holds one
+ * key arity): it is batched again. Locally nothing is billed: fast polls, and the executions of the
+ * request's batches followed to their end (a request whose execution failed stays open: its status
+ * read after the end is the last).
+ */
+async function waitForRequest(
+  invoke: Invoke,
+  target: WarmTarget | undefined,
+  requestId: string,
+  opts: ErasureCommandOptions,
+  progress: (line: string) => void,
+  known: { executions: unknown[]; onBatch?: (made: Record<string, unknown>) => void },
+): Promise<Record<string, unknown>> {
+  const rebatch = async (status: Record<string, unknown>, follow?: (arn: unknown) => void) => {
+    if (!stillReceived(status)) return;
+    const made = (await invoke("batch", { now: true })) as Record<string, unknown>;
+    known.onBatch?.(made);
+    progress(String(made.message));
+    follow?.(made.executionId);
+  };
+  if (!target)
+    return pollStatus(invoke, requestId, opts, progress, undefined, { onStatus: (s) => rebatch(s) });
+  const followed = new Map<string, FollowedExecution>();
+  const follow = (arn: unknown) => {
+    if (typeof arn === "string" && !followed.has(arn))
+      followed.set(arn, followExecution(target, arn, progress));
+  };
+  for (const arn of known.executions) follow(arn);
+  let last: Record<string, unknown> | undefined;
+  const status = await pollStatus(
+    invoke,
+    requestId,
+    { ...opts, pollSeconds: 0.5 },
+    progress,
+    () => last !== undefined && executionsEnded(last, followed),
+    {
+      untilReported: true,
+      onStatus: async (s) => {
+        last = s;
+        for (const b of batchesOf(s)) {
+          if (b.executionId && !followed.has(b.executionId))
+            progress(`request ${requestId} is in batch ${b.batchId}: following its execution`);
+          follow(b.executionId);
+        }
+        await rebatch(s, follow);
+      },
+    },
+  );
+  for (const e of followed.values()) e.stop();
+  return status;
+}
+
+/** The batches holding a request: its own, or each part's, as its status names them. */
+function batchesOf(status: Record<string, unknown>): { batchId: string; executionId?: string }[] {
+  const parts = (status.parts as Record<string, unknown>[] | undefined) ?? [status];
+  return parts
+    .map((p) => p.batch as { batchId: string; executionId?: string } | undefined)
+    .filter((b): b is { batchId: string; executionId?: string } => b !== undefined);
+}
+
+/** The request, or a part of it, waits for a batch. */
+function stillReceived(status: Record<string, unknown>): boolean {
+  const parts = (status.parts as Record<string, unknown>[] | undefined) ?? [status];
+  return parts.some((p) => p.state === "RECEIVED");
+}
+
+/** Every batch holding the request has an execution, followed here and ended. */
+function executionsEnded(status: Record<string, unknown>, followed: Map<string, FollowedExecution>): boolean {
+  if (stillReceived(status)) return false;
+  return batchesOf(status).every((b) => b.executionId !== undefined && followed.get(b.executionId)?.ended());
+}
+
+interface FollowedExecution {
+  ended(): boolean;
+  stop(): void;
+}
+
+/**
+ * Polls DescribeExecution until the execution ends; `ended` is true from then. An execution this
+ * stack does not run (another process's in-process stack runs it) never ends here: the request's
+ * status is followed to its end instead.
+ */
 function followExecution(
   target: WarmTarget,
-  executionArn: unknown,
+  executionArn: string,
   progress: (line: string) => void,
-): { ended: () => boolean; stop(): void } {
-  if (typeof executionArn !== "string") return { ended: () => true, stop: () => undefined };
+): FollowedExecution {
   const sfn = makeSfnClient({ endpoint: target.stepFunctionsEndpoint });
   let ended = false;
   let stopped = false;
@@ -193,7 +270,12 @@ function followExecution(
     while (!stopped && !ended) {
       const out: DescribeExecutionOutput | undefined = await sfn
         .send(new DescribeExecutionCommand({ executionArn }))
-        .catch(() => undefined);
+        .catch((err: Error) => {
+          if (err.name !== "ExecutionDoesNotExist") return undefined;
+          progress(`execution ${executionArn} runs in another process: following the request's status`);
+          stopped = true;
+          return undefined;
+        });
       if (out && out.status !== "RUNNING") {
         if (out.status !== "SUCCEEDED")
           progress(`execution ${out.status}: ${out.error ?? ""} ${out.cause ?? ""}`.trim());
@@ -218,7 +300,11 @@ async function pollStatus(
    * report is recorded too. The report task ends the requests first and records each report after
    * (runtime/erasure/workflow/tasks/report.ts), so a poll in between saw an end without a report.
    */
-  follow: { untilReported?: boolean } = {},
+  follow: {
+    untilReported?: boolean;
+    /** Told of each status read that does not end the wait. */
+    onStatus?: (status: Record<string, unknown>) => Promise<void>;
+  } = {},
 ): Promise<Record<string, unknown>> {
   let last = "";
   let lastStep = "";
@@ -235,9 +321,51 @@ async function pollStatus(
     const reportToCome =
       follow.untilReported && (state === "COMPLETED" || state === "REJECTED") && status.report === undefined;
     if ((endStates.includes(state) && !reportToCome) || wasStopped) return status;
+    await follow.onStatus?.(status);
     const until = Date.now() + (opts.pollSeconds ?? 10) * 1000;
     while (Date.now() < until && !stopped()) await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+export interface RetryResult {
+  /** The batch function's reply: where the batch resumed, its requests, the new execution. */
+  retry: {
+    batchId: string;
+    resumedAt: string;
+    round?: number;
+    requestIds: string[];
+    executionId: string;
+    message: string;
+  };
+  /** With --wait: each request's status at the end, in the batch's order. */
+  statuses?: Record<string, unknown>[];
+  /** True when the batch resumed (with --wait: when every request ended COMPLETED). */
+  ok: boolean;
+}
+
+/** Resumes a batch that stopped (the batch function's `{"retry": ...}`); with `wait`, follows its requests. */
+export async function retry(
+  batchId: string,
+  extra: { by?: string; wait?: boolean },
+  opts: ErasureCommandOptions = {},
+): Promise<RetryResult> {
+  const progress = opts.progress ?? (() => undefined);
+  return withStack(opts, async (invoke, target) => {
+    if (target && extra.wait) await target.setDrainSeconds(opts.drainSeconds ?? 10);
+    const reply = (await invoke("batch", {
+      retry: batchId,
+      ...(extra.by ? { by: extra.by } : {}),
+    })) as RetryResult["retry"];
+    progress(reply.message);
+    // A stack started for this command alone ends with it, and so would the execution: it is followed.
+    if (!extra.wait && target?.kind !== "in-process") return { retry: reply, ok: true };
+    const statuses: Record<string, unknown>[] = [];
+    for (const requestId of reply.requestIds)
+      statuses.push(
+        await waitForRequest(invoke, target, requestId, opts, progress, { executions: [reply.executionId] }),
+      );
+    return { retry: reply, statuses, ok: statuses.every((s) => s.state === "COMPLETED") };
+  });
 }
 
 export async function requestStatusOf(requestId: string, opts: ErasureCommandOptions = {}): Promise<unknown> {

@@ -31,6 +31,7 @@ export function consoleFunctionNames(stack = pulumi.getStack()): Record<ConsoleF
     cancel: `lethe-${stack}-cancel`,
     approval: `lethe-${stack}-approval`,
     "opt-in": `lethe-${stack}-opt-in`,
+    batch: `lethe-${stack}-batch`,
   };
 }
 
@@ -122,17 +123,28 @@ export class ErasureApi extends pulumi.ComponentResource {
             functionArn("cancel"),
             functionArn("approval"),
             functionArn("opt-in"),
+            functionArn("batch"),
             args.requestsTableArn,
             args.ledgerTableArn,
             this.linkKey.arn,
           ])
           .apply(
-            ([request, status, cancel, approval, optIn, requests, ledger, linkKey]): PolicyStatement[] => [
+            ([
+              request,
+              status,
+              cancel,
+              approval,
+              optIn,
+              batch,
+              requests,
+              ledger,
+              linkKey,
+            ]): PolicyStatement[] => [
               {
                 Sid: "CallConsoleFunctions",
                 Effect: "Allow",
                 Action: "lambda:InvokeFunction",
-                Resource: [request, status, cancel, approval, optIn],
+                Resource: [request, status, cancel, approval, optIn, batch],
               },
               {
                 Sid: "ListRequestsByStatus",
@@ -152,6 +164,7 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.cancelFunction]: f.cancel,
           [envNames.approvalFunction]: f.approval,
           [envNames.optInFunction]: f["opt-in"],
+          [envNames.batchFunction]: f.batch,
           [envNames.approvalLinkKeyArn]: this.linkKey.arn,
           POWERTOOLS_SERVICE_NAME: "lethe-api",
         },

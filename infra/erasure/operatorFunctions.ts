@@ -193,7 +193,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       ),
       batch: make(
         "batch",
-        "Collects open requests into a batch (manifest on S3) and starts its erasure execution",
+        "Collects open requests into a batch (manifest on S3) and starts its erasure execution; resumes a stopped batch",
         batchFactory,
         (r) => [
           tableGrant(
@@ -211,6 +211,13 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           objectGrant("ReadRequestIds", ["s3:GetObject", "s3:GetObjectVersion"], r.lake, [requestIdsRoot]),
           objectGrant("WriteManifests", ["s3:PutObject"], r.lake, [manifestRoot]),
           { Sid: "StartErasure", Effect: "Allow", Action: "states:StartExecution", Resource: r.machine },
+          // `lethe retry` resumes a stopped batch only when its last execution no longer runs.
+          {
+            Sid: "DescribeErasures",
+            Effect: "Allow",
+            Action: "states:DescribeExecution",
+            Resource: executionsOf(r.machine),
+          },
           keySubjectHashes(r.hashKey),
         ],
         {
@@ -316,10 +323,24 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       ),
       deadline: make(
         "deadline",
-        "Alerts requests due within the warning window or past their deadline; publishes the deadline metrics; drops failed requests' raw IDs after the grace",
+        "Alerts requests due within the warning window or past their deadline; publishes the deadline metrics; drops failed requests' raw IDs after the grace; flags batches whose execution ended without moving them",
         deadlineFactory,
         (r) => [
-          tableGrant("SweepRequests", ["dynamodb:Query", "dynamodb:UpdateItem"], [r.requests], true),
+          tableGrant(
+            "SweepRequests",
+            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+            [r.requests],
+            true,
+          ),
+          // A batch whose execution ended without moving it moves to NEEDS_ATTENTION (audited).
+          tableGrant("FlagStrandedBatches", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [r.ledger]),
+          {
+            Sid: "DescribeErasures",
+            Effect: "Allow",
+            Action: "states:DescribeExecution",
+            Resource: executionsOf(r.machine),
+          },
+          ...audit(r),
           publishGrant(r.topic),
           // A failed, cancelled or rejected request's raw IDs past the grace: every version, and the
           // idempotency record that goes with them.
@@ -330,9 +351,11 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           tableGrant("ClearIdempotency", ["dynamodb:DeleteItem"], [r.idempotency]),
         ],
         {
+          ...auditEnv,
           [envNames.alertTopicArn]: args.alertTopicArn,
           [envNames.deadlineWarningDays]: pulumi.output(args.deadlineWarningDays).apply(String),
           [envNames.idempotencyTable]: t.idempotency.name,
+          [envNames.ledgerTable]: t.ledger.name,
         },
         {
           memorySizeMb: 256,

@@ -32,7 +32,7 @@ export interface ApiResult {
   body: string;
 }
 
-export type ConsoleFunction = "request" | "status" | "cancel" | "approval" | "opt-in";
+export type ConsoleFunction = "request" | "status" | "cancel" | "approval" | "opt-in" | "batch";
 
 export type CallOutcome = { ok: true; reply: unknown } | { ok: false; failure: FunctionFailure };
 
@@ -249,6 +249,13 @@ async function answerJson(
         decision: route.operationId === "approveBatch" ? "approve" : "reject",
         ...(body?.reason !== undefined && body.reason !== "" ? { reason: body.reason } : {}),
         // The authenticated caller decides; a typed name is kept beside it as a note.
+        principal: caller ?? "api (unauthenticated)",
+        ...(body?.by ? { by: body.by } : {}),
+      });
+      break;
+    case "retryBatch":
+      reply = await callConsole(deps, "batch", {
+        retry: params.id,
         principal: caller ?? "api (unauthenticated)",
         ...(body?.by ? { by: body.by } : {}),
       });

@@ -3,7 +3,7 @@
 // Gateway declares (infra/api/erasureApi.ts imports the document with one integration per route),
 // the dispatch in the API function (./router.ts) and the local server (cli/work/apiServer.ts).
 //
-// Each route names the console function behind it (CONTRACT: request, status, cancel, approval, opt-in, by
+// Each route names the console function behind it (CONTRACT: request, status, cancel, approval, opt-in, batch, by
 // the factory their handlers export) and how the HTTP call becomes that function's console event.
 import { erasureStates, idsFieldRefusal, maxRequestIds } from "../contracts/requests";
 import { ApiErrorCode, apiErrorCodes } from "./errors";
@@ -11,7 +11,7 @@ import { JsonSchema } from "./schema";
 
 /** The console functions (shortName) routes call, plus what the API function answers itself. */
 export type RouteTarget =
-  | { function: "request" | "status" | "cancel" | "approval" | "opt-in"; factory: string }
+  | { function: "request" | "status" | "cancel" | "approval" | "opt-in" | "batch"; factory: string }
   | { local: "requestList" | "openapi" | "approvalLinkPage" | "approvalLinkDecision" };
 
 export type HttpMethod = "GET" | "POST";
@@ -136,6 +136,7 @@ const batchProgress: JsonSchema = {
   properties: {
     batchId: { type: "string" },
     state,
+    executionId: { type: "string", description: "the batch's state-machine execution, once started" },
     objectsPurged: { type: "integer" },
     objectsNothingToDo: { type: "integer" },
     objectsFailed: { type: "integer" },
@@ -247,6 +248,20 @@ const decisionReply: JsonSchema = {
     batchId: { type: "string" },
     decision: { type: "string", enum: ["approve", "reject"] },
     status: { type: "string", enum: ["FORGETTING_NEXT", "REJECTED"] },
+    message: { type: "string" },
+  },
+};
+
+const retryReply: JsonSchema = {
+  type: "object",
+  required: ["status", "batchId", "resumedAt", "requestIds", "executionId", "message"],
+  properties: {
+    status: { type: "string", enum: ["RESUMED"] },
+    batchId: { type: "string" },
+    resumedAt: { type: "string", enum: ["Find", "Forget"] },
+    round: { type: "integer", minimum: 0 },
+    requestIds: { type: "array", items: { type: "string" } },
+    executionId: { type: "string" },
     message: { type: "string" },
   },
 };
@@ -394,6 +409,32 @@ export const routes: readonly Route[] = [
     body: { schema: decisionBody(true), contentType: "application/json", required: true },
     maxBodyBytes: 16 * kib,
     success: { status: 200, description: "the decision taken", schema: decisionReply },
+    errors: [400, 404, 409, 413, 415, 429, 500],
+  },
+  {
+    operationId: "retryBatch",
+    method: "POST",
+    path: "/batches/{id}/retry",
+    summary:
+      "Resume a batch that needs attention (or whose execution ended without moving it) from the step that failed; objects already purged are not purged again",
+    target: { function: "batch", factory: "createBatchHandler" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    body: {
+      schema: {
+        type: "object",
+        additionalProperties: false,
+        properties: { by: text(256, "a note: who resumes it, as typed (the audit records the caller)") },
+      },
+      contentType: "application/json",
+      required: false,
+    },
+    maxBodyBytes: 16 * kib,
+    success: {
+      status: 200,
+      description: "where the batch resumed, its requests, the new execution",
+      schema: retryReply,
+    },
     errors: [400, 404, 409, 413, 415, 429, 500],
   },
   {

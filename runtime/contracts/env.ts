@@ -67,6 +67,8 @@ export const envNames = {
   cancelFunction: "LETHE_CANCEL_FUNCTION",
   optInFunction: "LETHE_OPT_IN_FUNCTION",
   approvalFunction: "LETHE_APPROVAL_FUNCTION",
+  /** The batch function, for the API's POST /batches/{id}/retry (`{"retry": ...}`). */
+  batchFunction: "LETHE_BATCH_FUNCTION",
   /** The KMS HMAC key approval links are signed with (GenerateMac) and checked with (VerifyMac). */
   approvalLinkKeyArn: "LETHE_APPROVAL_LINK_KEY_ARN",
   /** Hours an approval link works (default 72). */

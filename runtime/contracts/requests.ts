@@ -36,8 +36,9 @@ export const allowedMoves: Record<ErasureState, readonly ErasureState[]> = {
   // Verify sends new hits back to forget (bounded rounds).
   VERIFYING: ["FORGETTING", "COMPLETED", "CANCELLED", "NEEDS_ATTENTION"],
   COMPLETED: [],
-  // A person may look, fix and file the subjects again; the request itself stays as it ended.
-  NEEDS_ATTENTION: [],
+  // A person may look, fix and file the subjects again, or resume the batch with `lethe retry`
+  // (runtime/erasure/retry.ts): from find (BATCHED) or from its last forget round (FORGETTING).
+  NEEDS_ATTENTION: ["BATCHED", "FORGETTING"],
   REJECTED: [],
   CANCELLED: [],
 };

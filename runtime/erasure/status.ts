@@ -25,6 +25,8 @@ export interface RequestStatus {
   batch?: {
     batchId: string;
     state: ErasureState;
+    /** The batch's execution (its ARN), once started: what `lethe erase --wait` follows, whoever batched. */
+    executionId?: string;
     objectsPurged: number;
     objectsNothingToDo: number;
     objectsFailed: number;
@@ -115,6 +117,7 @@ async function itemStatus(
       out.batch = {
         batchId: item.batchId,
         state: batch.status,
+        ...(batch.executionId ? { executionId: batch.executionId } : {}),
         objectsPurged: counters.objectsPurged,
         objectsNothingToDo: counters.objectsNothingToDo,
         objectsFailed: counters.objectsFailed,

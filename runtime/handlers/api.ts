@@ -34,6 +34,7 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
         cancel: requiredEnv(env, envNames.cancelFunction),
         approval: requiredEnv(env, envNames.approvalFunction),
         "opt-in": requiredEnv(env, envNames.optInFunction),
+        batch: requiredEnv(env, envNames.batchFunction),
       }),
     listRequests: (query) => listRequests(tables, query),
     getBatch: (batchId) => getBatch(tables, batchId),

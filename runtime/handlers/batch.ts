@@ -2,19 +2,50 @@
 // the open requests (oldest deadline first, up to LETHE_BATCH_MAX_SUBJECTS IDs) into one batch, writes
 // its manifest and starts one state-machine execution for it (named after the batch). Replies with
 // the batch, or says there was nothing to batch. Console test event: events/batch.json.
+// `{"retry": "<batchId>"}` (`lethe retry`, events/retry.json) resumes a batch that stopped instead:
+// a new execution of the same batch (runtime/erasure/retry.ts).
 import { Logger } from "@aws-lambda-powertools/logger";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { UsageError } from "../contracts/errors";
 import { BatchingDeps, BatchReply, collectBatch, ExecutionInput } from "../erasure/batching";
 import { erasureSettingsFromEnv } from "../erasure/settings";
+import { decidedBy } from "../erasure/batches";
+import { parseRetryEvent, retryBatch, RetryDeps, RetryReply } from "../erasure/retry";
+import { asUsageError } from "./refusals";
 
 export const batchServiceName = "lethe-batch";
 
 export interface BatchHandlerDeps {
   /** Default: Step Functions StartExecution on LETHE_STATE_MACHINE_ARN, named after the batch. */
   startExecution?: BatchingDeps["startExecution"];
+  /** Default: Step Functions StartExecution and DescribeExecution on LETHE_STATE_MACHINE_ARN. */
+  retry?: Pick<RetryDeps, "startExecution" | "executionRunning">;
+}
+
+/** Starts and describes the state machine's executions for `lethe retry`. */
+export function sfnRetryExecutions(
+  stateMachineArn: string,
+): Pick<RetryDeps, "startExecution" | "executionRunning"> {
+  const sfn = makeSfnClient();
+  return {
+    startExecution: async (input, name) => {
+      const out = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+      );
+      return { executionId: out.executionArn! };
+    },
+    executionRunning: async (executionArn) => {
+      try {
+        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return out.status === "RUNNING";
+      } catch (err) {
+        if ((err as Error).name === "ExecutionDoesNotExist") return false;
+        throw err;
+      }
+    },
+  };
 }
 
 /** Starts the erasure state machine for a batch; the execution's name is the batch id (one per batch). */
@@ -40,11 +71,12 @@ export function parseBatchEvent(event: unknown): void {
 export function createBatchHandler(
   env: Env = process.env,
   deps: BatchHandlerDeps = {},
-): (event?: unknown) => Promise<BatchReply> {
+): (event?: unknown) => Promise<BatchReply | RetryReply> {
   const logger = new Logger({ serviceName: batchServiceName });
   const doc = makeDocumentClient();
   const s3 = makeS3Client();
   const kmsKeyArn = requiredEnv(env, envNames.kmsKeyArn);
+  const stateMachineArn = requiredEnv(env, envNames.stateMachineArn);
   const batching: BatchingDeps = {
     doc,
     s3,
@@ -53,14 +85,22 @@ export function createBatchHandler(
     lakeBucket: requiredEnv(env, envNames.lakeBucket),
     kmsKeyArn,
     maxSubjects: numberEnv(env, envNames.batchMaxSubjects, 1, 1_000_000),
-    startExecution: deps.startExecution ?? sfnStartExecution(requiredEnv(env, envNames.stateMachineArn)),
+    startExecution: deps.startExecution ?? sfnStartExecution(stateMachineArn),
     audit: {
       tableName: requiredEnv(env, envNames.auditTable),
       erasure: erasureSettingsFromEnv(env),
       overflow: { s3, bucket: requiredEnv(env, envNames.auditBucket), kmsKeyArn },
     },
   };
+  const retrying: RetryDeps = { ...batching, ...(deps.retry ?? sfnRetryExecutions(stateMachineArn)) };
   return async (event) => {
+    const retry = parseRetryEvent(event);
+    if (retry !== undefined) {
+      const who = decidedBy((event ?? {}) as { by?: string; principal?: string });
+      const reply = await asUsageError(() => retryBatch(retrying, retry, who));
+      logger.info(reply.message, { batchId: reply.batchId, resumedAt: reply.resumedAt });
+      return reply;
+    }
     parseBatchEvent(event);
     const reply = await collectBatch(batching);
     logger.info(reply.message, {

@@ -180,6 +180,36 @@ describe("HTTP API over real HTTP (lethe api --local)", function () {
     expect((await call(server, "GET", `/requests/${id}`)).body.state).to.equal("CANCELLED");
   });
 
+  it("POST /batches/{id}/retry: 404 for an unknown batch, 409 for one that completed (nothing resumed)", async () => {
+    const unknown = await call(server, "POST", `/batches/batch-${randomUUID().slice(0, 8)}/retry`);
+    expect(unknown.status, unknown.text).to.equal(404);
+    const batchId = `batch-${randomUUID().slice(0, 8)}`;
+    const requestId = `r-${randomUUID().slice(0, 8)}`;
+    await doc.send(
+      new PutCommand({
+        TableName: stack.requestsTable,
+        Item: { requestId, status: "BATCHED", deadline: "2027-02-01" },
+      }),
+    );
+    await createBatch(tables, {
+      batchId,
+      requestIds: [requestId],
+      subjectCount: 1,
+      manifest: { bucket: stack.lakeBucket, key: `erasure-manifests/batch_id=${batchId}/manifest.jsonl` },
+      deadline: "2027-02-01T00:00:00.000Z",
+      createdAt: new Date().toISOString(),
+    });
+    for (const to of ["FINDING", "FORGETTING", "VERIFYING", "COMPLETED"] as const)
+      await moveBatch(tables, batchId, to);
+    const done = await call(server, "POST", `/batches/${batchId}/retry`, { json: { by: "dpo" } });
+    expect(done.status, done.text).to.equal(409);
+    expect(done.body).to.deep.equal({
+      code: "state_conflict",
+      message: `batch ${batchId} ended COMPLETED: there is nothing to retry`,
+    });
+    expect((await getBatch(tables, batchId))?.status).to.equal("COMPLETED");
+  });
+
   it("throttles beyond the stage's rate and burst with 429 throttled", async () => {
     const tight = await startApiServer({
       stackOutputsFile: outputsFile,

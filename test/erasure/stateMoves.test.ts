@@ -52,8 +52,10 @@ describe("erasure states: conditional moves", () => {
     expect(after).not.to.have.property("touched");
   });
 
-  it("never moves an ended item, and nothing moves back to RECEIVED", async () => {
-    for (const end of endStates) expect(allowedMoves[end], end).to.deep.equal([]);
+  it("never moves an ended item (but a batch needing attention, resumed by lethe retry), and nothing moves back to RECEIVED", async () => {
+    for (const end of endStates.filter((s) => s !== "NEEDS_ATTENTION"))
+      expect(allowedMoves[end], end).to.deep.equal([]);
+    expect(allowedMoves.NEEDS_ATTENTION).to.deep.equal(["BATCHED", "FORGETTING"]);
     const t = await newRequest();
     await moveState(doc, t, "CANCELLED");
     for (const to of erasureStates) {

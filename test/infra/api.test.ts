@@ -129,7 +129,7 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(association.inputs.resourceArn).to.match(/\/stages\/v1$/);
   });
 
-  it("gives the API function only the calls it makes: invoke the five console functions, query byStatus, read batches, verify link MACs", () => {
+  it("gives the API function only the calls it makes: invoke the six console functions (batch for retry), query byStatus, read batches, verify link MACs", () => {
     const statements = JSON.parse(p.named("lethe-api-function-policy").inputs.policy).Statement as {
       Sid: string;
       Action: string | string[];
@@ -143,6 +143,7 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
         .sort(),
     ).to.deep.equal([
       "lethe-dev-approval",
+      "lethe-dev-batch",
       "lethe-dev-cancel",
       "lethe-dev-opt-in",
       "lethe-dev-request",
@@ -154,6 +155,7 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(keys[0].inputs).to.include({ customerMasterKeySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" });
     const env = p.named("lethe-api-function-function").inputs.environment.variables;
     expect(env[envNames.requestFunction]).to.equal("lethe-dev-request");
+    expect(env[envNames.batchFunction]).to.equal("lethe-dev-batch");
     expect(env[envNames.approvalLinkKeyArn]).to.equal(bySid.CheckApprovalLinks.Resource);
   });
 });

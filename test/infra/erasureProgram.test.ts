@@ -185,7 +185,7 @@ describe("infra: the erasure workflow in the program under mocks", () => {
     }
   });
 
-  it("lets only batch start the machine, cancel stop its executions, approval answer its task tokens", () => {
+  it("lets only batch start the machine (and describe its executions, for lethe retry), deadline describe them (stranded batches), cancel stop them, approval answer its task tokens", () => {
     const onMachine = actionsOn(machineArn.replace(":stateMachine:", ":"))
       .concat(actionsOn(machineArn))
       .concat(actionsOn(machineArn.replace(":stateMachine:", ":execution:")));
@@ -198,8 +198,10 @@ describe("infra: the erasure workflow in the program under mocks", () => {
     ].sort();
     expect(granted).to.deep.equal([
       `lethe-operations-approval-policy: states:SendTaskSuccess on ${machineArn}`,
+      `lethe-operations-batch-policy: states:DescribeExecution on ${machineArn.replace(":stateMachine:", ":execution:")}:*`,
       `lethe-operations-batch-policy: states:StartExecution on ${machineArn}`,
       `lethe-operations-cancel-policy: states:StopExecution on ${machineArn.replace(":stateMachine:", ":execution:")}:*`,
+      `lethe-operations-deadline-policy: states:DescribeExecution on ${machineArn.replace(":stateMachine:", ":execution:")}:*`,
     ]);
     const env = (c: string) => p.named(`${c}-function`).inputs.environment.variables;
     for (const c of ["batch", "approval", "cancel"])

@@ -81,8 +81,25 @@ describe("local workflow: the deployed definition in process", () => {
       "Report",
     ]);
     expect(calls[0].input).to.deep.equal({ batchId: "b-1", round: 0 });
-    expect(calls[6].input).to.deep.equal({ batchId: "b-1", round: 1, plan: { objects: 1 } });
+    expect(calls[6].input).to.deep.equal({ batchId: "b-1", round: 1, plan: { objects: 1 }, resumed: false });
     expect(calls[10].input).to.deep.include({ round: 1, maxRounds: 3 });
+    expect(out.report).to.deep.equal({ location: "s3://reports/b-1.json" });
+  });
+
+  it("resumes a batch at the forget round its input names (lethe retry): no find, the round's plan sent again, marked resumed", async () => {
+    const calls: Calls = [];
+    const handlers = recording(calls, {
+      PollLedger: () => ({ done: true, pastDeadline: false, failed: false }),
+      Verify: () => ({ hits: 0 }),
+      Report: () => ({ location: "s3://reports/b-1.json" }),
+    });
+    const plan = { batchId: "b-1", round: 2, location: { bucket: "lake", key: "erasure-plans/b-1/2.json" } };
+    const out = (await startLocalExecution(
+      { definition: definition(true), handlers, waitSeconds: noWaits },
+      { ...input, resume: { round: 2, plan } },
+    ).result) as Record<string, unknown>;
+    expect(calls.map((c) => c.state)).to.deep.equal(["EnqueuePurges", "PollLedger", "Verify", "Report"]);
+    expect(calls[0].input).to.deep.equal({ batchId: "b-1", round: 2, plan, resumed: true });
     expect(out.report).to.deep.equal({ location: "s3://reports/b-1.json" });
   });
 

@@ -14,7 +14,8 @@ import { ttlAttribute } from "../../contracts/tables";
 import type { ForgetFailureKind } from "./errors";
 import type { ForgetReport } from "./purgeLakeObject";
 
-export type LedgerOutcome = "purged" | "nothing-to-do" | "conflict-retried" | "failed";
+/** `resumed`: a failed object sent again by `lethe retry` (runtime/erasure/retry.ts), not settled yet. */
+export type LedgerOutcome = "purged" | "nothing-to-do" | "conflict-retried" | "failed" | "resumed";
 
 export interface ObjectRef {
   batchId: string;
@@ -179,6 +180,22 @@ export class ForgetLedger {
       updatedAt: new Date().toISOString(),
     };
     return this.transition(entry, prior, { objectsFailed: 1 });
+  }
+
+  /**
+   * Opens a failed object again for a resumed batch: it no longer counts as failed (nor as settled), so
+   * the round waits for its new outcome. False when it was not failed (or changed meanwhile).
+   */
+  reopenFailed(prior: LedgerEntry): Promise<boolean> {
+    if (prior.outcome !== "failed") return Promise.resolve(false);
+    const {
+      pk: _pk,
+      sk: _sk,
+      revision: _revision,
+      ...rest
+    } = prior as LedgerEntry & { pk?: string; sk?: string };
+    const entry: LedgerEntry = { ...rest, outcome: "resumed", updatedAt: new Date().toISOString() };
+    return this.transition(entry, prior, { objectsFailed: -1 });
   }
 
   /** Records that the object goes back to the queue (lock busy, conflict, lease lost). */

@@ -90,7 +90,8 @@ function task(
 }
 
 /**
- * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`. Each task gets what
+ * The definition. Execution input: `{ "batchId": "...", "deadline": "<ISO time>" }`, and to resume a
+ * batch at its forget round `{ ..., "resume": { "round": n, "plan": { "location": {...} } } }`. Each task gets what
  * its Parameters pick and returns what it adds under its ResultPath (counts and locations, never an ID):
  * find -> the plan summary; pollLedger -> `{ done, pastDeadline, failed }`; verify -> `{ hits, retry, nextRound,
  * plan }`; requestApproval's token is answered with `{ decision: "approve" | "reject", ... }`.
@@ -120,9 +121,27 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
   const states: Record<string, State> = {
     // The round lives at $.round, set here and by ForgetAgain, so no path depends on a task's reply
     // (a missing path is a States.Runtime error, which no Catch catches).
+    // `lethe retry` (runtime/erasure/retry.ts) starts a stopped batch again with `$.resume`: from its
+    // last forget round (the same plan; objects the ledger has done are not sent again), else from Find.
+    ResumeOrStart: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.resume", IsPresent: true, Next: "Resume" }],
+      Default: "Start",
+    },
+    Resume: {
+      Type: "Pass",
+      Parameters: {
+        "batchId.$": "$.batchId",
+        "deadline.$": "$.deadline",
+        "round.$": "$.resume.round",
+        "plan.$": "$.resume.plan",
+        resumed: true,
+      },
+      Next: "EraseEverywhere",
+    },
     Start: {
       Type: "Pass",
-      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", round: 0 },
+      Parameters: { "batchId.$": "$.batchId", "deadline.$": "$.deadline", round: 0, resumed: false },
       Next: "Find",
     },
     Find: task(fn.find, s.taskTimeoutSeconds, s.approvalRequired ? "RequestApproval" : "EraseEverywhere", {
@@ -185,7 +204,7 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
   return {
     Comment:
       "Lethe erasure batch: find, plan, approval, then the lake (forget, drain, verify) and the stores in parallel, report",
-    StartAt: "Start",
+    StartAt: "ResumeOrStart",
     States: states,
   };
 }
@@ -208,7 +227,12 @@ function lakeStates(s: WorkflowDefinitionSettings): Record<string, State> {
       s.taskTimeoutSeconds,
       "WaitForLedger",
       {
-        Parameters: { "batchId.$": "$.batchId", "round.$": "$.round", "plan.$": "$.plan" },
+        Parameters: {
+          "batchId.$": "$.batchId",
+          "round.$": "$.round",
+          "plan.$": "$.plan",
+          "resumed.$": "$.resumed",
+        },
         ResultPath: "$.forget",
       },
       toLakeFailed,
@@ -261,6 +285,7 @@ function lakeStates(s: WorkflowDefinitionSettings): Record<string, State> {
         "deadline.$": "$.deadline",
         "round.$": "$.verify.nextRound",
         "plan.$": "$.verify.plan",
+        resumed: false,
       },
       Next: "EnqueuePurges",
     },

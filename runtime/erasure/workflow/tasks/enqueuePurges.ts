@@ -8,7 +8,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { PurgeObjectMessage } from "../../../contracts/messages";
 import { UsageError } from "../../../contracts/errors";
 import { BatchTables, batchTarget, ForgetRound, moveBatch, recordStep } from "../../batches";
-import { ForgetLedger } from "../../forget/ledger";
+import { ForgetLedger, isDone } from "../../forget/ledger";
 import { readPlan } from "../../plan";
 import { BatchRoundInput, parseBatchRound, requireBatch } from "./batchInput";
 import { clock, PlanLocation } from "./planLocation";
@@ -24,6 +24,11 @@ export interface EnqueueDeps extends BatchTables {
 
 export interface EnqueueInput extends BatchRoundInput {
   plan: PlanLocation;
+  /**
+   * The batch resumed at this round (`lethe retry`): objects the ledger has done are not sent again,
+   * failed ones are opened again, and the round counts only what is sent now.
+   */
+  resumed?: boolean;
 }
 
 export interface EnqueueReply {
@@ -45,7 +50,29 @@ export function parseEnqueueInput(event: unknown): EnqueueInput {
   if (!where || typeof where.bucket !== "string" || typeof where.key !== "string") {
     throw new UsageError('enqueuePurges: plan.location must be {"bucket": "...", "key": "..."}');
   }
-  return { ...base, plan: plan as PlanLocation };
+  const resumed = (event as { resumed?: unknown }).resumed;
+  if (resumed !== undefined && typeof resumed !== "boolean")
+    throw new UsageError(`enqueuePurges: resumed must be true or false, got ${JSON.stringify(resumed)}`);
+  return { ...base, plan: plan as PlanLocation, ...(resumed ? { resumed } : {}) };
+}
+
+/** For a resumed round: keeps the objects the ledger has not done, opening failed ones again. */
+async function notDoneYet(
+  ledger: ForgetLedger,
+  input: EnqueueInput,
+  objects: { mapper: string; object: { bucket: string; key: string } }[],
+): Promise<boolean[]> {
+  const keep: boolean[] = [];
+  for (const o of objects) {
+    const ref = { batchId: input.batchId, round: input.round, bucket: o.object.bucket, key: o.object.key };
+    const prior = await ledger.get(ref);
+    if (prior?.outcome === "failed" && !(await ledger.reopenFailed(prior)))
+      throw new Error(
+        `enqueuePurges: the ledger entry of s3://${ref.bucket}/${ref.key} changed while resuming`,
+      );
+    keep.push(!isDone(prior));
+  }
+  return keep;
 }
 
 const maxSendAttempts = 6;
@@ -79,18 +106,22 @@ export async function enqueuePurges(deps: EnqueueDeps, input: EnqueueInput): Pro
   if (plan.batchId !== input.batchId) {
     throw new UsageError(`enqueuePurges: the plan is batch ${plan.batchId}'s, not batch ${input.batchId}'s`);
   }
-  const bodies = plan.mappers.flatMap((m) =>
-    m.objects.map((o) =>
-      JSON.stringify({
-        batchId: input.batchId,
-        mapper: m.mapper,
-        object: { bucket: o.bucket, key: o.key, versionIds: o.versionIds },
-        manifest: batch.manifest,
-        round: input.round,
-      } satisfies PurgeObjectMessage),
+  const messages = plan.mappers.flatMap((m) =>
+    m.objects.map(
+      (o) =>
+        ({
+          batchId: input.batchId,
+          mapper: m.mapper,
+          object: { bucket: o.bucket, key: o.key, versionIds: o.versionIds },
+          manifest: batch.manifest,
+          round: input.round,
+        }) satisfies PurgeObjectMessage,
     ),
   );
-  const summary = await new ForgetLedger(deps.doc, deps.ledgerTable).summary(input.batchId);
+  const ledger = new ForgetLedger(deps.doc, deps.ledgerTable);
+  const keep = input.resumed ? await notDoneYet(ledger, input, messages) : messages.map(() => true);
+  const bodies = messages.filter((_, i) => keep[i]).map((m) => JSON.stringify(m));
+  const summary = await ledger.summary(input.batchId);
   const round: ForgetRound = {
     objects: bodies.length,
     settledBefore: summary.objectsPurged + summary.objectsNothingToDo + summary.objectsFailed,
@@ -101,7 +132,8 @@ export async function enqueuePurges(deps: EnqueueDeps, input: EnqueueInput): Pro
   // Recorded before the first message leaves, so no purge can settle ahead of its expectation; a
   // retried invocation records the same round again over the first (nothing settled is lost: the
   // ledger's outcomes are per object and round, and a redelivered object is answered "already done").
-  const prior = batch.forgetRounds?.[String(input.round)];
+  // A resumed round is counted afresh: what was settled before it is in settledBefore now.
+  const prior = input.resumed ? undefined : batch.forgetRounds?.[String(input.round)];
   const rounds = { ...(batch.forgetRounds ?? {}), [String(input.round)]: prior ?? round };
   const target = batchTarget(deps, input.batchId);
   await deps.doc.send(
