@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { registerApi } from "./api";
+import { registerAudit } from "./audit";
 import { registerBloom } from "./bloom";
 import { registerDemo } from "./demo";
 import { registerErasure } from "./erasure";
@@ -24,6 +25,7 @@ const groups: ((program: Command) => void)[] = [
   registerErasure,
   registerRequests,
   registerReport,
+  registerAudit,
   registerApi,
   registerFunctions,
   registerIndex,

@@ -10,6 +10,8 @@ import { PurgeQueues } from "./erasure/purgeQueues";
 import { Alerts } from "./alerts";
 import { IngestGuard } from "./lake/ingestGuard";
 import { SubjectHashKey } from "./components/subjectHashKey";
+import { ReportSigningKey } from "./components/reportSigningKey";
+import { programVersion } from "./programVersion";
 import { SecureBucket } from "./components/secureBucket";
 import { erasureEnvironment, erasureSettingsFromConfig } from "../runtime/erasure/settings";
 import { envNames } from "../runtime/contracts/env";
@@ -44,6 +46,8 @@ export interface LetheStack {
   alerts: Alerts;
   guard: IngestGuard;
   subjectHashKey: SubjectHashKey;
+  /** Signs each report (ECDSA P-256); only the report function may use it. */
+  reportSigningKey: ReportSigningKey;
   /** Audit details too large for a DynamoDB item; objects expire with the audit records. */
   auditBucket: SecureBucket;
   /** The environment every function that writes the requests, errors or audit tables gets. */
@@ -239,6 +243,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     approvalLinkTtlHours: config.approvalLinkTtlHours,
   });
 
+  const reportSigningKey = new ReportSigningKey("lethe-report-signing", { tags });
   const reportBucket = new SecureBucket("lethe-reports", {
     kmsKeyArn: lake.kmsKeyArn,
     noncurrentVersionExpirationDays: 1,
@@ -260,6 +265,11 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     lakeBucketName: lake.lake.bucketName,
     auditBucketName: auditBucket.bucketName,
     reportBucketName: reportBucket.bucketName,
+    reportSigning: {
+      keyArn: reportSigningKey.arn,
+      stack: pulumi.getStack(),
+      programVersion: programVersion(),
+    },
     purgeQueue: queues.queue,
     alertTopicArn: alerts.topic.arn,
     subjectHashKeyArn: subjectHashKey.arn,
@@ -426,6 +436,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [k, f.function.name])),
     ),
     reportBucket: reportBucket.bucketName,
+    reportSigningKeyArn: reportSigningKey.arn,
+    reportSigningPublicKey: reportSigningKey.publicKeyPem,
     idempotencyTable: tables.tables.idempotency.name,
     stateMachineArn: workflow.stateMachine.arn,
     operationsDashboard: dashboard.dashboard.dashboardName,
@@ -453,6 +465,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     alerts,
     guard,
     subjectHashKey,
+    reportSigningKey,
     auditBucket,
     stores,
     indexer,

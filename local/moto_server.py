@@ -5,14 +5,20 @@ the other end of that pipe, so when the parent exits for any reason (a failed te
 pipe closes and this process stops too: no emulator is ever left behind.
 """
 
+import base64
 import copy
+import json
 import logging
 import sys
 from threading import Lock
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import utils as asym_utils
 from moto.dynamodb.models import table as ddb_table
+from moto.kms import responses as kms_responses
 from moto.s3 import models as s3_models
 
 from moto.moto_server import threaded_moto_server
@@ -109,6 +115,40 @@ def _query_one_partition(self: Any, hash_key: Any, *args: Any, **kwargs: Any) ->
 
 
 ddb_table.Table.query = _query_one_partition  # type: ignore[method-assign]
+
+
+_kms_sign = kms_responses.KmsResponse.sign
+
+
+def _sign_digest(self: Any) -> str:
+    """Sign with MessageType DIGEST signs the digest it is given, as KMS does.
+
+    moto ignores MessageType and hashes the 32-byte digest again, so a signature of a report's SHA-256
+    (runtime/erasure/report/signature.ts: reports exceed KMS's 4,096-byte limit for a RAW message)
+    would not verify against the report's bytes with openssl or node:crypto. ECDSA keys only (the
+    report signing key is ECC_NIST_P256); anything else is moto's own Sign.
+    """
+    if self._get_param("MessageType") != "DIGEST":
+        return _kms_sign(self)
+    key = self.kms_backend.describe_key(self._get_param("KeyId"))
+    algorithm = self._get_param("SigningAlgorithm")
+    ecdsa = getattr(key.private_key, "private_key", None)
+    if not isinstance(ecdsa, ec.EllipticCurvePrivateKey) or algorithm != "ECDSA_SHA_256":
+        return _kms_sign(self)
+    digest = self._get_param("Message")
+    if isinstance(digest, str):
+        digest = digest.encode("utf-8")
+    signature = ecdsa.sign(digest, ec.ECDSA(asym_utils.Prehashed(hashes.SHA256())))
+    return json.dumps(
+        {
+            "KeyId": key.arn,
+            "Signature": base64.b64encode(signature).decode("utf-8"),
+            "SigningAlgorithm": algorithm,
+        }
+    )
+
+
+kms_responses.KmsResponse.sign = _sign_digest  # type: ignore[method-assign]
 
 def main() -> None:
     # One access-log line per request is noise nobody reads (a test run makes hundreds of thousands);

@@ -4,7 +4,8 @@
 import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
 import type { ErasureReport } from "../../runtime/contracts/report";
-import { readReport } from "../../runtime/erasure/report/reportStore";
+import type { SignedReportBytes } from "../../runtime/contracts/reportSignature";
+import { readSignedReport } from "../../runtime/erasure/report/reportStore";
 import { readRequestReport } from "../../runtime/erasure/report/parts";
 import { requiredOutput, resolveStackOutputs, StackChoice, useStackEnvironment } from "./stackOutputs";
 
@@ -12,6 +13,17 @@ import { requiredOutput, resolveStackOutputs, StackChoice, useStackEnvironment }
 const requestIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 
 export async function fetchReport(requestId: string, choice: StackChoice): Promise<ErasureReport> {
+  return (await fetchSignedReport(requestId, choice)).report;
+}
+
+/**
+ * The report and, when it is one stored report (not put together from parts), its bytes as stored
+ * and their signature: what `lethe report --out` saves and the certificate embeds.
+ */
+export async function fetchSignedReport(
+  requestId: string,
+  choice: StackChoice,
+): Promise<{ report: ErasureReport; signed?: SignedReportBytes }> {
   if (!requestIdPattern.test(requestId)) {
     throw new UsageError(`request id ${JSON.stringify(requestId)} must be 1-128 letters, digits, - or _`);
   }
@@ -20,13 +32,16 @@ export async function fetchReport(requestId: string, choice: StackChoice): Promi
   const bucket = requiredOutput(resolved, "reportBucket");
   useStackEnvironment(outputs);
   const settings = typeof outputs.region === "string" ? { region: outputs.region } : {};
+  const own = await readSignedReport(makeS3Client(settings), bucket, requestId);
+  if (own) {
+    const { report, ...signed } = own;
+    return { report, signed };
+  }
   // Without the requests table only the report itself can be read (a request split into parts has none).
   if (typeof outputs.requestsTable !== "string") {
-    const report = await readReport(makeS3Client(settings), bucket, requestId);
-    if (report) return report;
     throw new UsageError(`no request ${requestId} in this stack (no report in s3://${bucket})`);
   }
-  return readRequestReport(
+  const report = await readRequestReport(
     {
       s3: makeS3Client(settings),
       doc: makeDocumentClient(settings),
@@ -35,4 +50,5 @@ export async function fetchReport(requestId: string, choice: StackChoice): Promi
     },
     requestId,
   );
+  return { report };
 }

@@ -55,7 +55,8 @@ export function executionsOf(stateMachineArn: string): string {
 /** Auditing each move of a request: items in the audit table, large details under the audit bucket's audit/. */
 export function auditMoveGrants(auditTableArn: string, auditBucket: string): PolicyStatement[] {
   return [
-    tableGrant("AuditMoves", ["dynamodb:PutItem"], [auditTableArn]),
+    // Query: each entry holds the hash of the request's entry before it (runtime/erasure/auditChain.ts).
+    tableGrant("AuditMoves", ["dynamodb:PutItem", "dynamodb:Query"], [auditTableArn]),
     objectGrant("AuditMoveDetails", ["s3:PutObject"], auditBucket, ["audit/"]),
   ];
 }

@@ -80,7 +80,8 @@ export class OperatorFunctions extends pulumi.ComponentResource {
     });
     type Refs = pulumi.Unwrap<typeof refs>;
     const audit = (r: Refs): PolicyStatement[] => [
-      tableGrant("Audit", ["dynamodb:PutItem"], [r.audit]),
+      // Query: each audit entry chains from the request's last one (runtime/erasure/auditChain.ts).
+      tableGrant("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [r.audit]),
       objectGrant("AuditDetails", ["s3:PutObject"], r.auditBucket, ["audit/"]),
     ];
     // Request, cancel, approval and opt-in publish a new ingest filter at once (the filter builder).

@@ -8,6 +8,7 @@ import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { auditMoveGrants, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
 import { keySubjectHashes } from "../components/subjectHashKey";
+import { signReports } from "../components/reportSigningKey";
 import { envNames } from "../../runtime/contracts/env";
 import { manifestRoot, planRoot, requestIdsRoot } from "../../runtime/contracts/lakeSchema";
 import type { WorkflowTask } from "../../runtime/erasure/workflow/definition";
@@ -29,6 +30,8 @@ export interface WorkflowFunctionsArgs {
   lakeBucketName: pulumi.Input<string>;
   auditBucketName: pulumi.Input<string>;
   reportBucketName: pulumi.Input<string>;
+  /** The report signing key (only the report function may sign), and what each report names as its origin. */
+  reportSigning: { keyArn: pulumi.Input<string>; stack: string; programVersion: string };
   purgeQueue: QueueRef;
   alertTopicArn: pulumi.Input<string>;
   subjectHashKeyArn: pulumi.Input<string>;
@@ -74,6 +77,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
       queue: args.purgeQueue.arn,
       topic: args.alertTopicArn,
       hashKey: args.subjectHashKeyArn,
+      signingKey: args.reportSigning.keyArn,
     });
     type Refs = pulumi.Unwrap<typeof refs>;
     const batchGrants = (r: Refs): PolicyStatement[] => [
@@ -209,8 +213,12 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           // A request's idempotency record goes with its raw IDs.
           tableGrant("ClearIdempotency", ["dynamodb:DeleteItem"], [r.idempotency]),
           keySubjectHashes(r.hashKey),
+          signReports(r.signingKey),
         ],
         {
+          [envNames.reportSigningKeyArn]: args.reportSigning.keyArn,
+          [envNames.stackName]: args.reportSigning.stack,
+          [envNames.programVersion]: args.reportSigning.programVersion,
           [envNames.auditTable]: t.audit.name,
           [envNames.auditBucket]: args.auditBucketName,
           [envNames.reportBucket]: args.reportBucketName,

@@ -104,6 +104,9 @@ export function mockCall(
       return { name: region, region, id: region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:kms/getPublicKey:getPublicKey":
+      // No key material under mocks: a local stack reads the emulator's key after provisioning (local/stack/up.ts).
+      return { ...inputs, id: String(inputs.keyId), publicKey: "", publicKeyPem: "" };
     default:
       return inputs;
   }

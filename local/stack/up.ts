@@ -17,6 +17,8 @@ import type { ProgramRun } from "../program/mockedRun";
 import { defaultStack, programDeclarations, programRegion } from "./declarations";
 import { checkEndpoint, defaultLocalCredentials, provisioningError } from "./endpoint";
 import { writeOutputsFile } from "./outputsFile";
+import { GetPublicKeyCommand } from "@aws-sdk/client-kms";
+import { publicKeyOf } from "../../runtime/contracts/reportSignature";
 import { translators } from "./translators";
 
 export interface ProvisionOptions {
@@ -83,6 +85,11 @@ export async function provisionLocalStack(
     options.onResource?.(i + 1, resources.length, `${shortType(r.type)} ${r.name}`);
   }
   const outputs = localize(run.exports, ctx.localResources) as unknown as StackOutputs;
+  if (outputs.reportSigningKeyArn) {
+    // The mocks have no key material: the public key is the emulator's key's, as AWS would give it.
+    const pub = await ctx.clients.kms.send(new GetPublicKeyCommand({ KeyId: outputs.reportSigningKeyArn }));
+    outputs.reportSigningPublicKey = publicKeyOf(Buffer.from(pub.PublicKey!)).pem;
+  }
   const stateMachineDefinition = declaredDefinition(run, ctx.localResources);
   summary.seconds = (Date.now() - started) / 1000;
   return {

@@ -3,6 +3,7 @@
 // appear only as keyed hashes (HMAC with the stack's subject hash key): the report proves what was
 // erased without holding what it erased.
 import type { ErasureState } from "./requests";
+import type { ReportSigningKey } from "./reportSignature";
 
 /** Where a request's report lives in the report bucket. */
 export function reportKey(requestId: string): string {
@@ -107,11 +108,32 @@ export interface ErasureReport {
   approval?: { decision: "approve" | "reject"; by?: string; reason?: string; decidedAt?: string };
   audit: ReportAuditEntry[];
   generatedAt: string;
+  /** Where the report was made: the stack, its account and region, the program's version, an emulator or AWS. */
+  producedBy?: ReportOrigin;
+  /**
+   * The request's audit trail as the report saw it: entries and the hash of the last one (each entry
+   * carries the hash of the one before it: runtime/erasure/auditChain.ts), so the signature covers
+   * the whole chain up to here and `lethe audit verify` can show nothing in it changed since.
+   */
+  auditChain?: { entries: number; head: string };
+  /** The key the report is signed with (the signature itself is kept beside the bytes: reportSignature.ts). */
+  signedWith?: ReportSigningKey;
   /**
    * A request larger than one batch (split into parts at intake): each part and the batch it was
    * erased in. The steps, targets and verification above are then every part's, each named by its part.
    */
   parts?: ReportPart[];
+}
+
+export interface ReportOrigin {
+  /** The Pulumi stack. */
+  stack?: string;
+  account?: string;
+  region?: string;
+  /** The program's git commit when it was deployed (`-dirty` when the tree had changes). */
+  programVersion?: string;
+  /** True when the stack ran on the local emulator (moto), not AWS. */
+  emulator: boolean;
 }
 
 /** One part of a request larger than one batch, as its own report says it ended. */

@@ -83,6 +83,10 @@ export interface StackOutputs {
   apiThrottle: { rateLimit: number; burstLimit: number };
   /** Where each request's report (JSON, keyed hashes only) is written: reports/request_id=<id>/report.json. */
   reportBucket: string;
+  /** The KMS key (ECC_NIST_P256, SIGN_VERIFY) each report is signed with: kms:Sign for the report function only. */
+  reportSigningKeyArn: string;
+  /** Its public key (PEM): `lethe report verify --public-key` and openssl check reports with it (docs/report.md). */
+  reportSigningPublicKey: string;
   /** The request function's Powertools idempotency table. */
   idempotencyTable: string;
   /** The erasure state machine (one execution per batch, named by the batch id). */

@@ -1,11 +1,14 @@
 // The audit trail: one item per step of an erasure, keyed by request and time, holding hashed
 // subjects and object locations only, never a raw customer ID. A step whose detail would not fit in a
 // DynamoDB item (400 KB: a batch of 10,000 hashed subjects does not) keeps its detail in S3 (KMS)
-// and a pointer in the item; readAudit puts it back.
+// and a pointer in the item (with its SHA-256); readAudit puts it back. Each entry carries the hash of
+// the request's entry before it (auditChain.ts): `lethe audit verify` walks the chain.
+import { createHash } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { ErasureSettings } from "./settings";
 import { dynamoItemBytes } from "./itemSize";
+import { auditEntryHash, auditGenesisHash } from "./auditChain";
 
 export interface AuditEntry {
   requestId: string;
@@ -14,8 +17,10 @@ export interface AuditEntry {
   step: string;
   detail: Record<string, unknown>;
   /** Where the detail is when it was too large for the item (then `detail` is `{}` in the table). */
-  detailObject?: { bucket: string; key: string; versionId?: string; bytes: number };
+  detailObject?: { bucket: string; key: string; versionId?: string; bytes: number; sha256?: string };
   ttl: number;
+  /** `sha256:<hex>` of the request's entry before this one as stored (auditChain.ts), or the genesis value. */
+  previousHash?: string;
 }
 
 /** Where details too large for an item go: a KMS-encrypted bucket whose objects expire with the audit. */
@@ -53,6 +58,7 @@ export async function appendAudit(
     step,
     detail,
     ttl: Math.floor(now.getTime() / 1000) + settings.erasure.auditRetentionDays * 86_400,
+    previousHash: await headHash(doc, settings.tableName, requestId),
   };
   let item: AuditEntry = entry;
   if (dynamoItemBytes(entry) > (settings.maxItemBytes ?? defaultMaxAuditItemBytes)) {
@@ -60,6 +66,22 @@ export async function appendAudit(
   }
   await doc.send(new PutCommand({ TableName: settings.tableName, Item: item }));
   return { ...entry, ...(item.detailObject ? { detailObject: item.detailObject } : {}) };
+}
+
+/** The hash of the request's last entry as stored, or the genesis value for its first. */
+async function headHash(doc: DynamoDBDocumentClient, tableName: string, requestId: string): Promise<string> {
+  const last = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: "requestId = :r",
+      ExpressionAttributeValues: { ":r": requestId },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  const item = last.Items?.[0];
+  return item ? auditEntryHash(item) : auditGenesisHash;
 }
 
 async function storeDetail(o: AuditOverflow, entry: AuditEntry): Promise<AuditEntry["detailObject"]> {
@@ -80,6 +102,7 @@ async function storeDetail(o: AuditOverflow, entry: AuditEntry): Promise<AuditEn
     key,
     ...(out.VersionId ? { versionId: out.VersionId } : {}),
     bytes: body.length,
+    sha256: `sha256:${createHash("sha256").update(body).digest("hex")}`,
   };
 }
 

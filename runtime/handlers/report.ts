@@ -5,11 +5,13 @@
 // Console test event (events/report.json): {"batchId": "<a batch verify left VERIFYING with 0 hits>", "round": 0}
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
+import { isLocalEndpoint, makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { erasureSettingsFromEnv } from "../erasure/settings";
 import { lazySubjectHasher } from "../subjects/subjectHash";
 import { reportBatch, ReportTaskReply } from "../erasure/workflow/tasks/report";
+import { loadReportSigner, ReportSigner } from "../erasure/report/reportSigner";
+import type { ReportOrigin } from "../contracts/report";
 
 export const reportServiceName = "lethe-report";
 
@@ -20,6 +22,18 @@ export function createReportHandler(env: Env = process.env): (event: unknown) =>
   const doc = makeDocumentClient();
   const kmsKeyArn = requiredEnv(env, envNames.kmsKeyArn);
   const erasure = erasureSettingsFromEnv(env);
+  const kms = makeKmsClient();
+  const signingKeyArn = requiredEnv(env, envNames.reportSigningKeyArn);
+  // The public key is read once per cold start; each report is then one kms:Sign.
+  let signer: Promise<ReportSigner> | undefined;
+  const origin: ReportOrigin = {
+    ...(env[envNames.stackName] ? { stack: env[envNames.stackName] } : {}),
+    // The signing key's ARN names the account and region the stack runs in.
+    account: signingKeyArn.split(":")[4],
+    region: signingKeyArn.split(":")[3],
+    ...(env[envNames.programVersion] ? { programVersion: env[envNames.programVersion] } : {}),
+    emulator: isLocalEndpoint(env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL),
+  };
   const deps = {
     doc,
     s3,
@@ -32,11 +46,16 @@ export function createReportHandler(env: Env = process.env): (event: unknown) =>
     },
     reportBucket: { bucket: requiredEnv(env, envNames.reportBucket), kmsKeyArn },
     erasure,
-    hasher: lazySubjectHasher(makeKmsClient(), requiredEnv(env, envNames.subjectHashKeyArn)),
+    hasher: lazySubjectHasher(kms, requiredEnv(env, envNames.subjectHashKeyArn)),
     idempotencyTable: requiredEnv(env, envNames.idempotencyTable),
+    origin,
   };
   return async (event) => {
-    const reply = await reportBatch(deps, event);
+    signer ??= loadReportSigner(kms, signingKeyArn).catch((err) => {
+      signer = undefined;
+      throw err;
+    });
+    const reply = await reportBatch({ ...deps, signer: await signer }, event);
     metrics.addMetric("ReportsWritten", MetricUnit.Count, reply.counts.requests);
     metrics.addMetric("RawIdVersionsDeleted", MetricUnit.Count, reply.counts.rawIdVersionsDeleted);
     metrics.publishStoredMetrics();

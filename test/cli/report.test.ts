@@ -66,7 +66,7 @@ describe("cli: lethe report", function () {
     const unknown = lethe("req-does-not-exist", "--stack-outputs", outputs);
     expect(unknown.status, unknown.stderr).to.equal(2);
     expect(unknown.stdout).to.equal("");
-    expect(unknown.stderr.trimEnd().split("\n")).to.have.length(1);
+    expect(unknown.stderr.trimEnd().split("\n"), unknown.stderr).to.have.length(1);
     expect(unknown.stderr).to.match(
       /^lethe: no request req-does-not-exist in this stack \(no report in s3:\/\//,
     );

@@ -108,6 +108,32 @@ describe("infra: key use and reach under mocks", () => {
     expect(p.outputs?.subjectHashKeyArn).to.equal(hashKey);
   });
 
+  it("lets only the report function's role sign with the report signing key (ECC_NIST_P256, SIGN_VERIFY), whose public key is a stack output", () => {
+    const signingKey = mockIdentity("aws:kms/key:Key", "lethe-report-signing-key").arn;
+    const key = p.named("lethe-report-signing-key").inputs;
+    expect([key.customerMasterKeySpec, key.keyUsage]).to.deep.equal(["ECC_NIST_P256", "SIGN_VERIFY"]);
+    // Every statement any role has that names the key, or signs with any key.
+    const uses = rolePolicies(p).flatMap(({ name, statements }) =>
+      statements
+        .filter((s) =>
+          actionsOf(s).some(
+            (a) =>
+              /^kms:(Sign|\*)$/.test(a) ||
+              a === "*" ||
+              (a.startsWith("kms:") && [s.Resource].flat().some((r) => covers(r, signingKey))),
+          ),
+        )
+        .map((s) => [name, actionsOf(s).sort(), s.Resource]),
+    );
+    expect(uses).to.deep.equal([["lethe-tasks-report-policy", ["kms:GetPublicKey", "kms:Sign"], signingKey]]);
+    const report = p
+      .ofType("aws:lambda/function:Function")
+      .find((f) => f.inputs.name === "lethe-dev-report")!;
+    expect(report.inputs.environment.variables[envNames.reportSigningKeyArn]).to.equal(signingKey);
+    expect(p.outputs?.reportSigningKeyArn).to.equal(signingKey);
+    expect(p.outputs).to.have.property("reportSigningPublicKey");
+  });
+
   it("lets the Firehose role read and write only objects under the events and error prefixes", () => {
     const statements = rolePolicies(p).find((r) => r.name === "lethe-ingest-policy")!.statements;
     const objectGrants = statements.filter((s) =>

@@ -28,13 +28,18 @@ describe("infra: the Lethe program under mocks", () => {
     p = await build();
   });
 
-  it("creates one customer-managed KMS key with rotation, usable by our log groups, and two HMAC keys (subject hashes, approval links)", () => {
+  it("creates one customer-managed KMS key with rotation, usable by our log groups, two HMAC keys (subject hashes, approval links) and a report signing key", () => {
     const keys = p.ofType("aws:kms/key:Key");
     expect(keys.map((k) => k.name).sort()).to.deep.equal([
       "lethe-api-links-key",
       "lethe-lake-cmk-key",
+      "lethe-report-signing-key",
       "lethe-subject-hash-key",
     ]);
+    // No AWS service may use the signing key either: only IAM policies of this account grant it.
+    expect(
+      parsed(p.named("lethe-report-signing-key"), "policy").Statement.map((s: { Sid: string }) => s.Sid),
+    ).to.deep.equal(["EnableIamPoliciesOfThisAccount"]);
     const stackKey = p.named("lethe-lake-cmk-key");
     expect(stackKey.inputs.enableKeyRotation).to.equal(true);
     const hashKey = p.named("lethe-subject-hash-key").inputs;

@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { envNames } from "../../runtime/contracts/env";
+import { reportSignatureValid } from "../../runtime/contracts/reportSignature";
+import { readSignedReport } from "../../runtime/erasure/report/reportStore";
 import { erasureEnvironment } from "../../runtime/erasure/settings";
 import type { ReportTaskReply } from "../../runtime/erasure/workflow/tasks/report";
 import {
@@ -56,6 +58,7 @@ describe("packaging: the report function runs from its package", function () {
       [envNames.reportBucket]: deps.reportBucket.bucket,
       [envNames.kmsKeyArn]: stack.kmsKeyArn,
       [envNames.subjectHashKeyArn]: stack.subjectHashKeyArn,
+      [envNames.reportSigningKeyArn]: stack.reportSigningKeyArn,
       ...erasureEnvironment(stack.erasureSettings),
     };
     const handler = loadPackagedHandler(fn, env);
@@ -71,6 +74,17 @@ describe("packaging: the report function runs from its package", function () {
     for (const key of batch.rawIdKeys) {
       const v = await deps.s3.send(new ListObjectVersionsCommand({ Bucket: stack.lakeBucket, Prefix: key }));
       expect([...(v.Versions ?? []), ...(v.DeleteMarkers ?? [])], key).to.deep.equal([]);
+    }
+    // Each report signed with the stack's key, naming where it was made.
+    for (const id of batch.requestIds) {
+      const stored = (await readSignedReport(deps.s3, deps.reportBucket.bucket, id))!;
+      expect(reportSignatureValid(stored.bytes, stored.signature!, stack.reportSigningPublicKey)).to.equal(
+        true,
+      );
+      expect(stored.report.producedBy).to.include({
+        emulator: true,
+        account: stack.reportSigningKeyArn.split(":")[4],
+      });
     }
     const again = (await captureStdout(() => loadPackagedHandler(fn, env)(batch.state))).result;
     expect(again).to.deep.equal(reply);

@@ -1,8 +1,14 @@
 // A report as a self-contained, printable HTML certificate of erasure: one file, inline CSS, no
 // script, no external asset (fonts, images, links), A4 print styles. Every value is HTML-escaped, so
-// a reason or a store's error text cannot inject markup.
+// a reason or a store's error text cannot inject markup. A signed report's certificate carries the
+// signed bytes and the signature (base64, in <meta> elements), so `lethe report verify
+// certificate.html` checks the signature and that the page is exactly what those bytes render to.
 import type { ErasureReport } from "../../contracts/report";
+import type { SignedReportBytes } from "../../contracts/reportSignature";
 import { reportView } from "./reportView";
+
+/** The <meta> names the signed bytes and the signature travel under in a certificate. */
+export const certificateMetaNames = { report: "lethe-signed-report", signature: "lethe-report-signature" };
 
 export function escapeHtml(text: string): string {
   return text
@@ -43,6 +49,8 @@ td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .total .value { display: block; font-size: 11pt; font-weight: bold; word-break: break-word; }
 .hashes { columns: 2; font: 8.5pt/1.5 "DejaVu Sans Mono", Menlo, monospace; margin: 0; padding-left: 18px; }
 .small { font-size: 9pt; }
+pre.key { font: 8pt/1.4 "DejaVu Sans Mono", Menlo, monospace; background: #f6f8fa; padding: 6px 8px; margin: 4px 0; white-space: pre-wrap; }
+code { font: 8.5pt "DejaVu Sans Mono", Menlo, monospace; color: #555; }
 footer { margin-top: 18px; padding-top: 8px; border-top: 1px solid #c9d3de; color: #555; font-size: 8.5pt; }
 @media print {
   body { background: #fff; }
@@ -70,8 +78,9 @@ function table(head: string[], rows: string[][], numeric: number[] = [], times: 
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-export function renderReportHtml(report: ErasureReport): string {
-  const v = reportView(report);
+/** The certificate; `signed` (the report's bytes as stored and their signature) is embedded when given. */
+export function renderReportHtml(report: ErasureReport, signed?: SignedReportBytes): string {
+  const v = reportView(report, signed?.signature !== undefined);
   const e = escapeHtml;
   const section = (id: string, title: string, body: string) =>
     `<section id="${id}"><h2>${e(title)}</h2>\n${body}\n</section>`;
@@ -141,6 +150,19 @@ export function renderReportHtml(report: ErasureReport): string {
       : "",
     section("raw-ids", "Raw IDs", `<p>${e(v.rawIds)}</p>`),
     section(
+      "signature",
+      "Signature",
+      `<table class="facts"><tbody>\n${rowsOf(v.signature)}\n</tbody></table>` +
+        (report.signedWith
+          ? `\n<pre class="key" id="public-key">${e(report.signedWith.publicKey.trim())}</pre>`
+          : ""),
+    ),
+    section(
+      "fields",
+      "Where each count is in the report's JSON",
+      `<div class="small">${table(["Label", "JSON field"], v.fields)}</div>`,
+    ),
+    section(
       "subjects",
       `Subjects (${v.subjects.length}, keyed hashes)`,
       `<ol class="hashes">${v.subjects.map((h) => `<li>${e(h)}</li>`).join("")}</ol>`,
@@ -166,6 +188,12 @@ export function renderReportHtml(report: ErasureReport): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${e(`${v.title}: request ${report.requestId} (${report.state})`)}</title>`,
+    ...(signed?.signature
+      ? [
+          `<meta name="${certificateMetaNames.report}" content="${signed.bytes.toString("base64")}">`,
+          `<meta name="${certificateMetaNames.signature}" content="${signed.signature.toString("base64")}">`,
+        ]
+      : []),
     `<style>${css}</style>`,
     "</head>",
     `<body class="tone-${v.tone}">`,

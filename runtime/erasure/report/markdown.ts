@@ -76,6 +76,13 @@ export function renderReportMarkdown(report: ErasureReport): string {
   ];
   if (v.verification.length) out.push("## Verification", "", ...table(["", ""], v.verification), "");
   if (v.approval.length) out.push("## Approval", "", ...table(["", ""], v.approval), "");
+  out.push("## Signature", "", ...table(["", ""], v.signature), "");
+  out.push(
+    "## Where each count is in the report's JSON",
+    "",
+    ...table(["Label", "JSON field"], v.fields),
+    "",
+  );
   out.push("## Raw IDs", "", e(v.rawIds), "");
   out.push(
     `## Subjects (${v.subjects.length}, keyed hashes)`,

@@ -26,6 +26,10 @@ export interface ReportView {
   verification: [string, string][];
   approval: [string, string][];
   rawIds: string;
+  /** Who signed it (key, fingerprint) and where the signature is. */
+  signature: [string, string][];
+  /** Each count's label and its field in the report's JSON, for whoever checks one against the other. */
+  fields: [string, string][];
   subjects: string[];
   audit: { at: string; event: string; detail: string }[];
   footer: string;
@@ -94,7 +98,31 @@ const outcomeLabel: Record<ReportTarget["outcome"], string> = {
   "not-run": "not run (rejected)",
 };
 
-export function reportView(r: ErasureReport): ReportView {
+/** Every count a rendering shows, by its label, and where it is in the report's JSON. */
+const countFields: [string, string][] = [
+  ["Subjects", "subjectCount"],
+  ["Batch: requests, subjects", "batch.requestCount, batch.subjectCount"],
+  ["Searched: data mappers, stores", "searched.mappers, searched.stores"],
+  ["Bytes scanned by find", "searched.bytesScanned (the sum of targets[].bytesScanned)"],
+  [
+    "Plan: objects, versions, rows",
+    "targets[].objectsPlanned, targets[].versionsPlanned, targets[].rowsExpected",
+  ],
+  ["Objects rewritten", "targets[].objectsRewritten"],
+  ["Versions deleted", "targets[].versionsDeleted"],
+  ["Rows removed", "targets[].rowsRemoved"],
+  ["Matching rows remaining", "verification.remainingRows"],
+  ["Verify rounds", "verification.rounds"],
+  ["Objects checked", "verification.objectsChecked"],
+  ["Object versions checked", "verification.versionsChecked"],
+  ["Bytes scanned by verify", "verification.bytesScanned"],
+  ["Raw ID object versions deleted", "rawIds.versionsDeleted"],
+  ["Step counts", "steps[].counts"],
+  ["Audit chain: entries, head", "auditChain.entries, auditChain.head"],
+];
+
+/** `signed`: the rendering carries the signature (a certificate of the report as stored). */
+export function reportView(r: ErasureReport, signed = false): ReportView {
   const sum = (f: (t: ReportTarget) => number | undefined) => r.targets.reduce((n, t) => n + (f(t) ?? 0), 0);
   const deadlineKept =
     r.completedAt !== undefined ? Date.parse(r.completedAt) <= Date.parse(r.deadline) : undefined;
@@ -142,6 +170,25 @@ export function reportView(r: ErasureReport): ReportView {
           "Batch",
           `${r.batchId} (${count(r.batch?.requestCount)} request(s), ${count(r.batch?.subjectCount)} subject(s))`,
         ],
+    ...((r.producedBy
+      ? [
+          ["Stack", r.producedBy.stack ?? "—"],
+          ["Account, region", `${r.producedBy.account ?? "—"}, ${r.producedBy.region ?? "—"}`],
+          ["Program version", r.producedBy.programVersion ?? "—"],
+          [
+            "Ran on",
+            r.producedBy.emulator
+              ? "the local emulator (moto): a demonstration, not an erasure in AWS"
+              : "AWS",
+          ],
+        ]
+      : []) as [string, string][]),
+    [
+      "Audit chain",
+      r.auditChain
+        ? `${count(r.auditChain.entries)} entries, head ${r.auditChain.head} (lethe audit verify ${r.requestId})`
+        : "—",
+    ],
   ];
   const totals: [string, string][] = [
     ["Rows removed", count(sum((t) => t.rowsRemoved))],
@@ -210,6 +257,28 @@ export function reportView(r: ErasureReport): ReportView {
         "holding them (the batch manifest, the request's ID file) deleted, every version; none remains in " +
         "Lethe's tables."
       : "NOT dropped yet.",
+    signature: r.signedWith
+      ? [
+          [
+            "Algorithm",
+            `${r.signedWith.algorithm} (ECDSA P-256 over the SHA-256 of the report's JSON as stored)`,
+          ],
+          ["Signing key", r.signedWith.keyArn],
+          ["Public key fingerprint", r.signedWith.fingerprint],
+          [
+            "Signature",
+            signed
+              ? "embedded in this file with the signed report: lethe report verify <this file> [--public-key stack.pem]"
+              : "kept beside the report (the report object's metadata; report.json.sig beside a saved report.json)",
+          ],
+        ]
+      : [
+          [
+            "Signature",
+            "none: this report was not signed (written before signing, or put together from its parts)",
+          ],
+        ],
+    fields: countFields,
     subjects: r.subjectHashes,
     audit: r.audit.map((e) => ({ at: formatTime(e.at), event: e.event, detail: detailText(e.detail) })),
     footer:

@@ -12,16 +12,18 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../../../contracts/errors";
 import type { ManifestRef } from "../../../contracts/messages";
-import type { ErasureReport, ReportStep, ReportTarget } from "../../../contracts/report";
+import type { ErasureReport, ReportOrigin, ReportStep, ReportTarget } from "../../../contracts/report";
 import { reportUri } from "../../../contracts/report";
 import type { ErasureState } from "../../../contracts/requests";
 import { ttlAttribute } from "../../../contracts/tables";
 import { appendAudit, AuditEntry, AuditSettings, readAudit } from "../../audit";
+import { checkAuditChain } from "../../auditChain";
 import { BatchRecord, BatchTables, getBatch, moveBatch, recordStep } from "../../batches";
 import { ForgetLedger } from "../../forget/ledger";
 import { findPlanMappers, ledgerByMapper, lakeTargets } from "../../report/lakeTargets";
 import { deleteEveryVersion } from "../../report/everyVersion";
 import { ReportBucket, readReport, writeReport } from "../../report/reportStore";
+import type { ReportSigner } from "../../report/reportSigner";
 import { erasureVerdict, searchedOf } from "../../report/verdict";
 import { hashIdFile, rawIdAttributes } from "../../report/requestIds";
 import { clearIdempotencyRecord } from "../../idempotencyRecord";
@@ -37,6 +39,10 @@ export interface ReportTaskDeps extends BatchTables {
   hasher: () => Promise<SubjectHasher>;
   /** The request function's idempotency table: each request's record is cleared with its raw IDs. */
   idempotencyTable?: string;
+  /** Signs each report (the stack's report signing key); without it reports are written unsigned. */
+  signer?: ReportSigner;
+  /** The stack, account, region, program version and emulator flag each report names. */
+  origin?: ReportOrigin;
   now?: () => Date;
 }
 
@@ -152,6 +158,10 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
     ...Object.values(batch.storeOutcomes ?? {}).sort((a, b) => a.name.localeCompare(b.name)),
   ];
 
+  const provenance = {
+    ...(deps.origin ? { origin: deps.origin } : {}),
+    ...(deps.signer ? { signedWith: deps.signer.key } : {}),
+  };
   const items = new Map<string, RequestItem>();
   for (const id of batch.requestIds) items.set(id, await requestItem(deps, id));
 
@@ -163,7 +173,8 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
     await writeReport(
       deps.s3,
       deps.reportBucket,
-      buildReport({ batch, item, hashes: h, targets, input, rejected, audit: [], now: now() }),
+      buildReport({ batch, item, hashes: h, targets, input, rejected, audit: [], now: now(), ...provenance }),
+      deps.signer,
     );
   }
 
@@ -285,6 +296,10 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
   batch = (await getBatch(deps, batchId))!;
   for (const r of reported) {
     const item = items.get(r.requestId)!;
+    // The chain over the entries as stored (details in S3 count by the hash each entry recorded).
+    const chain = checkAuditChain(
+      (await readAudit(deps.doc, deps.audit.tableName, r.requestId)) as unknown as Record<string, unknown>[],
+    );
     const audit = await readAudit(deps.doc, deps.audit.tableName, r.requestId, deps.s3);
     await writeReport(
       deps.s3,
@@ -297,8 +312,11 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
         input,
         rejected,
         audit,
+        auditChain: { entries: chain.entries, head: chain.head },
         now: now(),
+        ...provenance,
       }),
+      deps.signer,
     );
   }
   const state: ErasureState = rejected ? "REJECTED" : "COMPLETED";
@@ -356,6 +374,9 @@ interface ReportFacts {
   input: ReportTaskInput;
   rejected: boolean;
   audit: AuditEntry[];
+  auditChain?: ErasureReport["auditChain"];
+  origin?: ReportOrigin;
+  signedWith?: ErasureReport["signedWith"];
   now: Date;
 }
 
@@ -431,5 +452,8 @@ export function buildReport(f: ReportFacts): ErasureReport {
       ...(e.detail && Object.keys(e.detail).length ? { detail: e.detail } : {}),
     })),
     generatedAt: f.now.toISOString(),
+    ...(f.origin ? { producedBy: f.origin } : {}),
+    ...(f.auditChain ? { auditChain: f.auditChain } : {}),
+    ...(f.signedWith ? { signedWith: f.signedWith } : {}),
   };
 }
