@@ -119,7 +119,7 @@ describe("status, approval and cancel functions", () => {
   });
 
   it("status: state, deadline, days left, subjects, then the batch and its steps; never an ID", async () => {
-    const r = await file(["st-1", "st-2"]);
+    const r = await file(["status-subject-1", "status-subject-2"]);
     const status = createStatusHandler(env);
     const s = await status({ requestId: r.requestId });
     expect(s).to.deep.include({
@@ -142,7 +142,7 @@ describe("status, approval and cancel functions", () => {
       objectsPurged: 0,
       steps: {},
     });
-    expect(JSON.stringify(after)).to.not.include("st-1");
+    expect(JSON.stringify(after)).to.not.include("status-subject-1");
     for (const [event, message] of [
       [{ requestId: "nope" }, "request nope does not exist"],
       [{}, 'status: the event must be {"requestId": "..."}'],
