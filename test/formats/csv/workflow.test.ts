@@ -1,6 +1,7 @@
 // CSV and TSV through the whole erasure workflow on the emulator (issue 22): a local stack provisioned
 // from a stack config with a gzip CSV mapper (OpenCSVSerde, a header line) and a plain TSV mapper
-// (LazySimpleSerDe, tab), objects written by Python's csv module in Hive-style `dt=` partitions, and
+// (LazySimpleSerDe, tab, backslash escape), objects written by Python's csv module in every dialect these
+// tables read (doubled or escaped quotes, CRLF or LF, escaped tabs) in Hive-style `dt=` partitions, and
 // `lethe erase --wait` of subjects present in both. The request COMPLETED; every version of every object
 // holds no row of theirs; every object is its original bytes less exactly the removed rows' lines.
 import { expect } from "chai";
@@ -46,8 +47,8 @@ describe("formats/csv: CSV and TSV mappers through erase --wait on a local stack
     idColumns: ["customer_id"],
     format: "csv.gz",
     partitionColumns: ["dt"],
-    // Python's writer doubles a quote inside a quoted field: the table's escape is the quote.
-    csv: { serde: "OpenCSVSerde", columns: ["customer_id", "name", "note"], escape: '"', skipHeaderLines: 1 },
+    // OpenCSVSerde's defaults (escape a backslash): it reads doubled quotes and escaped ones alike.
+    csv: { serde: "OpenCSVSerde", columns: ["customer_id", "name", "note"], skipHeaderLines: 1 },
   };
   const visits: DataMapper = {
     name: "visits",
@@ -57,7 +58,12 @@ describe("formats/csv: CSV and TSV mappers through erase --wait on a local stack
     idColumns: ["customer_id"],
     format: "csv",
     partitionColumns: ["dt"],
-    csv: { serde: "LazySimpleSerDe", columns: ["page", "customer_id", "comment"], separator: "\t" },
+    csv: {
+      serde: "LazySimpleSerDe",
+      columns: ["page", "customer_id", "comment"],
+      separator: "\t",
+      escape: "\\",
+    },
   };
   const written: Written[] = [];
   let stack: LocalStack;
@@ -78,11 +84,13 @@ describe("formats/csv: CSV and TSV mappers through erase --wait on a local stack
     writeOutputsFile(outputs, stack);
     await createBucketLike("lakeBucket", bucket, stack.kmsKeyArn);
 
-    // leads: Python's excel dialect (QUOTE_MINIMAL, CRLF) and its unix dialect (QUOTE_ALL, LF), values
-    // holding the separator, quotes and line breaks; one object without any subject.
+    // leads: Python's excel dialect (QUOTE_MINIMAL, doubled quotes, CRLF), its unix dialect (QUOTE_ALL,
+    // LF) and quotes escaped with a backslash, values holding the separator, quotes and line breaks; one
+    // object without any subject.
     const csvDialects: [string, PythonDialect][] = [
       ["2024-03-01", {}],
       ["2024-03-02", { quoting: "all", lineterminator: "\n" }],
+      ["2024-03-04", { quoting: "all", doublequote: false, escapechar: "\\", lineterminator: "\n" }],
     ];
     for (const [day, dialect] of csvDialects) {
       const ids = Array.from({ length: 20 }, (_, i) => customer(i));
@@ -107,12 +115,18 @@ describe("formats/csv: CSV and TSV mappers through erase --wait on a local stack
       others,
     );
 
-    // visits: tab-separated, no quoting (a quote is an ordinary character), LF, no header, the last
-    // line of one object without a line ending.
-    const tsv: PythonDialect = { delimiter: "\t", quoting: "none", quotechar: null, lineterminator: "\n" };
+    // visits: tab-separated, no quoting (a quote is an ordinary character), tabs in values escaped with
+    // a backslash, LF, no header, the last line of one object without a line ending.
+    const tsv: PythonDialect = {
+      delimiter: "\t",
+      quoting: "none",
+      quotechar: null,
+      escapechar: "\\",
+      lineterminator: "\n",
+    };
     for (const [n, day] of ["2024-03-01", "2024-03-02"].entries()) {
       const ids = Array.from({ length: 15 }, (_, i) => customer(i + n));
-      const rows = ids.map((id, i) => [`/page/${i}`, id, `said "hi", ${i}`]);
+      const rows = ids.map((id, i) => [`/page/${i}`, id, `said "hi",\t${i}`]);
       await put(
         visits,
         `visits/dt=${day}/visits-${n}.tsv`,
