@@ -2,7 +2,8 @@
 // declares. Records from files (Parquet, JSON Lines, either gzipped) or a generated sample lake go
 // through the ingest path as the demo sends them (the packaged ingest guard's Firehose transform, then
 // one GZIP Parquet object per `dt=` day: local/firehose.ts), which only Lethe's own events table
-// is fed by; or straight in (`--direct`), in the mapper's format, one object per partition.
+// is fed by; or straight in (`--direct`), in the mapper's format (CSV and TSV: cli/work/csvRecords.ts),
+// one object per partition.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -18,6 +19,7 @@ import { batchFunctionEnvironment } from "../../local/erasure";
 import { deliverThroughGuard } from "../../local/firehose";
 import { loadPackagedHandler, packagedFunction } from "../../local/program/packaging";
 import { eventsToParquet, SampleEvent, sampleEvents } from "../../local/fixtures/sampleLake";
+import { csvObjectText } from "./csvRecords";
 
 export interface LakeLoadOptions {
   /** The mapper's name (default: the stack's only mapper, else `events`). */
@@ -169,14 +171,23 @@ function asEvent(r: LakeRecord, where: string): SampleEvent {
   };
 }
 
-/** Objects of the mapper's format: Parquet (the events table's schema) or JSON Lines, gzipped for jsonl.gz. */
-function encode(m: DataMapper, records: LakeRecord[]): { body: Uint8Array; extension: string } {
-  if (m.csv)
-    throw new UsageError(
-      `lake load: mapper ${m.name} is a ${m.format} table; lake load writes Parquet and JSON Lines only (put its objects with their own writer)`,
-    );
+/**
+ * Objects of the mapper's format: Parquet (the events table's schema), JSON Lines (gzipped for jsonl.gz)
+ * or CSV/TSV in the mapper's dialect (gzipped for csv.gz); `where(i)` names record i in refusals.
+ */
+function encode(
+  m: DataMapper,
+  records: LakeRecord[],
+  where: (i: number) => string,
+): { body: Uint8Array; extension: string } {
+  if (m.csv) {
+    const text = csvObjectText(m, records, where);
+    return m.format === "csv.gz"
+      ? { body: gzipSync(text), extension: "csv.gz" }
+      : { body: Buffer.from(text), extension: "csv" };
+  }
   if (m.format === "parquet") {
-    const events = records.map((r, i) => asEvent(r, `record ${i + 1}`));
+    const events = records.map((r, i) => asEvent(r, where(i)));
     return { body: eventsToParquet(events, 10_000), extension: "parquet" };
   }
   const text = records.map((r) => JSON.stringify(r)).join("\n") + "\n";
@@ -265,9 +276,20 @@ export async function loadLake(stack: LocalStack, o: LakeLoadOptions): Promise<L
       }
     }
   } else {
-    const byPartition = groupBy(records, (r, i) => partitionOf(m, r, where(r, i)));
+    const labelled = records.map((r, i) => ({ r, label: where(r, i) }));
+    const byPartition = groupBy(labelled, ({ r, label }) => partitionOf(m, r, label));
     for (const [partition, rows] of [...byPartition].sort(([a], [b]) => a.localeCompare(b))) {
-      const { body, extension } = encode(m, rows.map(strip));
+      // Partition columns are in the path, never in the rows.
+      const inRows = rows.map(({ r }) => {
+        const rest = strip(r);
+        for (const c of m.partitionColumns) delete rest[c];
+        return rest;
+      });
+      const { body, extension } = encode(
+        m,
+        m.csv ? inRows : rows.map(({ r }) => strip(r)),
+        (i) => rows[i].label,
+      );
       const key = `${prefix}${partition ? `${partition}/` : ""}${name}.${extension}`;
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
       result.objects.push({ key, rows: rows.length, bytes: body.length, partition });

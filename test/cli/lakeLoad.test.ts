@@ -1,22 +1,38 @@
 // `lethe lake load` against the local stack: a pyarrow-written Parquet file through the packaged
 // ingest guard, JSON Lines (gzipped) straight in, a sample lake from the command line, each landing
-// under the mapper's location in its `dt=` partitions and read back; bad input refused by name.
+// under the mapper's location in its `dt=` partitions and read back; CSV and TSV mappers' objects read
+// back by Python's csv module and by the purge's reader; bad input refused by name.
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { makeS3Client } from "../../runtime/aws/clients";
 import { UsageError } from "../../runtime/contracts/errors";
+import type { DataMapper } from "../../runtime/contracts/mappers";
 import type { LocalStack } from "../../runtime/contracts/stack";
+import { readCsv } from "../../runtime/formats/csv/csvRows";
+import { csvDialect } from "../../runtime/formats/csv/dialect";
 import { loadLake, readRecords } from "../../cli/work/lakeLoad";
 import { makePyarrowLake } from "../../local/fixtures/pyarrowLake";
 import { sharedLocalStack } from "../support/localStack";
 
 const bin = path.resolve(__dirname, "../../bin/lethe");
+const python = path.resolve(__dirname, "../../.venv/bin/python");
+
+/** The rows Python's csv module (the reference reader) reads from `text` in the given dialect. */
+function pythonRows(text: string, dialect: Record<string, unknown>): string[][] {
+  const script =
+    "import csv, io, json, sys\n" +
+    "d = json.loads(sys.argv[1])\n" +
+    "print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.read(), newline=''), **d))))";
+  return JSON.parse(
+    execFileSync(python, ["-c", script, JSON.stringify(dialect)], { input: text }).toString(),
+  );
+}
 
 describe("cli: lethe lake load", function () {
   this.timeout(300_000);
@@ -104,6 +120,105 @@ describe("cli: lethe lake load", function () {
       /^lethe lake load: 200 record\(s\) into mapper events \(s3:\/\/.*\) directly$/m,
     );
     expect(text.stdout).to.match(/^wrote 2 object\(s\), 200 row\(s\)$/m);
+  });
+
+  it("CSV and TSV mappers, --direct: one object per day in the mapper's dialect, as Python and the purge read it", async () => {
+    const run = `csv-${randomUUID().slice(0, 8)}`;
+    const mapper = (name: string, format: "csv" | "csv.gz", csv: DataMapper["csv"]): DataMapper => ({
+      name,
+      glueDatabase: "crm",
+      glueTable: name,
+      location: `s3://${stack.lakeBucket}/${run}/${name}/`,
+      idColumns: ["customer_id"],
+      format,
+      partitionColumns: ["dt"],
+      csv,
+    });
+    const leads = mapper("leads", "csv.gz", {
+      serde: "OpenCSVSerde",
+      columns: ["customer_id", "name", "note"],
+      skipHeaderLines: 1,
+    });
+    const visits = mapper("visits", "csv", {
+      serde: "LazySimpleSerDe",
+      columns: ["page", "customer_id"],
+      separator: "\t",
+      escape: "\\",
+    });
+    const withCsv: LocalStack = { ...stack, dataMappers: [...(stack.dataMappers ?? []), leads, visits] };
+    const file = path.join(dir, `${run}.jsonl`);
+    const write = (records: object[]) =>
+      fs.writeFileSync(file, records.map((x) => JSON.stringify(x)).join("\n") + "\n");
+    const objectText = async (key: string, gzip: boolean) => {
+      const o = await s3.send(new GetObjectCommand({ Bucket: stack.lakeBucket, Key: key }));
+      const bytes = Buffer.from(await o.Body!.transformToByteArray());
+      return (gzip ? gunzipSync(bytes) : bytes).toString("utf8");
+    };
+
+    write([
+      { customer_id: "c-1", name: 'Ann, "the" first \\ back', note: "two\nlines", dt: "2026-11-01" },
+      { customer_id: "c-2", name: null, dt: "2026-11-01" },
+      { customer_id: 42, name: "x", note: "y", dt: "2026-11-02" },
+    ]);
+    const r = await loadLake(withCsv, { mapper: "leads", files: [file], direct: true, name: run });
+    expect(r.objects.map((o) => [o.key, o.rows])).to.deep.equal([
+      [`${run}/leads/dt=2026-11-01/${run}.csv.gz`, 2],
+      [`${run}/leads/dt=2026-11-02/${run}.csv.gz`, 1],
+    ]);
+    const day1 = await objectText(r.objects[0].key, true);
+    const expected = [
+      ["c-1", 'Ann, "the" first \\ back', "two\nlines"],
+      ["c-2", "", ""],
+    ];
+    // OpenCSVSerde's defaults: quote '"', escape '\\'.
+    const openCsv = { delimiter: ",", quotechar: '"', escapechar: "\\", doublequote: false };
+    expect(pythonRows(day1, openCsv)).to.deep.equal([["customer_id", "name", "note"], ...expected]);
+    const purgeRead = readCsv(Buffer.from(day1), csvDialect(leads.csv!));
+    expect(purgeRead.rows.map((row) => row.fields)).to.deep.equal(expected);
+    expect(pythonRows(await objectText(r.objects[1].key, true), openCsv)).to.deep.equal([
+      ["customer_id", "name", "note"],
+      ["42", "x", "y"],
+    ]);
+
+    write([
+      { page: "/a\tb", customer_id: "c-1", dt: "2026-11-01" },
+      { page: "C:\\x", customer_id: null, dt: "2026-11-01" },
+    ]);
+    const tsv = await loadLake(withCsv, { mapper: "visits", files: [file], direct: true, name: run });
+    expect(tsv.objects.map((o) => [o.key, o.rows])).to.deep.equal([
+      [`${run}/visits/dt=2026-11-01/${run}.csv`, 2],
+    ]);
+    const text = await objectText(tsv.objects[0].key, false);
+    expect(text).to.equal("/a\\\tb\tc-1\nC:\\\\x\t\\N\n");
+    expect(pythonRows(text, { delimiter: "\t", quoting: 3, escapechar: "\\" })).to.deep.equal([
+      ["/a\tb", "c-1"],
+      ["C:\\x", "N"], // Python's reader has no NULL: `\\N` is an escaped N to it.
+    ]);
+    const tsvRead = readCsv(Buffer.from(text), csvDialect(visits.csv!));
+    expect(tsvRead.rows.map((row) => row.fields)).to.deep.equal([
+      ["/a\tb", "c-1"],
+      ["C:\\x", null],
+    ]);
+
+    // Nothing is dropped: a field that is no column, a value the dialect cannot hold, are refused.
+    for (const [mapperName, record, message] of [
+      [
+        "leads",
+        { customer_id: "c-3", email: "x", dt: "2026-11-01" },
+        /record 1 has field\(s\) email that are not columns of mapper leads/,
+      ],
+      ["visits", { page: "a\nb", customer_id: "c-3", dt: "2026-11-01" }, /record 1: page holds a line break/],
+    ] as const) {
+      write([record]);
+      const e = await loadLake(withCsv, {
+        mapper: mapperName,
+        files: [file],
+        direct: true,
+        name: `${run}-bad`,
+      }).catch((err: Error) => err);
+      expect(e).to.be.instanceOf(UsageError);
+      expect((e as Error).message).to.match(message);
+    }
   });
 
   it("refuses an unknown mapper, a file of another kind and a record without its partition, writing nothing", async () => {

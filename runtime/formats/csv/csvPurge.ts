@@ -83,6 +83,22 @@ export async function scanCsv(
   return { rows: csv.rows.length, matches };
 }
 
+/** Each row's ID values in `idColumns`' order, leaving out rows whose ID names no subject (empty or null). */
+export async function csvIdValues(
+  input: Uint8Array,
+  idColumns: readonly string[],
+  read: CsvReadOptions,
+): Promise<string[][]> {
+  const csv = await rowsOf(input, read);
+  const indexes = idColumnIndexes(csvDialect(read.options), idColumns);
+  const out: string[][] = [];
+  for (const row of csv.rows) {
+    const parts = indexes.map((i) => row.fields[i]);
+    if (parts.every((p): p is string => p !== null && p !== "")) out.push(parts);
+  }
+  return out;
+}
+
 /** Every key in the object with its row count, for the indexer (like objectKeys' jsonKeys). */
 export async function csvKeys(
   input: Uint8Array,

@@ -1,12 +1,12 @@
 // CSV and TSV, plain (`csv`) and gzip-compressed (`csv.gz`), as the registry (runtime/formats/index.ts)
 // offers them: one engine, built per data mapper from its `csv` options (the SerDe and the columns).
 import type { CsvTableOptions } from "../../contracts/mappers";
-import { copyWhole, type ByteSource } from "../byteSource";
+import type { ByteSource } from "../byteSource";
 import type { LakeFormat } from "../lakeFormat";
 import { csvKeys, purgeCsv, scanCsv } from "./csvPurge";
 import { CsvFormatError } from "./csvRows";
 import { CsvOptionsError, csvDialect } from "./dialect";
-import { duckdbReader } from "./duckdbReader";
+import { idColumnsCopyReader, writeIdColumnsCopy } from "./localFindCopy";
 
 const isGzip = (head: Uint8Array) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 
@@ -33,9 +33,10 @@ export function csvFormat(compressed: boolean, options: CsvTableOptions): LakeFo
     },
     keysInObject: async (source, idColumns) => csvKeys(await whole(source), idColumns, read(source)),
     localFind: {
-      copiedColumns: () => [],
-      copy: (source, _columns, file) => copyWhole(source, file),
-      duckDbRead: (files, shared) => `read_csv(${files}, ${duckdbReader(options, compressed)}, ${shared})`,
+      // The ID columns as the purge reads them (DuckDB cannot read every dialect the purge reads).
+      copiedColumns: (idColumns) => [...idColumns].sort(),
+      copy: (source, columns, file) => writeIdColumnsCopy(source, columns, file, { options, compressed }),
+      duckDbRead: (files, shared) => `read_csv(${files}, ${idColumnsCopyReader}, ${shared})`,
     },
     isRefusal: isCsvRefusal,
   };
