@@ -2,7 +2,8 @@
 // sample batches run through the real report task (signed with the stack's report signing key) in a
 // fresh emulator (its own moto server, stopped afterwards) with the local stack provisioned from the
 // program: docs/report-certificate.png (an erasure that removed rows),
-// docs/report-certificate-nothing-found.png and docs/report-certificate-rejected.png (not completed).
+// docs/report-certificate-nothing-found.png, docs/report-certificate-rejected.png (not completed) and
+// docs/report-certificate-needs-attention.png (a batch that stopped: not completed, to be retried).
 // Each certificate is checked with `lethe report verify`'s own check before it is shown, and must fail
 // it after a one-byte change.
 import { randomUUID } from "node:crypto";
@@ -24,6 +25,7 @@ const certificates: { ending: SampleBatchOptions["ending"]; png: string }[] = [
   { ending: "verified", png: "report-certificate.png" },
   { ending: "nothing-found", png: "report-certificate-nothing-found.png" },
   { ending: "rejected", png: "report-certificate-rejected.png" },
+  { ending: "needs-attention", png: "report-certificate-needs-attention.png" },
 ];
 
 async function main(): Promise<void> {

@@ -106,6 +106,11 @@ export interface ErasureReport {
   /** When they were dropped, and how many S3 object versions holding them were deleted. */
   rawIds?: { droppedAt: string; versionsDeleted: number };
   approval?: { decision: "approve" | "reject"; by?: string; reason?: string; decidedAt?: string };
+  /**
+   * A batch that stopped and needs a person (state NEEDS_ATTENTION): why (no ID) and what to do. The
+   * request is not ended: a retry that completes writes the final report in this one's place.
+   */
+  attention?: ReportAttention;
   audit: ReportAuditEntry[];
   generatedAt: string;
   /** Where the report was made: the stack, its account and region, the program's version, an emulator or AWS. */
@@ -123,6 +128,13 @@ export interface ErasureReport {
    * erased in. The steps, targets and verification above are then every part's, each named by its part.
    */
   parts?: ReportPart[];
+}
+
+export interface ReportAttention {
+  /** The failure(s) that stopped the batch, as the needsAttention task named them. */
+  reason: string;
+  /** What resumes the batch: `lethe retry <batchId>`. */
+  action: string;
 }
 
 export interface ReportOrigin {

@@ -1,7 +1,9 @@
 // Report task (the state machine's Report state; it gets the whole state, `{batchId, deadline, round,
 // plan, verify, approval, ...}`): writes each request's report to the report bucket, drops the raw IDs
 // everywhere, and ends a verified batch COMPLETED. Replies with each request's report location and
-// counts, never an ID.
+// counts, never an ID. Run by the AttentionReport state (after NeedsAttention, whose reply is at
+// `$.attention`) it writes each request a signed NOT_COMPLETED report of a batch that stopped instead,
+// dropping and moving nothing (runtime/erasure/workflow/tasks/report.ts).
 // Console test event (events/report.json): {"batchId": "<a batch verify left VERIFYING with 0 hits>", "round": 0}
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";

@@ -1,8 +1,8 @@
 // Signed reports, checked as an auditor checks them: the report task signs each report with the
 // stack's report signing key (KMS in the emulator); `lethe report --out` saves the bytes as stored
 // and their signature; `lethe report verify` passes on the saved report.json and on the certificate
-// of an erasure that removed rows, one that found nothing and one that was not completed, and fails
-// on a one-byte change of each; openssl alone checks the same signature (docs/report.md).
+// of an erasure that removed rows, one that found nothing, one that was not completed (rejected) and
+// one that needs attention, and fails on a one-byte change of each; openssl alone checks the same signature (docs/report.md).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,7 +30,8 @@ describe("cli: lethe report verify (signed reports)", function () {
   let f: ReportFixture;
   let outputs: string;
   let stackPem: string;
-  const reports: Record<"erased" | "nothing-found" | "rejected", ErasureReport> = {} as never;
+  const reports: Record<"erased" | "nothing-found" | "rejected" | "needs-attention", ErasureReport> =
+    {} as never;
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   before(async () => {
@@ -38,6 +39,7 @@ describe("cli: lethe report verify (signed reports)", function () {
     reports.erased = (await f.reported({ ending: "verified" })).reports[0];
     reports["nothing-found"] = (await f.reported({ ending: "nothing-found" })).reports[0];
     reports.rejected = (await f.reported({ ending: "rejected" })).reports[0];
+    reports["needs-attention"] = (await f.reported({ ending: "needs-attention" })).reports[0];
     outputs = path.join(dir, "local.json");
     fs.writeFileSync(outputs, JSON.stringify({ ...f.stack, reportBucket: f.deps.reportBucket.bucket }));
     stackPem = path.join(dir, "stack.pem");
@@ -61,6 +63,7 @@ describe("cli: lethe report verify (signed reports)", function () {
     expect(reports.erased.verdict).to.equal("ERASED");
     expect(reports["nothing-found"].verdict).to.equal("NOTHING_FOUND");
     expect(reports.rejected.verdict).to.equal("NOT_COMPLETED");
+    expect(reports["needs-attention"]).to.include({ state: "NEEDS_ATTENTION", verdict: "NOT_COMPLETED" });
   });
 
   it("report.json saved with --out verifies with the stack's public key and with openssl; a changed byte fails both", async () => {
@@ -95,8 +98,14 @@ describe("cli: lethe report verify (signed reports)", function () {
     expect(openssl(changed).stdout.trim()).to.equal("Verification failure");
   });
 
-  for (const ending of ["erased", "nothing-found", "rejected"] as const) {
-    it(`the certificate of ${ending === "erased" ? "an erasure that removed rows" : ending === "nothing-found" ? "an erasure that found nothing" : "a request that was not completed (rejected)"} verifies; a one-byte change of its page or of its signed bytes fails`, async () => {
+  const certificateOf = {
+    erased: "an erasure that removed rows",
+    "nothing-found": "an erasure that found nothing",
+    rejected: "a request that was not completed (rejected)",
+    "needs-attention": "a batch that needs attention (not completed, to be retried)",
+  };
+  for (const ending of ["erased", "nothing-found", "rejected", "needs-attention"] as const) {
+    it(`the certificate of ${certificateOf[ending]} verifies; a one-byte change of its page or of its signed bytes fails`, async () => {
       const r = reports[ending];
       const file = path.join(dir, `certificate-${ending}.html`);
       const saved = await lethe(
@@ -113,6 +122,18 @@ describe("cli: lethe report verify (signed reports)", function () {
       const page = fs.readFileSync(file, "utf8");
       expect(page).to.include(r.signedWith!.fingerprint);
       expect(page).to.not.match(/<script/i);
+      if (ending === "needs-attention") {
+        // Why it stopped and what resumes it, and the rows removed so far.
+        expect(page).to.include("Lethe.VerifyRoundsExhausted");
+        expect(page).to.include(`lethe retry ${r.batchId}`);
+        expect(r.attention).to.deep.equal({
+          reason:
+            "lake: Lethe.VerifyRoundsExhausted: verify still found 1 object(s) holding 3 subject row(s) after 3 round(s)",
+          action: `lethe retry ${r.batchId}`,
+        });
+        expect(r.verification).to.include({ remainingRows: 3, rounds: 3 });
+        expect(r.rawIdsDropped).to.equal(false);
+      }
 
       const ok = await lethe("report", "verify", file, "--public-key", stackPem);
       expect(ok.result, ok.output.join("")).to.equal(0);

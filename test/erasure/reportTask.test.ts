@@ -292,6 +292,60 @@ describe("report task: reports written, raw IDs dropped everywhere, the batch CO
     for (const id of b.requestIds) expect((await request(id)).status).to.equal("REJECTED");
   });
 
+  it("a batch that needs attention: NOT_COMPLETED reports of what was done and why, raw IDs kept, nothing moved", async () => {
+    const tables = { doc, requestsTable: stack.requestsTable, ledgerTable: stack.ledgerTable };
+    const b = await seed({ ending: "needs-attention" });
+    const reply = await reportBatch(deps, b.state);
+    expect(reply).to.deep.include({ state: "NEEDS_ATTENTION" });
+    expect(reply.counts).to.include({ requests: 2, subjects: 6, rowsRemoved: 46, rawIdVersionsDeleted: 0 });
+    expect(reply.message).to.include(`lethe retry ${b.batchId}`);
+    // Nothing dropped: the manifest (both versions) and every ID file are there for the retry.
+    expect(await versionsUnder(s3, stack.lakeBucket, b.manifestPrefix)).to.equal(2);
+    for (const key of b.rawIdKeys) expect(await versionsUnder(s3, stack.lakeBucket, key), key).to.be.above(0);
+    expect((await getBatch(deps, b.batchId))!.status).to.equal("NEEDS_ATTENTION");
+    for (const [i, r] of (await reportsOf(b)).entries()) {
+      const item = await request(b.requestIds[i]);
+      expect(item).to.include({
+        status: "NEEDS_ATTENTION",
+        report: reportUri(deps.reportBucket.bucket, r.requestId),
+      });
+      expect(item).to.not.have.property("ttl");
+      expect(item.idsFile).to.be.an("object");
+      expect(r).to.include({ state: "NEEDS_ATTENTION", verdict: "NOT_COMPLETED", rawIdsDropped: false });
+      expect(r.attention).to.deep.equal({
+        reason: (b.state.attention as { reason: string }).reason,
+        action: `lethe retry ${b.batchId}`,
+      });
+      expect(r.verification).to.include({ remainingRows: 3, rounds: 3, objectsChecked: 5 });
+      expect(r.targets.find((t) => t.name === "events")).to.include({ objectsPlanned: 4, rowsRemoved: 36 });
+      expect(r.targets.find((t) => t.name === "orders-db")).to.include({ outcome: "erased", rowsRemoved: 6 });
+      expect(r.subjectHashes).to.have.length(3);
+      expect(r.signedWith).to.be.an("object");
+      for (const id of b.subjects.flat()) expect(JSON.stringify(r)).to.not.include(id);
+      expect(r.audit.filter((e) => e.event === "attention-reported")).to.have.length(1);
+      const view = reportView(r);
+      expect(view.verdict).to.match(/^Not completed: the erasure stopped and needs attention/);
+      expect(view.attention).to.deep.include(["Why", r.attention!.reason]);
+    }
+    expect(await requestStatus(tables, { requestId: b.requestIds[0] })).to.include({
+      state: "NEEDS_ATTENTION",
+      verdict: "NOT_COMPLETED",
+      report: reportUri(deps.reportBucket.bucket, b.requestIds[0]),
+    });
+    // A Lambda retry of the task appends no second audit entry.
+    await reportBatch(deps, b.state);
+    for (const r of await reportsOf(b))
+      expect(r.audit.filter((e) => e.event === "attention-reported")).to.have.length(1);
+
+    // A batch that had ended otherwise before the failure gets no report of needing attention.
+    const done = await seed({ ending: "verified" });
+    await reportBatch(deps, done.state);
+    const before = await reportsOf(done);
+    const none = await reportBatch(deps, { ...done.state, attention: { status: "COMPLETED" } });
+    expect(none.requests).to.deep.equal([]);
+    expect(await reportsOf(done)).to.deep.equal(before);
+  });
+
   it("refuses a batch that has not verified clean, and an unknown batch, changing nothing", async () => {
     const b = await seed({ ending: "verified" });
     let err = await failure(reportBatch(deps, { ...b.state, verify: { hits: 3 } }));

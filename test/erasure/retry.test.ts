@@ -14,6 +14,9 @@ import { UsageError } from "../../runtime/contracts/errors";
 import { getBatch } from "../../runtime/erasure/batches";
 import { batchPartitionKey, summarySortKey } from "../../runtime/erasure/forget/ledger";
 import { dropEndedRequestIds, getErasureRequest } from "../../runtime/erasure/request";
+import { readSignedReport } from "../../runtime/erasure/report/reportStore";
+import { reportSignatureValid } from "../../runtime/contracts/reportSignature";
+import type { ErasureReport } from "../../runtime/contracts/report";
 import { retry } from "../../cli/work/erasureCommands";
 import { startLocalBatch, LocalBatchOptions } from "../../local/erasure";
 import { writeSampleLake } from "../../local/fixtures/sampleLake";
@@ -98,9 +101,48 @@ describe("lethe retry: a batch that needs attention resumed from the step that f
     return batch;
   }
 
+  /** The request's report as stored, after checking its signature with the stack's public key. */
+  async function signedReport(requestId: string): Promise<ErasureReport> {
+    const stored = await readSignedReport(s3, stack.reportBucket, requestId);
+    expect(stored, `report of ${requestId}`).not.to.equal(undefined);
+    expect(stored!.signature, "signature").not.to.equal(undefined);
+    expect(reportSignatureValid(stored!.bytes, stored!.signature!, stack.reportSigningPublicKey)).to.equal(
+      true,
+    );
+    const changed = Buffer.from(stored!.bytes);
+    changed[changed.indexOf('"verdict"') + 12] ^= 1;
+    expect(reportSignatureValid(changed, stored!.signature!, stack.reportSigningPublicKey)).to.equal(false);
+    return stored!.report;
+  }
+
   it("resumes at its forget round: nothing purged again, verified, COMPLETED", async () => {
     const ids = [customers[4], customers[11]];
     const batch = await batchFailedAtVerify(ids);
+    // Stopped: each request has a signed NOT_COMPLETED report of what was done and why, and stays
+    // NEEDS_ATTENTION with its raw IDs (retry needs them).
+    for (const requestId of batch.requestIds) {
+      const request = (await getErasureRequest(doc, stack.requestsTable, requestId))!;
+      expect(request.status).to.equal("NEEDS_ATTENTION");
+      expect(request.idsFile, "the raw IDs are kept for the retry").not.to.equal(undefined);
+      expect(request.report).to.equal(
+        `s3://${stack.reportBucket}/reports/request_id=${requestId}/report.json`,
+      );
+      const report = await signedReport(requestId);
+      expect(report).to.include({ requestId, batchId: batch.batchId, state: "NEEDS_ATTENTION" });
+      expect(report.verdict).to.equal("NOT_COMPLETED");
+      expect(report.attention!.reason).to.include("EngineUnreachable");
+      expect(report.attention!.action).to.equal(`lethe retry ${batch.batchId}`);
+      expect(report.rawIdsDropped).to.equal(false);
+      expect(report.verification, "verify never ran").to.equal(undefined);
+      // What was done so far: the plan and the rows forget removed, by mapper.
+      expect(report.steps.map((s) => s.step)).to.include.members(["find", "forget"]);
+      expect(report.targets.reduce((n, t) => n + t.rowsRemoved, 0)).to.be.above(0);
+      expect(report.targets.some((t) => (t.objectsPlanned ?? 0) > 0)).to.equal(true);
+      expect(report.subjectHashes).to.have.length(ids.length);
+      const text = JSON.stringify(report);
+      for (const id of ids) expect(text).not.to.include(id);
+      expect(report.audit.map((e) => e.event)).to.include("attention-reported");
+    }
     const purged = await ledgerEntries(batch.batchId);
     expect(Object.values(purged).filter((e) => e.startsWith("purged ")).length).to.be.above(0);
     const versionsBefore = await Promise.all(keys.map(versionsOf));
@@ -123,8 +165,18 @@ describe("lethe retry: a batch that needs attention resumed from the step that f
     // Verify ran this time and found nothing left.
     const verify = record.steps?.verify?.counts ?? {};
     expect(verify).to.include({ hits: 0 });
-    for (const requestId of batch.requestIds)
+    for (const requestId of batch.requestIds) {
       expect((await getErasureRequest(doc, stack.requestsTable, requestId))?.status).to.equal("COMPLETED");
+      // The final report, in the place of the one of the stop.
+      const report = await signedReport(requestId);
+      expect(report).to.include({ state: "COMPLETED", verdict: "ERASED", rawIdsDropped: true });
+      expect(report).not.to.have.property("attention");
+      expect(report.audit.map((e) => e.event)).to.include.members([
+        "attention-reported",
+        "retried",
+        "reported",
+      ]);
+    }
     const again = await retry(batch.batchId, {}, { stackOutputsFile: outputs }).catch((e: unknown) => e);
     expect((again as Error).message).to.equal(
       `batch ${batch.batchId} ended COMPLETED: there is nothing to retry`,

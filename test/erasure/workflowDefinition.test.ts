@@ -77,7 +77,19 @@ describe("erasure workflow: the state machine definition", () => {
           expect(s.Retry, name).to.be.an("array").with.length.above(0);
           expect(s.TimeoutSeconds, name).to.be.a("number").above(0);
           if (name === "NeedsAttention") {
+            expect(s.Next).to.equal("AttentionReport");
+            continue;
+          }
+          if (name === "AttentionReport") {
+            // The report of a batch that stopped; the batch ends Failed whether or not it is written.
+            expect(s.Resource).to.equal(settings().functionArns.report);
             expect(s.Next).to.equal("Failed");
+            expect(s.Catch).to.deep.equal([
+              { ErrorEquals: ["States.ALL"], ResultPath: "$.attentionReportFailure", Next: "Failed" },
+            ]);
+            // The report task tells it from a verified batch's by the NeedsAttention reply beside the state.
+            expect(states.NeedsAttention.ResultPath).to.equal("$.attention");
+            expect(s).not.to.have.property("Parameters");
             continue;
           }
           // Inside the lake's branch a failure ends the branch, so the stores' branches still finish.

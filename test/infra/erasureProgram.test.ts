@@ -131,6 +131,7 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       "EraseEverywhere/Verify",
       "Report",
       "NeedsAttention",
+      "AttentionReport",
     ]);
     for (const [name, s] of tasks) {
       const target =
@@ -141,7 +142,7 @@ describe("infra: the erasure workflow in the program under mocks", () => {
       expect(s.Retry, name).to.be.an("array").with.length.greaterThan(0);
       // Every task's failure is caught (the batch ends NEEDS_ATTENTION); that task's own end is the Fail state.
       if (name !== "NeedsAttention") expect(s.Catch, name).to.be.an("array").with.length.greaterThan(0);
-      else expect(s.Next).to.equal("Failed");
+      else expect(s.Next).to.equal("AttentionReport");
     }
   });
 

@@ -38,7 +38,8 @@ type Calls = { state: string; input: unknown }[];
 function recording(calls: Calls, answers: Record<string, (n: number, input: unknown) => unknown>) {
   const counts: Record<string, number> = {};
   return Object.fromEntries(
-    Object.values(stateOfTask).map((state) => [
+    // The report function backs two states: Report, and AttentionReport after NeedsAttention.
+    [...Object.values(stateOfTask), "AttentionReport"].map((state) => [
       state,
       async (input: unknown) => {
         calls.push({ state, input });
@@ -117,7 +118,10 @@ describe("local workflow: the deployed definition in process", () => {
       input,
     ).result.catch((e) => e);
     expect((err as { cause: Error }).cause.name).to.equal("Lethe.NeedsAttention");
-    expect(calls.map((c) => c.state)).to.deep.equal(["Find", "NeedsAttention"]);
+    expect(calls.map((c) => c.state)).to.deep.equal(["Find", "NeedsAttention", "AttentionReport"]);
+    // The attention report gets the whole state: the failure and NeedsAttention's reply beside it.
+    expect(calls[2].input).to.have.property("attention");
+    expect(calls[2].input).to.have.property("failure");
     const failure = (calls[1].input as { failure: { Error: string; Cause: string } }).failure;
     expect(failure.Error).to.equal("FindFailed");
     expect(failure.Cause).to.contain("bytes-scanned cutoff");
@@ -133,7 +137,13 @@ describe("local workflow: the deployed definition in process", () => {
       },
       input,
     ).result.catch(() => undefined);
-    expect(late.map((c) => c.state)).to.deep.equal(["Find", "EnqueuePurges", "PollLedger", "NeedsAttention"]);
+    expect(late.map((c) => c.state)).to.deep.equal([
+      "Find",
+      "EnqueuePurges",
+      "PollLedger",
+      "NeedsAttention",
+      "AttentionReport",
+    ]);
 
     const stubborn: Calls = [];
     await startLocalExecution(
@@ -148,7 +158,7 @@ describe("local workflow: the deployed definition in process", () => {
       input,
     ).result.catch(() => undefined);
     expect(stubborn.filter((c) => c.state === "Verify")).to.have.length(2);
-    expect(stubborn.at(-1)!.state).to.equal("NeedsAttention");
+    expect(stubborn.slice(-2).map((c) => c.state)).to.deep.equal(["NeedsAttention", "AttentionReport"]);
   });
 
   for (const decision of ["approve", "reject"] as const) {

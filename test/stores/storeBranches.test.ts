@@ -217,6 +217,7 @@ describe("stores: the state machine's store branches, run locally", function () 
       PollLedger: record("PollLedger", () => ({ done: true, pastDeadline: false, failed: false })),
       Verify: record("Verify", () => ({ hits: 0 })),
       Report: record("Report", () => ({ reports: 1 })),
+      AttentionReport: record("AttentionReport", () => ({ reports: 1 })),
       NeedsAttention: record(
         "NeedsAttention",
         createNeedsAttentionHandler({
@@ -428,6 +429,7 @@ describe("stores: the state machine's store branches, run locally", function () 
       "PollLedger",
       "Verify",
       "NeedsAttention",
+      "AttentionReport",
     ]);
     const o = batch.storeOutcomes!;
     expect(o.billing).to.deep.equal({

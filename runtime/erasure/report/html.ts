@@ -88,6 +88,13 @@ export function renderReportHtml(report: ErasureReport, signed?: SignedReportByt
     `<header><div><h1>${e(v.title)}</h1><p class="subtitle">Request <strong id="request-id">${e(report.requestId)}</strong> · GDPR Art. 17 erasure by Lethe</p></div>` +
       `<div class="state" id="state">${e(report.state)}</div></header>`,
     `<p class="verdict" id="verdict">${e(v.verdict)}</p>`,
+    v.attention.length
+      ? section(
+          "attention",
+          "Needs attention",
+          `<table class="facts"><tbody>\n${rowsOf(v.attention)}\n</tbody></table>`,
+        )
+      : "",
     `<div class="totals" id="totals">${v.totals
       .map(
         ([k, val]) =>

@@ -33,6 +33,7 @@ export function renderReportMarkdown(report: ErasureReport): string {
     "",
     `**${e(v.verdict)}**`,
     "",
+    ...(v.attention.length ? ["## Needs attention", "", ...table(["", ""], v.attention), ""] : []),
     ...table(["", ""], v.facts),
     "",
     "## Totals",

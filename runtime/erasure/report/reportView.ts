@@ -25,6 +25,8 @@ export interface ReportView {
   }[];
   verification: [string, string][];
   approval: [string, string][];
+  /** A batch that stopped: why, and what resumes it (empty otherwise). */
+  attention: [string, string][];
   rawIds: string;
   /** Who signed it (key, fingerprint) and where the signature is. */
   signature: [string, string][];
@@ -137,7 +139,10 @@ export function reportView(r: ErasureReport, signed = false): ReportView {
           `${formatBytes(searched.bytesScanned)} scanned; nothing needed erasing${late}`
         : r.state === "REJECTED"
           ? `Rejected: nothing was erased${r.approval?.reason ? ` (${r.approval.reason})` : ""}`
-          : `Not completed: the request is ${r.state}`;
+          : r.attention
+            ? `Not completed: the erasure stopped and needs attention; what was done so far is below. ` +
+              `Resume it with ${r.attention.action}`
+            : `Not completed: the request is ${r.state}`;
   const facts: [string, string][] = [
     ["Request", r.requestId],
     ["State", r.state],
@@ -252,11 +257,28 @@ export function reportView(r: ErasureReport, signed = false): ReportView {
           ["Decided", formatTime(r.approval.decidedAt)],
         ]
       : [],
+    attention: r.attention
+      ? [
+          ["Why", r.attention.reason],
+          [
+            "What to do",
+            `${r.attention.action} (resumes the batch from its last forget round, else from find)`,
+          ],
+          [
+            "Afterwards",
+            "a retry that completes writes the final report in this one's place; the request stays " +
+              "NEEDS_ATTENTION until then",
+          ],
+        ]
+      : [],
     rawIds: r.rawIdsDropped
       ? `Dropped ${formatTime(r.rawIds?.droppedAt)}: ${count(r.rawIds?.versionsDeleted)} S3 object version(s) ` +
         "holding them (the batch manifest, the request's ID file) deleted, every version; none remains in " +
         "Lethe's tables."
-      : "NOT dropped yet.",
+      : r.attention
+        ? "Kept for the retry (the batch manifest, the request's ID file): dropped when the request " +
+          "completes, or lethe:failedRequestIdGraceDays past its deadline."
+        : "NOT dropped yet.",
     signature: r.signedWith
       ? [
           [

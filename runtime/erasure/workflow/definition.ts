@@ -193,6 +193,18 @@ export function workflowDefinition(s: WorkflowDefinitionSettings): Record<string
       TimeoutSeconds: s.taskTimeoutSeconds,
       ResultPath: "$.attention",
       Retry: lambdaRetry,
+      Next: "AttentionReport",
+    },
+    // The report task sees `$.attention` and writes each request a signed NOT_COMPLETED report of what
+    // was done so far and why; the requests stay NEEDS_ATTENTION for `lethe retry`. Should it fail, the
+    // batch still ends Failed (the alert has gone out).
+    AttentionReport: {
+      Type: "Task",
+      Resource: fn.report,
+      TimeoutSeconds: s.taskTimeoutSeconds,
+      ResultPath: "$.attentionReport",
+      Retry: lambdaRetry,
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.attentionReportFailure", Next: "Failed" }],
       Next: "Failed",
     },
     Failed: {

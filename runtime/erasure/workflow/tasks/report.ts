@@ -8,11 +8,22 @@
 // its report before any raw ID is deleted (a retry reads them back from there), deleting what is gone
 // already deletes nothing, counts of what was deleted are kept on the records, the state move is made
 // only from VERIFYING, and audit entries are appended once per batch.
+//
+// After the NeedsAttention state (its reply at `$.attention`) the same task writes each request a
+// signed report of a batch that stopped: what was done so far, why it stopped, what resumes it. It
+// drops no raw ID and moves nothing: the requests stay NEEDS_ATTENTION for `lethe retry`, and a retry
+// that completes writes the final report in its place.
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { UsageError } from "../../../contracts/errors";
 import type { ManifestRef } from "../../../contracts/messages";
-import type { ErasureReport, ReportOrigin, ReportStep, ReportTarget } from "../../../contracts/report";
+import type {
+  ErasureReport,
+  ReportAttention,
+  ReportOrigin,
+  ReportStep,
+  ReportTarget,
+} from "../../../contracts/report";
 import { reportUri } from "../../../contracts/report";
 import type { ErasureState } from "../../../contracts/requests";
 import { ttlAttribute } from "../../../contracts/tables";
@@ -57,6 +68,8 @@ export interface ReportTaskInput {
   /** The stores' Parallel puts the lake branch's verify reply here. */
   outcome?: { lake?: { verify?: { hits?: number } } };
   approval?: { decision?: string };
+  /** The NeedsAttention state's reply: the batch stopped (its status and why). */
+  attention?: { status?: string; reason?: string };
 }
 
 /** Verify's last reply: at the top of the state, or inside the lake's branch outcome. */
@@ -126,6 +139,7 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
   const now = () => (deps.now ?? (() => new Date()))();
   let batch = await getBatch(deps, batchId);
   if (!batch) throw new UsageError(`report: batch ${batchId} does not exist`);
+  if (input.attention !== undefined) return reportAttention(deps, input, batch, now);
 
   const rejected = batch.status === "REJECTED" || input.approval?.decision === "reject";
   if (rejected && batch.status !== "REJECTED") {
@@ -333,6 +347,130 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
 }
 
 /**
+ * The report of a batch that stopped (the NeedsAttention state's reply at `$.attention`): each request
+ * gets a signed NOT_COMPLETED report of what was done so far, why, and `lethe retry <batchId>`; its
+ * record points at it. Raw IDs, states and TTLs are left as they are: the batch is to be resumed. A
+ * batch that had ended otherwise (cancelled, rejected) gets nothing here.
+ */
+async function reportAttention(
+  deps: ReportTaskDeps,
+  input: ReportTaskInput,
+  batch: BatchRecord,
+  now: () => Date,
+): Promise<ReportTaskReply> {
+  const { batchId } = batch;
+  const counts = {
+    requests: 0,
+    subjects: 0,
+    objectsRewritten: 0,
+    versionsDeleted: 0,
+    rowsRemoved: 0,
+    bytesScanned: 0,
+    rawIdVersionsDeleted: 0,
+  };
+  if (input.attention?.status !== "NEEDS_ATTENTION" || batch.status !== "NEEDS_ATTENTION") {
+    return {
+      batchId,
+      state: batch.status,
+      requests: [],
+      counts,
+      message: `batch ${batchId} is ${batch.status}, not NEEDS_ATTENTION: no report of it needing attention`,
+    };
+  }
+  const attention: ReportAttention = {
+    reason: input.attention.reason ?? batch.reason ?? "the batch stopped without a reason it could name",
+    action: `lethe retry ${batchId}`,
+  };
+  const ledger = await new ForgetLedger(deps.doc, deps.ledgerTable).summary(batchId);
+  const targets: ReportTarget[] = [
+    ...lakeTargets(
+      await findPlanMappers(deps.s3, input.plan),
+      await ledgerByMapper(deps.doc, deps.ledgerTable, batchId),
+      true,
+    ),
+    ...Object.values(batch.storeOutcomes ?? {}).sort((a, b) => a.name.localeCompare(b.name)),
+  ];
+  const reported: ReportedRequest[] = [];
+  for (const id of batch.requestIds) {
+    const uri = reportUri(deps.reportBucket.bucket, id);
+    let item = await requestItem(deps, id);
+    const hashes = await subjectHashesOf(deps, item);
+    const trail = await readAudit(deps.doc, deps.audit.tableName, id, deps.s3);
+    // Once per stop: a Lambda retry appends nothing, a later stop of the retried batch does.
+    const sinceRetry = trail.slice(trail.map((e) => e.step).lastIndexOf("retried") + 1);
+    if (!sinceRetry.some((e) => e.step === "attention-reported" && e.detail?.batchId === batchId)) {
+      await appendAudit(deps.doc, deps.audit, id, "attention-reported", {
+        batchId,
+        reason: attention.reason,
+        report: uri,
+      });
+    }
+    const r = await deps.doc.send(
+      new UpdateCommand({
+        TableName: deps.requestsTable,
+        Key: { requestId: id },
+        ConditionExpression: "attribute_exists(requestId)",
+        UpdateExpression: "SET #report = :report, #verdict = :verdict, #searched = :searched",
+        ExpressionAttributeNames: { "#report": "report", "#verdict": "verdict", "#searched": "searched" },
+        ExpressionAttributeValues: {
+          ":report": uri,
+          ":verdict": erasureVerdict("NEEDS_ATTENTION", targets),
+          ":searched": searchedOf(targets),
+        },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    item = r.Attributes as RequestItem;
+    const chain = checkAuditChain(
+      (await readAudit(deps.doc, deps.audit.tableName, id)) as unknown as Record<string, unknown>[],
+    );
+    await writeReport(
+      deps.s3,
+      deps.reportBucket,
+      buildReport({
+        batch,
+        item,
+        hashes,
+        targets,
+        input,
+        rejected: false,
+        audit: await readAudit(deps.doc, deps.audit.tableName, id, deps.s3),
+        auditChain: { entries: chain.entries, head: chain.head },
+        attention,
+        now: now(),
+        ...(deps.origin ? { origin: deps.origin } : {}),
+        ...(deps.signer ? { signedWith: deps.signer.key } : {}),
+      }),
+      deps.signer,
+    );
+    reported.push({
+      requestId: id,
+      state: item.status,
+      report: uri,
+      subjects: hashes.length,
+      rawIdVersionsDeleted: 0,
+    });
+  }
+  Object.assign(counts, {
+    requests: reported.length,
+    subjects: reported.reduce((n, r) => n + r.subjects, 0),
+    objectsRewritten: targets.reduce((n, t) => n + (t.objectsRewritten ?? 0), 0),
+    versionsDeleted: ledger.versionsDeleted,
+    rowsRemoved: targets.reduce((n, t) => n + t.rowsRemoved, 0),
+    bytesScanned: targets.reduce((n, t) => n + (t.bytesScanned ?? 0), 0),
+  });
+  return {
+    batchId,
+    state: "NEEDS_ATTENTION",
+    requests: reported,
+    counts,
+    message:
+      `batch ${batchId} NEEDS_ATTENTION: ${counts.requests} report(s) of what was done so far written for ` +
+      `${counts.subjects} subject(s); resume it with lethe retry ${batchId}`,
+  };
+}
+
+/**
  * The record's hashes, else its hashes file's (a large request's, beside its ID file), else its ID
  * file's, else (a retry after the file went) the report's.
  */
@@ -375,6 +513,8 @@ interface ReportFacts {
   rejected: boolean;
   audit: AuditEntry[];
   auditChain?: ErasureReport["auditChain"];
+  /** A batch that stopped: the report says why and what to do, and verification only if verify ran. */
+  attention?: ReportAttention;
   origin?: ReportOrigin;
   signedWith?: ErasureReport["signedWith"];
   now: Date;
@@ -413,19 +553,30 @@ export function buildReport(f: ReportFacts): ErasureReport {
     batch: { requestCount: batch.requestIds.length, subjectCount: batch.subjectCount },
     steps,
     targets: f.targets,
-    ...(f.rejected
+    ...(f.rejected || (f.attention && !verify)
       ? {}
-      : {
-          verification: {
-            // Report runs only after verify found nothing (checked above), or on the retry of a batch it completed.
-            remainingRows: lastVerify(f.input)?.hits ?? 0,
-            rounds: vc.rounds ?? (f.input.round ?? 0) + 1,
-            ...(verify?.endedAt ? { verifiedAt: verify.endedAt } : {}),
-            objectsChecked: vc.objectsChecked ?? vc.objects ?? 0,
-            versionsChecked: vc.versionsChecked ?? vc.versions ?? 0,
-            ...(vc.bytesScanned !== undefined ? { bytesScanned: vc.bytesScanned } : {}),
-          },
-        }),
+      : f.attention
+        ? {
+            verification: {
+              remainingRows: vc.remainingRows ?? 0,
+              rounds: vc.rounds ?? (f.input.round ?? 0) + 1,
+              ...(verify?.endedAt ? { verifiedAt: verify.endedAt } : {}),
+              objectsChecked: vc.objectsChecked ?? 0,
+              versionsChecked: vc.versionsChecked ?? 0,
+              ...(vc.bytesScanned !== undefined ? { bytesScanned: vc.bytesScanned } : {}),
+            },
+          }
+        : {
+            verification: {
+              // Report runs only after verify found nothing (checked above), or on the retry of a batch it completed.
+              remainingRows: lastVerify(f.input)?.hits ?? 0,
+              rounds: vc.rounds ?? (f.input.round ?? 0) + 1,
+              ...(verify?.endedAt ? { verifiedAt: verify.endedAt } : {}),
+              objectsChecked: vc.objectsChecked ?? vc.objects ?? 0,
+              versionsChecked: vc.versionsChecked ?? vc.versions ?? 0,
+              ...(vc.bytesScanned !== undefined ? { bytesScanned: vc.bytesScanned } : {}),
+            },
+          }),
     rawIdsDropped: dropped !== undefined,
     ...(dropped
       ? {
@@ -446,6 +597,7 @@ export function buildReport(f: ReportFacts): ErasureReport {
           },
         }
       : {}),
+    ...(f.attention ? { attention: f.attention } : {}),
     audit: f.audit.map((e) => ({
       at: auditTime(e),
       event: e.step,
