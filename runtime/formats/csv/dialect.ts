@@ -1,6 +1,7 @@
 // How a CSV or TSV table is read, as its Glue table says: the SerDe, its separator, quote and escape
 // characters, the header lines to skip and the columns in the table's order. The purge, the indexer and
-// the local find engine read objects with these options, and glueSerdeInfo gives Athena the same ones.
+// the local find engine read objects with these options; glueSerdeInfo is the Glue definition that makes
+// Athena read them the same way (find checks a table against it: ./glueTable.ts).
 import type { CsvTableOptions } from "../../contracts/mappers";
 import { MatchSpecError } from "../../subjects/matcher";
 
