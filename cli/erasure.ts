@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { StackFlags, UsageError, action, examples, jsonOption, stackOptions, wholeNumber } from "./command";
 import { stepProgress } from "../local/progress";
 import { eraseWaitAfter, narrateWaits, stepWait, withWaitLabel } from "./waits";
+import type { BatchStep } from "./work/batchSteps";
 import type { ErasureVerdict, ReportSearched } from "../runtime/contracts/report";
 import { formatBytes } from "../runtime/erasure/report/reportView";
 import { searchedText } from "../runtime/erasure/report/verdict";
@@ -18,6 +19,36 @@ function print(value: unknown, json: boolean, text: (v: Record<string, unknown>)
 
 const stackOf = (o: StackFlags) => ({ stackOutputsFile: o.stackOutputs, stack: o.stack });
 
+/**
+ * What `erase` and `retry` show while they follow a batch: its step on one progress line, the work's
+ * own lines on stderr, and a label for every wait (cli/waits.ts). `end` closes both when the work ends.
+ */
+function followDisplay(command: string, o: StackFlags & { drainSeconds: number }, firstWait: string) {
+  const steps = stepProgress(command, { plainIntervalMs: 2000 });
+  // Its plain progress lines come at most every 2 s: a line of its own only when they stop.
+  const waits = narrateWaits(command, { afterMs: 2500 });
+  waits.waitingFor(firstWait);
+  return {
+    options: {
+      ...stackOf(o),
+      drainSeconds: o.drainSeconds,
+      progress: (line: string) => {
+        steps.done();
+        process.stderr.write(`${command}: ${line}\n`);
+        waits.waitingFor(eraseWaitAfter(line));
+      },
+      onStep: (s: BatchStep) => {
+        steps.at(s.step, s.done, s.total, s.text);
+        waits.waitingFor(stepWait(s, o.drainSeconds));
+      },
+    },
+    end: () => {
+      steps.done();
+      waits.stop();
+    },
+  };
+}
+
 interface EraseOptions extends StackFlags {
   idsFile?: string;
   reason?: string;
@@ -29,29 +60,15 @@ interface EraseOptions extends StackFlags {
 
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
   const { erase } = await import("./work/erasureCommands");
-  const steps = stepProgress("lethe erase", { plainIntervalMs: 2000 });
-  // Its plain progress lines come at most every 2 s: a line of its own only when they stop.
-  const waits = narrateWaits("lethe erase", { afterMs: 2500 });
-  waits.waitingFor("the request function (packaged as `pulumi up` would, then run), to file the request");
+  const display = followDisplay(
+    "lethe erase",
+    o,
+    "the request function (packaged as `pulumi up` would, then run), to file the request",
+  );
   const result = await erase(
     { ids, idsFile: o.idsFile, reason: o.reason, requestedBy: o.requestedBy, wait: o.wait === true },
-    {
-      ...stackOf(o),
-      drainSeconds: o.drainSeconds,
-      progress: (line) => {
-        steps.done();
-        process.stderr.write(`lethe erase: ${line}\n`);
-        waits.waitingFor(eraseWaitAfter(line));
-      },
-      onStep: (s) => {
-        steps.at(s.step, s.done, s.total, s.text);
-        waits.waitingFor(stepWait(s, o.drainSeconds));
-      },
-    },
-  ).finally(() => {
-    steps.done();
-    waits.stop();
-  });
+    display.options,
+  ).finally(display.end);
   print(result, o.json === true, (r) => {
     const req = r.request as Record<string, unknown>;
     const status = r.status as Record<string, unknown> | undefined;
@@ -131,29 +148,12 @@ async function retryCommand(
   o: StackFlags & { by?: string; wait?: boolean; json?: boolean; drainSeconds: number },
 ): Promise<number> {
   const { retry } = await import("./work/erasureCommands");
-  const steps = stepProgress("lethe retry", { plainIntervalMs: 2000 });
-  const waits = narrateWaits("lethe retry", { afterMs: 2500 });
-  waits.waitingFor("the batch function, to resume the batch");
+  const display = followDisplay("lethe retry", o, "the batch function, to resume the batch");
   const result = await retry(
     batchId,
     { by: o.by ?? process.env.USER ?? "cli", wait: o.wait === true },
-    {
-      ...stackOf(o),
-      drainSeconds: o.drainSeconds,
-      progress: (line) => {
-        steps.done();
-        process.stderr.write(`lethe retry: ${line}\n`);
-        waits.waitingFor(eraseWaitAfter(line));
-      },
-      onStep: (s) => {
-        steps.at(s.step, s.done, s.total, s.text);
-        waits.waitingFor(stepWait(s, o.drainSeconds));
-      },
-    },
-  ).finally(() => {
-    steps.done();
-    waits.stop();
-  });
+    display.options,
+  ).finally(display.end);
   print(result, o.json === true, (r) => {
     const statuses = (r.statuses as Record<string, unknown>[] | undefined) ?? [];
     return [

@@ -10,8 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
-import { EncryptionKeyArgs, keyWithAlias } from "../components/encryptionKey";
-import { enableIamPoliciesOfAccount } from "../components/policyDocuments";
+import { EncryptionKeyArgs, accountIamKeyPolicy, keyWithAlias } from "../components/encryptionKey";
 import { envNames } from "../../runtime/contracts/env";
 import { createApiHandler } from "../../runtime/handlers/api";
 import { byStatusIndex } from "../../runtime/erasure/requestPages";
@@ -67,13 +66,7 @@ export class ApprovalLinkKey extends pulumi.ComponentResource {
   readonly arn: pulumi.Output<string>;
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:security:ApprovalLinkKey", name, {}, opts);
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-    const policy = pulumi
-      .all([identity.accountId, partition.partition])
-      .apply(([account, part]) =>
-        JSON.stringify({ Version: "2012-10-17", Statement: [enableIamPoliciesOfAccount(part, account)] }),
-      );
+    const policy = accountIamKeyPolicy(this);
     ({ key: this.key } = keyWithAlias(this, name, {
       description: `Lethe ${pulumi.getStack()}: signs the approve/reject links of approval notifications`,
       aliasName: `alias/lethe-${pulumi.getStack()}-approval-links`,

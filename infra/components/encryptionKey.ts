@@ -74,6 +74,20 @@ export class EncryptionKey extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * The key policy of a key only this account's IAM policies grant use of (the subject hash, report
+ * signing and approval link keys): the grants themselves are each role's, least privilege.
+ */
+export function accountIamKeyPolicy(parent: pulumi.Resource): pulumi.Output<string> {
+  const identity = aws.getCallerIdentityOutput({}, { parent });
+  const partition = aws.getPartitionOutput({}, { parent });
+  return pulumi
+    .all([identity.accountId, partition.partition])
+    .apply(([account, part]) =>
+      JSON.stringify({ Version: "2012-10-17", Statement: [enableIamPoliciesOfAccount(part, account)] }),
+    );
+}
+
 /** A customer-managed key and its alias, children of `parent`: the part every Lethe key shares. */
 export function keyWithAlias(
   parent: pulumi.Resource,

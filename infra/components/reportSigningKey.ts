@@ -5,8 +5,7 @@
 // account's IAM grant that use and nothing more: no AWS service uses it.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { enableIamPoliciesOfAccount } from "./policyDocuments";
-import { EncryptionKeyArgs, keyWithAlias } from "./encryptionKey";
+import { EncryptionKeyArgs, accountIamKeyPolicy, keyWithAlias } from "./encryptionKey";
 import type { PolicyStatement } from "./letheFunction";
 
 export type ReportSigningKeyArgs = EncryptionKeyArgs;
@@ -30,13 +29,7 @@ export class ReportSigningKey extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReportSigningKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:security:ReportSigningKey", name, {}, opts);
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-    const policy = pulumi
-      .all([identity.accountId, partition.partition])
-      .apply(([account, part]) =>
-        JSON.stringify({ Version: "2012-10-17", Statement: [enableIamPoliciesOfAccount(part, account)] }),
-      );
+    const policy = accountIamKeyPolicy(this);
 
     ({ key: this.key, alias: this.alias } = keyWithAlias(this, name, {
       description: `Lethe ${pulumi.getStack()}: signs each erasure report (ECDSA P-256), so an auditor can check it offline`,

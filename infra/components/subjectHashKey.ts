@@ -4,8 +4,7 @@
 // The key policy lets this account's IAM grant that use and nothing more: no AWS service uses it.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { enableIamPoliciesOfAccount } from "./policyDocuments";
-import { EncryptionKeyArgs, keyWithAlias } from "./encryptionKey";
+import { EncryptionKeyArgs, accountIamKeyPolicy, keyWithAlias } from "./encryptionKey";
 import type { PolicyStatement } from "./letheFunction";
 
 export type SubjectHashKeyArgs = EncryptionKeyArgs;
@@ -22,13 +21,7 @@ export class SubjectHashKey extends pulumi.ComponentResource {
 
   constructor(name: string, args: SubjectHashKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:security:SubjectHashKey", name, {}, opts);
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-    const policy = pulumi
-      .all([identity.accountId, partition.partition])
-      .apply(([account, part]) =>
-        JSON.stringify({ Version: "2012-10-17", Statement: [enableIamPoliciesOfAccount(part, account)] }),
-      );
+    const policy = accountIamKeyPolicy(this);
 
     ({ key: this.key, alias: this.alias } = keyWithAlias(this, name, {
       description: `Lethe ${pulumi.getStack()}: keys the hashes that stand for data subjects in reports, the index and the audit trail`,
