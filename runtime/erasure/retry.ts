@@ -103,6 +103,18 @@ export async function retryBatch(deps: RetryDeps, batchId: string, who: MovedBy)
       ExpressionAttributeValues: { ":e": executionId, ":n": retries },
     }),
   );
+  // The requests no longer point at their NEEDS_ATTENTION report: whoever follows them waits for the
+  // final one (the report task points at it once it is written).
+  for (const requestId of batch.requestIds)
+    await deps.doc.send(
+      new UpdateCommand({
+        TableName: deps.requestsTable,
+        Key: { requestId },
+        ConditionExpression: "attribute_exists(requestId)",
+        UpdateExpression: "REMOVE #report",
+        ExpressionAttributeNames: { "#report": "report" },
+      }),
+    );
   const resumedAt = plan ? "Forget" : "Find";
   await auditEach(deps, batch.requestIds, "retried", {
     batchId,

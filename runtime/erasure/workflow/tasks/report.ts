@@ -233,7 +233,8 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
     await moveBatch(deps, batchId, "COMPLETED", { completedAt: now().toISOString() });
   }
 
-  // 4. Each request: its TTL, the report's location, the audit entries of this step (once).
+  // 4. Each request: its TTL, its verdict, the audit entries of this step (once). Where its report is
+  // comes only after step 5, so nobody following the request reads the preliminary one of step 1.
   const ttl = Math.floor(now().getTime() / 1000) + deps.erasure.requestRetentionDays * 86_400;
   const reported: ReportedRequest[] = [];
   for (const id of batch.requestIds) {
@@ -244,16 +245,13 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
         Key: { requestId: id },
         ConditionExpression: "attribute_exists(requestId)",
         // The verdict and where Lethe looked, for `status` (counts and names of mappers, no ID).
-        UpdateExpression:
-          "SET #report = :report, #verdict = :verdict, #searched = :searched, #ttl = if_not_exists(#ttl, :ttl)",
+        UpdateExpression: "SET #verdict = :verdict, #searched = :searched, #ttl = if_not_exists(#ttl, :ttl)",
         ExpressionAttributeNames: {
-          "#report": "report",
           "#verdict": "verdict",
           "#searched": "searched",
           "#ttl": ttlAttribute,
         },
         ExpressionAttributeValues: {
-          ":report": uri,
           // Step 3 ended a verified batch's requests COMPLETED; a rejected batch's are REJECTED.
           ":verdict": erasureVerdict(rejected ? "REJECTED" : "COMPLETED", targets),
           ":searched": searchedOf(targets),
@@ -331,6 +329,16 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
         ...provenance,
       }),
       deps.signer,
+    );
+    await deps.doc.send(
+      new UpdateCommand({
+        TableName: deps.requestsTable,
+        Key: { requestId: r.requestId },
+        ConditionExpression: "attribute_exists(requestId)",
+        UpdateExpression: "SET #report = :report",
+        ExpressionAttributeNames: { "#report": "report" },
+        ExpressionAttributeValues: { ":report": r.report },
+      }),
     );
   }
   const state: ErasureState = rejected ? "REJECTED" : "COMPLETED";
