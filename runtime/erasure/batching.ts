@@ -5,7 +5,8 @@
 // or the execution's input), the batch record is created, and one execution is started for it.
 import { randomUUID } from "node:crypto";
 import { S3Client } from "@aws-sdk/client-s3";
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { requestsInStatePages } from "./requestPages";
 import { BatchTables, batchTarget, createBatch, requestTarget } from "./batches";
 import { writeManifest } from "./manifest";
 import { ErasureRequest, readRequestIds } from "./request";
@@ -56,26 +57,13 @@ export function newBatchId(now: Date): string {
 async function openRequests(deps: BatchingDeps): Promise<ErasureRequest[]> {
   const picked: ErasureRequest[] = [];
   let subjects = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.doc.send(
-      new QueryCommand({
-        TableName: deps.requestsTable,
-        IndexName: "byStatus",
-        KeyConditionExpression: "#s = :received",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":received": "RECEIVED" },
-        ScanIndexForward: true,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const r of (page.Items ?? []) as ErasureRequest[]) {
+  for await (const page of requestsInStatePages<ErasureRequest>(deps.doc, deps.requestsTable, "RECEIVED")) {
+    for (const r of page) {
       if (picked.length > 0 && subjects + r.subjectCount > deps.maxSubjects) return picked;
       picked.push(r);
       subjects += r.subjectCount;
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return picked;
 }
 

@@ -1,7 +1,8 @@
 // The legal deadline, watched: which open requests are due within the warning window or already past
 // their deadline, one alert per request and kind (a conditional write marks it sent), and the figures
 // the dashboard and alarms read. Alerts name requests by id and count subjects; they never carry an ID.
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { requestsInState } from "./requestPages";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { endStates, erasureStates, ErasureState } from "../contracts/requests";
@@ -66,33 +67,6 @@ export function deadlineFindings(
   return out.sort((a, b) => a.deadline.localeCompare(b.deadline));
 }
 
-/** The requests in one state, through the byStatus index (paged); `projection` null: every attribute. */
-export async function requestsInState<T = OpenRequest>(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  status: ErasureState,
-  projection: string | null = "requestId, #s, deadline, receivedAt",
-): Promise<T[]> {
-  const out: T[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: "byStatus",
-        KeyConditionExpression: "#s = :s",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":s": status },
-        ...(projection ? { ProjectionExpression: projection } : {}),
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...((page.Items ?? []) as T[]));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
-}
-
 /** Every request the legal clock still runs for: not finished (NEEDS_ATTENTION waits for a person, so it counts). */
 export const watchedStates = erasureStates.filter((s) => !endStates.includes(s) || s === "NEEDS_ATTENTION");
 
@@ -149,7 +123,11 @@ export async function sweepDeadlines(deps: DeadlineSweepDeps): Promise<DeadlineS
   const now = (deps.now ?? (() => new Date()))();
   const open: OpenRequest[] = [];
   for (const state of watchedStates)
-    open.push(...(await requestsInState(deps.doc, deps.requestsTable, state)));
+    open.push(
+      ...(await requestsInState<OpenRequest>(deps.doc, deps.requestsTable, state, {
+        projection: "requestId, #s, deadline, receivedAt",
+      })),
+    );
   const findings = deadlineFindings(open, now, deps.warnDays);
   let alertsSent = 0;
   for (const f of findings) {

@@ -10,7 +10,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { erasureStates, ErasureState } from "../contracts/requests";
 import type { OptOutRegistry } from "../ingest/optOutRegistry";
 import { auditEach, BatchTables } from "./batches";
-import { requestsInState } from "./deadlines";
+import { requestsInState } from "./requestPages";
 import { ErasureRequest, getErasureRequest, readRequestIds, readSubjectHashes } from "./request";
 import { canonicalSubject, SubjectHasher } from "../subjects/subjectHash";
 
@@ -40,7 +40,7 @@ export interface ReleaseReply {
 async function holdersByHash(deps: ReleaseDeps, except: Set<string>): Promise<Map<string, string>> {
   const holders = new Map<string, string>();
   for (const status of erasureStates.filter((s) => !releasingStates.includes(s)))
-    for (const r of await requestsInState<ErasureRequest>(deps.doc, deps.requestsTable, status, null)) {
+    for (const r of await requestsInState<ErasureRequest>(deps.doc, deps.requestsTable, status)) {
       if (except.has(r.requestId)) continue;
       for (const h of await readSubjectHashes(deps.s3, r)) if (!holders.has(h)) holders.set(h, r.requestId);
     }

@@ -12,13 +12,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ErasureState } from "../contracts/requests";
 import { manifestTable, requestIdsRoot } from "../contracts/lakeSchema";
 import { UsageError } from "../contracts/errors";
@@ -27,6 +21,7 @@ import { ErasureSettings } from "./settings";
 import { SubjectIdError, validateSubjectKeys } from "../subjects/subjectIds";
 import { moveState, StateMoveTarget } from "./stateMoves";
 import { clearIdempotencyRecord } from "./idempotencyRecord";
+import { requestsInStatePages } from "./requestPages";
 
 /** An S3 object version: where a request's raw IDs (or its subjects' hashes) are. */
 export interface S3FileRef {
@@ -422,24 +417,17 @@ export async function sweepFailedRequestIds(settings: RawIdSettings): Promise<st
   const cutoff = new Date(now.getTime() - settings.erasure.failedRequestIdGraceDays * dayMs);
   const dropped: string[] = [];
   for (const status of sweptStatuses) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await settings.doc.send(
-        new QueryCommand({
-          TableName: settings.tableName,
-          IndexName: "byStatus",
-          KeyConditionExpression: "#s = :failed AND deadline <= :cutoff",
-          ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: { ":failed": status, ":cutoff": cutoff.toISOString() },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const r of (page.Items ?? []) as ErasureRequest[]) {
+    const due = { deadlineUpTo: cutoff.toISOString() };
+    for await (const page of requestsInStatePages<ErasureRequest>(
+      settings.doc,
+      settings.tableName,
+      status,
+      due,
+    ))
+      for (const r of page) {
         if (!rawIdsExpired(r, settings.erasure.failedRequestIdGraceDays, now)) continue;
         if (await dropRawIds(settings, r, now, rawIdsDroppedReason)) dropped.push(r.requestId);
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
   }
   return dropped;
 }

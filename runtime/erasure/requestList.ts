@@ -1,7 +1,8 @@
 // The requests an operator looks at (`lethe requests`): each with its state, deadline and the days
 // left on the legal clock, overdue first. Read through the requests table's byStatus index, one
 // query per state; no subject IDs or hashes are read, only a count.
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { requestsInState } from "./requestPages";
 import { erasureStates, ErasureState } from "../contracts/requests";
 import { daysLeft, watchedStates } from "./deadlines";
 
@@ -32,29 +33,10 @@ interface RequestItem {
   subjectCount?: number;
 }
 
-async function inState(
-  doc: DynamoDBDocumentClient,
-  table: string,
-  status: ErasureState,
-): Promise<RequestItem[]> {
-  const out: RequestItem[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: "byStatus",
-        KeyConditionExpression: "#s = :s",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":s": status },
-        ProjectionExpression: "requestId, #s, receivedAt, deadline, subjectCount",
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...((page.Items ?? []) as RequestItem[]));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
+function inState(doc: DynamoDBDocumentClient, table: string, status: ErasureState): Promise<RequestItem[]> {
+  return requestsInState<RequestItem>(doc, table, status, {
+    projection: "requestId, #s, receivedAt, deadline, subjectCount",
+  });
 }
 
 /** Pure: the listing of `items` at `now`, overdue first (most overdue first), then by deadline. */

@@ -11,6 +11,57 @@ import { tableShapes } from "../contracts/tables";
 export const byStatusIndex = tableShapes.requests.globalSecondaryIndexes[0].name;
 export const openStates: readonly ErasureState[] = erasureStates.filter((s) => !endStates.includes(s));
 
+export interface StatePagerOptions {
+  /** Attributes to read (`#s` names the status); none: every attribute. */
+  projection?: string;
+  /** Only requests whose deadline is at or before this (ISO time). */
+  deadlineUpTo?: string;
+}
+
+/**
+ * Every request in one state, a page of the byStatus index at a time, earliest deadline first: the one
+ * place the index is paged through whole (a caller stops early by leaving its loop).
+ */
+export async function* requestsInStatePages<T = Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  status: ErasureState,
+  options: StatePagerOptions = {},
+): AsyncGenerator<T[]> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: byStatusIndex,
+        KeyConditionExpression: options.deadlineUpTo ? "#s = :s AND deadline <= :upTo" : "#s = :s",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: {
+          ":s": status,
+          ...(options.deadlineUpTo ? { ":upTo": options.deadlineUpTo } : {}),
+        },
+        ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+        ScanIndexForward: true,
+        ExclusiveStartKey,
+      }),
+    );
+    yield (page.Items ?? []) as T[];
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+/** Every request in one state (the pages of `requestsInStatePages` joined). */
+export async function requestsInState<T = Record<string, unknown>>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  status: ErasureState,
+  options: StatePagerOptions = {},
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of requestsInStatePages<T>(doc, tableName, status, options)) out.push(...page);
+  return out;
+}
+
 export interface RequestListItem {
   requestId: string;
   state: ErasureState;

@@ -3,7 +3,7 @@
 // hand) leaves its requests FINDING or FORGETTING forever, with nothing behind them. Each such batch
 // moves to NEEDS_ATTENTION with its requests, saying why and that `lethe retry` resumes it, so
 // `status` tells the truth and the operators are alerted like any batch needing attention.
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { requestsInState } from "./requestPages";
 import { endStates, ErasureState } from "../contracts/requests";
 import { BatchTables, getBatch, moveBatch, workflowMover } from "./batches";
 import { StateMoveRefused } from "./stateMoves";
@@ -33,23 +33,9 @@ export interface StrandedBatch {
 /** The batches holding requests in an in-execution state, each once. */
 async function batchesInExecution(deps: BatchTables): Promise<string[]> {
   const ids = new Set<string>();
-  for (const status of inExecutionStates) {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.doc.send(
-        new QueryCommand({
-          TableName: deps.requestsTable,
-          IndexName: "byStatus",
-          KeyConditionExpression: "#s = :s",
-          ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: { ":s": status },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const r of page.Items ?? []) if (typeof r.batchId === "string") ids.add(r.batchId);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
+  for (const status of inExecutionStates)
+    for (const r of await requestsInState(deps.doc, deps.requestsTable, status, { projection: "batchId" }))
+      if (typeof r.batchId === "string") ids.add(r.batchId);
   return [...ids].sort();
 }
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { makeDocumentClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { requestTarget } from "../../runtime/erasure/batches";
-import { requestsInState } from "../../runtime/erasure/deadlines";
+import { requestsInState } from "../../runtime/erasure/requestPages";
 import { moveState } from "../../runtime/erasure/stateMoves";
 import { ApiServer, startApiServer } from "../../cli/work/apiServer";
 import { sharedLocalStack } from "../support/localStack";
@@ -37,7 +37,11 @@ describe("HTTP API: schemathesis against /openapi.json", function () {
   after(async () => {
     await server?.close();
     const doc = makeDocumentClient();
-    for (const r of await requestsInState(doc, stack.requestsTable, "RECEIVED"))
+    for (const r of await requestsInState<{ requestId: string; receivedAt: string }>(
+      doc,
+      stack.requestsTable,
+      "RECEIVED",
+    ))
       if (r.receivedAt >= started)
         await moveState(doc, requestTarget({ doc, ...stack }, r.requestId), "CANCELLED").catch(
           () => undefined,
