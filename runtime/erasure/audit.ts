@@ -128,13 +128,23 @@ export async function readAudit(
     out.push(...((page.Items ?? []) as AuditEntry[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  if (s3) {
-    for (const e of out) {
-      if (!e.detailObject) continue;
-      const { bucket, key, versionId } = e.detailObject;
-      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-      e.detail = JSON.parse(await obj.Body!.transformToString("utf8"));
+  return s3 ? withStoredDetails(out, s3) : out;
+}
+
+/**
+ * Copies of `entries` with each detail kept in S3 read back into `detail`; the entries themselves stay
+ * as stored (what the audit chain hashes), so one read serves the chain check and the report.
+ */
+export async function withStoredDetails(entries: readonly AuditEntry[], s3: S3Client): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  for (const e of entries) {
+    if (!e.detailObject) {
+      out.push({ ...e });
+      continue;
     }
+    const { bucket, key, versionId } = e.detailObject;
+    const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    out.push({ ...e, detail: JSON.parse(await obj.Body!.transformToString("utf8")) });
   }
   return out;
 }

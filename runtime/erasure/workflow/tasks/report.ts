@@ -27,7 +27,7 @@ import type {
 import { reportUri } from "../../../contracts/report";
 import type { ErasureState } from "../../../contracts/requests";
 import { ttlAttribute } from "../../../contracts/tables";
-import { appendAudit, AuditEntry, AuditSettings, readAudit } from "../../audit";
+import { appendAudit, AuditEntry, AuditSettings, readAudit, withStoredDetails } from "../../audit";
 import { checkAuditChain } from "../../auditChain";
 import { BatchRecord, BatchTables, getBatch, moveBatch, recordStep } from "../../batches";
 import { ForgetLedger } from "../../forget/ledger";
@@ -309,10 +309,9 @@ export async function reportBatch(deps: ReportTaskDeps, rawInput: unknown): Prom
   for (const r of reported) {
     const item = items.get(r.requestId)!;
     // The chain over the entries as stored (details in S3 count by the hash each entry recorded).
-    const chain = checkAuditChain(
-      (await readAudit(deps.doc, deps.audit.tableName, r.requestId)) as unknown as Record<string, unknown>[],
-    );
-    const audit = await readAudit(deps.doc, deps.audit.tableName, r.requestId, deps.s3);
+    const stored = await readAudit(deps.doc, deps.audit.tableName, r.requestId);
+    const chain = checkAuditChain(stored as unknown as Record<string, unknown>[]);
+    const audit = await withStoredDetails(stored, deps.s3);
     await writeReport(
       deps.s3,
       deps.reportBucket,
@@ -429,9 +428,8 @@ async function reportAttention(
       }),
     );
     item = r.Attributes as RequestItem;
-    const chain = checkAuditChain(
-      (await readAudit(deps.doc, deps.audit.tableName, id)) as unknown as Record<string, unknown>[],
-    );
+    const stored = await readAudit(deps.doc, deps.audit.tableName, id);
+    const chain = checkAuditChain(stored as unknown as Record<string, unknown>[]);
     await writeReport(
       deps.s3,
       deps.reportBucket,
@@ -442,7 +440,7 @@ async function reportAttention(
         targets,
         input,
         rejected: false,
-        audit: await readAudit(deps.doc, deps.audit.tableName, id, deps.s3),
+        audit: await withStoredDetails(stored, deps.s3),
         auditChain: { entries: chain.entries, head: chain.head },
         attention,
         now: now(),
