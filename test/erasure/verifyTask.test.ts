@@ -80,6 +80,10 @@ describe("erasure workflow: the verify task", function () {
     ).to.have.length(1);
     expect(reply).to.include({ hits: 1, objectsChecked: 1, versionsChecked: 1, retry: true });
     expect(reply.remainingRows).to.be.greaterThan(0);
+    // Where the rows are left: the data mapper, by name, in the reply and its message.
+    const mapper = stack.dataMappers[0].name;
+    expect(reply.hitsByMapper).to.deep.equal({ [mapper]: 1 });
+    expect(reply.message).to.include(`(data mapper ${mapper}: 1)`);
   });
 
   it("re-finds a late object written into yesterday's partition after find began, and a copy into an old one", async () => {

@@ -43,6 +43,8 @@ export type VerifyReply = VerifyCounts & {
   round: number;
   /** Objects still holding a subject's row in some version. */
   hits: number;
+  /** Of `hits`, how many each data mapper holds (only mappers with some), so an operator knows where to look. */
+  hitsByMapper?: Record<string, number>;
   retry: boolean;
   nextRound?: number;
   plan?: PlanLocation;
@@ -186,15 +188,18 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
       })),
   };
   const retry = input.round < input.maxRounds;
+  const hitsByMapper = Object.fromEntries(next.mappers.map((m) => [m.mapper, m.objects.length]));
+  const where = next.mappers.map((m) => `${m.mapper}: ${m.objects.length}`).join(", ");
   return {
     ...base,
     hits: hitCount,
+    hitsByMapper,
     retry,
     nextRound,
     plan: await writeRoundPlan(deps.s3, deps.planTarget, next, nextRound),
     message:
       `batch ${input.batchId}: ${hitCount} object(s) still hold ${counts.remainingRows} subject row(s) after round ` +
-      `${input.round}` +
+      `${input.round} (data mapper ${where})` +
       (retry ? `; round ${nextRound} purges them` : `; no rounds left (${input.maxRounds})`),
   };
 }
