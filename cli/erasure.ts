@@ -73,7 +73,7 @@ async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
     const req = r.request as Record<string, unknown>;
     const status = r.status as Record<string, unknown> | undefined;
     return status
-      ? `request ${req.requestId}: ${status.state}${status.reason ? ` (${status.reason})` : ""}${status.report ? `; report ${status.report}` : ""}`
+      ? `request ${req.requestId}: ${status.state}${status.stateReason ? ` (${status.stateReason})` : ""}${status.report ? `; report ${status.report}` : ""}`
       : `request ${req.requestId}: ${req.status}, ${req.subjects} subject(s), deadline ${req.deadline}`;
   });
   return result.ok ? 0 : 1;
@@ -160,7 +160,7 @@ async function retryCommand(
       (r.retry as { message: string }).message,
       ...statuses.map(
         (s) =>
-          `request ${s.requestId}: ${s.state}${s.reason ? ` (${s.reason})` : ""}${s.report ? `; report ${s.report}` : ""}`,
+          `request ${s.requestId}: ${s.state}${s.stateReason ? ` (${s.stateReason})` : ""}${s.report ? `; report ${s.report}` : ""}`,
       ),
     ].join("\n");
   });

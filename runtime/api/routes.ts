@@ -156,7 +156,8 @@ const statusReply: JsonSchema = {
     daysLeft: { type: "number" },
     overdue: { type: "boolean" },
     subjects: { type: "integer" },
-    reason: { type: "string" },
+    reason: { type: "string", description: "why the request was filed" },
+    stateReason: { type: "string", description: "why it is in its state, when a move said" },
     batch: batchProgress,
     report: { type: "string" },
     parts: {

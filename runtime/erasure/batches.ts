@@ -106,11 +106,19 @@ export async function moveRequest(
   set: Record<string, unknown> = {},
   who: MovedBy = workflowMover,
 ): Promise<Record<string, unknown>> {
-  const moved = await moveState(t.doc, requestTarget(t, requestId), to, set);
+  // The reason of a move is the state's (`stateReason`): the request's own `reason` is why it was filed,
+  // which its report and status keep showing.
+  const { reason, ...rest } = set;
+  const moved = await moveState(
+    t.doc,
+    requestTarget(t, requestId),
+    to,
+    typeof reason === "string" ? { ...rest, stateReason: reason } : rest,
+  );
   await auditEach(t, [requestId], "state", {
     to,
     ...(moved.batchId ? { batchId: moved.batchId } : {}),
-    ...(typeof set.reason === "string" ? { reason: set.reason } : {}),
+    ...(typeof reason === "string" ? { reason } : {}),
     ...who,
   });
   return moved;

@@ -220,7 +220,7 @@ async function cancelFailedPart(
   why: string,
 ): Promise<void> {
   await moveErasureRequest(requests, requestId, "CANCELLED", {
-    reason: `the intake failed before the request was whole (${why})`,
+    stateReason: `the intake failed before the request was whole (${why})`,
   });
   await dropEndedRequestIds(requests, requestId, cancelledIdsDroppedReason);
 }

@@ -21,7 +21,10 @@ export interface RequestStatus {
   daysLeft: number;
   overdue: boolean;
   subjects?: number;
+  /** Why the request was filed. */
   reason?: string;
+  /** Why it is in its state, when a move said (cancelled, rejected, needs attention). */
+  stateReason?: string;
   batch?: {
     batchId: string;
     state: ErasureState;
@@ -91,6 +94,7 @@ function statusHead(item: Record<string, unknown>, state: ErasureState, now: Dat
     overdue: Date.parse(deadline) < now.getTime() && state !== "COMPLETED",
     ...(typeof item.subjectCount === "number" ? { subjects: item.subjectCount } : {}),
     ...(typeof item.reason === "string" ? { reason: item.reason } : {}),
+    ...(typeof item.stateReason === "string" ? { stateReason: item.stateReason } : {}),
   };
 }
 

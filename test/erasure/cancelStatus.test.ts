@@ -75,6 +75,30 @@ describe("erasure: cancel and status", () => {
     expect(await new ForgetLedger(doc, tables.ledgerTable).isCancelled(batchId)).to.equal(true);
   });
 
+  it("keeps the reason a request was filed with when a move gives its own (status shows both)", async () => {
+    const batchId = `b-${randomUUID().slice(0, 8)}`;
+    const filed = await request("BATCHED", { batchId, reason: "ticket GDPR-17" });
+    await createBatch(tables, {
+      batchId,
+      requestIds: [filed],
+      subjectCount: 3,
+      manifest: { bucket: "lake", key: `m/batch_id=${batchId}/manifest.jsonl` },
+      deadline: "2027-01-31T00:00:00.000Z",
+      createdAt: now.toISOString(),
+    });
+    await moveBatch(tables, batchId, "FINDING");
+    await moveBatch(tables, batchId, "NEEDS_ATTENTION", { reason: "lake: the engine was unreachable" });
+    const stored = (
+      await doc.send(new GetCommand({ TableName: tables.requestsTable, Key: { requestId: filed } }))
+    ).Item!;
+    expect(stored).to.include({ reason: "ticket GDPR-17", stateReason: "lake: the engine was unreachable" });
+    expect(await requestStatus(tables, { requestId: filed }, now)).to.include({
+      state: "NEEDS_ATTENTION",
+      reason: "ticket GDPR-17",
+      stateReason: "lake: the engine was unreachable",
+    });
+  });
+
   it("cancels a request that is not batched yet, and refuses one inside a running batch, naming the batch", async () => {
     const alone = await request();
     const deps = { ...tables, stopExecution: async () => undefined };
