@@ -145,6 +145,8 @@ export interface LetheConfig {
   deadlineWarningDays: number;
   /** EventBridge schedule on which the deadline function sweeps open requests. */
   deadlineSchedule: string;
+  /** EventBridge schedule of the retention function (only deployed when a data mapper declares retention). */
+  retentionSchedule: string;
   /** Days a request's report (keyed hashes only: the proof of erasure) is kept in the report bucket. */
   reportRetentionDays: number;
 }
@@ -202,6 +204,7 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   approvalTimeoutHours: "integer",
   deadlineWarningDays: "integer",
   deadlineSchedule: "string",
+  retentionSchedule: "string",
   reportRetentionDays: "integer",
 };
 
@@ -404,6 +407,7 @@ function validateWorkflowSettings(c: LetheConfig): void {
     );
   }
   checkSchedule(c, "deadlineSchedule");
+  checkSchedule(c, "retentionSchedule");
   integerIn(c, "reportRetentionDays", 1, 3650);
 }
 

@@ -4,6 +4,7 @@
 // Parquet's Arrow columns are read by matchOlderRows. Null times never match (the row is kept); a value
 // that is not a time is refused (MatchSpecError naming it), so nothing is dropped on a guess.
 import { DataType, Table } from "apache-arrow";
+import { partitionDay } from "../contracts/retention";
 import type { KeyMatcher } from "./matcher";
 import { MatchSpecError } from "./matcher";
 
@@ -25,7 +26,7 @@ export function timeOfText(text: string, column: string): number {
     );
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(t) || t.length === 10 ? t : `${t}Z`;
   const ms = Date.parse(zoned.replace(" ", "T"));
-  if (Number.isNaN(ms))
+  if (Number.isNaN(ms) || !partitionDay(t.slice(0, 10)))
     throw new MatchSpecError(`time column '${column}' holds an impossible time ${JSON.stringify(t)}`);
   return ms;
 }
