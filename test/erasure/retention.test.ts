@@ -23,6 +23,8 @@ import {
   writeRetentionReport,
 } from "../../runtime/erasure/retention";
 import { createTableLike } from "../../local/stack/copies";
+import { envNames } from "../../runtime/contracts/env";
+import { createRetentionHandler } from "../../runtime/handlers/retention";
 import { createTestLake, lakeMutex, TestLake } from "./forgetFixtures";
 
 const root = path.resolve(__dirname, "../..");
@@ -54,6 +56,7 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
   let lake: TestLake;
   let mapper: DataMapper;
   let ledger: ForgetLedger;
+  let ledgerTable: string;
   const keys = {
     old: "events/dt=2026-10-01/part-0.parquet",
     old2: "events/dt=2026-10-01/part-1.parquet",
@@ -124,11 +127,8 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
   before(async () => {
     lake = await createTestLake(4);
     mapper = { ...lake.mapper, retention: { days: 30, timeColumn: "event_time" } };
-    ledger = new ForgetLedger(
-      makeDocumentClient(),
-      await createTableLike("ledger", `lethe-ledger-${randomUUID().slice(0, 8)}`),
-      30,
-    );
+    ledgerTable = await createTableLike("ledger", `lethe-ledger-${randomUUID().slice(0, 8)}`);
+    ledger = new ForgetLedger(makeDocumentClient(), ledgerTable, 30);
     await put(keys.old, [["c-1", "2026-10-01T08:00:00Z", 10]]);
     await put(keys.old, [["c-1", "2026-10-01T09:00:00Z", 11]]);
     // Late data in an old partition: still dropped whole (the partition says when it is from).
@@ -252,5 +252,61 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     expect(again.objects).to.deep.equal([]);
     expect(again.plan.objectsKept).to.equal(3);
     expect((await ledger.summary(run.batchId)).versionsDeleted).to.equal(5);
+  });
+
+  it("the scheduled function runs each mapper that declares retention as of the event's time, and signs its report", async () => {
+    const kms = makeKmsClient();
+    const signingKey = (
+      await kms.send(
+        new CreateKeyCommand({
+          KeySpec: "ECC_NIST_P256",
+          KeyUsage: "SIGN_VERIFY",
+          Description: "retention fn",
+        }),
+      )
+    ).KeyMetadata!.Arn!;
+    // A partition-only rule: clicks keep 30 days by dt alone; events (no rule here) are not touched.
+    const clicks: DataMapper = {
+      ...lake.mapper,
+      name: "clicks",
+      glueTable: "clicks",
+      location: `s3://${lake.bucket}/clicks/`,
+      retention: { days: 30 },
+    };
+    await put("clicks/dt=2026-01-01/part-0.parquet", [["c-7", "2026-01-01T00:00:00Z", 7]]);
+    await put("clicks/dt=2026-11-20/part-0.parquet", [["c-7", "2026-11-20T00:00:00Z", 7]]);
+    const eventsBefore = await versionsOf(keys.straddling);
+    const handler = createRetentionHandler({
+      [envNames.dataMappers]: JSON.stringify([lake.mapper, clicks]),
+      [envNames.locksTable]: lake.lockTable,
+      [envNames.ledgerTable]: ledgerTable,
+      [envNames.reportBucket]: lake.bucket,
+      [envNames.kmsKeyArn]: lake.kmsKeyArn,
+      [envNames.reportSigningKeyArn]: signingKey,
+    });
+    const reply = await handler({
+      "detail-type": "Scheduled Event",
+      time: "2026-12-07T12:00:00Z",
+      detail: {},
+    });
+    expect(reply.runs).to.have.length(1);
+    expect(reply.runs[0]).to.deep.include({
+      mapper: "clicks",
+      verdict: "complete",
+      report: `s3://${lake.bucket}/reports/retention/mapper=clicks/run=20261207T120000Z/report.json`,
+    });
+    expect(reply.runs[0].totals).to.deep.include({ objectsDropped: 1, objectsRewritten: 0, objectsKept: 1 });
+    expect(await versionsOf("clicks/dt=2026-01-01/part-0.parquet")).to.deep.equal([]);
+    expect(await versionsOf("clicks/dt=2026-11-20/part-0.parquet")).to.have.length(1);
+    expect(await versionsOf(keys.straddling)).to.deep.equal(eventsBefore);
+    const stored = await readRetentionReport(lake.s3, lake.bucket, "clicks", "20261207T120000Z");
+    expect(stored.report.signingKey?.keyArn).to.equal(signingKey);
+    expect(
+      reportSignatureValid(stored.bytes, stored.signature!, stored.report.signingKey!.publicKey),
+    ).to.equal(true);
+    await handler({ mapper: "events" }).then(
+      () => expect.fail("events declares no retention here"),
+      (err: Error) => expect(err.message).to.include('no data mapper "events" declares retention'),
+    );
   });
 });
