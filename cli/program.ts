@@ -17,12 +17,14 @@ import { registerParquet } from "./parquet";
 import { registerPolicy } from "./policy";
 import { registerReport } from "./report";
 import { registerRequests } from "./requests";
+import { registerRetention } from "./retention";
 
 /** Each group's registration; a new group adds its line. */
 const groups: ((program: Command) => void)[] = [
   registerLocalStack,
   registerLake,
   registerErasure,
+  registerRetention,
   registerRequests,
   registerReport,
   registerAudit,

@@ -14,6 +14,7 @@ import {
   mapperNamePattern,
 } from "../runtime/contracts/mappers";
 import { CsvOptionsError, csvDialect } from "../runtime/formats/csv/dialect";
+import { RetentionRule, retentionRuleProblem } from "../runtime/contracts/retention";
 
 /**
  * One entry of `lethe:dataMappers`. `glueDatabase` and `location` may be left out only for the events
@@ -43,6 +44,8 @@ export interface DataMapperSetting {
   partitionColumns?: string[];
   /** The table's CSV options: required for the `csv` and `csv.gz` formats, refused for the others. */
   csv?: CsvTableOptions;
+  /** Erase rows older than this on lethe:retentionSchedule (docs/retention.md). */
+  retention?: RetentionRule;
 }
 
 export interface LetheConfig {
@@ -142,6 +145,8 @@ export interface LetheConfig {
   deadlineWarningDays: number;
   /** EventBridge schedule on which the deadline function sweeps open requests. */
   deadlineSchedule: string;
+  /** EventBridge schedule of the retention function (only deployed when a data mapper declares retention). */
+  retentionSchedule: string;
   /** Days a request's report (keyed hashes only: the proof of erasure) is kept in the report bucket. */
   reportRetentionDays: number;
 }
@@ -199,6 +204,7 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   approvalTimeoutHours: "integer",
   deadlineWarningDays: "integer",
   deadlineSchedule: "string",
+  retentionSchedule: "string",
   reportRetentionDays: "integer",
 };
 
@@ -401,6 +407,7 @@ function validateWorkflowSettings(c: LetheConfig): void {
     );
   }
   checkSchedule(c, "deadlineSchedule");
+  checkSchedule(c, "retentionSchedule");
   integerIn(c, "reportRetentionDays", 1, 3650);
 }
 
@@ -429,6 +436,7 @@ export function validateDataMappers(mappers: unknown): void {
       "format",
       "partitionColumns",
       "csv",
+      "retention",
     ];
     for (const k of Object.keys(m))
       if (!known.includes(k)) fail(`${label}: unknown field ${JSON.stringify(k)}`);
@@ -470,6 +478,8 @@ export function validateDataMappers(mappers: unknown): void {
       bad("partitionColumns", "must name top-level partition columns");
     const both = ids.filter((c) => partitions.includes(c));
     if (both.length > 0) bad("partitionColumns", `must not repeat an ID column (${both.join(", ")})`);
+    const retention = m.retention === undefined ? undefined : retentionRuleProblem(m.retention, partitions);
+    if (retention) fail(`${label}: retention ${retention}`);
     const unsupported = unsupportedFormats[String(m.format).toLowerCase()];
     if (unsupported) bad("format", `is not supported: ${unsupported} (docs/purge.md, "ORC and Avro")`);
     if (!dataMapperFormats.includes(m.format as DataMapperFormat))

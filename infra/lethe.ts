@@ -34,6 +34,7 @@ import { OperatorFunctions } from "./erasure/operatorFunctions";
 import { ErasureWorkflow } from "./erasure/workflow";
 import { OperationsDashboard } from "./dashboard";
 import { LetheFunction } from "./components/letheFunction";
+import { RetentionFunction } from "./erasure/retentionFunction";
 import { deadlineMetrics, deadlineServiceName } from "../runtime/handlers/deadline";
 import type { WorkflowSettings } from "../runtime/contracts/stack";
 import * as aws from "@pulumi/aws";
@@ -361,8 +362,23 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       dimensions: { service: deadlineServiceName },
     },
   });
+  // Only a stack whose data mappers declare retention has the retention function and its schedule.
+  const retention = config.dataMappers.some((m) => m.retention)
+    ? new RetentionFunction("lethe-retention", {
+        tags,
+        kmsKeyArn: lake.kmsKeyArn,
+        logRetentionDays: config.logRetentionDays,
+        dataMappers,
+        tables: { locks: tables.tables.locks, ledger: tables.tables.ledger },
+        ledgerRetentionDays: config.requestRetentionDays,
+        reportBucketName: reportBucket.bucketName,
+        reportSigningKeyArn: reportSigningKey.arn,
+        schedule: config.retentionSchedule,
+      })
+    : undefined;
   // Every function of the stack, by its short name: errors alarmed and on the dashboard.
   const everyFunction: Record<string, LetheFunction> = {
+    ...(retention ? { retention: retention.retention } : {}),
     "filter-builder": guard.builder,
     "ingest-guard": guard.transformer,
     indexer: indexer.indexer,

@@ -1,6 +1,7 @@
 // The key reports are signed with: a KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) whose private
 // half never leaves KMS. Only the report function's role is granted kms:Sign on it
-// (infra/erasure/workflowFunctions.ts); anyone may check a report with the public key, a stack output
+// (infra/erasure/workflowFunctions.ts), and the retention function's for its own reports
+// (infra/erasure/retentionFunction.ts); anyone may check a report with the public key, a stack output
 // (`reportSigningPublicKey`) printed in every certificate (docs/report.md). The key policy lets this
 // account's IAM grant that use and nothing more: no AWS service uses it.
 import * as pulumi from "@pulumi/pulumi";

@@ -36,6 +36,7 @@ export function resolveDataMappers(
           format: s.format,
           partitionColumns: [...(s.partitionColumns ?? [])],
           ...(s.csv ? { csv: { ...s.csv, columns: [...s.csv.columns] } } : {}),
+          ...(s.retention ? { retention: { ...s.retention } } : {}),
         };
         assertOutsideLethe(mapper, bucket);
         return mapper;

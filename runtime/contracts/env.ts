@@ -37,7 +37,7 @@ export const envNames = {
   deadlineWarningDays: "LETHE_DEADLINE_WARNING_DAYS",
   /** Where each request's report (JSON; keyed hashes only) is written. */
   reportBucket: "LETHE_REPORT_BUCKET",
-  /** The ECC_NIST_P256 KMS key each report is signed with (kms:Sign: the report function only). */
+  /** The ECC_NIST_P256 KMS key each report is signed with (kms:Sign: the report and retention functions only). */
   reportSigningKeyArn: "LETHE_REPORT_SIGNING_KEY_ARN",
   /** The Pulumi stack and the program's git commit, as each report names them. */
   stackName: "LETHE_STACK",

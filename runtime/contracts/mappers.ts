@@ -2,6 +2,7 @@
 // reads them from `lethe:dataMappers`, validates them, and hands them to the find, indexer and purge
 // functions (as JSON in `envNames.dataMappers`); the runtime never reads Pulumi config itself.
 import { Env, requiredEnv } from "./env";
+import type { RetentionRule } from "./retention";
 
 export type DataMapperFormat = "parquet" | "jsonl" | "jsonl.gz" | "csv" | "csv.gz";
 
@@ -55,6 +56,8 @@ export interface DataMapper {
   partitionColumns: string[];
   /** Required for the `csv` and `csv.gz` formats, absent for the others. */
   csv?: CsvTableOptions;
+  /** Rows older than this are erased on the retention schedule (runtime/contracts/retention.ts). */
+  retention?: RetentionRule;
 }
 
 /** Splits `s3://bucket/prefix/` into its bucket and key prefix. */

@@ -83,7 +83,7 @@ export interface StackOutputs {
   apiThrottle: { rateLimit: number; burstLimit: number };
   /** Where each request's report (JSON, keyed hashes only) is written: reports/request_id=<id>/report.json. */
   reportBucket: string;
-  /** The KMS key (ECC_NIST_P256, SIGN_VERIFY) each report is signed with: kms:Sign for the report function only. */
+  /** The KMS key (ECC_NIST_P256, SIGN_VERIFY) each report is signed with: kms:Sign for the report and retention functions only. */
   reportSigningKeyArn: string;
   /** Its public key (PEM): `lethe report verify --public-key` and openssl check reports with it (docs/report.md). */
   reportSigningPublicKey: string;

@@ -79,7 +79,11 @@ export interface LakeFormat {
   matchesHead(head: Uint8Array, size: number): boolean;
   /** Which of the matcher's keys occur, in how many rows (nothing written). */
   scan(source: ByteSource, matcher: KeyMatcher): Promise<ObjectScan>;
-  /** Writes the object without the matching rows to `sink`, every other row kept. */
+  /**
+   * Writes the object without the matching rows to `sink`, every other row kept. The matcher is a set
+   * of subjects' keys, or a row predicate beside it (retention: runtime/subjects/olderThan.ts) that a
+   * format applies the same way, through `matcher.has` and `matchRows`.
+   */
   purge(source: ByteSource, sink: ByteSink, matcher: KeyMatcher, options?: PurgeOptions): Promise<PurgeStats>;
   /** Every subject key of the object (the indexer and the backfill), reading only what holds them. */
   keysInObject(source: ByteSource, idColumns: readonly string[]): Promise<KeysInObject>;

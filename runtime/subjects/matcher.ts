@@ -5,6 +5,7 @@
 // columns are compared by their exact decimal text (64-bit values arrive as bigint).
 import { DataType, Table, Vector } from "apache-arrow";
 import { keyText, SubjectIdError, validateSubjectKeys } from "./subjectIds";
+import { matchOlderRows, OlderThan } from "./olderThan";
 
 export interface KeyMatcher {
   /** Column paths in key order, e.g. ["customer_id"] or ["tenant", "user.id"]. */
@@ -16,6 +17,8 @@ export interface KeyMatcher {
   readonly keys: ReadonlySet<string>;
   /** Per distinct key, its position (1-based) in the list given to keyMatcher. */
   readonly positions: readonly number[];
+  /** Present: a retention predicate (runtime/subjects/olderThan.ts), not a set of subjects' keys. */
+  readonly olderThan?: OlderThan;
   has(key: string): boolean;
 }
 
@@ -104,6 +107,7 @@ export function matchRows(
   matcher: KeyMatcher,
   onMatch: (row: number, key: string) => void,
 ): void {
+  if (matcher.olderThan) return matchOlderRows(table, matcher.olderThan, onMatch);
   if (matcher.columns.length === 1 && matchUtf8Bytes(table, matcher, onMatch)) return;
   const columns = matcher.columns.map((c) => keyColumn(table, c));
   const n = table.numRows;

@@ -49,6 +49,11 @@ function companions(k: keyof LetheConfig): Partial<LetheConfig> {
         },
       ],
     };
+  // The retention schedule exists only in a stack whose data mappers declare retention.
+  if (k === "retentionSchedule")
+    return {
+      dataMappers: configDefaults.dataMappers.map((m) => ({ ...m, retention: { days: 400 } })),
+    };
   return {};
 }
 
@@ -60,6 +65,7 @@ function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
     ingestFilterBuildSchedule: "rate(5 minutes)",
     batchSchedule: "cron(0 6 * * ? *)",
     deadlineSchedule: "rate(1 day)",
+    retentionSchedule: "rate(7 days)",
     apiAuthorizer: "cognito",
     apiCognitoUserPoolArn: userPool,
     stores: [

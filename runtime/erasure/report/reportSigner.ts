@@ -1,5 +1,5 @@
 // Signing reports with the stack's report signing key (KMS, ECC_NIST_P256, SIGN_VERIFY): the private
-// key never leaves KMS and only the report function's role may use it (infra/components/reportSigningKey.ts).
+// key never leaves KMS and only the report (and retention) functions' roles may use it (infra/components/reportSigningKey.ts).
 // A report is larger than KMS's 4,096-byte limit for a RAW message, so KMS signs its SHA-256 digest
 // (MessageType DIGEST): the same signature `openssl dgst -sha256 -verify` checks over the bytes.
 import { createHash } from "node:crypto";

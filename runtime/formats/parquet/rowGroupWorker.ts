@@ -1,10 +1,17 @@
 // Worker-thread entry: purges row groups sent by workerPool.ts, with the matcher given at start-up.
 import { parentPort, workerData } from "node:worker_threads";
 import { keyMatcher } from "../../subjects/matcher";
+import { OlderThan, olderThanMatcher } from "../../subjects/olderThan";
 import { RowGroupInput, purgeRowGroup } from "./rowGroupPurge";
 
-const { columns, subjects } = workerData as { columns: string[]; subjects: string[][] };
-const matcher = keyMatcher(columns, subjects);
+const { columns, subjects, olderThan } = workerData as {
+  columns: string[];
+  subjects: string[][];
+  olderThan?: OlderThan;
+};
+const matcher = olderThan
+  ? olderThanMatcher(olderThan.column, olderThan.cutoffMs)
+  : keyMatcher(columns, subjects);
 
 parentPort!.on("message", async ({ id, input }: { id: number; input: RowGroupInput }) => {
   try {

@@ -26,7 +26,7 @@ export class RowGroupWorkerPool {
   private nextId = 0;
 
   constructor(size: number, matcher: KeyMatcher) {
-    const data = { columns: [...matcher.columns], subjects: matcher.subjects };
+    const data = { columns: [...matcher.columns], subjects: matcher.subjects, olderThan: matcher.olderThan };
     for (let i = 0; i < size; i++) {
       const worker = startWorker(data);
       worker.on(
