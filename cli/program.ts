@@ -8,6 +8,7 @@ import { registerApi } from "./api";
 import { registerAudit } from "./audit";
 import { registerBloom } from "./bloom";
 import { registerDemo } from "./demo";
+import { registerDoctor } from "./doctor";
 import { registerErasure } from "./erasure";
 import { registerFunctions } from "./functions";
 import { registerIndex } from "./indexCommands";
@@ -23,6 +24,7 @@ const groups: ((program: Command) => void)[] = [
   registerLocalStack,
   registerLake,
   registerErasure,
+  registerDoctor,
   registerRequests,
   registerReport,
   registerAudit,
