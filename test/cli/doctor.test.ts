@@ -163,6 +163,19 @@ describe("cli: lethe doctor against a local stack, each problem planted one at a
     expect(text).to.match(/doctor: all \d+ checks passed \(1 skipped\)$/m);
   });
 
+  it("the stack `lethe up --local` provisions passes every must-have check (so `lethe erase` starts)", async () => {
+    const own = path.join(dir, "own.json");
+    fs.writeFileSync(own, JSON.stringify(stack));
+    const { text } = await captureStdout(() => main(["doctor", "--stack-outputs", own, "--json"])).then(
+      (r) => ({
+        text: r.output.join(""),
+      }),
+    );
+    const checks = (JSON.parse(text) as { checks: DoctorCheck[] }).checks;
+    expect(checks.filter((c) => c.level === "must" && c.status === "failed")).to.deep.equal([]);
+    expect(checks.map((c) => c.subject)).to.include(`mapper events (s3://${stack.lakeBucket}/events/)`);
+  });
+
   it("versioning suspended: a must-have finding, with the command that enables it", async () => {
     await s3.send(
       new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }),
