@@ -30,10 +30,16 @@ import {
   makeSecretsManagerClient,
   makeSnsClient,
   makeSqsClient,
+  makeLambdaClient,
+  resolveClientConfig,
 } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import type { DataMapper } from "../../runtime/contracts/mappers";
 import { sharedLocalStack } from "../support/localStack";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateFunctionCommand } from "@aws-sdk/client-lambda";
+import * as yazl from "yazl";
+import { envNames } from "../../runtime/contracts/env";
 import { captureStdout } from "../support/captureStdout";
 import { main } from "../../cli/index";
 import { doctorClients, doctorExitCode, doctorTarget, runDoctor, DoctorCheck } from "../../cli/work/doctor";
@@ -367,6 +373,72 @@ describe("cli: lethe doctor against a local stack, each problem planted one at a
     expect(doctorExitCode(checks)).to.equal(1);
   });
 
+  it("a deployed stack: the purge role and stores from its functions; simulation skipped where IAM cannot simulate", async () => {
+    // The emulator holds Lambda functions and IAM roles, but has no policy simulator.
+    const iam = new IAMClient(resolveClientConfig());
+    const roleArn = (
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: `doctor-purge-${tag}`,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ],
+          }),
+        }),
+      )
+    ).Role!.Arn!;
+    const lambda = makeLambdaClient();
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from("exports.handler = async () => null;"), "index.js");
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const code = Buffer.concat(chunks);
+    const fn = (name: string, variables: Record<string, string>) =>
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: "nodejs22.x",
+          Role: roleArn,
+          Handler: "index.handler",
+          Code: { ZipFile: code },
+          Environment: { Variables: variables },
+        }),
+      );
+    const store = {
+      name: "carts",
+      kind: "dynamodb",
+      owner: "shop@example.com",
+      table: stack.requestsTable,
+      idAttribute: "id",
+    };
+    await fn(`doctor-purge-${tag}`, {});
+    await fn(`doctor-store-carts-${tag}`, { [envNames.store]: JSON.stringify(store) });
+    const deployed = {
+      ...stack,
+      local: false,
+      dataMappers: [mapper],
+      alertTopicArn: topicArn,
+      purgeFunction: `doctor-purge-${tag}`,
+      storeFunctions: { carts: `doctor-store-carts-${tag}` },
+    };
+    const target = await doctorTarget(deployed);
+    expect(target.purgeRoleArn).to.equal(roleArn);
+    expect(target.stores).to.deep.equal([store]);
+    const checks = await runDoctor(target, doctorClients());
+    const access = checks.find((c) => c.check === "purge role access")!;
+    expect([access.status, access.level]).to.deep.equal(["skipped", "must"]);
+    expect(access.detail, access.detail).to.match(
+      /^IAM policy simulation is not available to these credentials .*allow iam:SimulatePrincipalPolicy/,
+    );
+    expect(checks.find((c) => c.check === "store reachable")).to.include({
+      subject: "store carts (dynamodb)",
+      status: "ok",
+    });
+  });
+
   it("a stack it cannot reach: exit 2 with the reason", async () => {
     const unreachable = path.join(dir, "unreachable.json");
     fs.writeFileSync(unreachable, JSON.stringify({ ...stack, endpoint: "http://127.0.0.1:1" }));
@@ -401,5 +473,35 @@ describe("cli: lethe doctor against a local stack, each problem planted one at a
       expect(stderr.join("")).to.match(/lethe erase: not started: the stack fails 1 must-have check/);
       expect(stderr.join("")).to.match(/table format: the table reads jsonl, the mapper declares parquet/);
     });
+  });
+
+  it("lethe erase --force starts without asking the doctor", async () => {
+    // Outputs of no stack at all: the doctor cannot run (a must-have failure), and erase itself refuses them.
+    const none = path.join(dir, "none.json");
+    fs.writeFileSync(none, JSON.stringify({ region: "eu-west-1" }));
+    const run = async (...args: string[]) => {
+      const stderr: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string) => (
+        stderr.push(String(chunk)),
+        true
+      )) as typeof process.stderr.write;
+      try {
+        const { result } = await captureStdout(() =>
+          main(["erase", "c-1", "--stack-outputs", none, ...args]),
+        );
+        return { code: result, stderr: stderr.join("") };
+      } finally {
+        process.stderr.write = write;
+      }
+    };
+    const refused = await run();
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(
+      /not started: .*\n.*the stack: doctor: the stack outputs have no dataMappers/,
+    );
+    const forced = await run("--force");
+    expect(forced.code).to.equal(2);
+    expect(forced.stderr).to.match(/^lethe: the stack outputs have no requestFunction/);
   });
 });

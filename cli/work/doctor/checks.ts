@@ -52,8 +52,13 @@ export function failedMustHaves(checks: readonly DoctorCheck[]): DoctorCheck[] {
   return checks.filter((c) => c.status === "failed" && c.level === "must");
 }
 
-/** An AWS error's name and message, for a check's detail (never a subject's ID: none is ever sent). */
+/**
+ * An AWS error's name and the first line of its message, for a check's detail (never a subject's ID:
+ * none is ever sent). An emulator without the API answers with a page the SDK cannot parse.
+ */
 export function awsError(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  const line = (e?.message ?? String(err)).split("\n")[0].trim();
+  return `${e?.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}: ${line}`;
 }
