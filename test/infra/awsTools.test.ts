@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { buildLetheUnderMocks, MockedProgram } from "../support/pulumiMocks";
 import { configDefaults, DataMapperSetting, validateConfig } from "../../infra/config";
+import { scheduleExpressionProblem } from "../../infra/scheduleExpression";
 import { athenaFindQuery } from "../../runtime/erasure/find/athenaFinder";
 import { IdColumn } from "../../runtime/erasure/find/idColumns";
 import { DataMapper, DataMapperFormat, dataMapperFormats } from "../../runtime/contracts/mappers";
@@ -245,5 +246,49 @@ describe("infra: artifacts checked by AWS's own tools (parliament, asl-validator
     for (const s of planted) expect(s.findings, s.name).to.not.deep.equal([]);
     for (const s of result.schedules)
       expect(s.findings, `${s.name}: ${s.findings.join("; ")}`).to.deep.equal([]);
+  });
+
+  it("lethe:*Schedule settings are refused by the program exactly when the EventBridge validator refuses them", () => {
+    const expressions = [
+      "rate(1 minute)",
+      "rate(5 minutes)",
+      "rate(1 minutes)",
+      "rate(2 hour)",
+      "rate(0 days)",
+      "rate(1 day)",
+      "cron(0/15 * * * ? *)",
+      "cron(0/15 * * * * *)",
+      "cron(0 12 ? * MON-FRI *)",
+      "cron(0 12 * * ? 2026)",
+      "cron(0 12 ? * ? *)",
+      "cron(60 * * * ? *)",
+      "cron(0 24 * * ? *)",
+      "cron(0 0 32 * ? *)",
+      "cron(0 0 L * ? *)",
+      "cron(0 0 15W * ? *)",
+      "cron(0 0 ? * 6L *)",
+      "cron(0 0 ? * 2#1 *)",
+      "cron(0 0 1 JAN,JUL ? *)",
+      "cron(0 0 1 13 ? *)",
+      "cron(0 0 1 * ?)",
+      "cron(0 0 1 * ? * *)",
+      "cron(0 8-17 ? * MON-FRI *)",
+      "cron(5,35 14 * * ? *)",
+      "cron(0 0 1 * ? 1969)",
+      "every 5 minutes",
+    ];
+    const validator = check({ schedules: expressions.map((e) => ({ name: e, expression: e })) }).schedules;
+    const disagreements = expressions.filter(
+      (e, i) => (scheduleExpressionProblem(e) === undefined) !== (validator[i].findings.length === 0),
+    );
+    expect(
+      disagreements,
+      disagreements.map((e) => `${e}: ${validator[expressions.indexOf(e)].findings}`).join("\n"),
+    ).to.deep.equal([]);
+    // Both refuse some and take some: the list tells them apart.
+    expect(validator.filter((v) => v.findings.length === 0).length).to.be.within(5, expressions.length - 5);
+    expect(() => validateConfig({ ...configDefaults, batchSchedule: "cron(0/15 * * * * *)" })).to.throw(
+      /batchSchedule.*exactly one of day-of-month and day-of-week must be \?/,
+    );
   });
 });
