@@ -18,7 +18,10 @@ export function doctorText(checks: readonly DoctorCheck[]): string {
   lines.push(
     failed.length === 0
       ? `doctor: all ${checks.length} checks passed (${checks.filter((c) => c.status === "skipped").length} skipped)`
-      : `doctor: ${failed.length} finding(s), ${must} of them must-have (lethe erase refuses to start until they are fixed)`,
+      : `doctor: ${failed.length} finding(s), ${must} of them must-have` +
+          (must > 0
+            ? " (lethe erase refuses to start until they are fixed, or --force)"
+            : " (lethe erase starts)"),
   );
   return lines.join("\n");
 }

@@ -165,6 +165,8 @@ async function functionConfig(lambda: LambdaClient, name: string) {
 
 /** The stores a local stack's program declares: each store function's environment, made local. */
 async function localStores(outputs: StackOutputs): Promise<StoreConfig[]> {
+  // The declarations cost a program run (or its cache, about a second): only for a stack with stores.
+  if (Object.keys((outputs.storeFunctions ?? {}) as Record<string, string>).length === 0) return [];
   const { programDeclarations } = await import("../../../local/stack/declarations");
   const { localize, plainValue } = await import("../../../local/stack/context");
   const run = await programDeclarations(
