@@ -291,6 +291,31 @@ describe("cli: lethe doctor against a local stack, each problem planted one at a
     });
   });
 
+  it("a CSV mapper whose Glue table reads another separator: a must-have finding naming the difference", async () => {
+    const csvMapper: DataMapper = {
+      ...mapper,
+      name: "leads",
+      format: "csv",
+      partitionColumns: [],
+      csv: { serde: "OpenCSVSerde", columns: ["customer_id", "amount"], separator: ";" },
+    };
+    const csvTable = table({ PartitionKeys: [] });
+    csvTable.StorageDescriptor!.InputFormat = "org.apache.hadoop.mapred.TextInputFormat";
+    csvTable.StorageDescriptor!.SerdeInfo = {
+      SerializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+      Parameters: { separatorChar: "," },
+    };
+    await withTable(csvTable, async () => {
+      const checks = await runDoctor(
+        { ...(await doctorTarget({ ...stack, dataMappers: [csvMapper], alertTopicArn: topicArn })) },
+        doctorClients(),
+      );
+      const failedChecks = checks.filter((c) => c.status === "failed");
+      expect(failedChecks.map((c) => [c.check, c.level])).to.deep.equal([["csv options", "must"]]);
+      expect(failedChecks[0].detail).to.match(/separator/);
+    });
+  });
+
   it("objects that are not in the mapper's format: a finding naming them", async () => {
     const key = "orders/dt=2026-01-03/part-2.parquet";
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"customer_id":"x"}\n' }));

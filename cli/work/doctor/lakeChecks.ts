@@ -62,23 +62,28 @@ export async function glueTableChecks(glue: GlueClient, mapper: DataMapper): Pro
           `make the mapper's format in lethe:dataMappers what the table holds, or point the mapper at the table over its ${mapper.format} objects`,
         ),
   );
-  // The same reading find does: the ID columns resolved against the catalog, CSV options compared.
+  // The same reading find does: CSV options compared with the table's SerDe, then the ID columns
+  // resolved against the catalog's types.
+  let facts: Awaited<ReturnType<typeof glueTableFacts>>;
   try {
-    const facts = await glueTableFacts(glue, mapper);
+    facts = await glueTableFacts(glue, mapper);
+    if (mapper.csv)
+      checks.push(ok("csv options", subject, "must", "the table reads its objects as the mapper does"));
+  } catch (err) {
+    checks.push(
+      failed(
+        "csv options",
+        subject,
+        "must",
+        (err as Error).message,
+        "make the mapper's csv options what the table's SerDe and parameters say (runtime/formats/csv/glueTable.ts)",
+      ),
+    );
+    return checks;
+  }
+  try {
     const columns = resolveIdColumns(mapper, facts.columns);
     checks.push(ok("id columns", subject, "must", columns.map((c) => `${c.path} ${c.type}`).join(", ")));
-    const missing = mapper.partitionColumns.filter((p) => !facts.partitionKeys.includes(p));
-    checks.push(
-      missing.length === 0
-        ? ok("partition columns", subject, "must", mapper.partitionColumns.join(", ") || "none")
-        : failed(
-            "partition columns",
-            subject,
-            "must",
-            `${missing.join(", ")} ${missing.length === 1 ? "is not a partition key" : "are not partition keys"} of the table`,
-            "make the mapper's partitionColumns the table's partition keys (or leave them out)",
-          ),
-    );
   } catch (err) {
     checks.push(
       failed(
@@ -86,11 +91,22 @@ export async function glueTableChecks(glue: GlueClient, mapper: DataMapper): Pro
         subject,
         "must",
         (err as Error).message,
-        "make the mapper's idColumns name string or integer columns of the table (a dotted path into a struct), " +
-          "and its csv options what the table's SerDe says",
+        "make the mapper's idColumns name string or integer columns of the table (a dotted path into a struct)",
       ),
     );
   }
+  const missing = mapper.partitionColumns.filter((p) => !facts.partitionKeys.includes(p));
+  checks.push(
+    missing.length === 0
+      ? ok("partition columns", subject, "must", mapper.partitionColumns.join(", ") || "none")
+      : failed(
+          "partition columns",
+          subject,
+          "must",
+          `${missing.join(", ")} ${missing.length === 1 ? "is not a partition key" : "are not partition keys"} of the table`,
+          "make the mapper's partitionColumns the table's partition keys (or leave them out)",
+        ),
+  );
   const location = table?.StorageDescriptor?.Location;
   const normalise = (l: string) => l.replace(/^s3a?:\/\//, "s3://").replace(/\/?$/, "/");
   if (location && normalise(location) !== normalise(mapper.location)) {
