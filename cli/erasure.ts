@@ -55,11 +55,28 @@ interface EraseOptions extends StackFlags {
   requestedBy?: string;
   wait?: boolean;
   json?: boolean;
+  force?: boolean;
   drainSeconds: number;
 }
 
 async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
-  const { erase } = await import("./work/erasureCommands");
+  const { erase, eraseSubjects } = await import("./work/erasureCommands");
+  if (!o.force) {
+    // Bad input is refused first (exit 2, before reading any stack); then the stack must be fit.
+    eraseSubjects({ ids, idsFile: o.idsFile });
+    const { mustHaveFindings } = await import("./work/doctor");
+    const { doctorText } = await import("./doctor");
+    const findings = await mustHaveFindings({ stackOutputs: o.stackOutputs, stack: o.stack });
+    if (findings.length > 0) {
+      process.stderr.write(
+        `lethe erase: not started: the stack fails ${findings.length} must-have check(s) of \`lethe doctor\`; ` +
+          "fix them, or pass --force to start anyway\n" +
+          doctorText(findings) +
+          "\n",
+      );
+      return 1;
+    }
+  }
   const display = followDisplay(
     "lethe erase",
     o,
@@ -194,6 +211,7 @@ export function registerErasure(program: Command): void {
           .option("--reason <text>", "why (recorded with the request)")
           .option("--requested-by <who>", "who asked (recorded with the request)")
           .option("--wait", "follow the request's batch to its end")
+          .option("--force", "start even when the stack fails a must-have check of `lethe doctor`")
           .option(
             "--drain-seconds <n>",
             "locally, how long the batch waits for more requests",
@@ -208,7 +226,7 @@ export function registerErasure(program: Command): void {
       "lethe erase cust-0042 cust-0137 --reason 'customer request #123' --wait",
       "lethe erase --ids-file ids.txt --stack prod --json",
     ],
-    "0 filed (with --wait: COMPLETED); 1 the erasure did not complete; 2 usage error, nothing changed",
+    "0 filed (with --wait: COMPLETED); 1 the erasure did not complete (or did not start: the stack fails a must-have check of `lethe doctor`); 2 usage error, nothing changed",
   );
   examples(
     action(

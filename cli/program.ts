@@ -8,6 +8,7 @@ import { registerApi } from "./api";
 import { registerAudit } from "./audit";
 import { registerBloom } from "./bloom";
 import { registerDemo } from "./demo";
+import { registerDoctor } from "./doctor";
 import { registerErasure } from "./erasure";
 import { registerFunctions } from "./functions";
 import { registerIndex } from "./indexCommands";
@@ -25,6 +26,7 @@ const groups: ((program: Command) => void)[] = [
   registerLake,
   registerErasure,
   registerRetention,
+  registerDoctor,
   registerRequests,
   registerReport,
   registerAudit,

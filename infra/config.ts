@@ -1,6 +1,7 @@
 // Lethe's stack settings: declared (with descriptions and defaults) in Pulumi.yaml, read once here,
 // validated, and passed down typed. A bad setting stops the preview with a message naming it.
 import * as pulumi from "@pulumi/pulumi";
+import { scheduleExpressionProblem } from "./scheduleExpression";
 import { declaredSettings, findProjectFile } from "../runtime/contracts/projectConfig";
 import { falsePositiveRateFromPerMillion } from "../runtime/ingest/settings";
 import { StoreConfig, StoreConfigError, validateStores } from "../runtime/contracts/stores";
@@ -344,14 +345,13 @@ export function validateConfig(c: LetheConfig): LetheConfig {
   return c;
 }
 
-const schedulePattern = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
-
 function checkSchedule(c: LetheConfig, key: keyof LetheConfig): void {
   const v = c[key];
-  if (typeof v !== "string" || !schedulePattern.test(v)) {
+  const problem = typeof v === "string" ? scheduleExpressionProblem(v) : "not a string";
+  if (problem) {
     throw new ConfigError(
       key,
-      `must be an EventBridge schedule such as "rate(15 minutes)" or "cron(0/15 * * * ? *)", got ${JSON.stringify(v)}`,
+      `must be an EventBridge schedule such as "rate(15 minutes)" or "cron(0/15 * * * ? *)", got ${JSON.stringify(v)} (${problem})`,
     );
   }
 }

@@ -7,7 +7,7 @@ stamp=.venv/.lethe-requirements.sha256
 want=$(sha256sum requirements-test.txt | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   started=$SECONDS
-  echo "lethe: installing the local AWS emulator and test tools into .venv (moto, pyarrow, schemathesis; about a minute, once)" >&2
+  echo "lethe: installing the local AWS emulator and test tools into .venv (moto, pyarrow, schemathesis, parliament, sqlglot; about a minute, once)" >&2
   python3 -m venv .venv
   if [ -t 2 ]; then
     # A terminal: pip's own progress bars.
@@ -19,7 +19,7 @@ if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wa
       | grep --line-buffered -E "^(Collecting|Installing collected|Successfully installed|ERROR)" \
       | sed -u -e "s/^/lethe: pip: /" >&2 || true
   fi
-  .venv/bin/python -c "import moto.server, pyarrow, schemathesis" # fails the script when the install did not work
+  .venv/bin/python -c "import moto.server, pyarrow, schemathesis, parliament, sqlglot, aws_cron_expression_validator" # fails the script when the install did not work
   echo "$want" >"$stamp"
   echo "lethe: local AWS emulator installed in $((SECONDS - started)) s" >&2
 fi
