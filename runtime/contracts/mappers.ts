@@ -67,8 +67,6 @@ export interface DataMapper {
   partitionColumns: string[];
   /** Required for the `csv` and `csv.gz` formats, absent for the others. */
   csv?: CsvTableOptions;
-  /** Default `delete-row`, the only one implemented yet. */
-  strategy?: DataMapperStrategy;
 }
 
 /** Splits `s3://bucket/prefix/` into its bucket and key prefix. */

@@ -30,6 +30,9 @@ def rows(seed):
             }
             for _ in range(rnd.randrange(4))
         ]
+        if i == 3:  # IDs only this seed's object holds (find tests tell objects apart by them)
+            ids = (ids or []) + [f"s{seed}"]
+            contacts = (contacts or []) + [{"customer_id": 1000 + int(seed), "role": "owner"}]
         out.append({"event_id": i, "customer_ids": ids, "contacts": contacts, "note": f"row {i} ✓"})
     return out
 
