@@ -60,6 +60,23 @@ describe("formats: IDs inside arrays", function () {
     }
   }
 
+  it("parquet, field by field (big row groups): the same rows go, every other row is kept", async () => {
+    const { column, ids } = cases[1];
+    const input = fs.readFileSync(fixtures.parquet);
+    const { bytes, stats } = await purgeBytes(
+      input,
+      { name: "events", format: "parquet" },
+      keyMatcher([column], ids),
+      { fieldByFieldFromBytes: 1 },
+    );
+    expect(stats.rowGroups.every((g) => g.fieldByField)).to.equal(true);
+    const purged = path.join(fixtures.dir, "purged-field-by-field.parquet");
+    fs.writeFileSync(purged, bytes);
+    const check = checkArrayPurge({ original: fixtures.parquet, purged, column, ids });
+    expect(check.problems).to.deep.equal([]);
+    expect(stats.rowsAfter).to.equal(check.kept);
+  });
+
   it("parquet: a composite key with an array part matches a row holding both parts", async () => {
     const input = fs.readFileSync(fixtures.parquet);
     const lake = lakeFormatOf({ format: "parquet" });
