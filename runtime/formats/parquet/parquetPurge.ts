@@ -40,6 +40,7 @@ import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 import { integerLeafPaths } from "./integerColumns";
 import { leafOfColumn } from "./idLeaves";
+import { isArrayPath, topLevelColumn } from "../../subjects/columnPath";
 import { asCorrupt, checkArrowSchema, checkLayout, checkRowGroupPages } from "./objectIntegrity";
 import { CorruptObjectError } from "../corruptObject";
 import { SubjectIdError, integerIdProblem } from "../../subjects/subjectIds";
@@ -62,7 +63,11 @@ export function validate(footer: Footer, matcher: KeyMatcher): void {
   for (const column of matcher.columns) {
     if (!leafOfColumn(footer.leaves, column)) {
       const known = footer.leaves.map((l) => l.path).join(", ");
-      throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})`);
+      // A list named without `[]` (or a `[]` too many): say which path would read it.
+      const top = topLevelColumn(column);
+      const list = footer.leaves.some((l) => l.pathParts[0] === top && l.maxRepetitionLevel > 0);
+      const hint = list && !isArrayPath(column) ? `; '${top}' is a list: name its elements with []` : "";
+      throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})${hint}`);
     }
   }
   validateIntegerIds(footer, matcher);

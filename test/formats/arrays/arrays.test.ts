@@ -103,5 +103,12 @@ describe("formats: IDs inside arrays", function () {
       expect(err, column).to.be.instanceOf(MatchSpecError);
       expect((err as Error).message).to.include(column);
     }
+    let hinted: unknown;
+    await purgeBytes(
+      fs.readFileSync(fixtures.parquet),
+      { name: "events", format: "parquet" },
+      keyMatcher(["contacts.customer_id"], ["1"]),
+    ).catch((e: unknown) => (hinted = e));
+    expect((hinted as Error).message).to.match(/'contacts' is a list: name its elements with \[\]/);
   });
 });
