@@ -9,6 +9,9 @@ import { eventsTable } from "../runtime/contracts/lakeSchema";
 import {
   columnPathPattern,
   csvFormats,
+  dataMapperStrategies,
+  DataMapperStrategy,
+  idColumnPathPattern,
   CsvTableOptions,
   dataMapperFormats,
   DataMapperFormat,
@@ -47,7 +50,16 @@ export interface DataMapperSetting {
   csv?: CsvTableOptions;
   /** Erase rows older than this on lethe:retentionSchedule (docs/retention.md). */
   retention?: RetentionRule;
+  /** Only `delete-row` (the default) is accepted yet. */
+  strategy?: DataMapperStrategy;
 }
+
+/** Strategies a mapper may name that preview refuses, each with why (docs/purge.md, "Strategies"). */
+const unfinishedStrategies: Partial<Record<DataMapperStrategy, string>> = {
+  mask: "masking personal columns in place is not implemented yet; the mapper's matching rows can only be deleted",
+  "delete-object":
+    "erasing whole per-subject objects by a key template is not implemented yet; the mapper's matching rows can only be deleted",
+};
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -437,6 +449,7 @@ export function validateDataMappers(mappers: unknown): void {
       "partitionColumns",
       "csv",
       "retention",
+      "strategy",
     ];
     for (const k of Object.keys(m))
       if (!known.includes(k)) fail(`${label}: unknown field ${JSON.stringify(k)}`);
@@ -457,22 +470,24 @@ export function validateDataMappers(mappers: unknown): void {
       if (typeof m.location !== "string" || !locationPattern.test(m.location))
         bad("location", "must be the table's location, s3://bucket/prefix/ (ending in /)");
     }
-    const columns = (field: string, required: boolean): string[] => {
+    const columns = (field: string, required: boolean, pattern = columnPathPattern): string[] => {
       const v = m[field];
       if (v === undefined && !required) return [];
       if (!Array.isArray(v) || (required && v.length === 0))
         bad(field, required ? "must be a non-empty list of column names" : "must be a list of column names");
       for (const c of v as unknown[]) {
-        if (typeof c !== "string" || !columnPathPattern.test(c))
+        if (typeof c !== "string" || !pattern.test(c))
           bad(
             field,
-            `must hold column names (dotted paths into structs allowed); ${JSON.stringify(c)} is not one`,
+            pattern === idColumnPathPattern
+              ? `must hold column names (dotted paths into structs, and at most one array step \`[]\` as in contacts[].customer_id, allowed); ${JSON.stringify(c)} is not one`
+              : `must hold column names (dotted paths into structs allowed); ${JSON.stringify(c)} is not one`,
           );
       }
       if (new Set(v as string[]).size !== (v as string[]).length) bad(field, "must not name a column twice");
       return v as string[];
     };
-    const ids = columns("idColumns", true);
+    const ids = columns("idColumns", true, idColumnPathPattern);
     const partitions = columns("partitionColumns", false);
     if (partitions.some((p) => p.includes(".")))
       bad("partitionColumns", "must name top-level partition columns");
@@ -480,6 +495,12 @@ export function validateDataMappers(mappers: unknown): void {
     if (both.length > 0) bad("partitionColumns", `must not repeat an ID column (${both.join(", ")})`);
     const retention = m.retention === undefined ? undefined : retentionRuleProblem(m.retention, partitions);
     if (retention) fail(`${label}: retention ${retention}`);
+    if (m.strategy !== undefined) {
+      if (!dataMapperStrategies.includes(m.strategy as DataMapperStrategy))
+        bad("strategy", `must be one of ${dataMapperStrategies.join(", ")}`);
+      const unfinished = unfinishedStrategies[m.strategy as DataMapperStrategy];
+      if (unfinished) bad("strategy", `is not supported: ${unfinished} (docs/purge.md, "Strategies")`);
+    }
     const unsupported = unsupportedFormats[String(m.format).toLowerCase()];
     if (unsupported) bad("format", `is not supported: ${unsupported} (docs/purge.md, "ORC and Avro")`);
     if (!dataMapperFormats.includes(m.format as DataMapperFormat))
@@ -488,6 +509,12 @@ export function validateDataMappers(mappers: unknown): void {
       if (m.csv !== undefined) bad("csv", `is only for the ${csvFormats.join(" and ")} formats`);
       return;
     }
+    const arrays = ids.filter((c) => c.includes("[]"));
+    if (arrays.length > 0)
+      bad(
+        "idColumns",
+        `must not reach into arrays for CSV: a CSV field holds no array (${arrays.join(", ")})`,
+      );
     if (m.csv === undefined)
       bad("csv", `is required for the ${m.format} format (the table's SerDe and columns)`);
     let tableColumns: string[];

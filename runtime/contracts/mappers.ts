@@ -39,8 +39,16 @@ export interface CsvTableOptions {
 /** Mapper names: short, stable, safe in resource names, S3 keys and messages. */
 export const mapperNamePattern = /^[a-z][a-z0-9-]{0,31}$/;
 
-/** An ID column: a column name, or a dotted path into structs (`user.id`). */
+/** A column name, or a dotted path into structs (`user.id`). */
 export const columnPathPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** An ID column: a column path, with at most one array step `[]` (runtime/subjects/columnPath.ts). */
+export const idColumnPathPattern =
+  /^(?=[^[]*(\[\][^[]*)?$)[A-Za-z_][A-Za-z0-9_]*(\[\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\])?)*$/;
+
+/** How a mapper's matching rows are erased; only `delete-row` is implemented (infra/config.ts refuses the others). */
+export const dataMapperStrategies = ["delete-row", "mask", "delete-object"] as const;
+export type DataMapperStrategy = (typeof dataMapperStrategies)[number];
 
 export interface DataMapper {
   /** Short stable name (`[a-z][a-z0-9-]*`): used in messages, ledgers, reports and resource names. */
@@ -49,7 +57,11 @@ export interface DataMapper {
   glueTable: string;
   /** The table's location, `s3://bucket/prefix/`: the only objects this mapper may read or rewrite. */
   location: string;
-  /** ID columns in key order; a dotted path reaches into a struct (`user.id`). Composite when more than one. */
+  /**
+   * ID columns in key order; a dotted path reaches into a struct (`user.id`), `[]` into an array
+   * (`customer_ids[]`, `contacts[].customer_id`: a row matches when any element does). Composite when
+   * more than one.
+   */
   idColumns: string[];
   format: DataMapperFormat;
   /** Partition columns to prune on (e.g. `["dt"]`); empty for none. */

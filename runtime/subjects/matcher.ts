@@ -4,6 +4,7 @@
 // are held in a Set, so checking a row costs one hash lookup however many IDs there are. Integer
 // columns are compared by their exact decimal text (64-bit values arrive as bigint).
 import { DataType, Table, Vector } from "apache-arrow";
+import { isArrayPath, pathSteps } from "./columnPath";
 import { keyText, SubjectIdError, validateSubjectKeys } from "./subjectIds";
 import { matchOlderRows, OlderThan } from "./olderThan";
 
@@ -101,13 +102,85 @@ export function keyColumn(table: Table, path: string): ValueAt {
   };
 }
 
-/** Calls `onMatch(row, key)` for each row of `table` whose key is in the matcher. */
+/**
+ * Reads one key column whose path goes through a list (`ids[]`, `contacts[].customer_id`): per row, the
+ * values of the elements that hold one (null elements, null struct fields and null lists hold none).
+ */
+export function keyColumnValues(table: Table, path: string): (row: number) => string[] {
+  const steps = pathSteps(path);
+  const vector: Vector | null = table.getChild(steps[0].name);
+  if (!vector) throw new MatchSpecError(`unknown column '${path}'`);
+  // The types along the path, checked once: a struct field by name, a list's elements for `[]`.
+  let type: DataType = vector.type;
+  steps.forEach((step, i) => {
+    if (i > 0) {
+      if (!DataType.isStruct(type))
+        throw new MatchSpecError(`column '${path}': '${step.name}' is not a struct field`);
+      const field = type.children.find((f) => f.name === step.name);
+      if (!field) throw new MatchSpecError(`unknown column '${path}'`);
+      type = field.type;
+    }
+    if (step.array) {
+      if (!DataType.isList(type) && !DataType.isLargeList(type) && !DataType.isFixedSizeList(type))
+        throw new MatchSpecError(`column '${path}': '${step.name}' is not a list (type ${type})`);
+      type = type.children[0].type;
+    }
+  });
+  const leaf = DataType.isDictionary(type) ? type.dictionary : type;
+  if (!DataType.isUtf8(leaf) && !DataType.isLargeUtf8(leaf) && !DataType.isInt(leaf)) {
+    throw new MatchSpecError(
+      `column '${path}' has elements of type ${type}; only string and integer ID columns can be matched`,
+    );
+  }
+  return (row) => {
+    let values: unknown[] = [vector.get(row)];
+    steps.forEach((step, i) => {
+      values = values.filter((v) => v !== null && v !== undefined);
+      if (i > 0) values = values.map((v) => (v as Record<string, unknown>)[step.name]);
+      values = values.filter((v) => v !== null && v !== undefined);
+      if (step.array) values = values.flatMap((list) => [...(list as Iterable<unknown>)]);
+    });
+    return values.filter((v) => v !== null && v !== undefined).map(String);
+  };
+}
+
+/** Every value of each ID column in a row: one (or none) for a plain path, one per element for a list. */
+export function keyColumnsValues(table: Table, columns: readonly string[]): ((row: number) => string[])[] {
+  return columns.map((c) => {
+    if (isArrayPath(c)) return keyColumnValues(table, c);
+    const one = keyColumn(table, c);
+    return (row) => {
+      const v = one(row);
+      return v === null ? [] : [v];
+    };
+  });
+}
+
+/** The distinct keys a row's ID values combine into (one per element of a list). */
+export function rowKeys(values: readonly (readonly string[])[]): string[] {
+  if (values.length === 1) return [...new Set(values[0])];
+  let keys: string[][] = [[]];
+  for (const vs of values) keys = keys.flatMap((k) => [...new Set(vs)].map((v) => [...k, v]));
+  return keys.map((parts) => keyText(parts));
+}
+
+/**
+ * Calls `onMatch(row, key)` for each row of `table` whose key is in the matcher: once per distinct
+ * matching key, so a row whose list holds two matching IDs is reported for both (rows in order).
+ */
 export function matchRows(
   table: Table,
   matcher: KeyMatcher,
   onMatch: (row: number, key: string) => void,
 ): void {
   if (matcher.olderThan) return matchOlderRows(table, matcher.olderThan, onMatch);
+  if (matcher.columns.some(isArrayPath)) {
+    const columns = keyColumnsValues(table, matcher.columns);
+    for (let row = 0; row < table.numRows; row++) {
+      for (const key of rowKeys(columns.map((c) => c(row)))) if (matcher.has(key)) onMatch(row, key);
+    }
+    return;
+  }
   if (matcher.columns.length === 1 && matchUtf8Bytes(table, matcher, onMatch)) return;
   const columns = matcher.columns.map((c) => keyColumn(table, c));
   const n = table.numRows;

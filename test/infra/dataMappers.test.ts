@@ -78,6 +78,41 @@ describe("infra: data mappers", () => {
     );
   });
 
+  it("accepts ID columns inside arrays (one [] per path) and hands them to the functions", async () => {
+    installPulumiMocks();
+    const arrays: DataMapperSetting = {
+      ...orders,
+      idColumns: ["tenant", "contacts[].customer_id"],
+      strategy: "delete-row",
+    };
+    const config = validateConfig({
+      ...configDefaults,
+      dataMappers: [...configDefaults.dataMappers, arrays],
+    });
+    const mappers = await valueOf(createLethe(config, "dev").dataMappers);
+    expect(mappers.find((m) => m.name === "orders")?.idColumns).to.deep.equal(arrays.idColumns);
+    validateConfig({ ...configDefaults, dataMappers: [{ ...orders, idColumns: ["customer_ids[]"] }] });
+    for (const path of ["a[].b[]", "a[][]", "[]", "a.[]", "a[]b"])
+      expect(refused({ ...orders, idColumns: [path] }), path).to.match(
+        /mapper "orders": idColumns must hold column names \(dotted paths into structs, and at most one array step/,
+      );
+    expect(refused({ ...leads, idColumns: ["tenant[]"] })).to.match(
+      /mapper "leads": idColumns must not reach into arrays for CSV: a CSV field holds no array \(tenant\[\]\)/,
+    );
+  });
+
+  it("refuses the strategies not implemented yet, saying so, rather than deleting rows instead", () => {
+    expect(refused({ ...orders, strategy: "mask" })).to.match(
+      /mapper "orders": strategy is not supported: masking personal columns in place is not implemented yet/,
+    );
+    expect(refused({ ...orders, strategy: "delete-object" })).to.match(
+      /mapper "orders": strategy is not supported: erasing whole per-subject objects .* is not implemented yet/,
+    );
+    expect(refused({ ...orders, strategy: "shred" })).to.match(
+      /mapper "orders": strategy must be one of delete-row, mask, delete-object, got "shred"/,
+    );
+  });
+
   it("refuses bad mappers with a message naming the mapper and the field", () => {
     expect(refused({ ...orders, name: "Orders!" })).to.match(
       /lethe:dataMappers: mapper "Orders!": name must match/,

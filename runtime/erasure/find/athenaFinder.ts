@@ -35,7 +35,12 @@ export function athenaFindQuery(
   pruneColumn?: string,
   partitions?: string[],
 ): AthenaFindQuery {
-  const on = joinCondition(columns, "t", (i) => `m.${quotedName(manifestTable.idColumn)}[${i + 1}]`);
+  const on = joinCondition(
+    columns,
+    "t",
+    (i) => `m.${quotedName(manifestTable.idColumn)}[${i + 1}]`,
+    "athena",
+  );
   const parameters = [`'${batchId}'`];
   let sql =
     `SELECT DISTINCT t."$path" FROM ${quotedName(mapper.glueDatabase)}.${quotedName(mapper.glueTable)} AS t ` +

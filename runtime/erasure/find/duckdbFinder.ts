@@ -123,7 +123,7 @@ export function duckDbFinder(clients: { s3: S3Client }, settings: DuckDbFinderSe
           appender.endRow();
         }
         appender.closeSync();
-        const on = joinCondition(columns, "t", (i) => `m.${parts[i]}`);
+        const on = joinCondition(columns, "t", (i) => `m.${parts[i]}`, "duckdb");
         const sql = `SELECT DISTINCT t.filename FROM ${from} AS t JOIN manifest AS m ON ${on}`;
         const reader = await conn.runAndReadAll(sql);
         const byFile = new Map<string, LocalCopy>(copies.map((c) => [path.resolve(c.file), c]));

@@ -2,6 +2,7 @@
 // a string or integer leaf, anything else refused; and the batch's keys checked against those types,
 // so a query only ever runs with IDs every column can hold.
 import { DataMapper } from "../../contracts/mappers";
+import { pathSteps } from "../../subjects/columnPath";
 import { FindInputError } from "./finder";
 
 export type IdKind = { kind: "string" } | { kind: "integer"; bits: 8 | 16 | 32 | 64 };
@@ -70,18 +71,36 @@ function splitTopLevel(body: string): string[] {
   return parts.filter((p) => p.trim() !== "");
 }
 
+/** The element type of an array type (`array<string>` in Glue, `VARCHAR[]` in DuckDB), or undefined. */
+export function arrayElement(type: string): string | undefined {
+  const t = type.trim();
+  return /^array<(.*)>$/is.exec(t)?.[1]?.trim() ?? /^(.*)\[\]$/s.exec(t)?.[1]?.trim();
+}
+
 /** Resolves every ID column of the mapper against the table's columns, or refuses with the reason. */
 export function resolveIdColumns(mapper: DataMapper, columns: ColumnTypes): IdColumn[] {
   const lower = new Map([...columns].map(([k, v]) => [k.toLowerCase(), v]));
   return mapper.idColumns.map((path) => {
-    const [top, ...rest] = path.split(".");
-    let type = lower.get(top.toLowerCase());
+    const [top, ...rest] = pathSteps(path);
+    let type = lower.get(top.name.toLowerCase());
     if (type === undefined)
       throw new FindInputError(
         mapper.name,
         `ID column '${path}' is not a column of ${mapper.glueDatabase}.${mapper.glueTable}`,
       );
-    for (const field of rest) {
+    const element = (step: { name: string; array: boolean }): void => {
+      if (!step.array) return;
+      const inner = arrayElement(type as string);
+      if (inner === undefined)
+        throw new FindInputError(
+          mapper.name,
+          `ID column '${path}': '${step.name}' is not an array (type ${type})`,
+        );
+      type = inner;
+    };
+    element(top);
+    for (const step of rest) {
+      const field = step.name;
       const fields = structFields(type);
       if (!fields)
         throw new FindInputError(
@@ -92,6 +111,7 @@ export function resolveIdColumns(mapper: DataMapper, columns: ColumnTypes): IdCo
       if (next === undefined)
         throw new FindInputError(mapper.name, `ID column '${path}': the struct has no field '${field}'`);
       type = next;
+      element(step);
     }
     const id = idKindOf(type);
     if (!id) {
@@ -135,7 +155,7 @@ export function checkKeys(mapper: string, columns: IdColumn[], keys: readonly (r
 
 /** A SQL identifier path (`"user"."id"`), after checking it can be quoted safely. */
 export function quotedPath(path: string, alias: string): string {
-  const parts = path.split(".");
+  const parts = path.split(".").filter((p) => p !== "");
   if (parts.some((p) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new Error(`unsafe column path ${path}`);
   return [alias, ...parts.map((p) => `"${p}"`)].join(".");
 }
@@ -145,12 +165,43 @@ export function quotedName(name: string): string {
   return `"${name}"`;
 }
 
-/** The join condition: integer columns compare as integers (TRY_CAST of the manifest part), strings as strings. */
-export function joinCondition(columns: IdColumn[], table: string, part: (i: number) => string): string {
+/** Which engine a condition is written for: they spell "any element of an array matches" differently. */
+export type SqlDialect = "athena" | "duckdb";
+
+/**
+ * The join condition: integer columns compare as integers (TRY_CAST of the manifest part), strings as
+ * strings. A column through an array (`contacts[].customer_id`) matches when any element does:
+ * Athena (Trino) `any_match(array, x -> ...)`, DuckDB `list_filter(array, lambda x: ...)` not empty.
+ */
+export function joinCondition(
+  columns: IdColumn[],
+  table: string,
+  part: (i: number) => string,
+  dialect: SqlDialect,
+): string {
   return columns
     .map((c, i) => {
-      const left = quotedPath(c.path, table);
-      return c.id.kind === "integer" ? `${left} = TRY_CAST(${part(i)} AS BIGINT)` : `${left} = ${part(i)}`;
+      const right = c.id.kind === "integer" ? `TRY_CAST(${part(i)} AS BIGINT)` : part(i);
+      const steps = pathSteps(c.path);
+      const at = steps.findIndex((s) => s.array);
+      if (at < 0) return `${quotedPath(c.path, table)} = ${right}`;
+      const list = quotedPath(
+        steps
+          .slice(0, at + 1)
+          .map((s) => s.name)
+          .join("."),
+        table,
+      );
+      const element = quotedPath(
+        steps
+          .slice(at + 1)
+          .map((s) => s.name)
+          .join("."),
+        "x",
+      );
+      return dialect === "athena"
+        ? `any_match(${list}, x -> ${element} = ${right})`
+        : `len(list_filter(${list}, lambda x: ${element} = ${right})) > 0`;
     })
     .join(" AND ");
 }

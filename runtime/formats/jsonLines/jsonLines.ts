@@ -6,7 +6,7 @@ import * as zlib from "node:zlib";
 import { KeyMatcher, keyText } from "../../subjects/matcher";
 import type { PurgeStats } from "../lakeFormat";
 import { CorruptObjectError, messageOf } from "../corruptObject";
-import { jsonRecordKey } from "../../subjects/jsonRecordKey";
+import { jsonRecordKeys } from "../../subjects/jsonRecordKey";
 
 const gunzip = promisify(zlib.gunzip);
 const gzip = promisify(zlib.gzip);
@@ -57,8 +57,8 @@ export async function purgeJsonLines(
       return;
     }
     rowsBefore++;
-    const key = keyOf(line, i + 1, matcher, object);
-    if (key === null || !matcher.has(key)) kept.push(line);
+    const keys = keysOf(line, i + 1, matcher, object);
+    if (!keys.some((k) => matcher.has(k))) kept.push(line);
   });
   const rowsAfter = kept.filter((l) => l.trim() !== "").length;
   const out = Buffer.from(kept.join("\n"), "utf8");
@@ -88,14 +88,14 @@ export async function scanJsonLines(
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     rows++;
-    const key = keyOf(line, i + 1, matcher, object);
-    if (key !== null && matcher.has(key)) matches.set(key, (matches.get(key) ?? 0) + 1);
+    for (const key of keysOf(line, i + 1, matcher, object))
+      if (matcher.has(key)) matches.set(key, (matches.get(key) ?? 0) + 1);
   });
   return { rows, matches };
 }
 
-/** The lookup text of the line's key, or null when the line holds none. */
-function keyOf(line: string, number: number, matcher: KeyMatcher, object: string | undefined): string | null {
+/** The lookup texts of the line's keys (several when an ID column is an array; none when it holds none). */
+function keysOf(line: string, number: number, matcher: KeyMatcher, object: string | undefined): string[] {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -105,12 +105,12 @@ function keyOf(line: string, number: number, matcher: KeyMatcher, object: string
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new JsonLinesError(object, number, "not a JSON object");
   }
-  let parts: string[] | null;
+  let parts: string[][];
   try {
-    parts = jsonRecordKey(line, value as Record<string, unknown>, matcher.columns);
+    parts = jsonRecordKeys(line, value as Record<string, unknown>, matcher.columns);
   } catch (err) {
     // JSON.parse took the line; the lossless parse did not (e.g. one key given twice, differently).
     throw new JsonLinesError(object, number, messageOf(err));
   }
-  return parts === null ? null : keyText(parts);
+  return parts.map(keyText);
 }

@@ -1,7 +1,7 @@
 // Every subject key of a JSON Lines object (plain or gzip) and its row count: the object is read whole
 // (it has no columns to skip), each line's key read as the purge and the ingest guard read it.
 import { gunzipSync } from "node:zlib";
-import { jsonRecordKey } from "../../subjects/jsonRecordKey";
+import { jsonRecordKeys } from "../../subjects/jsonRecordKey";
 import { keyText } from "../../subjects/matcher";
 import type { ByteSource } from "../byteSource";
 import type { KeysInObject } from "../lakeFormat";
@@ -17,10 +17,11 @@ export async function jsonLinesKeys(source: ByteSource, columns: readonly string
     rows++;
     const record = JSON.parse(line) as Record<string, unknown>;
     // The same reading of a record's key as the purge's and the ingest guard's (exact integers).
-    const parts = jsonRecordKey(line, record, columns);
-    if (parts === null || parts.some((p) => p === "")) continue;
-    const key = keyText(parts);
-    keys.set(key, (keys.get(key) ?? 0) + 1);
+    for (const parts of jsonRecordKeys(line, record, columns)) {
+      if (parts.some((p) => p === "")) continue;
+      const key = keyText(parts);
+      keys.set(key, (keys.get(key) ?? 0) + 1);
+    }
   }
   return { rows, keys };
 }

@@ -67,7 +67,7 @@ export async function matchingRows(
   const keyFields = topLevelFieldsOf(footer, matcher.columns);
   const keys = await readTopLevelFields(await readFields(source, footer, index, keyFields), keyFields);
   const drop: number[] = [];
-  matchRows(keys, matcher, (row) => drop.push(row));
+  matchRows(keys, matcher, (row) => drop[drop.length - 1] !== row && drop.push(row));
   return drop;
 }
 

@@ -2,13 +2,14 @@
 // chunks of the ID columns' top-level fields, at their original offsets in a sparse file; the rest
 // stays a hole the engine never touches.
 import * as fs from "node:fs";
+import { topLevelColumn } from "../../subjects/columnPath";
 import type { ByteSource } from "../byteSource";
 import { F, MAGIC, chunkRange, parseFooter } from "./parquetFormat";
 import { getStructList } from "./thriftCompact";
 
-/** The top-level fields holding the ID columns (`user.id` is in `user`), sorted. */
+/** The top-level fields holding the ID columns (`user.id` is in `user`, `contacts[].id` in `contacts`), sorted. */
 export function topLevelColumns(idColumns: readonly string[]): string[] {
-  return [...new Set(idColumns.map((c) => c.split(".")[0]))].sort();
+  return [...new Set(idColumns.map(topLevelColumn))].sort();
 }
 
 /** Footer and the chunks of `topLevel` fields at their offsets; returns the bytes read. */

@@ -1,6 +1,6 @@
 // Every subject key of a Parquet object and its row count, reading only the footer and, per row group,
 // the chunks of the ID columns' top-level fields (ranged reads; the span between them is never read).
-import { keyColumn, keyText } from "../../subjects/matcher";
+import { keyColumnsValues, rowKeys } from "../../subjects/matcher";
 import type { ByteSource } from "../byteSource";
 import type { KeysInObject } from "../lakeFormat";
 import { checkLayout } from "./objectIntegrity";
@@ -28,16 +28,10 @@ export async function parquetKeys(source: ByteSource, columns: readonly string[]
     for (const r of ranges) bytes.set(await source.read(r.start, r.length), r.start - start);
     const table = await readTopLevelFields({ footer, index, bytes, start }, wanted);
     rows += table.numRows;
-    const values = columns.map((c) => keyColumn(table, c));
-    const parts: string[] = new Array(columns.length);
-    rowLoop: for (let row = 0; row < table.numRows; row++) {
-      for (let c = 0; c < values.length; c++) {
-        const v = values[c](row);
-        if (v === null) continue rowLoop;
-        parts[c] = v;
-      }
-      const key = keyText(parts);
-      keys.set(key, (keys.get(key) ?? 0) + 1);
+    // Per row, every key it holds: one, none (a null part), or one per element of a list.
+    const values = keyColumnsValues(table, columns);
+    for (let row = 0; row < table.numRows; row++) {
+      for (const key of rowKeys(values.map((v) => v(row)))) keys.set(key, (keys.get(key) ?? 0) + 1);
     }
   }
   return { rows, keys };

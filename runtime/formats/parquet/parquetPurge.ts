@@ -39,6 +39,8 @@ import { RowGroupWorkerPool } from "./workerPool";
 import { startDeflateThreads } from "./deflateThreads";
 import { TStruct, TType, getI32, getI64, getStructList, i64 } from "./thriftCompact";
 import { integerLeafPaths } from "./integerColumns";
+import { leafOfColumn } from "./idLeaves";
+import { isArrayPath, topLevelColumn } from "../../subjects/columnPath";
 import { asCorrupt, checkArrowSchema, checkLayout, checkRowGroupPages } from "./objectIntegrity";
 import { CorruptObjectError } from "../corruptObject";
 import { SubjectIdError, integerIdProblem } from "../../subjects/subjectIds";
@@ -59,9 +61,13 @@ export { ParquetFormatError, MatchSpecError, UnfaithfulRewriteError, CorruptObje
 /** Checks that the file can be purged with this matcher before anything is written. */
 export function validate(footer: Footer, matcher: KeyMatcher): void {
   for (const column of matcher.columns) {
-    if (!footer.leaves.some((l) => l.path === column)) {
+    if (!leafOfColumn(footer.leaves, column)) {
       const known = footer.leaves.map((l) => l.path).join(", ");
-      throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})`);
+      // A list named without `[]` (or a `[]` too many): say which path would read it.
+      const top = topLevelColumn(column);
+      const list = footer.leaves.some((l) => l.pathParts[0] === top && l.maxRepetitionLevel > 0);
+      const hint = list && !isArrayPath(column) ? `; '${top}' is a list: name its elements with []` : "";
+      throw new MatchSpecError(`unknown column '${column}' (the file has: ${known})${hint}`);
     }
   }
   validateIntegerIds(footer, matcher);
@@ -83,7 +89,7 @@ function validateIntegerIds(footer: Footer, matcher: KeyMatcher): void {
   const problems: string[] = [];
   matcher.subjects.forEach((parts, i) => {
     for (let c = 0; c < matcher.columns.length; c++) {
-      if (!integers.has(matcher.columns[c])) continue;
+      if (!integers.has(leafOfColumn(footer.leaves, matcher.columns[c])?.path ?? "")) continue;
       const problem = integerIdProblem(parts[c]);
       if (problem) {
         const which = matcher.columns.length > 1 ? ` part ${c + 1}` : "";

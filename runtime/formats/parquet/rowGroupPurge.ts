@@ -17,6 +17,7 @@ import {
   withRowGroupColumns,
 } from "./parquetFormat";
 import { KeyMatcher, matchRows } from "../../subjects/matcher";
+import { topLevelFieldsOfColumns } from "./idLeaves";
 import { RewrittenChunk, rewriteRowGroup } from "./rowGroupRewrite";
 import { inflateChunk } from "./pages";
 import {
@@ -53,7 +54,7 @@ export async function purgeRowGroup(input: RowGroupInput, matcher: KeyMatcher): 
   const keyFields = topLevelFieldsOf(footer, matcher.columns);
   const keys = await readTopLevelFields(input, keyFields);
   if (keys.numRows !== rows) throw new Error(`decodes to ${keys.numRows} rows, its metadata says ${rows}`);
-  matchRows(keys, matcher, (row) => drop.push(row));
+  matchRows(keys, matcher, (row) => drop[drop.length - 1] !== row && drop.push(row));
   if (drop.length === 0) return { kind: "copy", rowsBefore: rows, rowsAfter: rows };
   const rowsAfter = rows - drop.length;
   if (rowsAfter === 0) return { kind: "rewrite", rowsBefore: rows, rowsAfter: 0, chunks: [] };
@@ -148,9 +149,9 @@ export function footerOf(footer: Footer, index: number): Footer {
   return { ...footer, raw, rowGroups: [footer.rowGroups[index]] };
 }
 
-/** Indices of the top-level fields that hold the given leaf columns. */
+/** Indices of the top-level fields that hold the given ID columns (runtime/formats/parquet/idLeaves.ts). */
 export function topLevelFieldsOf(footer: Footer, columns: readonly string[]): Set<number> {
-  return new Set(footer.leaves.filter((l) => columns.includes(l.path)).map((l) => l.topLevelIndex));
+  return topLevelFieldsOfColumns(footer.leaves, columns);
 }
 
 export function topLevelCount(footer: Footer): number {

@@ -107,6 +107,54 @@ describe("find: the Athena finder's client path (emulator)", function () {
     for (const k of keys.flat()) expect(`${sql} ${params}`).to.not.contain(k);
   });
 
+  it("matches an ID inside an array with any_match, typed from the catalog's element type", async () => {
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: db,
+        TableInput: {
+          Name: "contacts",
+          StorageDescriptor: {
+            Location: "s3://shop-lake/contacts/",
+            Columns: [
+              { Name: "customer_ids", Type: "array<string>" },
+              { Name: "contacts", Type: "array<struct<customer_id:bigint,role:string>>" },
+              { Name: "note", Type: "string" },
+            ],
+          },
+        },
+      }),
+    );
+    const arrays: DataMapper = {
+      ...mapper,
+      name: "contacts",
+      glueTable: "contacts",
+      location: "s3://shop-lake/contacts/",
+      idColumns: ["customer_ids[]", "contacts[].customer_id"],
+      partitionColumns: [],
+    };
+    await queueAthenaRows("$path", ["s3://shop-lake/contacts/part-0.parquet"]);
+    const athena = makeAthenaClient();
+    const calls = emulate(athena, {});
+    const manifest = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [["c1", "42"]]);
+    const found = await finderWith(athena).findObjects(arrays, manifest);
+    expect(found.paths).to.deep.equal(["s3://shop-lake/contacts/part-0.parquet"]);
+    expect(calls.started[0].QueryString).to.equal(
+      `SELECT DISTINCT t."$path" FROM "${db}"."contacts" AS t JOIN "lethe_test"."erasure_manifests" AS m ` +
+        `ON any_match(t."customer_ids", x -> x = m."id"[1]) ` +
+        `AND any_match(t."contacts", x -> x."customer_id" = TRY_CAST(m."id"[2] AS BIGINT)) WHERE m."batch_id" = ?`,
+    );
+    // An ID the element type cannot hold is refused before any query.
+    const bad = await manifestFor(s3, stack.lakeBucket, stack.kmsKeyArn, [["c1", "x42"]]);
+    let err: unknown;
+    try {
+      await finderWith(athena).findObjects(arrays, bad);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).to.match(/not a valid bigint for ID column 'contacts\[\]\.customer_id'/);
+    expect(calls.started).to.have.length(1);
+  });
+
   it("re-finds only the partitions objects written since a time are in, old ones too, as parameters", async () => {
     const prefix = `athena-since-${process.pid}/orders/`;
     const here = { ...mapper, location: `s3://${stack.lakeBucket}/${prefix}` };
