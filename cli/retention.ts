@@ -29,7 +29,13 @@ export function renderRetentionPlan(p: RetentionPlan): string[] {
   const lines = [
     `mapper ${p.mapper}: keep ${p.rule.days} day(s) (${by}); rows before ${p.cutoff} go`,
     `  partitions dropped whole (not read): ${p.partitionsDropped.length ? p.partitionsDropped.join(", ") : "none"}`,
-    ...drops.map((o) => `  drop     ${o.key}: every version (${o.versions}), ${o.bytes} bytes, not read`),
+    ...drops.map(
+      (o) =>
+        `  drop     ${o.key}: every version (${o.versions}), ` +
+        (o.scannedVersionId
+          ? `all ${o.rowsExpired} row(s) older by ${p.rule.timeColumn}`
+          : `${o.bytes} bytes, not read`),
+    ),
     ...purges.map(
       (o) =>
         `  rewrite  ${o.key}: ${o.rowsExpired} of ${o.rows} row(s) older, ${o.versions} version(s) checked`,
