@@ -26,6 +26,7 @@ import {
 import { createTableLike } from "../../local/stack/copies";
 import { envNames } from "../../runtime/contracts/env";
 import { createRetentionHandler } from "../../runtime/handlers/retention";
+import { retentionScheduledEvent } from "../../cli/work/retention";
 import { createTestLake, lakeMutex, TestLake } from "./forgetFixtures";
 
 const root = path.resolve(__dirname, "../..");
@@ -109,7 +110,7 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     return readParquet(lake.dir, [file])[file];
   }
 
-  function planCli(extra: string[] = []) {
+  function planCli(extra: string[] = [], command = "plan") {
     const outputs = path.join(lake.dir, "outputs.json");
     fs.writeFileSync(
       outputs,
@@ -122,7 +123,7 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     );
     return spawnSync(
       process.execPath,
-      [bin, "retention", "plan", "--stack-outputs", outputs, "--now", now.toISOString(), ...extra],
+      [bin, "retention", command, "--stack-outputs", outputs, "--now", now.toISOString(), ...extra],
       { encoding: "utf8" },
     );
   }
@@ -189,6 +190,15 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     const refused = planCli(["--mapper", "no-rule"]);
     expect(refused.status).to.equal(2);
     expect(refused.stderr).to.include("data mapper 'no-rule' declares no retention");
+    // `lethe retention run` refuses the same before invoking (or packaging) anything.
+    const runRefused = planCli(["--mapper", "no-rule"], "run");
+    expect(runRefused.status).to.equal(2);
+    expect(runRefused.stderr).to.include("data mapper 'no-rule' declares no retention");
+    const badTime = planCli(["--now", "yesterday"], "run");
+    expect(badTime.status).to.equal(2);
+    expect(badTime.stderr).to.include(
+      '--now must be an ISO-8601 time (2026-12-07T12:00:00Z), got "yesterday"',
+    );
   });
 
   it("a run drops the old partition unread, rewrites the straddling object, verifies, and signs its report", async () => {
@@ -303,11 +313,16 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
       [envNames.kmsKeyArn]: lake.kmsKeyArn,
       [envNames.reportSigningKeyArn]: signingKey,
     });
-    const reply = await handler({
-      "detail-type": "Scheduled Event",
-      time: "2026-12-07T12:00:00Z",
-      detail: {},
-    });
+    // The event `lethe retention run --now` sends: the schedule's, at the time given.
+    const event = retentionScheduledEvent(
+      {
+        local: true,
+        schedules: [{ rule: "retention-schedule", expression: "rate(1 day)", functionName: "f" }],
+      },
+      { now },
+    );
+    expect(event).to.deep.include({ "detail-type": "Scheduled Event", time: "2026-12-07T12:00:00Z" });
+    const reply = await handler(event);
     expect(reply.runs).to.have.length(1);
     expect(reply.runs[0]).to.deep.include({
       mapper: "clicks",
