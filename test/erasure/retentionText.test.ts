@@ -129,6 +129,43 @@ describe("retention erasure of JSON Lines (gzip) and CSV written by Python, on t
     });
   });
 
+  it("an all-older object written to after the plan is rewritten instead of dropped: the producer's newer line stays", async () => {
+    const mapper: DataMapper = {
+      ...lake.mapper,
+      name: "late",
+      glueTable: "late",
+      location: `s3://${lake.bucket}/late/`,
+      format: "jsonl.gz",
+      partitionColumns: [],
+      retention: { days: 30, timeColumn: "event_time" },
+    };
+    const key = "late/a.jsonl.gz";
+    await put(key, "jsonl.gz", [["c-1", "2026-11-01T00:00:00Z", "old"]]);
+    const late: Row[] = [
+      ["c-1", "2026-11-01T00:00:00Z", "old"],
+      ["c-2", "2026-12-07T11:00:00Z", "written after the plan"],
+    ];
+    const mutex = lakeMutex(lake, "retention-late");
+    const acquire = mutex.acquireLock.bind(mutex);
+    let raced = false;
+    // A producer writes between the plan's scan and the drop taking the object's lock.
+    mutex.acquireLock = async (...args: Parameters<typeof acquire>) => {
+      if (!raced) {
+        raced = true;
+        await put(key, "jsonl.gz", late);
+      }
+      return acquire(...args);
+    };
+    const run = await runRetention({ s3: lake.s3, mutex, ledger }, mapper, now);
+    expect(run.plan.objects.map((o) => [o.key, o.action])).to.deep.equal([[key, "drop"]]);
+    expect(raced).to.equal(true);
+    expect(run.objects.map((o) => [o.action, o.outcome, o.rowsRemoved, o.verified])).to.deep.equal([
+      ["purge", "erased", 1, true],
+    ]);
+    expect(await textOf(key, "jsonl.gz")).to.equal(keptLines(key, late, 0));
+    expect(await versionsOf(key)).to.have.length(1);
+  });
+
   it("CSV in dt= partitions: the old partition dropped unread, a straddling object keeps its header and newer rows byte for byte", async () => {
     const mapper: DataMapper = {
       ...lake.mapper,
