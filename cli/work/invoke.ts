@@ -126,7 +126,15 @@ export async function invokeFunction(
   eventFile: string,
   opts: InvokeOptions = {},
 ): Promise<InvokeResult> {
-  const event = readJsonFile(eventFile, "event file");
+  return invokeFunctionWith(shortName, readJsonFile(eventFile, "event file"), opts);
+}
+
+/** Runs `shortName` with `event` against the stack in the outputs file (`lethe retention run`'s way in). */
+export async function invokeFunctionWith(
+  shortName: string,
+  event: unknown,
+  opts: InvokeOptions = {},
+): Promise<InvokeResult> {
   const { outputs, source } = resolveStackOutputs({ stackOutputs: opts.stackOutputsFile, stack: opts.stack });
   const stack = opts.stack ?? "dev";
   if (outputs.stack !== undefined && outputs.stack !== stack) {

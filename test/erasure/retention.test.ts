@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { makeDocumentClient, makeKmsClient } from "../../runtime/aws/clients";
 import type { DataMapper } from "../../runtime/contracts/mappers";
 import { reportSignatureValid } from "../../runtime/contracts/reportSignature";
@@ -25,6 +26,7 @@ import {
 import { createTableLike } from "../../local/stack/copies";
 import { envNames } from "../../runtime/contracts/env";
 import { createRetentionHandler } from "../../runtime/handlers/retention";
+import { retentionScheduledEvent } from "../../cli/work/retention";
 import { createTestLake, lakeMutex, TestLake } from "./forgetFixtures";
 
 const root = path.resolve(__dirname, "../..");
@@ -62,6 +64,8 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     old2: "events/dt=2026-10-01/part-1.parquet",
     straddling: "events/dt=2026-11-07/part-0.parquet",
     fresh: "events/dt=2026-11-07/part-1.parquet",
+    // In the straddling partition, every row older by event_time: dropped with every version, not rewritten.
+    allOlder: "events/dt=2026-11-07/part-2.parquet",
     newer: "events/dt=2026-12-01/part-0.parquet",
   };
   // The straddling object's history: v0 holds no older row (kept), v1 holds one (deleted), v2 is current.
@@ -106,7 +110,7 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     return readParquet(lake.dir, [file])[file];
   }
 
-  function planCli(extra: string[] = []) {
+  function planCli(extra: string[] = [], command = "plan") {
     const outputs = path.join(lake.dir, "outputs.json");
     fs.writeFileSync(
       outputs,
@@ -119,7 +123,7 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     );
     return spawnSync(
       process.execPath,
-      [bin, "retention", "plan", "--stack-outputs", outputs, "--now", now.toISOString(), ...extra],
+      [bin, "retention", command, "--stack-outputs", outputs, "--now", now.toISOString(), ...extra],
       { encoding: "utf8" },
     );
   }
@@ -137,6 +141,11 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     await put(keys.straddling, v1);
     await put(keys.straddling, v2);
     await put(keys.fresh, [["c-9", "2026-11-07T18:00:00Z", 9]]);
+    await put(keys.allOlder, [["c-6", "2026-11-07T13:00:00Z", 6]]); // history holding a newer row: goes too
+    await put(keys.allOlder, [
+      ["c-6", "2026-11-07T01:00:00Z", 6],
+      ["c-7", "2026-11-07T11:00:00Z", 7],
+    ]);
     await put(keys.newer, [["c-8", "2026-12-01T00:00:00Z", 8]]);
   });
   after(() => fs.rmSync(lake.dir, { recursive: true, force: true }));
@@ -152,17 +161,19 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
       [keys.old, "drop", 2, undefined, undefined],
       [keys.old2, "drop", 1, undefined, undefined],
       [keys.straddling, "purge", 3, 5, 2],
+      [keys.allOlder, "drop", 2, 2, 2],
     ]);
+    expect(plan.objects[3].scannedVersionId).to.equal(versionIds[keys.allOlder][1]);
     expect(plan.objectsKept).to.equal(2);
-    expect(plan.rowsEstimate).to.equal(2);
+    expect(plan.rowsEstimate).to.equal(4);
     const sizes = await Promise.all(
-      [keys.old, keys.old2, keys.straddling].map(async (k) => {
+      [keys.old, keys.old2, keys.straddling, keys.allOlder].map(async (k) => {
         const o = await lake.s3.send(new GetObjectCommand({ Bucket: lake.bucket, Key: k }));
         return o.ContentLength!;
       }),
     );
     expect(plan.bytes).to.equal(sizes.reduce((a, b) => a + b, 0));
-    expect(plan.cost.deleteRequests).to.equal(6);
+    expect(plan.cost.deleteRequests).to.equal(8);
     expect(plan.cost.putRequests).to.equal(1);
     expect(plan.cost.requestsUsd).to.be.greaterThan(0);
 
@@ -171,13 +182,23 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     expect(text.stdout).to.include("nothing is changed");
     expect(text.stdout).to.include("partitions dropped whole (not read): 2026-10-01");
     expect(text.stdout).to.include(`rewrite  ${keys.straddling}: 2 of 5 row(s) older`);
-    expect(text.stdout).to.match(/cost: \d+ LIST, \d+ GET\/HEAD, 1 PUT, 6 DELETE/);
+    expect(text.stdout).to.include(`drop     ${keys.allOlder}: every version (2), all 2 row(s) older`);
+    expect(text.stdout).to.match(/cost: \d+ LIST, \d+ GET\/HEAD, 1 PUT, 8 DELETE/);
     expect(text.stdout).not.to.include("mapper no-rule");
     expect(await Promise.all(Object.values(keys).map(versionsOf))).to.deep.equal(before);
 
     const refused = planCli(["--mapper", "no-rule"]);
     expect(refused.status).to.equal(2);
     expect(refused.stderr).to.include("data mapper 'no-rule' declares no retention");
+    // `lethe retention run` refuses the same before invoking (or packaging) anything.
+    const runRefused = planCli(["--mapper", "no-rule"], "run");
+    expect(runRefused.status).to.equal(2);
+    expect(runRefused.stderr).to.include("data mapper 'no-rule' declares no retention");
+    const badTime = planCli(["--now", "yesterday"], "run");
+    expect(badTime.status).to.equal(2);
+    expect(badTime.stderr).to.include(
+      '--now must be an ISO-8601 time (2026-12-07T12:00:00Z), got "yesterday"',
+    );
   });
 
   it("a run drops the old partition unread, rewrites the straddling object, verifies, and signs its report", async () => {
@@ -187,6 +208,8 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     // The old partition: every version of each object gone (no delete marker left either).
     expect(await versionsOf(keys.old)).to.deep.equal([]);
     expect(await versionsOf(keys.old2)).to.deep.equal([]);
+    // Every row older by event_time: every version gone, no empty object written in its place.
+    expect(await versionsOf(keys.allOlder)).to.deep.equal([]);
     // The straddling object: the current version holds exactly the newer rows, values unchanged.
     const kept = v2.filter(([, t]) => Date.parse(t) >= Date.parse("2026-11-07T12:00:00Z"));
     expect(kept.map((r) => r[0])).to.deep.equal(["c-1", "c-4", "c-5"]);
@@ -206,11 +229,17 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
 
     const summary = await ledger.summary(run.batchId);
     expect(summary).to.deep.include({
-      objectsPurged: 3,
+      objectsPurged: 4,
       objectsFailed: 0,
-      rowsRemoved: 2,
-      versionsDeleted: 5,
+      rowsRemoved: 4,
+      versionsDeleted: 7,
     });
+    // The run's summary item expires with its object items (the ledger's 30 days).
+    const item = await makeDocumentClient().send(
+      new GetCommand({ TableName: ledgerTable, Key: { pk: `batch#${run.batchId}`, sk: "summary" } }),
+    );
+    const expiry = Math.floor(Date.now() / 1000) + 30 * 86400;
+    expect(item.Item?.ttl).to.be.within(expiry - 120, expiry + 1);
 
     const kms = makeKmsClient();
     const signingKey = await kms.send(
@@ -236,12 +265,12 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     expect(r).to.deep.include({ kind: "retention", verdict: "complete", cutoff: "2026-11-07T12:00:00.000Z" });
     expect(r.partitionsDropped).to.deep.equal(["2026-10-01"]);
     expect(r.totals).to.deep.equal({
-      objectsDropped: 2,
+      objectsDropped: 3,
       objectsRewritten: 1,
       objectsKept: 2,
       objectsFailed: 0,
-      rowsRemoved: 2,
-      versionsDeleted: 5,
+      rowsRemoved: 4,
+      versionsDeleted: 7,
       versionsWritten: 1,
     });
     expect(r.objects.every((o) => o.verified)).to.equal(true);
@@ -251,7 +280,7 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
     const again = await runRetention(deps, mapper, now);
     expect(again.objects).to.deep.equal([]);
     expect(again.plan.objectsKept).to.equal(3);
-    expect((await ledger.summary(run.batchId)).versionsDeleted).to.equal(5);
+    expect((await ledger.summary(run.batchId)).versionsDeleted).to.equal(7);
   });
 
   it("the scheduled function runs each mapper that declares retention as of the event's time, and signs its report", async () => {
@@ -284,11 +313,16 @@ describe("retention erasure: plan and run on the emulator (pyarrow Parquet in dt
       [envNames.kmsKeyArn]: lake.kmsKeyArn,
       [envNames.reportSigningKeyArn]: signingKey,
     });
-    const reply = await handler({
-      "detail-type": "Scheduled Event",
-      time: "2026-12-07T12:00:00Z",
-      detail: {},
-    });
+    // The event `lethe retention run --now` sends: the schedule's, at the time given.
+    const event = retentionScheduledEvent(
+      {
+        local: true,
+        schedules: [{ rule: "retention-schedule", expression: "rate(1 day)", functionName: "f" }],
+      },
+      { now },
+    );
+    expect(event).to.deep.include({ "detail-type": "Scheduled Event", time: "2026-12-07T12:00:00Z" });
+    const reply = await handler(event);
     expect(reply.runs).to.have.length(1);
     expect(reply.runs[0]).to.deep.include({
       mapper: "clicks",

@@ -131,6 +131,29 @@ export class ForgetLedger {
   }
 
   /**
+   * Gives the batch's summary item the TTL its object items get (a no-op without retentionDays or
+   * without a summary). For a batch no sweep settles: a retention run's (runtime/erasure/retention/run.ts)
+   * counters only; a request batch's summary is its record and is kept.
+   */
+  async expireSummary(batchId: string): Promise<void> {
+    if (!this.retentionDays) return;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: batchPartitionKey(batchId), sk: summarySortKey },
+          UpdateExpression: "SET #ttl = :ttl",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#ttl": ttlAttribute },
+          ExpressionAttributeValues: { ":ttl": Math.floor(Date.now() / 1000) + this.retentionDays * 86400 },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
+  /**
    * Records a success. Returns false (changing nothing) when the object was already recorded done, by
    * this delivery's twin or an earlier one.
    */

@@ -1,6 +1,8 @@
 // What a retention run of one data mapper would erase, read before anything is touched: one listing of
 // every version under the mapper's location, then per object
-//  - "drop": its date partition is entirely older than the cutoff; every version goes, none is read;
+//  - "drop": its date partition is entirely older than the cutoff (every version goes, none is read),
+//    or the scan of its current version by the time column finds every row older (every version goes,
+//    as a wholly older partition's objects do, rather than an empty object being written);
 //  - "purge": its partition straddles the cutoff (or it has no date partition) and its current version
 //    holds rows older than the cutoff by the time column (only that column is read): it goes through the
 //    forget path with a time predicate;
@@ -29,9 +31,14 @@ export interface RetentionObjectPlan {
   bytes: number;
   /** Versions (and delete markers) the key has now. */
   versions: number;
-  /** "purge": rows of the current version, and those older than the cutoff. */
+  /** Read objects: rows of the current version, and those older than the cutoff. */
   rows?: number;
   rowsExpired?: number;
+  /**
+   * A "drop" decided by the time column (every row of the current version older): the version scanned.
+   * The run drops the key only while this is still its current version; otherwise it purges instead.
+   */
+  scannedVersionId?: string;
 }
 
 /** Requests and bytes the run would cost, and their price at S3 Standard list prices (us-east-1). */
@@ -56,7 +63,7 @@ export interface RetentionPlan {
   partitionsDropped: string[];
   objects: RetentionObjectPlan[];
   objectsKept: number;
-  /** Rows known to go (purges); dropped objects are not read, so their rows are not counted. */
+  /** Rows known to go (read objects); a wholly older partition's objects are not read, nor counted. */
   rowsEstimate: number;
   /** Bytes of the current versions of every object that goes or is rewritten. */
   bytes: number;
@@ -158,9 +165,13 @@ export async function planRetention(s3: S3Client, mapper: DataMapper, now: Date)
       objectsKept++;
       continue;
     }
+    // Every row older: the whole object goes, every version, as in a wholly older partition; nothing
+    // is written. The scanned version id lets the run check that nothing newer was written since.
+    const whole = rowsExpired >= scan.rows && version.versionId !== undefined;
     objects.push({
       key,
-      action: "purge",
+      action: whole ? "drop" : "purge",
+      ...(whole ? { scannedVersionId: version.versionId } : {}),
       partition,
       bytes,
       versions: k.versions,
@@ -194,7 +205,7 @@ export async function planRetention(s3: S3Client, mapper: DataMapper, now: Date)
     partitionsDropped: [...dropped].sort(),
     objects,
     objectsKept,
-    rowsEstimate: purges.reduce((n, o) => n + (o.rowsExpired ?? 0), 0),
+    rowsEstimate: objects.reduce((n, o) => n + (o.rowsExpired ?? 0), 0),
     bytes: objects.reduce((n, o) => n + o.bytes, 0),
     cost,
   };

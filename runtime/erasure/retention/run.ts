@@ -1,7 +1,8 @@
 // A retention run of one data mapper, through the forget path (runtime/erasure/forget/): the plan
 // (plan.ts), then per object under its DynamoDB mutex
 //  - "drop": every version and delete marker of the key is deleted, none read (its partition is
-//    entirely older than the cutoff);
+//    entirely older than the cutoff, or the plan's scan found every row of its current version older:
+//    then only while that version is still current, else it is purged instead);
 //  - "purge": purgePrepared with the time predicate (runtime/subjects/olderThan.ts) as its matcher:
 //    the current version rewritten without the older rows (conditional write, fencing token), then
 //    every other version still holding an older row deleted;
@@ -92,6 +93,8 @@ export async function runRetention(
     const ref: ObjectRef = { batchId, round: 0, bucket, key: o.key, mapper: mapper.name };
     objects.push(await eraseOne(deps, mapper, ref, o, matcher));
   }
+  // The run's summary item (counters only, no sweep settles it) expires with its object items.
+  if (objects.length) await deps.ledger.expireSummary(batchId);
   return { runId, batchId, plan, objects, startedAt, finishedAt: new Date().toISOString() };
 }
 
@@ -118,26 +121,30 @@ async function eraseOne(
   let report: ForgetReport | undefined;
   let error: ForgetError | undefined;
   const attempts = deps.attempts ?? 3;
+  let action = o.action;
   for (let attempt = 1; attempt <= attempts && !report; attempt++) {
     try {
-      report =
-        o.action === "drop"
-          ? await dropEveryVersion(deps, ref)
-          : await purgePrepared(
-              {
-                message: {
-                  batchId: ref.batchId,
-                  mapper: mapper.name,
-                  object: { bucket: ref.bucket, key: ref.key, versionIds: [] },
-                  // A retention run has no subjects: its matcher is the time predicate, not a manifest.
-                  manifest: { bucket: ref.bucket, key: "" },
-                },
-                mapper,
-                matcher: matcher!,
-                subjects: [],
-              },
-              { s3: deps.s3, mutex: deps.mutex, mappers: [mapper], purgeOptions: deps.purgeOptions },
-            );
+      if (action === "drop") {
+        report = await dropEveryVersion(deps, ref, o);
+        // Written to since the plan's scan: its rows are no longer known all older, so purge it.
+        if (!report) action = "purge";
+      }
+      if (!report)
+        report = await purgePrepared(
+          {
+            message: {
+              batchId: ref.batchId,
+              mapper: mapper.name,
+              object: { bucket: ref.bucket, key: ref.key, versionIds: [] },
+              // A retention run has no subjects: its matcher is the time predicate, not a manifest.
+              manifest: { bucket: ref.bucket, key: "" },
+            },
+            mapper,
+            matcher: matcher!,
+            subjects: [],
+          },
+          { s3: deps.s3, mutex: deps.mutex, mappers: [mapper], purgeOptions: deps.purgeOptions },
+        );
     } catch (err) {
       if (!isForgetError(err)) throw err;
       error = err;
@@ -159,16 +166,27 @@ async function eraseOne(
   await deps.ledger.recordSuccess(report, prior);
   return {
     ...base,
+    action,
     outcome: report.status === "purged" ? "erased" : "nothing-to-do",
     rowsRemoved: report.rowsRemoved,
     versionsDeleted: report.versionsDeleted.length,
     versionsWritten: report.versionsWritten.length,
-    ...(await verifyObject(deps.s3, mapper, ref, o, matcher)),
+    ...(await verifyObject(deps.s3, mapper, ref, { ...o, action }, matcher)),
   };
 }
 
-/** Deletes every version and delete marker of the key under its mutex, reading none. */
-async function dropEveryVersion(deps: RetentionDeps, ref: ObjectRef): Promise<ForgetReport> {
+/**
+ * Deletes every version and delete marker of the key under its mutex, reading none. With
+ * `o.scannedVersionId` (the plan found every row of that version older), only while it is still the
+ * current version, in one pass: a version written since is a producer's newer data, not deleted
+ * unread; undefined when the key changed since the plan (the caller purges it instead).
+ */
+async function dropEveryVersion(
+  deps: RetentionDeps,
+  ref: ObjectRef,
+  o: Pick<RetentionObjectPlan, "scannedVersionId" | "rowsExpired">,
+): Promise<ForgetReport | undefined> {
+  const scannedVersionId = o.scannedVersionId;
   const label = `s3://${ref.bucket}/${ref.key}`;
   const lock = await deps.mutex.acquireLock(objectLockKey(ref.bucket, ref.key));
   if (!lock) throw lockBusy(label);
@@ -194,7 +212,13 @@ async function dropEveryVersion(deps: RetentionDeps, ref: ObjectRef): Promise<Fo
     for (let pass = 1; pass <= 5; pass++) {
       report.passes = pass;
       const list = await listKeyVersions(deps.s3, ref.bucket, ref.key);
-      if (list.all.length === 0) {
+      if (scannedVersionId !== undefined && pass === 1) {
+        const current = list.latest;
+        if (!current || current.deleteMarker || current.versionId !== scannedVersionId) return undefined;
+        // The rows the scan found in it; the older versions' rows go unread.
+        report.rowsRemoved = o.rowsExpired ?? 0;
+      }
+      if (list.all.length === 0 || (scannedVersionId !== undefined && pass > 1)) {
         if (report.versionsDeleted.length) report.status = "purged";
         return report;
       }
@@ -226,7 +250,9 @@ async function verifyObject(
   matcher: KeyMatcher | undefined,
 ): Promise<{ verified: boolean; problem?: string }> {
   const list = await listKeyVersions(s3, ref.bucket, ref.key);
-  if (o.action === "drop") {
+  // An object dropped by its rows is verified as a rewritten one: a producer's version written after
+  // the drop's listing may stay, if it holds no older row.
+  if (o.action === "drop" && o.scannedVersionId === undefined) {
     return list.all.length === 0
       ? { verified: true }
       : { verified: false, problem: `${list.all.length} version(s) of the dropped object remain` };
