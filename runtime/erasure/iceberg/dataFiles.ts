@@ -7,6 +7,7 @@ import type { PurgeOptions, PurgeStats } from "../../formats/lakeFormat";
 import { parquet } from "../../formats/parquet";
 import { headObject, versionGone, versionSource } from "../../purge/s3Objects";
 import type { KeyMatcher } from "../../subjects/matcher";
+import { parquetColumnFigures, type ColumnFigures } from "./fileStats";
 import { splitS3Path } from "./s3Files";
 
 /** Counts the bytes read through a source (the cost figures). */
@@ -47,7 +48,7 @@ export async function rewriteDataFile(
   matcher: KeyMatcher,
   count: { bytes: number },
   options?: PurgeOptions,
-): Promise<PurgeStats> {
+): Promise<PurgeStats & { columns?: ColumnFigures }> {
   const { bucket, key } = splitS3Path(path);
   const source = versionSource(s3, await headObject(s3, bucket, key));
   const chunks: Uint8Array[] = [];
@@ -57,16 +58,9 @@ export async function rewriteDataFile(
     matcher,
     options,
   );
-  if (stats.rowsAfter > 0) {
-    const out = splitS3Path(newPath);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: out.bucket,
-        Key: out.key,
-        Body: Buffer.concat(chunks),
-        IfNoneMatch: "*",
-      }),
-    );
-  }
-  return stats;
+  if (stats.rowsAfter === 0) return stats;
+  const body = Buffer.concat(chunks);
+  const out = splitS3Path(newPath);
+  await s3.send(new PutObjectCommand({ Bucket: out.bucket, Key: out.key, Body: body, IfNoneMatch: "*" }));
+  return { ...stats, columns: await parquetColumnFigures(body) };
 }

@@ -16,6 +16,7 @@ import type { PurgeOptions } from "../../formats/lakeFormat";
 import type { KeyMatcher } from "../../subjects/matcher";
 import { getById, recordByIds, setById, writeAvroFile, type AvroRecord } from "./avroFiles";
 import { matchingRows, rewriteDataFile } from "./dataFiles";
+import { avroIntLongMap } from "./fileStats";
 import { idText } from "./exactJson";
 import { commitMetadataLocation, ConcurrentCommitError, getIcebergTable } from "./glueTable";
 import {
@@ -322,8 +323,12 @@ async function writeOverwriteSnapshot(
       setById(m.dataFileSchema, df, 103, BigInt(stats.rowsAfter));
       setById(m.dataFileSchema, df, 104, BigInt(stats.bytesOut));
       // The old file's per-column figures and bounds no longer hold (its bounds may be a subject's
-      // ID): left out, which Iceberg readers take as "unknown" (the file is read, not skipped).
-      for (const id of [108, 109, 110, 137, 125, 128, 132]) setById(m.dataFileSchema, df, id, null);
+      // ID): the new file's counts and sizes come from its footer (fileStats.ts); bounds, NaN counts
+      // and split offsets are left out, which Iceberg readers take as "unknown" (the file is read).
+      for (const id of [137, 125, 128, 132]) setById(m.dataFileSchema, df, id, null);
+      setById(m.dataFileSchema, df, 108, avroIntLongMap(stats.columns!.columnSizes));
+      setById(m.dataFileSchema, df, 109, avroIntLongMap(stats.columns!.valueCounts));
+      setById(m.dataFileSchema, df, 110, avroIntLongMap(stats.columns!.nullCounts));
       const r: AvroRecord = { ...e.record };
       setById(schema, r, 0, ADDED);
       setById(schema, r, 1, snapshotId);

@@ -84,6 +84,13 @@ describe("Iceberg erasure (PyIceberg tables on the emulator)", function () {
     const after = await expectErased(table, before);
     expect(after.current!.operation).to.equal("overwrite");
     expect(Object.keys(after.snapshots)).to.deep.equal([after.current!.snapshot]);
+    // The rewritten files' manifest entries carry their own counts (from the new footers).
+    const rewritten = after.files.filter((f) => /\/lethe-[0-9a-f-]+\.parquet$/.test(f.path));
+    expect(rewritten).to.have.length(2);
+    for (const f of rewritten) {
+      expect(f.valueCounts).to.deep.equal({ 1: f.records, 2: f.records, 3: f.records, 4: f.records });
+      expect(f.nullCounts).to.deep.equal({ 1: 0, 2: 0, 3: 0, 4: 0 });
+    }
     console.log(`      figures: ${JSON.stringify(figures)}`);
   });
 

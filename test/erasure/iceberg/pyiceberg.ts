@@ -41,6 +41,13 @@ export interface TableRead {
   snapshots: Record<string, string[]>;
   history: string[];
   refs: Record<string, string>;
+  /** The current snapshot's data files as PyIceberg's files table lists them. */
+  files: {
+    path: string;
+    records: number;
+    valueCounts: Record<string, number>;
+    nullCounts: Record<string, number>;
+  }[];
 }
 
 export function readTable(database: string, table: string): TableRead {

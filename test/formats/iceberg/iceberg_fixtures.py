@@ -140,6 +140,16 @@ def read(database, name):
             "ids": sorted(t.column("customer_id").to_pylist()),
             "rows": sorted(json.dumps(r, sort_keys=True) for r in t.to_pylist()),
         }
+        files = table.inspect.files().select(["file_path", "record_count", "value_counts", "null_value_counts"])
+        out["files"] = [
+            {
+                "path": f["file_path"],
+                "records": f["record_count"],
+                "valueCounts": dict(f["value_counts"] or []),
+                "nullCounts": dict(f["null_value_counts"] or []),
+            }
+            for f in files.to_pylist()
+        ]
     out["history"] = [str(h.snapshot_id) for h in table.history()]
     out["refs"] = {k: str(v.snapshot_id) for k, v in table.metadata.refs.items()}
     print(json.dumps(out))
