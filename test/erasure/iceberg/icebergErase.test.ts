@@ -1,5 +1,5 @@
 // Copy-on-write erasure from Iceberg tables written by PyIceberg through its Glue catalog on the
-// emulator (test/formats/iceberg/iceberg_fixtures.py), read back by PyIceberg after Lethe's erasure:
+// emulator (local/fixtures/iceberg_tables.py), read back by PyIceberg after Lethe's erasure:
 // the subjects are gone from the current snapshot and every snapshot kept, every other row is intact,
 // and no version of any object under the table's location holds a subject's ID.
 import { expect } from "chai";
@@ -18,7 +18,7 @@ import {
   readTable,
   tagFirstSnapshot,
   type TableRead,
-} from "./pyiceberg";
+} from "../../../local/fixtures/icebergTables";
 
 const s3 = makeS3Client();
 const glue = makeGlueClient();
