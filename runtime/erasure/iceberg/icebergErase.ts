@@ -22,10 +22,11 @@ import { commitMetadataLocation, ConcurrentCommitError, getIcebergTable } from "
 import {
   equalityDeletesRefusal,
   inlineManifestsRefusal,
+  outsideLocationRefusal,
   positionDeletesRefusal,
   refsRefusal,
 } from "./refusals";
-import { deleteEveryVersion, readS3File, writeNewS3File } from "./s3Files";
+import { deleteEveryVersion, readS3File, underLocation, writeNewS3File } from "./s3Files";
 import { cleanupTable, type CleanupFigures } from "./tableCleanup";
 import {
   ADDED,
@@ -160,6 +161,8 @@ async function planAndCommit(
   };
   if (affected.size === 0) return { ...figures, bytesRead: read.bytes + reader.bytesRead };
   if (positionDeletes.length) throw positionDeletesRefusal(name, positionDeletes);
+  const outside = [...affected].filter((p) => !underLocation(p, metadata.location));
+  if (outside.length) throw outsideLocationRefusal(name, metadata.location, outside);
 
   const names = (m: Manifest) => m.entries.some((e) => affected.has(e.filePath));
   const expired = new Set(

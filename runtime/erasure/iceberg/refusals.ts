@@ -39,3 +39,12 @@ export function inlineManifestsRefusal(table: string): IcebergRefusal {
       `list); commit once with a current Iceberg writer, then run the erasure again.`,
   );
 }
+
+export function outsideLocationRefusal(table: string, location: string, files: string[]): IcebergRefusal {
+  return new IcebergRefusal(
+    `Iceberg table ${table}: ${files.length} data file(s) holding a subject's rows are outside the ` +
+      `table's location ${location} (e.g. ${files[0]}; added from elsewhere): Lethe rewrites and deletes ` +
+      `only under the table's location. By hand: rewrite those files into the table (Athena OPTIMIZE), ` +
+      `then run the erasure again.`,
+  );
+}

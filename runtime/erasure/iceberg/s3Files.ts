@@ -10,6 +10,15 @@ export function splitS3Path(path: string): { bucket: string; key: string } {
   return { bucket: m[1], key: m[2] };
 }
 
+/** Whether `path` is under the table's `location` (s3:// and s3a:// alike, a trailing slash or not). */
+export function underLocation(path: string, location: string): boolean {
+  const p = splitS3Path(path);
+  const l = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(location);
+  if (!l) return false;
+  const prefix = l[2] === "" || l[2].endsWith("/") ? l[2] : `${l[2]}/`;
+  return p.bucket === l[1] && p.key.startsWith(prefix);
+}
+
 export async function readS3File(s3: S3Client, path: string): Promise<Buffer> {
   const { bucket, key } = splitS3Path(path);
   const o = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

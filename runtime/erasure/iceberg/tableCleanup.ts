@@ -8,7 +8,7 @@ import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { versionGone } from "../../purge/s3Objects";
 import { getIcebergTable } from "./glueTable";
-import { deleteEveryVersion, readS3File, readS3FileIfPresent } from "./s3Files";
+import { deleteEveryVersion, readS3File, readS3FileIfPresent, underLocation } from "./s3Files";
 import { referencedPaths, TableReader } from "./tableFiles";
 import { parseTableMetadata } from "./tableMetadata";
 
@@ -44,12 +44,15 @@ export async function cleanupTable(
     figures.metadataFilesRead++;
     await referencedPathsPresent(reader, parseTableMetadata(bytes.toString("utf8"), path), found);
   }
-  const unreferenced = (set: Set<string>) => [...set].filter((p) => !keep.has(p));
+  // Only under the table's location: a file added from elsewhere (add_files, a migration) is not the
+  // table's to delete.
+  const unreferenced = (set: Set<string>) =>
+    [...set].filter((p) => !keep.has(p) && underLocation(p, current.location));
   const order = [
     ...unreferenced(found.files),
     ...unreferenced(found.manifests),
     ...unreferenced(found.lists),
-    ...oldMetadata,
+    ...oldMetadata.filter((p) => underLocation(p, current.location)),
   ];
   for (const p of order) {
     const n = await deleteEveryVersion(s3, p);

@@ -12,6 +12,7 @@ import {
 import { IcebergRefusal } from "../../../runtime/erasure/iceberg/refusals";
 import { keyMatcher } from "../../../runtime/subjects/matcher";
 import {
+  addFileOutside,
   appendRows,
   grepEveryVersion,
   makeTable,
@@ -150,5 +151,24 @@ describe("Iceberg erasure (PyIceberg tables on the emulator)", function () {
     expect(figures.refsDropped).to.deep.equal(["audit-2026"]);
     const after = await expectErased(table, before);
     expect(Object.keys(after.refs)).to.deep.equal(["main"]);
+  });
+
+  it("a subject's rows in a file outside the table's location: refused, nothing written or deleted", async () => {
+    const table = await freshTable(true, 2);
+    const outside = `s3://${bucket}/elsewhere/${table}.parquet`;
+    addFileOutside(database, table, outside, 99); // cust-00099 ... in one partition
+    const before = readTable(database, table);
+    let err: unknown;
+    await eraseFromIcebergTable({
+      ...settings(table),
+      matcher: keyMatcher(["customer_id"], ["cust-00099"]),
+    }).catch((e) => (err = e));
+    expect(err).to.be.instanceOf(IcebergRefusal);
+    expect((err as Error).message)
+      .to.include(`outside the table's location`)
+      .and.include(outside);
+    const after = readTable(database, table);
+    expect(after.current!.snapshot).to.equal(before.current!.snapshot);
+    expect(after.current!.ids).to.include("cust-00099");
   });
 });
