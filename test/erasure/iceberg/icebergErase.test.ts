@@ -9,7 +9,9 @@ import {
   eraseFromIcebergTable,
   type IcebergEraseSettings,
 } from "../../../runtime/erasure/iceberg/icebergErase";
+import { parseExactJson, stringifyExactJson } from "../../../runtime/erasure/iceberg/exactJson";
 import { IcebergRefusal } from "../../../runtime/erasure/iceberg/refusals";
+import { underLocation } from "../../../runtime/erasure/iceberg/s3Files";
 import { keyMatcher } from "../../../runtime/subjects/matcher";
 import {
   addFileOutside,
@@ -170,5 +172,20 @@ describe("Iceberg erasure (PyIceberg tables on the emulator)", function () {
     const after = readTable(database, table);
     expect(after.current!.snapshot).to.equal(before.current!.snapshot);
     expect(after.current!.ids).to.include("cust-00099");
+  });
+});
+
+describe("Iceberg erasure: what is under a table's location, exact snapshot ids", () => {
+  it("a sibling table's prefix is not under the location, whatever the trailing slash", () => {
+    expect(underLocation("s3://lake/warehouse/t1/data/a.parquet", "s3://lake/warehouse/t1")).to.equal(true);
+    expect(underLocation("s3a://lake/warehouse/t1/data/a.parquet", "s3://lake/warehouse/t1/")).to.equal(true);
+    expect(underLocation("s3://lake/warehouse/t10/data/a.parquet", "s3://lake/warehouse/t1")).to.equal(false);
+    expect(underLocation("s3://lake2/warehouse/t1/data/a.parquet", "s3://lake/warehouse/t1")).to.equal(false);
+  });
+
+  it("64-bit snapshot ids survive a read and a write of the metadata JSON digit for digit", () => {
+    const text =
+      '{"current-snapshot-id":2530960330092934504,"snapshots":[{"snapshot-id":9223372036854775807,"n":1.5}]}';
+    expect(stringifyExactJson(parseExactJson(text))).to.equal(text);
   });
 });
