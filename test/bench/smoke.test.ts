@@ -19,6 +19,7 @@ const lastFigures: Record<string, RegExp> = {
   "bench:erasure": /goal: the whole erasure within 60 s/,
   "bench:lock": /contended, 100 keys, \d+ clients:/,
   "bench:local": /lethe api --local answering\s+median\s+[\d.]+ s/,
+  "bench:iceberg": /time:\s+\d+ ms/,
 };
 
 describe("benchmarks: every npm run bench:* in smoke mode", function () {
