@@ -19,7 +19,7 @@ if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wa
       | grep --line-buffered -E "^(Collecting|Installing collected|Successfully installed|ERROR)" \
       | sed -u -e "s/^/lethe: pip: /" >&2 || true
   fi
-  .venv/bin/python -c "import moto.server, pyarrow, schemathesis, parliament, sqlglot, aws_cron_expression_validator" # fails the script when the install did not work
+  .venv/bin/python -c "import moto.server, pyarrow, schemathesis, parliament, sqlglot, aws_cron_expression_validator, pyiceberg" # fails the script when the install did not work
   echo "$want" >"$stamp"
   echo "lethe: local AWS emulator installed in $((SECONDS - started)) s" >&2
 fi
