@@ -81,6 +81,9 @@ export const lakeRewriteActions = [
   "s3:PutObject",
   "s3:PutObjectTagging",
   "s3:DeleteObjectVersion",
+  // A large object's new version is a multipart upload (runtime/purge/multipartWrite.ts): PutObject
+  // covers its parts and UploadPartCopy (with GetObjectVersion on the source); a failed one is aborted.
+  "s3:AbortMultipartUpload",
 ];
 
 export class PurgeWorkers extends pulumi.ComponentResource {
