@@ -43,8 +43,8 @@ export interface ForgetDeps {
   /** Of that time, what the purge itself needs once the lock is granted (default 60 s). */
   workReserveMs?: number;
   /**
-   * Objects of formats read whole (not Parquet, which is read a row group or a page at a time and
-   * written back part by part) larger than this are refused (the function's memory); default no limit.
+   * Objects of formats read whole (CSV; not Parquet nor JSON Lines, which stream) larger than this are
+   * refused (the function's memory); default no limit.
    */
   maxObjectBytes?: number;
   purgeOptions?: PurgeOptions;
@@ -304,7 +304,9 @@ async function purgeUnderLock(
   }
 
   function refuseTooLarge(size: number, format: DataMapper["format"]): void {
-    if (format === "parquet") return; // bounded by its row groups' pages, whatever the object's size
+    // Parquet is read a row group (or a field) at a time and JSON Lines a line at a time: only CSV,
+    // parsed whole, is bounded by the function's memory.
+    if (format === "parquet" || format === "jsonl" || format === "jsonl.gz") return;
     if (deps.maxObjectBytes !== undefined && size > deps.maxObjectBytes) {
       throw new ForgetError(
         "engine-refused",
