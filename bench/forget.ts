@@ -156,8 +156,9 @@ async function main(): Promise<void> {
           }),
         );
       }
+      let summary;
       for (;;) {
-        const s = await ledger.summary(batchId);
+        const s = (summary = await ledger.summary(batchId));
         if (s.objectsPurged + s.objectsNothingToDo + s.objectsFailed >= objects) {
           if (s.objectsFailed) console.log(`  (${s.objectsFailed} object(s) failed)`);
           break;
@@ -173,7 +174,8 @@ async function main(): Promise<void> {
         `${n} worker(s): ${perSecond.toFixed(1)} objects/s, ${mbPerSecond.toFixed(2)} MB/s ` +
           `(x${(perSecond / engine.objectsPerSecond).toFixed(2)} the engine alone), ${seconds.toFixed(1)} s; ` +
           `peak RSS of one worker ${Math.max(...results.map((r) => r.maxRssMb)).toFixed(0)} MB; ` +
-          `messages per worker ${results.map((r) => r.messages).join("/")}`,
+          `messages per worker ${results.map((r) => r.messages).join("/")}; bytes read by forget ` +
+          `${((100 * summary.bytesRead) / Math.max(1, summary.bytesIn)).toFixed(1)} % of the rewritten objects' bytes`,
       );
     }
     await sparseCase(s3, stack.lakeBucket, dir, arg("sparse-objects", sized(2, 1)));

@@ -1,5 +1,6 @@
 """Writes the forget benchmark's sparse lake (bench/forget.ts): objects as compaction leaves them, 8 row
-groups each (GZIP, about 7 MB each: customer_id, event_time and a 48-character hex payload), every
+groups each (GZIP, about 6 MB each, above S3's 5 MiB part minimum as real row groups of 128 MB and more
+are: customer_id, event_time and a 48-character hex payload), every
 customer's rows in ONE row group of one object. Prints the files and, per file, the customers of its
 row group 3 (the subjects a sparse batch names).
 Usage: make_sparse_lake.py <dir> <objects> [rows per row group]"""
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 out_dir, objects = sys.argv[1], int(sys.argv[2])
-ROWS = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+ROWS = int(sys.argv[3]) if len(sys.argv) > 3 else 180_000
 GROUPS = 8
 rng = random.Random(21)
 files = []
