@@ -8,7 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -17,6 +19,8 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
+  S3ServiceException,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
@@ -192,6 +196,34 @@ describe("purge: large objects as multipart uploads (moto)", function () {
     expect(await uploadsOf(Key)).to.deep.equal([]);
     expect(await versionsOf(Key)).to.deep.equal(before);
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key }))).ETag).to.equal(put.ETag);
+  });
+
+  it("the emulator refuses a part copied from a version whose ETag is not the one named (412)", async () => {
+    const Key = "emulator/copy-if-match.parquet";
+    const put = await putLakeObject(Key);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const copy = (etag: string) =>
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket,
+          Key,
+          UploadId,
+          PartNumber: 1,
+          CopySource: `${Bucket}/${Key}?versionId=${put.VersionId}`,
+          CopySourceRange: "bytes=0-5242879",
+          CopySourceIfMatch: etag,
+        }),
+      );
+    try {
+      const refused = await copy('"0123456789abcdef0123456789abcdef"').then(
+        () => undefined,
+        (err: S3ServiceException) => err,
+      );
+      expect(refused?.$metadata.httpStatusCode).to.equal(412);
+      expect((await copy(put.ETag!)).CopyPartResult?.ETag).to.be.a("string");
+    } finally {
+      await s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+    }
   });
 
   it("leaves an object without a match alone, having read only its footer and key columns", async () => {
