@@ -101,7 +101,8 @@ async function main(): Promise<void> {
       `objects rewritten: ${summary.objectsPurged} (nothing to do: ${summary.objectsNothingToDo}, failed: ${summary.objectsFailed}); ` +
         `rows removed: ${summary.rowsRemoved}; versions deleted: ${summary.versionsDeleted}`,
       `find: ${(bytesScanned / 1024 ** 2).toFixed(1)} MB scanned, ${((100 * bytesScanned) / lakeBytes).toFixed(2)} % of the lake; ` +
-        `purge read ${(summary.bytesIn / 1024 ** 2).toFixed(1)} MB (${((100 * summary.bytesIn) / lakeBytes).toFixed(1)} %)`,
+        `purge rewrote objects of ${(summary.bytesIn / 1024 ** 2).toFixed(1)} MB (${((100 * summary.bytesIn) / lakeBytes).toFixed(1)} % of the lake) ` +
+        `and read ${(summary.bytesRead / 1024 ** 2).toFixed(1)} MB of them (${((100 * summary.bytesRead) / Math.max(1, summary.bytesIn)).toFixed(1)} %)`,
       `goal: the whole erasure within 60 s: ${totalSeconds <= 60 ? "met" : "missed"}`,
     ];
     process.stdout.write(lines.join("\n") + "\n");

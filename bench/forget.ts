@@ -3,12 +3,17 @@
 // each worker a process of its own so its peak RSS is its own. Beside it, in the same run, the bare
 // engine (purgeBytes on the same objects, in memory, one after another, no S3, no lock, no ledger).
 // Prints objects/s, MB/s of input, peak RSS of one worker, and each figure's ratio to the engine's.
-// Usage: npm run bench:forget [-- --objects 60] [-- --rows 4000]
+// Then the sparse case (a large lake's batch: a few rows per subject): objects of 8 row groups, the
+// subjects' rows in one of them, purged in S3 reading only the footer, the key columns and that row
+// group (the others copied server-side), against the same objects read whole: bytes read as a fraction
+// of the objects' bytes (target <= 20 %) and wall time per object.
+// Usage: npm run bench:forget [-- --objects 60] [-- --rows 4000] [-- --sparse-objects 2]
 import { spawn, ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { execFileSync } from "node:child_process";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { makeDocumentClient, makeS3Client, makeSqsClient } from "../runtime/aws/clients";
 import { envNames } from "../runtime/contracts/env";
@@ -17,6 +22,7 @@ import { ForgetLedger } from "../runtime/erasure/forget";
 import { writeManifest } from "../runtime/erasure/manifest";
 import { keyMatcher } from "../runtime/subjects/matcher";
 import { purgeBytes } from "../runtime/purge/purgeBytes";
+import { purgeObject } from "../runtime/purge/objectPurge";
 import { startLocalEmulator, useLocalEmulator } from "../local/emulator";
 import { provisionLocalStack } from "../local/stack";
 import { makePyarrowLake } from "../local/fixtures/pyarrowLake";
@@ -150,8 +156,9 @@ async function main(): Promise<void> {
           }),
         );
       }
+      let summary;
       for (;;) {
-        const s = await ledger.summary(batchId);
+        const s = (summary = await ledger.summary(batchId));
         if (s.objectsPurged + s.objectsNothingToDo + s.objectsFailed >= objects) {
           if (s.objectsFailed) console.log(`  (${s.objectsFailed} object(s) failed)`);
           break;
@@ -167,12 +174,60 @@ async function main(): Promise<void> {
         `${n} worker(s): ${perSecond.toFixed(1)} objects/s, ${mbPerSecond.toFixed(2)} MB/s ` +
           `(x${(perSecond / engine.objectsPerSecond).toFixed(2)} the engine alone), ${seconds.toFixed(1)} s; ` +
           `peak RSS of one worker ${Math.max(...results.map((r) => r.maxRssMb)).toFixed(0)} MB; ` +
-          `messages per worker ${results.map((r) => r.messages).join("/")}`,
+          `messages per worker ${results.map((r) => r.messages).join("/")}; bytes read by forget ` +
+          `${((100 * summary.bytesRead) / Math.max(1, summary.bytesIn)).toFixed(1)} % of the rewritten objects' bytes`,
       );
     }
+    await sparseCase(s3, stack.lakeBucket, dir, arg("sparse-objects", sized(2, 1)));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     await emulator.stop();
+  }
+}
+
+/** The sparse case (see the file comment), with the bytes read and the time per object. */
+async function sparseCase(s3: S3Client, bucket: string, dir: string, objects: number): Promise<void> {
+  const made = JSON.parse(
+    execFileSync(path.join(root, ".venv", "bin", "python"), [
+      path.join(root, "bench", "make_sparse_lake.py"),
+      dir,
+      String(objects),
+    ]).toString(),
+  ) as { file: string; subjects: string[] }[];
+  const mapper = { name: "events", format: "parquet" } as const;
+  const subjects = made.flatMap((m) => m.subjects.map((s) => [s]));
+  const totalMb = made.reduce((n, m) => n + fs.statSync(m.file).size, 0) / 1e6;
+  console.log(
+    `sparse: ${objects} object(s) of 8 row groups (${(totalMb / objects).toFixed(1)} MB GZIP each), ` +
+      `${subjects.length} subjects, each object's in one row group`,
+  );
+  for (const [label, multipartFromBytes] of [
+    ["row groups with matches only, the rest copied server-side", undefined],
+    ["read whole (one PUT)", Number.POSITIVE_INFINITY],
+  ] as const) {
+    let read = 0;
+    let size = 0;
+    let removed = 0;
+    const t = performance.now();
+    for (const m of made) {
+      const key = `sparse/${label.length}/${path.basename(m.file)}`;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(m.file) }));
+      const r = await purgeObject(s3, {
+        bucket,
+        key,
+        mapper,
+        matcher: keyMatcher(["customer_id"], subjects),
+        options: { workers: 0, multipartFromBytes },
+      });
+      read += r.bytesRead;
+      size += r.bytesIn;
+      removed += r.rowsRemoved;
+    }
+    const seconds = (performance.now() - t) / 1000;
+    console.log(
+      `  ${label}: bytes read ${((100 * read) / size).toFixed(1)} % of the objects' bytes ` +
+        `(target <= 20 %), ${(seconds / objects).toFixed(2)} s per object (upload included), ${removed} rows removed`,
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import sys
 from threading import Lock
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, unquote, urlparse
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import utils as asym_utils
 from moto.dynamodb.models import table as ddb_table
 from moto.kms import responses as kms_responses
 from moto.s3 import models as s3_models
+from moto.s3 import responses as s3_responses
+from moto.s3.exceptions import MissingKey, PreconditionFailed
 
 from moto.moto_server import threaded_moto_server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -149,6 +152,87 @@ def _sign_digest(self: Any) -> str:
 
 
 kms_responses.KmsResponse.sign = _sign_digest  # type: ignore[method-assign]
+
+_upload_part_copy = s3_responses.S3Response.upload_part_copy
+
+
+def _upload_part_copy_if_match(self: Any) -> Any:
+    """UploadPartCopy honours `x-amz-copy-source-if-match`, as S3 does.
+
+    moto ignores the header, so a part copied from a version whose ETag is no longer the one the purge
+    read (runtime/purge/multipartWrite.ts) would be copied anyway instead of failing with 412.
+    """
+    expected = self.headers.get("x-amz-copy-source-if-match")
+    if expected:
+        parsed = urlparse(self.headers.get("x-amz-copy-source", ""))
+        src_bucket, src_key = unquote(parsed.path).lstrip("/").split("/", 1)
+        version_id = parse_qs(parsed.query).get("versionId", [None])[0]
+        source = self.backend.get_object(src_bucket, src_key, version_id=version_id)
+        if source is not None and source.etag.replace('"', "") != expected.replace('"', ""):
+            raise PreconditionFailed("x-amz-copy-source-if-match")
+    return _upload_part_copy(self)
+
+
+s3_responses.S3Response.upload_part_copy = _upload_part_copy_if_match  # type: ignore[method-assign]
+
+
+def _ranged_part_copy(
+    self: Any,
+    dest_bucket_name: str,
+    multipart_id: str,
+    part_id: int,
+    src_bucket_name: str,
+    src_key_name: str,
+    src_version_id: str | None,
+    start_byte: int | None,
+    end_byte: int | None,
+) -> Any:
+    """A ranged UploadPartCopy reads only its range of the source version.
+
+    moto reads the whole source version into memory for every part, then slices it: copying the
+    untouched row groups of a large object part by part read the object once per part.
+    """
+    multipart = self.get_bucket(dest_bucket_name).multiparts[multipart_id]
+    source = self.get_object(src_bucket_name, src_key_name, version_id=src_version_id)
+    if start_byte is None or end_byte is None:
+        return multipart.set_part(part_id, source.value)
+    with source.lock:
+        source._value_buffer.seek(start_byte)
+        value = source._value_buffer.read(end_byte + 1 - start_byte)
+    return multipart.set_part(part_id, value)
+
+
+s3_models.S3Backend.upload_part_copy = _ranged_part_copy  # type: ignore[method-assign]
+
+
+_key_response_post = s3_responses.S3Response._key_response_post
+_complete_lock = Lock()
+
+
+def _conditional_complete(
+    self: Any, request: Any, body: bytes, bucket_name: str, query: dict[str, Any], key_name: str
+) -> Any:
+    """CompleteMultipartUpload honours `If-Match`: the upload becomes the current version only if the
+    current version still has that ETag (S3's conditional write), else 412 and nothing is written.
+
+    moto checks only `If-None-Match: *` there. The check and the completion happen under one lock, so
+    two conditional completions cannot both pass (a plain PutObject racing it is not serialised).
+    """
+    if_match = request.headers.get("If-Match")
+    if not (query.get("uploadId") and if_match):
+        return _key_response_post(self, request, body, bucket_name, query, key_name)
+    with _complete_lock:
+        existing = self.backend.get_object(bucket_name, key_name)
+        if existing is None:
+            raise MissingKey(key=key_name)
+        if not (existing.multipart and existing.multipart.id == query["uploadId"][0]):
+            if existing.etag.replace('"', "") != if_match.replace('"', ""):
+                raise PreconditionFailed("If-Match")
+        return _key_response_post(self, request, body, bucket_name, query, key_name)
+
+
+s3_responses.S3Response._key_response_post = _conditional_complete  # type: ignore[method-assign]
+
 
 def main() -> None:
     # One access-log line per request is noise nobody reads (a test run makes hundreds of thousands);

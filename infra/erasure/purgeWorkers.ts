@@ -81,6 +81,9 @@ export const lakeRewriteActions = [
   "s3:PutObject",
   "s3:PutObjectTagging",
   "s3:DeleteObjectVersion",
+  // A large object's new version is a multipart upload (runtime/purge/multipartWrite.ts): PutObject
+  // covers its parts and UploadPartCopy (with GetObjectVersion on the source); a failed one is aborted.
+  "s3:AbortMultipartUpload",
 ];
 
 export class PurgeWorkers extends pulumi.ComponentResource {
@@ -155,7 +158,8 @@ export class PurgeWorkers extends pulumi.ComponentResource {
           // Waiting for a lock takes at most a quarter of the invocation; half is kept for the purge.
           [envNames.purgeLockWaitSeconds]: String(Math.floor(args.timeoutSeconds / 4)),
           [envNames.purgeWorkReserveSeconds]: String(Math.floor(args.timeoutSeconds / 2)),
-          // JSON Lines objects are purged in memory (decoded text, lines, output): a quarter of it.
+          // CSV objects are purged in memory (decoded text, rows, output): a quarter of it. Parquet and
+          // JSON Lines stream, whatever their size (runtime/erasure/forget/purgeLakeObject.ts).
           [envNames.purgeMaxObjectBytes]: String(Math.floor((args.memorySizeMb * 1024 * 1024) / 4)),
           [envNames.ledgerRetentionDays]: pulumi.output(args.ledgerRetentionDays).apply(String),
           POWERTOOLS_SERVICE_NAME: "lethe-purge",

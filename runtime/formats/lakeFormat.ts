@@ -10,6 +10,12 @@ export type { ByteSource };
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Appends the source's bytes [start, end) without the format reading them: a sink that can copy them
+   * where they are (runtime/purge/multipartPlan.ts: S3's UploadPartCopy). A format that has it may decide
+   * from the key columns alone and carry untouched parts of the object over unread.
+   */
+  carry?(start: number, end: number): Promise<void>;
 }
 
 export interface RowGroupStats {
@@ -46,6 +52,13 @@ export interface PurgeOptions {
    * field, not the row group. Default 64 MiB (a whole-row-group rewrite peaks at ~8x its uncompressed size).
    */
   fieldByFieldFromBytes?: number;
+  /**
+   * Objects of at least this many bytes are written back as a multipart upload whose untouched parts
+   * are copied server-side, unread (runtime/purge/objectPurge.ts). Default 16 MiB.
+   */
+  multipartFromBytes?: number;
+  /** Part sizes of those uploads (tests shrink them); default S3's (runtime/purge/multipartPlan.ts). */
+  partSizes?: { minPart: number; uploadPart: number; maxPart: number };
 }
 
 /** Which of the matcher's keys an object holds, and in how many rows; `rows` counts every row. */

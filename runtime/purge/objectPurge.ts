@@ -1,11 +1,12 @@
 // Object-level purge in S3: read the current version (ETag + VersionId), purge its bytes, write the
 // result back only if the object is still the one we read (If-Match), keeping its headers, metadata,
 // tags, storage class and KMS key; then delete the versions that were older than ours when we read.
+// A large object is written as a multipart upload instead (multipartPlan.ts, multipartWrite.ts): its
+// untouched Parquet row groups are decided from the key columns alone and copied server-side, unread.
 // Every step is safe to repeat: a re-run after a crash anywhere converges on the same end state.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
   GetObjectTaggingCommand,
@@ -22,6 +23,8 @@ import { checkedFormat, LakeFormat, MapperFormat } from "../formats";
 import type { ObjectScan, PurgeOptions, PurgeStats } from "../formats/lakeFormat";
 import { writeAtomically } from "./localFiles";
 import { ObjectVersion, headObject, olderVersions, versionSource } from "./s3Objects";
+import { PlanSink, planParts } from "./multipartPlan";
+import { MultipartWrite, writeMultipart } from "./multipartWrite";
 
 export type ObjectPurgeStatus = "purged" | "no-match" | "conflict";
 
@@ -41,6 +44,10 @@ export interface ObjectPurgeReport {
   versionsDeleted: string[];
   bytesIn: number;
   bytesOut: number;
+  /** Bytes of the version read (GETs), footer and key columns included; bytesIn is the version's size. */
+  bytesRead: number;
+  /** How the new version was written (status "purged"). */
+  write?: "put" | "multipart";
 }
 
 export interface ObjectPurgeRequest {
@@ -77,7 +84,12 @@ export interface ObjectPurgeHooks {
   /** Called after reading, before the conditional write (tests use it to race a concurrent writer). */
   beforeWrite?: () => Promise<void>;
   afterWrite?: (written: { etag: string; versionId?: string }) => Promise<void>;
+  /** Multipart writes: after each part is sent (tests race a writer or fail the upload there). */
+  afterPart?: (partNumber: number, uploadId: string) => Promise<void>;
 }
+
+/** Objects of at least this many bytes are written as a multipart upload (PurgeOptions.multipartFromBytes). */
+export const MULTIPART_FROM_BYTES = 16 * 1024 * 1024;
 
 export async function purgeObject(
   s3: S3Client,
@@ -88,7 +100,16 @@ export async function purgeObject(
   const current = req.version ?? (await headObject(s3, bucket, key));
   const { etag, versionId } = current;
   const sweep = !req.keepOtherVersions;
-  const base = { bucket, key, before: { etag, versionId }, bytesIn: current.size };
+  const source = countingSource(versionSource(s3, current));
+  const base = {
+    bucket,
+    key,
+    before: { etag, versionId },
+    bytesIn: current.size,
+    get bytesRead() {
+      return source.bytesRead;
+    },
+  };
   const format = req.mapper.format;
   const conflict = (stats?: PurgeStats): ObjectPurgeReport => ({
     ...base,
@@ -100,13 +121,18 @@ export async function purgeObject(
   });
   // Versions older than the one we read, as they were when we read it (newer ones are never touched).
   const older = versionId && sweep ? await olderVersions(s3, bucket, key, versionId) : [];
-  const source = versionSource(s3, current);
   const temp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lethe-purge-"));
+  let closeLater: (() => Promise<void>) | undefined;
   try {
-    let purged: { stats: PurgeStats; body: () => Readable | Uint8Array; bytesOut: number };
+    let purged: PurgedVersion;
     try {
       const lake = await checkedFormat(req.mapper, source);
-      purged = await purgeVersion(source, lake, path.join(temp, "object"), req);
+      const multipart = current.size >= (req.options?.multipartFromBytes ?? MULTIPART_FROM_BYTES);
+      const file = path.join(temp, "object");
+      purged = multipart
+        ? await planVersion(s3, current, source, lake, file, req, hooks)
+        : await purgeVersion(s3, etag, source, lake, file, req);
+      closeLater = purged.close;
     } catch (err) {
       if (isConflict(err)) return conflict(); // changed while we read it
       throw err;
@@ -118,7 +144,15 @@ export async function purgeObject(
       // the older versions that still hold matching rows are deleted now.
       const leftovers = sweep ? await versionsHolding(s3, current, older, req) : [];
       await deleteVersions(s3, req, leftovers);
-      return { ...base, format, status: "no-match", ...rows(stats), versionsDeleted: leftovers, bytesOut: 0 };
+      return {
+        ...base,
+        format,
+        status: "no-match",
+        ...rows(stats),
+        versionsDeleted: leftovers,
+        bytesOut: 0,
+        bytesRead: source.bytesRead,
+      };
     }
 
     const tags = await s3.send(
@@ -128,27 +162,20 @@ export async function purgeObject(
     let written;
     try {
       req.guard?.assertHeld();
-      written = await s3.send(
-        new PutObjectCommand({
-          ...preservedHeaders(current.head),
-          Metadata: { ...current.head.Metadata, ...req.metadata },
-          Bucket: bucket,
-          Key: key,
-          Body: purged.body(),
-          ContentLength: purged.bytesOut,
-          IfMatch: etag,
-          Tagging: tags.TagSet?.length
-            ? new URLSearchParams(
-                tags.TagSet.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
-              ).toString()
-            : undefined,
-        }),
-      );
+      written = await purged.write({
+        ...preservedHeaders(current.head),
+        Metadata: { ...current.head.Metadata, ...req.metadata },
+        Tagging: tags.TagSet?.length
+          ? new URLSearchParams(
+              tags.TagSet.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
+            ).toString()
+          : undefined,
+      });
     } catch (err) {
       if (isConflict(err)) return conflict(stats);
       throw err;
     }
-    const after = { etag: written.ETag!, versionId: written.VersionId };
+    const after = { etag: written.etag, versionId: written.versionId };
     await hooks.afterWrite?.(after);
     // The version we read held the rows: it goes first. Older ones go when they hold matching rows too,
     // so a run and a crashed-then-repeated run end with the same versions (history without matches stays).
@@ -168,23 +195,112 @@ export async function purgeObject(
       ...rows(stats),
       versionsDeleted: toDelete,
       bytesOut: purged.bytesOut,
+      bytesRead: source.bytesRead,
+      write: purged.kind,
     };
   } finally {
+    await closeLater?.();
     await fs.promises.rm(temp, { recursive: true, force: true });
   }
 }
 
-/** The purged object streams through a temporary file (memory bounded as the format allows). */
+/** The new version's headers, as PutObject and CreateMultipartUpload both take them. */
+type VersionHeaders = Partial<PutObjectCommandInput>;
+
+interface PurgedVersion {
+  kind: "put" | "multipart";
+  stats: PurgeStats;
+  bytesOut: number;
+  /** Writes the new version, only over the version read (If-Match). */
+  write(headers: VersionHeaders): Promise<{ etag: string; versionId?: string }>;
+  close?: () => Promise<void>;
+}
+
+/** The purged object streams through a temporary file (memory bounded as the format allows), one PUT. */
 async function purgeVersion(
+  s3: S3Client,
+  etag: string,
   source: ByteSource,
   format: LakeFormat,
   tempFile: string,
   req: ObjectPurgeRequest,
-) {
+): Promise<PurgedVersion> {
   const stats = await writeAtomically(tempFile, (sink) =>
     format.purge(source, sink, req.matcher, req.options),
   );
-  return { stats, bytesOut: stats.bytesOut, body: () => fs.createReadStream(tempFile) };
+  return {
+    kind: "put",
+    stats,
+    bytesOut: stats.bytesOut,
+    write: async (headers) => {
+      const written = await s3.send(
+        new PutObjectCommand({
+          ...headers,
+          Bucket: req.bucket,
+          Key: req.key,
+          Body: fs.createReadStream(tempFile),
+          ContentLength: stats.bytesOut,
+          IfMatch: etag,
+        }),
+      );
+      return { etag: written.ETag!, versionId: written.VersionId };
+    },
+  };
+}
+
+/**
+ * The purged object as a multipart plan: what the format writes goes to a temporary file, what it
+ * carries over unread is copied server-side from the version read when the upload is sent.
+ */
+async function planVersion(
+  s3: S3Client,
+  version: ObjectVersion,
+  source: ByteSource,
+  format: LakeFormat,
+  tempFile: string,
+  req: ObjectPurgeRequest,
+  hooks: ObjectPurgeHooks,
+): Promise<PurgedVersion> {
+  const file = await fs.promises.open(tempFile, "w+");
+  try {
+    const sink = new PlanSink(file);
+    const stats = await format.purge(source, sink, req.matcher, req.options);
+    return {
+      kind: "multipart",
+      stats,
+      bytesOut: sink.length,
+      write: async ({ IfMatch: _ifMatch, ...headers }) => {
+        const parts = planParts(sink.segments, req.options?.partSizes);
+        return writeMultipart(s3, {
+          create: headers as MultipartWrite["create"],
+          version,
+          source,
+          file,
+          parts,
+          beforeComplete: async () => req.guard?.assertHeld(),
+          afterPart: hooks.afterPart,
+        });
+      },
+      close: () => file.close(),
+    };
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
+}
+
+/** A byte source that counts the bytes read through it. */
+function countingSource(inner: ByteSource): ByteSource & { bytesRead: number } {
+  const counted = {
+    ...inner,
+    bytesRead: 0,
+    read: async (offset: number, length: number) => {
+      const bytes = await inner.read(offset, length);
+      counted.bytesRead += bytes.length;
+      return bytes;
+    },
+  };
+  return counted;
 }
 
 function rows(stats?: PurgeStats) {

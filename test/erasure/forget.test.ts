@@ -173,6 +173,29 @@ describe("forget: purgeLakeObject (moto)", () => {
     });
   }
 
+  it("retries on the writer's version when a writer puts new content during a multipart write", async () => {
+    const k = key();
+    await putLakeObject(lake, k, lakeBytes(lake, 23));
+    let raced: string | undefined;
+    const report = await purgeLakeObject(purgeMessage(lake, "b1", k, await putManifest(lake, subjects)), {
+      ...deps,
+      // Every object written back as a multipart upload (one part, these objects are small).
+      purgeOptions: { multipartFromBytes: 0 },
+      hooks: {
+        beforeWrite: async () => {
+          raced ??= await putLakeObject(lake, k, lakeBytes(lake, 24));
+        },
+      },
+    });
+    expect(raced).to.be.a("string");
+    expect(report.status).to.equal("purged");
+    expect(report.conflictsRetried).to.equal(1);
+    expect(report.bytesRead).to.be.at.most(report.bytesIn);
+    expect(await survivingSubjects(lake, [k], subjects)).to.deep.equal({});
+    const versions = await downloadVersions(lake, k);
+    expect(versions.map((v) => v.versionId)).to.deep.equal([report.versionsWritten.at(-1)]);
+  });
+
   it("converges when a run crashes after its write and is run again", async () => {
     const k = key();
     await putLakeObject(lake, k, lakeBytes(lake, 31));

@@ -5,6 +5,8 @@ import { keyMatcher } from "../../runtime/subjects/matcher";
 import { purgeBytes } from "../../runtime/purge/purgeBytes";
 import { FormatMismatchError } from "../../runtime/formats";
 import { JsonLinesError } from "../../runtime/formats/jsonLines/jsonLines";
+import { lakeFormatOf } from "../../runtime/formats";
+import { bufferSource } from "../../runtime/formats/byteSource";
 
 describe("purge: JSON Lines", () => {
   const lines = [
@@ -81,4 +83,42 @@ describe("purge: JSON Lines", () => {
     ).catch((e) => e);
     expect(notParquet.message).to.match(/is not Parquet \(the mapper 'events' declares parquet\)$/);
   });
+
+  for (const compressed of [false, true]) {
+    it(`streams a large ${compressed ? "gzip " : ""}object: read in pieces, written in pieces, lines intact`, async () => {
+      // 24 MB of text (a line of ~2.4 kB, a UTF-8 character straddling piece boundaries included).
+      const all = Array.from(
+        { length: 10_000 },
+        (_, i) => `{"customer_id":"c${i % 500}","n":${i},"note":"${"é".repeat(i % 7)}${"x".repeat(2400)}"}`,
+      );
+      const input = Buffer.from(all.join("\n") + "\n");
+      const bytes = compressed ? zlib.gzipSync(input) : input;
+      const source = bufferSource(bytes, "big.jsonl");
+      let largestRead = 0;
+      const counted = {
+        ...source,
+        read: async (offset: number, length: number) => {
+          largestRead = Math.max(largestRead, length);
+          return source.read(offset, length);
+        },
+      };
+      const written: Buffer[] = [];
+      const format = lakeFormatOf({ format: compressed ? "jsonl.gz" : "jsonl" });
+      const stats = await format.purge(
+        counted,
+        { write: async (b) => void written.push(Buffer.from(b)) },
+        keyMatcher(["customer_id"], [["c7"], ["c499"]]),
+      );
+      const out = Buffer.concat(written);
+      const text = (compressed ? zlib.gunzipSync(out) : out).toString();
+      const expected = all.filter((l) => !/"customer_id":"c(7|499)"/.test(l));
+      expect(text).to.equal(expected.join("\n") + "\n");
+      expect([stats.rowsBefore, stats.rowsRemoved, stats.bytesOut]).to.deep.equal([10_000, 40, out.length]);
+      expect(largestRead).to.be.at.most(4 * 1024 * 1024);
+      if (!compressed) {
+        expect(bytes.length).to.be.above(20 * 1024 * 1024);
+        expect(Math.max(...written.map((b) => b.length))).to.be.below(2 * 1024 * 1024);
+      }
+    });
+  }
 });

@@ -67,9 +67,29 @@ def make_fuzz(kind, codec, out):
     pq.write_table(table, out, **kwargs)
 
 
+def make_wide(codec, out):
+    """8 row groups of about 3 MiB (1,100 rows, one customer each, a 2,800-byte incompressible blob):
+    row groups shorter than S3's 5 MiB part minimum, so parts straddle them (test/purge/multipartPurge.test.ts).
+    """
+    import random
+
+    n = 8 * 1100
+    rnd = random.Random(21)
+    table = pa.table(
+        {
+            "customer_id": pa.array([f"w{i:05d}" for i in range(n)], pa.string()),
+            "qty": pa.array([i % 7 for i in range(n)], pa.int32()),
+            "blob": pa.array([rnd.randbytes(2800) for _ in range(n)], pa.binary()),
+        }
+    ).replace_schema_metadata({"writer": "lethe-test", "origin": "wide"})
+    pq.write_table(table, out, compression=codec, row_group_size=1100, data_page_size=256 * 1024)
+
+
 def make(kind, codec, out):
     if kind.startswith("fuzz"):
         return make_fuzz(kind, codec, out)
+    if kind == "wide":
+        return make_wide(codec, out)
     n = ROWS
     cols = base_columns(n)
     start = cols.pop("_start")

@@ -13,7 +13,7 @@ export function tempDir(): string {
 }
 
 export function makeFixture(
-  kind: "lake" | "int96" | "int96-hinted" | "decimal" | "bigint" | "fuzz" | "fuzz-crc",
+  kind: "lake" | "int96" | "int96-hinted" | "decimal" | "bigint" | "fuzz" | "fuzz-crc" | "wide",
   codec: string,
   out: string,
 ): string {

@@ -32,6 +32,8 @@ export interface LedgerEntry extends ObjectRef {
   versionsWritten?: string[];
   bytesIn?: number;
   bytesOut?: number;
+  /** Bytes GET from the versions rewritten (at most bytesIn: only row groups with matches are read). */
+  bytesRead?: number;
   fencingToken?: number;
   failureKind?: ForgetFailureKind;
   reason?: string;
@@ -53,6 +55,7 @@ export interface BatchSummary {
   versionsDeleted: number;
   bytesIn: number;
   bytesOut: number;
+  bytesRead: number;
 }
 
 export const cancelledBatchStatus = "CANCELLED";
@@ -110,6 +113,7 @@ export class ForgetLedger {
       versionsDeleted: i.versionsDeleted ?? 0,
       bytesIn: i.bytesIn ?? 0,
       bytesOut: i.bytesOut ?? 0,
+      bytesRead: i.bytesRead ?? 0,
     };
   }
 
@@ -171,6 +175,7 @@ export class ForgetLedger {
       versionsWritten: report.versionsWritten,
       bytesIn: report.bytesIn,
       bytesOut: report.bytesOut,
+      bytesRead: report.bytesRead,
       fencingToken: report.fencingToken,
       attempts: (prior?.attempts ?? 0) + 1,
       updatedAt: new Date().toISOString(),
@@ -183,6 +188,7 @@ export class ForgetLedger {
       versionsDeleted: report.versionsDeleted.length,
       bytesIn: report.bytesIn,
       bytesOut: report.bytesOut,
+      bytesRead: report.bytesRead,
     });
   }
 

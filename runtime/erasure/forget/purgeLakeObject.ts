@@ -42,7 +42,10 @@ export interface ForgetDeps {
   remainingTimeMs?: () => number;
   /** Of that time, what the purge itself needs once the lock is granted (default 60 s). */
   workReserveMs?: number;
-  /** Objects larger than this are refused (the function's memory); default no limit. */
+  /**
+   * Objects of formats read whole (CSV; not Parquet nor JSON Lines, which stream) larger than this are
+   * refused (the function's memory); default no limit.
+   */
   maxObjectBytes?: number;
   purgeOptions?: PurgeOptions;
   readManifest?: (s3: S3Client, ref: PurgeObjectMessage["manifest"]) => Promise<string[][]>;
@@ -74,6 +77,8 @@ export interface ForgetReport {
   versionsKept: number;
   bytesIn: number;
   bytesOut: number;
+  /** Bytes GET from the versions purged (footer, key columns, row groups with matches): at most bytesIn. */
+  bytesRead: number;
   fencingToken: number;
   /** Conditional writes that lost to another writer and were redone on the newer version. */
   conflictsRetried: number;
@@ -173,6 +178,7 @@ async function purgeUnderLock(
     versionsKept: 0,
     bytesIn: 0,
     bytesOut: 0,
+    bytesRead: 0,
     fencingToken: token,
     conflictsRetried: 0,
     passes: 0,
@@ -234,7 +240,7 @@ async function purgeUnderLock(
   async function holdsMatches(versionId: string): Promise<boolean> {
     try {
       const v = await headObject(s3, bucket, key, versionId);
-      refuseTooLarge(v.size);
+      refuseTooLarge(v.size, mapper.format);
       const found = await scanObjectVersion(s3, v, mapper, matcher);
       return found.matches.size > 0;
     } catch (err) {
@@ -256,7 +262,7 @@ async function purgeUnderLock(
         true,
       );
     }
-    refuseTooLarge(version.size);
+    refuseTooLarge(version.size, mapper.format);
     let result;
     try {
       result = await purgeObject(
@@ -289,6 +295,7 @@ async function purgeUnderLock(
     report.rowsRemoved += result.rowsRemoved;
     report.bytesIn += result.bytesIn;
     report.bytesOut += result.bytesOut;
+    report.bytesRead += result.bytesRead;
     const written = result.after!.versionId ?? "null";
     report.versionsWritten.push(written);
     clean.add(written);
@@ -296,7 +303,10 @@ async function purgeUnderLock(
     return "wrote";
   }
 
-  function refuseTooLarge(size: number): void {
+  function refuseTooLarge(size: number, format: DataMapper["format"]): void {
+    // Parquet is read a row group (or a field) at a time and JSON Lines a line at a time: only CSV,
+    // parsed whole, is bounded by the function's memory.
+    if (format === "parquet" || format === "jsonl" || format === "jsonl.gz") return;
     if (deps.maxObjectBytes !== undefined && size > deps.maxObjectBytes) {
       throw new ForgetError(
         "engine-refused",

@@ -203,6 +203,8 @@ async function dropEveryVersion(
     versionsKept: 0,
     bytesIn: 0,
     bytesOut: 0,
+    // A drop deletes versions without reading them.
+    bytesRead: 0,
     fencingToken: lock.fencingToken,
     conflictsRetried: 0,
     passes: 0,

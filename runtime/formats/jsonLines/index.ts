@@ -15,13 +15,9 @@ export function jsonLines(compressed: boolean): LakeFormat {
       (compressed
         ? isGzip(head)
         : !isGzip(head) && Buffer.from(head).toString("utf8").trimStart()[0] === "{"),
-    scan: async (source, matcher) => scanJsonLines(await source.read(0, source.size), matcher, source.name),
-    // Purged in memory: a line's key needs the whole line, and JSON Lines objects are small.
-    purge: async (source, sink, matcher) => {
-      const { bytes, stats } = await purgeJsonLines(await source.read(0, source.size), matcher, source.name);
-      await sink.write(bytes);
-      return stats;
-    },
+    scan: scanJsonLines,
+    // Streamed line by line: memory bounded by the longest line.
+    purge: (source, sink, matcher) => purgeJsonLines(source, sink, matcher),
     keysInObject: jsonLinesKeys,
     localFind: {
       copiedColumns: () => [],

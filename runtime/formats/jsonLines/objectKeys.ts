@@ -1,19 +1,16 @@
-// Every subject key of a JSON Lines object (plain or gzip) and its row count: the object is read whole
-// (it has no columns to skip), each line's key read as the purge and the ingest guard read it.
-import { gunzipSync } from "node:zlib";
+// Every subject key of a JSON Lines object (plain or gzip) and its row count: the object is read
+// through (it has no columns to skip), streamed line by line, each line's key read as the purge and the ingest
+// guard read it.
 import { jsonRecordKeys } from "../../subjects/jsonRecordKey";
 import { keyText } from "../../subjects/matcher";
 import type { ByteSource } from "../byteSource";
 import type { KeysInObject } from "../lakeFormat";
-import { isGzip } from "./jsonLines";
+import { jsonLinesOf } from "./jsonLines";
 
 export async function jsonLinesKeys(source: ByteSource, columns: readonly string[]): Promise<KeysInObject> {
-  const raw = await source.read(0, source.size);
-  const text = Buffer.from(isGzip(raw) ? gunzipSync(raw) : raw).toString("utf8");
   const keys = new Map<string, number>();
   let rows = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
+  for await (const line of jsonLinesOf(source)) {
     rows++;
     const record = JSON.parse(line) as Record<string, unknown>;
     // The same reading of a record's key as the purge's and the ingest guard's (exact integers).

@@ -124,7 +124,16 @@ export async function purgeParquet(
     await sink.write(bytes);
     offset += bytes.length;
   };
-  await emit(MAGIC);
+  const carry = async (
+    to: NonNullable<ByteSink["carry"]>,
+    { start, end }: { start: number; end: number },
+  ) => {
+    await to(start, end);
+    offset += end - start;
+  };
+  // The source's own leading magic, carried when the sink can (it then joins the first row group's copy).
+  if (sink.carry) await carry(sink.carry.bind(sink), { start: 0, end: MAGIC.length });
+  else await emit(MAGIC);
 
   const workers = Math.min(options.workers ?? defaultWorkers(source.size, footer), footer.rowGroups.length);
   const pool = workers > 0 ? new RowGroupWorkerPool(workers, matcher) : undefined;
@@ -147,9 +156,16 @@ export async function purgeParquet(
       const index = next++;
       const task = (async () => {
         const { start, end } = rowGroupRange(footer.rowGroups[index]);
+        const rowsBefore = getI64(footer.rowGroups[index], F.rowGroup.numRows) ?? 0;
+        // A sink that carries bytes over unread: the key fields decide, and only a row group holding a
+        // match is read whole.
+        let drop = sink.carry ? await keyFieldMatches(source, footer, index, matcher, rowsBefore) : undefined;
+        if (drop?.length === 0) {
+          const outcome: RowGroupOutcome = { kind: "copy", rowsBefore, rowsAfter: rowsBefore };
+          return { index, start, outcome };
+        }
         if (uncompressedBytes(footer.rowGroups[index]) >= fieldByFieldFrom) {
-          const drop = await matchingRows(source, footer, index, matcher);
-          const rowsBefore = getI64(footer.rowGroups[index], F.rowGroup.numRows) ?? 0;
+          drop ??= await matchingRows(source, footer, index, matcher);
           const outcome: FieldByFieldOutcome = {
             kind: "fields",
             rowsBefore,
@@ -212,6 +228,7 @@ export async function purgeParquet(
         outGroups.push(withRowGroupColumns(rowGroup, cols, outcome.rowsAfter, start));
       } else if (outcome.kind === "copy" || outcome.kind === "fields") {
         if (bytes) await emit(bytes);
+        else if (sink.carry) await carry(sink.carry.bind(sink), rowGroupRange(rowGroup));
         else await copyRange(source, rowGroupRange(rowGroup), emit);
         const cols = getStructList(rowGroup, F.rowGroup.columns).map((c) => shiftChunk(c, start - oldStart));
         outGroups.push(withRowGroupColumns(rowGroup, cols, outcome.rowsAfter, start));
@@ -264,6 +281,29 @@ async function copyRange(
 }
 
 const COPY_PIECE_BYTES = 8 * 1024 * 1024;
+
+/** The matching rows of row group `index`, its key fields' chunks alone read and checked. */
+async function keyFieldMatches(
+  source: ByteSource,
+  footer: Footer,
+  index: number,
+  matcher: KeyMatcher,
+  rows: number,
+): Promise<number[]> {
+  try {
+    const keyFields = topLevelFieldsOf(footer, matcher.columns);
+    const input = await readFields(source, footer, index, keyFields);
+    checkRowGroupPages(footer, index, input.bytes, input.start, source.name, keyFields);
+    const table = await readTopLevelFields(input, keyFields);
+    if (table.numRows !== rows)
+      throw new Error(`decodes to ${table.numRows} rows, its metadata says ${rows}`);
+    const drop: number[] = [];
+    matchRows(table, matcher, (row) => drop.push(row));
+    return drop;
+  } catch (err) {
+    throw asCorrupt(err, source.name, `row group ${index}`);
+  }
+}
 
 /** Count, per matching key, the rows of every row group (for `scan`), reading only the key fields. */
 export async function scanParquet(
