@@ -15,7 +15,8 @@ a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visib
 .top ul { list-style: none; display: flex; flex-wrap: wrap; gap: .3em 1.2em; margin: 0; padding: 0; }
 main { max-width: 72em; margin: 0 auto; padding: 1em 1.2em 3em; }
 h1 { font-size: 1.5em; margin: .4em 0 .6em; }
-h1, h2, h3, h4, p, td, dd { overflow-wrap: anywhere; }
+h1, h2, h3, h4, p, dd { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 h2 { font-size: 1.15em; margin: 1.4em 0 .5em; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 1em; margin: 0 0 1em; }
 .scroll { overflow-x: auto; }
