@@ -242,6 +242,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     requestsTableArn: tables.tables.requests.arn,
     ledgerTableName: tables.tables.ledger.name,
     ledgerTableArn: tables.tables.ledger.arn,
+    errorsTableName: tables.tables.errors.name,
+    errorsTableArn: tables.tables.errors.arn,
     functionNames: consoleFunctionNames(stack),
     authorizer: config.apiAuthorizer as "iam" | "cognito",
     cognitoUserPoolArn: config.apiCognitoUserPoolArn || undefined,

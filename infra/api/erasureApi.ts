@@ -43,6 +43,9 @@ export interface ErasureApiArgs {
   requestsTableArn: pulumi.Input<string>;
   ledgerTableName: pulumi.Input<string>;
   ledgerTableArn: pulumi.Input<string>;
+  /** The purge failures awaiting a person: the console's operations page lists the last ones. */
+  errorsTableName: pulumi.Input<string>;
+  errorsTableArn: pulumi.Input<string>;
   /**
    * The console functions behind the routes, by Lambda name (LetheFunction.functionName, known before
    * they exist): the API then does not depend on them, so the function that sends approval
@@ -136,6 +139,7 @@ export class ErasureApi extends pulumi.ComponentResource {
             this.linkKey.arn,
             args.reportBucketArn,
             args.reportSigningKeyArn,
+            args.errorsTableArn,
           ])
           .apply(
             ([
@@ -150,6 +154,7 @@ export class ErasureApi extends pulumi.ComponentResource {
               linkKey,
               reportBucket,
               signingKey,
+              errors,
             ]): PolicyStatement[] => [
               {
                 Sid: "CallConsoleFunctions",
@@ -171,6 +176,7 @@ export class ErasureApi extends pulumi.ComponentResource {
                 Action: "s3:GetObject",
                 Resource: `${reportBucket}/${reportKey("*")}`,
               },
+              { Sid: "ReadLastFailures", Effect: "Allow", Action: "dynamodb:Scan", Resource: errors },
               {
                 Sid: "CheckReportSignatures",
                 Effect: "Allow",
@@ -190,6 +196,7 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.batchFunction]: f.batch,
           [envNames.approvalLinkKeyArn]: this.linkKey.arn,
           [envNames.reportBucket]: args.reportBucketName,
+          [envNames.errorsTable]: args.errorsTableName,
           [envNames.reportSigningKeyArn]: args.reportSigningKeyArn,
           ...(args.consoleSignIn ? { [envNames.consoleSignIn]: JSON.stringify(args.consoleSignIn) } : {}),
           POWERTOOLS_SERVICE_NAME: "lethe-api",

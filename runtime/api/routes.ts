@@ -216,10 +216,16 @@ const batchListReply: JsonSchema = {
 
 const operationsReply: JsonSchema = {
   type: "object",
-  required: ["byState", "overdue", "at"],
+  required: ["byState", "overdue", "lastFailures", "at"],
   properties: {
     byState: { type: "object", description: "how many requests are in each state" },
     overdue: { type: "integer", description: "open requests past their deadline" },
+    lastFailures: {
+      type: "array",
+      description:
+        "the last purge failures (the errors table), newest first: objects and reasons, never an ID",
+      items: { type: "object" },
+    },
     oldestOpen: {
       type: "object",
       description: "the open request received first",
@@ -561,7 +567,8 @@ export const routes: readonly Route[] = [
     operationId: "operationsSummary",
     method: "GET",
     path: "/operations",
-    summary: "Requests by state, open requests overdue, the oldest open request's age",
+    summary:
+      "Requests by state, open requests overdue, the oldest open request's age, the last purge failures",
     target: { local: "operations" },
     auth: "caller",
     maxBodyBytes: 0,

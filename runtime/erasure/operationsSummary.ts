@@ -1,10 +1,11 @@
-// What the console's operations page shows (GET /operations): requests by state and the oldest open
-// request's age, counted over the requests table's byStatus index (COUNT queries: no item is read
+// What the console's operations page shows (GET /operations): requests by state, the oldest open
+// request's age and the last purge failures; requests counted over the requests table's byStatus index (COUNT queries: no item is read
 // but the open requests' dates). The same figures as the CloudWatch dashboard's, read from the tables.
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { erasureStates, ErasureState } from "../contracts/requests";
 import { byStatusIndex, openStates } from "./requestPages";
+import { FailureSummary, lastFailures } from "./forget/lastFailures";
 
 export interface OperationsSummary {
   byState: Record<ErasureState, number>;
@@ -12,12 +13,15 @@ export interface OperationsSummary {
   oldestOpen?: { requestId: string; state: ErasureState; receivedAt: string; ageDays: number };
   /** Open requests past their deadline. */
   overdue: number;
+  /** The last purge failures recorded (the errors table), newest first. */
+  lastFailures: FailureSummary[];
   at: string;
 }
 
 interface Deps {
   doc: DynamoDBDocumentClient;
   requestsTable: string;
+  errorsTable: string;
 }
 
 async function query(
@@ -70,5 +74,11 @@ export async function operationsSummary(deps: Deps, now = new Date()): Promise<O
       !open,
     );
   }
-  return { byState, ...(oldest ? { oldestOpen: oldest } : {}), overdue, at: now.toISOString() };
+  return {
+    byState,
+    ...(oldest ? { oldestOpen: oldest } : {}),
+    overdue,
+    lastFailures: await lastFailures(deps),
+    at: now.toISOString(),
+  };
 }

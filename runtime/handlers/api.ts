@@ -56,7 +56,7 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
     ...(linkKey ? { linkSigner: kmsLinkSigner(makeKmsClient(clients), linkKey) } : {}),
     openapi: () => document,
     listBatches: (state) => listBatches(tables, state),
-    operations: () => operationsSummary(tables),
+    operations: () => operationsSummary({ ...tables, errorsTable: requiredEnv(env, envNames.errorsTable) }),
     readReport: async (requestId) => {
       const stored = await readSignedReport(s3, reportBucket, requestId);
       return stored && { stored, check: checkReportSignature(stored, await signingKey()) };

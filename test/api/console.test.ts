@@ -16,6 +16,7 @@ import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { getBatch } from "../../runtime/erasure/batches";
 import { getErasureRequest } from "../../runtime/erasure/request";
+import { recordPurgeError } from "../../runtime/erasure/forget/errorRecords";
 import { ApiServer, startApiServer } from "../../cli/work/apiServer";
 import { chromiumArgs, chromiumPath } from "../../local/chromium";
 import { startLocalBatch, LocalBatchOptions } from "../../local/erasure";
@@ -216,7 +217,17 @@ describe("the operator console in Chromium (lethe api --local, warm local stack)
     await page.waitForURL(/state=open/);
     await page.locator("h1").waitFor();
     await fitsAndAccessible("requests", "requests");
+    // A purge failure awaiting a person, as the errors function records one: listed with its reason.
+    const failure = `object too large for the function (${randomUUID().slice(0, 8)})`;
+    await recordPurgeError(doc, stack.errorsTable, {
+      batchId: "b-console",
+      bucket: stack.lakeBucket,
+      key: "events/dt=2026-01-01/part-0.parquet",
+      kind: "object-too-large",
+      reason: failure,
+    });
     await open("#/operations", ".figures");
+    await page.locator("td", { hasText: failure }).waitFor();
     expect(
       Number(await page.locator(".figure", { hasText: "completed" }).locator("b").textContent()),
     ).to.be.greaterThan(0);

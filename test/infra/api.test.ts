@@ -163,6 +163,8 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(bySid.ReadReports).to.include({ Action: "s3:GetObject" });
     expect(bySid.ReadReports.Resource).to.match(/^arn:aws:s3:::.+\/reports\/request_id=\*\/report\.json$/);
     expect(bySid.CheckReportSignatures).to.include({ Action: "kms:GetPublicKey" });
+    expect(bySid.ReadLastFailures).to.include({ Action: "dynamodb:Scan" });
+    expect(bySid.ReadLastFailures.Resource).to.match(/^arn:aws:dynamodb:[^:]+:\d+:table\/.*errors/i);
     expect(env[envNames.reportSigningKeyArn]).to.equal(bySid.CheckReportSignatures.Resource);
     expect(env[envNames.reportBucket]).to.be.a("string");
     expect(env[envNames.consoleSignIn]).to.equal(undefined);

@@ -820,11 +820,22 @@ export function consoleClient(): void {
         ],
         ["As of", when(r.body.at)],
       ]),
-      h(
-        "p",
-        { class: "hint" },
-        "Dead-letter queues and the last failures: the stack's CloudWatch dashboard and `lethe errors`.",
-      ),
+      h("h2", {}, "Last purge failures"),
+      (r.body.lastFailures as Json[]).length
+        ? table(
+            ["Recorded", "Batch", "Kind", "Object", "Reason"],
+            (r.body.lastFailures as Json[]).map((f) => [
+              when(f.recordedAt),
+              String(f.batchId ?? "—"),
+              String(f.kind),
+              String(f.object ?? "—"),
+              String(f.reason),
+            ]),
+            [],
+            "Last purge failures",
+          )
+        : h("p", {}, "No purge failure is waiting for a person."),
+      h("p", { class: "hint" }, "Dead-letter queue depths: the stack's CloudWatch dashboard."),
     );
   }
 
