@@ -21,7 +21,9 @@ async function apiCommand(o: ApiOptions): Promise<number> {
     "the API and console functions (packaged as `pulumi up` would) and the local Lambda endpoint",
     () => startApiServer({ port: o.port, stackOutputsFile: o.stackOutputs, stack: o.stack }),
   );
-  process.stdout.write(`lethe api: serving ${server.url} (GET ${server.url}/openapi.json); Ctrl-C stops\n`);
+  process.stdout.write(
+    `lethe api: serving ${server.url} (GET ${server.url}/openapi.json); the console: ${server.url}/console; Ctrl-C stops\n`,
+  );
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   await server.close();
   return 0;
@@ -41,7 +43,12 @@ export function registerApi(program: Command): void {
       ),
       apiCommand,
     ),
-    ["lethe api --local", "lethe api --local --port 9000", "curl http://127.0.0.1:8080/openapi.json"],
+    [
+      "lethe api --local",
+      "lethe api --local --port 9000",
+      "curl http://127.0.0.1:8080/openapi.json",
+      "open http://127.0.0.1:8080/console (the operator console, docs/console.md)",
+    ],
     "0 stopped with Ctrl-C; 2 usage error",
   );
 }

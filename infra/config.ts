@@ -132,6 +132,10 @@ export interface LetheConfig {
   apiAuthorizer: string;
   /** HTTP API: the Cognito user pool's ARN when apiAuthorizer is "cognito". */
   apiCognitoUserPoolArn: string;
+  /** The console's sign-in (cognito only): the hosted UI's base URL, https://<prefix>.auth.<region>.amazoncognito.com. */
+  apiConsoleCognitoDomain: string;
+  /** The console's sign-in (cognito only): a public app client of the pool (code grant, PKCE, callback <apiUrl>/console). */
+  apiConsoleCognitoClientId: string;
   /** HTTP API: the stage's steady requests per second. */
   apiThrottleRateLimit: number;
   /** HTTP API: the stage's burst above the steady rate. */
@@ -204,6 +208,8 @@ export const settingTypes: Record<keyof LetheConfig, "integer" | "string" | "boo
   dataMappers: "json",
   apiAuthorizer: "string",
   apiCognitoUserPoolArn: "string",
+  apiConsoleCognitoDomain: "string",
+  apiConsoleCognitoClientId: "string",
   apiThrottleRateLimit: "integer",
   apiThrottleBurstLimit: "integer",
   apiWaf: "boolean",
@@ -601,6 +607,26 @@ function validateApiSettings(c: LetheConfig): void {
     throw new ConfigError(
       "apiCognitoUserPoolArn",
       `must be a Cognito user pool ARN when lethe:apiAuthorizer is "cognito", got ${JSON.stringify(c.apiCognitoUserPoolArn)}`,
+    );
+  if (c.apiConsoleCognitoDomain !== "" && !/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(c.apiConsoleCognitoDomain))
+    throw new ConfigError(
+      "apiConsoleCognitoDomain",
+      `must be the hosted UI's https:// base URL (no path), got ${JSON.stringify(c.apiConsoleCognitoDomain)}`,
+    );
+  if (c.apiConsoleCognitoClientId !== "" && !/^[\w+]{1,128}$/.test(c.apiConsoleCognitoClientId))
+    throw new ConfigError(
+      "apiConsoleCognitoClientId",
+      `must be a Cognito app client id, got ${JSON.stringify(c.apiConsoleCognitoClientId)}`,
+    );
+  if ((c.apiConsoleCognitoDomain === "") !== (c.apiConsoleCognitoClientId === ""))
+    throw new ConfigError(
+      c.apiConsoleCognitoDomain === "" ? "apiConsoleCognitoDomain" : "apiConsoleCognitoClientId",
+      "the console's sign-in needs both lethe:apiConsoleCognitoDomain and lethe:apiConsoleCognitoClientId",
+    );
+  if (c.apiConsoleCognitoDomain !== "" && c.apiAuthorizer !== "cognito")
+    throw new ConfigError(
+      "apiConsoleCognitoDomain",
+      'the console signs in with Cognito only when lethe:apiAuthorizer is "cognito"',
     );
   integerIn(c, "apiThrottleRateLimit", 1, 10_000);
   integerIn(c, "apiThrottleBurstLimit", 1, 5_000);

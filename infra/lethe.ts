@@ -228,6 +228,13 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     subsystemLoopbackHttp: config.subsystemLoopbackHttp,
   });
 
+  const reportSigningKey = new ReportSigningKey("lethe-report-signing", { tags });
+  const reportBucket = new SecureBucket("lethe-reports", {
+    kmsKeyArn: lake.kmsKeyArn,
+    noncurrentVersionExpirationDays: 1,
+    expirationDays: config.reportRetentionDays,
+    tags,
+  });
   const api = new ErasureApi("lethe-api", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -236,21 +243,27 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     requestsTableArn: tables.tables.requests.arn,
     ledgerTableName: tables.tables.ledger.name,
     ledgerTableArn: tables.tables.ledger.arn,
+    errorsTableName: tables.tables.errors.name,
+    errorsTableArn: tables.tables.errors.arn,
     functionNames: consoleFunctionNames(stack),
     authorizer: config.apiAuthorizer as "iam" | "cognito",
     cognitoUserPoolArn: config.apiCognitoUserPoolArn || undefined,
+    ...(config.apiConsoleCognitoDomain
+      ? {
+          consoleSignIn: {
+            domain: config.apiConsoleCognitoDomain,
+            clientId: config.apiConsoleCognitoClientId,
+          },
+        }
+      : {}),
+    reportBucketName: reportBucket.bucketName,
+    reportBucketArn: reportBucket.arn,
+    reportSigningKeyArn: reportSigningKey.arn,
     throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
     waf: config.apiWaf,
     approvalLinkTtlHours: config.approvalLinkTtlHours,
   });
 
-  const reportSigningKey = new ReportSigningKey("lethe-report-signing", { tags });
-  const reportBucket = new SecureBucket("lethe-reports", {
-    kmsKeyArn: lake.kmsKeyArn,
-    noncurrentVersionExpirationDays: 1,
-    expirationDays: config.reportRetentionDays,
-    tags,
-  });
   const tableRef = (t: aws.dynamodb.Table) => ({ name: t.name, arn: t.arn });
   const tasks = new WorkflowFunctions("lethe-tasks", {
     tags,

@@ -162,7 +162,12 @@ function eventOf(req: http.IncomingMessage, body: Buffer): ApiEvent {
     queryStringParameters: Object.keys(query).length ? query : null,
     body: body.length ? body.toString("base64") : null,
     isBase64Encoded: body.length > 0,
-    requestContext: { requestId: `local-${Date.now()}`, identity: { userArn: "local:lethe-api" } },
+    // Stage `local`: the API serves its console here without a sign-in (loopback only).
+    requestContext: {
+      requestId: `local-${Date.now()}`,
+      stage: "local",
+      identity: { userArn: "local:lethe-api" },
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { Tags } from "../components/tags";
 import { LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { EncryptionKeyArgs, accountIamKeyPolicy, keyWithAlias } from "../components/encryptionKey";
 import { envNames } from "../../runtime/contracts/env";
+import { reportKey } from "../../runtime/contracts/report";
 import { createApiHandler } from "../../runtime/handlers/api";
 import { byStatusIndex } from "../../runtime/erasure/requestPages";
 import type { ConsoleFunction } from "../../runtime/api/router";
@@ -42,6 +43,9 @@ export interface ErasureApiArgs {
   requestsTableArn: pulumi.Input<string>;
   ledgerTableName: pulumi.Input<string>;
   ledgerTableArn: pulumi.Input<string>;
+  /** The purge failures awaiting a person: the console's operations page lists the last ones. */
+  errorsTableName: pulumi.Input<string>;
+  errorsTableArn: pulumi.Input<string>;
   /**
    * The console functions behind the routes, by Lambda name (LetheFunction.functionName, known before
    * they exist): the API then does not depend on them, so the function that sends approval
@@ -51,6 +55,12 @@ export interface ErasureApiArgs {
   functionNames: Record<ConsoleFunction, string>;
   authorizer: ApiAuthorizer;
   cognitoUserPoolArn?: string;
+  /** The operator console's Cognito sign-in (docs/console.md); absent, the console is not served deployed. */
+  consoleSignIn?: { domain: string; clientId: string };
+  /** The console shows each request's report and certificate (read only) and checks its signature. */
+  reportBucketName: pulumi.Input<string>;
+  reportBucketArn: pulumi.Input<string>;
+  reportSigningKeyArn: pulumi.Input<string>;
   throttle: { rateLimit: number; burstLimit: number };
   waf: boolean;
   approvalLinkTtlHours: number;
@@ -93,6 +103,13 @@ export class ErasureApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: ErasureApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lethe:api:ErasureApi", name, {}, opts);
+    if (!args.consoleSignIn)
+      void pulumi.log.warn(
+        args.authorizer === "iam"
+          ? 'The operator console is not served by this stack: lethe:apiAuthorizer is "iam" (SigV4), which a browser cannot sign. Set lethe:apiAuthorizer to "cognito" with lethe:apiConsoleCognitoDomain and lethe:apiConsoleCognitoClientId to serve it (docs/console.md); `lethe api --local` serves it locally.'
+          : "The operator console is not served by this stack: it needs lethe:apiConsoleCognitoDomain and lethe:apiConsoleCognitoClientId (a hosted UI and a public app client of the pool; docs/console.md).",
+        this,
+      );
     const parent = { parent: this };
     const region = aws.getRegionOutput({}, parent);
     const partition = aws.getPartitionOutput({}, parent);
@@ -120,6 +137,9 @@ export class ErasureApi extends pulumi.ComponentResource {
             args.requestsTableArn,
             args.ledgerTableArn,
             this.linkKey.arn,
+            args.reportBucketArn,
+            args.reportSigningKeyArn,
+            args.errorsTableArn,
           ])
           .apply(
             ([
@@ -132,6 +152,9 @@ export class ErasureApi extends pulumi.ComponentResource {
               requests,
               ledger,
               linkKey,
+              reportBucket,
+              signingKey,
+              errors,
             ]): PolicyStatement[] => [
               {
                 Sid: "CallConsoleFunctions",
@@ -147,6 +170,19 @@ export class ErasureApi extends pulumi.ComponentResource {
               },
               { Sid: "ReadBatches", Effect: "Allow", Action: "dynamodb:GetItem", Resource: ledger },
               { Sid: "CheckApprovalLinks", Effect: "Allow", Action: "kms:VerifyMac", Resource: linkKey },
+              {
+                Sid: "ReadReports",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: `${reportBucket}/${reportKey("*")}`,
+              },
+              { Sid: "ReadLastFailures", Effect: "Allow", Action: "dynamodb:Scan", Resource: errors },
+              {
+                Sid: "CheckReportSignatures",
+                Effect: "Allow",
+                Action: "kms:GetPublicKey",
+                Resource: signingKey,
+              },
             ],
           ),
         environment: {
@@ -159,12 +195,16 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.optInFunction]: f["opt-in"],
           [envNames.batchFunction]: f.batch,
           [envNames.approvalLinkKeyArn]: this.linkKey.arn,
+          [envNames.reportBucket]: args.reportBucketName,
+          [envNames.errorsTable]: args.errorsTableName,
+          [envNames.reportSigningKeyArn]: args.reportSigningKeyArn,
+          ...(args.consoleSignIn ? { [envNames.consoleSignIn]: JSON.stringify(args.consoleSignIn) } : {}),
           POWERTOOLS_SERVICE_NAME: "lethe-api",
         },
         memorySizeMb: 256,
         timeoutSeconds: 29,
         kmsKeyArn: args.kmsKeyArn,
-        kmsViaServices: ["dynamodb"],
+        kmsViaServices: ["dynamodb", "s3"],
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,
       },

@@ -31,8 +31,9 @@ function plain(schema: JsonSchema): JsonSchema {
 
 function responses(route: Route): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  out[String(route.success.status)] = route.success.html
-    ? { description: route.success.description, content: { "text/html": { schema: { type: "string" } } } }
+  const textType = route.success.html ? "text/html" : route.success.mediaType;
+  out[String(route.success.status)] = textType
+    ? { description: route.success.description, content: { [textType]: { schema: { type: "string" } } } }
     : {
         description: route.success.description,
         content: { "application/json": { schema: plain(route.success.schema ?? {}) } },

@@ -3,12 +3,30 @@
 // -> its reply or its failure as an HTTP answer. The console functions are reached through `call`
 // (Lambda Invoke deployed; the packaged handler in process locally), so the API runs exactly the
 // code the console runs. Logs name routes and statuses only: no path, no body, no ID.
+import { timingSafeEqual } from "node:crypto";
 import type { BatchRecord } from "../erasure/batches";
 import type { RequestListQuery, RequestPage } from "../erasure/requestPages";
 import { ApiError, apiErrorOf, failureOf, FunctionFailure } from "./errors";
 import { LinkSigner, readLinkToken, taskTokenDigest, LinkClaims } from "./approvalLinks";
 import { confirmationPage, decidedPage, refusedPage } from "./pages";
 import { matchPath, Route, routes } from "./routes";
+import type { ErasureReport } from "../contracts/report";
+import type { SignedReportBytes } from "../contracts/reportSignature";
+import type { ActionableBatchState, BatchListItem } from "../erasure/batchList";
+import type { OperationsSummary } from "../erasure/operationsSummary";
+import type { SignatureCheck } from "../erasure/report/signatureCheck";
+import { renderReportHtml } from "../erasure/report/html";
+import {
+  consoleCsp,
+  consoleHtml,
+  consoleScript,
+  consoleStyle,
+  ConsoleSignIn,
+  cookieValue,
+  csrfCookieName,
+  csrfHeaderName,
+  newCsrfToken,
+} from "./console/consolePage";
 import { schemaViolation } from "./schema";
 
 /** The parts of API Gateway's REST proxy event (payload 1.0) the API reads. */
@@ -23,6 +41,8 @@ export interface ApiEvent {
     requestId?: string;
     identity?: { userArn?: string | null; caller?: string | null } | null;
     authorizer?: { claims?: Record<string, string> } | null;
+    /** API Gateway's stage; `local` from `lethe api --local` (cli/work/apiServer.ts). */
+    stage?: string;
   };
 }
 
@@ -43,6 +63,14 @@ export interface ApiDeps {
   /** Checks approval links; undefined when the stack has no link key (link routes then answer 404). */
   linkSigner?: LinkSigner;
   openapi(): unknown;
+  listBatches(state: ActionableBatchState): Promise<BatchListItem[]>;
+  operations(): Promise<OperationsSummary>;
+  /** The request's own stored report and its signature checked against the stack's key; undefined: none (yet). */
+  readReport(
+    requestId: string,
+  ): Promise<{ stored: SignedReportBytes & { report: ErasureReport }; check: SignatureCheck } | undefined>;
+  /** The console's Cognito sign-in (deployed with the cognito authoriser); without it only a local server serves the console. */
+  consoleSignIn?: ConsoleSignIn;
   log?(entry: Record<string, unknown>): void;
   now?: () => Date;
 }
@@ -174,6 +202,95 @@ function sameOriginPost(event: ApiEvent): boolean {
   }
 }
 
+/**
+ * A POST a browser sent (it carries Origin, Sec-Fetch-Site or the console's cookie) must come from
+ * this API's own console: same origin, and the CSRF token the console page was given (its cookie)
+ * echoed in a header a form of another site cannot set. Clients that are not browsers (the CLI,
+ * SigV4 and token callers) send none of these and are not asked for a token.
+ */
+function checkBrowserPost(event: ApiEvent): void {
+  const cookie = cookieValue(header(event, "cookie"), csrfCookieName);
+  const fromBrowser =
+    cookie !== undefined ||
+    header(event, "origin") !== undefined ||
+    header(event, "sec-fetch-site") !== undefined;
+  if (!fromBrowser) return;
+  if (!sameOriginPost(event))
+    throw new ApiError("forbidden", "a browser's POST must be sent from this API's console (same origin)");
+  const sent = header(event, csrfHeaderName);
+  if (!cookie || !sent || !sameText(cookie, sent))
+    throw new ApiError(
+      "forbidden",
+      `the console's CSRF token is missing or does not match (${csrfHeaderName}): reload the console`,
+    );
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The console is served deployed with Cognito sign-in, and by `lethe api --local` (loopback, no login). */
+function answerConsole(deps: ApiDeps, route: Route, event: ApiEvent): ApiResult {
+  const local = event.requestContext?.stage === "local";
+  if (!deps.consoleSignIn && !local)
+    throw new ApiError(
+      "route_not_found",
+      'the console is served only when lethe:apiAuthorizer is "cognito" (docs/console.md), or by `lethe api --local`',
+    );
+  const headers = {
+    "cache-control": "no-store",
+    "content-security-policy": consoleCsp(deps.consoleSignIn),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+  };
+  if (route.operationId === "consoleScript")
+    return {
+      statusCode: 200,
+      headers: { ...headers, "content-type": "text/javascript; charset=utf-8" },
+      body: consoleScript(),
+    };
+  if (route.operationId === "consoleStyle")
+    return {
+      statusCode: 200,
+      headers: { ...headers, "content-type": "text/css; charset=utf-8" },
+      body: consoleStyle(),
+    };
+  // One CSRF token per page load: in the page for the script, and in a cookie no script can read.
+  const csrf = newCsrfToken();
+  const https = (header(event, "x-forwarded-proto") ?? "").toLowerCase() === "https";
+  return {
+    statusCode: 200,
+    headers: {
+      ...headers,
+      "content-type": "text/html; charset=utf-8",
+      "set-cookie": `${csrfCookieName}=${csrf}; Path=/; HttpOnly; SameSite=Strict${https ? "; Secure" : ""}`,
+    },
+    body: consoleHtml({ csrf, ...(deps.consoleSignIn ? { signIn: deps.consoleSignIn } : {}) }),
+  };
+}
+
+/** The certificate (the signed report's HTML), with a policy that allows its one inline style sheet. */
+async function answerCertificate(deps: ApiDeps, params: Record<string, string>): Promise<ApiResult> {
+  const found = await deps.readReport(params.id);
+  if (!found)
+    throw new ApiError(
+      "not_found",
+      `request ${params.id} has no report (yet, or it is a request in parts: each part has its own)`,
+    );
+  return {
+    statusCode: 200,
+    headers: {
+      ...htmlHeaders,
+      "content-security-policy": consoleCsp(deps.consoleSignIn),
+      "content-disposition": `inline; filename="certificate-${params.id}.html"`,
+    },
+    body: renderReportHtml(found.stored.report, found.stored),
+  };
+}
+
 async function callConsole(
   deps: ApiDeps,
   fn: ConsoleFunction,
@@ -202,6 +319,7 @@ async function answerJson(
   event: ApiEvent,
   params: Record<string, string>,
 ): Promise<ApiResult> {
+  if (route.method === "POST") checkBrowserPost(event);
   const body = parsedBody(event, route);
   const query = queryOf(event, route);
   const caller = callerOf(event);
@@ -263,6 +381,26 @@ async function answerJson(
     case "openApiDocument":
       reply = deps.openapi();
       break;
+    case "listBatches":
+      reply = {
+        batches: await deps.listBatches(
+          (query.state as ActionableBatchState | undefined) ?? "AWAITING_APPROVAL",
+        ),
+      };
+      break;
+    case "operationsSummary":
+      reply = await deps.operations();
+      break;
+    case "getReport": {
+      const found = await deps.readReport(params.id);
+      if (!found)
+        throw new ApiError(
+          "not_found",
+          `request ${params.id} has no report (yet, or it is a request in parts: each part has its own)`,
+        );
+      reply = { report: found.stored.report, signature: found.check };
+      break;
+    }
     default:
       throw new Error(`route ${route.operationId} has no JSON answer`);
   }
@@ -405,10 +543,15 @@ export function createApiRouter(deps: ApiDeps): (event: ApiEvent) => Promise<Api
       operation = route.operationId;
       // A link's token is checked by its MAC, and a bad one answers with a page (answerLink).
       if (route.auth !== "link") checkParams(route, params);
+      const target = route.target as { local?: string };
       result =
         route.auth === "link"
           ? await answerLink(deps, route, event, params)
-          : await answerJson(deps, route, event, params);
+          : target.local === "console"
+            ? answerConsole(deps, route, event)
+            : route.operationId === "getCertificate"
+              ? await answerCertificate(deps, params)
+              : await answerJson(deps, route, event, params);
     } catch (err) {
       if (err instanceof ApiError) result = json(err.status, err.body());
       else if ((err as Error)?.name === "UsageError") {

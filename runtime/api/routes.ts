@@ -12,7 +12,17 @@ import { JsonSchema } from "./schema";
 /** The console functions (shortName) routes call, plus what the API function answers itself. */
 export type RouteTarget =
   | { function: "request" | "status" | "cancel" | "approval" | "opt-in" | "batch"; factory: string }
-  | { local: "requestList" | "openapi" | "approvalLinkPage" | "approvalLinkDecision" };
+  | {
+      local:
+        | "requestList"
+        | "openapi"
+        | "approvalLinkPage"
+        | "approvalLinkDecision"
+        | "console"
+        | "batchList"
+        | "operations"
+        | "report";
+    };
 
 export type HttpMethod = "GET" | "POST";
 
@@ -21,6 +31,8 @@ export interface RouteResponse {
   /** JSON replies; absent for HTML pages. */
   schema?: JsonSchema;
   html?: boolean;
+  /** Neither JSON nor HTML: the console's script and style sheet. */
+  mediaType?: "text/javascript" | "text/css";
 }
 
 export interface Route {
@@ -178,6 +190,75 @@ const statusReply: JsonSchema = {
   },
 };
 
+const batchListReply: JsonSchema = {
+  type: "object",
+  required: ["batches"],
+  properties: {
+    batches: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["batchId", "state", "requests", "subjects", "deadline", "createdAt"],
+        properties: {
+          batchId: { type: "string" },
+          state,
+          requests: { type: "integer" },
+          subjects: { type: "integer" },
+          deadline: { type: "string" },
+          createdAt: { type: "string" },
+          plan: { type: "object", description: "the plan's figures: counts and bytes, never an ID" },
+          approvalRequestedAt: { type: "string" },
+          reason: { type: "string", description: "why it needs attention" },
+        },
+      },
+    },
+  },
+};
+
+const operationsReply: JsonSchema = {
+  type: "object",
+  required: ["byState", "overdue", "lastFailures", "at"],
+  properties: {
+    byState: { type: "object", description: "how many requests are in each state" },
+    overdue: { type: "integer", description: "open requests past their deadline" },
+    lastFailures: {
+      type: "array",
+      description:
+        "the last purge failures (the errors table), newest first: objects and reasons, never an ID",
+      items: { type: "object" },
+    },
+    oldestOpen: {
+      type: "object",
+      description: "the open request received first",
+      properties: {
+        requestId: { type: "string" },
+        state,
+        receivedAt: { type: "string" },
+        ageDays: { type: "integer" },
+      },
+    },
+    at: { type: "string" },
+  },
+};
+
+const reportReply: JsonSchema = {
+  type: "object",
+  required: ["report", "signature"],
+  properties: {
+    report: { type: "object", description: "the request's report as stored (keyed hashes only)" },
+    signature: {
+      type: "object",
+      required: ["valid", "message"],
+      description: "the report's signature checked against the stack's report signing key",
+      properties: {
+        valid: { type: "boolean" },
+        fingerprint: { type: "string" },
+        message: { type: "string" },
+      },
+    },
+  },
+};
+
 /** `open`: every state but the end states; or one state by name. */
 export const listStates = ["open", ...erasureStates] as const;
 export const maxPageSize = 100;
@@ -307,7 +388,7 @@ export const routes: readonly Route[] = [
     // event must stay under Lambda's 6 MB synchronous payload, API Gateway's own cap is 10 MiB.
     maxBodyBytes: 4096 * kib,
     success: { status: 201, description: "the request as recorded", schema: requestReply },
-    errors: [400, 413, 415, 429, 500],
+    errors: [400, 403, 413, 415, 429, 500],
   },
   {
     operationId: "listRequests",
@@ -358,7 +439,7 @@ export const routes: readonly Route[] = [
     pathParameters: { id: idSchema },
     maxBodyBytes: 16 * kib,
     success: { status: 200, description: "what was cancelled", schema: cancelReply },
-    errors: [400, 404, 409, 413, 429, 500],
+    errors: [400, 403, 404, 409, 413, 429, 500],
   },
   {
     operationId: "optIn",
@@ -384,7 +465,7 @@ export const routes: readonly Route[] = [
     },
     maxBodyBytes: 1024 * kib,
     success: { status: 200, description: "how many were opted back in", schema: optInReply },
-    errors: [400, 413, 415, 429, 500],
+    errors: [400, 403, 413, 415, 429, 500],
   },
   {
     operationId: "approveBatch",
@@ -397,7 +478,7 @@ export const routes: readonly Route[] = [
     body: { schema: decisionBody(false), contentType: "application/json", required: false },
     maxBodyBytes: 16 * kib,
     success: { status: 200, description: "the decision taken", schema: decisionReply },
-    errors: [400, 404, 409, 413, 415, 429, 500],
+    errors: [400, 403, 404, 409, 413, 415, 429, 500],
   },
   {
     operationId: "rejectBatch",
@@ -410,7 +491,7 @@ export const routes: readonly Route[] = [
     body: { schema: decisionBody(true), contentType: "application/json", required: true },
     maxBodyBytes: 16 * kib,
     success: { status: 200, description: "the decision taken", schema: decisionReply },
-    errors: [400, 404, 409, 413, 415, 429, 500],
+    errors: [400, 403, 404, 409, 413, 415, 429, 500],
   },
   {
     operationId: "retryBatch",
@@ -436,7 +517,98 @@ export const routes: readonly Route[] = [
       description: "where the batch resumed, its requests, the new execution",
       schema: retryReply,
     },
-    errors: [400, 404, 409, 413, 415, 429, 500],
+    errors: [400, 403, 404, 409, 413, 415, 429, 500],
+  },
+  {
+    operationId: "getReport",
+    method: "GET",
+    path: "/requests/{id}/report",
+    summary:
+      "A request's report as stored, and its signature checked against the stack's report signing key (as `lethe report verify` checks it)",
+    target: { local: "report" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the report and its signature check", schema: reportReply },
+    errors: [400, 404, 429, 500],
+  },
+  {
+    operationId: "getCertificate",
+    method: "GET",
+    path: "/requests/{id}/certificate",
+    summary:
+      "A request's certificate of erasure (the signed report's printable HTML, as `lethe report --format html`)",
+    target: { local: "report" },
+    auth: "caller",
+    pathParameters: { id: idSchema },
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the certificate", html: true },
+    errors: [400, 404, 429, 500],
+  },
+  {
+    operationId: "listBatches",
+    method: "GET",
+    path: "/batches",
+    summary:
+      "Batches waiting for approval (with the plan's counts and bytes) or needing attention (with why)",
+    target: { local: "batchList" },
+    auth: "caller",
+    query: {
+      state: {
+        type: "string",
+        enum: ["AWAITING_APPROVAL", "NEEDS_ATTENTION"],
+        description: "`AWAITING_APPROVAL` (default) or `NEEDS_ATTENTION`",
+      },
+    },
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the batches, earliest deadline first", schema: batchListReply },
+    errors: [400, 429, 500],
+  },
+  {
+    operationId: "operationsSummary",
+    method: "GET",
+    path: "/operations",
+    summary:
+      "Requests by state, open requests overdue, the oldest open request's age, the last purge failures",
+    target: { local: "operations" },
+    auth: "caller",
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the figures", schema: operationsReply },
+    errors: [429, 500],
+  },
+  {
+    operationId: "consolePage",
+    method: "GET",
+    path: "/console",
+    summary:
+      "The operator console (docs/console.md): served with the Cognito authoriser (it signs in through the hosted UI) and by `lethe api --local`",
+    target: { local: "console" },
+    auth: "none",
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the console's page", html: true },
+    errors: [404, 429, 500],
+  },
+  {
+    operationId: "consoleScript",
+    method: "GET",
+    path: "/console/app.js",
+    summary: "The console's script",
+    target: { local: "console" },
+    auth: "none",
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the script", mediaType: "text/javascript" },
+    errors: [404, 429, 500],
+  },
+  {
+    operationId: "consoleStyle",
+    method: "GET",
+    path: "/console/app.css",
+    summary: "The console's style sheet",
+    target: { local: "console" },
+    auth: "none",
+    maxBodyBytes: 0,
+    success: { status: 200, description: "the style sheet", mediaType: "text/css" },
+    errors: [404, 429, 500],
   },
   {
     operationId: "openApiDocument",
@@ -489,6 +661,10 @@ export const routes: readonly Route[] = [
 /** What each error status means in this API (the OpenAPI document's descriptions). */
 export const errorStatusDescriptions: Record<number, { description: string; codes: ApiErrorCode[] }> = {
   400: { description: "bad input: the message names the field", codes: ["invalid_input", "invalid_json"] },
+  403: {
+    description: "a browser's POST not sent from this API's console, or without the console's CSRF token",
+    codes: ["forbidden"],
+  },
   404: { description: "no request or batch with that id", codes: ["not_found"] },
   409: { description: "the move is not allowed in the item's current state", codes: ["state_conflict"] },
   410: { description: "the approval link has expired", codes: ["link_expired"] },

@@ -80,6 +80,11 @@ export const envNames = {
   approvalLinkTtlHours: "LETHE_APPROVAL_LINK_TTL_HOURS",
   /** The API's base URL (stage included), which approval links start with. */
   apiBaseUrl: "LETHE_API_BASE_URL",
+  /**
+   * The browser console's sign-in (docs/console.md): JSON {"domain", "clientId"} of the Cognito hosted
+   * UI and app client; absent (iam) the console is served by `lethe api --local` only.
+   */
+  consoleSignIn: "LETHE_CONSOLE_SIGN_IN",
   /** `athena` (deployed, the default) or `embedded` (local stacks: DuckDB over local copies). */
   findEngine: "LETHE_FIND_ENGINE",
   /** The embedded engine's cache of object copies (default: a folder in the temp directory). */

@@ -3,7 +3,18 @@
 // approval) with Lambda Invoke; the listing, the OpenAPI document and the approval-link pages it
 // answers itself. Replies and logs name no customer ID (the console functions' replies hold none).
 import { Logger } from "@aws-lambda-powertools/logger";
-import { AwsClientSettings, makeDocumentClient, makeKmsClient, makeLambdaClient } from "../aws/clients";
+import {
+  AwsClientSettings,
+  makeDocumentClient,
+  makeKmsClient,
+  makeLambdaClient,
+  makeS3Client,
+} from "../aws/clients";
+import { listBatches } from "../erasure/batchList";
+import { operationsSummary } from "../erasure/operationsSummary";
+import { readSignedReport } from "../erasure/report/reportStore";
+import { checkReportSignature, stackPublicKey } from "../erasure/report/signatureCheck";
+import { ConsoleSignIn } from "../api/console/consolePage";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { getBatch } from "../erasure/batches";
 import { listRequests } from "../erasure/requestPages";
@@ -25,6 +36,10 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
   const linkKey = env[envNames.approvalLinkKeyArn];
   const serverUrl = env[envNames.apiBaseUrl];
   const document = openApiDocument(serverUrl ? { serverUrl } : {});
+  const s3 = makeS3Client(clients);
+  const reportBucket = requiredEnv(env, envNames.reportBucket);
+  const signingKey = stackPublicKey(makeKmsClient(clients), requiredEnv(env, envNames.reportSigningKeyArn));
+  const signIn = env[envNames.consoleSignIn];
   return {
     call:
       call ??
@@ -40,6 +55,13 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
     getBatch: (batchId) => getBatch(tables, batchId),
     ...(linkKey ? { linkSigner: kmsLinkSigner(makeKmsClient(clients), linkKey) } : {}),
     openapi: () => document,
+    listBatches: (state) => listBatches(tables, state),
+    operations: () => operationsSummary({ ...tables, errorsTable: requiredEnv(env, envNames.errorsTable) }),
+    readReport: async (requestId) => {
+      const stored = await readSignedReport(s3, reportBucket, requestId);
+      return stored && { stored, check: checkReportSignature(stored, await signingKey()) };
+    },
+    ...(signIn ? { consoleSignIn: JSON.parse(signIn) as ConsoleSignIn } : {}),
   };
 }
 

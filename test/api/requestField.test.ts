@@ -14,6 +14,11 @@ describe("the HTTP API's request body: customerIds, and ids refused by name", ()
     listRequests: async () => ({ requests: [] }),
     getBatch: async () => undefined,
     openapi: () => ({}),
+    listBatches: async () => [],
+    operations: async () => {
+      throw new Error("not called");
+    },
+    readReport: async () => undefined,
   } as ApiDeps);
   const post = (body: unknown) =>
     router({

@@ -64,11 +64,13 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     });
   });
 
-  it("authorises every caller route with IAM (SigV4) by default; approval links and the document need none", () => {
+  it("authorises every caller route with IAM (SigV4) by default; approval links, the document and the console's files need none", () => {
     expect(doc.components.securitySchemes.caller["x-amazon-apigateway-authtype"]).to.equal("awsSigv4");
     for (const [path, methods] of Object.entries(doc.paths))
       for (const op of Object.values(methods)) {
-        const open = path.startsWith("/approval-links/") || path === "/openapi.json";
+        // The console's page and assets load before sign-in; every call they make is a caller route.
+        const open =
+          path.startsWith("/approval-links/") || path === "/openapi.json" || path.startsWith("/console");
         expect(op.security, path).to.deep.equal(open ? [] : [{ caller: [] }]);
       }
   });
@@ -157,5 +159,50 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(env[envNames.requestFunction]).to.equal("lethe-dev-request");
     expect(env[envNames.batchFunction]).to.equal("lethe-dev-batch");
     expect(env[envNames.approvalLinkKeyArn]).to.equal(bySid.CheckApprovalLinks.Resource);
+    // The console's reports: read only, under reports/, and the signing key's public half only.
+    expect(bySid.ReadReports).to.include({ Action: "s3:GetObject" });
+    expect(bySid.ReadReports.Resource).to.match(/^arn:aws:s3:::.+\/reports\/request_id=\*\/report\.json$/);
+    expect(bySid.CheckReportSignatures).to.include({ Action: "kms:GetPublicKey" });
+    expect(bySid.ReadLastFailures).to.include({ Action: "dynamodb:Scan" });
+    expect(bySid.ReadLastFailures.Resource).to.match(/^arn:aws:dynamodb:[^:]+:\d+:table\/.*errors/i);
+    expect(env[envNames.reportSigningKeyArn]).to.equal(bySid.CheckReportSignatures.Resource);
+    expect(env[envNames.reportBucket]).to.be.a("string");
+    expect(env[envNames.consoleSignIn]).to.equal(undefined);
+  });
+
+  it("says at preview that the console is not served with the IAM authoriser; with Cognito sign-in it is, and says nothing", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    pulumi.log.warn = async (message: string) => void warnings.push(message);
+    try {
+      await buildLetheUnderMocks({});
+      expect(warnings.filter((w) => w.includes("operator console"))).to.have.length(1);
+      expect(warnings.join("\n")).to.match(
+        /console is not served by this stack: lethe:apiAuthorizer is "iam"/,
+      );
+      warnings.length = 0;
+      const signIn = {
+        domain: "https://lethe-example.auth.eu-west-1.amazoncognito.com",
+        clientId: "5abc2def3ghi4jkl5mno6pqr7s",
+      };
+      const q = await buildLetheUnderMocks({
+        apiAuthorizer: "cognito",
+        apiCognitoUserPoolArn: "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc123",
+        apiConsoleCognitoDomain: signIn.domain,
+        apiConsoleCognitoClientId: signIn.clientId,
+      });
+      expect(warnings.filter((w) => w.includes("operator console"))).to.deep.equal([]);
+      const env = q.named("lethe-api-function-function").inputs.environment.variables;
+      expect(JSON.parse(env[envNames.consoleSignIn])).to.deep.equal(signIn);
+    } finally {
+      pulumi.log.warn = warn;
+    }
+    expect(() =>
+      validateConfig({
+        ...configDefaults,
+        apiConsoleCognitoDomain: "https://x.auth.eu-west-1.amazoncognito.com",
+      }),
+    ).to.throw(ConfigError, /apiConsoleCognitoClientId/);
   });
 });

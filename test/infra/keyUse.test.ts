@@ -108,7 +108,7 @@ describe("infra: key use and reach under mocks", () => {
     expect(p.outputs?.subjectHashKeyArn).to.equal(hashKey);
   });
 
-  it("lets only the report function's role sign with the report signing key (ECC_NIST_P256, SIGN_VERIFY), whose public key is a stack output", () => {
+  it("lets only the report function's role sign with the report signing key (ECC_NIST_P256, SIGN_VERIFY), whose public key is a stack output and which the API function may only read the public key of", () => {
     const signingKey = mockIdentity("aws:kms/key:Key", "lethe-report-signing-key").arn;
     const key = p.named("lethe-report-signing-key").inputs;
     expect([key.customerMasterKeySpec, key.keyUsage]).to.deep.equal(["ECC_NIST_P256", "SIGN_VERIFY"]);
@@ -125,7 +125,11 @@ describe("infra: key use and reach under mocks", () => {
         )
         .map((s) => [name, actionsOf(s).sort(), s.Resource]),
     );
-    expect(uses).to.deep.equal([["lethe-tasks-report-policy", ["kms:GetPublicKey", "kms:Sign"], signingKey]]);
+    // The API function reads the public half only, to check reports' signatures in the console.
+    expect(uses).to.deep.equal([
+      ["lethe-api-function-policy", ["kms:GetPublicKey"], signingKey],
+      ["lethe-tasks-report-policy", ["kms:GetPublicKey", "kms:Sign"], signingKey],
+    ]);
     const report = p
       .ofType("aws:lambda/function:Function")
       .find((f) => f.inputs.name === "lethe-dev-report")!;

@@ -32,9 +32,24 @@ const keys = Object.keys(declared) as (keyof LetheConfig)[];
 
 /** Settings valid only beside another: the other's value that goes with the alternate. */
 const userPool = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_example";
+const consoleDomain = "https://lethe-example.auth.eu-west-1.amazoncognito.com";
+const consoleClient = "5abc2def3ghi4jkl5mno6pqr7s";
 function companions(k: keyof LetheConfig): Partial<LetheConfig> {
   if (k === "apiAuthorizer") return { apiCognitoUserPoolArn: userPool };
   if (k === "apiCognitoUserPoolArn") return { apiAuthorizer: "cognito" };
+  // The console's sign-in: both halves, with the Cognito authoriser.
+  if (k === "apiConsoleCognitoDomain")
+    return {
+      apiAuthorizer: "cognito",
+      apiCognitoUserPoolArn: userPool,
+      apiConsoleCognitoClientId: consoleClient,
+    };
+  if (k === "apiConsoleCognitoClientId")
+    return {
+      apiAuthorizer: "cognito",
+      apiCognitoUserPoolArn: userPool,
+      apiConsoleCognitoDomain: consoleDomain,
+    };
   // Only a subsystem's function is told it may call a loopback URL.
   if (k === "subsystemLoopbackHttp")
     return {
@@ -68,6 +83,8 @@ function alternate(k: keyof LetheConfig): LetheConfig[keyof LetheConfig] {
     retentionSchedule: "rate(7 days)",
     apiAuthorizer: "cognito",
     apiCognitoUserPoolArn: userPool,
+    apiConsoleCognitoDomain: consoleDomain,
+    apiConsoleCognitoClientId: consoleClient,
     stores: [
       {
         name: "profiles",

@@ -19,7 +19,8 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, "&#39;");
 }
 
-const css = `
+/** The certificate's one style sheet (inline): pages that show a certificate allow it by its hash. */
+export const certificateCss = `
 @page { size: A4; margin: 14mm; }
 * { box-sizing: border-box; }
 body { font: 10.5pt/1.45 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1b1f24; margin: 0; background: #eef0f3; }
@@ -201,7 +202,7 @@ export function renderReportHtml(report: ErasureReport, signed?: SignedReportByt
           `<meta name="${certificateMetaNames.signature}" content="${signed.signature.toString("base64")}">`,
         ]
       : []),
-    `<style>${css}</style>`,
+    `<style>${certificateCss}</style>`,
     "</head>",
     `<body class="tone-${v.tone}">`,
     "<main>",

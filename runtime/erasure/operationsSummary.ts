@@ -1,0 +1,84 @@
+// What the console's operations page shows (GET /operations): requests by state, the oldest open
+// request's age and the last purge failures; requests counted over the requests table's byStatus index (COUNT queries: no item is read
+// but the open requests' dates). The same figures as the CloudWatch dashboard's, read from the tables.
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { erasureStates, ErasureState } from "../contracts/requests";
+import { byStatusIndex, openStates } from "./requestPages";
+import { FailureSummary, lastFailures } from "./forget/lastFailures";
+
+export interface OperationsSummary {
+  byState: Record<ErasureState, number>;
+  /** The open request received first: when, and how many days ago. */
+  oldestOpen?: { requestId: string; state: ErasureState; receivedAt: string; ageDays: number };
+  /** Open requests past their deadline. */
+  overdue: number;
+  /** The last purge failures recorded (the errors table), newest first. */
+  lastFailures: FailureSummary[];
+  at: string;
+}
+
+interface Deps {
+  doc: DynamoDBDocumentClient;
+  requestsTable: string;
+  errorsTable: string;
+}
+
+async function query(
+  deps: Deps,
+  state: ErasureState,
+  each: (items: Record<string, unknown>[] | undefined, count: number) => void,
+  count: boolean,
+): Promise<void> {
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.doc.send(
+      new QueryCommand({
+        TableName: deps.requestsTable,
+        IndexName: byStatusIndex,
+        KeyConditionExpression: "#s = :s",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":s": state },
+        ...(count ? { Select: "COUNT" } : {}),
+        ExclusiveStartKey,
+      }),
+    );
+    each(page.Items, page.Count ?? 0);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+export async function operationsSummary(deps: Deps, now = new Date()): Promise<OperationsSummary> {
+  const byState = Object.fromEntries(erasureStates.map((s) => [s, 0])) as Record<ErasureState, number>;
+  let oldest: OperationsSummary["oldestOpen"];
+  let overdue = 0;
+  for (const state of erasureStates) {
+    const open = openStates.includes(state);
+    await query(
+      deps,
+      state,
+      (items, count) => {
+        byState[state] += count;
+        for (const item of open ? (items ?? []) : []) {
+          const receivedAt = typeof item.receivedAt === "string" ? item.receivedAt : undefined;
+          if (typeof item.deadline === "string" && Date.parse(item.deadline) < now.getTime()) overdue++;
+          if (receivedAt && (!oldest || receivedAt < oldest.receivedAt))
+            oldest = {
+              requestId: String(item.requestId),
+              state,
+              receivedAt,
+              ageDays: Math.floor((now.getTime() - Date.parse(receivedAt)) / 86_400_000),
+            };
+        }
+      },
+      !open,
+    );
+  }
+  return {
+    byState,
+    ...(oldest ? { oldestOpen: oldest } : {}),
+    overdue,
+    lastFailures: await lastFailures(deps),
+    at: now.toISOString(),
+  };
+}
