@@ -4,13 +4,13 @@
 // waiter polls the batch record for the decision, so a local task token needs no call.
 // Console test event: events/approval.json
 //   {"batchId": "...", "decision": "approve" | "reject", "reason": "...", "by": "..."}
-import { Logger } from "@aws-lambda-powertools/logger";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { ApprovalDecisionDeps, ApprovalDecisionReply, decideApproval } from "../erasure/approval";
 import { auditSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "./letheHandler";
 
 export const approvalServiceName = "lethe-approval";
 
@@ -34,7 +34,8 @@ export function createApprovalHandler(
   env: Env = process.env,
   deps: ApprovalHandlerDeps = {},
 ): (event: unknown) => Promise<ApprovalDecisionReply> {
-  const logger = new Logger({ serviceName: approvalServiceName });
+  const tools = handlerTools(approvalServiceName);
+  const { logger } = tools;
   const s3 = makeS3Client();
   const tables = {
     doc: makeDocumentClient(),
@@ -48,9 +49,9 @@ export function createApprovalHandler(
     // A rejection opts the subjects back in; the report task drops the raw IDs after.
     release: releaseFromEnv(env, tables, s3, deps.rebuildFilter),
   };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     const reply = await asUsageError(() => decideApproval(decision, event));
     logger.info(reply.message, { batchId: reply.batchId, decision: reply.decision });
     return reply;
-  };
+  });
 }

@@ -3,7 +3,6 @@
 // execution is stopped (Step Functions StopExecution deployed; locally the runner sees the batch's
 // state while polling and aborts), and the purge workers acknowledge its queued messages without work.
 // Console test event: events/cancel.json.
-import { Logger } from "@aws-lambda-powertools/logger";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
@@ -13,6 +12,7 @@ import { cancelErasure, CancelDeps, CancelReply } from "../erasure/cancel";
 import { cancelledIdsDroppedReason, dropEndedRequestIds } from "../erasure/request";
 import { auditSettingsFromEnv, rawIdSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "./letheHandler";
 
 export const cancelServiceName = "lethe-cancel";
 
@@ -38,7 +38,8 @@ export function createCancelHandler(
   env: Env = process.env,
   deps: CancelHandlerDeps = {},
 ): (event: unknown) => Promise<CancelReply> {
-  const logger = new Logger({ serviceName: cancelServiceName });
+  const tools = handlerTools(cancelServiceName);
+  const { logger } = tools;
   const s3 = makeS3Client();
   const tables = {
     doc: makeDocumentClient(),
@@ -53,7 +54,7 @@ export function createCancelHandler(
     release: releaseFromEnv(env, tables, s3, deps.rebuildFilter),
     dropRawIds: (requestId) => dropEndedRequestIds(rawIds, requestId, cancelledIdsDroppedReason),
   };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     const e = (event ?? {}) as { reason?: unknown; by?: unknown; principal?: unknown };
     for (const [field, value] of Object.entries({ reason: e.reason, by: e.by, principal: e.principal }))
       if (value !== undefined && (typeof value !== "string" || value === "" || value.length > 1000))
@@ -63,5 +64,5 @@ export function createCancelHandler(
     const reply = await asUsageError(() => cancelErasure(cancel, event, reason, who));
     logger.info(reply.message, { cancelled: reply.cancelled, id: reply.id });
     return reply;
-  };
+  });
 }

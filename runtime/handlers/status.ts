@@ -6,6 +6,9 @@ import { makeDocumentClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { RequestStatus, requestStatus } from "../erasure/status";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "./letheHandler";
+
+export const statusServiceName = "lethe-status";
 
 export function createStatusHandler(env: Env = process.env): (event: unknown) => Promise<RequestStatus> {
   const deps = {
@@ -13,5 +16,7 @@ export function createStatusHandler(env: Env = process.env): (event: unknown) =>
     requestsTable: requiredEnv(env, envNames.requestsTable),
     ledgerTable: requiredEnv(env, envNames.ledgerTable),
   };
-  return (event) => asUsageError(() => requestStatus(deps, event));
+  return letheHandler(handlerTools(statusServiceName), (event: unknown) =>
+    asUsageError(() => requestStatus(deps, event)),
+  );
 }
