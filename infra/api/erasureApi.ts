@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { declared, LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { EncryptionKeyArgs, accountIamKeyPolicy, keyWithAlias } from "../components/encryptionKey";
 import { envNames } from "../../runtime/contracts/env";
 import { createApiHandler } from "../../runtime/handlers/api";
@@ -106,7 +106,7 @@ export class ErasureApi extends pulumi.ComponentResource {
     this.api = new LetheFunction(
       `${name}-function`,
       {
-        shortName: "api",
+        ...declared("api"),
         description: "The HTTP API: each route calls the console function behind it; approval-link pages",
         callbackFactory: apiFactory,
         statements: pulumi
@@ -159,10 +159,7 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.optInFunction]: f["opt-in"],
           [envNames.batchFunction]: f.batch,
           [envNames.approvalLinkKeyArn]: this.linkKey.arn,
-          POWERTOOLS_SERVICE_NAME: "lethe-api",
         },
-        memorySizeMb: 256,
-        timeoutSeconds: 29,
         kmsKeyArn: args.kmsKeyArn,
         kmsViaServices: ["dynamodb"],
         logRetentionDays: args.logRetentionDays,
@@ -235,6 +232,8 @@ export class ErasureApi extends pulumi.ComponentResource {
         restApi: this.restApi.id,
         deployment: deployment.id,
         stageName: apiStageName,
+        // X-Ray: each API call starts the trace the functions it invokes continue.
+        xrayTracingEnabled: true,
         // Route, status and caller; never a path, query or body (they may hold ids).
         accessLogSettings: {
           destinationArn: this.accessLogs.arn,

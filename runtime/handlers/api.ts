@@ -10,9 +10,10 @@ import { kmsLinkSigner } from "../api/approvalLinks";
 import { lambdaCaller } from "../api/lambdaCaller";
 import { openApiDocument } from "../api/openapi";
 import { ApiDeps, ApiEvent, ApiResult, createApiRouter } from "../api/router";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const apiServiceName = "lethe-api";
+export const apiServiceName = letheFunctions.api.serviceName;
 
 /** The router's dependencies from the function's environment (the local server builds its own `call`). */
 export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsClientSettings): ApiDeps {

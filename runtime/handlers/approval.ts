@@ -10,9 +10,10 @@ import { Env, envNames, requiredEnv } from "../contracts/env";
 import { ApprovalDecisionDeps, ApprovalDecisionReply, decideApproval } from "../erasure/approval";
 import { auditSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const approvalServiceName = "lethe-approval";
+export const approvalServiceName = letheFunctions.approval.serviceName;
 
 /** The local runner's task tokens (local/erasure/workflow.ts): `local-<executionId>`. */
 export const localTaskTokenPrefix = "local-";

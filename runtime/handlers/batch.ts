@@ -13,9 +13,10 @@ import { erasureSettingsFromEnv } from "../erasure/settings";
 import { decidedBy } from "../erasure/batches";
 import { parseRetryEvent, retryBatch, RetryDeps, RetryReply } from "../erasure/retry";
 import { asUsageError } from "./refusals";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const batchServiceName = "lethe-batch";
+export const batchServiceName = letheFunctions.batch.serviceName;
 
 export interface BatchHandlerDeps {
   /** Default: Step Functions StartExecution on LETHE_STATE_MACHINE_ARN, named after the batch. */

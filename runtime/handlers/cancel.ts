@@ -12,9 +12,10 @@ import { cancelErasure, CancelDeps, CancelReply } from "../erasure/cancel";
 import { cancelledIdsDroppedReason, dropEndedRequestIds } from "../erasure/request";
 import { auditSettingsFromEnv, rawIdSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const cancelServiceName = "lethe-cancel";
+export const cancelServiceName = letheFunctions.cancel.serviceName;
 
 /** Stops a Step Functions execution; a local run's id (not an ARN) needs no call, nor one already ended. */
 export function sfnStopExecution(): CancelDeps["stopExecution"] {

@@ -13,9 +13,10 @@ import { DeadlineSweep, sweepDeadlines } from "../erasure/deadlines";
 import { sweepFailedRequestIds } from "../erasure/request";
 import { flagStrandedBatches, StrandedBatch, StrandedDeps } from "../erasure/stranded";
 import { auditSettingsFromEnv, rawIdSettingsFromEnv } from "./optOutDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const deadlineServiceName = "lethe-deadline";
+export const deadlineServiceName = letheFunctions.deadline.serviceName;
 
 /** The metric names the program's alarms and dashboard use. */
 export const deadlineMetrics = {

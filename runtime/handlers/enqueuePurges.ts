@@ -5,9 +5,10 @@ import { makeS3Client, makeSqsClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { enqueuePurges, parseEnqueueInput } from "../erasure/workflow/tasks/enqueuePurges";
 import { batchTablesFromEnv } from "./workflowDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const enqueuePurgesServiceName = "lethe-enqueue-purges";
+export const enqueuePurgesServiceName = letheFunctions.enqueuePurges.serviceName;
 
 export function createEnqueuePurgesHandler(env: Env = process.env) {
   const tools = handlerTools(enqueuePurgesServiceName);

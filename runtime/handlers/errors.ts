@@ -15,9 +15,10 @@ import { errorsSettingsFromEnv } from "../erasure/forget/settings";
 import { failureKindAttribute, failureReasonAttribute } from "../erasure/forget/requeue";
 import { labelOf } from "../erasure/forget/message";
 import { isSqsEvent, PurgeQueueRecord } from "../contracts/messages";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const errorsServiceName = "lethe-purge-errors";
+export const errorsServiceName = letheFunctions.purgeErrors.serviceName;
 
 export interface ErrorsReply {
   filed: { object: string; kind: string; alerted: boolean }[];

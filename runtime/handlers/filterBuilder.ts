@@ -8,14 +8,15 @@ import { buildOptOutFilter, BuildFilterResult } from "../ingest/filterBuilder";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { filterLocationFromEnv } from "../ingest/settings";
 import { lazySubjectHasher } from "../subjects/subjectHash";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
 export interface FilterBuilderReply extends BuildFilterResult {
   status: "published" | "unchanged";
   message: string;
 }
 
-export const builderServiceName = "lethe-filter-builder";
+export const builderServiceName = letheFunctions.filterBuilder.serviceName;
 
 export function createFilterBuilderHandler(
   env: Env = process.env,

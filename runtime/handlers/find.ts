@@ -14,7 +14,8 @@ import { parseBatchRound } from "../erasure/workflow/tasks/batchInput";
 import { findForBatch } from "../erasure/workflow/tasks/find";
 import type { PlanLocation } from "../erasure/workflow/tasks/planLocation";
 import { findingDepsFromEnv } from "./workflowDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
 export interface FindEvent {
   manifest: ManifestRef;
@@ -54,7 +55,7 @@ function isBatchEvent(event: unknown): boolean {
   return typeof event === "object" && event !== null && "batchId" in event && !("manifest" in event);
 }
 
-export const findServiceName = "lethe-find";
+export const findServiceName = letheFunctions.find.serviceName;
 
 export function createFindHandler(
   env: Env = process.env,

@@ -6,14 +6,15 @@ import { Env, envNames, requiredEnv } from "../contracts/env";
 import { dataMappersFromEnv } from "../contracts/mappers";
 import { indexHasherFromEnv } from "../erasure/metastore/indexHasher";
 import { handleObjectEvent, IndexOutcome, objectEvents } from "../erasure/metastore/indexer";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
 export interface IndexerReply {
   outcomes: IndexOutcome[];
   message: string;
 }
 
-export const indexerServiceName = "lethe-indexer";
+export const indexerServiceName = letheFunctions.indexer.serviceName;
 
 export function createIndexerHandler(env: Env = process.env): (event: unknown) => Promise<IndexerReply> {
   const tools = handlerTools(indexerServiceName);

@@ -10,7 +10,8 @@ import { RefreshingFilterSource } from "../ingest/filterSource";
 import { FirehoseRecord, RecordGuard, TransformedRecord } from "../ingest/recordGuard";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { filterLocationFromEnv } from "../ingest/settings";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
 export interface FirehoseTransformationEvent {
   invocationId: string;
@@ -23,7 +24,7 @@ export interface FirehoseTransformationResponse {
   records: TransformedRecord[];
 }
 
-export const transformerServiceName = "lethe-ingest-guard";
+export const transformerServiceName = letheFunctions.ingestGuard.serviceName;
 /** Metric (namespace Lethe, dimension service) that is 1 while the guard trusts no filter for staleness. */
 export const filterStaleMetric = "FilterStale";
 

@@ -7,9 +7,10 @@ import { makeSnsClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { markNeedsAttention } from "../erasure/workflow/tasks/needsAttention";
 import { batchTablesFromEnv } from "./workflowDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const needsAttentionServiceName = "lethe-needs-attention";
+export const needsAttentionServiceName = letheFunctions.needsAttention.serviceName;
 
 export function createNeedsAttentionHandler(env: Env = process.env) {
   const tools = handlerTools(needsAttentionServiceName);

@@ -8,9 +8,10 @@ import { optBackIn, OptInReply } from "../erasure/optIn";
 import { lazySubjectHasher } from "../subjects/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { auditSettingsFromEnv, invokeFilterBuilder, RebuildFilter } from "./optOutDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const optInServiceName = "lethe-opt-in";
+export const optInServiceName = letheFunctions.optIn.serviceName;
 
 export function createOptInHandler(
   env: Env = process.env,

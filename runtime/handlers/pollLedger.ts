@@ -3,9 +3,10 @@
 import { Env } from "../contracts/env";
 import { parsePollLedgerInput, pollLedger } from "../erasure/workflow/tasks/pollLedger";
 import { batchTablesFromEnv } from "./workflowDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const pollLedgerServiceName = "lethe-poll-ledger";
+export const pollLedgerServiceName = letheFunctions.pollLedger.serviceName;
 
 export function createPollLedgerHandler(env: Env = process.env) {
   const tools = handlerTools(pollLedgerServiceName);

@@ -24,9 +24,10 @@ import {
 } from "../erasure/forget";
 import { MutexClient } from "../lock";
 import type { PurgeOptions } from "../formats/lakeFormat";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const purgeServiceName = "lethe-purge";
+export const purgeServiceName = letheFunctions.purge.serviceName;
 
 /** The parts of a Lambda SQS record the handler reads. */
 

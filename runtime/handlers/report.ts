@@ -13,9 +13,10 @@ import { lazySubjectHasher } from "../subjects/subjectHash";
 import { reportBatch, ReportTaskReply } from "../erasure/workflow/tasks/report";
 import { loadReportSigner, ReportSigner } from "../erasure/report/reportSigner";
 import type { ReportOrigin } from "../contracts/report";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const reportServiceName = "lethe-report";
+export const reportServiceName = letheFunctions.report.serviceName;
 
 export function createReportHandler(env: Env = process.env): (event: unknown) => Promise<ReportTaskReply> {
   const tools = handlerTools(reportServiceName);

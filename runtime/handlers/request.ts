@@ -20,11 +20,12 @@ import {
 import { erasureSettingsFromEnv } from "../erasure/settings";
 import { lazySubjectHasher } from "../subjects/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
-import { requestBodyDigest, requestIdempotencyPrefix } from "../erasure/idempotencyRecord";
+import { requestBodyDigest } from "../erasure/idempotencyRecord";
 import { auditSettingsFromEnv, invokeFilterBuilder } from "./optOutDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const requestServiceName = requestIdempotencyPrefix;
+export const requestServiceName = letheFunctions.request.serviceName;
 
 /** How long a reply is replayed to a retry with the same idempotency key. */
 export const idempotencyWindowSeconds = 86_400;

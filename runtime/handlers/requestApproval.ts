@@ -6,9 +6,10 @@ import { approvalLinkSettingsFromEnv, approvalLinksFor } from "../api/approvalLi
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { parseRequestApprovalInput, requestBatchApproval } from "../erasure/workflow/tasks/requestApproval";
 import { batchTablesFromEnv } from "./workflowDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const requestApprovalServiceName = "lethe-request-approval";
+export const requestApprovalServiceName = letheFunctions.requestApproval.serviceName;
 
 export function createRequestApprovalHandler(env: Env = process.env) {
   const tools = handlerTools(requestApprovalServiceName);

@@ -6,9 +6,10 @@ import { makeDocumentClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { RequestStatus, requestStatus } from "../erasure/status";
 import { asUsageError } from "./refusals";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const statusServiceName = "lethe-status";
+export const statusServiceName = letheFunctions.status.serviceName;
 
 export function createStatusHandler(env: Env = process.env): (event: unknown) => Promise<RequestStatus> {
   const deps = {

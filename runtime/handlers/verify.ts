@@ -6,9 +6,10 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Env } from "../contracts/env";
 import { parseVerifyInput, verifyBatch } from "../erasure/workflow/tasks/verify";
 import { batchTablesFromEnv, findingDepsFromEnv } from "./workflowDeps";
-import { handlerTools, letheHandler } from "./letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const verifyServiceName = "lethe-verify";
+export const verifyServiceName = letheFunctions.verify.serviceName;
 
 export function createVerifyHandler(env: Env = process.env) {
   const tools = handlerTools(verifyServiceName);

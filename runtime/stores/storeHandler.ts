@@ -16,7 +16,7 @@ import {
   parseBatchStoreEvent,
   runBatchStoreTask,
 } from "./batchStoreTask";
-import { handlerTools, letheHandler } from "../handlers/letheHandler";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
 
 /** The state machine's event (no manifest) gets a BatchStoreReply; a console event a StoreTaskReply. */
 export interface StoreHandler {

@@ -1,5 +1,6 @@
-// What every Lethe handler gets the same way: its Logger, Metrics and Tracer (one set per service
-// name, built at cold start), and one wrapper around each invocation that traces it as a subsegment
+// What every Lethe handler (runtime/handlers/, and runtime/stores/storeHandler.ts: so it lives here,
+// below both) gets the same way: its Logger, Metrics and Tracer (one set per service name, built at
+// cold start), and one wrapper around each invocation that traces it as a subsegment
 // (annotated with the service and cold start only: never an event, a reply or an error message, which
 // may name a subject), publishes the metrics the call stored and gives every failure one shape (an
 // Error whose name is Lambda's errorType: refusals keep theirs, runtime/handlers/refusals.ts).
@@ -7,7 +8,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { Tracer } from "@aws-lambda-powertools/tracer";
-import { handlerTracer } from "../aws/tracing";
+import { handlerTracer } from "./tracing";
 
 export interface HandlerTools {
   serviceName: string;
