@@ -11,6 +11,7 @@
 //   const handler = loadPackagedHandler(fn, { AWS_ENDPOINT_URL: "..." });
 //   const reply = await handler({});
 //   const { bytes } = await zipFunction(fn);
+import { letheFunctions } from "../../runtime/contracts/functions";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ZipFile } from "yazl";
@@ -56,9 +57,16 @@ export interface PackagingOptions {
   stack?: string;
 }
 
-/** `filter-builder` -> `filterBuilderFunction`: how infra/lethe.ts names a function's stack output. */
+/**
+ * A function's stack output: the table of functions' (runtime/contracts/functions.ts; `purge-errors`
+ * -> `errorsFunction`), else, for a function it does not hold (another program's), the camelCase
+ * spelling `filter-builder` -> `filterBuilderFunction`.
+ */
 export function outputKeyOf(shortName: string): string {
-  return `${shortName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Function`;
+  const declared = Object.values(letheFunctions).find((f) => f.shortName === shortName);
+  return (
+    declared?.output ?? `${shortName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Function`
+  );
 }
 
 interface WireAsset {

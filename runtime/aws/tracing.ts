@@ -31,7 +31,7 @@ export function traced<T>(client: T): T {
 export async function inSubsegment<T>(
   name: string,
   annotations: Record<string, string | number | boolean>,
-  run: () => Promise<T>,
+  run: (segment?: { addAnnotation(key: string, value: string | number | boolean): void }) => Promise<T>,
 ): Promise<T> {
   const tracer = processTracer();
   const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
@@ -40,7 +40,7 @@ export async function inSubsegment<T>(
   for (const [k, v] of Object.entries(annotations)) sub.addAnnotation(k, v);
   tracer.setSegment(sub);
   try {
-    return await run();
+    return await run(sub);
   } catch (err) {
     sub.addAnnotation("ErrorType", err instanceof Error ? err.name : "Error");
     sub.addErrorFlag();
