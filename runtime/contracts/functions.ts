@@ -6,13 +6,12 @@
 // sizes and names each function from here (infra/components/letheFunction.ts `declared`), the state
 // machine's task map comes from `taskFunctions`, and test/infra/functionTable.test.ts checks that the
 // program declares exactly these. The store functions (one per configured store) are not in it.
-import type { StackOutputs } from "./stack";
 
 export interface FunctionDeclaration {
   /** kebab-case: the function is `lethe-<stack>-<shortName>`. */
   shortName: string;
-  /** The stack output naming the deployed function. */
-  output: keyof StackOutputs;
+  /** The stack output naming the deployed function (runtime/contracts/stack.ts takes its keys from here). */
+  output: `${string}Function`;
   /** POWERTOOLS_SERVICE_NAME: its logs', metrics' and traces' service. */
   serviceName: string;
   /** The module under runtime/handlers/ exporting its create*Handler factory. */
@@ -25,7 +24,7 @@ export interface FunctionDeclaration {
   touches: string;
 }
 
-const fn = <O extends keyof StackOutputs>(
+const fn = <O extends `${string}Function`>(
   shortName: string,
   output: O,
   handlerModule: string,

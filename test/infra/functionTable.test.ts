@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { buildLetheUnderMocks, MockedProgram } from "../support/pulumiMocks";
+import { buildLetheUnderMocks, installPulumiMocks, MockedProgram, settle } from "../support/pulumiMocks";
 import { configDefaults } from "../../infra/config";
 import { letheFunctions, taskFunctions } from "../../runtime/contracts/functions";
 import { workflowTasks } from "../../runtime/erasure/workflow/definition";
@@ -49,6 +49,16 @@ describe("infra: the table of functions", () => {
     }
     // The request function's idempotency records are keyed by its service name.
     expect(letheFunctions.request.serviceName).to.equal(requestIdempotencyPrefix);
+  });
+
+  it("the program's entry exports every stack output, each function's among them", async () => {
+    const program = installPulumiMocks();
+    const entry = require.resolve("../../infra/index");
+    delete require.cache[entry];
+    const exported = Object.keys(require(entry));
+    expect(exported).to.include.members(Object.values(letheFunctions).map((f) => f.output));
+    expect(exported.sort()).to.deep.equal(Object.keys(p.outputs ?? {}).sort());
+    await settle(program);
   });
 
   it("each has its handler module and a sample console event in events/", () => {
