@@ -93,3 +93,54 @@ function randomHex(n: number): string {
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("");
 }
+
+export interface LocalTrace {
+  traceId: string;
+  /** The trace's file (.lethe/traces/<trace id>.jsonl). */
+  file: string;
+  /** Writes the root segment, waits for segments in flight, stops the collector. */
+  end(failed?: boolean): Promise<void>;
+}
+
+/**
+ * Opens one trace for a local command (`lethe erase`): a collector, and the header every packaged
+ * function loaded from now on runs under (local/program/packaging.ts reads LETHE_TRACE_*), its
+ * invocations subsegments of the root segment `name`.
+ */
+export async function openLocalTrace(name: string, dir = defaultTraceDir): Promise<LocalTrace> {
+  const collector = await startTraceCollector(dir);
+  const rootId = randomHex(16);
+  const { root, header } = newTraceHeader(rootId);
+  const started = Date.now() / 1000;
+  const before = {
+    address: process.env.LETHE_TRACE_DAEMON_ADDRESS,
+    header: process.env.LETHE_TRACE_HEADER,
+  };
+  process.env.LETHE_TRACE_DAEMON_ADDRESS = collector.address;
+  process.env.LETHE_TRACE_HEADER = header;
+  const file = path.join(dir, `${root}.jsonl`);
+  return {
+    traceId: root,
+    file,
+    end: async (failed = false) => {
+      const restore = (k: string, v: string | undefined) => {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      };
+      restore("LETHE_TRACE_DAEMON_ADDRESS", before.address);
+      restore("LETHE_TRACE_HEADER", before.header);
+      const rootSegment: TraceDocument = {
+        trace_id: root,
+        id: rootId,
+        name,
+        start_time: started,
+        end_time: Date.now() / 1000,
+        ...(failed ? { error: true } : {}),
+      };
+      fs.appendFileSync(file, `${JSON.stringify(rootSegment)}\n`);
+      // UDP datagrams still on their way.
+      await new Promise((r) => setTimeout(r, 300));
+      await collector.close();
+    },
+  };
+}
