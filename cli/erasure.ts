@@ -89,9 +89,11 @@ async function eraseCommand(ids: string[], o: EraseOptions): Promise<number> {
   print(result, o.json === true, (r) => {
     const req = r.request as Record<string, unknown>;
     const status = r.status as Record<string, unknown> | undefined;
+    // A local stack's erasure names its trace (local/traceCollector.ts).
+    const trace = r.trace ? `; trace ${r.trace}` : "";
     return status
-      ? `request ${req.requestId}: ${status.state}${status.stateReason ? ` (${status.stateReason})` : ""}${status.report ? `; report ${status.report}` : ""}`
-      : `request ${req.requestId}: ${req.status}, ${req.subjects} subject(s), deadline ${req.deadline}`;
+      ? `request ${req.requestId}: ${status.state}${status.stateReason ? ` (${status.stateReason})` : ""}${status.report ? `; report ${status.report}` : ""}${trace}`
+      : `request ${req.requestId}: ${req.status}, ${req.subjects} subject(s), deadline ${req.deadline}${trace}`;
   });
   return result.ok ? 0 : 1;
 }

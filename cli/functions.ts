@@ -8,9 +8,10 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function table(fns: FunctionSummary[]): string {
   const rows = [
-    ["function", "cache", "handler", "memory", "timeout", "zip", "packages"],
+    ["function", "invoked by", "cache", "handler", "memory", "timeout", "zip", "packages"],
     ...fns.map((f) => [
       f.shortName,
+      f.eventSources?.join(", ") ?? "its store's branch",
       f.cache,
       `${f.handler} (${f.entries.join(", ")})`,
       `${f.memorySizeMb} MB`,

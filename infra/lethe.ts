@@ -36,6 +36,12 @@ import { OperationsDashboard } from "./dashboard";
 import { LetheFunction } from "./components/letheFunction";
 import { RetentionFunction } from "./erasure/retentionFunction";
 import { deadlineMetrics, deadlineServiceName } from "../runtime/handlers/deadline";
+import {
+  functionOutputs,
+  LetheFunctionKey,
+  letheFunctions,
+  taskFunctions,
+} from "../runtime/contracts/functions";
 import type { WorkflowSettings } from "../runtime/contracts/stack";
 import * as aws from "@pulumi/aws";
 
@@ -308,15 +314,10 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     tags,
     kmsKeyArn: lake.kmsKeyArn,
     logRetentionDays: config.logRetentionDays,
-    functionArns: {
-      find: find.find.arn,
-      requestApproval: t.requestApproval.arn,
-      enqueuePurges: t.enqueuePurges.arn,
-      pollLedger: t.pollLedger.arn,
-      verify: t.verify.arn,
-      report: t.report.arn,
-      needsAttention: t.needsAttention.arn,
-    },
+    // The function behind each task, as the table of functions maps them.
+    functionArns: Object.fromEntries(
+      Object.entries(taskFunctions).map(([task, key]) => [task, { find: find.find, ...t }[key].arn]),
+    ) as Record<keyof typeof taskFunctions, pulumi.Output<string>>,
     approvalRequired: workflowSettings.approvalRequired,
     drainSeconds: workflowSettings.drainSeconds,
     ledgerPollSeconds: workflowSettings.ledgerPollSeconds,
@@ -390,23 +391,34 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
       })
     : undefined;
   // Every function of the stack, by its short name: errors alarmed and on the dashboard.
-  const everyFunction: Record<string, LetheFunction> = {
-    ...(retention ? { retention: retention.retention } : {}),
-    "filter-builder": guard.builder,
-    "ingest-guard": guard.transformer,
+  // Every function of the table (runtime/contracts/functions.ts), by its key there: the compiler
+  // checks the program builds each one.
+  const built: Record<LetheFunctionKey, LetheFunction> = {
+    filterBuilder: guard.builder,
+    ingestGuard: guard.transformer,
     indexer: indexer.indexer,
     find: find.find,
     purge: workers.purge,
-    "purge-errors": workers.errors,
-    "request-approval": t.requestApproval,
-    "enqueue-purges": t.enqueuePurges,
-    "poll-ledger": t.pollLedger,
-    verify: t.verify,
-    report: t.report,
-    "needs-attention": t.needsAttention,
-    ...o,
+    purgeErrors: workers.errors,
+    ...t,
+    request: o.request,
+    batch: o.batch,
+    status: o.status,
+    approval: o.approval,
+    cancel: o.cancel,
+    optIn: o["opt-in"],
+    deadline: o.deadline,
     api: api.api,
+  };
+  const declaredFunctions = <T>(pick: (f: LetheFunction) => T): Record<LetheFunctionKey, T> =>
+    Object.fromEntries(Object.entries(built).map(([k, f]) => [k, pick(f)])) as Record<LetheFunctionKey, T>;
+  const everyFunction: Record<string, LetheFunction> = {
+    ...Object.fromEntries(
+      Object.entries(built).map(([k, f]) => [letheFunctions[k as LetheFunctionKey].shortName, f]),
+    ),
     ...Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [`store-${k}`, f])),
+    // Outside the table, as the store functions are: only a stack whose mappers declare retention has it.
+    ...(retention ? { retention: retention.retention } : {}),
   };
   const functionNames = Object.fromEntries(
     Object.entries(everyFunction).map(([k, f]) => [k, f.function.name]),
@@ -425,6 +437,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
   });
 
   const outputs: LetheOutputs = {
+    // Each function of the table names its own output.
+    ...functionOutputs(declaredFunctions((o) => o.function.name)),
     kmsKeyArn: lake.kmsKeyArn,
     subjectHashKeyArn: subjectHashKey.arn,
     lakeBucket: lake.lake.bucketName,
@@ -446,16 +460,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     purgeQueueUrl: queues.queue.url,
     purgeDeadLetterQueueUrl: queues.deadLetterQueue.url,
     alertTopicArn: alerts.topic.arn,
-    filterBuilderFunction: guard.builder.function.name,
-    ingestGuardFunction: guard.transformer.function.name,
-    indexerFunction: indexer.indexer.function.name,
-    findFunction: find.find.function.name,
-    purgeFunction: workers.purge.function.name,
-    errorsFunction: workers.errors.function.name,
     erasureDeadlineDays: pulumi.output(config.erasureDeadlineDays),
     erasureSettings: pulumi.output(erasureSettings),
     apiUrl: api.url,
-    apiFunction: api.api.function.name,
     approvalLinkKeyArn: api.linkKey.arn,
     apiThrottle: pulumi.output({
       rateLimit: config.apiThrottleRateLimit,
@@ -472,19 +479,6 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     operationsDashboard: dashboard.dashboard.dashboardName,
     approvalRequired: pulumi.output(config.approvalRequired),
     workflowSettings: pulumi.output(workflowSettings),
-    requestFunction: o.request.function.name,
-    batchFunction: o.batch.function.name,
-    statusFunction: o.status.function.name,
-    approvalFunction: o.approval.function.name,
-    cancelFunction: o.cancel.function.name,
-    optInFunction: o["opt-in"].function.name,
-    deadlineFunction: o.deadline.function.name,
-    requestApprovalFunction: t.requestApproval.function.name,
-    enqueuePurgesFunction: t.enqueuePurges.function.name,
-    pollLedgerFunction: t.pollLedger.function.name,
-    verifyFunction: t.verify.function.name,
-    reportFunction: t.report.function.name,
-    needsAttentionFunction: t.needsAttention.function.name,
   };
   return {
     lake,

@@ -131,10 +131,32 @@ export interface EraseResult {
   status?: Record<string, unknown>;
   /** True when the request ended COMPLETED (or, without --wait, was filed). */
   ok: boolean;
+  /** A local stack's erasure: the file of its trace (local/traceCollector.ts). */
+  trace?: string;
 }
 
 export async function erase(input: EraseInput, opts: ErasureCommandOptions = {}): Promise<EraseResult> {
   const ids = eraseSubjects(input);
+  // Locally, the erasure is one trace from here to the report, in .lethe/traces/<trace id>.jsonl.
+  const trace = (stackOf(opts) as { local?: boolean }).local
+    ? await (await import("../../local/traceCollector")).openLocalTrace("lethe erase")
+    : undefined;
+  let ended = false;
+  try {
+    const result = await eraseTraced(input, ids, opts);
+    ended = true;
+    await trace?.end(!result.ok);
+    return trace ? { ...result, trace: trace.file } : result;
+  } finally {
+    if (!ended) await trace?.end(true);
+  }
+}
+
+async function eraseTraced(
+  input: EraseInput,
+  ids: (string | string[])[],
+  opts: ErasureCommandOptions,
+): Promise<EraseResult> {
   const progress = opts.progress ?? (() => undefined);
   const event = {
     customerIds: ids,

@@ -3,6 +3,7 @@
 // written by `lethe up --local`) runs the packaged code in this process with the environment the
 // program gives the function, its mocked identifiers replaced by the local ones; a deployed stack's
 // outputs (`pulumi stack output --json`) name the function to call with Lambda Invoke.
+import { letheFunctions } from "../../runtime/contracts/functions";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { UsageError } from "../../runtime/contracts/errors";
 import { resolveClientConfig } from "../../runtime/aws/clients";
@@ -36,12 +37,29 @@ export interface FunctionSummary {
   packageCount: number;
   /** `hit`: the package came from the packaging cache as built before; `miss`: built by this command. */
   cache: "hit" | "miss";
+  /** From the table of functions (runtime/contracts/functions.ts), when it holds the function. */
+  serviceName?: string;
+  eventSources?: string[];
+  output?: string;
+  sampleEvent?: string;
 }
 
 export interface FunctionList {
   functions: FunctionSummary[];
   /** How the packages were obtained (one program run for all of them). */
   cache: { hit: boolean; key: string; seconds: number; dir: string };
+}
+
+/** What the table of functions says of a function (nothing for one it does not hold: a store's). */
+function tableEntry(shortName: string): Partial<FunctionSummary> {
+  const d = Object.values(letheFunctions).find((f) => f.shortName === shortName);
+  if (!d) return {};
+  return {
+    serviceName: d.serviceName,
+    eventSources: [...d.eventSources],
+    output: d.output,
+    sampleEvent: `events/${d.shortName}.json`,
+  };
 }
 
 export async function listFunctions(opts: PackagingOptions = {}): Promise<FunctionList> {
@@ -61,6 +79,7 @@ export async function listFunctions(opts: PackagingOptions = {}): Promise<Functi
       packages: fn.directPackages,
       packageCount: fn.packages.length,
       cache: cache.hit ? "hit" : "miss",
+      ...tableEntry(fn.shortName),
     });
   }
   return { functions: out, cache };

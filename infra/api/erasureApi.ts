@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { declared, LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { EncryptionKeyArgs, accountIamKeyPolicy, keyWithAlias } from "../components/encryptionKey";
 import { envNames } from "../../runtime/contracts/env";
 import { reportKey } from "../../runtime/contracts/report";
@@ -123,7 +123,7 @@ export class ErasureApi extends pulumi.ComponentResource {
     this.api = new LetheFunction(
       `${name}-function`,
       {
-        shortName: "api",
+        ...declared("api"),
         description: "The HTTP API: each route calls the console function behind it; approval-link pages",
         callbackFactory: apiFactory,
         statements: pulumi
@@ -199,10 +199,7 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.errorsTable]: args.errorsTableName,
           [envNames.reportSigningKeyArn]: args.reportSigningKeyArn,
           ...(args.consoleSignIn ? { [envNames.consoleSignIn]: JSON.stringify(args.consoleSignIn) } : {}),
-          POWERTOOLS_SERVICE_NAME: "lethe-api",
         },
-        memorySizeMb: 256,
-        timeoutSeconds: 29,
         kmsKeyArn: args.kmsKeyArn,
         kmsViaServices: ["dynamodb", "s3"],
         logRetentionDays: args.logRetentionDays,
@@ -275,6 +272,8 @@ export class ErasureApi extends pulumi.ComponentResource {
         restApi: this.restApi.id,
         deployment: deployment.id,
         stageName: apiStageName,
+        // X-Ray: each API call starts the trace the functions it invokes continue.
+        xrayTracingEnabled: true,
         // Route, status and caller; never a path, query or body (they may hold ids).
         accessLogSettings: {
           destinationArn: this.accessLogs.arn,

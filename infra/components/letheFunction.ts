@@ -13,6 +13,7 @@ import { Tags } from "./tags";
 import { serviceTrustPolicy, viaServices } from "./policyDocuments";
 import { secureQueue } from "./secureQueue";
 import { functionContents, FunctionContents } from "./runtimePackage";
+import { declaredFunction, LetheFunctionKey, letheFunctions } from "../../runtime/contracts/functions";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -36,6 +37,8 @@ export function assertNamedActions(owner: string, statements: readonly PolicySta
 export interface LetheFunctionArgs {
   /** Short name: the function is called `lethe-<stack>-<shortName>` (at most 64 characters). */
   shortName: string;
+  /** POWERTOOLS_SERVICE_NAME (the table of functions' serviceName; see `declared`). */
+  serviceName?: string;
   description: string;
   /**
    * Runs once per cold start and returns the handler: `() => createXHandler()`, calling a function
@@ -60,6 +63,41 @@ export interface LetheFunctionArgs {
   tags: pulumi.Input<Tags>;
   /** Runs the function in a VPC (e.g. a database's); the caller grants the network-interface actions. */
   vpcConfig?: { subnetIds: pulumi.Input<string[]>; securityGroupIds: pulumi.Input<string[]> };
+}
+
+/**
+ * Sending trace segments to X-Ray (what AWSXrayWriteOnlyAccess grants, without its sampling reads):
+ * these two actions take no resource ARN, so AWS documents Resource "*" for them (policies/rules/iam.ts
+ * accepts exactly these on "*").
+ */
+export const traceWriteStatement: PolicyStatement = {
+  Sid: "WriteTraces",
+  Effect: "Allow",
+  Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+  Resource: "*",
+};
+
+/**
+ * A function's name and sizing as the table of functions declares them (runtime/contracts/functions.ts),
+ * to spread into its LetheFunctionArgs; its service name goes into its environment.
+ */
+export function declared(
+  key: LetheFunctionKey,
+): Pick<LetheFunctionArgs, "shortName" | "memorySizeMb" | "timeoutSeconds" | "serviceName"> {
+  return declaredNamed(letheFunctions[key].shortName);
+}
+
+/** `declared`, by the function's short name. */
+export function declaredNamed(
+  shortName: string,
+): Pick<LetheFunctionArgs, "shortName" | "memorySizeMb" | "timeoutSeconds" | "serviceName"> {
+  const f = declaredFunction(shortName);
+  return {
+    shortName: f.shortName,
+    memorySizeMb: f.memorySizeMb,
+    timeoutSeconds: f.timeoutSeconds,
+    serviceName: f.serviceName,
+  };
 }
 
 /** The services every Lethe function uses the stack key through: its environment and its DLQ. */
@@ -134,6 +172,7 @@ export class LetheFunction extends pulumi.ComponentResource {
             Resource: `arn:${part}:logs:${regionName}:${account}:log-group:/aws/lambda/${this.functionName}:*`,
           },
           { Sid: "SendDeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlqArn },
+          traceWriteStatement,
           {
             // The environment variables, the dead-letter queue and whatever the code touches through
             // the services named are encrypted with our key; only through those services.
@@ -168,10 +207,16 @@ export class LetheFunction extends pulumi.ComponentResource {
         deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
         vpcConfig: args.vpcConfig,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        // X-Ray active tracing: Lambda samples each invocation and the Tracer adds its subsegments.
+        tracingConfig: { mode: "Active" },
         kmsKeyArn: args.kmsKeyArn,
         environment: {
           variables: {
             POWERTOOLS_METRICS_NAMESPACE: "Lethe",
+            ...(args.serviceName ? { POWERTOOLS_SERVICE_NAME: args.serviceName } : {}),
+            // A reply or an error message may name a subject: neither goes into a trace.
+            POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
+            POWERTOOLS_TRACER_CAPTURE_ERROR: "false",
             ...args.environment,
           },
         },

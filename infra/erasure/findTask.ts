@@ -6,7 +6,7 @@ import { keySubjectHashes } from "../components/subjectHashKey";
 import { createFindHandler } from "../../runtime/handlers/find";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { declared, LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { auditMoveGrants, tableGrant } from "../components/grants";
 import type { TableRef } from "./purgeWorkers";
 import { mappersReadStatements } from "./dataMappers";
@@ -154,7 +154,7 @@ export class FindTask extends pulumi.ComponentResource {
     this.find = new LetheFunction(
       `${name}-function`,
       {
-        shortName: "find",
+        ...declared("find"),
         description:
           "Finds a batch's subjects in every data mapper (Athena + index metastore) and writes the plan",
         callbackFactory: findFactory,
@@ -178,11 +178,8 @@ export class FindTask extends pulumi.ComponentResource {
           [envNames.ledgerTable]: args.batchTables.ledger.name,
           [envNames.auditTable]: args.batchTables.audit.name,
           [envNames.auditBucket]: args.auditBucketName,
-          POWERTOOLS_SERVICE_NAME: "lethe-find",
         },
         kmsViaServices: ["s3", "dynamodb"],
-        memorySizeMb: 512,
-        timeoutSeconds: 900,
         kmsKeyArn: args.kmsKeyArn,
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,

@@ -9,7 +9,7 @@ import { keySubjectHashes } from "../components/subjectHashKey";
 import { createIndexerHandler } from "../../runtime/handlers/indexer";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction } from "../components/letheFunction";
+import { declared, LetheFunction } from "../components/letheFunction";
 import { mappersReadStatements } from "./dataMappers";
 import { envNames } from "../../runtime/contracts/env";
 import { DataMapper } from "../../runtime/contracts/mappers";
@@ -50,7 +50,7 @@ export class MetastoreIndexer extends pulumi.ComponentResource {
     this.indexer = new LetheFunction(
       `${name}-function`,
       {
-        shortName: "indexer",
+        ...declared("indexer"),
         description:
           "Indexes each new lake object version by subject hash (ID columns only); removes deleted versions",
         callbackFactory: indexerFactory,
@@ -77,10 +77,7 @@ export class MetastoreIndexer extends pulumi.ComponentResource {
           [envNames.dataMappers]: pulumi.output(args.dataMappers).apply((m) => JSON.stringify(m)),
           [envNames.indexTable]: args.indexTableName,
           [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
-          POWERTOOLS_SERVICE_NAME: "lethe-indexer",
         },
-        memorySizeMb: 1024,
-        timeoutSeconds: 300,
         kmsKeyArn: args.kmsKeyArn,
         logRetentionDays: args.logRetentionDays,
         tags: args.tags,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { declaredNamed, LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { executionsOf, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { envNames } from "../../runtime/contracts/env";
@@ -17,7 +17,7 @@ import { createStatusHandler } from "../../runtime/handlers/status";
 import { createApprovalHandler } from "../../runtime/handlers/approval";
 import { createCancelHandler } from "../../runtime/handlers/cancel";
 import { createOptInHandler } from "../../runtime/handlers/optIn";
-import { createDeadlineHandler, deadlineServiceName } from "../../runtime/handlers/deadline";
+import { createDeadlineHandler } from "../../runtime/handlers/deadline";
 import type { TableRef } from "./purgeWorkers";
 
 export interface OperatorFunctionsArgs {
@@ -123,8 +123,6 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       grants: (r: Refs) => PolicyStatement[],
       environment: Record<string, pulumi.Input<string>>,
       sizing: {
-        memorySizeMb: number;
-        timeoutSeconds: number;
         kmsViaServices: string[];
         reservedConcurrency?: number;
       },
@@ -132,7 +130,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       new LetheFunction(
         `${name}-${shortName}`,
         {
-          shortName,
+          ...declaredNamed(shortName),
           description,
           // eslint-disable-next-line @typescript-eslint/no-explicit-any
           callbackFactory: callbackFactory as any,
@@ -141,10 +139,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
             ...args.erasureEnvironment,
             [envNames.requestsTable]: t.requests.name,
             ...environment,
-            POWERTOOLS_SERVICE_NAME: shortName === "deadline" ? deadlineServiceName : `lethe-${shortName}`,
           },
-          memorySizeMb: sizing.memorySizeMb,
-          timeoutSeconds: sizing.timeoutSeconds,
           reservedConcurrentExecutions: sizing.reservedConcurrency,
           kmsKeyArn: args.kmsKeyArn,
           kmsViaServices: sizing.kmsViaServices,
@@ -190,7 +185,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.batchMaxSubjects]: pulumi.output(args.batchMaxSubjects).apply(String),
         },
         // Requests of up to 200,000 IDs are parsed, hashed and written in one invocation.
-        { memorySizeMb: 1024, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
+        { kmsViaServices: ["dynamodb", "s3"] },
       ),
       batch: make(
         "batch",
@@ -230,8 +225,6 @@ export class OperatorFunctions extends pulumi.ComponentResource {
         },
         // One batcher at a time: two would race for the same open requests.
         {
-          memorySizeMb: 1024,
-          timeoutSeconds: 300,
           kmsViaServices: ["dynamodb", "s3"],
           reservedConcurrency: 1,
         },
@@ -245,7 +238,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           tableGrant("ReadBatches", ["dynamodb:GetItem"], [r.ledger]),
         ],
         { [envNames.ledgerTable]: t.ledger.name, [envNames.reportBucket]: args.reportBucketName },
-        { memorySizeMb: 256, timeoutSeconds: 30, kmsViaServices: ["dynamodb"] },
+        { kmsViaServices: ["dynamodb"] },
       ),
       approval: make(
         "approval",
@@ -270,7 +263,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.ledgerTable]: t.ledger.name,
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
-        { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
+        { kmsViaServices: ["dynamodb", "s3"] },
       ),
       cancel: make(
         "cancel",
@@ -302,7 +295,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.ledgerTable]: t.ledger.name,
           [envNames.stateMachineArn]: args.stateMachineArn,
         },
-        { memorySizeMb: 512, timeoutSeconds: 120, kmsViaServices: ["dynamodb", "s3"] },
+        { kmsViaServices: ["dynamodb", "s3"] },
       ),
       "opt-in": make(
         "opt-in",
@@ -320,7 +313,7 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.optOutTable]: t.optOut.name,
           [envNames.filterBuilderFunction]: args.filterBuilder.name,
         },
-        { memorySizeMb: 256, timeoutSeconds: 60, kmsViaServices: ["dynamodb", "s3"] },
+        { kmsViaServices: ["dynamodb", "s3"] },
       ),
       deadline: make(
         "deadline",
@@ -359,8 +352,6 @@ export class OperatorFunctions extends pulumi.ComponentResource {
           [envNames.ledgerTable]: t.ledger.name,
         },
         {
-          memorySizeMb: 256,
-          timeoutSeconds: 120,
           kmsViaServices: ["dynamodb", "sns", "s3"],
           reservedConcurrency: 1,
         },

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { declared, LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { createPurgeHandler } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";
 import { envNames } from "../../runtime/contracts/env";
@@ -47,7 +47,7 @@ export const purgeFactory = () => createPurgeHandler();
 export const errorsFactory = () => createErrorsHandler();
 
 /** The errors function only writes two items and publishes a message per dead letter. */
-const errorsFunction = { memorySizeMb: 256, timeoutSeconds: 25, batchSize: 10 };
+const errorsFunction = { batchSize: 10 };
 
 /** S3 statements for objects under `s3://bucket/prefix/` (the prefix's objects and its version listing). */
 export function locationStatements(
@@ -106,7 +106,7 @@ export class PurgeWorkers extends pulumi.ComponentResource {
     this.purge = new LetheFunction(
       `${name}-purge`,
       {
-        shortName: "purge",
+        ...declared("purge"),
         description:
           "Purges one lake object per purge-queue message, under its lock, leaving no version behind",
         callbackFactory: purgeFactory,
@@ -162,7 +162,6 @@ export class PurgeWorkers extends pulumi.ComponentResource {
           // JSON Lines stream, whatever their size (runtime/erasure/forget/purgeLakeObject.ts).
           [envNames.purgeMaxObjectBytes]: String(Math.floor((args.memorySizeMb * 1024 * 1024) / 4)),
           [envNames.ledgerRetentionDays]: pulumi.output(args.ledgerRetentionDays).apply(String),
-          POWERTOOLS_SERVICE_NAME: "lethe-purge",
         },
         memorySizeMb: args.memorySizeMb,
         timeoutSeconds: args.timeoutSeconds,
@@ -177,7 +176,7 @@ export class PurgeWorkers extends pulumi.ComponentResource {
     this.errors = new LetheFunction(
       `${name}-errors`,
       {
-        shortName: "purge-errors",
+        ...declared("purgeErrors"),
         description:
           "Files objects Lethe could not purge in the errors table and alerts SNS, once per object",
         callbackFactory: errorsFactory,
@@ -210,10 +209,7 @@ export class PurgeWorkers extends pulumi.ComponentResource {
           [envNames.alertTopicArn]: args.alertTopicArn,
           [envNames.ledgerRetentionDays]: pulumi.output(args.ledgerRetentionDays).apply(String),
           [envNames.errorRetentionDays]: pulumi.output(args.errorRetentionDays).apply(String),
-          POWERTOOLS_SERVICE_NAME: "lethe-purge-errors",
         },
-        memorySizeMb: errorsFunction.memorySizeMb,
-        timeoutSeconds: errorsFunction.timeoutSeconds,
         reservedConcurrentExecutions: 2,
         kmsKeyArn: args.kmsKeyArn,
         logRetentionDays: args.logRetentionDays,

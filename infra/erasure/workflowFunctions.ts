@@ -5,7 +5,8 @@
 // the tables, prefixes, queue and topic it touches.
 import * as pulumi from "@pulumi/pulumi";
 import { Tags } from "../components/tags";
-import { LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { declaredNamed, LetheFunction, PolicyStatement } from "../components/letheFunction";
+import { letheFunctions, taskFunctions } from "../../runtime/contracts/functions";
 import { auditMoveGrants, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { signReports } from "../components/reportSigningKey";
@@ -53,7 +54,9 @@ export const reportFactory = () => createReportHandler();
 export const needsAttentionFactory = () => createNeedsAttentionHandler();
 
 /** The longest a task function runs (verify's Athena queries): the state machine's task timeout. */
-export const longestTaskSeconds = 900;
+export const longestTaskSeconds = Math.max(
+  ...Object.values(taskFunctions).map((key) => letheFunctions[key].timeoutSeconds),
+);
 
 type TaskFunctions = Record<Exclude<WorkflowTask, "find">, LetheFunction>;
 
@@ -101,13 +104,13 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
       callbackFactory: () => unknown,
       grants: (r: Refs) => PolicyStatement[],
       environment: Record<string, pulumi.Input<string>>,
-      sizing: { memorySizeMb: number; timeoutSeconds: number; kmsViaServices: string[] },
+      sizing: { kmsViaServices: string[] },
       extraStatements?: pulumi.Input<PolicyStatement[]>,
     ): LetheFunction =>
       (byShortName[shortName] = new LetheFunction(
         `${name}-${shortName}`,
         {
-          shortName,
+          ...declaredNamed(shortName),
           description,
           // eslint-disable-next-line @typescript-eslint/no-explicit-any
           callbackFactory: callbackFactory as any,
@@ -118,10 +121,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
             ...args.erasureEnvironment,
             ...tableEnv,
             ...environment,
-            POWERTOOLS_SERVICE_NAME: `lethe-${shortName}`,
           },
-          memorySizeMb: sizing.memorySizeMb,
-          timeoutSeconds: sizing.timeoutSeconds,
           kmsKeyArn: args.kmsKeyArn,
           kmsViaServices: sizing.kmsViaServices,
           logRetentionDays: args.logRetentionDays,
@@ -129,7 +129,6 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
         },
         parent,
       ));
-    const small = { memorySizeMb: 256, timeoutSeconds: 60 };
 
     this.functions = {
       requestApproval: make(
@@ -138,7 +137,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
         requestApprovalFactory,
         (r) => [...batchGrants(r), publishGrant(r.topic)],
         { [envNames.alertTopicArn]: args.alertTopicArn, ...args.approvalLinks?.environment },
-        { ...small, kmsViaServices: ["dynamodb", "sns"] },
+        { kmsViaServices: ["dynamodb", "sns"] },
         args.approvalLinks?.statements,
       ),
       enqueuePurges: make(
@@ -161,7 +160,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           },
         ],
         { [envNames.lakeBucket]: args.lakeBucketName, [envNames.purgeQueueUrl]: args.purgeQueue.url },
-        { memorySizeMb: 512, timeoutSeconds: 300, kmsViaServices: ["dynamodb", "s3", "sqs"] },
+        { kmsViaServices: ["dynamodb", "s3", "sqs"] },
       ),
       pollLedger: make(
         "poll-ledger",
@@ -171,7 +170,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           tableGrant("ReadLedger", ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], [r.ledger]),
         ],
         {},
-        { ...small, kmsViaServices: ["dynamodb"] },
+        { kmsViaServices: ["dynamodb"] },
       ),
       verify: make(
         "verify",
@@ -184,11 +183,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           listGrant("ListPlans", r.lake, [planRoot]),
         ],
         args.find.environment,
-        {
-          memorySizeMb: 512,
-          timeoutSeconds: longestTaskSeconds,
-          kmsViaServices: ["dynamodb", "s3", "athena"],
-        },
+        { kmsViaServices: ["dynamodb", "s3", "athena"] },
         args.find.statements,
       ),
       report: make(
@@ -226,7 +221,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
           [envNames.kmsKeyArn]: args.kmsKeyArn,
           [envNames.idempotencyTable]: t.idempotency.name,
         },
-        { memorySizeMb: 512, timeoutSeconds: 300, kmsViaServices: ["dynamodb", "s3"] },
+        { kmsViaServices: ["dynamodb", "s3"] },
       ),
       needsAttention: make(
         "needs-attention",
@@ -234,7 +229,7 @@ export class WorkflowFunctions extends pulumi.ComponentResource {
         needsAttentionFactory,
         (r) => [...batchGrants(r), publishGrant(r.topic)],
         { [envNames.alertTopicArn]: args.alertTopicArn },
-        { ...small, kmsViaServices: ["dynamodb", "sns"] },
+        { kmsViaServices: ["dynamodb", "sns"] },
       ),
     };
     this.deadLetterQueueNames = Object.fromEntries(

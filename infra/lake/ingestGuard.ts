@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Tags } from "../components/tags";
-import { LetheFunction } from "../components/letheFunction";
+import { declared, LetheFunction } from "../components/letheFunction";
 import { keySubjectHashes } from "../components/subjectHashKey";
 import { createFilterBuilderHandler } from "../../runtime/handlers/filterBuilder";
 import {
@@ -75,7 +75,7 @@ export class IngestGuard extends pulumi.ComponentResource {
     this.builder = new LetheFunction(
       `${name}-builder`,
       {
-        shortName: "filter-builder",
+        ...declared("filterBuilder"),
         description:
           "Builds the opt-out bloom filter and publishes a new generation when the registry changed",
         callbackFactory: filterBuilderFactory,
@@ -96,10 +96,7 @@ export class IngestGuard extends pulumi.ComponentResource {
           ...common,
           [envNames.falsePositiveRate]: pulumi.output(args.falsePositiveRate).apply(String),
           [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
-          POWERTOOLS_SERVICE_NAME: "lethe-filter-builder",
         },
-        memorySizeMb: 1024,
-        timeoutSeconds: 300,
         // One writer of generations at a time.
         reservedConcurrentExecutions: 1,
         kmsKeyArn: args.kmsKeyArn,
@@ -113,7 +110,7 @@ export class IngestGuard extends pulumi.ComponentResource {
     this.transformer = new LetheFunction(
       `${name}-transformer`,
       {
-        shortName: "ingest-guard",
+        ...declared("ingestGuard"),
         description: "Firehose transformation: drops records of opted-out customers, fails malformed ones",
         callbackFactory: ingestTransformerFactory,
         statements: pulumi
@@ -134,11 +131,8 @@ export class IngestGuard extends pulumi.ComponentResource {
           [envNames.maxStalenessSeconds]: pulumi.output(args.maxStalenessSeconds).apply(String),
           [envNames.cacheTtlSeconds]: pulumi.output(args.cacheTtlSeconds).apply(String),
           [envNames.cacheMaxEntries]: pulumi.output(args.cacheMaxEntries).apply(String),
-          POWERTOOLS_SERVICE_NAME: transformerServiceName,
         },
         // Memory buys CPU: the guard decodes and parses every record.
-        memorySizeMb: 1024,
-        timeoutSeconds: 60,
         kmsKeyArn: args.kmsKeyArn,
         kmsViaServices: ["s3", "dynamodb"],
         logRetentionDays: args.logRetentionDays,

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { makeDocumentClient, makeSqsClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { getBatch } from "../../runtime/erasure/batches";
+import { letheFunctions, taskFunctions as taskFunctionKeys } from "../../runtime/contracts/functions";
 import { WorkflowTask, workflowDefinition, workflowTasks } from "../../runtime/erasure/workflow/definition";
 import {
   loadPackagedHandler,
@@ -56,16 +57,10 @@ export interface LocalBatchOptions extends FunctionEnvironmentOptions {
   taskTokenSent?: (token: string, signal: AbortSignal) => Promise<unknown>;
 }
 
-/** The task each top-level Task state runs, by the function's short name (CONTRACT.md). */
-export const taskFunctions: Record<WorkflowTask, string> = {
-  find: "find",
-  requestApproval: "request-approval",
-  enqueuePurges: "enqueue-purges",
-  pollLedger: "poll-ledger",
-  verify: "verify",
-  report: "report",
-  needsAttention: "needs-attention",
-};
+/** The function each top-level Task state runs, by its short name: the table of functions' task map. */
+export const taskFunctions = Object.fromEntries(
+  Object.entries(taskFunctionKeys).map(([task, key]) => [task, letheFunctions[key].shortName]),
+) as Record<WorkflowTask, string>;
 
 const lambdaArnName = /^arn:aws[a-z-]*:lambda:[^:]+:[^:]+:function:([^:]+)/;
 

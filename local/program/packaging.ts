@@ -11,6 +11,7 @@
 //   const handler = loadPackagedHandler(fn, { AWS_ENDPOINT_URL: "..." });
 //   const reply = await handler({});
 //   const { bytes } = await zipFunction(fn);
+import { letheFunctions } from "../../runtime/contracts/functions";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ZipFile } from "yazl";
@@ -56,9 +57,16 @@ export interface PackagingOptions {
   stack?: string;
 }
 
-/** `filter-builder` -> `filterBuilderFunction`: how infra/lethe.ts names a function's stack output. */
+/**
+ * A function's stack output: the table of functions' (runtime/contracts/functions.ts; `purge-errors`
+ * -> `errorsFunction`), else, for a function it does not hold (another program's), the camelCase
+ * spelling `filter-builder` -> `filterBuilderFunction`.
+ */
 export function outputKeyOf(shortName: string): string {
-  return `${shortName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Function`;
+  const declared = Object.values(letheFunctions).find((f) => f.shortName === shortName);
+  return (
+    declared?.output ?? `${shortName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Function`
+  );
 }
 
 interface WireAsset {
@@ -347,8 +355,25 @@ export type PackagedHandler = (event: unknown, context?: Record<string, unknown>
  * with the program's environment for it overlaid by `env`, which also applies during each call.
  * The unpacked directory holds its own node_modules, so nothing resolves from the project.
  */
+/**
+ * While a local trace is open (local/traceCollector.ts `openLocalTrace` sets these), what Lambda gives
+ * a function with active tracing: its X-Ray SDK (loaded at this cold start) sends to the local daemon,
+ * each invocation under the trace's header.
+ */
+function localTraceEnvironment(fn: PackagedFunction): Record<string, string> {
+  const daemon = process.env.LETHE_TRACE_DAEMON_ADDRESS;
+  const header = process.env.LETHE_TRACE_HEADER;
+  if (!daemon || !header) return {};
+  return {
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    LAMBDA_TASK_ROOT: fn.dir,
+    AWS_XRAY_DAEMON_ADDRESS: daemon,
+    _X_AMZN_TRACE_ID: header,
+  };
+}
+
 export function loadPackagedHandler(fn: PackagedFunction, env: Record<string, string> = {}): PackagedHandler {
-  const environment = { ...lambdaEnvironment(fn), ...env };
+  const environment = { ...lambdaEnvironment(fn), ...env, ...localTraceEnvironment(fn) };
   for (const key of Object.keys(require.cache)) {
     if (key.startsWith(fn.dir + path.sep)) delete require.cache[key];
   }

@@ -68,6 +68,7 @@ export interface Statement {
   Action?: unknown;
   NotAction?: unknown;
   Resource?: unknown;
+  NotResource?: unknown;
   Condition?: unknown;
 }
 

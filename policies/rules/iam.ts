@@ -62,3 +62,24 @@ export function wildcardActions(s: Statement): string[] {
     .map(String)
     .filter((a) => a === "*" || /^[a-z0-9-]+:\*$/i.test(a));
 }
+
+/**
+ * Actions AWS authorizes on no resource ARN, so a policy must grant them on Resource "*": sending
+ * trace segments (X-Ray) and the describe calls a VPC-attached function's network setup needs.
+ */
+export const resourcelessActions: readonly string[] = [
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+];
+
+/** Actions an Allow statement grants on Resource "*" (or NotResource) that do take a resource ARN. */
+export function wildcardResourceActions(s: Statement): string[] {
+  if (s.Effect !== "Allow") return [];
+  const everything = s.NotResource !== undefined || list(s.Resource).map(String).includes("*");
+  if (!everything) return [];
+  return list(s.Action)
+    .map(String)
+    .filter((a) => !resourcelessActions.includes(a));
+}

@@ -17,7 +17,14 @@ import {
   StackView,
   text,
 } from "./common";
-import { attachedManagedPolicies, broadManagedPolicy, grantsOf, wildcardActions } from "./iam";
+import {
+  attachedManagedPolicies,
+  broadManagedPolicy,
+  grantsOf,
+  resourcelessActions,
+  wildcardActions,
+  wildcardResourceActions,
+} from "./iam";
 import { T } from "./types";
 
 function functionsInScope(stack: StackView, cfg: ScopeConfig): PolicyResource[] {
@@ -130,6 +137,49 @@ export const lambdaNoWildcardActions = stackRule({
   },
 });
 
+export const lambdaNoWildcardResources = stackRule({
+  name: "lambda-no-wildcard-resources",
+  description: `No policy on a Lambda role allows an action on Resource "*" unless AWS authorizes it on no resource (${resourcelessActions.join(", ")}).`,
+  defaults: scopeDefaults,
+  check(stack, cfg, report) {
+    for (const fn of functionsInScope(stack, cfg)) {
+      const role = roleOf(stack, fn);
+      if (!role) continue;
+      const found = grantsOf(stack, role).flatMap((g) =>
+        wildcardResourceActions(g.statement).map(
+          (a) => `${a} in ${g.source}${g.statement.Sid ? ` (Sid ${g.statement.Sid})` : ""}`,
+        ),
+      );
+      if (found.length > 0) {
+        report(
+          asChecked(fn),
+          `${label(asChecked(fn))} may act on every resource: ${found.join("; ")}. ` +
+            "Name the ARNs of the tables, buckets, queues and keys it uses.",
+        );
+      }
+    }
+  },
+});
+
+export const lambdaActiveTracing = stackRule({
+  name: "lambda-active-tracing",
+  description:
+    'Every Lambda traces with X-Ray (tracingConfig.mode "Active"), so a failed erasure can be followed across functions.',
+  defaults: scopeDefaults,
+  check(stack, cfg, report) {
+    for (const fn of functionsInScope(stack, cfg)) {
+      const mode = text(known(() => at(fn.props, "tracingConfig", "mode")));
+      if (mode !== "Active") {
+        report(
+          asChecked(fn),
+          `${label(asChecked(fn))} does not trace (tracingConfig.mode is ${mode ?? "unset"}). ` +
+            'Set `tracingConfig: { mode: "Active" }` and grant xray:PutTraceSegments and xray:PutTelemetryRecords on "*".',
+        );
+      }
+    }
+  },
+});
+
 /** Log groups the function writes to: loggingConfig.logGroup, or the default /aws/lambda/<name>. */
 function logGroupsOf(stack: StackView, fn: PolicyResource): PolicyResource[] {
   const groups = stack.ofType(T.logGroup);
@@ -175,5 +225,7 @@ export const lambdaRules = [
   lambdaDeadLetterPath,
   lambdaNoBroadManagedPolicies,
   lambdaNoWildcardActions,
+  lambdaNoWildcardResources,
+  lambdaActiveTracing,
   lambdaLogGroupRetention,
 ];

@@ -14,6 +14,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { traced } from "./tracing";
 
 export interface AwsClientSettings {
   /** Overrides AWS_ENDPOINT_URL. */
@@ -77,11 +78,11 @@ function emptyToUndefined(v: string | undefined): string | undefined {
 export function makeS3Client(settings?: AwsClientSettings): S3Client {
   const config = resolveClientConfig(settings);
   // Emulators on 127.0.0.1 cannot serve virtual-hosted bucket names.
-  return new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined });
+  return traced(new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }));
 }
 
 export function makeDynamoDbClient(settings?: AwsClientSettings): DynamoDBClient {
-  return new DynamoDBClient(resolveClientConfig(settings));
+  return traced(new DynamoDBClient(resolveClientConfig(settings)));
 }
 
 export function makeDocumentClient(
@@ -94,37 +95,37 @@ export function makeDocumentClient(
 }
 
 export function makeSqsClient(settings?: AwsClientSettings): SQSClient {
-  return new SQSClient(resolveClientConfig(settings));
+  return traced(new SQSClient(resolveClientConfig(settings)));
 }
 
 export function makeSnsClient(settings?: AwsClientSettings): SNSClient {
-  return new SNSClient(resolveClientConfig(settings));
+  return traced(new SNSClient(resolveClientConfig(settings)));
 }
 
 export function makeAthenaClient(settings?: AwsClientSettings): AthenaClient {
-  return new AthenaClient(resolveClientConfig(settings));
+  return traced(new AthenaClient(resolveClientConfig(settings)));
 }
 
 export function makeFirehoseClient(settings?: AwsClientSettings): FirehoseClient {
-  return new FirehoseClient(resolveClientConfig(settings));
+  return traced(new FirehoseClient(resolveClientConfig(settings)));
 }
 
 export function makeGlueClient(settings?: AwsClientSettings): GlueClient {
-  return new GlueClient(resolveClientConfig(settings));
+  return traced(new GlueClient(resolveClientConfig(settings)));
 }
 
 export function makeKmsClient(settings?: AwsClientSettings): KMSClient {
-  return new KMSClient(resolveClientConfig(settings));
+  return traced(new KMSClient(resolveClientConfig(settings)));
 }
 
 export function makeSecretsManagerClient(settings?: AwsClientSettings): SecretsManagerClient {
-  return new SecretsManagerClient(resolveClientConfig(settings));
+  return traced(new SecretsManagerClient(resolveClientConfig(settings)));
 }
 
 export function makeLambdaClient(settings?: AwsClientSettings): LambdaClient {
-  return new LambdaClient(resolveClientConfig(settings, "LAMBDA"));
+  return traced(new LambdaClient(resolveClientConfig(settings, "LAMBDA")));
 }
 
 export function makeSfnClient(settings?: AwsClientSettings): SFNClient {
-  return new SFNClient(resolveClientConfig(settings, "SFN"));
+  return traced(new SFNClient(resolveClientConfig(settings, "SFN")));
 }

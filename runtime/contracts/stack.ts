@@ -1,6 +1,7 @@
 // The resources of one Lethe stack that the runtime and its tools work with, by name: what the
 // program's outputs (`pulumi stack output --json`, or a local stack's outputs file) tell a caller.
 import type { DataMapper } from "./mappers";
+import type { FunctionOutputKey } from "./functions";
 
 /** The erasure settings (days), from the stack config, that the workflow functions obey. */
 export interface ErasureSettings {
@@ -36,8 +37,11 @@ export interface WorkflowSettings {
   deadlineWarningDays: number;
 }
 
-/** The program's stack outputs (infra/index.ts exports exactly these). */
-export interface StackOutputs {
+/**
+ * The program's stack outputs (infra/index.ts exports exactly these): each function's name under the
+ * output the table of functions gives it (runtime/contracts/functions.ts), and these.
+ */
+export interface StackOutputs extends Record<FunctionOutputKey, string> {
   kmsKeyArn: string;
   /** The KMS HMAC key subject hashes are keyed with (GenerateMac only; its material never leaves KMS). */
   subjectHashKeyArn: string;
@@ -68,15 +72,8 @@ export interface StackOutputs {
   erasureSettings: ErasureSettings;
   /** Each configured store's function, by store name. */
   storeFunctions: Record<string, string>;
-  filterBuilderFunction: string;
-  ingestGuardFunction: string;
-  indexerFunction: string;
-  findFunction: string;
-  purgeFunction: string;
-  errorsFunction: string;
   /** The HTTP API's base URL (stage included). */
   apiUrl: string;
-  apiFunction: string;
   /** The KMS HMAC key approval links are signed with. */
   approvalLinkKeyArn: string;
   /** The API stage's throttling (the local API server applies the same). */
@@ -95,19 +92,6 @@ export interface StackOutputs {
   operationsDashboard: string;
   approvalRequired: boolean;
   workflowSettings: WorkflowSettings;
-  requestFunction: string;
-  batchFunction: string;
-  statusFunction: string;
-  approvalFunction: string;
-  cancelFunction: string;
-  optInFunction: string;
-  deadlineFunction: string;
-  requestApprovalFunction: string;
-  enqueuePurgesFunction: string;
-  pollLedgerFunction: string;
-  verifyFunction: string;
-  reportFunction: string;
-  needsAttentionFunction: string;
 }
 
 /**

@@ -2,7 +2,6 @@
 // integration). Each route calls the console function the console uses (request, status, cancel,
 // approval) with Lambda Invoke; the listing, the OpenAPI document and the approval-link pages it
 // answers itself. Replies and logs name no customer ID (the console functions' replies hold none).
-import { Logger } from "@aws-lambda-powertools/logger";
 import {
   AwsClientSettings,
   makeDocumentClient,
@@ -22,8 +21,10 @@ import { kmsLinkSigner } from "../api/approvalLinks";
 import { lambdaCaller } from "../api/lambdaCaller";
 import { openApiDocument } from "../api/openapi";
 import { ApiDeps, ApiEvent, ApiResult, createApiRouter } from "../api/router";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const apiServiceName = "lethe-api";
+export const apiServiceName = letheFunctions.api.serviceName;
 
 /** The router's dependencies from the function's environment (the local server builds its own `call`). */
 export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsClientSettings): ApiDeps {
@@ -66,10 +67,14 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
 }
 
 export function createApiHandler(env: Env = process.env): (event: ApiEvent) => Promise<ApiResult> {
-  const logger = new Logger({ serviceName: apiServiceName });
-  return createApiRouter({
-    ...apiDepsFromEnv(env),
-    log: ({ level, ...entry }) =>
-      level === "error" ? logger.error("api", entry) : logger.info("api", entry),
-  });
+  const tools = handlerTools(apiServiceName);
+  const { logger } = tools;
+  return letheHandler(
+    tools,
+    createApiRouter({
+      ...apiDepsFromEnv(env),
+      log: ({ level, ...entry }) =>
+        level === "error" ? logger.error("api", entry) : logger.info("api", entry),
+    }),
+  );
 }

@@ -4,15 +4,16 @@
 // waiter polls the batch record for the decision, so a local task token needs no call.
 // Console test event: events/approval.json
 //   {"batchId": "...", "decision": "approve" | "reject", "reason": "...", "by": "..."}
-import { Logger } from "@aws-lambda-powertools/logger";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { ApprovalDecisionDeps, ApprovalDecisionReply, decideApproval } from "../erasure/approval";
 import { auditSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const approvalServiceName = "lethe-approval";
+export const approvalServiceName = letheFunctions.approval.serviceName;
 
 /** The local runner's task tokens (local/erasure/workflow.ts): `local-<executionId>`. */
 export const localTaskTokenPrefix = "local-";
@@ -34,7 +35,8 @@ export function createApprovalHandler(
   env: Env = process.env,
   deps: ApprovalHandlerDeps = {},
 ): (event: unknown) => Promise<ApprovalDecisionReply> {
-  const logger = new Logger({ serviceName: approvalServiceName });
+  const tools = handlerTools(approvalServiceName);
+  const { logger } = tools;
   const s3 = makeS3Client();
   const tables = {
     doc: makeDocumentClient(),
@@ -48,9 +50,9 @@ export function createApprovalHandler(
     // A rejection opts the subjects back in; the report task drops the raw IDs after.
     release: releaseFromEnv(env, tables, s3, deps.rebuildFilter),
   };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     const reply = await asUsageError(() => decideApproval(decision, event));
     logger.info(reply.message, { batchId: reply.batchId, decision: reply.decision });
     return reply;
-  };
+  });
 }

@@ -4,7 +4,6 @@
 // the batch, or says there was nothing to batch. Console test event: events/batch.json.
 // `{"retry": "<batchId>"}` (`lethe retry`, events/retry.json) resumes a batch that stopped instead:
 // a new execution of the same batch (runtime/erasure/retry.ts).
-import { Logger } from "@aws-lambda-powertools/logger";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
@@ -14,8 +13,10 @@ import { erasureSettingsFromEnv } from "../erasure/settings";
 import { decidedBy } from "../erasure/batches";
 import { parseRetryEvent, retryBatch, RetryDeps, RetryReply } from "../erasure/retry";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const batchServiceName = "lethe-batch";
+export const batchServiceName = letheFunctions.batch.serviceName;
 
 export interface BatchHandlerDeps {
   /** Default: Step Functions StartExecution on LETHE_STATE_MACHINE_ARN, named after the batch. */
@@ -72,7 +73,8 @@ export function createBatchHandler(
   env: Env = process.env,
   deps: BatchHandlerDeps = {},
 ): (event?: unknown) => Promise<BatchReply | RetryReply> {
-  const logger = new Logger({ serviceName: batchServiceName });
+  const tools = handlerTools(batchServiceName);
+  const { logger } = tools;
   const doc = makeDocumentClient();
   const s3 = makeS3Client();
   const kmsKeyArn = requiredEnv(env, envNames.kmsKeyArn);
@@ -93,7 +95,7 @@ export function createBatchHandler(
     },
   };
   const retrying: RetryDeps = { ...batching, ...(deps.retry ?? sfnRetryExecutions(stateMachineArn)) };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     const retry = parseRetryEvent(event);
     if (retry !== undefined) {
       const who = decidedBy((event ?? {}) as { by?: string; principal?: string });
@@ -110,5 +112,5 @@ export function createBatchHandler(
         : {}),
     });
     return reply;
-  };
+  });
 }

@@ -3,7 +3,6 @@
 // execution is stopped (Step Functions StopExecution deployed; locally the runner sees the batch's
 // state while polling and aborts), and the purge workers acknowledge its queued messages without work.
 // Console test event: events/cancel.json.
-import { Logger } from "@aws-lambda-powertools/logger";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
@@ -13,8 +12,10 @@ import { cancelErasure, CancelDeps, CancelReply } from "../erasure/cancel";
 import { cancelledIdsDroppedReason, dropEndedRequestIds } from "../erasure/request";
 import { auditSettingsFromEnv, rawIdSettingsFromEnv, RebuildFilter, releaseFromEnv } from "./optOutDeps";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const cancelServiceName = "lethe-cancel";
+export const cancelServiceName = letheFunctions.cancel.serviceName;
 
 /** Stops a Step Functions execution; a local run's id (not an ARN) needs no call, nor one already ended. */
 export function sfnStopExecution(): CancelDeps["stopExecution"] {
@@ -38,7 +39,8 @@ export function createCancelHandler(
   env: Env = process.env,
   deps: CancelHandlerDeps = {},
 ): (event: unknown) => Promise<CancelReply> {
-  const logger = new Logger({ serviceName: cancelServiceName });
+  const tools = handlerTools(cancelServiceName);
+  const { logger } = tools;
   const s3 = makeS3Client();
   const tables = {
     doc: makeDocumentClient(),
@@ -53,7 +55,7 @@ export function createCancelHandler(
     release: releaseFromEnv(env, tables, s3, deps.rebuildFilter),
     dropRawIds: (requestId) => dropEndedRequestIds(rawIds, requestId, cancelledIdsDroppedReason),
   };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     const e = (event ?? {}) as { reason?: unknown; by?: unknown; principal?: unknown };
     for (const [field, value] of Object.entries({ reason: e.reason, by: e.by, principal: e.principal }))
       if (value !== undefined && (typeof value !== "string" || value === "" || value.length > 1000))
@@ -63,5 +65,5 @@ export function createCancelHandler(
     const reply = await asUsageError(() => cancelErasure(cancel, event, reason, who));
     logger.info(reply.message, { cancelled: reply.cancelled, id: reply.id });
     return reply;
-  };
+  });
 }

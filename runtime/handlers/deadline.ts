@@ -5,8 +5,7 @@
 // whose execution ended without moving them (runtime/erasure/stranded.ts) move to NEEDS_ATTENTION, so
 // no request shows FORGETTING forever with nothing behind it. Replies with the sweep (request and batch
 // ids and counts; never a subject ID).
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
 import { makeDocumentClient, makeS3Client, makeSfnClient, makeSnsClient } from "../aws/clients";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
@@ -14,8 +13,10 @@ import { DeadlineSweep, sweepDeadlines } from "../erasure/deadlines";
 import { sweepFailedRequestIds } from "../erasure/request";
 import { flagStrandedBatches, StrandedBatch, StrandedDeps } from "../erasure/stranded";
 import { auditSettingsFromEnv, rawIdSettingsFromEnv } from "./optOutDeps";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const deadlineServiceName = "lethe-deadline";
+export const deadlineServiceName = letheFunctions.deadline.serviceName;
 
 /** The metric names the program's alarms and dashboard use. */
 export const deadlineMetrics = {
@@ -51,8 +52,8 @@ export function sfnExecutionStatus(): StrandedDeps["executionStatus"] {
 }
 
 export function createDeadlineHandler(env: Env = process.env): (event?: unknown) => Promise<DeadlineRun> {
-  const logger = new Logger({ serviceName: deadlineServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: deadlineServiceName });
+  const tools = handlerTools(deadlineServiceName);
+  const { logger, metrics } = tools;
   const deps = {
     doc: makeDocumentClient(),
     sns: makeSnsClient(),
@@ -69,7 +70,7 @@ export function createDeadlineHandler(env: Env = process.env): (event?: unknown)
     audit: auditSettingsFromEnv(env, s3),
     executionStatus: sfnExecutionStatus(),
   };
-  return async () => {
+  return letheHandler(tools, async () => {
     // First, so the requests it moves are counted (and alerted) as they now are.
     const strandedBatches = await flagStrandedBatches(stranded);
     const sweep = await sweepDeadlines(deps);
@@ -95,5 +96,5 @@ export function createDeadlineHandler(env: Env = process.env): (event?: unknown)
       strandedBatches,
     });
     return { ...sweep, rawIdsDropped, strandedBatches };
-  };
+  });
 }

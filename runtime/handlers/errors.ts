@@ -5,7 +5,6 @@
 // per object (a redelivered dead letter finds the record and alerts no one again).
 // Console test event: an SQS event of dead letters, or a bare purge message to file by hand.
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { makeDocumentClient, makeSnsClient } from "../aws/clients";
 import { Env } from "../contracts/env";
 // Module by module, not the forget barrel: this function must not carry the purge engine.
@@ -16,8 +15,10 @@ import { errorsSettingsFromEnv } from "../erasure/forget/settings";
 import { failureKindAttribute, failureReasonAttribute } from "../erasure/forget/requeue";
 import { labelOf } from "../erasure/forget/message";
 import { isSqsEvent, PurgeQueueRecord } from "../contracts/messages";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const errorsServiceName = "lethe-purge-errors";
+export const errorsServiceName = letheFunctions.purgeErrors.serviceName;
 
 export interface ErrorsReply {
   filed: { object: string; kind: string; alerted: boolean }[];
@@ -27,7 +28,8 @@ export function createErrorsHandler(
   env: Env = process.env,
 ): (event: unknown) => Promise<ErrorsReply | { batchItemFailures: { itemIdentifier: string }[] }> {
   const settings = errorsSettingsFromEnv(env);
-  const logger = new Logger({ serviceName: errorsServiceName });
+  const tools = handlerTools(errorsServiceName);
+  const { logger } = tools;
   const doc = makeDocumentClient();
   const sns = makeSnsClient();
   const ledger = new ForgetLedger(doc, settings.ledgerTable, settings.ledgerRetentionDays);
@@ -70,7 +72,7 @@ export function createErrorsHandler(
     };
   };
 
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     if (isSqsEvent(event)) {
       return processPartialResponse(
         event as never,
@@ -82,5 +84,5 @@ export function createErrorsHandler(
     return {
       filed: [await file({ ...labelOf(event), kind: "filed-by-hand", reason: "filed from the console" })],
     };
-  };
+  });
 }

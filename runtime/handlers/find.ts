@@ -5,8 +5,7 @@
 // The state machine's event: {"batchId": "b1", "round": 0} (the batch moves to FINDING; `steps.find`).
 // Console test event: {"manifest": {"bucket": "<lake>", "key": "erasure-manifests/batch_id=b1/manifest.jsonl"}}
 // (optionally "since": "2024-03-01T00:00:00Z" to look only at objects written since then, in any partition).
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Env } from "../contracts/env";
 import { ManifestRef } from "../contracts/messages";
 import { UsageError } from "../contracts/errors";
@@ -15,6 +14,8 @@ import { parseBatchRound } from "../erasure/workflow/tasks/batchInput";
 import { findForBatch } from "../erasure/workflow/tasks/find";
 import type { PlanLocation } from "../erasure/workflow/tasks/planLocation";
 import { findingDepsFromEnv } from "./workflowDeps";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
 export interface FindEvent {
   manifest: ManifestRef;
@@ -54,20 +55,20 @@ function isBatchEvent(event: unknown): boolean {
   return typeof event === "object" && event !== null && "batchId" in event && !("manifest" in event);
 }
 
-export const findServiceName = "lethe-find";
+export const findServiceName = letheFunctions.find.serviceName;
 
 export function createFindHandler(
   env: Env = process.env,
 ): (event: unknown) => Promise<FindReply | FindTaskReply> {
-  const logger = new Logger({ serviceName: findServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: findServiceName });
+  const tools = handlerTools(findServiceName);
+  const { logger, metrics } = tools;
   const depsReady = findingDepsFromEnv(env);
   const publish = (s: { objects: number; bytesScanned: number }) => {
     metrics.addMetric("FindBytesScanned", MetricUnit.Bytes, s.bytesScanned);
     metrics.addMetric("FindObjects", MetricUnit.Count, s.objects);
     metrics.publishStoredMetrics();
   };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     const deps = await depsReady();
     if (isBatchEvent(event)) {
       const located = await findForBatch(deps, parseBatchRound(event, "find"));
@@ -88,5 +89,5 @@ export function createFindHandler(
     publish(summary);
     logger.info(message, { summary, plan: ref });
     return { batchId: plan.batchId, plan: ref, summary, message };
-  };
+  });
 }

@@ -2,14 +2,16 @@
 // clients from runtime/aws/clients.ts, the decision in runtime/ingest/recordGuard.ts. Deployed as a
 // magic Lambda: `createIngestTransformerHandler` is its callbackFactory and runs once per cold start,
 // so the filter, the cache and the clients live in its closure across invocations.
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeS3Client } from "../aws/clients";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
 import { RefreshingFilterSource } from "../ingest/filterSource";
 import { FirehoseRecord, RecordGuard, TransformedRecord } from "../ingest/recordGuard";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { filterLocationFromEnv } from "../ingest/settings";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
 export interface FirehoseTransformationEvent {
   invocationId: string;
@@ -22,7 +24,7 @@ export interface FirehoseTransformationResponse {
   records: TransformedRecord[];
 }
 
-export const transformerServiceName = "lethe-ingest-guard";
+export const transformerServiceName = letheFunctions.ingestGuard.serviceName;
 /** Metric (namespace Lethe, dimension service) that is 1 while the guard trusts no filter for staleness. */
 export const filterStaleMetric = "FilterStale";
 
@@ -50,11 +52,11 @@ export function createIngestTransformerHandler(
   env: Env = process.env,
   guard?: RecordGuard,
 ): (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResponse> {
-  const logger = new Logger({ serviceName: transformerServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: transformerServiceName });
+  const tools = handlerTools(transformerServiceName);
+  const { logger, metrics } = tools;
   const theGuard = guard ?? recordGuardFromEnv(env, logger);
 
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     if (!event || !Array.isArray(event.records)) {
       throw new Error("not a Firehose transformation event: no records array");
     }
@@ -72,5 +74,5 @@ export function createIngestTransformerHandler(
     // Counts only: never an ID.
     logger.info("batch transformed", { invocationId: event.invocationId, ...stats });
     return { records };
-  };
+  });
 }

@@ -5,8 +5,7 @@
 // why not a visibility change). Console test event: the message itself (events/purge.json); the reply
 // is a readable report of the object.
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { makeDocumentClient, makeDynamoDbClient, makeS3Client, makeSqsClient } from "../aws/clients";
 import { isSqsEvent, PurgeQueueRecord } from "../contracts/messages";
 import { Env } from "../contracts/env";
@@ -25,8 +24,10 @@ import {
 } from "../erasure/forget";
 import { MutexClient } from "../lock";
 import type { PurgeOptions } from "../formats/lakeFormat";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const purgeServiceName = "lethe-purge";
+export const purgeServiceName = letheFunctions.purge.serviceName;
 
 /** The parts of a Lambda SQS record the handler reads. */
 
@@ -49,8 +50,8 @@ export function createPurgeHandler(
   options: PurgeHandlerOptions = {},
 ): (event: unknown, context?: LambdaContextLike) => Promise<PurgeReply> {
   const settings = purgeSettingsFromEnv(env);
-  const logger = new Logger({ serviceName: purgeServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: purgeServiceName });
+  const tools = handlerTools(purgeServiceName);
+  const { logger, metrics } = tools;
   const s3 = makeS3Client();
   const sqs = makeSqsClient();
   const ddb = makeDynamoDbClient();
@@ -129,7 +130,7 @@ export function createPurgeHandler(
     return report;
   };
 
-  return async (event, context) => {
+  return letheHandler(tools, async (event, context) => {
     try {
       if (isSqsEvent(event)) {
         return await processPartialResponse(
@@ -146,7 +147,7 @@ export function createPurgeHandler(
     } finally {
       metrics.publishStoredMetrics();
     }
-  };
+  });
 }
 
 export { isSqsEvent };

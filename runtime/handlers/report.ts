@@ -5,8 +5,7 @@
 // `$.attention`) it writes each request a signed NOT_COMPLETED report of a batch that stopped instead,
 // dropping and moving nothing (runtime/erasure/workflow/tasks/report.ts).
 // Console test event (events/report.json): {"batchId": "<a batch verify left VERIFYING with 0 hits>", "round": 0}
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { isLocalEndpoint, makeDocumentClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { erasureSettingsFromEnv } from "../erasure/settings";
@@ -14,12 +13,14 @@ import { lazySubjectHasher } from "../subjects/subjectHash";
 import { reportBatch, ReportTaskReply } from "../erasure/workflow/tasks/report";
 import { loadReportSigner, ReportSigner } from "../erasure/report/reportSigner";
 import type { ReportOrigin } from "../contracts/report";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const reportServiceName = "lethe-report";
+export const reportServiceName = letheFunctions.report.serviceName;
 
 export function createReportHandler(env: Env = process.env): (event: unknown) => Promise<ReportTaskReply> {
-  const logger = new Logger({ serviceName: reportServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: reportServiceName });
+  const tools = handlerTools(reportServiceName);
+  const { logger, metrics } = tools;
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
   const kmsKeyArn = requiredEnv(env, envNames.kmsKeyArn);
@@ -52,7 +53,7 @@ export function createReportHandler(env: Env = process.env): (event: unknown) =>
     idempotencyTable: requiredEnv(env, envNames.idempotencyTable),
     origin,
   };
-  return async (event) => {
+  return letheHandler(tools, async (event) => {
     signer ??= loadReportSigner(kms, signingKeyArn).catch((err) => {
       signer = undefined;
       throw err;
@@ -63,5 +64,5 @@ export function createReportHandler(env: Env = process.env): (event: unknown) =>
     metrics.publishStoredMetrics();
     logger.info(reply.message, { batchId: reply.batchId, state: reply.state, counts: reply.counts });
     return reply;
-  };
+  });
 }

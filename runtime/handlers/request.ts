@@ -4,7 +4,6 @@
 // deadline and status. An idempotency key (Powertools idempotency) makes a retry get the first reply
 // and record nothing; the same key with other IDs is refused.
 // Console test event: events/request.json.
-import { Logger } from "@aws-lambda-powertools/logger";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { makeDocumentClient, makeDynamoDbClient, makeKmsClient, makeS3Client } from "../aws/clients";
@@ -21,10 +20,12 @@ import {
 import { erasureSettingsFromEnv } from "../erasure/settings";
 import { lazySubjectHasher } from "../subjects/subjectHash";
 import { OptOutRegistry } from "../ingest/optOutRegistry";
-import { requestBodyDigest, requestIdempotencyPrefix } from "../erasure/idempotencyRecord";
+import { requestBodyDigest } from "../erasure/idempotencyRecord";
 import { auditSettingsFromEnv, invokeFilterBuilder } from "./optOutDeps";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
 
-export const requestServiceName = requestIdempotencyPrefix;
+export const requestServiceName = letheFunctions.request.serviceName;
 
 /** How long a reply is replayed to a retry with the same idempotency key. */
 export const idempotencyWindowSeconds = 86_400;
@@ -38,7 +39,8 @@ export function createRequestHandler(
   env: Env = process.env,
   deps: RequestHandlerDeps = {},
 ): (event: unknown, context?: unknown) => Promise<RequestReply> {
-  const logger = new Logger({ serviceName: requestServiceName });
+  const tools = handlerTools(requestServiceName);
+  const { logger } = tools;
   const doc = makeDocumentClient();
   const s3 = makeS3Client();
   const erasure = erasureSettingsFromEnv(env);
@@ -85,7 +87,7 @@ export function createRequestHandler(
     },
   );
 
-  return async (event, context) => {
+  return letheHandler(tools, async (event, context) => {
     const checked = parseRequestEvent(event);
     // Deployed, an in-progress record expires with the invocation's remaining time.
     if (typeof (context as { getRemainingTimeInMillis?: unknown })?.getRemainingTimeInMillis === "function")
@@ -112,5 +114,5 @@ export function createRequestHandler(
       if (!(err instanceof UsageError)) logger.error("request failed", { error: (err as Error).message });
       throw err;
     }
-  };
+  });
 }

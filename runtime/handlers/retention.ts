@@ -4,8 +4,8 @@
 // The run's time is the scheduled event's `time`, so EventBridge's retry of one event repeats the same
 // run (its ledger skips what is done). Replies with each run's report location and totals: object
 // keys and counts, never a row's values.
-import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
 import { makeDocumentClient, makeDynamoDbClient, makeKmsClient, makeS3Client } from "../aws/clients";
 import { Env, envNames, numberEnv, requiredEnv } from "../contracts/env";
 import { dataMappersFromEnv, ForgetLedger } from "../erasure/forget";
@@ -36,8 +36,8 @@ export function retentionEvent(event: unknown): { now: Date; mapper?: string } {
 }
 
 export function createRetentionHandler(env: Env = process.env): (event?: unknown) => Promise<RetentionReply> {
-  const logger = new Logger({ serviceName: retentionServiceName });
-  const metrics = new Metrics({ namespace: "Lethe", serviceName: retentionServiceName });
+  const tools = handlerTools(retentionServiceName);
+  const { logger, metrics } = tools;
   const mappers = dataMappersFromEnv(env).filter((m) => m.retention);
   const s3 = makeS3Client();
   const ddb = makeDynamoDbClient();
@@ -59,7 +59,7 @@ export function createRetentionHandler(env: Env = process.env): (event?: unknown
   };
   const signingKeyArn = requiredEnv(env, envNames.reportSigningKeyArn);
   let signer: Promise<ReportSigner> | undefined;
-  return async (event) => {
+  return letheHandler(tools, async (event?: unknown) => {
     const { now, mapper } = retentionEvent(event);
     const chosen = mapper ? mappers.filter((m) => m.name === mapper) : mappers;
     if (mapper && chosen.length === 0)
@@ -82,7 +82,6 @@ export function createRetentionHandler(env: Env = process.env): (event?: unknown
         totals: report.totals,
       });
     }
-    metrics.publishStoredMetrics();
     return reply;
-  };
+  });
 }

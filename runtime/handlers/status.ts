@@ -6,6 +6,10 @@ import { makeDocumentClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { RequestStatus, requestStatus } from "../erasure/status";
 import { asUsageError } from "./refusals";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
+import { letheFunctions } from "../contracts/functions";
+
+export const statusServiceName = letheFunctions.status.serviceName;
 
 export function createStatusHandler(env: Env = process.env): (event: unknown) => Promise<RequestStatus> {
   const deps = {
@@ -13,5 +17,7 @@ export function createStatusHandler(env: Env = process.env): (event: unknown) =>
     requestsTable: requiredEnv(env, envNames.requestsTable),
     ledgerTable: requiredEnv(env, envNames.ledgerTable),
   };
-  return (event) => asUsageError(() => requestStatus(deps, event));
+  return letheHandler(handlerTools(statusServiceName), (event: unknown) =>
+    asUsageError(() => requestStatus(deps, event)),
+  );
 }

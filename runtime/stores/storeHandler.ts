@@ -2,7 +2,6 @@
 // start), the manifest reader, the owner alert publisher, and a log line of counts per call. An event
 // naming a manifest is one store call on its IDs (the console's); one without is the state machine's
 // batch step (batchStoreTask.ts), which reads the batch record in the ledger table.
-import { Logger } from "@aws-lambda-powertools/logger";
 import { makeDocumentClient, makeS3Client, makeSnsClient } from "../aws/clients";
 import { Env, envNames, requiredEnv } from "../contracts/env";
 import { StoreConfig, StoreKind, validateStore, ValidateStoreOptions } from "../contracts/stores";
@@ -17,6 +16,7 @@ import {
   parseBatchStoreEvent,
   runBatchStoreTask,
 } from "./batchStoreTask";
+import { handlerTools, letheHandler } from "../aws/letheHandler";
 
 /** The state machine's event (no manifest) gets a BatchStoreReply; a console event a StoreTaskReply. */
 export interface StoreHandler {
@@ -48,7 +48,8 @@ export function createStoreHandler(
   store: StoreConfig,
   clients: Pick<StoreTaskDeps, "tableStore" | "subsystem">,
 ): StoreHandler {
-  const logger = new Logger({ serviceName: `lethe-store-${store.kind}` });
+  const tools = handlerTools(`lethe-store-${store.kind}`);
+  const { logger } = tools;
   const s3 = makeS3Client();
   const sns = makeSnsClient();
   const topicArn = requiredEnv(env, envNames.alertTopicArn);
@@ -69,7 +70,7 @@ export function createStoreHandler(
       // Store steps never move requests: the requests table is not theirs to touch.
       requestsTable: "",
     });
-  const handler = async (event: unknown): Promise<StoreTaskReply | BatchStoreReply> => {
+  const handler = letheHandler(tools, async (event: unknown): Promise<StoreTaskReply | BatchStoreReply> => {
     if (isBatchStoreEvent(event)) {
       const parsed = parseBatchStoreEvent(event, store);
       const reply = await runBatchStoreTask({ ...deps, batches: batches() }, parsed);
@@ -85,6 +86,6 @@ export function createStoreHandler(
     const { message, ...counts } = reply;
     logger.info(message, counts);
     return reply;
-  };
+  });
   return handler as StoreHandler;
 }

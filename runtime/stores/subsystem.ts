@@ -8,6 +8,7 @@
 // Secrets Manager) and idempotent (`Idempotency-Key`: the request id), so submitting again after a
 // timeout cannot erase twice or start a second job. The IDs travel in the HTTPS body (the point of the
 // call) and nowhere else: no log line, error or reply here holds one.
+import { inSubsegment } from "../aws/tracing";
 import { createHmac } from "node:crypto";
 import { storeDefaults, SubsystemStoreConfig } from "../contracts/stores";
 import { SecretError, SecretReader } from "./secrets";
@@ -108,13 +109,22 @@ export function subsystemClient(
     };
     if (body !== "") headers["content-type"] = "application/json";
     if (call.fencingToken !== undefined) headers[signatureHeaders.fencingToken] = String(call.fencingToken);
-    const res = await send(url, {
-      method,
-      headers,
-      body: body === "" ? undefined : body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
+    // One subsegment per exchange, named by the store (its path holds a request id, its body the IDs:
+    // neither is recorded); the status is annotated once answered.
+    const { res, text } = await inSubsegment(
+      `subsystem ${config.name}`,
+      { store: config.name, method },
+      async (segment) => {
+        const res = await send(url, {
+          method,
+          headers,
+          body: body === "" ? undefined : body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        segment?.addAnnotation("httpStatus", res.status);
+        return { res, text: await res.text() };
+      },
+    );
     let json: Record<string, unknown> = {};
     try {
       json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);

@@ -21,6 +21,7 @@ import { serveLocalLambda } from "../../local/lambda";
 import { writeOutputsFile } from "../../local/stack/outputsFile";
 import { outputKeyOf } from "../../local/program/packaging";
 import { idsInFiles } from "../erasure/workflowFixtures";
+import { readTrace } from "../../local/traceCollector";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -104,6 +105,25 @@ describe("cli: lethe erase / status / approve / reject / cancel", () => {
     expect(batch.rowsRemoved, JSON.stringify(result.status)).to.equal(expectedRows);
     expect(batch.steps.verify.counts).to.include({ remainingRows: 0, hits: 0 });
     expect(result.ok).to.equal(result.status?.state === "COMPLETED");
+    // One trace from `lethe erase` to the report: every function's invocation under the erase's segment.
+    const trace = readTrace(path.dirname(result.trace!), path.basename(result.trace!, ".jsonl"));
+    const root = trace.find((d) => d.name === "lethe erase")!;
+    const invoked = new Set(trace.filter((d) => d.parent_id === root.id).map((d) => d.name));
+    console.log(`      trace ${result.trace}: ${trace.length} segments; ${[...invoked].sort().join(", ")}`);
+    for (const service of [
+      "request",
+      "batch",
+      "find",
+      "enqueue-purges",
+      "purge",
+      "poll-ledger",
+      "verify",
+      "report",
+    ])
+      expect(invoked, service).to.include(`## lethe-${service}`);
+    expect(new Set(trace.map((d) => d.trace_id))).to.deep.equal(new Set([root.trace_id]));
+    const traceText = fs.readFileSync(result.trace!, "utf8");
+    for (const id of subjects) expect(traceText).to.not.include(id);
     const item = await getErasureRequest(makeDocumentClient(), stack.requestsTable, result.request.requestId);
     expect(item?.status).to.equal(result.status?.state);
     expect(item?.batchId).to.equal((result.batch as { batchId: string }).batchId);

@@ -34,7 +34,7 @@ describe("cli: lethe functions / lethe invoke", function () {
   };
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("lists every function with handler, memory, timeout, zip size and packages", () => {
+  it("lists every function with handler, memory, timeout, zip size, packages and what the table of functions says", () => {
     const r = lethe("functions", "--json");
     expect(r.code, r.stderr).to.equal(0);
     const fns = JSON.parse(r.stdout) as Record<string, unknown>[];
@@ -46,6 +46,14 @@ describe("cli: lethe functions / lethe invoke", function () {
     expect(builder.zipBytes).to.be.greaterThan(1_000_000);
     expect(builder.packages).to.include("@aws-sdk/client-s3").and.not.include("parquet-wasm");
     expect(fns.map((f) => f.shortName)).to.include("ingest-guard");
+    // What the table of functions (runtime/contracts/functions.ts) says of each.
+    expect(builder).to.deep.include({
+      serviceName: "lethe-filter-builder",
+      output: "filterBuilderFunction",
+      sampleEvent: "events/filter-builder.json",
+      eventSources: ["schedule", "request function"],
+    });
+    expect(fns.find((f) => f.shortName === "purge-errors")!.output).to.equal("errorsFunction");
   });
 
   it("invokes filter-builder with events/filter-builder.json in process against a local stack", async () => {

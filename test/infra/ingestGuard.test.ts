@@ -63,6 +63,8 @@ describe("infra: ingest guard functions under mocks", () => {
         "s3:ListBucket",
         "s3:PutObject",
         "sqs:SendMessage",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
       ].sort(),
     );
     expect(actions(transformer)).to.deep.equal(
@@ -75,11 +77,15 @@ describe("infra: ingest guard functions under mocks", () => {
         "s3:GetObject",
         "s3:ListBucket",
         "sqs:SendMessage",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
       ].sort(),
     );
     for (const s of [...builder, ...transformer]) {
       for (const a of [s.Action].flat()) expect(a).to.not.match(/\*/);
-      for (const r of [s.Resource].flat()) expect(r).to.not.equal("*");
+      // Only X-Ray's resource-less actions are granted on "*".
+      if ([s.Resource].flat().includes("*"))
+        expect(s.Action).to.deep.equal(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
     }
     const logs = transformer.find((s) => s.Sid === "WriteOwnLogs")!;
     expect(logs.Resource).to.equal(

@@ -69,7 +69,7 @@ describe("infra: store functions under mocks", () => {
     JSON.parse(p.named(`lethe-stores-${store}-policy`).inputs.policy).Statement;
   const own = (store: string) =>
     statements(store).filter(
-      (s) => !["WriteOwnLogs", "SendDeadLetters", "UseStackKey"].includes(s.Sid ?? ""),
+      (s) => !["WriteOwnLogs", "SendDeadLetters", "UseStackKey", "WriteTraces"].includes(s.Sid ?? ""),
     );
 
   it("deploys one function per store with its own settings in the environment", () => {

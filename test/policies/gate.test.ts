@@ -30,7 +30,7 @@ describe("lethe policy check (end to end)", () => {
     const r = lethe();
     expect(r.code, r.err + r.out).to.equal(0);
     expect(r.out).to.contain("✅ lethe-gdpr@v0.1.0");
-    expect(r.out).to.contain("Rules run (24 of 24):");
+    expect(r.out).to.contain("Rules run (26 of 26):");
     for (const rule of [
       "dynamodb-ttl-enabled",
       "s3-cmk-encryption",
@@ -81,7 +81,7 @@ describe("lethe policy check (end to end)", () => {
       "s3-cmk-encryption",
       "lambda-no-broad-managed-policies",
     ]);
-    expect(r.out).to.contain("Rules run (23 of 24):");
+    expect(r.out).to.contain("Rules run (25 of 26):");
     expect(r.out).to.match(/disabled\s+lambda-dead-letter-path/);
   });
 

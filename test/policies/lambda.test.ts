@@ -8,6 +8,8 @@ const lambdaRules = [
   "lambda-dead-letter-path",
   "lambda-no-broad-managed-policies",
   "lambda-no-wildcard-actions",
+  "lambda-no-wildcard-resources",
+  "lambda-active-tracing",
   "lambda-log-group-retention",
 ];
 
@@ -15,6 +17,33 @@ describe("policies: Lambda", () => {
   it("accepts the letheFunction shape under every Lambda rule", async () => {
     for (const rule of lambdaRules)
       expect(await violationsOf(rule, all(letheFunction("purge"))), rule).to.deep.equal([]);
+  });
+
+  it('lambda-no-wildcard-resources: accepts X-Ray\'s resource-less actions on "*", rejects any other action there', async () => {
+    const f = letheFunction("purge");
+    const policy = JSON.parse(f.rolePolicy.props.policy as string);
+    policy.Statement.push({
+      Sid: "Broad",
+      Effect: "Allow",
+      Action: ["xray:GetTraceSummaries", "s3:GetObject"],
+      Resource: "*",
+    });
+    f.rolePolicy.props.policy = JSON.stringify(policy);
+    const v = await violationsOf("lambda-no-wildcard-resources", all(f));
+    expect(v.map((x) => x.message)).to.deep.equal([
+      'Lambda function "purge" may act on every resource: xray:GetTraceSummaries in RolePolicy "purge-policy" (Sid Broad); s3:GetObject in RolePolicy "purge-policy" (Sid Broad). Name the ARNs of the tables, buckets, queues and keys it uses.',
+    ]);
+  });
+
+  it("lambda-active-tracing: rejects a function without active X-Ray tracing", async () => {
+    const f = letheFunction("purge");
+    f.fn.props.tracingConfig = { mode: "PassThrough" };
+    const v = await violationsOf("lambda-active-tracing", all(f));
+    expect(v.map((x) => x.message)).to.deep.equal([
+      'Lambda function "purge" does not trace (tracingConfig.mode is PassThrough). Set `tracingConfig: { mode: "Active" }` and grant xray:PutTraceSegments and xray:PutTelemetryRecords on "*".',
+    ]);
+    delete f.fn.props.tracingConfig;
+    expect((await violationsOf("lambda-active-tracing", all(f)))[0].message).to.contain("mode is unset");
   });
 
   it("lambda-dead-letter-path: rejects a function with no DLQ, destination or redriven SQS source", async () => {

@@ -32,7 +32,7 @@ function file(content: unknown): string {
 describe("policy pack config", () => {
   it("every rule is mandatory by default, with a kebab-case name, a description and scope settings", () => {
     const c = effectiveConfig(info);
-    expect(Object.keys(c)).to.have.length(24);
+    expect(Object.keys(c)).to.have.length(26);
     for (const p of letheRules) {
       expect(p.name).to.match(/^[a-z0-9]+(-[a-z0-9]+)+$/);
       expect(p.description.length, p.name).to.be.greaterThan(40);

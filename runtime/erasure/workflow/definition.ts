@@ -7,22 +7,18 @@
 //
 // After find (and approval) one Parallel state, EraseEverywhere, runs the lake's forget-verify loop
 // beside the stores' branches (storeBranches.ts); with no stores configured it has the lake alone.
+import { taskFunctions } from "../../contracts/functions";
 import { checkWorkflowStores, eraseEverywhereStates, WorkflowStore } from "./storeBranches";
 
 export type { WorkflowStore } from "./storeBranches";
 export { workflowStores } from "./storeBranches";
 
-/** The Task states, each backed by one thin handler (runtime/handlers/<task>). */
-export const workflowTasks = [
-  "find",
-  "requestApproval",
-  "enqueuePurges",
-  "pollLedger",
-  "verify",
-  "report",
-  "needsAttention",
-] as const;
-export type WorkflowTask = (typeof workflowTasks)[number];
+/**
+ * The Task states, each backed by one thin handler: the table of functions' task map
+ * (runtime/contracts/functions.ts) names the function behind each.
+ */
+export type WorkflowTask = keyof typeof taskFunctions;
+export const workflowTasks = Object.keys(taskFunctions) as WorkflowTask[];
 
 export interface WorkflowDefinitionSettings {
   /** The Lambda ARN behind each task. */
