@@ -19,6 +19,7 @@ import {
 } from "../runtime/contracts/mappers";
 import { CsvOptionsError, csvDialect } from "../runtime/formats/csv/dialect";
 import { RetentionRule, retentionRuleProblem } from "../runtime/contracts/retention";
+import { KeyTemplateError, parseKeyTemplate } from "../runtime/subjects/keyTemplate";
 
 /**
  * One entry of `lethe:dataMappers`. `glueDatabase` and `location` may be left out only for the events
@@ -50,15 +51,15 @@ export interface DataMapperSetting {
   csv?: CsvTableOptions;
   /** Erase rows older than this on lethe:retentionSchedule (docs/retention.md). */
   retention?: RetentionRule;
-  /** Only `delete-row` (the default) is accepted yet. */
+  /** `delete-row` (the default) or `delete-object` (docs/purge.md, "Strategies"). */
   strategy?: DataMapperStrategy;
+  /** `delete-object` only: where a subject's objects are, relative to `location` (`users/{customer_id}/*`). */
+  keyTemplate?: string;
 }
 
 /** Strategies a mapper may name that preview refuses, each with why (docs/purge.md, "Strategies"). */
 const unfinishedStrategies: Partial<Record<DataMapperStrategy, string>> = {
   mask: "masking personal columns in place is not implemented yet; the mapper's matching rows can only be deleted",
-  "delete-object":
-    "erasing whole per-subject objects by a key template is not implemented yet; the mapper's matching rows can only be deleted",
 };
 
 export interface LetheConfig {
@@ -450,6 +451,7 @@ export function validateDataMappers(mappers: unknown): void {
       "csv",
       "retention",
       "strategy",
+      "keyTemplate",
     ];
     for (const k of Object.keys(m))
       if (!known.includes(k)) fail(`${label}: unknown field ${JSON.stringify(k)}`);
@@ -501,6 +503,20 @@ export function validateDataMappers(mappers: unknown): void {
       const unfinished = unfinishedStrategies[m.strategy as DataMapperStrategy];
       if (unfinished) bad("strategy", `is not supported: ${unfinished} (docs/purge.md, "Strategies")`);
     }
+    if (m.strategy === "delete-object") {
+      try {
+        parseKeyTemplate(m.keyTemplate, ids);
+      } catch (e) {
+        if (e instanceof KeyTemplateError)
+          fail(`${label}: ${e.message} (strategy delete-object; docs/purge.md, "Strategies")`);
+        throw e;
+      }
+      if (m.retention !== undefined)
+        bad(
+          "retention",
+          "is not supported with strategy delete-object (an object has no row time to erase by)",
+        );
+    } else if (m.keyTemplate !== undefined) bad("keyTemplate", "is only for strategy delete-object");
     const unsupported = unsupportedFormats[String(m.format).toLowerCase()];
     if (unsupported) bad("format", `is not supported: ${unsupported} (docs/purge.md, "ORC and Avro")`);
     if (!dataMapperFormats.includes(m.format as DataMapperFormat))

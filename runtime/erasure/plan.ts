@@ -4,10 +4,11 @@
 // summarised for the batch record in counts and bytes scanned.
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DataMapper } from "../contracts/mappers";
+import { DataMapper, deletesObjects } from "../contracts/mappers";
 import { ManifestRef } from "../contracts/messages";
 import { planRoot } from "../contracts/lakeSchema";
-import { Finder, FindOptions } from "./find/finder";
+import { Finder, FindOptions, FindResult } from "./find/finder";
+import { findTemplateObjects } from "./find/templateObjects";
 import { HashSubject, lookupSubjects } from "./metastore/indexStore";
 import { manifestBatchId, readManifest } from "./manifest";
 
@@ -103,7 +104,6 @@ export async function planBatch(
     : [];
   const plans: MapperPlan[] = [];
   for (const mapper of mappersForKeys(mappers, subjects)) {
-    const found = await deps.finder.findObjects(mapper, manifest, options);
     const objects = new Map<string, PlannedObject>();
     const at = (bucket: string, key: string) => {
       const id = `${bucket}/${key}`;
@@ -111,6 +111,16 @@ export async function planBatch(
       if (!o) objects.set(id, (o = { bucket, key, current: false, versionIds: [], expectedRows: 0 }));
       return o;
     };
+    let found: FindResult;
+    if (deletesObjects(mapper)) {
+      // Listed through the key template, every version and delete marker, never read.
+      found = { paths: [], bytesScanned: 0 };
+      for (const t of await findTemplateObjects(deps.s3, mapper, subjects)) {
+        const o = at(t.bucket, t.key);
+        o.current = t.current;
+        o.versionIds.push(...t.versionIds);
+      }
+    } else found = await deps.finder.findObjects(mapper, manifest, options);
     for (const p of found.paths) {
       const { bucket, key } = s3Parts(p);
       at(bucket, key).current = true;

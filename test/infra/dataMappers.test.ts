@@ -105,11 +105,38 @@ describe("infra: data mappers", () => {
     expect(refused({ ...orders, strategy: "mask" })).to.match(
       /mapper "orders": strategy is not supported: masking personal columns in place is not implemented yet/,
     );
-    expect(refused({ ...orders, strategy: "delete-object" })).to.match(
-      /mapper "orders": strategy is not supported: erasing whole per-subject objects .* is not implemented yet/,
-    );
     expect(refused({ ...orders, strategy: "shred" })).to.match(
       /mapper "orders": strategy must be one of delete-row, mask, delete-object, got "shred"/,
+    );
+  });
+
+  it("accepts a delete-object mapper with a key template naming each ID column once, and refuses bad templates", () => {
+    const perUser = { ...orders, strategy: "delete-object" as const, keyTemplate: "{tenant}/{user.id}/*" };
+    const c = validateConfig({ ...configDefaults, dataMappers: [perUser] });
+    expect(c.dataMappers[0].keyTemplate).to.equal("{tenant}/{user.id}/*");
+    const bad: [unknown, RegExp][] = [
+      [undefined, /must be a non-empty string/],
+      ["{tenant}/*", /must name \{user.id\} exactly once \(it does 0 time\(s\)\)/],
+      ["{tenant}/{user.id}/{tenant}", /must name \{tenant\} exactly once \(it does 2 time\(s\)\)/],
+      ["{tenant}/{email}/{user.id}", /names \{email\}, which is not one of idColumns/],
+      ["*/{tenant}/{user.id}", /must put every \* after the last placeholder/],
+      ["{tenant}{user.id}", /must follow \{tenant\} with a literal character \(or end there\), not \{/],
+      ["{tenant}/{user.id}*", /must follow \{user.id\} with a literal character/],
+      ["/{tenant}/{user.id}", /must be relative to the mapper's location/],
+      ["{tenant/{user.id}", /names \{tenant\/\{user.id\}/],
+    ];
+    for (const [keyTemplate, message] of bad)
+      expect(refused({ ...perUser, keyTemplate }), String(keyTemplate)).to.match(
+        new RegExp(`mapper "orders": keyTemplate .*${message.source}.*strategy delete-object`),
+      );
+    expect(refused({ ...orders, keyTemplate: "{tenant}/{user.id}" })).to.match(
+      /mapper "orders": keyTemplate is only for strategy delete-object/,
+    );
+    expect(refused({ ...perUser, idColumns: ["tenant[]"], keyTemplate: "{tenant[]}/*" })).to.match(
+      /cannot name array ID column tenant\[\]/,
+    );
+    expect(refused({ ...perUser, retention: { days: 30, timeColumn: "ts" } })).to.match(
+      /mapper "orders": retention is not supported with strategy delete-object/,
     );
   });
 

@@ -9,10 +9,11 @@
 //     marker); a version that appeared meanwhile starts another pass;
 //  4. before every write and every delete, the lock must still be held: a holder that lost its lease
 //     stops without touching the object.
-// Nothing matching anywhere: nothing is written or deleted.
+// Nothing matching anywhere: nothing is written or deleted. A `delete-object` mapper's object is
+// deleted whole instead, every version (./deleteSubjectObject.ts).
 import type { S3Client } from "@aws-sdk/client-s3";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import type { DataMapper } from "../../contracts/mappers";
+import { DataMapper, deletesObjects } from "../../contracts/mappers";
 import type { PurgeObjectMessage } from "../../contracts/messages";
 import { Lock, LockAbortedError, MutexClient, MutexKey } from "../../lock";
 import { keyMatcher, KeyMatcher, MatchSpecError } from "../../subjects/matcher";
@@ -20,6 +21,7 @@ import { purgeObject } from "../../purge/objectPurge";
 import type { PurgeOptions } from "../../formats/lakeFormat";
 import { scanObjectVersion } from "../../purge/objectPurge";
 import { readManifest as readManifestFromS3, ManifestError } from "../manifest";
+import { deleteObjectUnderLock } from "./deleteSubjectObject";
 import { asEngineRefusal } from "./engineErrors";
 import { ForgetError, invalidMessage, lockBusy } from "./errors";
 import { fencingMetadata, recordedFencingToken } from "./fencing";
@@ -119,7 +121,9 @@ export async function purgePrepared(prepared: PreparedPurge, deps: ForgetDeps): 
   const label = `s3://${bucket}/${key}`;
   const lock = await acquireObjectLock(deps, bucket, key, label);
   try {
-    return await purgeUnderLock(prepared, lock, deps, label);
+    // A delete-object mapper's object is a subject's own: every version goes, nothing is read.
+    const underLock = deletesObjects(prepared.mapper) ? deleteObjectUnderLock : purgeUnderLock;
+    return await underLock(prepared, lock, deps, label);
   } finally {
     await deps.mutex.releaseLock(lock).catch(() => undefined);
   }
