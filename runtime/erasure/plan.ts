@@ -1,6 +1,7 @@
 // The plan of a batch: per data mapper, the objects to rewrite and the versions of each that hold the
 // subjects' rows (Athena's or DuckDB's current objects, united with the index metastore's versions),
-// with the rows the index expects. Written to S3 as JSON (paths and counts only, never an ID), and
+// with the rows the index expects; a `delete-object` mapper's objects are listed through its key
+// template instead (./find/templateObjects.ts), every version and delete marker. Written to S3 as JSON (paths and counts only, never an ID), and
 // summarised for the batch record in counts and bytes scanned.
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";

@@ -1,0 +1,107 @@
+// The delete-object strategy through the whole erasure workflow on the emulator (issue 22, item 4): a
+// local stack provisioned with two delete-object mappers, `users/{customer_id}/*` and
+// `{customer_id}-*.csv`; a subject's objects in several versions, one under a delete marker, one whose
+// only entries are a noncurrent version and a delete marker; objects of other customers whose IDs
+// start with a subject's, and keys that do not fit the template. `lethe erase --wait`: the request
+// COMPLETED, no version or delete marker of a subject's object is left, every other object untouched.
+import { expect } from "chai";
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { makeS3Client } from "../../runtime/aws/clients";
+import type { DataMapper } from "../../runtime/contracts/mappers";
+import { erase } from "../../cli/work/erasureCommands";
+import { provisionLocalStack, writeOutputsFile } from "../../local/stack";
+import { createBucketLike } from "../../local/stack/copies";
+import { projectWithStack } from "../support/projectStack";
+
+describe("erasure: delete-object mappers through erase --wait on a local stack", function () {
+  this.timeout(900_000);
+  const s3 = makeS3Client();
+  const run = randomUUID().slice(0, 8);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-delete-object-"));
+  const bucket = `exports-lake-${run}`;
+  const id = (n: number) => `u${n}x${run}`;
+  const subjects = [id(3), id(7)];
+  const profiles: DataMapper & { strategy: "delete-object"; keyTemplate: string } = {
+    name: "profiles",
+    glueDatabase: "crm",
+    glueTable: "profiles",
+    location: `s3://${bucket}/profiles/`,
+    idColumns: ["customer_id"],
+    format: "jsonl",
+    partitionColumns: [],
+    strategy: "delete-object",
+    keyTemplate: "users/{customer_id}/*",
+  };
+  const exportsMapper: DataMapper & { strategy: "delete-object"; keyTemplate: string } = {
+    name: "exports",
+    glueDatabase: "crm",
+    glueTable: "exports",
+    location: `s3://${bucket}/exports/`,
+    idColumns: ["customer_id"],
+    format: "csv",
+    partitionColumns: [],
+    csv: { serde: "OpenCSVSerde", columns: ["customer_id", "line"] },
+    strategy: "delete-object",
+    keyTemplate: "{customer_id}-*.csv",
+  };
+  const gone: string[] = [];
+  const kept: string[] = [];
+
+  async function put(key: string, body = `{"customer_id":"x"}\n`) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+  async function entries(key: string): Promise<number> {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+    const of = (l?: { Key?: string }[]) => (l ?? []).filter((e) => e.Key === key).length;
+    return of(page.Versions) + of(page.DeleteMarkers);
+  }
+
+  before(async () => {
+    const program = projectWithStack(dir, "delobj", {
+      "lethe:dataMappers": JSON.stringify([profiles, exportsMapper]),
+    });
+    const stack = (await provisionLocalStack({ stack: "delobj", program })).stack;
+    writeOutputsFile(path.join(dir, "local.json"), stack);
+    await createBucketLike("lakeBucket", bucket, stack.kmsKeyArn);
+
+    for (const s of subjects) {
+      // Two versions of one object, and a nested one.
+      const a = `profiles/users/${s}/profile.json`;
+      await put(a);
+      await put(a, "second version\n");
+      await put(`profiles/users/${s}/photos/1.jpg`, "jpeg");
+      gone.push(a, `profiles/users/${s}/photos/1.jpg`);
+      // Current version under a delete marker: only noncurrent entries left.
+      const hidden = `profiles/users/${s}/old.json`;
+      await put(hidden);
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: hidden }));
+      gone.push(hidden);
+      const csv = `exports/${s}-2024-03.csv`;
+      await put(csv, `${s},a\n`);
+      await put(csv, `${s},b\n`);
+      gone.push(csv, `exports/${s}-archive/2023.csv`);
+      await put(`exports/${s}-archive/2023.csv`, `${s},c\n`);
+      // Not the template's: another extension, another customer whose ID starts with the subject's.
+      kept.push(`exports/${s}-2024-03.txt`, `exports/${s}9-2024.csv`, `profiles/users/${s}9/p.json`);
+      kept.push(`profiles/${s}/p.json`);
+    }
+    kept.push(`profiles/users/${id(4)}/profile.json`, `exports/${id(4)}-2024-03.csv`);
+    for (const k of kept) await put(k);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("deletes every version and delete marker of each subject's object, and nothing else", async () => {
+    for (const k of gone) expect(await entries(k), k).to.be.greaterThan(0);
+    const result = await erase(
+      { ids: subjects, reason: "delete-object workflow", requestedBy: "test", wait: true },
+      { stackOutputsFile: path.join(dir, "local.json"), drainSeconds: 0 },
+    );
+    expect(result.status?.state, JSON.stringify(result.status)).to.equal("COMPLETED");
+    for (const k of gone) expect(await entries(k), `${k}: no version or delete marker left`).to.equal(0);
+    for (const k of kept) expect(await entries(k), `${k}: kept`).to.equal(1);
+  });
+});
