@@ -10,7 +10,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { makeS3Client } from "../../runtime/aws/clients";
+import { makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
+import type { LocalStack } from "../../runtime/contracts/stack";
+import { manifestTable } from "../../runtime/contracts/lakeSchema";
+import { manifestKey } from "../../runtime/erasure/manifest";
+import { planBatch } from "../../runtime/erasure/plan";
+import type { Finder } from "../../runtime/erasure/find/finder";
+import { purgeLakeObject } from "../../runtime/erasure/forget/purgeLakeObject";
+import { MutexClient } from "../../runtime/lock";
 import type { DataMapper } from "../../runtime/contracts/mappers";
 import { erase } from "../../cli/work/erasureCommands";
 import { provisionLocalStack, writeOutputsFile } from "../../local/stack";
@@ -48,6 +55,7 @@ describe("erasure: delete-object mappers through erase --wait on a local stack",
     strategy: "delete-object",
     keyTemplate: "{customer_id}-*.csv",
   };
+  let stack: LocalStack;
   const gone: string[] = [];
   const kept: string[] = [];
 
@@ -64,7 +72,7 @@ describe("erasure: delete-object mappers through erase --wait on a local stack",
     const program = projectWithStack(dir, "delobj", {
       "lethe:dataMappers": JSON.stringify([profiles, exportsMapper]),
     });
-    const stack = (await provisionLocalStack({ stack: "delobj", program })).stack;
+    stack = (await provisionLocalStack({ stack: "delobj", program })).stack;
     writeOutputsFile(path.join(dir, "local.json"), stack);
     await createBucketLike("lakeBucket", bucket, stack.kmsKeyArn);
 
@@ -104,4 +112,63 @@ describe("erasure: delete-object mappers through erase --wait on a local stack",
     for (const k of gone) expect(await entries(k), `${k}: no version or delete marker left`).to.equal(0);
     for (const k of kept) expect(await entries(k), `${k}: kept`).to.equal(1);
   });
+
+  const noFinder: Finder = {
+    findObjects: () => Promise.reject(new Error("a delete-object mapper is never searched by a finder")),
+  };
+
+  it("find plans every version and delete marker of a subject's keys, and refuses an ID holding the delimiter", async () => {
+    const key = `exports/${id(5)}-x.csv`;
+    await put(key, "a");
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await put(`exports/${id(5)}-x.csv.bak`);
+    const plan = await planBatch({ s3, finder: noFinder }, [exportsMapper], await manifestOf([[id(5)]]));
+    expect(plan.mappers[0].objects).to.have.length(1);
+    const [o] = plan.mappers[0].objects;
+    expect({ key: o.key, current: o.current, versions: o.versionIds.length }).to.deep.equal({
+      key,
+      current: false,
+      versions: 2,
+    });
+    let refusal = "";
+    await planBatch({ s3, finder: noFinder }, [exportsMapper], await manifestOf([["a-b"]])).catch(
+      (e: Error) => (refusal = e.message),
+    );
+    expect(refusal).to.match(/mapper "exports": a subject cannot be found by key: an ID holds "-"/);
+    expect(refusal).not.to.include("a-b");
+  });
+
+  it("forget deletes nothing when the message names a key of no subject of the batch", async () => {
+    const key = `profiles/users/${id(6)}/p.json`;
+    await put(key);
+    const report = await purgeLakeObject(
+      {
+        batchId: `b-${run}`,
+        mapper: "profiles",
+        object: { bucket, key, versionIds: [] },
+        manifest: await manifestOf([[id(8)]]),
+      },
+      {
+        s3,
+        mutex: new MutexClient({
+          clientName: `delobj-${run}`,
+          dynamoDbClient: makeDynamoDbClient(),
+          tableName: stack.locksTable,
+          defaultLeaseDuration: 15,
+          autoRenew: true,
+        }),
+        mappers: [profiles],
+      },
+    );
+    expect(report.status).to.equal("no-match");
+    expect(await entries(key)).to.equal(1);
+  });
+
+  /** A batch manifest of these subjects, as the batch function writes it (runtime/erasure/manifest.ts). */
+  async function manifestOf(ids: string[][]): Promise<{ bucket: string; key: string }> {
+    const key = manifestKey(randomUUID(), "manifests-test/");
+    const body = ids.map((parts) => JSON.stringify({ [manifestTable.idColumn]: parts })).join("\n");
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    return { bucket, key };
+  }
 });
