@@ -39,6 +39,7 @@ export function resolveDataMappers(
           ...(s.retention ? { retention: { ...s.retention } } : {}),
           ...(s.strategy ? { strategy: s.strategy } : {}),
           ...(s.keyTemplate ? { keyTemplate: s.keyTemplate } : {}),
+          ...(s.mask ? { mask: { columns: { ...s.mask.columns } } } : {}),
         };
         assertOutsideLethe(mapper, bucket);
         return mapper;

@@ -77,6 +77,8 @@ export interface DataMapper {
    * `users/{customer_id}/*` (runtime/subjects/keyTemplate.ts).
    */
   keyTemplate?: string;
+  /** `mask` only: the personal columns (dotted paths) set to null or to the subject's keyed hash. */
+  mask?: { columns: Record<string, "null" | "hash"> };
 }
 
 /** Whether the mapper's subjects own whole objects, named by its key template. */
@@ -116,7 +118,8 @@ export function dataMappersFromEnv(env: Env, name: string): DataMapper[] {
       m.idColumns.length === 0 ||
       !dataMapperFormats.includes(m.format) ||
       csvFormats.includes(m.format) !== (typeof m.csv === "object" && m.csv !== null) ||
-      (m.strategy === "delete-object") !== (typeof m.keyTemplate === "string")
+      (m.strategy === "delete-object") !== (typeof m.keyTemplate === "string") ||
+      (m.strategy === "mask") !== (typeof m.mask?.columns === "object" && m.mask.columns !== null)
     ) {
       throw new Error(`environment variable ${name}: data mapper ${JSON.stringify(m?.name)} is incomplete`);
     }

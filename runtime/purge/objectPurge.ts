@@ -19,7 +19,7 @@ import type { DataMapperFormat } from "../contracts/mappers";
 import { KeyMatcher } from "../subjects/matcher";
 import type { ByteSource } from "../formats/byteSource";
 import { checkedFormat, LakeFormat, MapperFormat } from "../formats";
-import type { ObjectScan, PurgeOptions, PurgeStats } from "../formats/lakeFormat";
+import type { ObjectScan, PurgeOptions, PurgeStats, RowMasking } from "../formats/lakeFormat";
 import { writeAtomically } from "./localFiles";
 import { ObjectVersion, headObject, olderVersions, versionSource } from "./s3Objects";
 
@@ -37,6 +37,8 @@ export interface ObjectPurgeReport {
   rowsBefore: number;
   rowsAfter: number;
   rowsRemoved: number;
+  /** Rows kept with their personal columns masked (a `mask` mapper: `masking` given). */
+  rowsMasked: number;
   /** Older versions deleted because they (may) still hold the removed rows. */
   versionsDeleted: string[];
   bytesIn: number;
@@ -56,6 +58,8 @@ export interface ObjectPurgeRequest {
   guard?: WriteGuard;
   matcher: KeyMatcher;
   options?: PurgeOptions;
+  /** Given: matching rows are masked (kept), not removed (a `mask` mapper; runtime/formats/lakeFormat.ts). */
+  masking?: RowMasking;
   /** Purge this version (already read by the caller) instead of the one a new HEAD finds current. */
   version?: ObjectVersion;
   /** User metadata set on the version we write, over the metadata carried over from the one we read. */
@@ -113,7 +117,7 @@ export async function purgeObject(
     }
     const { stats } = purged;
 
-    if (stats.rowsRemoved === 0) {
+    if (stats.rowsRemoved === 0 && !stats.rowsMasked) {
       // No new version. A previous run may have written this version and crashed before cleaning up:
       // the older versions that still hold matching rows are deleted now.
       const leftovers = sweep ? await versionsHolding(s3, current, older, req) : [];
@@ -181,9 +185,13 @@ async function purgeVersion(
   tempFile: string,
   req: ObjectPurgeRequest,
 ) {
-  const stats = await writeAtomically(tempFile, (sink) =>
-    format.purge(source, sink, req.matcher, req.options),
-  );
+  const { masking } = req;
+  const stats = await writeAtomically(tempFile, (sink) => {
+    if (!masking) return format.purge(source, sink, req.matcher, req.options);
+    // The strategy is refused at preview for a format without mask; a stale configuration lands here.
+    if (!format.mask) throw new Error(`the ${format.title} format cannot mask rows (strategy mask)`);
+    return format.mask(source, sink, req.matcher, masking);
+  });
   return { stats, bytesOut: stats.bytesOut, body: () => fs.createReadStream(tempFile) };
 }
 
@@ -192,6 +200,7 @@ function rows(stats?: PurgeStats) {
     rowsBefore: stats?.rowsBefore ?? 0,
     rowsAfter: stats?.rowsAfter ?? 0,
     rowsRemoved: stats?.rowsRemoved ?? 0,
+    rowsMasked: stats?.rowsMasked ?? 0,
   };
 }
 

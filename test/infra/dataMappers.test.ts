@@ -101,9 +101,40 @@ describe("infra: data mappers", () => {
     );
   });
 
-  it("refuses the strategies not implemented yet, saying so, rather than deleting rows instead", () => {
-    expect(refused({ ...orders, strategy: "mask" })).to.match(
-      /mapper "orders": strategy is not supported: masking personal columns in place is not implemented yet/,
+  it("accepts a mask mapper of JSON Lines, refuses it for other formats and without its ID columns masked", () => {
+    const masked = {
+      ...orders,
+      strategy: "mask" as const,
+      mask: {
+        columns: { tenant: "hash" as const, "user.id": "hash" as const, "user.email": "null" as const },
+      },
+    };
+    const c = validateConfig({ ...configDefaults, dataMappers: [masked] });
+    expect(c.dataMappers[0].mask).to.deep.equal(masked.mask);
+    expect(refused({ ...masked, format: "parquet" })).to.match(
+      /mapper "orders": strategy mask is not supported for the parquet format yet \(only jsonl, jsonl.gz\)/,
+    );
+    expect(refused({ ...orders, strategy: "mask" })).to.match(/mapper "orders": mask must be \{"columns"/);
+    expect(refused({ ...masked, mask: { columns: { tenant: "hash", "user.id": "blank" } } })).to.match(
+      /mask must set user.id to "null" or "hash", not "blank"/,
+    );
+    expect(refused({ ...masked, mask: { columns: { "user.email": "null" } } })).to.match(
+      /mask must mask every ID column not inside an array \(tenant, user.id is not masked\)/,
+    );
+    expect(refused({ ...masked, mask: { columns: { "tags[]": "null", tenant: "hash" } } })).to.match(
+      /mask must name columns \(dotted paths into structs, no \[\]\); "tags\[\]" is not one/,
+    );
+    expect(refused({ ...orders, mask: masked.mask })).to.match(
+      /mapper "orders": mask is only for strategy mask/,
+    );
+    const arrays = {
+      ...masked,
+      idColumns: ["customer_ids[]"],
+      mask: { columns: { email: "null" as const } },
+    };
+    expect(validateConfig({ ...configDefaults, dataMappers: [arrays] }).dataMappers).to.have.length(1);
+    expect(refused({ ...arrays, idColumns: ["tenant", "customer_ids[]"] })).to.match(
+      /idColumns must be one column when it reaches into an array and the strategy is mask/,
     );
     expect(refused({ ...orders, strategy: "shred" })).to.match(
       /mapper "orders": strategy must be one of delete-row, mask, delete-object, got "shred"/,

@@ -18,7 +18,8 @@ import type { PurgeObjectMessage } from "../../contracts/messages";
 import { Lock, LockAbortedError, MutexClient, MutexKey } from "../../lock";
 import { keyMatcher, KeyMatcher, MatchSpecError } from "../../subjects/matcher";
 import { purgeObject } from "../../purge/objectPurge";
-import type { PurgeOptions } from "../../formats/lakeFormat";
+import type { PurgeOptions, RowMasking } from "../../formats/lakeFormat";
+import type { SubjectHasher } from "../../subjects/subjectHash";
 import { scanObjectVersion } from "../../purge/objectPurge";
 import { readManifest as readManifestFromS3, ManifestError } from "../manifest";
 import { deleteObjectUnderLock } from "./deleteSubjectObject";
@@ -51,6 +52,8 @@ export interface ForgetDeps {
   /** Passes over the version list before giving up on a key that keeps changing (default 5). */
   maxPasses?: number;
   hooks?: ForgetHooks;
+  /** The stack's subject hasher: a `mask` mapper's hashed columns need it. */
+  subjectHasher?: () => Promise<SubjectHasher>;
 }
 
 /** A message checked and its manifest read: everything needed before the lock is taken. */
@@ -261,6 +264,7 @@ async function purgeUnderLock(
       );
     }
     refuseTooLarge(version.size);
+    const masking = await maskingOf(mapper);
     let result;
     try {
       result = await purgeObject(
@@ -274,6 +278,7 @@ async function purgeUnderLock(
           version,
           metadata: fencingMetadata(token, message.batchId),
           keepOtherVersions: true,
+          masking,
         },
         {
           beforeWrite: async () => {
@@ -290,7 +295,8 @@ async function purgeUnderLock(
       return "conflict";
     }
     if (result.status === "no-match") return "clean";
-    report.rowsRemoved += result.rowsRemoved;
+    // The ledger's rows are the rows erased: removed, or (a `mask` mapper) masked.
+    report.rowsRemoved += result.rowsRemoved + result.rowsMasked;
     report.bytesIn += result.bytesIn;
     report.bytesOut += result.bytesOut;
     const written = result.after!.versionId ?? "null";
@@ -298,6 +304,21 @@ async function purgeUnderLock(
     clean.add(written);
     await hooks.afterWrite?.(written);
     return "wrote";
+  }
+
+  /** A `mask` mapper's masking (docs/purge.md, "Strategies"); undefined for any other strategy. */
+  async function maskingOf(m: DataMapper): Promise<RowMasking | undefined> {
+    if (m.strategy !== "mask") return undefined;
+    const columns = m.mask?.columns ?? {};
+    if (!Object.values(columns).includes("hash")) return { columns, hashOf: () => "" };
+    if (!deps.subjectHasher)
+      throw new ForgetError(
+        "engine-refused",
+        `${label}: mapper "${m.name}" masks columns with the subject's hash, and this function has no subject hash key`,
+        false,
+      );
+    const hasher = await deps.subjectHasher();
+    return { columns, hashOf: (parts) => hasher.hash(parts) };
   }
 
   function refuseTooLarge(size: number): void {

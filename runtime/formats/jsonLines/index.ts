@@ -3,6 +3,7 @@
 import { copyWhole } from "../byteSource";
 import type { LakeFormat } from "../lakeFormat";
 import { JsonLinesError, isGzip, purgeJsonLines, scanJsonLines } from "./jsonLines";
+import { maskJsonLines } from "./mask";
 import { jsonLinesKeys } from "./objectKeys";
 
 export function jsonLines(compressed: boolean): LakeFormat {
@@ -19,6 +20,12 @@ export function jsonLines(compressed: boolean): LakeFormat {
     // Purged in memory: a line's key needs the whole line, and JSON Lines objects are small.
     purge: async (source, sink, matcher) => {
       const { bytes, stats } = await purgeJsonLines(await source.read(0, source.size), matcher, source.name);
+      await sink.write(bytes);
+      return stats;
+    },
+    mask: async (source, sink, matcher, masking) => {
+      const read = await source.read(0, source.size);
+      const { bytes, stats } = await maskJsonLines(read, matcher, masking, source.name);
       await sink.write(bytes);
       return stats;
     },

@@ -9,7 +9,7 @@ import { CorruptObjectError, messageOf } from "../corruptObject";
 import { jsonRecordKeys } from "../../subjects/jsonRecordKey";
 
 const gunzip = promisify(zlib.gunzip);
-const gzip = promisify(zlib.gzip);
+export const gzip = promisify(zlib.gzip);
 
 /** A line of a JSON Lines object that is not a JSON object. */
 export class JsonLinesError extends CorruptObjectError {
@@ -24,7 +24,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /** The object's text: gzip inflated, UTF-8 decoded strictly (a replaced byte would change kept lines). */
-async function textOf(input: Uint8Array, object: string | undefined): Promise<string> {
+export async function textOf(input: Uint8Array, object: string | undefined): Promise<string> {
   let bytes = input;
   if (isGzip(input)) {
     try {
@@ -95,7 +95,12 @@ export async function scanJsonLines(
 }
 
 /** The lookup texts of the line's keys (several when an ID column is an array; none when it holds none). */
-function keysOf(line: string, number: number, matcher: KeyMatcher, object: string | undefined): string[] {
+export function keysOf(
+  line: string,
+  number: number,
+  matcher: KeyMatcher,
+  object: string | undefined,
+): string[] {
   let value: unknown;
   try {
     value = JSON.parse(line);
