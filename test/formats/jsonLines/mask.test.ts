@@ -113,6 +113,6 @@ describe("formats/jsonLines: the mask strategy", () => {
       '{ "b":1.50e2 ,"customer_id" : 12, "user":{"email" :"a\\u00e9@x",  "id":7},"ids":[ 4 ] }',
     );
     const all = (await mask(text, "jsonl", ["ids[]"], ["3", "4", "5"], {})).bytes.toString("utf8");
-    expect(all.split("\n")[0]).to.match(/"ids":\[  \] }$/);
+    expect(all.split("\n")[0]).to.match(/"ids":\[ {2}\] }$/);
   });
 });
