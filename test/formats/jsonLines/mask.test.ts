@@ -4,7 +4,6 @@
 // hash) and the subjects' elements removed from an array of IDs; every other line byte-identical.
 // Exact bytes of a masked line: only the masked values change.
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,10 +12,8 @@ import { lakeFormatOf } from "../../../runtime/formats";
 import type { ByteSink, ByteSource, RowMasking } from "../../../runtime/formats/lakeFormat";
 import { keyMatcher } from "../../../runtime/subjects/matcher";
 import { subjectHasherFromKey } from "../../../runtime/subjects/subjectHash";
+import { checkMaskedLines, writeMaskLines } from "./maskLines";
 
-const root = path.resolve(__dirname, "..", "..", "..");
-const python = path.join(root, ".venv", "bin", "python");
-const script = path.join(__dirname, "mask_lines.py");
 const hasher = subjectHasherFromKey(Buffer.alloc(32, 7));
 
 function source(bytes: Uint8Array): ByteSource {
@@ -46,7 +43,7 @@ async function mask(
 describe("formats/jsonLines: the mask strategy", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lethe-mask-"));
   const file = path.join(dir, "rows.jsonl");
-  execFileSync(python, [script, "write", file, "5"]);
+  writeMaskLines(file, 5);
   const original = fs.readFileSync(file);
   const ids = ["3", "17", "28"];
   const hashes = Object.fromEntries(
@@ -55,19 +52,14 @@ describe("formats/jsonLines: the mask strategy", () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   function check(masked: Buffer, columns: RowMasking["columns"], array: string | null) {
-    return JSON.parse(
-      execFileSync(python, [script, "check"], {
-        input: JSON.stringify({
-          original: original.toString("utf8"),
-          masked: masked.toString("utf8"),
-          ids,
-          hashes,
-          columns,
-          array,
-        }),
-        encoding: "utf8",
-      }),
-    ) as { problems: string[]; masked: number };
+    return checkMaskedLines({
+      original: original.toString("utf8"),
+      masked: masked.toString("utf8"),
+      ids,
+      hashes,
+      columns,
+      array,
+    });
   }
 
   it("masks exactly the declared columns of a subject's rows (gzip too), every other line byte-identical", async () => {

@@ -1,6 +1,7 @@
 """JSON Lines for the mask strategy's test (test/formats/jsonLines/mask.test.ts), written by Python's json.
 
-write <file> <seed>: rows with a plain ID (`customer_id`, string or integer), a struct (`user.email`,
+write <file> <seed> [strings]: rows with a plain ID (`customer_id`, string or integer; string only
+with `strings`, for DuckDB's read_json, which types a mixed column JSON), a struct (`user.email`,
 `user.name`), other columns, and an array of IDs (`friends`), each line dumped in one of several
 json.dumps styles (default, compact separators, sorted keys, non-ASCII kept); prints nothing.
 check: reads {"original", "masked", "ids", "hashes", "columns", "array"} on stdin and prints the
@@ -21,13 +22,13 @@ STYLES = [
 ]
 
 
-def write(path, seed):
+def write(path, seed, strings=False):
     rnd = random.Random(seed)
     with open(path, "w", encoding="utf-8") as f:
         for i in range(200):
             cid = rnd.randrange(40)
             row = {
-                "customer_id": cid if i % 3 == 0 else str(cid),
+                "customer_id": cid if i % 3 == 0 and not strings else str(cid),
                 "user": {"email": f"p{cid}@example.com", "name": f"Zoë {cid}", "age": 20 + cid},
                 "amount": rnd.randrange(10000) / 100,
                 "friends": [str(rnd.randrange(40)) for _ in range(rnd.randrange(5))],
@@ -83,6 +84,6 @@ def check(spec):
 
 if __name__ == "__main__":
     if sys.argv[1] == "write":
-        write(sys.argv[2], int(sys.argv[3]))
+        write(sys.argv[2], int(sys.argv[3]), sys.argv[4:] == ["strings"])
     else:
         print(json.dumps(check(json.load(sys.stdin))))

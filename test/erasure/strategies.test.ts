@@ -1,16 +1,21 @@
-// The delete-object strategy through the whole erasure workflow on the emulator (issue 22, item 4): a
-// local stack provisioned with two delete-object mappers, `users/{customer_id}/*` and
-// `{customer_id}-*.csv`; a subject's objects in several versions, one under a delete marker, one whose
-// only entries are a noncurrent version and a delete marker; objects of other customers whose IDs
-// start with a subject's, and keys that do not fit the template. `lethe erase --wait`: the request
-// COMPLETED, no version or delete marker of a subject's object is left, every other object untouched.
+// The delete-object and mask strategies through the whole erasure workflow on the emulator (issue 22,
+// item 4): a local stack provisioned with two delete-object mappers, `users/{customer_id}/*` and
+// `{customer_id}-*.csv`, and a mask mapper of JSON Lines (written by Python's json, two versions);
+// a subject's objects in several versions, one under a delete marker, one whose only entries are a
+// noncurrent version and a delete marker; objects of other customers whose IDs start with a subject's,
+// and keys that do not fit the template. `lethe erase --wait`: the request COMPLETED, no version or
+// delete marker of a subject's object is left, every other object untouched; the masked object has one
+// version, its subjects' rows masked with the stack's keyed hash, every other line byte-identical.
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { makeDynamoDbClient, makeS3Client } from "../../runtime/aws/clients";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { makeDynamoDbClient, makeKmsClient, makeS3Client } from "../../runtime/aws/clients";
+import { loadSubjectHasher } from "../../runtime/subjects/subjectHash";
+import { checkMaskedLines, writeMaskLines } from "../formats/jsonLines/maskLines";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { manifestTable } from "../../runtime/contracts/lakeSchema";
 import { manifestKey } from "../../runtime/erasure/manifest";
@@ -24,7 +29,7 @@ import { provisionLocalStack, writeOutputsFile } from "../../local/stack";
 import { createBucketLike } from "../../local/stack/copies";
 import { projectWithStack } from "../support/projectStack";
 
-describe("erasure: delete-object mappers through erase --wait on a local stack", function () {
+describe("erasure: delete-object and mask mappers through erase --wait on a local stack", function () {
   this.timeout(900_000);
   const s3 = makeS3Client();
   const run = randomUUID().slice(0, 8);
@@ -32,6 +37,21 @@ describe("erasure: delete-object mappers through erase --wait on a local stack",
   const bucket = `exports-lake-${run}`;
   const id = (n: number) => `u${n}x${run}`;
   const subjects = [id(3), id(7)];
+  // The mask mapper's customers are 0 to 39 (mask_lines.py); the delete-object mappers have none of them.
+  const maskedIds = ["3", "17"];
+  const visits: DataMapper = {
+    name: "visits",
+    glueDatabase: "crm",
+    glueTable: "visits",
+    location: `s3://${bucket}/visits/`,
+    idColumns: ["customer_id"],
+    format: "jsonl",
+    partitionColumns: ["dt"],
+    strategy: "mask",
+    mask: { columns: { customer_id: "hash", "user.email": "null", "user.name": "hash" } },
+  };
+  const visitsKey = "visits/dt=2024-05-01/part-0.jsonl";
+  let visitsText = "";
   const profiles: DataMapper & { strategy: "delete-object"; keyTemplate: string } = {
     name: "profiles",
     glueDatabase: "crm",
@@ -70,7 +90,7 @@ describe("erasure: delete-object mappers through erase --wait on a local stack",
 
   before(async () => {
     const program = projectWithStack(dir, "delobj", {
-      "lethe:dataMappers": JSON.stringify([profiles, exportsMapper]),
+      "lethe:dataMappers": JSON.stringify([profiles, exportsMapper, visits]),
     });
     stack = (await provisionLocalStack({ stack: "delobj", program })).stack;
     writeOutputsFile(path.join(dir, "local.json"), stack);
@@ -99,18 +119,38 @@ describe("erasure: delete-object mappers through erase --wait on a local stack",
     }
     kept.push(`profiles/users/${id(4)}/profile.json`, `exports/${id(4)}-2024-03.csv`);
     for (const k of kept) await put(k);
+    const file = path.join(dir, "visits.jsonl");
+    writeMaskLines(file, 9, true);
+    visitsText = fs.readFileSync(file, "utf8");
+    await put(visitsKey, visitsText); // an older version holding the same rows
+    await put(visitsKey, visitsText);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("deletes every version and delete marker of each subject's object, and nothing else", async () => {
+  it("deletes every version and delete marker of each subject's object, nothing else, and masks the mask mapper's rows", async () => {
     for (const k of gone) expect(await entries(k), k).to.be.greaterThan(0);
     const result = await erase(
-      { ids: subjects, reason: "delete-object workflow", requestedBy: "test", wait: true },
+      { ids: [...subjects, ...maskedIds], reason: "strategies workflow", requestedBy: "test", wait: true },
       { stackOutputsFile: path.join(dir, "local.json"), drainSeconds: 0 },
     );
     expect(result.status?.state, JSON.stringify(result.status)).to.equal("COMPLETED");
     for (const k of gone) expect(await entries(k), `${k}: no version or delete marker left`).to.equal(0);
     for (const k of kept) expect(await entries(k), `${k}: kept`).to.equal(1);
+
+    expect(await entries(visitsKey), "the masked object: one version, the older one deleted").to.equal(1);
+    const o = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: visitsKey }));
+    const masked = await o.Body!.transformToString("utf8");
+    const hasher = await loadSubjectHasher(makeKmsClient(), stack.subjectHashKeyArn);
+    const check = checkMaskedLines({
+      original: visitsText,
+      masked,
+      ids: maskedIds,
+      hashes: Object.fromEntries(maskedIds.map((i) => [i, hasher.hash(i)])),
+      columns: visits.mask!.columns,
+      array: null,
+    });
+    expect(check.problems).to.deep.equal([]);
+    expect(check.masked).to.be.greaterThan(3);
   });
 
   const noFinder: Finder = {
