@@ -19,6 +19,7 @@ import {
 } from "../runtime/contracts/mappers";
 import { CsvOptionsError, csvDialect } from "../runtime/formats/csv/dialect";
 import { RetentionRule, retentionRuleProblem } from "../runtime/contracts/retention";
+import { KeyTemplateError, parseKeyTemplate } from "../runtime/subjects/keyTemplate";
 
 /**
  * One entry of `lethe:dataMappers`. `glueDatabase` and `location` may be left out only for the events
@@ -50,16 +51,16 @@ export interface DataMapperSetting {
   csv?: CsvTableOptions;
   /** Erase rows older than this on lethe:retentionSchedule (docs/retention.md). */
   retention?: RetentionRule;
-  /** Only `delete-row` (the default) is accepted yet. */
+  /** `delete-row` (the default) or `delete-object` (docs/purge.md, "Strategies"). */
   strategy?: DataMapperStrategy;
+  /** `delete-object` only: where a subject's objects are, relative to `location` (`users/{customer_id}/*`). */
+  keyTemplate?: string;
+  /** `mask` only: the personal columns set to null or to the subject's keyed hash. */
+  mask?: { columns: Record<string, "null" | "hash"> };
 }
 
-/** Strategies a mapper may name that preview refuses, each with why (docs/purge.md, "Strategies"). */
-const unfinishedStrategies: Partial<Record<DataMapperStrategy, string>> = {
-  mask: "masking personal columns in place is not implemented yet; the mapper's matching rows can only be deleted",
-  "delete-object":
-    "erasing whole per-subject objects by a key template is not implemented yet; the mapper's matching rows can only be deleted",
-};
+/** The formats whose rows Lethe can mask in place (runtime/formats/<format>/ with a `mask`). */
+const maskableFormats: readonly DataMapperFormat[] = ["jsonl", "jsonl.gz"];
 
 export interface LetheConfig {
   /** Days the controller has to complete an erasure (GDPR: "without undue delay", one month). */
@@ -456,6 +457,8 @@ export function validateDataMappers(mappers: unknown): void {
       "csv",
       "retention",
       "strategy",
+      "keyTemplate",
+      "mask",
     ];
     for (const k of Object.keys(m))
       if (!known.includes(k)) fail(`${label}: unknown field ${JSON.stringify(k)}`);
@@ -504,9 +507,23 @@ export function validateDataMappers(mappers: unknown): void {
     if (m.strategy !== undefined) {
       if (!dataMapperStrategies.includes(m.strategy as DataMapperStrategy))
         bad("strategy", `must be one of ${dataMapperStrategies.join(", ")}`);
-      const unfinished = unfinishedStrategies[m.strategy as DataMapperStrategy];
-      if (unfinished) bad("strategy", `is not supported: ${unfinished} (docs/purge.md, "Strategies")`);
     }
+    if (m.strategy === "delete-object") {
+      try {
+        parseKeyTemplate(m.keyTemplate, ids);
+      } catch (e) {
+        if (e instanceof KeyTemplateError)
+          fail(`${label}: ${e.message} (strategy delete-object; docs/purge.md, "Strategies")`);
+        throw e;
+      }
+      if (m.retention !== undefined)
+        bad(
+          "retention",
+          "is not supported with strategy delete-object (an object has no row time to erase by)",
+        );
+    } else if (m.keyTemplate !== undefined) bad("keyTemplate", "is only for strategy delete-object");
+    if (m.strategy === "mask") maskProblem(m, ids, bad);
+    else if (m.mask !== undefined) bad("mask", "is only for strategy mask");
     const unsupported = unsupportedFormats[String(m.format).toLowerCase()];
     if (unsupported) bad("format", `is not supported: ${unsupported} (docs/purge.md, "ORC and Avro")`);
     if (!dataMapperFormats.includes(m.format as DataMapperFormat))
@@ -540,6 +557,49 @@ export function validateDataMappers(mappers: unknown): void {
         `must not be among csv.columns (${inRows.join(", ")}): partitions are in the path`,
       );
   });
+}
+
+/** Checks a `mask` mapper's `mask` (docs/purge.md, "Strategies"), calling `bad` on the first problem. */
+function maskProblem(
+  m: Record<string, unknown>,
+  ids: readonly string[],
+  bad: (field: string, rule: string) => never,
+): void {
+  if (!maskableFormats.includes(m.format as DataMapperFormat))
+    bad(
+      "strategy",
+      `mask is not supported for the ${String(m.format)} format yet (only ${maskableFormats.join(", ")}): ` +
+        `Lethe cannot rewrite its matching rows' columns in place; use delete-row ` +
+        `(docs/purge.md, "Strategies")`,
+    );
+  if (m.retention !== undefined)
+    bad("retention", "is not supported with strategy mask (retention removes rows; it masks nothing)");
+  const mask = m.mask as { columns?: unknown } | undefined;
+  const columns = mask?.columns;
+  if (
+    typeof mask !== "object" ||
+    mask === null ||
+    Object.keys(mask).some((k) => k !== "columns") ||
+    typeof columns !== "object" ||
+    columns === null ||
+    Array.isArray(columns) ||
+    Object.keys(columns).length === 0
+  )
+    bad("mask", 'must be {"columns": {"<column>": "null" | "hash", ...}} naming at least one column');
+  for (const [c, how] of Object.entries(columns as Record<string, unknown>)) {
+    if (!columnPathPattern.test(c))
+      bad("mask", `must name columns (dotted paths into structs, no []); ${JSON.stringify(c)} is not one`);
+    if (how !== "null" && how !== "hash")
+      bad("mask", `must set ${c} to "null" or "hash", not ${JSON.stringify(how)}`);
+  }
+  const masked = Object.keys(columns as object);
+  const arrays = ids.filter((c) => c.includes("[]"));
+  if (arrays.length > 0 && ids.length > 1)
+    bad("idColumns", "must be one column when it reaches into an array and the strategy is mask");
+  // Otherwise the row would still hold the ID and be found again: the ID columns are masked too.
+  const unmasked = ids.filter((c) => !c.includes("[]") && !masked.includes(c));
+  if (unmasked.length > 0)
+    bad("mask", `must mask every ID column not inside an array (${unmasked.join(", ")} is not masked)`);
 }
 
 /** Checks `lethe:stores`: each store's fields (runtime/contracts/stores.ts) and what a deployment needs. */

@@ -219,6 +219,7 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     batchSize: config.purgeBatchSize,
     ledgerRetentionDays: config.requestRetentionDays,
     errorRetentionDays: config.errorRetentionDays,
+    subjectHashKeyArn: subjectHashKey.arn,
   });
   alerts.watchDeadLetterQueues(workers.deadLetterQueueNames);
 

@@ -37,6 +37,9 @@ export function resolveDataMappers(
           partitionColumns: [...(s.partitionColumns ?? [])],
           ...(s.csv ? { csv: { ...s.csv, columns: [...s.csv.columns] } } : {}),
           ...(s.retention ? { retention: { ...s.retention } } : {}),
+          ...(s.strategy ? { strategy: s.strategy } : {}),
+          ...(s.keyTemplate ? { keyTemplate: s.keyTemplate } : {}),
+          ...(s.mask ? { mask: { columns: { ...s.mask.columns } } } : {}),
         };
         assertOutsideLethe(mapper, bucket);
         return mapper;

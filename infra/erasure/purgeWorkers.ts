@@ -11,6 +11,7 @@ import { createPurgeHandler } from "../../runtime/handlers/purge";
 import { createErrorsHandler } from "../../runtime/handlers/errors";
 import { envNames } from "../../runtime/contracts/env";
 import { DataMapper, parseS3Location } from "../../runtime/contracts/mappers";
+import { keySubjectHashes } from "../components/subjectHashKey";
 
 export interface TableRef {
   name: pulumi.Input<string>;
@@ -40,6 +41,8 @@ export interface PurgeWorkersArgs {
   batchSize: pulumi.Input<number>;
   ledgerRetentionDays: pulumi.Input<number>;
   errorRetentionDays: pulumi.Input<number>;
+  /** The subject hash key: used (and granted) only when a mapper masks rows with the subject's hash. */
+  subjectHashKeyArn: pulumi.Input<string>;
 }
 
 /** The factories the functions are serialized from (exported so a test can run exactly these). */
@@ -119,8 +122,11 @@ export class PurgeWorkers extends pulumi.ComponentResource {
             t.index.arn,
             args.purgeQueue.arn,
             args.purgeDeadLetterQueue.arn,
+            args.subjectHashKeyArn,
           ])
-          .apply(([mappers, manifests, locks, ledger, index, queue, dlq]) => [
+          .apply(([mappers, manifests, locks, ledger, index, queue, dlq, hashKey]) => [
+            // A `mask` mapper sets columns to the subject's keyed hash (docs/purge.md, "Strategies").
+            ...(mappers.some((m) => m.strategy === "mask") ? [keySubjectHashes(hashKey)] : []),
             ...mappers.flatMap((m, i) =>
               locationStatements(`RewriteMapper${i}`, m.location, lakeRewriteActions),
             ),
@@ -162,6 +168,7 @@ export class PurgeWorkers extends pulumi.ComponentResource {
           // JSON Lines stream, whatever their size (runtime/erasure/forget/purgeLakeObject.ts).
           [envNames.purgeMaxObjectBytes]: String(Math.floor((args.memorySizeMb * 1024 * 1024) / 4)),
           [envNames.ledgerRetentionDays]: pulumi.output(args.ledgerRetentionDays).apply(String),
+          [envNames.subjectHashKeyArn]: args.subjectHashKeyArn,
         },
         memorySizeMb: args.memorySizeMb,
         timeoutSeconds: args.timeoutSeconds,

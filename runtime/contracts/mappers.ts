@@ -46,7 +46,7 @@ export const columnPathPattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_
 export const idColumnPathPattern =
   /^(?=[^[]*(\[\][^[]*)?$)[A-Za-z_][A-Za-z0-9_]*(\[\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\])?)*$/;
 
-/** How a mapper's matching rows are erased; only `delete-row` is implemented (infra/config.ts refuses the others). */
+/** How a mapper's matching rows are erased (docs/purge.md, "Strategies"); infra/config.ts refuses those not finished. */
 export const dataMapperStrategies = ["delete-row", "mask", "delete-object"] as const;
 export type DataMapperStrategy = (typeof dataMapperStrategies)[number];
 
@@ -70,6 +70,20 @@ export interface DataMapper {
   csv?: CsvTableOptions;
   /** Rows older than this are erased on the retention schedule (runtime/contracts/retention.ts). */
   retention?: RetentionRule;
+  /** Default `delete-row`. */
+  strategy?: DataMapperStrategy;
+  /**
+   * `delete-object` only: where a subject's objects are, relative to `location`, e.g.
+   * `users/{customer_id}/*` (runtime/subjects/keyTemplate.ts).
+   */
+  keyTemplate?: string;
+  /** `mask` only: the personal columns (dotted paths) set to null or to the subject's keyed hash. */
+  mask?: { columns: Record<string, "null" | "hash"> };
+}
+
+/** Whether the mapper's subjects own whole objects, named by its key template. */
+export function deletesObjects(mapper: DataMapper): boolean {
+  return mapper.strategy === "delete-object";
 }
 
 /** Splits `s3://bucket/prefix/` into its bucket and key prefix. */
@@ -103,7 +117,9 @@ export function dataMappersFromEnv(env: Env, name: string): DataMapper[] {
       !Array.isArray(m.idColumns) ||
       m.idColumns.length === 0 ||
       !dataMapperFormats.includes(m.format) ||
-      csvFormats.includes(m.format) !== (typeof m.csv === "object" && m.csv !== null)
+      csvFormats.includes(m.format) !== (typeof m.csv === "object" && m.csv !== null) ||
+      (m.strategy === "delete-object") !== (typeof m.keyTemplate === "string") ||
+      (m.strategy === "mask") !== (typeof m.mask?.columns === "object" && m.mask.columns !== null)
     ) {
       throw new Error(`environment variable ${name}: data mapper ${JSON.stringify(m?.name)} is incomplete`);
     }

@@ -1,13 +1,15 @@
 // The plan of a batch: per data mapper, the objects to rewrite and the versions of each that hold the
 // subjects' rows (Athena's or DuckDB's current objects, united with the index metastore's versions),
-// with the rows the index expects. Written to S3 as JSON (paths and counts only, never an ID), and
+// with the rows the index expects; a `delete-object` mapper's objects are listed through its key
+// template instead (./find/templateObjects.ts), every version and delete marker. Written to S3 as JSON (paths and counts only, never an ID), and
 // summarised for the batch record in counts and bytes scanned.
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DataMapper } from "../contracts/mappers";
+import { DataMapper, deletesObjects } from "../contracts/mappers";
 import { ManifestRef } from "../contracts/messages";
 import { planRoot } from "../contracts/lakeSchema";
-import { Finder, FindOptions } from "./find/finder";
+import { Finder, FindOptions, FindResult } from "./find/finder";
+import { findTemplateObjects } from "./find/templateObjects";
 import { HashSubject, lookupSubjects } from "./metastore/indexStore";
 import { manifestBatchId, readManifest } from "./manifest";
 
@@ -103,7 +105,6 @@ export async function planBatch(
     : [];
   const plans: MapperPlan[] = [];
   for (const mapper of mappersForKeys(mappers, subjects)) {
-    const found = await deps.finder.findObjects(mapper, manifest, options);
     const objects = new Map<string, PlannedObject>();
     const at = (bucket: string, key: string) => {
       const id = `${bucket}/${key}`;
@@ -111,6 +112,16 @@ export async function planBatch(
       if (!o) objects.set(id, (o = { bucket, key, current: false, versionIds: [], expectedRows: 0 }));
       return o;
     };
+    let found: FindResult;
+    if (deletesObjects(mapper)) {
+      // Listed through the key template, every version and delete marker, never read.
+      found = { paths: [], bytesScanned: 0 };
+      for (const t of await findTemplateObjects(deps.s3, mapper, subjects)) {
+        const o = at(t.bucket, t.key);
+        o.current = t.current;
+        o.versionIds.push(...t.versionIds);
+      }
+    } else found = await deps.finder.findObjects(mapper, manifest, options);
     for (const p of found.paths) {
       const { bucket, key } = s3Parts(p);
       at(bucket, key).current = true;

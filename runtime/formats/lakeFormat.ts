@@ -36,6 +36,20 @@ export interface PurgeStats {
   bytesOut: number;
   /** Parquet: one per row group; a format without row groups reports the object as one. */
   rowGroups: RowGroupStats[];
+  /** Rows kept with their personal columns masked (the `mask` strategy); absent or 0 otherwise. */
+  rowsMasked?: number;
+}
+
+/**
+ * A `mask` mapper's masking (docs/purge.md, "Strategies"): each matching row is kept with these
+ * columns set to null or to its subject's keyed hash, and its array-of-IDs column's matching elements
+ * removed.
+ */
+export interface RowMasking {
+  /** Column path (dotted into objects, no `[]`) -> what it becomes. */
+  columns: Readonly<Record<string, "null" | "hash">>;
+  /** The subject's keyed hash (runtime/subjects/subjectHash.ts) of a key given as its parts. */
+  hashOf(parts: readonly string[]): string;
 }
 
 /** Tuning of a purge; a format ignores what it has no use for (JSON Lines uses none of it). */
@@ -98,6 +112,11 @@ export interface LakeFormat {
    * format applies the same way, through `matcher.has` and `matchRows`.
    */
   purge(source: ByteSource, sink: ByteSink, matcher: KeyMatcher, options?: PurgeOptions): Promise<PurgeStats>;
+  /**
+   * Writes the object with every matching row masked (RowMasking) to `sink`, no row removed; absent for
+   * a format that cannot mask yet (infra/config.ts refuses the strategy for it at preview).
+   */
+  mask?(source: ByteSource, sink: ByteSink, matcher: KeyMatcher, masking: RowMasking): Promise<PurgeStats>;
   /** Every subject key of the object (the indexer and the backfill), reading only what holds them. */
   keysInObject(source: ByteSource, idColumns: readonly string[]): Promise<KeysInObject>;
   localFind: LocalFindReader;

@@ -6,9 +6,16 @@
 // is a readable report of the object.
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { makeDocumentClient, makeDynamoDbClient, makeS3Client, makeSqsClient } from "../aws/clients";
+import {
+  makeDocumentClient,
+  makeDynamoDbClient,
+  makeKmsClient,
+  makeS3Client,
+  makeSqsClient,
+} from "../aws/clients";
+import { lazySubjectHasher } from "../subjects/subjectHash";
 import { isSqsEvent, PurgeQueueRecord } from "../contracts/messages";
-import { Env } from "../contracts/env";
+import { Env, envNames } from "../contracts/env";
 import {
   ForgetHooks,
   ForgetLedger,
@@ -65,6 +72,9 @@ export function createPurgeHandler(
   });
   const ledger = new ForgetLedger(doc, settings.ledgerTable, settings.ledgerRetentionDays);
   const processor = new BatchProcessor(EventType.SQS);
+  // Derived on first use: only a `mask` mapper's purge asks for it (and only then is it granted).
+  const hashKeyArn = env[envNames.subjectHashKeyArn];
+  const subjectHasher = hashKeyArn ? lazySubjectHasher(makeKmsClient(), hashKeyArn) : undefined;
 
   const depsFor = (context?: LambdaContextLike): ForgetServiceDeps => ({
     s3,
@@ -77,6 +87,7 @@ export function createPurgeHandler(
     maxObjectBytes: settings.maxObjectBytes,
     purgeOptions: options.purgeOptions,
     hooks: options.hooks,
+    subjectHasher,
   });
 
   const record = (out: ForgetOutcome, report: ObjectReport) => {

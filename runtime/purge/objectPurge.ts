@@ -20,7 +20,7 @@ import type { DataMapperFormat } from "../contracts/mappers";
 import { KeyMatcher } from "../subjects/matcher";
 import type { ByteSource } from "../formats/byteSource";
 import { checkedFormat, LakeFormat, MapperFormat } from "../formats";
-import type { ObjectScan, PurgeOptions, PurgeStats } from "../formats/lakeFormat";
+import type { ByteSink, ObjectScan, PurgeOptions, PurgeStats, RowMasking } from "../formats/lakeFormat";
 import { writeAtomically } from "./localFiles";
 import { ObjectVersion, headObject, olderVersions, versionSource } from "./s3Objects";
 import { PlanSink, planParts } from "./multipartPlan";
@@ -40,6 +40,8 @@ export interface ObjectPurgeReport {
   rowsBefore: number;
   rowsAfter: number;
   rowsRemoved: number;
+  /** Rows kept with their personal columns masked (a `mask` mapper: `masking` given). */
+  rowsMasked: number;
   /** Older versions deleted because they (may) still hold the removed rows. */
   versionsDeleted: string[];
   bytesIn: number;
@@ -63,6 +65,8 @@ export interface ObjectPurgeRequest {
   guard?: WriteGuard;
   matcher: KeyMatcher;
   options?: PurgeOptions;
+  /** Given: matching rows are masked (kept), not removed (a `mask` mapper; runtime/formats/lakeFormat.ts). */
+  masking?: RowMasking;
   /** Purge this version (already read by the caller) instead of the one a new HEAD finds current. */
   version?: ObjectVersion;
   /** User metadata set on the version we write, over the metadata carried over from the one we read. */
@@ -139,7 +143,7 @@ export async function purgeObject(
     }
     const { stats } = purged;
 
-    if (stats.rowsRemoved === 0) {
+    if (stats.rowsRemoved === 0 && !stats.rowsMasked) {
       // No new version. A previous run may have written this version and crashed before cleaning up:
       // the older versions that still hold matching rows are deleted now.
       const leftovers = sweep ? await versionsHolding(s3, current, older, req) : [];
@@ -225,9 +229,7 @@ async function purgeVersion(
   tempFile: string,
   req: ObjectPurgeRequest,
 ): Promise<PurgedVersion> {
-  const stats = await writeAtomically(tempFile, (sink) =>
-    format.purge(source, sink, req.matcher, req.options),
-  );
+  const stats = await writeAtomically(tempFile, (sink) => rewrite(format, source, sink, req));
   return {
     kind: "put",
     stats,
@@ -264,7 +266,7 @@ async function planVersion(
   const file = await fs.promises.open(tempFile, "w+");
   try {
     const sink = new PlanSink(file);
-    const stats = await format.purge(source, sink, req.matcher, req.options);
+    const stats = await rewrite(format, source, sink, req);
     return {
       kind: "multipart",
       stats,
@@ -303,11 +305,26 @@ function countingSource(inner: ByteSource): ByteSource & { bytesRead: number } {
   return counted;
 }
 
+/** The format's rewrite of the object: without the matching rows, or with them masked (a `mask` mapper). */
+function rewrite(
+  format: LakeFormat,
+  source: ByteSource,
+  sink: ByteSink,
+  req: ObjectPurgeRequest,
+): Promise<PurgeStats> {
+  const { masking } = req;
+  if (!masking) return format.purge(source, sink, req.matcher, req.options);
+  // The strategy is refused at preview for a format without mask; a stale configuration lands here.
+  if (!format.mask) throw new Error(`the ${format.title} format cannot mask rows (strategy mask)`);
+  return format.mask(source, sink, req.matcher, masking);
+}
+
 function rows(stats?: PurgeStats) {
   return {
     rowsBefore: stats?.rowsBefore ?? 0,
     rowsAfter: stats?.rowsAfter ?? 0,
     rowsRemoved: stats?.rowsRemoved ?? 0,
+    rowsMasked: stats?.rowsMasked ?? 0,
   };
 }
 

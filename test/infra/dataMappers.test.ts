@@ -101,15 +101,73 @@ describe("infra: data mappers", () => {
     );
   });
 
-  it("refuses the strategies not implemented yet, saying so, rather than deleting rows instead", () => {
-    expect(refused({ ...orders, strategy: "mask" })).to.match(
-      /mapper "orders": strategy is not supported: masking personal columns in place is not implemented yet/,
+  it("accepts a mask mapper of JSON Lines, refuses it for other formats and without its ID columns masked", () => {
+    const masked = {
+      ...orders,
+      strategy: "mask" as const,
+      mask: {
+        columns: { tenant: "hash" as const, "user.id": "hash" as const, "user.email": "null" as const },
+      },
+    };
+    const c = validateConfig({ ...configDefaults, dataMappers: [masked] });
+    expect(c.dataMappers[0].mask).to.deep.equal(masked.mask);
+    expect(refused({ ...masked, format: "parquet" })).to.match(
+      /mapper "orders": strategy mask is not supported for the parquet format yet \(only jsonl, jsonl.gz\)/,
     );
-    expect(refused({ ...orders, strategy: "delete-object" })).to.match(
-      /mapper "orders": strategy is not supported: erasing whole per-subject objects .* is not implemented yet/,
+    expect(refused({ ...orders, strategy: "mask" })).to.match(/mapper "orders": mask must be \{"columns"/);
+    expect(refused({ ...masked, mask: { columns: { tenant: "hash", "user.id": "blank" } } })).to.match(
+      /mask must set user.id to "null" or "hash", not "blank"/,
+    );
+    expect(refused({ ...masked, mask: { columns: { "user.email": "null" } } })).to.match(
+      /mask must mask every ID column not inside an array \(tenant, user.id is not masked\)/,
+    );
+    expect(refused({ ...masked, mask: { columns: { "tags[]": "null", tenant: "hash" } } })).to.match(
+      /mask must name columns \(dotted paths into structs, no \[\]\); "tags\[\]" is not one/,
+    );
+    expect(refused({ ...orders, mask: masked.mask })).to.match(
+      /mapper "orders": mask is only for strategy mask/,
+    );
+    const arrays = {
+      ...masked,
+      idColumns: ["customer_ids[]"],
+      mask: { columns: { email: "null" as const } },
+    };
+    expect(validateConfig({ ...configDefaults, dataMappers: [arrays] }).dataMappers).to.have.length(1);
+    expect(refused({ ...arrays, idColumns: ["tenant", "customer_ids[]"] })).to.match(
+      /idColumns must be one column when it reaches into an array and the strategy is mask/,
     );
     expect(refused({ ...orders, strategy: "shred" })).to.match(
       /mapper "orders": strategy must be one of delete-row, mask, delete-object, got "shred"/,
+    );
+  });
+
+  it("accepts a delete-object mapper with a key template naming each ID column once, and refuses bad templates", () => {
+    const perUser = { ...orders, strategy: "delete-object" as const, keyTemplate: "{tenant}/{user.id}/*" };
+    const c = validateConfig({ ...configDefaults, dataMappers: [perUser] });
+    expect(c.dataMappers[0].keyTemplate).to.equal("{tenant}/{user.id}/*");
+    const bad: [unknown, RegExp][] = [
+      [undefined, /must be a non-empty string/],
+      ["{tenant}/*", /must name \{user.id\} exactly once \(it does 0 time\(s\)\)/],
+      ["{tenant}/{user.id}/{tenant}", /must name \{tenant\} exactly once \(it does 2 time\(s\)\)/],
+      ["{tenant}/{email}/{user.id}", /names \{email\}, which is not one of idColumns/],
+      ["*/{tenant}/{user.id}", /must put every \* after the last placeholder/],
+      ["{tenant}{user.id}", /must follow \{tenant\} with a literal character \(or end there\), not \{/],
+      ["{tenant}/{user.id}*", /must follow \{user.id\} with a literal character/],
+      ["/{tenant}/{user.id}", /must be relative to the mapper's location/],
+      ["{tenant/{user.id}", /names \{tenant\/\{user.id\}/],
+    ];
+    for (const [keyTemplate, message] of bad)
+      expect(refused({ ...perUser, keyTemplate }), String(keyTemplate)).to.match(
+        new RegExp(`mapper "orders": keyTemplate .*${message.source}.*strategy delete-object`),
+      );
+    expect(refused({ ...orders, keyTemplate: "{tenant}/{user.id}" })).to.match(
+      /mapper "orders": keyTemplate is only for strategy delete-object/,
+    );
+    expect(refused({ ...perUser, idColumns: ["tenant[]"], keyTemplate: "{tenant[]}/*" })).to.match(
+      /cannot name array ID column tenant\[\]/,
+    );
+    expect(refused({ ...perUser, retention: { days: 30, timeColumn: "ts" } })).to.match(
+      /mapper "orders": retention is not supported with strategy delete-object/,
     );
   });
 

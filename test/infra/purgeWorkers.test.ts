@@ -136,6 +136,32 @@ describe("infra: purge workers (purge and errors functions)", () => {
     ]);
   });
 
+  it("grants the purge role kms:GenerateMac on the subject hash key only when a mapper masks rows", async () => {
+    const hashKey = mockIdentity("aws:kms/key:Key", "lethe-subject-hash-key").arn;
+    const mac = (q: MockedProgram) =>
+      statements(q, "lethe-forget-purge").filter((s) => actions(s).some((a) => a.includes("Mac")));
+    expect(mac(p), "no mask mapper").to.deep.equal([]);
+    const masking = await buildLetheUnderMocks({
+      dataMappers: [
+        ...configDefaults.dataMappers,
+        {
+          name: "visits",
+          glueDatabase: "crm",
+          glueTable: "visits",
+          location: "s3://crm-lake/visits/",
+          idColumns: ["customer_id"],
+          format: "jsonl",
+          strategy: "mask",
+          mask: { columns: { customer_id: "hash", email: "null" } },
+        },
+      ],
+    });
+    expect(mac(masking).map((s) => [actions(s), s.Resource])).to.deep.equal([[["kms:GenerateMac"], hashKey]]);
+    expect(masking.named("lethe-forget-purge-function").inputs.environment.variables).to.include({
+      [envNames.subjectHashKeyArn]: hashKey,
+    });
+  });
+
   it("rejects a purge queue visibility timeout that does not exceed the function timeout, naming both", () => {
     expect(() =>
       validateConfig({

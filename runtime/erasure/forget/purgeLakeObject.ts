@@ -9,17 +9,20 @@
 //     marker); a version that appeared meanwhile starts another pass;
 //  4. before every write and every delete, the lock must still be held: a holder that lost its lease
 //     stops without touching the object.
-// Nothing matching anywhere: nothing is written or deleted.
+// Nothing matching anywhere: nothing is written or deleted. A `delete-object` mapper's object is
+// deleted whole instead, every version (./deleteSubjectObject.ts).
 import type { S3Client } from "@aws-sdk/client-s3";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import type { DataMapper } from "../../contracts/mappers";
+import { DataMapper, deletesObjects } from "../../contracts/mappers";
 import type { PurgeObjectMessage } from "../../contracts/messages";
 import { Lock, LockAbortedError, MutexClient, MutexKey } from "../../lock";
 import { keyMatcher, KeyMatcher, MatchSpecError } from "../../subjects/matcher";
 import { purgeObject } from "../../purge/objectPurge";
-import type { PurgeOptions } from "../../formats/lakeFormat";
+import type { PurgeOptions, RowMasking } from "../../formats/lakeFormat";
+import type { SubjectHasher } from "../../subjects/subjectHash";
 import { scanObjectVersion } from "../../purge/objectPurge";
 import { readManifest as readManifestFromS3, ManifestError } from "../manifest";
+import { deleteObjectUnderLock } from "./deleteSubjectObject";
 import { asEngineRefusal } from "./engineErrors";
 import { ForgetError, invalidMessage, lockBusy } from "./errors";
 import { fencingMetadata, recordedFencingToken } from "./fencing";
@@ -52,6 +55,8 @@ export interface ForgetDeps {
   /** Passes over the version list before giving up on a key that keeps changing (default 5). */
   maxPasses?: number;
   hooks?: ForgetHooks;
+  /** The stack's subject hasher: a `mask` mapper's hashed columns need it. */
+  subjectHasher?: () => Promise<SubjectHasher>;
 }
 
 /** A message checked and its manifest read: everything needed before the lock is taken. */
@@ -124,7 +129,9 @@ export async function purgePrepared(prepared: PreparedPurge, deps: ForgetDeps): 
   const label = `s3://${bucket}/${key}`;
   const lock = await acquireObjectLock(deps, bucket, key, label);
   try {
-    return await purgeUnderLock(prepared, lock, deps, label);
+    // A delete-object mapper's object is a subject's own: every version goes, nothing is read.
+    const underLock = deletesObjects(prepared.mapper) ? deleteObjectUnderLock : purgeUnderLock;
+    return await underLock(prepared, lock, deps, label);
   } finally {
     await deps.mutex.releaseLock(lock).catch(() => undefined);
   }
@@ -263,6 +270,7 @@ async function purgeUnderLock(
       );
     }
     refuseTooLarge(version.size, mapper.format);
+    const masking = await maskingOf(mapper);
     let result;
     try {
       result = await purgeObject(
@@ -276,6 +284,7 @@ async function purgeUnderLock(
           version,
           metadata: fencingMetadata(token, message.batchId),
           keepOtherVersions: true,
+          masking,
         },
         {
           beforeWrite: async () => {
@@ -292,7 +301,8 @@ async function purgeUnderLock(
       return "conflict";
     }
     if (result.status === "no-match") return "clean";
-    report.rowsRemoved += result.rowsRemoved;
+    // The ledger's rows are the rows erased: removed, or (a `mask` mapper) masked.
+    report.rowsRemoved += result.rowsRemoved + result.rowsMasked;
     report.bytesIn += result.bytesIn;
     report.bytesOut += result.bytesOut;
     report.bytesRead += result.bytesRead;
@@ -301,6 +311,21 @@ async function purgeUnderLock(
     clean.add(written);
     await hooks.afterWrite?.(written);
     return "wrote";
+  }
+
+  /** A `mask` mapper's masking (docs/purge.md, "Strategies"); undefined for any other strategy. */
+  async function maskingOf(m: DataMapper): Promise<RowMasking | undefined> {
+    if (m.strategy !== "mask") return undefined;
+    const columns = m.mask?.columns ?? {};
+    if (!Object.values(columns).includes("hash")) return { columns, hashOf: () => "" };
+    if (!deps.subjectHasher)
+      throw new ForgetError(
+        "engine-refused",
+        `${label}: mapper "${m.name}" masks columns with the subject's hash, and this function has no subject hash key`,
+        false,
+      );
+    const hasher = await deps.subjectHasher();
+    return { columns, hashOf: (parts) => hasher.hash(parts) };
   }
 
   function refuseTooLarge(size: number, format: DataMapper["format"]): void {

@@ -10,7 +10,7 @@
 // nothing and said done.) A checkpoint of another location or index table is not resumed from.
 import * as fs from "node:fs";
 import { ListObjectVersionsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { DataMapper, parseS3Location } from "../../contracts/mappers";
+import { DataMapper, deletesObjects, parseS3Location } from "../../contracts/mappers";
 import { IndexerDeps, indexObjectVersion } from "./indexer";
 
 export interface BackfillProgress {
@@ -147,6 +147,8 @@ export async function backfillMapper(
     entries: 0,
     done: false,
   });
+  // A delete-object mapper's keys name their subjects: nothing to index (the indexer ignores them too).
+  if (deletesObjects(mapper)) return { ...progress, done: true };
   const { bucket } = parseS3Location(mapper.location);
   const step = resumeFrom(progress);
   for await (const item of listed(deps, mapper, allVersions)) {

@@ -3,7 +3,7 @@
 // version loses its entries. A delete marker changes nothing: the versions under it still hold rows.
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DataMapper, mapperHolds } from "../../contracts/mappers";
+import { DataMapper, deletesObjects, mapperHolds } from "../../contracts/mappers";
 import { headObject } from "../../purge/s3Objects";
 import { keysInObject } from "./objectKeys";
 import { HashSubject, removeVersionEntries, writeVersionEntries } from "./indexStore";
@@ -95,6 +95,14 @@ export async function handleObjectEvent(deps: IndexerDeps, e: ObjectEvent): Prom
   const base = { bucket: e.bucket, key: e.key, versionId: e.versionId };
   const mapper = deps.mappers.find((m) => mapperHolds(m, e.bucket, e.key));
   if (!mapper) return { ...base, action: "ignored", entries: 0, reason: "under no data mapper's location" };
+  if (deletesObjects(mapper))
+    return {
+      ...base,
+      action: "ignored",
+      mapper: mapper.name,
+      entries: 0,
+      reason: "its key names its subject",
+    };
   if (e.eventName.startsWith("ObjectCreated:")) {
     return indexObjectVersion(deps, mapper, e.bucket, e.key, e.versionId);
   }

@@ -3,6 +3,7 @@
 import { copyWhole } from "../byteSource";
 import type { LakeFormat } from "../lakeFormat";
 import { JsonLinesError, isGzip, purgeJsonLines, scanJsonLines } from "./jsonLines";
+import { maskJsonLines } from "./mask";
 import { jsonLinesKeys } from "./objectKeys";
 
 export function jsonLines(compressed: boolean): LakeFormat {
@@ -18,6 +19,13 @@ export function jsonLines(compressed: boolean): LakeFormat {
     scan: scanJsonLines,
     // Streamed line by line: memory bounded by the longest line.
     purge: (source, sink, matcher) => purgeJsonLines(source, sink, matcher),
+    // Masked in memory: masking rewrites values inside lines (runtime/formats/jsonLines/mask.ts).
+    mask: async (source, sink, matcher, masking) => {
+      const read = await source.read(0, source.size);
+      const { bytes, stats } = await maskJsonLines(read, matcher, masking, source.name);
+      await sink.write(bytes);
+      return stats;
+    },
     keysInObject: jsonLinesKeys,
     localFind: {
       copiedColumns: () => [],

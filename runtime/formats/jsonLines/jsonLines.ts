@@ -4,12 +4,16 @@
 // Objects stream: read in ranged pieces, inflated, split and matched line by line, the kept lines
 // deflated as they come, so memory is bounded by the longest line, not the object.
 import { Readable } from "node:stream";
+import { promisify } from "node:util";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import { KeyMatcher, keyText } from "../../subjects/matcher";
 import type { ByteSink, ByteSource, PurgeStats } from "../lakeFormat";
 import { CorruptObjectError, messageOf } from "../corruptObject";
 import { jsonRecordKeys } from "../../subjects/jsonRecordKey";
+
+const gunzip = promisify(zlib.gunzip);
+export const gzip = promisify(zlib.gzip);
 
 /** A line of a JSON Lines object that is not a JSON object. */
 export class JsonLinesError extends CorruptObjectError {
@@ -37,6 +41,23 @@ async function* pieces(source: ByteSource): AsyncGenerator<Buffer> {
   for (let at = 0; at < source.size; at += READ_PIECE_BYTES) {
     const bytes = await source.read(at, Math.min(READ_PIECE_BYTES, source.size - at));
     yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+}
+
+/** The object's text: gzip inflated, UTF-8 decoded strictly (a replaced byte would change kept lines). */
+export async function textOf(input: Uint8Array, object: string | undefined): Promise<string> {
+  let bytes = input;
+  if (isGzip(input)) {
+    try {
+      bytes = await gunzip(input);
+    } catch (err) {
+      throw new CorruptObjectError(object, "gzip stream", messageOf(err));
+    }
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CorruptObjectError(object, "text", "not valid UTF-8");
   }
 }
 
@@ -163,7 +184,12 @@ export async function* jsonLinesOf(source: ByteSource): AsyncGenerator<string> {
 }
 
 /** The lookup texts of the line's keys (several when an ID column is an array; none when it holds none). */
-function keysOf(line: string, number: number, matcher: KeyMatcher, object: string | undefined): string[] {
+export function keysOf(
+  line: string,
+  number: number,
+  matcher: KeyMatcher,
+  object: string | undefined,
+): string[] {
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -149,4 +149,21 @@ describe("index metastore: backfill", function () {
     const entries = await lookupSubjects(doc, stack.indexTable, [subject], hashSubject);
     expect(entries.map((e) => e.key)).to.include(early);
   });
+
+  it("indexes nothing of a delete-object mapper, reading none of its objects", async () => {
+    const bucket = await createBucketLike("lakeBucket", `${stack.lakeBucket}-bf-del`, stack.kmsKeyArn);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "users/1001/a.bin", Body: "\u0000 not rows" }));
+    const mapper = {
+      ...mappersOver(bucket).byCustomer,
+      location: `s3://${bucket}/users/`,
+      strategy: "delete-object" as const,
+      keyTemplate: "{customer_id}/*",
+    };
+    const deps = { s3, doc, indexTable: stack.indexTable, mappers: [mapper], hashSubject };
+    expect(await backfillMapper(deps, mapper, { allVersions: true })).to.include({
+      versions: 0,
+      entries: 0,
+      done: true,
+    });
+  });
 });

@@ -150,4 +150,26 @@ describe("index metastore: indexer, lookups and the plan", function () {
     }
     expect(() => objectEvents({})).to.throw(/expected an S3 notification/);
   });
+
+  it("ignores a delete-object mapper's objects, without reading them: the key names the subject", async () => {
+    const perUser = {
+      ...orders,
+      name: "per-user",
+      location: `s3://${bucket}/per-user/`,
+      strategy: "delete-object" as const,
+      keyTemplate: "{customer_id}/*",
+    };
+    const key = "per-user/1001/not-json-lines.bin";
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "\u0000 not a row" }));
+    const outcome = await handleObjectEvent(
+      { ...deps, mappers: [perUser] },
+      { eventName: "ObjectCreated:Put", bucket, key },
+    );
+    expect(outcome).to.include({
+      action: "ignored",
+      mapper: "per-user",
+      entries: 0,
+      reason: "its key names its subject",
+    });
+  });
 });

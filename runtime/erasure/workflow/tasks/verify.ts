@@ -9,7 +9,7 @@
 //     forget, or, past the last round, the batch needs attention.
 // `steps.verify` records what was checked: objects, versions, remaining rows, rounds.
 import { UsageError } from "../../../contracts/errors";
-import type { DataMapper } from "../../../contracts/mappers";
+import { DataMapper, deletesObjects } from "../../../contracts/mappers";
 import { moveBatch, recordStep } from "../../batches";
 import { headObject, listKeyVersions, versionGone } from "../../../purge/s3Objects";
 import { readManifest } from "../../manifest";
@@ -121,27 +121,33 @@ export async function verifyBatch(deps: VerifyDeps, input: VerifyInput): Promise
     const list = await listKeyVersions(deps.s3, c.bucket, c.key);
     const holding: string[] = [];
     let rows = 0;
-    for (const v of list.all) {
-      if (v.deleteMarker) continue;
-      let found: Awaited<ReturnType<typeof scanObjectVersion>>;
-      try {
-        found = await scanObjectVersion(
-          deps.s3,
-          await headObject(deps.s3, c.bucket, c.key, v.versionId),
-          c.mapper,
-          matchers.get(c.mapper.name)!,
-        );
-      } catch (err) {
-        // Deleted since the listing (another batch purging the same object): nothing left to check.
-        if (versionGone(err)) continue;
-        throw err;
+    // A delete-object mapper's object (planned, or listed again through its template) is a subject's
+    // own: any version or delete marker of it left is a hit, and nothing is read.
+    if (deletesObjects(c.mapper)) {
+      holding.push(...list.all.map((v) => v.versionId));
+      counts.versionsChecked += list.all.length;
+    } else
+      for (const v of list.all) {
+        if (v.deleteMarker) continue;
+        let found: Awaited<ReturnType<typeof scanObjectVersion>>;
+        try {
+          found = await scanObjectVersion(
+            deps.s3,
+            await headObject(deps.s3, c.bucket, c.key, v.versionId),
+            c.mapper,
+            matchers.get(c.mapper.name)!,
+          );
+        } catch (err) {
+          // Deleted since the listing (another batch purging the same object): nothing left to check.
+          if (versionGone(err)) continue;
+          throw err;
+        }
+        counts.versionsChecked++;
+        let n = 0;
+        for (const k of found.matches.values()) n += k;
+        if (n > 0) holding.push(v.versionId);
+        rows += n;
       }
-      counts.versionsChecked++;
-      let n = 0;
-      for (const k of found.matches.values()) n += k;
-      if (n > 0) holding.push(v.versionId);
-      rows += n;
-    }
     counts.objectsChecked++;
     counts.remainingRows += rows;
     if (holding.length > 0) {
