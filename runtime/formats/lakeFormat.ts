@@ -56,7 +56,10 @@ export interface RowMasking {
 export interface PurgeOptions {
   /** Worker threads (0: all WASM work in this thread). Default: one per core on more than 2 cores, else 0. */
   workers?: number;
-  /** zlib level for re-encoded GZIP pages: 1 (fastest) to 9 (smallest). Default 6, as Arrow and zlib. */
+  /**
+   * zlib level for re-encoded GZIP pages: 1 (fastest) to 9 (smallest), with zlib's Z_FILTERED strategy.
+   * Default 5 (runtime/formats/parquet/pages.ts says why).
+   */
   gzipLevel?: number;
   /** Row groups read and in flight at once (bounds memory). Default: workers + 1 (workers), 2 (none). */
   concurrency?: number;

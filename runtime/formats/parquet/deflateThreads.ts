@@ -14,7 +14,7 @@ const zlib = require("node:zlib");
 parentPort.on("message", ({ id, body, shared, offset, length, level }) => {
   try {
     if (shared) body = new Uint8Array(shared, offset, length);
-    const out = zlib.gzipSync(body, { level, chunkSize: Math.min(Math.max(body.length + 1024, 64), 64 << 20) });
+    const out = zlib.gzipSync(body, { level, strategy: zlib.constants.Z_FILTERED, chunkSize: Math.min(Math.max(body.length + 1024, 64), 64 << 20) });
     parentPort.postMessage({ id, out });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.message ? err.message : err) });
