@@ -8,6 +8,7 @@ import type { Lock } from "../../lock";
 import { listKeyVersions, versionGone } from "../../purge/s3Objects";
 import { keyNamesSubject } from "../find/templateObjects";
 import { ForgetError } from "./errors";
+import { startedReport } from "./purgeLakeObject";
 import type { ForgetDeps, ForgetReport, PreparedPurge } from "./purgeLakeObject";
 
 export async function deleteObjectUnderLock(
@@ -19,25 +20,7 @@ export async function deleteObjectUnderLock(
   const { s3, hooks = {} } = deps;
   const { message, mapper, subjects } = prepared;
   const { bucket, key } = message.object;
-  const report: ForgetReport = {
-    batchId: message.batchId,
-    mapper: message.mapper,
-    bucket,
-    key,
-    round: message.round ?? 0,
-    status: "no-match",
-    rowsRemoved: 0,
-    versionsWritten: [],
-    versionsDeleted: [],
-    versionsKept: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    // Deleted by name: nothing of the object is read.
-    bytesRead: 0,
-    fencingToken: lock.fencingToken,
-    conflictsRetried: 0,
-    passes: 0,
-  };
+  const report = startedReport(message, bucket, key, lock.fencingToken);
   if (!keyNamesSubject(mapper, key, subjects)) return report;
   const maxPasses = deps.maxPasses ?? 5;
   for (let pass = 1; pass <= maxPasses; pass++) {

@@ -162,6 +162,33 @@ async function acquireObjectLock(
   return lock;
 }
 
+/** A report of nothing done yet on one object, under the lock whose fencing token it carries. */
+export function startedReport(
+  o: { batchId: string; mapper?: string; round?: number },
+  bucket: string,
+  key: string,
+  fencingToken: number,
+): ForgetReport {
+  return {
+    batchId: o.batchId,
+    mapper: o.mapper!,
+    bucket,
+    key,
+    round: o.round ?? 0,
+    status: "no-match",
+    rowsRemoved: 0,
+    versionsWritten: [],
+    versionsDeleted: [],
+    versionsKept: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    bytesRead: 0,
+    fencingToken,
+    conflictsRetried: 0,
+    passes: 0,
+  };
+}
+
 async function purgeUnderLock(
   prepared: PreparedPurge,
   lock: Lock,
@@ -172,24 +199,7 @@ async function purgeUnderLock(
   const { message, matcher, mapper } = prepared;
   const { bucket, key } = message.object;
   const token = lock.fencingToken;
-  const report: ForgetReport = {
-    batchId: message.batchId,
-    mapper: message.mapper,
-    bucket,
-    key,
-    round: message.round ?? 0,
-    status: "no-match",
-    rowsRemoved: 0,
-    versionsWritten: [],
-    versionsDeleted: [],
-    versionsKept: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    bytesRead: 0,
-    fencingToken: token,
-    conflictsRetried: 0,
-    passes: 0,
-  };
+  const report = startedReport(message, bucket, key, token);
   const guard = (what: string) => {
     if (!lock.held) {
       throw new ForgetError(

@@ -28,6 +28,7 @@ import {
   objectLockKey,
   ObjectRef,
   purgePrepared,
+  startedReport,
 } from "../forget";
 import { planRetention, RetentionObjectPlan, RetentionPlan } from "./plan";
 
@@ -190,25 +191,7 @@ async function dropEveryVersion(
   const label = `s3://${ref.bucket}/${ref.key}`;
   const lock = await deps.mutex.acquireLock(objectLockKey(ref.bucket, ref.key));
   if (!lock) throw lockBusy(label);
-  const report: ForgetReport = {
-    batchId: ref.batchId,
-    mapper: ref.mapper!,
-    bucket: ref.bucket,
-    key: ref.key,
-    round: 0,
-    status: "no-match",
-    rowsRemoved: 0,
-    versionsWritten: [],
-    versionsDeleted: [],
-    versionsKept: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    // A drop deletes versions without reading them.
-    bytesRead: 0,
-    fencingToken: lock.fencingToken,
-    conflictsRetried: 0,
-    passes: 0,
-  };
+  const report = startedReport(ref, ref.bucket, ref.key, lock.fencingToken);
   try {
     // A version written meanwhile (a late producer) is caught by the next pass.
     for (let pass = 1; pass <= 5; pass++) {
