@@ -5,6 +5,7 @@
 // machine (batch may only start it, cancel only stop its executions, approval only answer its task tokens).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { scheduleFunction } from "../components/scheduledFunction";
 import { Tags } from "../components/tags";
 import { declaredNamed, LetheFunction, PolicyStatement } from "../components/letheFunction";
 import { executionsOf, listGrant, objectGrant, publishGrant, tableGrant } from "../components/grants";
@@ -358,34 +359,8 @@ export class OperatorFunctions extends pulumi.ComponentResource {
       ),
     };
 
-    const schedule = (label: "batch" | "deadline", expression: pulumi.Input<string>, description: string) => {
-      const fn = this.functions[label];
-      const rule = new aws.cloudwatch.EventRule(
-        `${name}-${label}-schedule`,
-        { description, scheduleExpression: expression, tags: args.tags },
-        parent,
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-${label}-target`,
-        {
-          rule: rule.name,
-          arn: fn.arn,
-          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-        },
-        parent,
-      );
-      new aws.lambda.Permission(
-        `${name}-${label}-permission`,
-        {
-          action: "lambda:InvokeFunction",
-          function: fn.function.name,
-          principal: "events.amazonaws.com",
-          sourceArn: rule.arn,
-        },
-        parent,
-      );
-      return rule;
-    };
+    const schedule = (label: "batch" | "deadline", expression: pulumi.Input<string>, description: string) =>
+      scheduleFunction(`${name}-${label}`, this.functions[label], expression, description, args.tags, parent);
     this.schedules = {
       batch: schedule("batch", args.batchSchedule, "Lethe: collect open erasure requests into a batch"),
       deadline: schedule(

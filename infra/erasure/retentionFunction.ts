@@ -4,6 +4,7 @@
 // ledger, and writes (and signs, with the report signing key) its reports under reports/retention/.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { scheduleFunction } from "../components/scheduledFunction";
 import { Tags } from "../components/tags";
 import { LetheFunction } from "../components/letheFunction";
 import { objectGrant, tableGrant } from "../components/grants";
@@ -86,32 +87,12 @@ export class RetentionFunction extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.schedule = new aws.cloudwatch.EventRule(
-      `${name}-retention-schedule`,
-      {
-        description: "Lethe: erase rows older than each data mapper's retention",
-        scheduleExpression: args.schedule,
-        tags: args.tags,
-      },
-      parent,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-retention-target`,
-      {
-        rule: this.schedule.name,
-        arn: this.retention.arn,
-        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-      },
-      parent,
-    );
-    new aws.lambda.Permission(
-      `${name}-retention-permission`,
-      {
-        action: "lambda:InvokeFunction",
-        function: this.retention.function.name,
-        principal: "events.amazonaws.com",
-        sourceArn: this.schedule.arn,
-      },
+    this.schedule = scheduleFunction(
+      `${name}-retention`,
+      this.retention,
+      args.schedule,
+      "Lethe: erase rows older than each data mapper's retention",
+      args.tags,
       parent,
     );
     this.registerOutputs({ function: this.retention.function.name, schedule: this.schedule.name });

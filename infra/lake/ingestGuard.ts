@@ -4,6 +4,7 @@
 // the transformer in through its `processor` argument.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { scheduleFunction } from "../components/scheduledFunction";
 import { Tags } from "../components/tags";
 import { declared, LetheFunction } from "../components/letheFunction";
 import { keySubjectHashes } from "../components/subjectHashKey";
@@ -141,32 +142,12 @@ export class IngestGuard extends pulumi.ComponentResource {
       parent,
     );
 
-    this.schedule = new aws.cloudwatch.EventRule(
-      `${name}-build-schedule`,
-      {
-        description: "Lethe: rebuild the opt-out bloom filter",
-        scheduleExpression: args.buildSchedule,
-        tags: args.tags,
-      },
-      parent,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-build-target`,
-      {
-        rule: this.schedule.name,
-        arn: this.builder.arn,
-        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-      },
-      parent,
-    );
-    new aws.lambda.Permission(
-      `${name}-build-permission`,
-      {
-        action: "lambda:InvokeFunction",
-        function: this.builder.function.name,
-        principal: "events.amazonaws.com",
-        sourceArn: this.schedule.arn,
-      },
+    this.schedule = scheduleFunction(
+      `${name}-build`,
+      this.builder,
+      args.buildSchedule,
+      "Lethe: rebuild the opt-out bloom filter",
+      args.tags,
       parent,
     );
 

@@ -28,12 +28,26 @@ export async function writeReport(
   report: ErasureReport,
   signer?: ReportSigner,
 ): Promise<string> {
-  const body = reportBytes(report);
+  await putSignedJson(s3, target, reportKey(report.requestId), reportBytes(report), signer);
+  return reportUri(target.bucket, report.requestId);
+}
+
+/**
+ * Writes `body` (a report's JSON) under `key`, SSE-KMS, its signature (when a signer is given) in the
+ * object's metadata in the same PUT, never in the signed bytes: request and retention reports alike.
+ */
+export async function putSignedJson(
+  s3: S3Client,
+  target: ReportBucket,
+  key: string,
+  body: Buffer,
+  signer?: ReportSigner,
+): Promise<void> {
   const signature = signer ? await signer.sign(body) : undefined;
   await s3.send(
     new PutObjectCommand({
       Bucket: target.bucket,
-      Key: reportKey(report.requestId),
+      Key: key,
       Body: body,
       ContentType: "application/json",
       ServerSideEncryption: "aws:kms",
@@ -49,7 +63,6 @@ export async function writeReport(
         : {}),
     }),
   );
-  return reportUri(target.bucket, report.requestId);
 }
 
 /** The request's report as stored (bytes and signature), or undefined when there is none (yet). */

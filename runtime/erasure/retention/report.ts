@@ -4,15 +4,9 @@
 // with the stack's report key exactly as a request's report is (runtime/erasure/report/reportStore.ts:
 // the signature over the stored bytes travels in the object's metadata; `lethe report verify` and
 // openssl check it the same way).
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  reportSigningAlgorithm,
-  ReportSigningKey,
-  signatureAlgorithmMetadataKey,
-  signatureMetadataKey,
-  SignedReportBytes,
-} from "../../contracts/reportSignature";
-import type { ReportBucket } from "../report/reportStore";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ReportSigningKey, signatureMetadataKey, SignedReportBytes } from "../../contracts/reportSignature";
+import { putSignedJson, ReportBucket } from "../report/reportStore";
 import type { ReportSigner } from "../report/reportSigner";
 import type { RetentionObjectOutcome, RetentionRun } from "./run";
 
@@ -87,28 +81,8 @@ export async function writeRetentionReport(
   signer?: ReportSigner,
 ): Promise<{ uri: string; report: RetentionReport }> {
   const report = retentionReport(run, signer?.key);
-  const body = Buffer.from(JSON.stringify(report, null, 2), "utf8");
-  const signature = signer ? await signer.sign(body) : undefined;
   const key = retentionReportKey(report.mapper, report.runId);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: target.bucket,
-      Key: key,
-      Body: body,
-      ContentType: "application/json",
-      ServerSideEncryption: "aws:kms",
-      SSEKMSKeyId: target.kmsKeyArn,
-      BucketKeyEnabled: true,
-      ...(signature
-        ? {
-            Metadata: {
-              [signatureMetadataKey]: signature.toString("base64"),
-              [signatureAlgorithmMetadataKey]: reportSigningAlgorithm,
-            },
-          }
-        : {}),
-    }),
-  );
+  await putSignedJson(s3, target, key, Buffer.from(JSON.stringify(report, null, 2), "utf8"), signer);
   return { uri: `s3://${target.bucket}/${key}`, report };
 }
 
