@@ -235,6 +235,16 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     expirationDays: config.reportRetentionDays,
     tags,
   });
+  const queueRef = (q: aws.sqs.Queue) => ({ url: q.url, arn: q.arn });
+  const functionsBeforeApi: Record<string, LetheFunction> = {
+    "filter-builder": guard.builder,
+    "ingest-guard": guard.transformer,
+    indexer: indexer.indexer,
+    find: find.find,
+    purge: workers.purge,
+    "purge-errors": workers.errors,
+    ...Object.fromEntries(Object.entries(stores.functions).map(([k, f]) => [`store-${k}`, f])),
+  };
   const api = new ErasureApi("lethe-api", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -259,6 +269,14 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     reportBucketName: reportBucket.bucketName,
     reportBucketArn: reportBucket.arn,
     reportSigningKeyArn: reportSigningKey.arn,
+    // The DLQs declared before the API, by the dashboard's names; those of the functions declared
+    // after it (which need the API's URL) are on the dashboard only (docs/console.md).
+    deadLetterQueues: {
+      "purge-queue": queueRef(queues.deadLetterQueue),
+      ...Object.fromEntries(
+        Object.entries(functionsBeforeApi).map(([k, f]) => [`${k}-function`, queueRef(f.deadLetterQueue)]),
+      ),
+    },
     throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
     waf: config.apiWaf,
     approvalLinkTtlHours: config.approvalLinkTtlHours,
