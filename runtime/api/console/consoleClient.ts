@@ -854,6 +854,11 @@ export function consoleClient(): void {
             "Dead-letter queues",
           )
         : h("p", {}, "No dead-letter queue is readable by the API function."),
+      h(
+        "p",
+        { class: "hint" },
+        "The workflow's, the operator functions' and the API's own dead-letter queues: the stack's CloudWatch dashboard.",
+      ),
     );
   }
 
