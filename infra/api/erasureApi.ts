@@ -63,9 +63,10 @@ export interface ErasureApiArgs {
   reportSigningKeyArn: pulumi.Input<string>;
   /**
    * The dead-letter queues whose depths the operations page shows, by the name it shows: the API
-   * function may GetQueueAttributes on exactly these (infra/lethe.ts passes those declared before it).
+   * function may GetQueueAttributes on exactly these. An Input: infra/lethe.ts passes every DLQ of
+   * the stack, most of them declared after the API (a deferred output).
    */
-  deadLetterQueues: Record<string, { url: pulumi.Input<string>; arn: pulumi.Input<string> }>;
+  deadLetterQueues: pulumi.Input<Record<string, { url: string; arn: string }>>;
   throttle: { rateLimit: number; burstLimit: number };
   waf: boolean;
   approvalLinkTtlHours: number;
@@ -122,11 +123,21 @@ export class ErasureApi extends pulumi.ComponentResource {
 
     this.linkKey = new ApprovalLinkKey(`${name}-links`, { tags: args.tags }, parent);
     const f = args.functionNames;
-    const dlqNames = Object.keys(args.deadLetterQueues).sort();
-    const dlqArns = pulumi.all(dlqNames.map((n) => args.deadLetterQueues[n].arn));
-    const dlqUrls = pulumi
-      .all(dlqNames.map((n) => args.deadLetterQueues[n].url))
-      .apply((urls) => JSON.stringify(Object.fromEntries(dlqNames.map((n, i) => [n, urls[i]]))));
+    const dlqs = pulumi.output(args.deadLetterQueues);
+    const dlqArns = dlqs.apply((m) =>
+      Object.keys(m)
+        .sort()
+        .map((n) => m[n].arn),
+    );
+    const dlqUrls = dlqs.apply((m) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Object.keys(m)
+            .sort()
+            .map((n) => [n, m[n].url]),
+        ),
+      ),
+    );
     const functionArn = (fn: ConsoleFunction) =>
       pulumi.interpolate`arn:${partition.partition}:lambda:${region.region}:${identity.accountId}:function:${f[fn]}`;
 

@@ -187,22 +187,28 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     const queueArn = (name: string) => mockIdentity("aws:sqs/queue:Queue", name).arn;
     const queueUrl = (name: string) =>
       `https://sqs.${mockRegion}.amazonaws.com/${mockAccount}/${mockIdentity("aws:sqs/queue:Queue", name).name}`;
-    // The purge queue's DLQ and those of the functions declared before the API, each by the dashboard's name.
+    // Every DLQ of the stack (all its queues but the purge queue; no store is configured here), each by
+    // the dashboard's name; those of functions declared after the API too (the workflow's, the operators', the API's own).
     const expected: Record<string, string> = {
       "purge-queue": "lethe-purge-dlq",
       "purge-function": "lethe-forget-purge-dlq",
       "find-function": "lethe-find-function-dlq",
+      "api-function": "lethe-api-function-dlq",
+      "report-function": "lethe-tasks-report-dlq",
+      "deadline-function": "lethe-operations-deadline-dlq",
     };
     for (const [name, logical] of Object.entries(expected)) {
       p.named(logical);
       expect(shown[name], name).to.equal(queueUrl(logical));
     }
-    expect(Object.keys(shown)).to.include.members([
-      "indexer-function",
-      "ingest-guard-function",
-      "filter-builder-function",
-      "purge-errors-function",
-    ]);
+    const everyDlq = p
+      .ofType("aws:sqs/queue:Queue")
+      .filter((q) => q.name !== "lethe-purge-queue")
+      .map((q) => queueUrl(q.name));
+    expect(everyDlq.length).to.be.greaterThan(15);
+    expect(Object.values(shown).sort()).to.deep.equal(everyDlq.sort());
+    const dashboard = p.ofType("aws:cloudwatch/dashboard:Dashboard")[0].inputs.dashboardBody as string;
+    for (const name of Object.keys(shown)) expect(dashboard, name).to.include(name);
     const read = statements.filter((st) => st.Sid === "ReadDeadLetterQueueDepths");
     expect(read).to.have.length(1);
     expect(read[0].Action).to.equal("sqs:GetQueueAttributes");
@@ -228,6 +234,25 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
       "SendDeadLetters sqs:SendMessage",
     ]);
     expect(JSON.stringify(read[0].Resource)).to.not.include("*");
+  });
+
+  it("leaves the stores' DLQs to the dashboard, so the API function's environment stays under Lambda's 4 KB", async () => {
+    const stores = ["profiles", "orders", "tickets"].map((name) => ({
+      name,
+      kind: "dynamodb" as const,
+      owner: "crm@example.com",
+      table: name,
+      idAttribute: "customerId",
+    }));
+    const q = await buildLetheUnderMocks({ stores });
+    const env = q.named("lethe-api-function-function").inputs.environment.variables as Record<string, string>;
+    const shown = Object.keys(JSON.parse(env[envNames.deadLetterQueues]) as Record<string, string>);
+    expect(shown).to.include.members(["purge-queue", "api-function", "request-function"]);
+    expect(shown.filter((k) => k.startsWith("store-"))).to.deep.equal([]);
+    const dashboard = q.ofType("aws:cloudwatch/dashboard:Dashboard")[0].inputs.dashboardBody as string;
+    expect(dashboard).to.include("store-profiles-function");
+    const bytes = Object.entries(env).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    expect(bytes).to.be.lessThan(3500);
   });
 
   it("says at preview that the console is not served with the IAM authoriser; with Cognito sign-in it is, and says nothing", async () => {

@@ -854,11 +854,7 @@ export function consoleClient(): void {
             "Dead-letter queues",
           )
         : h("p", {}, "No dead-letter queue is readable by the API function."),
-      h(
-        "p",
-        { class: "hint" },
-        "The workflow's, the operator functions' and the API's own dead-letter queues: the stack's CloudWatch dashboard.",
-      ),
+      h("p", { class: "hint" }, "The store functions' dead-letter queues: the stack's CloudWatch dashboard."),
     );
   }
 
