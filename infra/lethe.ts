@@ -242,6 +242,8 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     expirationDays: config.reportRetentionDays,
     tags,
   });
+  const [shownDeadLetterQueues, resolveShownDeadLetterQueues] =
+    pulumi.deferredOutput<Record<string, { url: string; arn: string }>>();
   const api = new ErasureApi("lethe-api", {
     tags,
     kmsKeyArn: lake.kmsKeyArn,
@@ -266,6 +268,9 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     reportBucketName: reportBucket.bucketName,
     reportBucketArn: reportBucket.arn,
     reportSigningKeyArn: reportSigningKey.arn,
+    // The DLQs the dashboard shows (the stores' aside), by its names: most are declared below (their
+    // functions need the API's URL or come after it): a deferred output, resolved there.
+    deadLetterQueues: shownDeadLetterQueues,
     throttle: { rateLimit: config.apiThrottleRateLimit, burstLimit: config.apiThrottleBurstLimit },
     waf: config.apiWaf,
     approvalLinkTtlHours: config.approvalLinkTtlHours,
@@ -425,14 +430,27 @@ export function createLethe(config: LetheConfig, stack = pulumi.getStack()): Let
     Object.entries(everyFunction).map(([k, f]) => [k, f.function.name]),
   );
   alerts.watchFunctionErrors(functionNames);
+  const deadLetterQueues: Record<string, aws.sqs.Queue> = {
+    "purge-queue": queues.deadLetterQueue,
+    ...Object.fromEntries(
+      Object.entries(everyFunction).map(([k, f]) => [`${k}-function`, f.deadLetterQueue]),
+    ),
+  };
+  // The stores' DLQs stay on the dashboard only: one per configured store, their URLs would grow the
+  // API function's environment past Lambda's 4 KB; the others are a fixed set (about 2.3 KB of URLs).
+  const storeDeadLetterQueues = new Set(Object.keys(stores.functions).map((k) => `store-${k}-function`));
+  resolveShownDeadLetterQueues(
+    pulumi.output(
+      Object.fromEntries(
+        Object.entries(deadLetterQueues)
+          .filter(([k]) => !storeDeadLetterQueues.has(k))
+          .map(([k, q]) => [k, { url: q.url, arn: q.arn }]),
+      ),
+    ),
+  );
   const dashboard = new OperationsDashboard("lethe-operations-view", {
     region: aws.getRegionOutput().region,
-    deadLetterQueues: {
-      "purge-queue": queues.deadLetterQueue.name,
-      ...Object.fromEntries(
-        Object.entries(everyFunction).map(([k, f]) => [`${k}-function`, f.deadLetterQueue.name]),
-      ),
-    },
+    deadLetterQueues: Object.fromEntries(Object.entries(deadLetterQueues).map(([k, q]) => [k, q.name])),
     functions: functionNames,
     stateMachineArn: workflow.stateMachine.arn,
   });

@@ -61,6 +61,12 @@ export interface ErasureApiArgs {
   reportBucketName: pulumi.Input<string>;
   reportBucketArn: pulumi.Input<string>;
   reportSigningKeyArn: pulumi.Input<string>;
+  /**
+   * The dead-letter queues whose depths the operations page shows, by the name it shows: the API
+   * function may GetQueueAttributes on exactly these. An Input: infra/lethe.ts passes every DLQ of
+   * the stack, most of them declared after the API (a deferred output).
+   */
+  deadLetterQueues: pulumi.Input<Record<string, { url: string; arn: string }>>;
   throttle: { rateLimit: number; burstLimit: number };
   waf: boolean;
   approvalLinkTtlHours: number;
@@ -117,6 +123,21 @@ export class ErasureApi extends pulumi.ComponentResource {
 
     this.linkKey = new ApprovalLinkKey(`${name}-links`, { tags: args.tags }, parent);
     const f = args.functionNames;
+    const dlqs = pulumi.output(args.deadLetterQueues);
+    const dlqArns = dlqs.apply((m) =>
+      Object.keys(m)
+        .sort()
+        .map((n) => m[n].arn),
+    );
+    const dlqUrls = dlqs.apply((m) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Object.keys(m)
+            .sort()
+            .map((n) => [n, m[n].url]),
+        ),
+      ),
+    );
     const functionArn = (fn: ConsoleFunction) =>
       pulumi.interpolate`arn:${partition.partition}:lambda:${region.region}:${identity.accountId}:function:${f[fn]}`;
 
@@ -128,63 +149,80 @@ export class ErasureApi extends pulumi.ComponentResource {
         callbackFactory: apiFactory,
         statements: pulumi
           .all([
-            functionArn("request"),
-            functionArn("status"),
-            functionArn("cancel"),
-            functionArn("approval"),
-            functionArn("opt-in"),
-            functionArn("batch"),
-            args.requestsTableArn,
-            args.ledgerTableArn,
-            this.linkKey.arn,
-            args.reportBucketArn,
-            args.reportSigningKeyArn,
-            args.errorsTableArn,
+            pulumi
+              .all([
+                functionArn("request"),
+                functionArn("status"),
+                functionArn("cancel"),
+                functionArn("approval"),
+                functionArn("opt-in"),
+                functionArn("batch"),
+                args.requestsTableArn,
+                args.ledgerTableArn,
+                this.linkKey.arn,
+                args.reportBucketArn,
+                args.reportSigningKeyArn,
+                args.errorsTableArn,
+              ])
+              .apply(
+                ([
+                  request,
+                  status,
+                  cancel,
+                  approval,
+                  optIn,
+                  batch,
+                  requests,
+                  ledger,
+                  linkKey,
+                  reportBucket,
+                  signingKey,
+                  errors,
+                ]): PolicyStatement[] => [
+                  {
+                    Sid: "CallConsoleFunctions",
+                    Effect: "Allow",
+                    Action: "lambda:InvokeFunction",
+                    Resource: [request, status, cancel, approval, optIn, batch],
+                  },
+                  {
+                    Sid: "ListRequestsByStatus",
+                    Effect: "Allow",
+                    Action: "dynamodb:Query",
+                    Resource: `${requests}/index/${byStatusIndex}`,
+                  },
+                  { Sid: "ReadBatches", Effect: "Allow", Action: "dynamodb:GetItem", Resource: ledger },
+                  { Sid: "CheckApprovalLinks", Effect: "Allow", Action: "kms:VerifyMac", Resource: linkKey },
+                  {
+                    Sid: "ReadReports",
+                    Effect: "Allow",
+                    Action: "s3:GetObject",
+                    Resource: `${reportBucket}/${reportKey("*")}`,
+                  },
+                  { Sid: "ReadLastFailures", Effect: "Allow", Action: "dynamodb:Scan", Resource: errors },
+                  {
+                    Sid: "CheckReportSignatures",
+                    Effect: "Allow",
+                    Action: "kms:GetPublicKey",
+                    Resource: signingKey,
+                  },
+                ],
+              ),
+            dlqArns,
           ])
-          .apply(
-            ([
-              request,
-              status,
-              cancel,
-              approval,
-              optIn,
-              batch,
-              requests,
-              ledger,
-              linkKey,
-              reportBucket,
-              signingKey,
-              errors,
-            ]): PolicyStatement[] => [
-              {
-                Sid: "CallConsoleFunctions",
-                Effect: "Allow",
-                Action: "lambda:InvokeFunction",
-                Resource: [request, status, cancel, approval, optIn, batch],
-              },
-              {
-                Sid: "ListRequestsByStatus",
-                Effect: "Allow",
-                Action: "dynamodb:Query",
-                Resource: `${requests}/index/${byStatusIndex}`,
-              },
-              { Sid: "ReadBatches", Effect: "Allow", Action: "dynamodb:GetItem", Resource: ledger },
-              { Sid: "CheckApprovalLinks", Effect: "Allow", Action: "kms:VerifyMac", Resource: linkKey },
-              {
-                Sid: "ReadReports",
-                Effect: "Allow",
-                Action: "s3:GetObject",
-                Resource: `${reportBucket}/${reportKey("*")}`,
-              },
-              { Sid: "ReadLastFailures", Effect: "Allow", Action: "dynamodb:Scan", Resource: errors },
-              {
-                Sid: "CheckReportSignatures",
-                Effect: "Allow",
-                Action: "kms:GetPublicKey",
-                Resource: signingKey,
-              },
-            ],
-          ),
+          .apply(([statements, deadLetterQueues]): PolicyStatement[] => [
+            ...statements,
+            ...(deadLetterQueues.length
+              ? [
+                  {
+                    Sid: "ReadDeadLetterQueueDepths",
+                    Effect: "Allow" as const,
+                    Action: "sqs:GetQueueAttributes",
+                    Resource: deadLetterQueues,
+                  },
+                ]
+              : []),
+          ]),
         environment: {
           [envNames.requestsTable]: args.requestsTableName,
           [envNames.ledgerTable]: args.ledgerTableName,
@@ -198,6 +236,7 @@ export class ErasureApi extends pulumi.ComponentResource {
           [envNames.reportBucket]: args.reportBucketName,
           [envNames.errorsTable]: args.errorsTableName,
           [envNames.reportSigningKeyArn]: args.reportSigningKeyArn,
+          [envNames.deadLetterQueues]: dlqUrls,
           ...(args.consoleSignIn ? { [envNames.consoleSignIn]: JSON.stringify(args.consoleSignIn) } : {}),
         },
         kmsKeyArn: args.kmsKeyArn,

@@ -217,7 +217,7 @@ const batchListReply: JsonSchema = {
 
 const operationsReply: JsonSchema = {
   type: "object",
-  required: ["byState", "overdue", "lastFailures", "at"],
+  required: ["byState", "overdue", "lastFailures", "deadLetterQueues", "at"],
   properties: {
     byState: { type: "object", description: "how many requests are in each state" },
     overdue: { type: "integer", description: "open requests past their deadline" },
@@ -226,6 +226,20 @@ const operationsReply: JsonSchema = {
       description:
         "the last purge failures (the errors table), newest first: objects and reasons, never an ID",
       items: { type: "object" },
+    },
+    deadLetterQueues: {
+      type: "array",
+      description:
+        "each dead-letter queue's depth: messages waiting (ApproximateNumberOfMessages) and in flight (ApproximateNumberOfMessagesNotVisible)",
+      items: {
+        type: "object",
+        required: ["name", "messages", "inFlight"],
+        properties: {
+          name: { type: "string" },
+          messages: { type: "integer" },
+          inFlight: { type: "integer" },
+        },
+      },
     },
     oldestOpen: {
       type: "object",
@@ -569,7 +583,7 @@ export const routes: readonly Route[] = [
     method: "GET",
     path: "/operations",
     summary:
-      "Requests by state, open requests overdue, the oldest open request's age, the last purge failures",
+      "Requests by state, open requests overdue, the oldest open request's age, the dead-letter queues' depths, the last purge failures",
     target: { local: "operations" },
     auth: "caller",
     maxBodyBytes: 0,

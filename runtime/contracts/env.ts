@@ -85,6 +85,8 @@ export const envNames = {
    * UI and app client; absent (iam) the console is served by `lethe api --local` only.
    */
   consoleSignIn: "LETHE_CONSOLE_SIGN_IN",
+  /** The dead-letter queues whose depths the console's operations page shows: JSON {"<name>": "<queue URL>"}. */
+  deadLetterQueues: "LETHE_DEAD_LETTER_QUEUES",
   /** `athena` (deployed, the default) or `embedded` (local stacks: DuckDB over local copies). */
   findEngine: "LETHE_FIND_ENGINE",
   /** The embedded engine's cache of object copies (default: a folder in the temp directory). */
@@ -107,4 +109,28 @@ export function numberEnv(env: Env, name: string, min: number, max: number, fall
     );
   }
   return n;
+}
+
+/** A JSON object of strings (e.g. names to URLs); absent means none; anything else stops the cold start. */
+export function stringMapEnv(env: Env, name: string): Record<string, string> {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(
+      `environment variable ${name} must be a JSON object of strings, got ${JSON.stringify(raw)}`,
+    );
+  }
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    Object.values(parsed).some((v) => typeof v !== "string")
+  )
+    throw new Error(
+      `environment variable ${name} must be a JSON object of strings, got ${JSON.stringify(raw)}`,
+    );
+  return parsed as Record<string, string>;
 }

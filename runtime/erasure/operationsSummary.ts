@@ -1,8 +1,9 @@
 // What the console's operations page shows (GET /operations): requests by state, the oldest open
-// request's age and the last purge failures; requests counted over the requests table's byStatus index (COUNT queries: no item is read
+// request's age, the dead-letter queues' depths (GetQueueAttributes) and the last purge failures; requests counted over the requests table's byStatus index (COUNT queries: no item is read
 // but the open requests' dates). The same figures as the CloudWatch dashboard's, read from the tables.
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { erasureStates, ErasureState } from "../contracts/requests";
 import { byStatusIndex, openStates } from "./requestPages";
 import { FailureSummary, lastFailures } from "./forget/lastFailures";
@@ -15,13 +16,49 @@ export interface OperationsSummary {
   overdue: number;
   /** The last purge failures recorded (the errors table), newest first. */
   lastFailures: FailureSummary[];
+  /** Each dead-letter queue the API function may read, by its name in the stack (infra/lethe.ts). */
+  deadLetterQueues: DeadLetterQueueDepth[];
   at: string;
+}
+
+export interface DeadLetterQueueDepth {
+  name: string;
+  /** ApproximateNumberOfMessages: messages waiting to be looked at. */
+  messages: number;
+  /** ApproximateNumberOfMessagesNotVisible: messages being received right now. */
+  inFlight: number;
 }
 
 interface Deps {
   doc: DynamoDBDocumentClient;
   requestsTable: string;
   errorsTable: string;
+  sqs: SQSClient;
+  /** Queue URL by the name the page shows. */
+  deadLetterQueues: Record<string, string>;
+}
+
+/** Every queue's depth, in name order; the queues are read in parallel (one call each). */
+export async function deadLetterQueueDepths(
+  sqs: SQSClient,
+  queues: Record<string, string>,
+): Promise<DeadLetterQueueDepth[]> {
+  const names = Object.keys(queues).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queues[name],
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      return {
+        name,
+        messages: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    }),
+  );
 }
 
 async function query(
@@ -79,6 +116,7 @@ export async function operationsSummary(deps: Deps, now = new Date()): Promise<O
     ...(oldest ? { oldestOpen: oldest } : {}),
     overdue,
     lastFailures: await lastFailures(deps),
+    deadLetterQueues: await deadLetterQueueDepths(deps.sqs, deps.deadLetterQueues),
     at: now.toISOString(),
   };
 }

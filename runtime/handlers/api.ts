@@ -8,13 +8,14 @@ import {
   makeKmsClient,
   makeLambdaClient,
   makeS3Client,
+  makeSqsClient,
 } from "../aws/clients";
 import { listBatches } from "../erasure/batchList";
 import { operationsSummary } from "../erasure/operationsSummary";
 import { readSignedReport } from "../erasure/report/reportStore";
 import { checkReportSignature, stackPublicKey } from "../erasure/report/signatureCheck";
 import { ConsoleSignIn } from "../api/console/consolePage";
-import { Env, envNames, requiredEnv } from "../contracts/env";
+import { Env, envNames, requiredEnv, stringMapEnv } from "../contracts/env";
 import { getBatch } from "../erasure/batches";
 import { listRequests } from "../erasure/requestPages";
 import { kmsLinkSigner } from "../api/approvalLinks";
@@ -41,6 +42,8 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
   const reportBucket = requiredEnv(env, envNames.reportBucket);
   const signingKey = stackPublicKey(makeKmsClient(clients), requiredEnv(env, envNames.reportSigningKeyArn));
   const signIn = env[envNames.consoleSignIn];
+  const sqs = makeSqsClient(clients);
+  const deadLetterQueues = stringMapEnv(env, envNames.deadLetterQueues);
   return {
     call:
       call ??
@@ -57,7 +60,13 @@ export function apiDepsFromEnv(env: Env, call?: ApiDeps["call"], clients?: AwsCl
     ...(linkKey ? { linkSigner: kmsLinkSigner(makeKmsClient(clients), linkKey) } : {}),
     openapi: () => document,
     listBatches: (state) => listBatches(tables, state),
-    operations: () => operationsSummary({ ...tables, errorsTable: requiredEnv(env, envNames.errorsTable) }),
+    operations: () =>
+      operationsSummary({
+        ...tables,
+        errorsTable: requiredEnv(env, envNames.errorsTable),
+        sqs,
+        deadLetterQueues,
+      }),
     readReport: async (requestId) => {
       const stored = await readSignedReport(s3, reportBucket, requestId);
       return stored && { stored, check: checkReportSignature(stored, await signingKey()) };

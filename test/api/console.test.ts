@@ -12,7 +12,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { Browser, BrowserContext, chromium, Page } from "playwright-core";
-import { makeDocumentClient, makeS3Client } from "../../runtime/aws/clients";
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
+import { makeDocumentClient, makeS3Client, makeSqsClient } from "../../runtime/aws/clients";
 import type { LocalStack } from "../../runtime/contracts/stack";
 import { getBatch } from "../../runtime/erasure/batches";
 import { getErasureRequest } from "../../runtime/erasure/request";
@@ -33,6 +39,7 @@ describe("the operator console in Chromium (lethe api --local, warm local stack)
   this.timeout(600_000);
   const s3 = makeS3Client();
   const doc = makeDocumentClient();
+  const sqs = makeSqsClient();
   let stack: LocalStack;
   let dir: string;
   let served: ServedWarmStack;
@@ -226,12 +233,48 @@ describe("the operator console in Chromium (lethe api --local, warm local stack)
       kind: "object-too-large",
       reason: failure,
     });
+    // A message in a DLQ nothing drains locally (the find function's; the warm stack drains the purge
+    // queue's): its depth, one more than before, stands out on the page.
+    const findDlq = Object.entries(stack.localResources).find(
+      ([mocked]) => mocked.startsWith("https://sqs.") && mocked.includes("/lethe-find-function-dlq-"),
+    )?.[1];
+    expect(findDlq, "the find function's DLQ on the local stack").to.be.a("string");
+    const depth = async () =>
+      Number(
+        (
+          await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: findDlq,
+              AttributeNames: ["ApproximateNumberOfMessages"],
+            }),
+          )
+        ).Attributes?.ApproximateNumberOfMessages ?? 0,
+      );
+    const before = await depth();
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: findDlq, MessageBody: JSON.stringify({ console: "test" }) }),
+    );
     await open("#/operations", ".figures");
     await page.locator("td", { hasText: failure }).waitFor();
+    const dlqRow = (name: string) =>
+      page.locator("tr", { has: page.locator("td", { hasText: new RegExp(`^${name}$`) }) });
+    expect(await dlqRow("find-function").locator(".dlq-depth").textContent()).to.equal(
+      `${before + 1} waiting`,
+    );
+    // It stands out: the same warning colours as an overdue request (axe checks their contrast below).
+    expect(await dlqRow("find-function").locator(".dlq-depth").getAttribute("class")).to.include("overdue");
+    expect(await dlqRow("purge-queue").count()).to.equal(1);
+    expect(await depth()).to.equal(before + 1);
     expect(
       Number(await page.locator(".figure", { hasText: "completed" }).locator("b").textContent()),
     ).to.be.greaterThan(0);
     await fitsAndAccessible("operations", "operations");
+    // Leave the shared stack's DLQ as found.
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: findDlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    for (const m of Messages.filter((x) => x.Body === JSON.stringify({ console: "test" })))
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: findDlq, ReceiptHandle: m.ReceiptHandle }));
     for (const [hash, ready] of [
       ["#/requests?state=COMPLETED", "table"],
       [`#/request/${completedId}`, "#signature-check"],

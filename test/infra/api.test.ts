@@ -3,7 +3,13 @@
 // the stage's throttling from config, access logs to a KMS-encrypted log group with retention, WAF
 // only when configured, the approval-link key, and a least-privilege API function.
 import { expect } from "chai";
-import { buildLetheUnderMocks, MockedProgram } from "../support/pulumiMocks";
+import {
+  buildLetheUnderMocks,
+  mockAccount,
+  mockIdentity,
+  mockRegion,
+  MockedProgram,
+} from "../support/pulumiMocks";
 import { configDefaults, ConfigError, validateConfig } from "../../infra/config";
 import { openApiDocument } from "../../runtime/api/openapi";
 import { envNames } from "../../runtime/contracts/env";
@@ -168,6 +174,85 @@ describe("infra: the HTTP API (API Gateway REST)", () => {
     expect(env[envNames.reportSigningKeyArn]).to.equal(bySid.CheckReportSignatures.Resource);
     expect(env[envNames.reportBucket]).to.be.a("string");
     expect(env[envNames.consoleSignIn]).to.equal(undefined);
+  });
+
+  it("lets the API function read the depth of exactly the DLQs the operations page shows (GetQueueAttributes, nothing else on SQS)", () => {
+    const statements = JSON.parse(p.named("lethe-api-function-policy").inputs.policy).Statement as {
+      Sid: string;
+      Action: string | string[];
+      Resource: string | string[];
+    }[];
+    const env = p.named("lethe-api-function-function").inputs.environment.variables;
+    const shown = JSON.parse(env[envNames.deadLetterQueues]) as Record<string, string>;
+    const queueArn = (name: string) => mockIdentity("aws:sqs/queue:Queue", name).arn;
+    const queueUrl = (name: string) =>
+      `https://sqs.${mockRegion}.amazonaws.com/${mockAccount}/${mockIdentity("aws:sqs/queue:Queue", name).name}`;
+    // Every DLQ of the stack (all its queues but the purge queue; no store is configured here), each by
+    // the dashboard's name; those of functions declared after the API too (the workflow's, the operators', the API's own).
+    const expected: Record<string, string> = {
+      "purge-queue": "lethe-purge-dlq",
+      "purge-function": "lethe-forget-purge-dlq",
+      "find-function": "lethe-find-function-dlq",
+      "api-function": "lethe-api-function-dlq",
+      "report-function": "lethe-tasks-report-dlq",
+      "deadline-function": "lethe-operations-deadline-dlq",
+    };
+    for (const [name, logical] of Object.entries(expected)) {
+      p.named(logical);
+      expect(shown[name], name).to.equal(queueUrl(logical));
+    }
+    const everyDlq = p
+      .ofType("aws:sqs/queue:Queue")
+      .filter((q) => q.name !== "lethe-purge-queue")
+      .map((q) => queueUrl(q.name));
+    expect(everyDlq.length).to.be.greaterThan(15);
+    expect(Object.values(shown).sort()).to.deep.equal(everyDlq.sort());
+    const dashboard = p.ofType("aws:cloudwatch/dashboard:Dashboard")[0].inputs.dashboardBody as string;
+    for (const name of Object.keys(shown)) expect(dashboard, name).to.include(name);
+    const read = statements.filter((st) => st.Sid === "ReadDeadLetterQueueDepths");
+    expect(read).to.have.length(1);
+    expect(read[0].Action).to.equal("sqs:GetQueueAttributes");
+    const queueArns = new Set(p.ofType("aws:sqs/queue:Queue").map((q) => queueArn(q.name)));
+    const byUrl = Object.fromEntries(
+      p.ofType("aws:sqs/queue:Queue").map((q) => [queueUrl(q.name), queueArn(q.name)]),
+    );
+    expect([read[0].Resource].flat().sort()).to.deep.equal(
+      Object.values(shown)
+        .map((u) => byUrl[u])
+        .sort(),
+    );
+    for (const arn of [read[0].Resource].flat()) expect(queueArns.has(arn), arn).to.equal(true);
+    // Its own DLQ it may only send to; no other SQS action, no wildcard.
+    const sqsActions = statements.flatMap((st) =>
+      [st.Action]
+        .flat()
+        .filter((a) => a.startsWith("sqs:"))
+        .map((a) => `${st.Sid} ${a}`),
+    );
+    expect(sqsActions.sort()).to.deep.equal([
+      "ReadDeadLetterQueueDepths sqs:GetQueueAttributes",
+      "SendDeadLetters sqs:SendMessage",
+    ]);
+    expect(JSON.stringify(read[0].Resource)).to.not.include("*");
+  });
+
+  it("leaves the stores' DLQs to the dashboard, so the API function's environment stays under Lambda's 4 KB", async () => {
+    const stores = ["profiles", "orders", "tickets"].map((name) => ({
+      name,
+      kind: "dynamodb" as const,
+      owner: "crm@example.com",
+      table: name,
+      idAttribute: "customerId",
+    }));
+    const q = await buildLetheUnderMocks({ stores });
+    const env = q.named("lethe-api-function-function").inputs.environment.variables as Record<string, string>;
+    const shown = Object.keys(JSON.parse(env[envNames.deadLetterQueues]) as Record<string, string>);
+    expect(shown).to.include.members(["purge-queue", "api-function", "request-function"]);
+    expect(shown.filter((k) => k.startsWith("store-"))).to.deep.equal([]);
+    const dashboard = q.ofType("aws:cloudwatch/dashboard:Dashboard")[0].inputs.dashboardBody as string;
+    expect(dashboard).to.include("store-profiles-function");
+    const bytes = Object.entries(env).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    expect(bytes).to.be.lessThan(3500);
   });
 
   it("says at preview that the console is not served with the IAM authoriser; with Cognito sign-in it is, and says nothing", async () => {

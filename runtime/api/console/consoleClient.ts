@@ -835,7 +835,26 @@ export function consoleClient(): void {
             "Last purge failures",
           )
         : h("p", {}, "No purge failure is waiting for a person."),
-      h("p", { class: "hint" }, "Dead-letter queue depths: the stack's CloudWatch dashboard."),
+      h("h2", {}, "Dead-letter queues"),
+      (r.body.deadLetterQueues as Json[]).length
+        ? table(
+            ["Queue", "Messages", "In flight"],
+            (r.body.deadLetterQueues as Json[]).map((q) => {
+              const waiting = Number(q.messages);
+              return [
+                String(q.name),
+                // A message in a DLQ is an event nothing handled: it stands out, in words too.
+                waiting > 0
+                  ? h("span", { class: "overdue dlq-depth" }, `${waiting} waiting`)
+                  : h("span", { class: "dlq-depth" }, "0"),
+                String(q.inFlight),
+              ];
+            }),
+            [1, 2],
+            "Dead-letter queues",
+          )
+        : h("p", {}, "No dead-letter queue is readable by the API function."),
+      h("p", { class: "hint" }, "The store functions' dead-letter queues: the stack's CloudWatch dashboard."),
     );
   }
 
