@@ -2,10 +2,9 @@
 // `GET /batches?state=` show. Batches have no index of their own; their requests do (the requests
 // table's byStatus index), so the batches are those of the requests in that state, each read once.
 // Counts, bytes and reasons only: a batch record holds no ID (its IDs are in its manifest).
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { ErasureState } from "../contracts/requests";
 import { BatchTables, getBatch } from "./batches";
-import { byStatusIndex } from "./requestPages";
+import { requestsInStatePages } from "./requestPages";
 
 /** The states a person acts on from the console: approve/reject, or retry. */
 export const actionableBatchStates = ["AWAITING_APPROVAL", "NEEDS_ATTENTION"] as const;
@@ -30,21 +29,12 @@ export const maxBatchesListed = 100;
 
 export async function listBatches(deps: BatchTables, state: ActionableBatchState): Promise<BatchListItem[]> {
   const ids = new Set<string>();
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.doc.send(
-      new QueryCommand({
-        TableName: deps.requestsTable,
-        IndexName: byStatusIndex,
-        KeyConditionExpression: "#s = :s",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":s": state },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const r of page.Items ?? []) if (typeof r.batchId === "string") ids.add(r.batchId);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey && ids.size < maxBatchesListed);
+  for await (const page of requestsInStatePages(deps.doc, deps.requestsTable, state, {
+    projection: "batchId",
+  })) {
+    for (const r of page) if (typeof r.batchId === "string") ids.add(r.batchId);
+    if (ids.size >= maxBatchesListed) break;
+  }
   const out: BatchListItem[] = [];
   for (const batchId of [...ids].slice(0, maxBatchesListed)) {
     const b = await getBatch(deps, batchId);

@@ -1,11 +1,10 @@
 // What the console's operations page shows (GET /operations): requests by state, the oldest open
 // request's age, the dead-letter queues' depths (GetQueueAttributes) and the last purge failures; requests counted over the requests table's byStatus index (COUNT queries: no item is read
 // but the open requests' dates). The same figures as the CloudWatch dashboard's, read from the tables.
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { erasureStates, ErasureState } from "../contracts/requests";
-import { byStatusIndex, openStates } from "./requestPages";
+import { countInState, openStates, requestsInState } from "./requestPages";
 import { FailureSummary, lastFailures } from "./forget/lastFailures";
 
 export interface OperationsSummary {
@@ -61,55 +60,31 @@ export async function deadLetterQueueDepths(
   );
 }
 
-async function query(
-  deps: Deps,
-  state: ErasureState,
-  each: (items: Record<string, unknown>[] | undefined, count: number) => void,
-  count: boolean,
-): Promise<void> {
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.doc.send(
-      new QueryCommand({
-        TableName: deps.requestsTable,
-        IndexName: byStatusIndex,
-        KeyConditionExpression: "#s = :s",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":s": state },
-        ...(count ? { Select: "COUNT" } : {}),
-        ExclusiveStartKey,
-      }),
-    );
-    each(page.Items, page.Count ?? 0);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-}
-
 export async function operationsSummary(deps: Deps, now = new Date()): Promise<OperationsSummary> {
   const byState = Object.fromEntries(erasureStates.map((s) => [s, 0])) as Record<ErasureState, number>;
   let oldest: OperationsSummary["oldestOpen"];
   let overdue = 0;
   for (const state of erasureStates) {
-    const open = openStates.includes(state);
-    await query(
-      deps,
-      state,
-      (items, count) => {
-        byState[state] += count;
-        for (const item of open ? (items ?? []) : []) {
-          const receivedAt = typeof item.receivedAt === "string" ? item.receivedAt : undefined;
-          if (typeof item.deadline === "string" && Date.parse(item.deadline) < now.getTime()) overdue++;
-          if (receivedAt && (!oldest || receivedAt < oldest.receivedAt))
-            oldest = {
-              requestId: String(item.requestId),
-              state,
-              receivedAt,
-              ageDays: Math.floor((now.getTime() - Date.parse(receivedAt)) / 86_400_000),
-            };
-        }
-      },
-      !open,
-    );
+    if (!openStates.includes(state)) {
+      byState[state] = await countInState(deps.doc, deps.requestsTable, state);
+      continue;
+    }
+    // Open requests are read (their dates only): the oldest and the overdue among them.
+    const open = await requestsInState(deps.doc, deps.requestsTable, state, {
+      projection: "requestId, receivedAt, deadline",
+    });
+    byState[state] = open.length;
+    for (const item of open) {
+      const receivedAt = typeof item.receivedAt === "string" ? item.receivedAt : undefined;
+      if (typeof item.deadline === "string" && Date.parse(item.deadline) < now.getTime()) overdue++;
+      if (receivedAt && (!oldest || receivedAt < oldest.receivedAt))
+        oldest = {
+          requestId: String(item.requestId),
+          state,
+          receivedAt,
+          ageDays: Math.floor((now.getTime() - Date.parse(receivedAt)) / 86_400_000),
+        };
+    }
   }
   return {
     byState,

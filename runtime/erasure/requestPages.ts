@@ -62,6 +62,32 @@ export async function requestsInState<T = Record<string, unknown>>(
   return out;
 }
 
+/** How many requests are in one state (COUNT queries over the byStatus index: no item is read). */
+export async function countInState(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  status: ErasureState,
+): Promise<number> {
+  let count = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: byStatusIndex,
+        KeyConditionExpression: "#s = :s",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":s": status },
+        Select: "COUNT",
+        ExclusiveStartKey,
+      }),
+    );
+    count += page.Count ?? 0;
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return count;
+}
+
 export interface RequestListItem {
   requestId: string;
   state: ErasureState;
