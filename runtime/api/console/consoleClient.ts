@@ -16,22 +16,13 @@ export function consoleClient(): void {
   const settings = JSON.parse(document.getElementById("lethe-console-settings")!.textContent ?? "{}") as {
     csrf: string;
     signIn?: SignIn;
+    /** Every request state, and those a request ends in (runtime/contracts/requests.ts, via the page). */
+    states: string[];
+    endStates: string[];
   };
   const main = document.getElementById("main") as HTMLElement;
   const tokenKey = "lethe-console-id-token";
-  const states = [
-    "RECEIVED",
-    "BATCHED",
-    "FINDING",
-    "AWAITING_APPROVAL",
-    "FORGETTING",
-    "VERIFYING",
-    "COMPLETED",
-    "NEEDS_ATTENTION",
-    "REJECTED",
-    "CANCELLED",
-  ];
-  const endStates = ["COMPLETED", "NEEDS_ATTENTION", "REJECTED", "CANCELLED"];
+  const { states, endStates } = settings;
   let generation = 0;
   const objectUrls: string[] = [];
 

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { certificateCss } from "../../erasure/report/html";
 import { consoleClient } from "./consoleClient";
 import { consoleCss } from "./consoleStyle";
+import { endStates, erasureStates } from "../../contracts/requests";
 
 /** The Cognito hosted UI the console signs in with (authorization code with PKCE). */
 export interface ConsoleSignIn {
@@ -51,8 +52,11 @@ export interface ConsoleSettings {
 }
 
 export function consoleHtml(settings: ConsoleSettings): string {
+  // The request states as runtime/contracts/requests.ts has them: the script (served as its own source
+  // text, importing nothing) reads them from here rather than keeping a copy.
+  const page = { ...settings, states: erasureStates, endStates };
   // JSON inside <script type="application/json">: `<` escaped so no value can close the element.
-  const data = JSON.stringify(settings).replace(/</g, "\\u003c");
+  const data = JSON.stringify(page).replace(/</g, "\\u003c");
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
