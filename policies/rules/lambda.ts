@@ -6,6 +6,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import {
   asChecked,
   at,
+  Checked,
   inGdprScope,
   known,
   label,
@@ -15,6 +16,7 @@ import {
   ScopeConfig,
   stackRule,
   StackView,
+  Statement,
   text,
 } from "./common";
 import {
@@ -112,28 +114,45 @@ export const lambdaNoBroadManagedPolicies = stackRule({
   },
 });
 
+/**
+ * Reports each function in scope whose role's grants `offending` finds something in (named with the
+ * grant's source and Sid), with `what` it may then do and `fix`.
+ */
+function reportRoleGrants(
+  stack: StackView,
+  cfg: ScopeConfig,
+  report: (r: Checked, message: string) => void,
+  offending: (statement: Statement) => string[],
+  what: string,
+  fix: string,
+): void {
+  for (const fn of functionsInScope(stack, cfg)) {
+    const role = roleOf(stack, fn);
+    if (!role) continue;
+    const found = grantsOf(stack, role).flatMap((g) =>
+      offending(g.statement).map(
+        (a) => `${a} in ${g.source}${g.statement.Sid ? ` (Sid ${g.statement.Sid})` : ""}`,
+      ),
+    );
+    if (found.length > 0)
+      report(asChecked(fn), `${label(asChecked(fn))} ${what}: ${found.join("; ")}. ${fix}`);
+  }
+}
+
 export const lambdaNoWildcardActions = stackRule({
   name: "lambda-no-wildcard-actions",
   description:
     'No policy on a Lambda role allows "*" or "<service>:*" actions (inline, RolePolicy or attached policy).',
   defaults: scopeDefaults,
   check(stack, cfg, report) {
-    for (const fn of functionsInScope(stack, cfg)) {
-      const role = roleOf(stack, fn);
-      if (!role) continue;
-      const found = grantsOf(stack, role).flatMap((g) =>
-        wildcardActions(g.statement).map(
-          (a) => `${a} in ${g.source}${g.statement.Sid ? ` (Sid ${g.statement.Sid})` : ""}`,
-        ),
-      );
-      if (found.length > 0) {
-        report(
-          asChecked(fn),
-          `${label(asChecked(fn))} may run any action: ${found.join("; ")}. ` +
-            "List the exact actions it needs (e.g. dynamodb:GetItem) on the exact resources.",
-        );
-      }
-    }
+    reportRoleGrants(
+      stack,
+      cfg,
+      report,
+      wildcardActions,
+      "may run any action",
+      "List the exact actions it needs (e.g. dynamodb:GetItem) on the exact resources.",
+    );
   },
 });
 
@@ -142,22 +161,14 @@ export const lambdaNoWildcardResources = stackRule({
   description: `No policy on a Lambda role allows an action on Resource "*" unless AWS authorizes it on no resource (${resourcelessActions.join(", ")}).`,
   defaults: scopeDefaults,
   check(stack, cfg, report) {
-    for (const fn of functionsInScope(stack, cfg)) {
-      const role = roleOf(stack, fn);
-      if (!role) continue;
-      const found = grantsOf(stack, role).flatMap((g) =>
-        wildcardResourceActions(g.statement).map(
-          (a) => `${a} in ${g.source}${g.statement.Sid ? ` (Sid ${g.statement.Sid})` : ""}`,
-        ),
-      );
-      if (found.length > 0) {
-        report(
-          asChecked(fn),
-          `${label(asChecked(fn))} may act on every resource: ${found.join("; ")}. ` +
-            "Name the ARNs of the tables, buckets, queues and keys it uses.",
-        );
-      }
-    }
+    reportRoleGrants(
+      stack,
+      cfg,
+      report,
+      wildcardResourceActions,
+      "may act on every resource",
+      "Name the ARNs of the tables, buckets, queues and keys it uses.",
+    );
   },
 });
 
